@@ -1,0 +1,3 @@
+from kerasmodels.cli import main
+
+raise SystemExit(main())

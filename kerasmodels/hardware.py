@@ -1,0 +1,205 @@
+"""What this machine is: library versions, the Keras backend, CPU and accelerators.
+
+Used by `kerasmodels info`, the lesson setup cell, `callbacks.DeviceReport` and
+`accelerate.setup`. Everything here is read-only and cheap to call twice.
+
+Example:
+
+```python
+from kerasmodels import hardware
+print(hardware.format_report(hardware.describe()))
+```
+"""
+
+import importlib.metadata
+import os
+import platform
+import sys
+from dataclasses import asdict, dataclass, field
+
+DISTRIBUTIONS = ("keras", "tensorflow", "keras-hub", "jax", "torch", "numpy")
+
+
+@dataclass
+class Accelerator:
+    name: str
+    kind: str  # "GPU" or "TPU"
+    memory_bytes: int | None = None
+    compute_capability: tuple | None = None
+
+
+@dataclass
+class CPU:
+    model: str
+    cores: int
+    flags: frozenset = field(default_factory=frozenset)
+
+    @property
+    def has_amx_bf16(self):
+        return "amx_bf16" in self.flags
+
+    @property
+    def has_avx512_bf16(self):
+        return "avx512_bf16" in self.flags
+
+
+def version(distribution):
+    """Installed version of a distribution, or None; never imports it."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def versions():
+    out = {"python": platform.python_version()}
+    for name in DISTRIBUTIONS:
+        out[name] = version(name)
+    return out
+
+
+def backend_name():
+    """The Keras backend that `import keras` will use, without importing keras."""
+    if "keras" in sys.modules:
+        return sys.modules["keras"].backend.backend()
+    env = os.environ.get("KERAS_BACKEND")
+    if env:
+        return env
+    config = os.path.join(os.environ.get("KERAS_HOME", os.path.expanduser("~/.keras")), "keras.json")
+    try:
+        import json
+
+        with open(config) as f:
+            return json.load(f).get("backend", "tensorflow")
+    except (OSError, ValueError):
+        return "tensorflow"
+
+
+def cpu():
+    model, flags = platform.processor() or platform.machine(), frozenset()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name":
+                    model = value.strip()
+                elif key == "flags":
+                    flags = frozenset(value.split())
+                if model and flags:
+                    break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return CPU(model=model, cores=cores or 1, flags=flags)
+
+
+def accelerators(backend=None):
+    """GPUs/TPUs visible to the given (default: current) Keras backend."""
+    backend = backend or backend_name()
+    found = []
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        for dev in tf.config.list_physical_devices():
+            if dev.device_type not in ("GPU", "TPU"):
+                continue
+            details = {}
+            try:
+                details = tf.config.experimental.get_device_details(dev)
+            except Exception:
+                pass
+            memory = None
+            try:
+                index = int(dev.name.rsplit(":", 1)[-1])
+                memory = _nvidia_memory(index)
+            except ValueError:
+                pass
+            found.append(
+                Accelerator(
+                    name=details.get("device_name", dev.name),
+                    kind=dev.device_type,
+                    memory_bytes=memory,
+                    compute_capability=details.get("compute_capability"),
+                )
+            )
+    elif backend == "jax":
+        import jax
+
+        for dev in jax.devices():
+            if dev.platform == "cpu":
+                continue
+            memory = None
+            try:
+                memory = (dev.memory_stats() or {}).get("bytes_limit")
+            except Exception:
+                pass
+            cc = getattr(dev, "compute_capability", None)
+            if isinstance(cc, str):
+                cc = tuple(int(p) for p in cc.split("."))
+            found.append(
+                Accelerator(dev.device_kind, dev.platform.upper().replace("CUDA", "GPU"), memory, cc)
+            )
+    elif backend == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            for i in range(torch.cuda.device_count()):
+                props = torch.cuda.get_device_properties(i)
+                found.append(
+                    Accelerator(props.name, "GPU", props.total_memory, (props.major, props.minor))
+                )
+    return found
+
+
+def _nvidia_memory(index):
+    """Total memory of GPU `index` from nvidia-smi, or None."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("nvidia-smi"):
+        return None
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=memory.total", "--format=csv,noheader,nounits", f"--id={index}"],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout
+        return int(out.strip().splitlines()[0]) * 2**20
+    except Exception:
+        return None
+
+
+def describe(with_devices=True):
+    """A dict describing the machine; `with_devices=False` avoids importing a backend."""
+    info = {
+        "versions": versions(),
+        "backend": backend_name(),
+        "cpu": asdict(cpu()),
+        "accelerators": [],
+    }
+    info["cpu"]["flags"] = sorted(f for f in info["cpu"]["flags"] if "bf16" in f or "amx" in f)
+    if with_devices:
+        info["accelerators"] = [asdict(a) for a in accelerators(info["backend"])]
+    return info
+
+
+def format_report(info):
+    v = info["versions"]
+    lines = [
+        f"Python {v['python']} | Keras {v['keras'] or 'not installed'} | "
+        f"TensorFlow {v['tensorflow'] or '-'} | keras-hub {v['keras-hub'] or '-'} | "
+        f"JAX {v['jax'] or '-'} | torch {v['torch'] or '-'}",
+        f"Keras backend: {info['backend']}",
+        f"CPU: {info['cpu']['model']} ({info['cpu']['cores']} cores"
+        + (f", {', '.join(info['cpu']['flags'])}" if info["cpu"]["flags"] else "")
+        + ")",
+    ]
+    if info["accelerators"]:
+        for acc in info["accelerators"]:
+            mem = f", {acc['memory_bytes'] / 2**30:.1f} GiB" if acc.get("memory_bytes") else ""
+            cc = acc.get("compute_capability")
+            cc = f", compute capability {'.'.join(map(str, cc))}" if cc else ""
+            lines.append(f"{acc['kind']}: {acc['name']}{mem}{cc}")
+    else:
+        lines.append("Accelerators: none (training runs on the CPU; lessons default to quick mode)")
+    return "\n".join(lines)
