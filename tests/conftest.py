@@ -1,0 +1,67 @@
+"""Shared fixtures: no network anywhere, a per-session cache of executed lessons."""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OFFLINE_DIR = Path(__file__).resolve().parent / "offline"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# Every subprocess (CLI calls, notebook kernels) inherits the network block.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(OFFLINE_DIR)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERASMODELS_MODE", "quick")
+if (SHARED_DATA / "rt-polarity").is_dir():
+    os.environ.setdefault("KERASMODELS_RT_POLARITY", str(SHARED_DATA / "rt-polarity"))
+
+sys.path.insert(0, str(OFFLINE_DIR))
+import sitecustomize as _offline  # noqa: E402,F401  (blocks the network in this process too)
+
+sys.path.insert(0, str(ROOT / "lessons"))
+
+
+@pytest.fixture(scope="session")
+def rt_polarity_dir():
+    path = SHARED_DATA / "rt-polarity"
+    if not path.is_dir():
+        pytest.skip("../shared/data/rt-polarity is not present")
+    return path
+
+
+_EXECUTED = {}
+
+
+@pytest.fixture(scope="session")
+def executed_lessons(tmp_path_factory):
+    """`executed_lessons(number)` runs a lesson once per session in quick mode and returns its RunResult."""
+    from kerasmodels import runner
+
+    base = tmp_path_factory.mktemp("lesson-runs")
+
+    def get(number):
+        if number not in _EXECUTED:
+            spec = runner.find(number)
+            _EXECUTED[number] = runner.run_lesson(spec, mode="quick", run_dir=base / spec.name)
+        return _EXECUTED[number]
+
+    return get
+
+
+def notebook_text_outputs(result):
+    """All stream and text/plain outputs of an executed lesson, joined."""
+    import nbformat
+
+    nb = nbformat.read(result.notebook_path, as_version=4)
+    chunks = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                chunks.append(out.get("text", ""))
+            elif "data" in out and "text/plain" in out["data"]:
+                chunks.append(out["data"]["text/plain"])
+    return "\n".join(chunks)
