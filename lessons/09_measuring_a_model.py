@@ -1,0 +1,330 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   kerasmodels:
+#     title: Measuring a model
+#     seeds: ["002 §9.3", "001 §3.2", "001 §5.2"]
+#     quick_seconds: 25
+#     full_seconds: 30
+#     description: Confusion matrix, accuracy, precision, recall, F1, ROC and AUC by hand and with keras.metrics; why accuracy misleads on imbalanced data; validation versus test.
+# ---
+
+# %% [markdown]
+# # 09 · Measuring a model
+#
+# **Mirrors:** seed 002 §9.3 (accuracy, precision, recall, F1, ROC, AUC), seed 001 §3.2 and §5.2
+# (evaluating on validation data).
+#
+# **After this lesson you can** compute a confusion matrix, accuracy, precision, recall, F1, a ROC
+# curve and its AUC from their definitions, check them against `keras.metrics`, explain why a
+# 90 %-accurate model can be useless on imbalanced data, and keep a test set honest by choosing
+# everything on a validation set.
+#
+# **Prerequisites:** lesson 06 (compile, fit, evaluate).
+#
+# **Run time:** about 25 s on a 2-core CPU in quick mode, 30 s in full mode (the data set is small
+# either way).
+
+# %%
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+import kerasmodels as km
+from kerasmodels import metrics_scratch as ms
+
+lesson = km.setup_lesson(9)
+
+# %% [markdown]
+# ## 1. Three splits, three jobs
+# Seed 001 §3.2 lists "evaluate the model on validation data (验证数据)" as a step of building a
+# model. There are three sets, each with one job:
+#
+# | split | Chinese | job |
+# |---|---|---|
+# | training set | 训练集 | fit the weights |
+# | validation set | 验证集 | choose everything else: epochs, thresholds, architectures, hyper-parameters |
+# | test set | 测试集 | measure once, at the very end, the number you report |
+#
+# The `digits` set comes already split, stratified (every class keeps its share in every split).
+
+# %%
+x_train, y_train = km.data.load("digits", split="train")
+x_val, y_val = km.data.load("digits", split="validation")
+x_test, y_test = km.data.load("digits", split="test")
+for name, y in [("train", y_train), ("validation", y_val), ("test", y_test)]:
+    print(f"{name:10s} {len(y):5d} images; share of the digit 8: {np.mean(y == 8):.1%}")
+
+# %% [markdown]
+# ## 2. A detector for a rare class
+# Our first task is binary: **is this digit an 8?** Only about one image in ten is an 8, so the
+# classes are *imbalanced* (类别不平衡). The model is logistic regression: one dense unit on the
+# 64 pixels, outputting a **logit** $z$; the probability of "8" is $\sigma(z) = 1/(1+e^{-z})$.
+
+# %%
+TARGET = 8
+b_train, b_val, b_test = [(y == TARGET).astype(np.int32) for y in (y_train, y_val, y_test)]
+
+detector = keras.Sequential([keras.Input((8, 8)), keras.layers.Flatten(), keras.layers.Dense(1)])
+detector.compile(optimizer=keras.optimizers.Adam(0.02),
+                 loss=keras.losses.BinaryCrossentropy(from_logits=True))
+detector.fit(x_train, b_train, epochs=lesson.pick(15, 30), batch_size=64, verbose=0)
+p_val = keras.ops.convert_to_numpy(keras.ops.sigmoid(detector.predict(x_val, verbose=0)[:, 0]))
+p_test = keras.ops.convert_to_numpy(keras.ops.sigmoid(detector.predict(x_test, verbose=0)[:, 0]))
+print("first five validation probabilities of '8':", np.round(p_val[:5], 3), "labels:", b_val[:5])
+
+# %% [markdown]
+# ## 3. The confusion matrix (混淆矩阵) and four numbers
+# Predict "8" when the probability is at least a **threshold** $t = 0.5$. Every example then falls
+# into one of four cells:
+#
+# | | predicted 8 | predicted not 8 |
+# |---|---|---|
+# | **is an 8** | true positive (TP) | false negative (FN) |
+# | **is not an 8** | false positive (FP) | true negative (TN) |
+#
+# $$\text{accuracy (准确率)} = \frac{TP+TN}{TP+FP+FN+TN},\qquad
+#   \text{precision (精确率)} = \frac{TP}{TP+FP},\qquad
+#   \text{recall (召回率)} = \frac{TP}{TP+FN},\qquad
+#   F_1 = \frac{2PR}{P+R} = \frac{2TP}{2TP+FP+FN}.$$
+#
+# Precision asks "when the model says 8, how often is it right?"; recall asks "of the real 8s,
+# how many does it find?". We compute them by hand, then ask `keras.metrics` and compare.
+
+# %%
+pred_val = (p_val >= 0.5).astype(np.int32)
+counts = ms.binary_counts(b_val, pred_val)
+print(counts)
+by_hand = {
+    "accuracy": ms.accuracy(b_val, pred_val),
+    "precision": ms.precision(b_val, pred_val),
+    "recall": ms.recall(b_val, pred_val),
+    "F1": ms.f1_score(b_val, pred_val),
+}
+keras_metrics = {
+    "accuracy": keras.metrics.BinaryAccuracy(threshold=0.5),
+    "precision": keras.metrics.Precision(thresholds=0.5),
+    "recall": keras.metrics.Recall(thresholds=0.5),
+    "F1": keras.metrics.F1Score(threshold=0.5),
+}
+worst = 0.0
+print(f"{'metric':10s} {'by hand':>8s} {'keras':>8s}")
+for name, metric in keras_metrics.items():
+    metric.update_state(b_val[:, None].astype("float32"), p_val[:, None])
+    from_keras = float(np.squeeze(keras.ops.convert_to_numpy(metric.result())))
+    worst = max(worst, abs(from_keras - by_hand[name]))
+    print(f"{name:10s} {by_hand[name]:8.4f} {from_keras:8.4f}")
+lesson.metric("largest difference hand vs keras.metrics", worst, fmt=".1e")
+
+# %% [markdown]
+# > **Errata (seed 002 §9.3)** The document defines recall (召回率) as "among the samples the model
+# > predicts as positive, the proportion that are actually positive" — word for word the same as
+# > its definition of precision two lines above. That is precision, $TP/(TP+FP)$. Recall divides by
+# > the examples that **are** positive: $TP/(TP+FN)$. The two answer different questions and can be
+# > far apart: a detector that says "8" only when it is sure has high precision and low recall.
+# > Below, the document's formula gives exactly precision, and both differ from Keras's `Recall`
+# > at both thresholds; lowering the threshold trades precision for recall.
+
+# %%
+for threshold in (0.5, 0.2):
+    pred = (p_val >= threshold).astype(np.int32)
+    c = ms.binary_counts(b_val, pred)
+    seed_002_recall = c.tp / max(c.tp + c.fp, 1)  # the document's definition
+    keras_recall = keras.metrics.Recall(thresholds=threshold)
+    keras_recall.update_state(b_val, p_val)
+    print(f"threshold {threshold}: seed 002 'recall' = {seed_002_recall:.3f} (= precision "
+          f"{ms.precision(b_val, pred):.3f}); true recall = {ms.recall(b_val, pred):.3f}; "
+          f"keras Recall = {float(keras_recall.result()):.3f}")
+
+# %% [markdown]
+# ## 4. When accuracy misleads
+# A "detector" that **always** answers "not an 8" needs no training. On data where nine images in
+# ten are not 8s, its accuracy is about 90 %. Precision, recall and F1 expose it at once.
+
+# %%
+never_8 = np.zeros_like(b_val)
+rows = {"trained detector": pred_val, "always 'not 8'": never_8}
+print(f"{'':18s} {'accuracy':>9s} {'precision':>9s} {'recall':>7s} {'F1':>6s}")
+for name, pred in rows.items():
+    print(f"{name:18s} {ms.accuracy(b_val, pred):9.3f} {ms.precision(b_val, pred):9.3f} "
+          f"{ms.recall(b_val, pred):7.3f} {ms.f1_score(b_val, pred):6.3f}")
+lesson.metric("accuracy of always answering 'not 8'", ms.accuracy(b_val, never_8), fmt=".1%")
+
+# %% [markdown]
+# ## 5. Thresholds, the ROC curve and AUC
+# The threshold 0.5 is a choice. Lowering it finds more 8s (recall up) and raises more false alarms
+# (precision down). The **ROC curve** (ROC曲线) draws, for every threshold, the true-positive rate
+# $TPR = TP/(TP+FN)$ (recall) against the false-positive rate $FPR = FP/(FP+TN)$. Its area, the
+# **AUC**, summarises the whole curve with one number that does not depend on a threshold, and
+# has a plain meaning:
+#
+# $$\text{AUC} = P(\text{score of a random positive} > \text{score of a random negative}),$$
+#
+# counting ties as one half. We compute it three ways: the trapezoids under our hand-made curve,
+# the pair-counting formula, and `keras.metrics.AUC`.
+
+# %%
+fpr, tpr, thresholds = ms.roc_curve(b_val, p_val)
+auc_trapezoid = ms.auc(fpr, tpr)
+auc_pairs = ms.roc_auc(b_val, p_val)
+keras_auc = keras.metrics.AUC(num_thresholds=2001)
+keras_auc.update_state(b_val, p_val)
+print(f"AUC: trapezoids {auc_trapezoid:.5f} | pairs {auc_pairs:.5f} | keras.metrics.AUC {float(keras_auc.result()):.5f}")
+lesson.metric("validation AUC", auc_pairs, fmt=".4f")
+
+grid = np.linspace(0.01, 0.99, 99)
+curves = {"precision": [], "recall": [], "F1": []}
+for t in grid:
+    pred = (p_val >= t).astype(np.int32)
+    curves["precision"].append(ms.precision(b_val, pred))
+    curves["recall"].append(ms.recall(b_val, pred))
+    curves["F1"].append(ms.f1_score(b_val, pred))
+best_threshold = float(grid[int(np.argmax(curves["F1"]))])
+
+fig, (ax_roc, ax_t) = plt.subplots(1, 2, figsize=(11, 4.5))
+ax_roc.plot(fpr, tpr, lw=2, label=f"detector (AUC = {auc_pairs:.3f})")
+ax_roc.plot([0, 1], [0, 1], "k--", label="guessing (AUC = 0.5)")
+ax_roc.set(xlabel="false-positive rate FP / (FP + TN)", ylabel="true-positive rate (recall)",
+           title="ROC curve, 'is it an 8?' (validation)")
+ax_roc.legend(loc="lower right")
+for name, values in curves.items():
+    ax_t.plot(grid, values, lw=2, label=name)
+ax_t.axvline(best_threshold, color="gray", ls=":", label=f"best F1 at t = {best_threshold:.2f}")
+ax_t.set(xlabel="threshold t on the probability", ylabel="value", title="Choosing a threshold (validation)")
+ax_t.legend(loc="lower left")
+for ax in (ax_roc, ax_t):
+    ax.grid(alpha=0.3)
+fig.tight_layout()
+lesson.savefig(fig, "roc_and_thresholds")
+
+# %% [markdown]
+# The threshold was **chosen on the validation set**. Only now do we touch the test set, once, with
+# that threshold.
+
+# %%
+pred_test = (p_test >= best_threshold).astype(np.int32)
+lesson.metric("'is it an 8?' test F1 (threshold chosen on validation)", ms.f1_score(b_test, pred_test),
+              headline=True, fmt=".3f")
+lesson.metric("'is it an 8?' test AUC", ms.roc_auc(b_test, p_test), fmt=".4f")
+
+# %% [markdown]
+# ## 6. Ten classes: the full confusion matrix
+# With $K$ classes the confusion matrix is $K \times K$: row $i$, column $j$ counts images of digit
+# $i$ predicted as $j$. The diagonal holds the correct answers; each class has its own precision
+# (its column) and recall (its row). Averaging the per-class F1 gives the **macro** F1 (every
+# class counts the same); pooling all counts first gives the **micro** F1 (equal to accuracy when
+# every example gets exactly one label).
+
+# %%
+classifier = keras.Sequential([keras.Input((8, 8)), keras.layers.Flatten(), keras.layers.Dense(10)])
+classifier.compile(optimizer=keras.optimizers.Adam(0.02),
+                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+classifier.fit(x_train, y_train, epochs=lesson.pick(15, 30), batch_size=64, verbose=0)
+logits_test = classifier.predict(x_test, verbose=0)
+pred10 = np.argmax(logits_test, axis=1)
+matrix = ms.confusion_matrix(y_test, pred10, num_classes=10)
+report = ms.per_class_report(matrix)
+fig = km.plots.confusion_matrix(matrix, title="digits test set: true (rows) vs predicted (columns)")
+lesson.savefig(fig, "confusion_matrix_digits")
+
+# %%
+one_hot = keras.ops.convert_to_numpy(keras.ops.one_hot(y_test, 10))
+probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(logits_test))
+keras_precision_8 = keras.metrics.Precision(class_id=TARGET)
+keras_precision_8.update_state(one_hot, (probabilities == probabilities.max(axis=1, keepdims=True)))
+keras_macro = keras.metrics.F1Score(average="macro")
+keras_macro.update_state(one_hot, (probabilities == probabilities.max(axis=1, keepdims=True)).astype("float32"))
+print(f"precision of class 8: by hand {report['precision'][TARGET]:.4f}, keras {float(keras_precision_8.result()):.4f}")
+print(f"macro F1: by hand {report['f1'].mean():.4f}, keras {float(keras_macro.result()):.4f}")
+print(f"micro F1 = accuracy: {ms.accuracy(y_test, pred10):.4f}")
+weakest = int(np.argmin(report["recall"]))
+print(f"hardest digit to find: {weakest} (recall {report['recall'][weakest]:.2f})")
+lesson.metric("10-class test accuracy", ms.accuracy(y_test, pred10), fmt=".1%")
+
+# %% [markdown]
+# > **Errata (seed 001 §5.2, with §3.2)** The document's MNIST example trains with
+# > `validation_data=(x_test, y_test)` and then calls `model.evaluate(x_test, y_test)`, calling the
+# > result the model's generalisation. When the test set also serves as validation set, every
+# > choice you make by looking at it (when to stop, which run to keep, which threshold) leaks into
+# > the reported number, and that number becomes optimistic. Keep a separate validation split for
+# > choices (`validation_split=0.1` or a held-out set, as `digits` provides) and evaluate on the test
+# > set once.
+# >
+# > How large can the leak be? Take 200 "models" that answer completely at random (true accuracy
+# > 50 % on a balanced yes/no question), pick the best on a 100-example validation set, then
+# > measure that winner on a fresh test set.
+
+# %%
+rng = np.random.default_rng(lesson.seed)
+truth_val, truth_test = rng.integers(0, 2, 100), rng.integers(0, 2, 100)
+guesses_val, guesses_test = rng.integers(0, 2, (200, 100)), rng.integers(0, 2, (200, 100))
+val_scores = (guesses_val == truth_val).mean(axis=1)
+winner = int(np.argmax(val_scores))
+winner_test = float((guesses_test[winner] == truth_test).mean())
+print(f"best of 200 coin-flippers on validation: {val_scores[winner]:.0%}; the same model on test: {winner_test:.0%}")
+
+fig, ax = plt.subplots(figsize=(7, 4))
+ax.hist(val_scores, bins=np.arange(0.3, 0.76, 0.02), color="tab:blue", alpha=0.8,
+        label="validation accuracy of 200 random models")
+ax.axvline(val_scores[winner], color="tab:red", lw=2, label=f"chosen on validation: {val_scores[winner]:.0%}")
+ax.axvline(winner_test, color="tab:green", lw=2, ls="--", label=f"same model on test: {winner_test:.0%}")
+ax.set(xlabel="accuracy", ylabel="number of models", title="Choosing on a set makes its score optimistic")
+ax.legend(fontsize=10, loc="upper right")
+fig.tight_layout()
+lesson.savefig(fig, "selection_bias")
+lesson.metric("selection bias: best random model's validation accuracy", val_scores[winner], fmt=".0%")
+
+# %% [markdown]
+# ## 7. Exercises
+# Each stub below is a plausible first attempt; run the check, read the feedback, fix it.
+#
+# **7.1 Recall.** This first attempt copies seed 002's definition:
+
+# %%
+def recall(y_true, y_pred):
+    tp = np.sum((y_true == 1) & (y_pred == 1))
+    fp = np.sum((y_true == 0) & (y_pred == 1))
+    return tp / (tp + fp) if tp + fp else 0.0
+
+
+km.exercises.check("09.recall", recall);
+
+# %% [markdown]
+# **7.2 F1.** Why the *harmonic* mean? Try the ordinary average first and see which case fails.
+
+# %%
+def f1(y_true, y_pred):
+    tp = np.sum((y_true == 1) & (y_pred == 1))
+    precision = tp / max(np.sum(y_pred == 1), 1)
+    recall = tp / max(np.sum(y_true == 1), 1)
+    return (precision + recall) / 2
+
+
+km.exercises.check("09.f1", f1);
+
+# %% [markdown]
+# **7.3 ROC AUC from pairs.** Write the AUC as the fraction of (positive, negative) pairs that the
+# scores put in the right order. This attempt forgets something about ties.
+
+# %%
+def roc_auc(y_true, scores):
+    positives, negatives = scores[y_true == 1], scores[y_true == 0]
+    return (positives[:, None] > negatives[None, :]).mean()
+
+
+km.exercises.check("09.roc_auc", roc_auc);
+
+# %% [markdown]
+# ## Summary
+# - The confusion matrix holds every count; accuracy, precision $TP/(TP+FP)$, recall $TP/(TP+FN)$
+#   and $F_1$ are ratios of its cells. Seed 002 §9.3 prints precision's definition for recall.
+# - On imbalanced classes accuracy rewards doing nothing: report precision, recall, F1 (or AUC).
+# - The ROC curve shows every threshold at once; its AUC is the chance that a positive outscores a
+#   negative. Thresholds are chosen on validation data.
+# - Train on the training set, choose on the validation set, report the test set once: a set you
+#   chose on is no longer a measurement.
+#
+# Next: lesson 10 moves from images to sequences: embeddings, recurrent networks and attention.
