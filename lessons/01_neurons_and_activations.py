@@ -1,0 +1,241 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   kerasmodels:
+#     title: Neurons and activations
+#     seeds: ["001 §4.2", "000 §4.2", "004 §2.1.2"]
+#     quick_seconds: 20
+#     full_seconds: 20
+#     description: One neuron by hand and in Keras; sigmoid, tanh and ReLU with their derivatives, checked three ways.
+# ---
+
+# %% [markdown]
+# # 01 · Neurons and activations
+#
+# **Mirrors:** seed 001 §4.2 (the neuron model), seed 000 §4.2 and seed 004 §2.1.2 (sigmoid, tanh, ReLU).
+#
+# **After this lesson you can** compute a neuron's output by hand and get the same number from
+# `keras.layers.Dense`; write sigmoid, tanh and ReLU and their derivatives; check a derivative
+# numerically and with automatic differentiation; and explain why a network needs a
+# *non-linear* activation.
+#
+# **Prerequisites:** lesson 00; NumPy arrays; the derivative of a function of one variable.
+#
+# **Run time:** about 20 s on a 2-core CPU, quick and full mode alike (nothing is trained).
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+import kerasmodels as km
+from kerasmodels import numpy_nn
+
+lesson = km.setup_lesson(1)
+
+# %% [markdown]
+# ## 1. One neuron
+# A neuron (神经元) weights each input $x_j$ by $w_j$, adds a bias (偏置) $b$ and passes the sum
+# through an activation function (激活函数) $\sigma$ (seed 001 §4.2):
+#
+# $$y = \sigma\Big(\sum_{j=1}^{n} w_j x_j + b\Big) = \sigma(\mathbf{x}\cdot\mathbf{w} + b).$$
+#
+# With the sigmoid $\sigma(z) = 1/(1+e^{-z})$, let us compute one neuron by hand for three inputs.
+
+# %%
+x = np.array([1.0, 2.0, -1.0])
+w = np.array([0.5, -0.25, 1.0])
+b = 0.1
+z = sum(w_j * x_j for w_j, x_j in zip(w, x)) + b  # the weighted sum, written out
+y_by_hand = 1 / (1 + np.exp(-z))
+print(f"z = 0.5*1 + (-0.25)*2 + 1*(-1) + 0.1 = {z:.2f}")
+print(f"y = sigmoid(z) = {y_by_hand:.6f}")
+
+# %% [markdown]
+# Keras's `Dense` layer is a row of such neurons. Give a one-unit `Dense` layer the same weights
+# and bias, and it must give the same number:
+
+# %%
+import keras
+
+dense = keras.layers.Dense(1, activation="sigmoid")
+dense.build((None, 3))
+dense.set_weights([w.reshape(3, 1), np.array([b])])
+y_keras = float(keras.ops.convert_to_numpy(dense(x.reshape(1, 3).astype("float32")))[0, 0])
+print(f"Keras Dense: {y_keras:.6f}   by hand: {y_by_hand:.6f}   difference: {abs(y_keras - y_by_hand):.1e}")
+
+# %% [markdown]
+# For a whole batch at once, put one example per row of a matrix $X$; then $\mathbf{y} =
+# \sigma(X\mathbf{w} + b)$ is one matrix product. With two inputs we can *see* what a neuron
+# does: it draws a straight line $w_1x_1 + w_2x_2 + b = 0$ through the plane and answers
+# "how far on the positive side?" with a number between 0 and 1.
+
+# %%
+grid = np.linspace(-4, 4, 201)
+x1, x2 = np.meshgrid(grid, grid)
+points = np.stack([x1.ravel(), x2.ravel()], axis=1)
+w2, b2 = np.array([1.5, -1.0]), 0.5
+y_grid = numpy_nn.sigmoid(points @ w2 + b2).reshape(x1.shape)
+
+fig, ax = plt.subplots(figsize=(6, 5))
+image = ax.contourf(x1, x2, y_grid, levels=20, cmap="RdBu_r")
+ax.contour(x1, x2, y_grid, levels=[0.5], colors="black", linewidths=2)
+ax.annotate("", xy=(0.75, -0.5), xytext=(0, 0), arrowprops=dict(arrowstyle="->", lw=2))
+ax.text(0.85, -0.75, "w", fontsize=14)
+fig.colorbar(image, ax=ax, label="neuron output y")
+ax.set_xlabel("$x_1$")
+ax.set_ylabel("$x_2$")
+ax.set_title(r"$y = \sigma(1.5\,x_1 - 1.0\,x_2 + 0.5)$; black line: $y = 0.5$")
+lesson.savefig(fig, "neuron_output")
+plt.show()
+
+# %% [markdown]
+# ## 2. Three activation functions and their derivatives
+# Training needs the slope of every activation (lesson 03 multiplies these slopes together).
+#
+# | name | $\sigma(z)$ | $\sigma'(z)$ |
+# |---|---|---|
+# | sigmoid | $\dfrac{1}{1+e^{-z}}$ | $\sigma(z)\,(1-\sigma(z))$ |
+# | tanh | $\dfrac{e^{z}-e^{-z}}{e^{z}+e^{-z}}$ | $1-\tanh^2(z)$ |
+# | ReLU | $\max(0, z)$ | $1$ if $z>0$, else $0$ |
+#
+# Sigmoid squashes into $(0, 1)$, tanh into $(-1, 1)$ (centred on 0), ReLU passes positive values
+# unchanged. The package module `kerasmodels.numpy_nn` holds these six functions; here they are:
+
+# %%
+z = np.linspace(-5, 5, 401)
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+for name, (f, df) in numpy_nn.ACTIVATIONS.items():
+    if name == "linear":
+        continue
+    left.plot(z, f(z), lw=2, label=name)
+    right.plot(z, df(z), lw=2, label=name)
+left.set_title("activation $\\sigma(z)$")
+right.set_title("derivative $\\sigma'(z)$")
+for ax in (left, right):
+    ax.axhline(0, color="gray", lw=0.8)
+    ax.axvline(0, color="gray", lw=0.8)
+    ax.set_xlabel("z")
+    ax.grid(alpha=0.3)
+    ax.legend()
+left.set_ylim(-1.2, 2.5)
+right.axhline(0.25, color="tab:blue", ls=":", lw=1)
+right.text(-4.9, 0.28, "sigmoid' never exceeds 0.25", color="tab:blue", fontsize=10)
+lesson.savefig(fig, "activations")
+plt.show()
+
+# %% [markdown]
+# ## 3. Checking a derivative three ways
+# A formula for a derivative is easy to get wrong. Two independent checks:
+#
+# 1. **Finite differences**: $\sigma'(z) \approx \dfrac{\sigma(z+\varepsilon) - \sigma(z-\varepsilon)}{2\varepsilon}$,
+#    accurate to about $\varepsilon^2$.
+# 2. **Automatic differentiation** (自动微分): the backend (here through `keras.ops`) records the
+#    computation and differentiates it exactly. Because each output depends only on its own input,
+#    the gradient of $\sum_i \sigma(z_i)$ with respect to $z_i$ is $\sigma'(z_i)$.
+#
+# We avoid $z = 0$ for ReLU, where it has no derivative (frameworks use 0 there).
+
+# %%
+from keras import ops
+
+z_check = np.linspace(-4, 4, 40)  # 40 points, none exactly 0
+keras_functions = {"sigmoid": ops.sigmoid, "tanh": ops.tanh, "relu": ops.relu}
+eps = 1e-6
+rows = []
+for name, keras_fn in keras_functions.items():
+    f, df = numpy_nn.ACTIVATIONS[name]
+    formula = df(z_check)
+    finite = (f(z_check + eps) - f(z_check - eps)) / (2 * eps)
+    _, auto = numpy_nn.autodiff_gradients(lambda p, g=keras_fn: ops.sum(g(p["z"])), {"z": z_check})
+    rows.append((name, np.max(np.abs(formula - finite)), np.max(np.abs(formula - auto["z"]))))
+print(f"{'activation':10s} {'|formula - finite diff|':>24s} {'|formula - autodiff|':>22s}")
+for name, finite_error, auto_error in rows:
+    print(f"{name:10s} {finite_error:24.1e} {auto_error:22.1e}")
+lesson.metric("max |formula - finite difference|", max(r[1] for r in rows), fmt=".1e")
+lesson.metric("max |formula - autodiff|", max(r[2] for r in rows), headline=True, fmt=".1e")
+
+# %% [markdown]
+# All three agree to about $10^{-10}$ or better: the formulas in the table are right.
+#
+# **Why the size of $\sigma'$ matters.** Lesson 03 shows that the gradient reaching an early layer
+# is a product of one $\sigma'$ per layer above it. With sigmoid each factor is at most 0.25, so
+# through ten layers the signal shrinks by at least $0.25^{10}$: the *vanishing gradient*
+# (梯度消失). ReLU's slope is exactly 1 for active units, which is one reason seed 000 §4.2 says it
+# speeds up convergence.
+
+# %%
+print(f"largest possible product of 10 sigmoid slopes: 0.25**10 = {0.25**10:.1e}")
+
+# %% [markdown]
+# > **Errata (seed 001 §4.2)**: "每个神经元可以表示为一个线性函数" ("each neuron can be
+# > represented as a linear function"), followed by $y = \sigma(\sum w x + b)$.
+# >
+# > A neuron is a linear (strictly, *affine*) map **followed by a non-linear activation**, and the
+# > non-linearity is the point: without it, two stacked layers $x W_1 W_2$ are the single linear
+# > layer $x (W_1W_2)$, and a network of any depth can only draw straight lines. The code below
+# > builds two linear layers, collapses them into one and shows the outputs are identical; with a
+# > ReLU in between no single matrix reproduces them.
+
+# %%
+rng = np.random.default_rng(lesson.seed)
+W1, W2 = rng.normal(size=(2, 8)), rng.normal(size=(8, 1))
+x_batch = rng.normal(size=(200, 2))
+two_linear = x_batch @ W1 @ W2
+one_linear = x_batch @ (W1 @ W2)
+print(f"two linear layers vs one merged layer: max difference {np.max(np.abs(two_linear - one_linear)):.1e}")
+
+with_relu = numpy_nn.relu(x_batch @ W1) @ W2
+best_single, *_ = np.linalg.lstsq(x_batch, with_relu, rcond=None)  # the best one-matrix fit
+residual = np.max(np.abs(x_batch @ best_single - with_relu))
+print(f"with a ReLU in between: the best single matrix still misses by up to {residual:.2f}")
+
+# %% [markdown]
+# ## 4. Exercises
+# Each check tries your function on several named cases and tells you which one failed.
+#
+# **4.1** Write one sigmoid neuron for a batch: `x` has one example per row, `w` one weight per
+# column, `b` is a number. The first attempt below has a common mistake; run it, read the
+# feedback, fix it.
+
+# %%
+def neuron(x, w, b):
+    # Your answer: sigmoid of (weighted sum of the inputs + bias), one output per row of x.
+    return (1 / (1 + np.exp(-(x * w)))).sum(axis=1) + b
+
+
+km.exercises.check("01.neuron", neuron);
+
+# %% [markdown]
+# **4.2** The derivative of the sigmoid, without calling `numpy_nn`.
+
+# %%
+def sigmoid_derivative(z):
+    # Your answer: sigma'(z) for an array z.
+    return z * (1 - z)
+
+
+km.exercises.check("01.sigmoid_derivative", sigmoid_derivative);
+
+# %% [markdown]
+# **4.3** The derivative of ReLU, using the frameworks' convention at exactly $z = 0$.
+
+# %%
+def relu_derivative(z):
+    # Your answer: an array of 0.0 and 1.0 with the shape of z.
+    return (z >= 0).astype(float)
+
+
+km.exercises.check("01.relu_derivative", relu_derivative);
+
+# %% [markdown]
+# ## Summary
+# - A neuron computes $y = \sigma(\mathbf{x}\cdot\mathbf{w} + b)$; a `Dense` layer is many neurons
+#   sharing the input, computed as one matrix product $\sigma(XW + \mathbf{b})$.
+# - Sigmoid $\sigma' = \sigma(1-\sigma) \le 0.25$; tanh $' = 1-\tanh^2 \le 1$; ReLU$'$ is 0 or 1.
+# - Check any derivative with finite differences and with autodiff; they should agree to ~1e-10.
+# - The activation must be non-linear, or stacked layers collapse into one linear map.
+#
+# Next: lesson 02 measures how wrong a neuron is (a *loss*) and moves its weights downhill.
