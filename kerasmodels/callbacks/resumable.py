@@ -1,0 +1,212 @@
+"""`ResumableTraining`: survive a kill at any instant and resume on the next identical call.
+
+Why not `keras.callbacks.BackupAndRestore` as is: in Keras 3.15 it writes
+`latest.weights.h5` in place with h5py and then `training_metadata.json` as
+a second file. A SIGKILL during the h5 write leaves a truncated file (the
+next `fit()` fails to load it), and a kill between the two writes pairs new
+weights with the old epoch number. Here one file holds the weights, the
+optimizer state, the epoch and the best monitored value; it is written
+under a temporary name, flushed to disk and then renamed over the old one
+with `os.replace`, which is atomic: a reader sees the old state or the new
+one, never half of either. The best-model checkpoint is written the same way.
+"""
+
+import hashlib
+import math
+import os
+from pathlib import Path
+
+import keras
+
+from kerasmodels.callbacks._common import say
+from kerasmodels.errors import KerasmodelsError
+
+STATE_FILE = "state.weights.h5"
+BEST_FILE = "best.keras"
+_TMP_PREFIX = ".tmp-"
+
+
+def _fingerprint(model):
+    """What must not change between the killed run and the resumed one: the weight shapes."""
+    shapes = ";".join(f"{tuple(w.shape)}" for w in model.weights)
+    return hashlib.sha1(shapes.encode()).hexdigest()[:16]
+
+
+def _fsync_path(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_state(directory):
+    """The epoch, best value and fingerprint stored in `directory`, or None if there is no state."""
+    import h5py
+
+    path = Path(directory) / STATE_FILE
+    if not path.exists():
+        return None
+    with h5py.File(path, "r") as f:
+        attrs = dict(f.attrs)
+    return {
+        "epoch": int(attrs["kerasmodels_epoch"]),
+        "best": float(attrs["kerasmodels_best"]),
+        "monitor": str(attrs["kerasmodels_monitor"]),
+        "fingerprint": str(attrs["kerasmodels_fingerprint"]),
+    }
+
+
+class ResumableTraining(keras.callbacks.Callback):
+    """Back up after every epoch and restore on the next `fit()`, plus a best-model checkpoint.
+
+    A run killed at any instant (SIGKILL, a Colab disconnect, Ctrl-C) and
+    started again with the same code and the same `directory` continues from
+    the last finished epoch, so it loses at most one epoch of work and
+    `fit(epochs=N)` still ends after epoch N in total. A finished run called
+    again restores the trained model and trains no further (raise `epochs`
+    to train longer, or delete the directory to start over).
+
+    Files in `directory`:
+        state.weights.h5: weights + optimizer state + epoch + best value, one atomic file.
+        best.keras: the full model at the best `monitor` value so far
+            (`keras.models.load_model` reads it).
+
+    Put this callback first in the list: it sets the starting epoch in
+    `on_train_begin`, before the others look at it.
+
+    Args:
+        directory: folder for this run only (created if missing).
+        monitor: the log value that picks the best model; "val_loss" falls
+            back to "loss" when there is no validation data.
+        mode: "min", "max" or "auto" ("max" for accuracy-like names).
+        save_best: write best.keras.
+        delete_on_finish: remove the state after the last epoch (then an
+            identical call trains again from scratch).
+        verbose: 0 silent, 1 one line when resuming.
+
+    Example:
+
+    ```python
+    model.fit(x, y, epochs=10, validation_split=0.1,
+              callbacks=[ResumableTraining("runs/lesson07")])
+    best = keras.models.load_model("runs/lesson07/best.keras")
+    ```
+    """
+
+    def __init__(self, directory, monitor="val_loss", mode="auto", save_best=True,
+                 delete_on_finish=False, verbose=1):
+        super().__init__()
+        if not isinstance(directory, (str, os.PathLike)) or not str(directory):
+            raise TypeError(
+                f"ResumableTraining(directory={directory!r}): pass a folder path (str or pathlib.Path) "
+                "used by this run only."
+            )
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"ResumableTraining(mode={mode!r}): use 'auto', 'min' or 'max'.")
+        self.directory = Path(directory)
+        self.monitor = monitor
+        if mode == "auto":
+            mode = "max" if any(k in monitor for k in ("acc", "auc", "precision", "recall", "f1")) else "min"
+        self.mode = mode
+        self.save_best = save_best
+        self.delete_on_finish = delete_on_finish
+        self.verbose = verbose
+        self.state_path = self.directory / STATE_FILE
+        self.best_path = self.directory / BEST_FILE
+        self.best = None
+        self.initial_epoch = 0
+
+    def on_train_begin(self, logs=None):
+        model = self.model
+        if not model.built:
+            raise KerasmodelsError(
+                f"ResumableTraining: model {model.name!r} is not built, so saved weights cannot be "
+                "loaded into it. Give the model an input shape (keras.Input(...) first, or "
+                "model.build(...)) before fit()."
+            )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for leftover in self.directory.glob(_TMP_PREFIX + "*"):
+            leftover.unlink()  # a write that a kill interrupted; the real files are intact
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.initial_epoch = 0
+        self._monitor_used = None
+        state = read_state(self.directory)
+        if state is None:
+            model._initial_epoch = None
+            return
+        if state["fingerprint"] != _fingerprint(model):
+            raise KerasmodelsError(
+                f"ResumableTraining: {self.directory} holds a run of a different model (other weight "
+                "shapes), so it cannot resume this one. Use a new directory for a new model, or delete "
+                f"{self.directory} to start over."
+            )
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        model.load_weights(self.state_path)
+        self.best = state["best"]
+        self.initial_epoch = state["epoch"]
+        model._initial_epoch = state["epoch"]
+        if self.verbose:
+            epochs = self.params.get("epochs") if self.params else None
+            if epochs is not None and state["epoch"] >= epochs:
+                say(f"[resume] {self.directory} already holds {state['epoch']} trained epochs; nothing to "
+                    "train (raise epochs to go on, or delete the folder to start over)")
+            else:
+                say(f"[resume] restored epoch {state['epoch']}"
+                    + (f"/{epochs}" if epochs else "") + f" from {self.directory}")
+
+    def _monitored(self, logs):
+        if self.monitor in logs:
+            return self.monitor
+        fallback = self.monitor[4:] if self.monitor.startswith("val_") else None
+        return fallback if fallback in logs else None
+
+    def _improved(self, value):
+        return value < self.best if self.mode == "min" else value > self.best
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        loss = logs.get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            # Saving NaN weights would make every resumed run start broken.
+            if self.verbose:
+                say(f"[resume] loss is {loss} at epoch {epoch + 1}: kept the state of the last good epoch")
+            return
+        key = self._monitored(logs)
+        if self.save_best and key is not None:
+            value = float(logs[key])
+            if math.isfinite(value) and self._improved(value):
+                self.best = value
+                self._atomic_save(self.best_path, lambda tmp: self.model.save(tmp))
+        self._atomic_save(self.state_path, lambda tmp: self._write_state(tmp, epoch + 1))
+
+    def _write_state(self, path, epoch):
+        import h5py
+
+        self.model.save_weights(path)  # includes the optimizer's variables
+        with h5py.File(path, "a") as f:
+            f.attrs["kerasmodels_epoch"] = epoch
+            f.attrs["kerasmodels_best"] = float(self.best)
+            f.attrs["kerasmodels_monitor"] = self.monitor
+            f.attrs["kerasmodels_fingerprint"] = _fingerprint(self.model)
+
+    def _atomic_save(self, final_path, write):
+        # Keras picks the format from the suffix, so the temporary name keeps it.
+        tmp = final_path.with_name(f"{_TMP_PREFIX}{os.getpid()}-{final_path.name}")
+        try:
+            write(str(tmp))
+            _fsync_path(tmp)
+            os.replace(tmp, final_path)
+            _fsync_path(self.directory)  # make the rename itself durable
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+
+    def on_train_end(self, logs=None):
+        self.model._initial_epoch = None
+        if self.delete_on_finish and self.state_path.exists():
+            epochs = self.params.get("epochs") if self.params else None
+            state = read_state(self.directory)
+            if epochs is None or (state and state["epoch"] >= epochs):
+                self.state_path.unlink()
