@@ -1,0 +1,319 @@
+"""The prediction service answers good requests correctly and every bad one with a clear 4xx, over loopback only."""
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from kerasmodels import drift, loadtest, serving  # noqa: E402
+
+IMAGE_SHAPE = (28, 28, 1)
+
+
+@pytest.fixture(scope="module")
+def image_model_path(tmp_path_factory):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input(IMAGE_SHAPE), keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.MaxPooling2D(4),
+         keras.layers.Flatten(), keras.layers.Dense(10)],
+        name="tiny_cnn",
+    )
+    path = tmp_path_factory.mktemp("models") / "tiny_cnn.keras"
+    model.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def image_server(image_model_path):
+    server = serving.make_server(image_model_path, max_body_bytes=200_000, max_batch=8, drift_warmup=20,
+                                 drift_window=100, class_names=[f"digit {i}" for i in range(10)])
+    with server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def text_server(tmp_path_factory):
+    keras_hub = pytest.importorskip("keras_hub")
+    keras.utils.set_random_seed(0)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "good", "bad", "film", "the", "a", "great", "awful"]
+    tokenizer = keras_hub.tokenizers.BertTokenizer(vocabulary=vocab, lowercase=True)
+    preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=16)
+    backbone = keras_hub.models.BertBackbone(vocabulary_size=len(vocab), num_layers=1, num_heads=1, hidden_dim=8,
+                                             intermediate_dim=16, max_sequence_length=16)
+    classifier = keras_hub.models.BertTextClassifier(backbone, num_classes=2, preprocessor=preprocessor)
+    path = tmp_path_factory.mktemp("models") / "tiny_bert.keras"
+    classifier.save(path)
+    with serving.make_server(path, max_text_chars=200, max_batch=4, class_names=["negative", "positive"]) as server:
+        yield server
+
+
+def request(server, method, path, body=None, headers=None):
+    """(status, decoded JSON) of one request over loopback."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+    elif isinstance(body, str):
+        body = body.encode()
+    connection.request(method, path, body=body, headers=headers or {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    assert response.getheader("Content-Type") == "application/json"
+    return response.status, json.loads(data)
+
+
+def raw_request(server, data, read_limit=65536):
+    """Send raw bytes on a socket and return the (status, JSON) answer: for requests http.client cannot make."""
+    with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=30) as sock:
+        sock.sendall(data)
+        chunks = b""
+        while b"\r\n\r\n" not in chunks or len(chunks.split(b"\r\n\r\n", 1)[1]) < _length(chunks):
+            chunk = sock.recv(read_limit)
+            if not chunk:
+                break
+            chunks += chunk
+    head, body = chunks.split(b"\r\n\r\n", 1)
+    return int(head.split()[1]), json.loads(body)
+
+
+def _length(data):
+    for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            return int(line.split(b":")[1])
+    return 0
+
+
+def images(n, value=0.5):
+    return np.full((n,) + IMAGE_SHAPE, value, dtype=np.float32)
+
+
+def test_health_and_metadata_describe_the_model(image_server):
+    assert image_server.server_address[0] == "127.0.0.1"  # loopback by default
+    assert request(image_server, "GET", "/health") == (200, {"status": "ok", "model": "tiny_cnn"})
+    status, meta = request(image_server, "GET", "/metadata")
+    assert status == 200
+    assert meta["kind"] == "tensor" and meta["input"]["shape"] == [28, 28, 1]
+    assert meta["input"]["dtype"] == "float32" and meta["input"]["value_range"] == [0.0, 1.0]
+    assert meta["output"]["model_outputs"] == "logits" and meta["limits"]["max_batch"] == 8
+
+
+def test_predictions_are_the_softmax_of_the_models_logits(image_server):
+    rng = np.random.default_rng(0)
+    batch = rng.random((3,) + IMAGE_SHAPE).astype(np.float32)
+    status, answer = request(image_server, "POST", "/predict", {"instances": batch.tolist()})
+    assert status == 200
+    logits = image_server.predictor.model.predict_on_batch(batch)
+    expected = np.exp(logits - logits.max(1, keepdims=True))
+    expected /= expected.sum(1, keepdims=True)
+    got = np.array([p["probabilities"] for p in answer["predictions"]])
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    assert [p["class"] for p in answer["predictions"]] == list(expected.argmax(1))
+    assert answer["predictions"][0]["label"] == f"digit {expected.argmax(1)[0]}"
+
+
+BAD_IMAGE_BODIES = {
+    "not JSON": (b"this is not json", 400, "not_json"),
+    "empty body": (b"", 400, "empty_body"),
+    "a list, not an object": (b"[1, 2, 3]", 400, "missing_instances"),
+    "no instances key": (b'{"inputs": []}', 400, "missing_instances"),
+    "instances not a list": (b'{"instances": 5}', 400, "instances_not_a_list"),
+    "empty instances": (b'{"instances": []}', 400, "empty_instances"),
+    "missing channel axis": (json.dumps({"instances": np.zeros((1, 28, 28)).tolist()}).encode(), 400, "wrong_shape"),
+    "wrong image size": (json.dumps({"instances": np.zeros((1, 32, 32, 1)).tolist()}).encode(), 400, "wrong_shape"),
+    "a flat vector": (json.dumps({"instances": [[0.0] * 784]}).encode(), 400, "wrong_shape"),
+    "strings": (json.dumps({"instances": np.full((1, 28, 28, 1), "0.5").tolist()}).encode(), 400, "wrong_dtype"),
+    "booleans": (json.dumps({"instances": np.zeros((1, 28, 28, 1), bool).tolist()}).encode(), 400, "wrong_dtype"),
+    "ragged rows": (json.dumps({"instances": [[[[0.0]] * 28] * 27 + [[[0.0]] * 27]]}).encode(), 400, "ragged_instances"),
+    "nulls": (json.dumps({"instances": [[[[None]] * 28] * 28]}).encode(), 400, "wrong_dtype"),
+    "NaN literal": (b'{"instances": [' + json.dumps(np.zeros((28, 28, 1)).tolist()).encode().replace(b"0.0", b"NaN", 1)
+                    + b"]}", 400, "non_finite_number"),
+    "Infinity literal": (b'{"instances": [[Infinity]]}', 400, "non_finite_number"),
+    "overflowing number": (b'{"instances": [' + json.dumps(np.zeros((28, 28, 1)).tolist()).encode()
+                           .replace(b"0.0", b"1e400", 1) + b"]}", 400, "non_finite_number"),
+    "huge integer": (b'{"instances": [' + json.dumps(np.zeros((28, 28, 1)).tolist()).encode()
+                     .replace(b"0.0", b"1" + b"0" * 400, 1) + b"]}", 400, None),
+    "pixels 0-255": (json.dumps({"instances": np.full((1, 28, 28, 1), 255.0).tolist()}).encode(), 400, "out_of_range"),
+    "too many instances": (json.dumps({"instances": np.zeros((9, 28, 28, 1)).tolist()}).encode(), 413,
+                           "too_many_instances"),
+    "not UTF-8": (b'{"instances": "\xff\xfe"}', 400, "not_utf8"),
+    "nested too deep": (b'{"instances": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", 400, None),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_IMAGE_BODIES))
+def test_bad_image_requests_get_a_clear_4xx(image_server, name):
+    body, expected_status, expected_code = BAD_IMAGE_BODIES[name]
+    status, answer = request(image_server, "POST", "/predict", body)
+    assert status == expected_status, answer
+    assert set(answer) == {"error"} and len(answer["error"]["message"]) > 15
+    assert "Traceback" not in answer["error"]["message"]
+    if expected_code:
+        assert answer["error"]["code"] == expected_code, answer
+
+
+def test_error_messages_say_how_to_fix(image_server):
+    _, answer = request(image_server, "POST", "/predict", {"instances": np.zeros((1, 28, 28)).tolist()})
+    assert "(28, 28, 1)" in answer["error"]["message"] and "channel" in answer["error"]["message"]
+    _, answer = request(image_server, "POST", "/predict", {"instances": np.full((1, 28, 28, 1), 255).tolist()})
+    assert "/ 255" in answer["error"]["message"]
+
+
+def test_oversized_body_is_refused_from_its_length_before_it_is_read(image_server):
+    # Announce 50 MB but send none of it: the answer must come at once, without waiting for the body.
+    started = time.perf_counter()
+    status, answer = raw_request(
+        image_server, b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 50000000\r\n\r\n")
+    assert (status, answer["error"]["code"]) == (413, "body_too_large")
+    assert time.perf_counter() - started < 5
+    assert "200000" in answer["error"]["message"]
+
+
+@pytest.mark.parametrize("head,status", [
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\n\r\n", 411),
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411),
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 400),
+    (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n", 400),
+    (b"GARBAGE\r\n\r\n", 400),
+])
+def test_malformed_http_gets_a_json_4xx(image_server, head, status):
+    got, answer = raw_request(image_server, head)
+    assert got == status and "error" in answer
+
+
+def test_wrong_paths_methods_and_media_types(image_server):
+    assert request(image_server, "GET", "/nothing")[0] == 404
+    assert request(image_server, "GET", "/predict")[0] == 405
+    assert request(image_server, "POST", "/health", b"{}")[0] == 405
+    assert request(image_server, "DELETE", "/predict")[0] == 405
+    status, answer = request(image_server, "POST", "/predict", b"x=1", {"Content-Type": "text/plain"})
+    assert (status, answer["error"]["code"]) == (415, "unsupported_media_type")
+
+
+def test_service_survives_bad_requests_and_counts_them(image_server):
+    for body, _, _ in list(BAD_IMAGE_BODIES.values())[:6]:
+        request(image_server, "POST", "/predict", body)
+    status, answer = request(image_server, "POST", "/predict", {"instances": images(2).tolist()})
+    assert status == 200 and len(answer["predictions"]) == 2
+    status, metrics = request(image_server, "GET", "/metrics")
+    assert status == 200
+    assert metrics["requests"]["by_status"].get("400", 0) >= 5
+    assert metrics["requests"]["by_status"]["200"] >= 1
+    latency = metrics["predict_latency_ms"]
+    assert 0 < latency["p50"] <= latency["p90"] <= latency["p99"] <= latency["max"]
+    assert metrics["drift"]["status"] in ("warming up", "collecting", "stable", "watch", "drift")
+
+
+def test_load_test_reports_percentiles_and_throughput(image_server):
+    payloads = [{"instances": images(1, v).tolist()} for v in (0.2, 0.4, 0.6)]
+    report = loadtest.run_load_test(image_server.url + "/predict", payloads, requests=30, concurrency=3)
+    assert report.status_counts == {200: 30} and report.succeeded == 30
+    assert report.instances == 30 and report.throughput_rps > 0
+    assert 0 < report.percentile(50) <= report.percentile(90) <= report.percentile(99)
+    assert set(report.as_dict()) >= {"p50_ms", "p90_ms", "p99_ms", "throughput_rps"}
+
+
+def test_load_tester_is_bounded_and_loopback_only():
+    with pytest.raises(ValueError, match="not on this machine"):
+        loadtest.run_load_test("http://example.com/predict", [{}], requests=1)
+    with pytest.raises(ValueError, match="between 1 and"):
+        loadtest.run_load_test("http://127.0.0.1:9/predict", [{}], requests=loadtest.MAX_REQUESTS + 1)
+    with pytest.raises(ValueError, match="between 1 and"):
+        loadtest.run_load_test("http://127.0.0.1:9/predict", [{}], requests=1, concurrency=0)
+
+
+def test_text_service_accepts_strings_and_rejects_everything_else(text_server):
+    status, meta = request(text_server, "GET", "/metadata")
+    assert meta["kind"] == "text" and meta["input"]["dtype"] == "string"
+    status, answer = request(text_server, "POST", "/predict", {"instances": ["a good film", "awful"]})
+    assert status == 200
+    for prediction in answer["predictions"]:
+        assert len(prediction["probabilities"]) == 2 and abs(sum(prediction["probabilities"]) - 1) < 1e-5
+        assert prediction["label"] in ("negative", "positive")
+    bad = {
+        "numbers": ({"instances": [1, 2]}, 400, "wrong_type"),
+        "nested lists": ({"instances": [["good"]]}, 400, "wrong_type"),
+        "null": ({"instances": [None]}, 400, "wrong_type"),
+        "empty string": ({"instances": ["   "]}, 400, "empty_text"),
+        "too long": ({"instances": ["good " * 100]}, 413, "text_too_long"),
+        "too many": ({"instances": ["good"] * 5}, 413, "too_many_instances"),
+        "lone surrogate": (b'{"instances": ["\\ud800 good"]}', 400, "invalid_unicode"),
+    }
+    for name, (body, expected_status, code) in bad.items():
+        status, answer = request(text_server, "POST", "/predict", body)
+        assert (status, answer["error"]["code"]) == (expected_status, code), name
+    assert request(text_server, "GET", "/health")[0] == 200
+
+
+def test_psi_and_ks_separate_same_from_shifted_distributions():
+    rng = np.random.default_rng(0)
+    reference = rng.normal(0, 1, 2000)
+    assert drift.population_stability_index(reference, rng.normal(0, 1, 2000)) < 0.05
+    assert drift.population_stability_index(reference, rng.normal(1, 1, 2000)) > 0.25
+    assert drift.ks_statistic(reference, reference) == 0.0
+    assert drift.ks_statistic(np.zeros(10), np.ones(10)) == 1.0
+    with pytest.raises(ValueError, match="NaN"):
+        drift.population_stability_index([0.0, np.nan], [0.0])
+
+
+def test_drift_monitor_warms_up_then_flags_a_shift():
+    rng = np.random.default_rng(1)
+    monitor = drift.DriftMonitor(["x"], warmup=1000, window=1000, min_current=50)
+    monitor.update(rng.normal(0, 1, (600, 1)))
+    assert monitor.report()["status"] == "warming up"
+    monitor.update(rng.normal(0, 1, (420, 1)))
+    assert monitor.report()["status"] == "collecting"
+    monitor.update(rng.normal(0, 1, (980, 1)))
+    assert monitor.report()["status"] == "stable"
+    monitor.update(rng.normal(3, 1, (1000, 1)))
+    report = monitor.report()
+    assert report["status"] == "drift" and report["features"]["x"]["psi"] > 0.25
+    with pytest.raises(ValueError, match="expected"):
+        monitor.update(np.zeros((3, 2)))
+
+
+def test_service_with_reference_detects_brighter_inputs(image_model_path):
+    rng = np.random.default_rng(2)
+    reference = rng.uniform(0.0, 0.3, (256,) + IMAGE_SHAPE).astype(np.float32)
+    with serving.make_server(image_model_path, max_batch=64, reference=reference, drift_window=128,
+                             drift_bins=4) as server:
+        for _ in range(2):
+            request(server, "POST", "/predict", {"instances": rng.uniform(0.0, 0.3, (64,) + IMAGE_SHAPE).tolist()})
+        assert request(server, "GET", "/metrics")[1]["drift"]["status"] == "stable"
+        for _ in range(2):
+            request(server, "POST", "/predict", {"instances": rng.uniform(0.5, 1.0, (64,) + IMAGE_SHAPE).tolist()})
+        report = request(server, "GET", "/metrics")[1]["drift"]
+        assert report["status"] == "drift" and report["features"]["mean brightness"]["psi"] > 0.25
+
+
+def test_make_server_explains_a_missing_or_wrong_model_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        serving.make_server(tmp_path / "missing.keras")
+    other = tmp_path / "model.h5"
+    other.write_bytes(b"x")
+    with pytest.raises(Exception, match="not a .keras file"):
+        serving.make_server(other)
+
+
+def test_cli_serve_binds_loopback_and_answers(image_model_path):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+    process = subprocess.Popen([sys.executable, "-m", "kerasmodels", "serve", str(image_model_path), "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        line = process.stdout.readline()
+        assert "http://127.0.0.1:" in line, line
+        port = int(line.split("http://127.0.0.1:")[1].split()[0])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/health")
+        assert connection.getresponse().status == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
