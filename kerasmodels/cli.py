@@ -125,6 +125,7 @@ def _cmd_train(args):
         args.model, args.data, epochs=args.epochs, batch_size=args.batch_size, limit=args.limit,
         out_dir=args.out, preset=args.preset, learning_rate=args.learning_rate,
         data_dir=args.data_dir, resume=not args.no_resume, seed=args.seed,
+        sequence_length=args.sequence_length,
     )
     print(json.dumps(summary, indent=2))
     return 0
@@ -200,6 +201,7 @@ def build_parser():
     p.add_argument("--preset", default=None, help="cnn: seed|lenet; bert: minilm-l6|tiny")
     p.add_argument("--data-dir", default=None, help="folder of a data set read from disk (rt_polarity)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--sequence-length", type=int, default=64, help="tokens per text example (bert)")
     p.add_argument("--no-resume", action="store_true", help="start afresh even if a backup exists")
     p.add_argument("--out", default=None, help="output folder (default: ./runs/train-<model>-<data>)")
     p.set_defaults(func=_cmd_train)

@@ -78,7 +78,8 @@ def test_notebooks_check_passes_on_the_checkout():
 
 @pytest.mark.slow
 def test_train_mlp_on_digits_saves_model_and_metrics(tmp_path):
-    out = cli("train", "mlp", "--data", "digits", "--epochs", "2", "--out", str(tmp_path / "t"))
+    args = ("train", "mlp", "--data", "digits", "--epochs", "2", "--learning-rate", "0.01", "--out", str(tmp_path / "t"))
+    out = cli(*args)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     summary = json.loads(out.stdout[out.stdout.index("{"):])
     assert (tmp_path / "t" / "model.keras").exists()
@@ -86,6 +87,11 @@ def test_train_mlp_on_digits_saves_model_and_metrics(tmp_path):
     assert metrics["epochs_completed"] == 2
     assert 0.5 < metrics["test"]["accuracy"] <= 1.0
     assert summary["model_path"].endswith("model.keras")
+    # The same command again resumes from the checkpoint: it ends at 2 epochs without training more.
+    again = cli(*args)
+    assert again.returncode == 0, again.stderr[-2000:]
+    resumed = json.loads(again.stdout[again.stdout.index("{"):])
+    assert resumed["epochs_completed"] == 2 and resumed["epochs_this_call"] == 0
 
 
 def test_train_rejects_a_model_that_does_not_fit_the_data():
