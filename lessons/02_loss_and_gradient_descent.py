@@ -1,0 +1,301 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   kerasmodels:
+#     title: Loss and gradient descent
+#     seeds: ["000 §4.1", "000 §4.2", "000 §4.3", "002 §4.2.2", "003 §4.2"]
+#     quick_seconds: 25
+#     full_seconds: 25
+#     description: MSE and cross-entropy by hand and in Keras; gradient descent on linear regression derived correctly, with its path on the loss surface and the effect of the learning rate.
+# ---
+
+# %% [markdown]
+# # 02 · Loss and gradient descent
+#
+# **Mirrors:** seed 000 §4.1–§4.3 (loss, gradient descent, the linear-regression example),
+# seed 002 §4.2.2 (MSE and cross-entropy), seed 003 §4.2 (binary and categorical cross-entropy).
+#
+# **After this lesson you can** compute MSE, binary and categorical cross-entropy by hand and match
+# `keras.losses`; derive the gradient of a loss; run gradient descent $\theta \leftarrow \theta -
+# \alpha\nabla L$ and see its path on the loss surface; and recognise a learning rate that is too
+# small or too large.
+#
+# **Prerequisites:** lesson 01 (a neuron, derivatives).
+#
+# **Run time:** about 25 s on a 2-core CPU, quick and full mode alike.
+
+# %%
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+from keras import ops
+
+import kerasmodels as km
+from kerasmodels import numpy_nn
+
+lesson = km.setup_lesson(2)
+
+# %% [markdown]
+# ## 1. Losses: how wrong is a prediction?
+# A loss function (损失函数) turns predictions and true values into one number to make small.
+#
+# - **Mean squared error** (均方误差, MSE) for numbers: $\mathrm{MSE} = \frac{1}{n}\sum_i (y_i - \hat y_i)^2$
+#   (seed 002 §4.2.2). Seed 000 §4.2 writes $\frac12 (y-\hat y)^2$: the $\frac12$ only cancels the 2
+#   of the derivative; Keras's `MeanSquaredError` has no $\frac12$.
+# - **Binary cross-entropy** (二元交叉熵) for a probability $p$ of the class 1 and a label $y\in\{0,1\}$:
+#   $-[y\log p + (1-y)\log(1-p)]$, averaged over examples (seed 003 §4.2).
+# - **Categorical cross-entropy** (交叉熵) for $C$ classes, probabilities $p_1..p_C$ and a one-hot label:
+#   $-\sum_c y_c \log p_c$, that is $-\log(\text{probability given to the true class})$.
+#
+# By hand first, then Keras:
+
+# %%
+y_true = np.array([3.0, -0.5, 2.0, 7.0])
+y_pred = np.array([2.5, 0.0, 2.0, 8.0])
+mse_hand = np.mean((y_true - y_pred) ** 2)
+mse_keras = float(keras.losses.MeanSquaredError()(y_true, y_pred))
+
+labels = np.array([1.0, 0.0, 1.0, 0.0])
+p = np.array([0.9, 0.2, 0.6, 0.4])
+bce_hand = -np.mean(labels * np.log(p) + (1 - labels) * np.log(1 - p))
+bce_keras = float(keras.losses.BinaryCrossentropy()(labels, p))
+
+classes = np.array([0, 2])  # true class of each example
+probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])
+cce_hand = -np.mean(np.log(probs[np.arange(2), classes]))
+cce_keras = float(keras.losses.SparseCategoricalCrossentropy()(classes, probs))
+
+for name, hand, by_keras in [("MSE", mse_hand, mse_keras), ("binary CE", bce_hand, bce_keras),
+                             ("categorical CE", cce_hand, cce_keras)]:
+    print(f"{name:15s} by hand {hand:.6f}   Keras {by_keras:.6f}   difference {abs(hand - by_keras):.1e}")
+lesson.metric("max |hand loss - keras.losses|",
+              max(abs(mse_hand - mse_keras), abs(bce_hand - bce_keras), abs(cce_hand - cce_keras)), fmt=".1e")
+
+# %% [markdown]
+# Why cross-entropy for probabilities rather than squared error? Look at the loss of one
+# example with label 1 as its predicted probability $p$ falls: squared error never exceeds 1, while
+# cross-entropy grows without bound, so a confident wrong answer is punished hard.
+
+# %%
+p_grid = np.linspace(0.001, 0.999, 400)
+fig, ax = plt.subplots(figsize=(6.5, 4))
+ax.plot(p_grid, -np.log(p_grid), lw=2, label=r"cross-entropy $-\log p$")
+ax.plot(p_grid, (1 - p_grid) ** 2, lw=2, label=r"squared error $(1-p)^2$")
+ax.set_xlabel("predicted probability $p$ of the true class (label 1)")
+ax.set_ylabel("loss")
+ax.set_ylim(0, 5)
+ax.set_title("Loss of one example whose label is 1")
+ax.grid(alpha=0.3)
+ax.legend()
+lesson.savefig(fig, "losses")
+plt.show()
+
+# %% [markdown]
+# ## 2. Gradient descent on linear regression
+# Seed 000 §4.3 fits $\hat y = \theta_0 + \theta_1 x$. Over $n$ examples, with the $\frac12$ convention,
+#
+# $$L(\theta_0,\theta_1) = \frac{1}{2n}\sum_{i=1}^{n}(y_i - \theta_0 - \theta_1 x_i)^2 .$$
+#
+# The chain rule (链式法则) gives, with the residual $r_i = y_i - \theta_0 - \theta_1x_i$,
+#
+# $$\frac{\partial L}{\partial\theta_0} = -\frac1n\sum_i r_i, \qquad
+#   \frac{\partial L}{\partial\theta_1} = -\frac1n\sum_i r_i\,x_i ,$$
+#
+# and the gradient (梯度) is the **vector** $\nabla_\theta L = \big(\partial L/\partial\theta_0,\;
+# \partial L/\partial\theta_1\big)$. Gradient descent (梯度下降) steps against it with learning rate
+# (学习率) $\alpha$: $\theta \leftarrow \theta - \alpha\nabla_\theta L$, that is
+# $\theta_0 \leftarrow \theta_0 + \frac{\alpha}{n}\sum r_i$ and $\theta_1 \leftarrow \theta_1 + \frac{\alpha}{n}\sum r_i x_i$.
+
+# %%
+rng = np.random.default_rng(lesson.seed)
+x = rng.uniform(-1, 3, size=50)
+y = 1.0 + 2.0 * x + rng.normal(scale=0.5, size=50)  # true line: theta0 = 1, theta1 = 2
+
+
+def loss(theta):
+    return 0.5 * np.mean((y - theta[0] - theta[1] * x) ** 2)
+
+
+def gradient(theta):
+    r = y - theta[0] - theta[1] * x
+    return np.array([-np.mean(r), -np.mean(r * x)])
+
+
+theta_test = np.array([-1.0, 0.5])
+finite = np.array([(loss(theta_test + e) - loss(theta_test - e)) / 2e-6 for e in np.eye(2) * 1e-6])
+_, auto = numpy_nn.autodiff_gradients(
+    lambda t: 0.5 * ops.mean(ops.square(y - t["theta"][0] - t["theta"][1] * x)), {"theta": theta_test})
+print("our gradient    ", gradient(theta_test))
+print("finite difference", finite)
+print("autodiff        ", auto["theta"])
+
+# %% [markdown]
+# The three agree. Now descend from $\theta = (-1, 0.5)$ and compare the end point with the exact
+# least-squares solution (from `np.linalg.lstsq`).
+
+# %%
+def descend(theta, alpha, steps, grad=gradient):
+    path = [np.array(theta, dtype=float)]
+    for _ in range(steps):
+        path.append(path[-1] - alpha * grad(path[-1]))
+    return np.array(path)
+
+
+path = descend(theta_test, alpha=0.3, steps=200)
+theta_exact, *_ = np.linalg.lstsq(np.stack([np.ones_like(x), x], axis=1), y, rcond=None)
+print(f"gradient descent: theta = {path[-1].round(4)}, loss {loss(path[-1]):.5f}")
+print(f"least squares:    theta = {theta_exact.round(4)}, loss {loss(theta_exact):.5f}")
+lesson.metric("|theta_GD - theta_least_squares|", np.linalg.norm(path[-1] - theta_exact),
+              headline=True, fmt=".1e")
+
+# %% [markdown]
+# Keras does the same with a one-unit `Dense` layer, plain `SGD` and the MSE loss. Keras's MSE has
+# no $\frac12$, so its gradient is twice ours: learning rate $\alpha/2$ takes exactly our steps.
+# (Feeding the 50 points 200 times over as one epoch of 200 full batches is 200 full-batch steps,
+# without the per-epoch overhead of `epochs=200`.)
+
+# %%
+model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+model.layers[0].set_weights([np.array([[theta_test[1]]]), np.array([theta_test[0]])])
+model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.3 / 2), loss="mse")
+model.fit(np.tile(x, 200)[:, None], np.tile(y, 200), batch_size=len(x), epochs=1, verbose=0, shuffle=False)
+kernel, bias = model.layers[0].get_weights()
+print(f"Keras: theta = [{bias[0]:.4f} {kernel[0, 0]:.4f}]   our 200 steps: {path[-1].round(4)}")
+
+# %% [markdown]
+# The loss surface $L(\theta_0, \theta_1)$ is a bowl; each step goes downhill, perpendicular to the
+# contour lines, in big steps where it is steep and small steps near the bottom.
+
+# %%
+t0, t1 = np.meshgrid(np.linspace(-2, 3.5, 200), np.linspace(-0.5, 3.5, 200))
+surface = 0.5 * np.mean((y[:, None, None] - t0 - t1 * x[:, None, None]) ** 2, axis=0)
+fig, ax = plt.subplots(figsize=(7, 5))
+contours = ax.contour(t0, t1, surface, levels=np.geomspace(0.12, 20, 14), cmap="viridis")
+ax.clabel(contours, fontsize=8, fmt="%.2g")
+ax.plot(path[:, 0], path[:, 1], "o-", color="tab:red", ms=3, label=r"gradient descent, $\alpha = 0.3$")
+ax.plot(*theta_exact, "k*", ms=14, label="least-squares minimum")
+ax.set_xlabel(r"$\theta_0$ (intercept)")
+ax.set_ylabel(r"$\theta_1$ (slope)")
+ax.set_title("Loss surface of linear regression and the path taken")
+ax.legend(loc="lower right")
+lesson.savefig(fig, "gradient_descent_path")
+plt.show()
+
+# %% [markdown]
+# > **Errata (seed 000 §4.3)**: the document writes
+# > $\nabla_{\theta_0}L = y - \theta_0 - \theta_1 x$, $\nabla_{\theta_1}L = -(y - \theta_0 - \theta_1x)$,
+# > $\nabla_\theta L = \nabla_{\theta_0}L + \nabla_{\theta_1}L$ and
+# > $\theta_{t+1} = \theta_t - \alpha(y - \theta_0 - \theta_1x)$.
+# >
+# > Three mistakes: (1) $\partial L/\partial\theta_0 = -(y-\theta_0-\theta_1x)$: the sign is wrong;
+# > (2) $\partial L/\partial\theta_1 = -(y-\theta_0-\theta_1x)\,x$: the factor $x$ is missing;
+# > (3) the gradient is the vector of the two partial derivatives, not their sum, and each parameter
+# > moves by its own component. The update the document prints uses the wrong-signed residual for
+# > every parameter, so it climbs the loss instead of descending it. The code runs each version.
+
+# %%
+def gradient_document_sum(theta):
+    r = np.mean(y - theta[0] - theta[1] * x)
+    summed = r + (-r)  # "grad theta0 + grad theta1" with the document's components
+    return np.array([summed, summed])
+
+
+def gradient_document_update(theta):
+    r = np.mean(y - theta[0] - theta[1] * x)
+    return np.array([r, r])  # theta <- theta - alpha * (y - theta0 - theta1 x), for both parameters
+
+
+print(f"document's summed gradient at {theta_test}: {gradient_document_sum(theta_test)} (a scalar 0: no direction)")
+for name, grad in [("correct gradient", gradient), ("document's update", gradient_document_update)]:
+    end = descend(theta_test, 0.3, 30, grad)[-1]
+    print(f"{name:18s} after 30 steps: theta = {end.round(3)}, loss {loss(end):.3g}")
+
+# %% [markdown]
+# With the document's components the "sum" is always $r - r = 0$, and its update rule walks uphill:
+# the loss grows instead of shrinking.
+#
+# ## 3. Choosing the learning rate
+# For this quadratic loss the step is stable only if $\alpha < 2/\lambda_{\max}$, where
+# $\lambda_{\max}$ is the largest eigenvalue of the Hessian (the matrix of second derivatives)
+# $H = \frac1n\begin{pmatrix} n & \sum x_i\\ \sum x_i & \sum x_i^2\end{pmatrix}$. Below that limit a
+# small $\alpha$ crawls, a good one converges quickly, one close to the limit zig-zags across the
+# valley; above it, every step overshoots further and the loss explodes.
+
+# %%
+hessian = np.array([[1.0, x.mean()], [x.mean(), np.mean(x**2)]])
+alpha_limit = 2 / np.linalg.eigvalsh(hessian).max()
+print(f"largest stable learning rate: 2 / lambda_max = {alpha_limit:.3f}")
+rates = {"too small": 0.02, "good": 0.3, "near the limit": 0.95 * alpha_limit, "too large": 1.05 * alpha_limit}
+steps = lesson.pick(quick=40, full=40)
+fig, (ax_path, ax_loss) = plt.subplots(1, 2, figsize=(12, 4.5))
+ax_path.contour(t0, t1, surface, levels=np.geomspace(0.12, 20, 14), cmap="viridis", alpha=0.6)
+for name, alpha in rates.items():
+    run = descend(theta_test, alpha, steps)
+    losses = [loss(t) for t in run]
+    label = f"{name} (α = {alpha:.2f})"
+    ax_path.plot(run[:16, 0], run[:16, 1], "o-", ms=3, lw=1.4, label=label)
+    ax_loss.semilogy(losses, lw=2, label=label)
+    print(f"{label:28s} loss after {steps} steps: {losses[-1]:.3g}")
+ax_path.set_xlim(-2, 3.5)
+ax_path.set_ylim(-0.5, 3.5)
+ax_path.set_xlabel(r"$\theta_0$")
+ax_path.set_ylabel(r"$\theta_1$")
+ax_path.set_title("the first 15 steps on the loss surface")
+ax_loss.set_xlabel("step")
+ax_loss.set_ylabel("loss (log scale)")
+ax_loss.set_title("loss per step")
+ax_loss.grid(alpha=0.3)
+ax_loss.legend(fontsize=9)
+lesson.savefig(fig, "learning_rates")
+plt.show()
+
+# %% [markdown]
+# ## 4. Exercises
+# **4.1** The gradient of the linear-regression loss $L = \frac{1}{2n}\sum(y - \theta_0 - \theta_1x)^2$.
+# The first attempt below copies the document; fix it.
+
+# %%
+def linreg_gradient(theta0, theta1, x, y):
+    # Your answer: (dL/dtheta0, dL/dtheta1) as two numbers.
+    r = np.mean(y - theta0 - theta1 * x)
+    return r, -r
+
+
+km.exercises.check("02.linreg_gradient", linreg_gradient);
+
+# %% [markdown]
+# **4.2** Binary cross-entropy, averaged over examples, for labels `y` in {0, 1} and probabilities `p`.
+
+# %%
+def binary_cross_entropy(y, p):
+    # Your answer: one number.
+    return -np.mean(y * np.log(p))
+
+
+km.exercises.check("02.binary_cross_entropy", binary_cross_entropy);
+
+# %% [markdown]
+# **4.3** Categorical cross-entropy, averaged over examples, for integer labels `y` (shape `(n,)`)
+# and a probability matrix `p` (shape `(n, C)`, rows sum to 1).
+
+# %%
+def categorical_cross_entropy(y, p):
+    # Your answer: one number.
+    return -np.mean(np.log(p[:, 0]))
+
+
+km.exercises.check("02.categorical_cross_entropy", categorical_cross_entropy);
+
+# %% [markdown]
+# ## Summary
+# - MSE for numbers, binary cross-entropy for one probability, categorical cross-entropy for $C$;
+#   cross-entropy punishes confident mistakes without bound.
+# - The gradient is a vector of partial derivatives; for linear regression
+#   $\nabla L = -\frac1n\big(\sum r_i, \sum r_i x_i\big)$. Check it with finite differences or autodiff.
+# - Gradient descent $\theta \leftarrow \theta - \alpha\nabla L$: too small crawls, too large
+#   ($\alpha > 2/\lambda_{\max}$ here) diverges.
+#
+# Next: lesson 03 computes the gradient of a whole multilayer network, layer by layer (backpropagation).
