@@ -1,0 +1,65 @@
+"""Lesson 03: backprop gradients pass a float64 finite-difference check and match Keras autodiff."""
+
+import numpy as np
+import pytest
+
+from kerasmodels import numpy_nn
+
+
+def _batch(sizes, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(5, sizes[0])), rng.uniform(size=(5, sizes[-1]))
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_backprop_passes_gradient_check(activation):
+    sizes = (4, 5, 3, 2)
+    net = numpy_nn.MLP(sizes, activation=activation, seed=1)
+    x, t = _batch(sizes)
+    errors = numpy_nn.gradient_check(net, x, t)
+    assert set(errors) == {"W1", "b1", "W2", "b2", "W3", "b3"}
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_backprop_matches_keras_autodiff():
+    sizes = (4, 5, 3, 2)
+    net = numpy_nn.MLP(sizes, seed=2)
+    x, t = _batch(sizes, seed=2)
+    loss, ours = net.gradients(x, t)
+    keras_loss, theirs = numpy_nn.keras_gradients(net, x, t)
+    assert keras_loss == pytest.approx(loss, rel=1e-12)
+    for name in ours:
+        assert theirs[name].shape == net.params[name].shape
+        assert numpy_nn.relative_error(ours[name], theirs[name]) < 1e-10
+
+
+def test_the_documents_delta_fails_the_check():
+    # delta2 = delta3 W3^T without sigma'(z2), as seed 001 §4.4 can be read, gives wrong gradients.
+    net = numpy_nn.MLP((4, 5, 3, 2), seed=3)
+    x, t = _batch((4, 5, 3, 2), seed=3)
+    y, cache = net.forward(x)
+    delta3 = (y - t) * numpy_nn.sigmoid_derivative(cache["z3"])
+    wrong_dW2 = cache["a1"].T @ (delta3 @ net.params["W3"].T)
+    numeric = numpy_nn.numerical_gradient(lambda: net.loss(x, t), net.params["W2"])
+    assert numpy_nn.relative_error(wrong_dW2, numeric) > 0.1
+
+
+def test_numerical_gradient_refuses_float32():
+    with pytest.raises(TypeError, match="float64"):
+        numpy_nn.numerical_gradient(lambda: 0.0, np.zeros(3, dtype=np.float32))
+
+
+def test_bad_input_shape_is_explained():
+    net = numpy_nn.MLP((4, 3, 1))
+    with pytest.raises(ValueError, match=r"\(batch, 4\)"):
+        net.forward(np.zeros((2, 5)))
+
+
+@pytest.mark.slow
+def test_lesson_03_facts(executed_lessons):
+    result = executed_lessons(3)
+    assert result.status == "passed", result.error
+    assert result.metrics["max relative gradient error (backprop vs finite differences)"]["value"] < 1e-6
+    assert result.metrics["max relative error vs Keras autodiff"]["value"] < 1e-10
+    assert result.metrics["circle training accuracy"]["value"] > 0.9
+    assert {"computation_graph", "numpy_mlp_training"} <= {f.stem for f in result.figures}
