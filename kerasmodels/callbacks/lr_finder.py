@@ -88,8 +88,15 @@ class LRFinder(keras.callbacks.Callback):
         sync_jax_state(self.model)  # so that the new rate reaches JAX's functional state
         self.model.optimizer.learning_rate = self._rate(self._step)
 
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_mean, self._epoch_batches = 0.0, 0
+
     def on_train_batch_end(self, batch, logs=None):
-        loss = float((logs or {}).get("loss", math.nan))
+        # fit() logs the running mean of the epoch; undo the averaging to get this batch's loss.
+        mean = float((logs or {}).get("loss", math.nan))
+        seen = batch + 1
+        loss = (seen * mean - self._epoch_batches * self._epoch_mean) / max(seen - self._epoch_batches, 1)
+        self._epoch_mean, self._epoch_batches = mean, seen
         rate = self._rate(self._step)
         self._step += 1
         if not math.isfinite(loss):
@@ -111,18 +118,26 @@ class LRFinder(keras.callbacks.Callback):
             variable.assign(value)
         self.model.optimizer.learning_rate = self._saved_lr
         self.suggestion = self.suggest()
-        if self.verbose and self.suggestion is not None:
-            say(f"[lr] range test over {len(self.rates)} batches: suggested learning rate {self.suggestion:.2g}")
+        if self.verbose:
+            if self.suggestion is None:
+                say(f"[lr] range test over {len(self.rates)} batches: the loss never fell; "
+                    "lower min_lr or check the model and data")
+            else:
+                say(f"[lr] range test over {len(self.rates)} batches: suggested learning rate {self.suggestion:.2g}")
 
     def suggest(self):
-        """The rate where the smoothed loss falls fastest (None with fewer than 5 points)."""
+        """The rate where the smoothed loss falls fastest, capped at a tenth of the best rate.
+
+        None with fewer than 5 points, or when the loss never fell (start
+        lower with `min_lr`).
+        """
         if len(self.losses) < 5:
             return None
         rates, losses = np.log10(self.rates), np.asarray(self.losses)
         # Ignore the explosion at the end: only look up to the lowest loss.
         lowest = int(np.argmin(losses))
         if lowest < 2:
-            return float(self.rates[lowest]) / 10
+            return None  # the loss never fell: the range starts too high or the model cannot learn
         slopes = np.gradient(losses[: lowest + 1], rates[: lowest + 1])
         steepest = float(self.rates[int(np.argmin(slopes))])
         return min(steepest, float(self.rates[lowest]) / 10)

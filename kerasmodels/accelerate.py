@@ -1,0 +1,452 @@
+"""`setup()`: pick precision, XLA and data-parallel devices from the hardware, and say why.
+
+One call before building the model:
+
+```python
+import kerasmodels as km
+
+acc = km.accelerate.setup(model_kind="cnn")
+print(acc)                      # one line per choice, with the reason
+with acc.scope():               # MirroredStrategy / DataParallel when there are several devices
+    model = km.models.cnn((32, 32, 3), 10)
+    model.compile(optimizer="adam", loss=..., **acc.compile_kwargs())
+model.fit(x, y, batch_size=acc.global_batch_size(64))
+```
+
+Rules (what was measured on this course's machines; `measure=True` times
+float32 against bfloat16 on the machine at hand instead of trusting them):
+
+- Precision: mixed_bfloat16 on GPUs of compute capability >= 8.0 (A100, L4,
+  H100, RTX 30xx/40xx) and TPUs; mixed_float16 on 7.x (V100, T4), whose
+  tensor cores lack bfloat16 (Keras adds loss scaling); float32 on older GPUs.
+  On CPUs, mixed_bfloat16 only with AMX (`amx_bf16`, Intel Sapphire Rapids
+  and later), where a small CNN trains ~1.8x faster with TensorFlow; without
+  AMX bfloat16 is not faster, and small MLPs gain nothing (they are bound by
+  per-step overhead).
+- XLA (`jit_compile`): always on JAX; on TensorFlow on for GPUs and for
+  BERT-like models on CPU (1.2-1.5x), off for conv nets on CPU (XLA halves
+  their speed there) and small MLPs.
+- `steps_per_execution`: 16 for MLPs (1.8x: the per-step Python overhead is
+  paid once per 16 steps), else 1.
+- Devices: with several GPUs, `tf.distribute.MirroredStrategy` on
+  TensorFlow and `keras.distribution.DataParallel` on JAX; one device
+  otherwise. `devices=n` asks for n devices (logical CPU devices too, for
+  trying data parallelism on a laptop). Several machines: see docs/hardware.md.
+"""
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+
+from kerasmodels import hardware as _hardware
+
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+MODEL_KINDS = ("cnn", "mlp", "bert")
+BACKENDS = ("tensorflow", "jax", "torch")
+MLP_STEPS_PER_EXECUTION = 16
+
+
+@dataclass
+class AcceleratorSetup:
+    """What `setup()` chose, and why.
+
+    Attributes:
+        backend: the Keras backend the choices are for.
+        precision: "float32", "mixed_float16" or "mixed_bfloat16".
+        jit_compile: value for `model.compile(jit_compile=...)`.
+        steps_per_execution: suggested value for `model.compile`.
+        strategy_name: "default", "MirroredStrategy" or "DataParallel".
+        replicas: number of devices one global batch is split over.
+        devices: the device names used.
+        reasons: one plain-English sentence per choice.
+        strategy: the `tf.distribute.Strategy` or `keras.distribution.Distribution`
+            object (None for the default, or when not applied).
+        applied: whether the policy and strategy were set in this process.
+    """
+
+    backend: str
+    precision: str
+    jit_compile: bool
+    steps_per_execution: int
+    strategy_name: str
+    replicas: int
+    devices: list
+    reasons: list = field(default_factory=list)
+    strategy: object = None
+    applied: bool = False
+
+    def scope(self):
+        """Context to build and compile the model in (a no-op on one device)."""
+        if self.strategy is None:
+            return contextlib.nullcontext()
+        return self.strategy.scope()
+
+    def compile_kwargs(self):
+        """`model.compile(..., **setup.compile_kwargs())`."""
+        return {"jit_compile": self.jit_compile, "steps_per_execution": self.steps_per_execution}
+
+    def global_batch_size(self, per_replica_batch_size):
+        """The batch size to give `fit()` so that each replica sees `per_replica_batch_size`."""
+        return int(per_replica_batch_size) * self.replicas
+
+    def __str__(self):
+        head = (
+            f"[accelerate] {self.backend}: precision {self.precision}, jit_compile {self.jit_compile}, "
+            f"steps_per_execution {self.steps_per_execution}, {self.strategy_name} on {self.replicas} device(s)"
+        )
+        return "\n".join([head] + [f"[accelerate] - {reason}" for reason in self.reasons])
+
+
+def _cc(accelerator):
+    cc = accelerator.get("compute_capability")
+    if isinstance(cc, str):
+        cc = tuple(int(p) for p in cc.split("."))
+    return tuple(cc) if cc else None
+
+
+def _cc_text(cc):
+    return ".".join(str(p) for p in cc)
+
+
+def _choose_precision(info, backend, model_kind):
+    accelerators = info.get("accelerators") or []
+    gpus = [a for a in accelerators if a.get("kind") == "GPU"]
+    if any(a.get("kind") == "TPU" for a in accelerators):
+        return "mixed_bfloat16", "TPU: its matrix units compute in bfloat16, so mixed_bfloat16"
+    if gpus:
+        name = gpus[0].get("name", "GPU")
+        ccs = [_cc(g) for g in gpus]
+        if any(cc is None for cc in ccs):
+            return "float32", f"{name}: compute capability unknown, so float32 (the safe default)"
+        cc = min(ccs)
+        if cc >= (8, 0):
+            return "mixed_bfloat16", (
+                f"{name} (compute capability {_cc_text(cc)}) has bfloat16 tensor cores: mixed_bfloat16 "
+                "is ~2x float32 and keeps float32's range (no loss scaling needed)"
+            )
+        if cc >= (7, 0):
+            return "mixed_float16", (
+                f"{name} (compute capability {_cc_text(cc)}) has float16 tensor cores but no bfloat16: "
+                "mixed_float16, with the loss scaling Keras adds automatically"
+            )
+        return "float32", (
+            f"{name} (compute capability {_cc_text(cc)}) has no tensor cores: mixed precision gains "
+            "little there, so float32"
+        )
+    flags = set((info.get("cpu") or {}).get("flags") or ())
+    if "amx_bf16" not in flags:
+        return "float32", (
+            "CPU without AMX (no amx_bf16 flag): bfloat16 is not faster than float32 there, so float32"
+        )
+    if backend != "tensorflow":
+        return "float32", (
+            f"CPU with AMX, but the bfloat16 speed-up was measured with TensorFlow only; float32 on "
+            f"{backend} (setup(measure=True) times both here)"
+        )
+    if model_kind == "mlp":
+        return "float32", (
+            "CPU with AMX, but a small MLP is bound by per-step overhead, not arithmetic: bfloat16 "
+            "would not speed it up, so float32"
+        )
+    return "mixed_bfloat16", (
+        "CPU with AMX bfloat16 units (amx_bf16): mixed_bfloat16 trained a small CNN ~1.8x faster "
+        "than float32 on this class of CPU"
+    )
+
+
+def _choose_jit(info, backend, model_kind):
+    if backend == "jax":
+        return True, "JAX always compiles the training step with XLA"
+    if backend == "torch":
+        return False, "torch backend: jit_compile off (Keras's torch compilation is not used by default)"
+    has_gpu = any(a.get("kind") in ("GPU", "TPU") for a in info.get("accelerators") or [])
+    if has_gpu:
+        return True, "XLA on: it fuses element-wise ops into the matmuls/convolutions on GPUs"
+    if model_kind == "bert":
+        return True, "XLA on: transformers train 1.2-1.5x faster with it on CPU"
+    if model_kind == "cnn":
+        return False, "XLA off: it halves the speed of conv nets on CPU"
+    if model_kind == "mlp":
+        return False, "XLA off: a small MLP does too little work per step for XLA to matter"
+    return False, "XLA off on CPU (pass model_kind='bert' for transformers, where it helps)"
+
+
+def _choose_steps_per_execution(model_kind):
+    if model_kind == "mlp":
+        return MLP_STEPS_PER_EXECUTION, (
+            f"steps_per_execution={MLP_STEPS_PER_EXECUTION}: a small MLP is bound by the per-step "
+            "overhead of fit(), which is then paid once per 16 steps (1.8x measured)"
+        )
+    return 1, None
+
+
+def _real_devices(backend, kind):
+    """Names of this process's devices of `kind` ("GPU" or "CPU") for the given backend."""
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return [d.name for d in tf.config.list_logical_devices(kind)]
+    if backend == "jax":
+        import jax
+
+        platform = "gpu" if kind == "GPU" else "cpu"
+        try:
+            return [str(d) for d in jax.devices(platform)]
+        except RuntimeError:
+            return []
+    if backend == "torch" and kind == "GPU":
+        import torch
+
+        return [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    return ["cpu"]
+
+
+def _choose_devices(info, backend, devices, real):
+    gpus = [a for a in info.get("accelerators") or [] if a.get("kind") == "GPU"]
+    kind = "GPU" if gpus else "CPU"
+    if real:
+        available = _real_devices(backend, kind)
+    elif gpus:
+        available = [f"GPU:{i}" for i in range(len(gpus))]
+    else:
+        count = int(info.get("cpu_devices", devices if isinstance(devices, int) else 1))
+        available = [f"CPU:{i}" for i in range(count)]
+    if devices == "auto":
+        chosen = available if kind == "GPU" else available[:1]
+    else:
+        if devices > len(available):
+            fix = (
+                "on a CPU, create logical devices first: with TensorFlow, "
+                "tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * n) "
+                "before TensorFlow initialises; with JAX, XLA_FLAGS=--xla_force_host_platform_device_count=n "
+                "before importing jax"
+                if kind == "CPU"
+                else "pass devices='auto' to use every GPU"
+            )
+            raise ValueError(
+                f"setup(devices={devices}): only {len(available)} {kind} device(s) are visible "
+                f"({', '.join(available) or 'none'}); {fix}."
+            )
+        chosen = available[:devices]
+    if len(chosen) < 2:
+        return "default", chosen or ["CPU:0"], "one device: the default strategy, no data parallelism"
+    if backend == "tensorflow":
+        return "MirroredStrategy", chosen, (
+            f"{len(chosen)} {kind} devices: tf.distribute.MirroredStrategy copies the model to each and "
+            "splits every batch between them (all-reduce of the gradients)"
+        )
+    if backend == "jax":
+        return "DataParallel", chosen, (
+            f"{len(chosen)} {kind} devices: keras.distribution.DataParallel shards every batch over them "
+            "and replicates the weights"
+        )
+    return "default", chosen[:1], (
+        f"{len(chosen)} {kind} devices, but Keras has no built-in data parallelism for the torch "
+        "backend: one device (use TensorFlow or JAX for several)"
+    )
+
+
+def _validate(precision, jit, devices, model_kind, backend):
+    if precision != "auto" and precision not in PRECISIONS:
+        raise ValueError(
+            f"setup(precision={precision!r}): use 'auto' or one of {', '.join(PRECISIONS)}."
+        )
+    if jit not in ("auto", True, False):
+        raise ValueError(f"setup(jit={jit!r}): use 'auto', True or False.")
+    if devices != "auto" and (isinstance(devices, bool) or not isinstance(devices, int) or devices < 1):
+        raise ValueError(f"setup(devices={devices!r}): use 'auto' or a positive int (number of devices).")
+    if model_kind is not None and model_kind not in MODEL_KINDS:
+        raise ValueError(
+            f"setup(model_kind={model_kind!r}): use None or one of {', '.join(MODEL_KINDS)} "
+            "(it decides XLA and steps_per_execution)."
+        )
+    if backend not in BACKENDS:
+        raise ValueError(f"setup(): backend {backend!r} is not one of {', '.join(BACKENDS)}.")
+
+
+def setup(precision="auto", jit="auto", devices="auto", model_kind=None, hardware=None,
+          apply=None, measure=False):
+    """Choose precision, XLA and devices for this machine, apply them and explain each choice.
+
+    Args:
+        precision: "auto", "float32", "mixed_float16" or "mixed_bfloat16".
+        jit: "auto", True or False (`jit_compile` for `model.compile`).
+        devices: "auto" (every GPU; one CPU) or the number of devices to use.
+        model_kind: "cnn", "mlp", "bert" or None; decides XLA on CPU and
+            `steps_per_execution`.
+        hardware: a dict like `kerasmodels.hardware.describe()` to decide for
+            other hardware (tests, "what would happen on an A100"); may add
+            "cpu_devices": n. Default: this machine.
+        apply: set the global dtype policy, TF GPU memory growth and the
+            strategy in this process. Default: True for this machine, False
+            for a given `hardware`.
+        measure: time float32 against mixed_bfloat16 for `model_kind` on this
+            machine and keep the faster (CPU only; a few seconds).
+
+    Returns:
+        An `AcceleratorSetup`; `print()` it to see the reasons.
+
+    Example:
+
+    ```python
+    a100 = {"backend": "tensorflow", "cpu": {"flags": []},
+            "accelerators": [{"name": "NVIDIA A100", "kind": "GPU", "compute_capability": (8, 0)}]}
+    setup(hardware=a100).precision  # 'mixed_bfloat16'
+    ```
+    """
+    real = hardware is None
+    info = _hardware.describe() if real else dict(hardware)
+    backend = info.get("backend") or _hardware.backend_name()
+    _validate(precision, jit, devices, model_kind, backend)
+    apply = real if apply is None else bool(apply)
+
+    reasons = []
+    if precision == "auto":
+        precision, reason = _choose_precision(info, backend, model_kind)
+        if measure and not info.get("accelerators"):
+            timings = benchmark_precisions(model_kind or "cnn")
+            faster = min(timings, key=timings.get)
+            precision = faster
+            reason = "measured on this CPU, seconds per step: " + ", ".join(
+                f"{p} {t * 1e3:.1f} ms" for p, t in timings.items()
+            ) + f" -> {faster}"
+    else:
+        reason = f"precision {precision} as requested"
+        on_cpu = not info.get("accelerators")
+        if on_cpu and precision == "mixed_float16":
+            reason += " (float16 math is slow on CPUs; mixed_bfloat16 or float32 is usually faster)"
+    reasons.append(reason)
+
+    if jit == "auto":
+        jit_compile, reason = _choose_jit(info, backend, model_kind)
+    else:
+        jit_compile, reason = bool(jit), f"jit_compile={bool(jit)} as requested"
+        if backend == "jax" and not jit:
+            reason += " (JAX then runs every op eagerly: much slower)"
+    reasons.append(reason)
+
+    steps_per_execution, reason = _choose_steps_per_execution(model_kind)
+    if reason:
+        reasons.append(reason)
+
+    strategy_name, device_names, reason = _choose_devices(info, backend, devices, real)
+    reasons.append(reason)
+
+    result = AcceleratorSetup(
+        backend=backend,
+        precision=precision,
+        jit_compile=jit_compile,
+        steps_per_execution=steps_per_execution,
+        strategy_name=strategy_name,
+        replicas=len(device_names) if strategy_name != "default" else 1,
+        devices=device_names,
+        reasons=reasons,
+    )
+    if apply:
+        _apply(result, info)
+    return result
+
+
+def _apply(result, info):
+    import keras
+
+    if result.backend != keras.backend.backend():
+        raise ValueError(
+            f"setup(apply=True): the decisions are for backend {result.backend!r} but Keras runs "
+            f"{keras.backend.backend()!r}; pass apply=False to only see the decisions."
+        )
+    keras.mixed_precision.set_global_policy(result.precision)
+    if result.backend == "tensorflow":
+        import tensorflow as tf
+
+        for gpu in tf.config.list_physical_devices("GPU"):
+            try:
+                tf.config.experimental.set_memory_growth(gpu, True)
+            except RuntimeError:
+                result.reasons.append(
+                    "GPU memory growth could not be turned on: TensorFlow had already initialised the "
+                    "GPU (call setup() before building any model)"
+                )
+                break
+        else:
+            if tf.config.list_physical_devices("GPU"):
+                result.reasons.append("GPU memory growth on: TensorFlow takes GPU memory as needed")
+        if result.strategy_name == "MirroredStrategy":
+            result.strategy = tf.distribute.MirroredStrategy(devices=result.devices)
+    elif result.backend == "jax" and result.strategy_name == "DataParallel":
+        import jax
+
+        has_gpu = any(a.get("kind") == "GPU" for a in info.get("accelerators") or [])
+        chosen = jax.devices("gpu" if has_gpu else "cpu")[: result.replicas]
+        distribution = keras.distribution.DataParallel(devices=chosen)
+        keras.distribution.set_distribution(distribution)
+        result.strategy = distribution
+    result.applied = True
+
+
+def _tiny_model(model_kind):
+    import keras
+
+    if model_kind == "mlp":
+        shape = (784,)
+        body = [keras.layers.Dense(256, activation="relu"), keras.layers.Dense(256, activation="relu")]
+    elif model_kind == "bert":
+        inputs = keras.Input((64, 128))
+        x = keras.layers.MultiHeadAttention(4, 32)(inputs, inputs)
+        x = keras.layers.Dense(512, activation="gelu")(x)
+        x = keras.layers.Dense(128)(x)
+        x = keras.layers.GlobalAveragePooling1D()(x)
+        outputs = keras.layers.Dense(10, dtype="float32")(x)
+        return keras.Model(inputs, outputs), (64, 128)
+    else:
+        shape = (32, 32, 3)
+        body = [
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(64, 3, activation="relu"),
+            keras.layers.GlobalAveragePooling2D(),
+        ]
+    model = keras.Sequential([keras.Input(shape), *body, keras.layers.Dense(10, dtype="float32")])
+    return model, shape
+
+
+def benchmark_precisions(model_kind="cnn", policies=("float32", "mixed_bfloat16"), steps=20, batch_size=64):
+    """Seconds per training step of a small model of `model_kind` under each dtype policy.
+
+    The global policy is restored afterwards. Takes a few seconds on a CPU.
+
+    Example:
+
+    ```python
+    benchmark_precisions("cnn")  # {'float32': 0.031, 'mixed_bfloat16': 0.017}
+    ```
+    """
+    import keras
+    import numpy as np
+
+    if model_kind not in MODEL_KINDS:
+        raise ValueError(f"benchmark_precisions(model_kind={model_kind!r}): use one of {', '.join(MODEL_KINDS)}.")
+    for policy in policies:
+        if policy not in PRECISIONS:
+            raise ValueError(f"benchmark_precisions(policies=...): {policy!r} is not one of {', '.join(PRECISIONS)}.")
+    previous = keras.mixed_precision.global_policy().name
+    rng = np.random.default_rng(0)
+    timings = {}
+    try:
+        for policy in policies:
+            keras.mixed_precision.set_global_policy(policy)
+            model, shape = _tiny_model(model_kind)
+            model.compile(
+                optimizer="adam",
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                jit_compile=_choose_jit({}, keras.backend.backend(), model_kind)[0],
+            )
+            x = rng.standard_normal((batch_size * steps, *shape)).astype("float32")
+            y = rng.integers(0, 10, batch_size * steps).astype("int32")
+            model.fit(x[: batch_size * 2], y[: batch_size * 2], batch_size=batch_size, epochs=1, verbose=0)
+            start = time.perf_counter()
+            model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
+            timings[policy] = (time.perf_counter() - start) / steps
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    return timings
