@@ -133,3 +133,40 @@ def confusion_matrix(matrix, class_names=None, normalize=False, title="Confusion
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def image_rows(rows, row_labels=None, title=None, size=1.1):
+    """Rows of images, one row per stage (e.g. a GAN's samples after each epoch), labelled on the left.
+
+    Args:
+        rows: a list of arrays (N, H, W) or (N, H, W, C) with values in [0, 1]; every row the same N.
+        row_labels: optional text per row, e.g. ["epoch 1", "epoch 2"].
+        title: optional figure title.
+        size: inches per image.
+    """
+    rows = [np.asarray(row) for row in rows]
+    if not rows or any(len(row) == 0 for row in rows):
+        raise ValueError("image_rows needs at least one non-empty row of images")
+    if len({len(row) for row in rows}) != 1:
+        raise ValueError(f"image_rows: every row needs the same number of images, got {[len(r) for r in rows]}")
+    if row_labels is not None and len(row_labels) != len(rows):
+        raise ValueError(f"image_rows: {len(row_labels)} row_labels for {len(rows)} rows")
+    nrows, ncols = len(rows), len(rows[0])
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + 1.0, size * nrows + (0.5 if title else 0)),
+                             squeeze=False)
+    for r, row in enumerate(rows):
+        for c, image in enumerate(row):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if image.ndim == 3 and image.shape[-1] == 1:
+                image = image[..., 0]
+            ax.imshow(np.clip(image, 0, 1), cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1)
+        if row_labels is not None:
+            axes[r, 0].set_ylabel(str(row_labels[r]), rotation=0, ha="right", va="center", fontsize=11)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,369 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   kerasmodels:
+#     title: Generative models
+#     seeds: ["004 §2.4.3", "004 term 5"]
+#     quick_seconds: 40
+#     full_seconds: 300
+#     description: A GAN on MNIST with a custom train_step; the optimal discriminator, the non-saturating loss, and mode collapse measured with a classifier.
+# ---
+
+# %% [markdown]
+# # 14 · Generative models: a GAN on MNIST
+#
+# **Mirrors:** seed 004 §2.4.3 (生成对抗网络 GAN: its structure and its training process) and
+# 004 term 5 ("two networks, a generator and a discriminator, trained adversarially").
+#
+# **After this lesson you can** write the GAN game as a formula and as two losses, compute the
+# best possible discriminator by hand, explain why generators are trained with $-\log D(G(z))$,
+# train a GAN with a custom `train_step` in Keras, and measure mode collapse instead of guessing it.
+#
+# **Prerequisites:** lesson 02 (cross-entropy), lesson 03 (gradients), lesson 06 (training a Keras model).
+#
+# **Run time:** quick mode about 40 s on a 2-core CPU; full mode (all 50,000 images, 30 epochs)
+# about 5 minutes.
+
+# %%
+import inspect
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+
+import kerasmodels as km
+from kerasmodels import gan
+
+lesson = km.setup_lesson(14)
+rng = np.random.default_rng(lesson.seed)
+
+# %% [markdown]
+# ## 1. The game
+# A **generator** (生成器) $G$ turns random noise $z \sim \mathcal N(0, I)$ into an image. A
+# **discriminator** (判别器) $D$ looks at an image and outputs the probability that it is real.
+# They play a two-player minimax game (对抗训练, adversarial training):
+#
+# $$\min_G \max_D \; V(D, G) = \mathbb{E}_{x \sim p_\text{data}}\big[\log D(x)\big]
+#   + \mathbb{E}_{z \sim p_z}\big[\log\big(1 - D(G(z))\big)\big].$$
+#
+# $D$ maximises $V$: that is exactly minimising binary cross-entropy with label 1 for real images
+# and label 0 for generated ones. Our networks output a **logit** $\ell$ and $D = \sigma(\ell)$;
+# since $-\log\sigma(\ell) = \operatorname{softplus}(-\ell)$ and $-\log(1-\sigma(\ell)) =
+# \operatorname{softplus}(\ell)$, the loss never takes $\log 0$. Compute it by hand, let Keras
+# do it, and compare with the package's `gan.discriminator_loss`:
+
+# %%
+real_logits = np.array([2.0, 0.5, -1.0, 4.0], dtype="float32")
+fake_logits = np.array([-3.0, 0.0, 1.5, -0.5], dtype="float32")
+
+
+def sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+by_hand = -np.mean(np.log(sigmoid(real_logits))) - np.mean(np.log(1 - sigmoid(fake_logits)))
+bce = keras.losses.BinaryCrossentropy(from_logits=True)
+by_keras = bce(np.ones(4), real_logits) + bce(np.zeros(4), fake_logits)
+by_package = gan.discriminator_loss(real_logits, fake_logits)
+print(f"by hand {by_hand:.6f} | keras BinaryCrossentropy {float(by_keras):.6f} | "
+      f"gan.discriminator_loss {float(by_package):.6f}")
+
+# %% [markdown]
+# ## 2. The best discriminator
+# For a fixed generator with density $p_g$, the integrand $p_\text{data}(x)\log D(x) + p_g(x)\log(1-D(x))$
+# is maximised point by point at
+#
+# $$D^*(x) = \frac{p_\text{data}(x)}{p_\text{data}(x) + p_g(x)}.$$
+#
+# Plugged back in, $V(D^*, G) = -\log 4 + 2\,\mathrm{JSD}(p_\text{data}\,\|\,p_g)$: the generator
+# minimises the Jensen–Shannon divergence, which is 0 only when $p_g = p_\text{data}$, where
+# $D^* = \tfrac12$ everywhere. Let us check this on one-dimensional data: real samples from
+# $\mathcal N(1.5, 0.5^2)$, a poor generator's samples from $\mathcal N(-0.5, 1)$. The log-ratio of
+# two Gaussians is quadratic in $x$, so a logistic regression on $(x, x^2)$ can represent $D^*$
+# exactly; we train one with Keras and compare it with the formula.
+
+# %%
+def gaussian(x, mean, std):
+    return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * np.sqrt(2 * np.pi))
+
+
+n = 20000
+real_1d = rng.normal(1.5, 0.5, n)
+fake_1d = rng.normal(-0.5, 1.0, n)
+samples = np.concatenate([real_1d, fake_1d])
+features = np.stack([samples, samples**2], axis=1).astype("float32")
+labels = np.concatenate([np.ones(n), np.zeros(n)]).astype("float32")
+
+judge = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+judge.compile(optimizer=keras.optimizers.Adam(0.1), loss=keras.losses.BinaryCrossentropy(from_logits=True))
+judge.fit(features, labels, epochs=15, batch_size=512, shuffle=True, verbose=0)
+
+grid = np.linspace(-3, 3.5, 400)
+p_data, p_g = gaussian(grid, 1.5, 0.5), gaussian(grid, -0.5, 1.0)
+d_star = p_data / (p_data + p_g)
+d_learned = sigmoid(judge.predict(np.stack([grid, grid**2], 1).astype("float32"), verbose=0)[:, 0])
+# Compare where there is data to learn from; far in the tails neither density has samples.
+seen = (p_data + p_g) / 2 > 0.02
+lesson.metric("max |learned D - D*| where data lies", np.max(np.abs(d_learned - d_star)[seen]), fmt=".3f")
+weights, bias = judge.get_weights()
+print(f"learned log-odds: {bias[0]:.2f} + {weights[0, 0]:.2f} x + {weights[1, 0]:.2f} x^2")
+(m1, s1), (m2, s2) = (1.5, 0.5), (-0.5, 1.0)  # log p_data/p_g of two Gaussians, expanded in powers of x
+exact = (np.log(s2 / s1) - m1**2 / (2 * s1**2) + m2**2 / (2 * s2**2), m1 / s1**2 - m2 / s2**2,
+         -1 / (2 * s1**2) + 1 / (2 * s2**2))
+print(f"exact log-odds:   {exact[0]:.2f} + {exact[1]:.2f} x + {exact[2]:.2f} x^2")
+
+wide = np.linspace(-10, 10, 20001)  # the integrals need the whole real line
+dx = wide[1] - wide[0]
+pd_wide, pg_wide = gaussian(wide, 1.5, 0.5), gaussian(wide, -0.5, 1.0)
+d_wide = pd_wide / (pd_wide + pg_wide)
+value = np.sum(pd_wide * np.log(d_wide + 1e-300) + pg_wide * np.log(1 - d_wide + 1e-300)) * dx
+mixture = (pd_wide + pg_wide) / 2
+kl = lambda p, q: np.sum(p * np.log((p + 1e-300) / (q + 1e-300))) * dx  # noqa: E731
+jsd = 0.5 * kl(pd_wide, mixture) + 0.5 * kl(pg_wide, mixture)
+print(f"V(D*, G) = {value:.4f};  -log 4 + 2 JSD = {-np.log(4) + 2 * jsd:.4f}")
+
+fig, ax = plt.subplots(figsize=(8, 4))
+ax.fill_between(grid, p_data, alpha=0.3, color="tab:blue", label="$p_{data}$ (real)")
+ax.fill_between(grid, p_g, alpha=0.3, color="tab:orange", label="$p_g$ (generated)")
+ax.plot(grid, d_star, color="black", linewidth=2, label="$D^*(x)$ from the formula")
+ax.plot(grid, d_learned, color="tab:red", linestyle="--", linewidth=2, label="D trained with Keras")
+ax.set_xlabel("x")
+ax.set_ylabel("density / probability 'real'")
+ax.set_title("The optimal discriminator $D^* = p_{data} / (p_{data} + p_g)$")
+ax.legend(loc="center left", fontsize=10)
+ax.grid(alpha=0.3)
+lesson.savefig(fig, "optimal_discriminator")
+
+# %% [markdown]
+# ## 3. Why the generator does not minimise $\log(1 - D(G(z)))$
+# Early in training $G$'s images are bad, $D$ rejects them confidently and $D(G(z)) \approx 0$.
+# With $D = \sigma(\ell)$, the minimax generator loss $\log(1-\sigma(\ell))$ has derivative
+# $-\sigma(\ell) = -D$ with respect to the logit: almost zero exactly when $G$ most needs a
+# signal. The **non-saturating** loss $-\log D(G(z))$ has the same fixed point but derivative
+# $-(1 - D)$: large when $G$ is bad. We compute both derivatives with TensorFlow's autodiff and
+# check them against these formulas.
+
+# %%
+d_values = np.linspace(0.001, 0.999, 200)
+logits = tf.Variable(np.log(d_values / (1 - d_values)).astype("float32"))
+derivatives = {}
+for kind in gan.GENERATOR_LOSSES:
+    with tf.GradientTape() as tape:
+        total = gan.generator_loss(logits, kind) * len(d_values)  # mean × N: element-wise derivatives
+    derivatives[kind] = tape.gradient(total, logits).numpy()
+print("max |autodiff - formula|:",
+      f"non-saturating {np.max(np.abs(derivatives['non_saturating'] + (1 - d_values))):.2e},",
+      f"minimax {np.max(np.abs(derivatives['minimax'] + d_values)):.2e}")
+
+fig, ax = plt.subplots(figsize=(7, 4))
+ax.plot(d_values, np.abs(derivatives["minimax"]), linewidth=2, label="minimax: log(1 - D(G(z)))")
+ax.plot(d_values, np.abs(derivatives["non_saturating"]), linewidth=2, label="non-saturating: -log D(G(z))")
+ax.axvspan(0, 0.1, color="gray", alpha=0.15)
+ax.text(0.012, 0.5, "start of\ntraining", fontsize=10)
+ax.set_xlabel("D(G(z)): how real the discriminator finds a generated image")
+ax.set_ylabel("|gradient| w.r.t. D's logit")
+ax.set_title("The generator's learning signal")
+ax.legend(fontsize=10)
+ax.grid(alpha=0.3)
+lesson.savefig(fig, "generator_gradients")
+
+# %% [markdown]
+# ## 4. A GAN on MNIST, trained by `fit()`
+# Real images are scaled from $[0, 1]$ to $[-1, 1]$ to match the generator's `tanh` output. Both
+# networks are small fully connected models from `kerasmodels.gan`. The class `gan.GAN` overrides
+# `train_step`, the function `fit()` calls for every batch; here it is:
+
+# %%
+print(inspect.getsource(gan.GAN.train_step))
+
+# %% [markdown]
+# One batch = one discriminator step (real images and fresh fakes), then one generator step
+# through the frozen judge. Each network has its own Adam optimizer; $\beta_1 = 0.5$ is the usual
+# GAN choice because momentum from a judge that has since changed its mind does more harm than good.
+# (The step uses `tf.GradientTape`, so GAN training needs the TensorFlow backend; the models
+# themselves are backend-neutral Keras.)
+
+# %%
+latent_dim = 64
+num_images = lesson.pick(15000, 50000)
+epochs = lesson.pick(4, 30)
+learning_rate = lesson.pick(1e-3, 2e-4)
+x_real, _ = km.data.load("mnist", split="train", limit=num_images)
+x_real = x_real * 2.0 - 1.0
+
+generator = gan.mlp_generator(latent_dim, (28, 28), hidden_units=(256, 512))
+discriminator = gan.mlp_discriminator((28, 28), hidden_units=(256, 128))
+model = gan.GAN(generator, discriminator, seed=lesson.seed)
+model.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+              g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
+print(f"generator: {generator.count_params():,} parameters; discriminator: {discriminator.count_params():,}")
+
+fixed_noise = rng.normal(size=(10, latent_dim)).astype("float32")
+sample_grid = gan.SampleGrid(fixed_noise)
+history = model.fit(x_real, epochs=epochs, batch_size=64, callbacks=[sample_grid], verbose=2)
+
+# %% [markdown]
+# The same ten noise vectors after each epoch: each column is one $z$, watched as $G$ learns. A
+# row in which every column shows the *same* image is mode collapse in its purest form: ten
+# different $z$, one output. The spread printed under the figure (the pixel standard deviation
+# across the ten samples, averaged over pixels) measures it: near 0 means collapse.
+
+# %%
+shown = np.unique(np.linspace(0, epochs - 1, min(epochs, 8)).astype(int))
+fig = km.plots.image_rows([sample_grid.samples[e] for e in shown], [f"epoch {e + 1}" for e in shown],
+                          title="Generator samples for the same 10 noise vectors")
+lesson.savefig(fig, "samples_per_epoch")
+spread = [float(np.mean(np.std(samples, axis=0))) for samples in sample_grid.samples]
+print("spread across the 10 samples, per epoch:", " ".join(f"{v:.3f}" for v in spread))
+print(f"spread across 10 real training digits:   {np.mean(np.std((x_real[:10] + 1) / 2, axis=0)):.3f}")
+
+# %% [markdown]
+# A GAN's losses do not fall like a classifier's: each network's loss is measured against an
+# opponent that keeps improving. At the game's equilibrium $D$ outputs $\tfrac12$ everywhere, the
+# discriminator loss is $2\log 2 \approx 1.39$ and the generator loss $\log 2 \approx 0.69$. What
+# to watch instead: $D$'s mean output on real ($d_\text{real}$) and generated ($d_\text{fake}$)
+# images; when $d_\text{fake}$ stays near 0, $D$ has won and $G$ gets little signal.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+epochs_axis = np.arange(1, epochs + 1)
+axes[0].plot(epochs_axis, history.history["d_loss"], marker="o", label="discriminator")
+axes[0].plot(epochs_axis, history.history["g_loss"], marker="o", label="generator")
+axes[0].axhline(2 * np.log(2), color="tab:blue", linestyle=":", label="equilibrium D loss (2 log 2)")
+axes[0].axhline(np.log(2), color="tab:orange", linestyle=":", label="equilibrium G loss (log 2)")
+axes[0].set_title("Losses")
+axes[1].plot(epochs_axis, history.history["d_real"], marker="o", label="mean D(x), real")
+axes[1].plot(epochs_axis, history.history["d_fake"], marker="o", label="mean D(G(z)), generated")
+axes[1].axhline(0.5, color="gray", linestyle=":", label="equilibrium 0.5")
+axes[1].set_ylim(0, 1)
+axes[1].set_title("Discriminator outputs")
+for ax in axes:
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+fig.tight_layout()
+lesson.savefig(fig, "gan_training_curves")
+
+# %% [markdown]
+# ## 5. Mode collapse, measured
+# **Mode collapse** (模式崩溃) is the generator producing only a few kinds of images (say, only 1s
+# and 7s) because those currently fool $D$; when $D$ catches up, $G$ hops to another mode instead
+# of covering all of them. Looking at ten samples does not tell you whether it happened. A
+# measurement does: train an ordinary MNIST classifier, label many generated digits with it, and
+# compare the class histogram with the real one. Two numbers summarise it:
+#
+# - **quality**: the share of generated digits the classifier recognises with probability ≥ 0.9;
+# - **diversity**: the entropy $H = -\sum_k p_k \log_2 p_k$ of the predicted-class histogram, in
+#   bits. Ten equally frequent classes give $\log_2 10 \approx 3.32$ bits; total collapse onto one
+#   digit gives 0.
+
+# %%
+x_train, y_train = km.data.load("mnist", split="train", limit=lesson.pick(10000, 50000))
+x_test, y_test = km.data.load("mnist", split="test", limit=2000)
+classifier = km.models.mlp(input_shape=(28, 28), num_classes=10, hidden_units=(128,))
+classifier.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                   metrics=["accuracy"])
+classifier.fit(x_train, y_train, epochs=lesson.pick(3, 10), batch_size=128, verbose=0)
+lesson.metric("classifier test accuracy", classifier.evaluate(x_test, y_test, verbose=0)[1], fmt=".1%")
+
+
+def class_histogram(images):
+    probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(classifier.predict(images, verbose=0)))
+    predicted = probabilities.argmax(axis=1)
+    return np.bincount(predicted, minlength=10) / len(predicted), probabilities.max(axis=1)
+
+
+def entropy_bits(frequencies):
+    frequencies = frequencies[frequencies > 0]
+    return float(-np.sum(frequencies * np.log2(frequencies)))
+
+
+generated = model.generate(1000)
+generated_hist, confidence = class_histogram(generated)
+real_hist, _ = class_histogram(x_test[:1000])
+lesson.metric("generated digits recognised (confidence >= 0.9)", np.mean(confidence >= 0.9), headline=True,
+              fmt=".1%")
+lesson.metric("class entropy of generated digits (bits)", entropy_bits(generated_hist), fmt=".2f")
+print(f"class entropy of real test digits: {entropy_bits(real_hist):.2f} bits (maximum {np.log2(10):.2f})")
+
+fig, ax = plt.subplots(figsize=(8, 4))
+ax.bar(np.arange(10) - 0.2, real_hist, width=0.4, label="real test digits")
+ax.bar(np.arange(10) + 0.2, generated_hist, width=0.4, label="generated digits")
+ax.set_xticks(range(10))
+ax.set_xlabel("class predicted by the MNIST classifier")
+ax.set_ylabel("share of 1,000 images")
+ax.set_title("Which digits does the generator make?")
+ax.legend()
+ax.grid(axis="y", alpha=0.3)
+lesson.savefig(fig, "mode_coverage")
+
+# %% [markdown]
+# Read the histogram: classes the generator under-produces are modes it has not found yet or has
+# dropped; a class far above 10 % is a mode it leans on. Compare the two entropies above, then run
+# full mode (more data, more epochs, a smaller learning rate) and compare again. When a GAN
+# collapses in your own projects, the usual remedies are a lower learning rate, label
+# smoothing, minibatch discrimination or feature matching (let $D$ see statistics of a whole
+# batch), a Wasserstein loss with gradient penalty (WGAN-GP), spectral normalisation, or a
+# conditional GAN that is told which digit to draw.
+
+# %% [markdown]
+# ## 6. Exercises
+# First the discriminator loss. The attempt below is the formula as written, and it works for
+# moderate logits; the check also tries a discriminator that is very sure of itself.
+
+# %%
+def discriminator_loss(real_logits, fake_logits):
+    # Your answer: mean(-log D(x)) + mean(-log(1 - D(G(z)))) with D = sigmoid(logit); NumPy arrays in, a float out.
+    d_real = 1 / (1 + np.exp(-real_logits))
+    d_fake = 1 / (1 + np.exp(-fake_logits))
+    return -np.mean(np.log(d_real)) - np.mean(np.log(1 - d_fake))
+
+
+km.exercises.check("14.discriminator_loss", discriminator_loss);
+
+# %% [markdown]
+# Rewrite it with `np.logaddexp(0, v)` $= \log(1 + e^{v}) = \operatorname{softplus}(v)$. Next, the
+# generator's loss that keeps its gradient alive:
+
+# %%
+def generator_loss(fake_logits):
+    # Your answer: the non-saturating generator loss, mean(-log D(G(z))), computed stably.
+    return np.mean(-np.logaddexp(0, fake_logits))
+
+
+km.exercises.check("14.generator_loss", generator_loss);
+
+# %%
+def optimal_discriminator(p_data, p_g):
+    # Your answer: D*(x) for arrays of the two densities at the same points x.
+    return p_data / p_g
+
+
+km.exercises.check("14.optimal_discriminator", optimal_discriminator);
+
+# %%
+def class_entropy(predicted_labels, num_classes=10):
+    # Your answer: entropy in bits of the histogram of predicted class labels (ints 0..num_classes-1).
+    frequencies = np.bincount(predicted_labels, minlength=num_classes) / len(predicted_labels)
+    return -np.sum(frequencies * np.log(frequencies))
+
+
+km.exercises.check("14.class_entropy", class_entropy);
+
+# %% [markdown]
+# ## Summary
+# - A GAN is a game: $D$ minimises binary cross-entropy (real = 1, generated = 0); $G$ tries to make
+#   $D$ say "real". Work with logits and softplus, never $\log(\sigma(\cdot))$.
+# - For a fixed $G$ the best judge is $D^* = p_\text{data}/(p_\text{data}+p_g)$; at the equilibrium
+#   $p_g = p_\text{data}$ and $D^* = \tfrac12$.
+# - Train $G$ with the non-saturating loss $-\log D(G(z))$: same goal, gradient that does not vanish.
+# - In Keras, a custom `train_step` gives two alternating updates and keeps everything `fit()` offers.
+# - GAN losses do not tell you how good the samples are; measure quality and diversity (mode
+#   collapse) with a classifier.
+#
+# Next: lesson 15 makes trained models small: pruning, int8 quantization and distillation.

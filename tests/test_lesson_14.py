@@ -1,0 +1,111 @@
+"""Lesson 14 (GAN): the package's GAN trains both networks, and the lesson's numbers agree with the theory."""
+
+import re
+
+import numpy as np
+import pytest
+
+from conftest import notebook_text_outputs
+
+
+@pytest.fixture(scope="module")
+def tiny_gan():
+    import keras
+
+    from kerasmodels import gan
+
+    keras.utils.set_random_seed(0)
+    model = gan.GAN(gan.mlp_generator(8, (4, 4), hidden_units=(16,)),
+                    gan.mlp_discriminator((4, 4), hidden_units=(16,)), seed=0)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5))
+    return model
+
+
+def test_losses_match_binary_cross_entropy_and_stay_finite():
+    import keras
+
+    from kerasmodels import gan
+
+    real, fake = np.array([3.0, -1.0, 0.0]), np.array([-2.0, 0.5, 900.0])
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    expected = float(bce(np.ones(3), real)) + float(bce(np.zeros(3), fake))
+    assert float(gan.discriminator_loss(real, fake)) == pytest.approx(expected, rel=1e-5)
+    assert np.isfinite(float(gan.generator_loss(np.array([-900.0]))))
+    assert float(gan.generator_loss(np.array([0.0]))) == pytest.approx(np.log(2), rel=1e-6)
+    assert float(gan.generator_loss(np.array([0.0]), "minimax")) == pytest.approx(-np.log(2), rel=1e-6)
+    with pytest.raises(ValueError, match="kind='wasserstein'"):
+        gan.generator_loss(np.array([0.0]), "wasserstein")
+
+
+def test_fit_updates_both_networks_and_records_samples_each_epoch(tiny_gan):
+    from kerasmodels import gan
+
+    images = np.random.default_rng(0).uniform(-1, 1, (128, 4, 4)).astype("float32")
+    g_before = [w.copy() for w in tiny_gan.generator.get_weights()]
+    d_before = [w.copy() for w in tiny_gan.discriminator.get_weights()]
+    grid = gan.SampleGrid(np.zeros((3, 8), dtype="float32"))
+    history = tiny_gan.fit(images, epochs=2, batch_size=32, verbose=0, callbacks=[grid])
+    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(0 <= v <= 1 for v in history.history["d_real"] + history.history["d_fake"])
+    assert any(not np.allclose(a, b) for a, b in zip(g_before, tiny_gan.generator.get_weights()))
+    assert any(not np.allclose(a, b) for a, b in zip(d_before, tiny_gan.discriminator.get_weights()))
+    assert len(grid.samples) == 2 and grid.samples[0].shape == (3, 4, 4)
+    samples = tiny_gan.generate(5)
+    assert samples.shape == (5, 4, 4) and samples.min() >= 0 and samples.max() <= 1
+
+
+def test_config_round_trip_rebuilds_the_same_generator(tiny_gan):
+    from kerasmodels import gan
+
+    clone = gan.GAN.from_config(tiny_gan.get_config())
+    assert clone.latent_dim == 8 and clone.generator_loss == "non_saturating"
+    clone.generator.set_weights(tiny_gan.generator.get_weights())
+    noise = np.ones((2, 8), dtype="float32")
+    np.testing.assert_allclose(clone.generate(noise=noise), tiny_gan.generate(noise=noise), rtol=1e-6)
+
+
+def test_user_mistakes_get_plain_errors():
+    import keras
+
+    from kerasmodels import gan
+
+    generator = gan.mlp_generator(8, (4, 4), hidden_units=(8,))
+    with pytest.raises(ValueError, match="discriminator takes"):
+        gan.GAN(generator, gan.mlp_discriminator((5, 5), hidden_units=(8,)))
+    with pytest.raises(ValueError, match="latent_dim=3"):
+        gan.GAN(generator, gan.mlp_discriminator((4, 4), hidden_units=(8,)), latent_dim=3)
+    model = gan.GAN(generator, gan.mlp_discriminator((4, 4), hidden_units=(8,)))
+    shared = keras.optimizers.Adam()
+    with pytest.raises(ValueError, match="same object"):
+        model.compile(d_optimizer=shared, g_optimizer=shared)
+    with pytest.raises(ValueError, match="latent_dim=0"):
+        gan.mlp_generator(0, (4, 4))
+    with pytest.raises(ValueError, match="noise"):
+        model.generate()
+
+
+@pytest.mark.slow
+def test_lesson_numbers_agree_with_the_theory(executed_lessons):
+    result = executed_lessons(14)
+    assert result.status == "passed", result.error
+    text = notebook_text_outputs(result)
+
+    hand, keras_value, package = map(float, re.search(
+        r"by hand ([\d.]+) \| keras BinaryCrossentropy ([\d.]+) \| gan.discriminator_loss ([\d.]+)", text).groups())
+    assert hand == pytest.approx(keras_value, abs=1e-5) and hand == pytest.approx(package, abs=1e-5)
+
+    value, identity = map(float, re.search(r"V\(D\*, G\) = (-?[\d.]+);\s+-log 4 \+ 2 JSD = (-?[\d.]+)", text).groups())
+    assert value == pytest.approx(identity, abs=1e-3)
+    assert -np.log(4) < value < 0  # the generator here differs from the data: JSD > 0
+
+    # Keras's logistic regression recovers the optimal discriminator where there is data.
+    assert result.metrics["max |learned D - D*| where data lies"]["value"] < 0.05
+
+    non_saturating, minimax = map(float, re.search(
+        r"non-saturating ([\d.e+-]+), minimax ([\d.e+-]+)", text).groups())
+    assert non_saturating < 1e-5 and minimax < 1e-5
+
+    assert result.metrics["classifier test accuracy"]["value"] > 0.85
+    assert 0 <= result.metrics["class entropy of generated digits (bits)"]["value"] <= np.log2(10) + 1e-9
+    assert "samples_per_epoch" in {f.stem for f in result.figures}
