@@ -1,0 +1,294 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   kerasmodels:
+#     title: The maths toolkit
+#     seeds: ["002 §4.1", "002 §4.2.1", "002 §4.3", "002 §4.4"]
+#     quick_seconds: 25
+#     full_seconds: 25
+#     description: Matrix product and transpose, gradients, Bernoulli versus binomial, Bayes' theorem with a worked example, and what gradient descent updates.
+# ---
+
+# %% [markdown]
+# # 04 · The maths toolkit
+#
+# **Mirrors:** seed 002 §4.1 (matrices, product, transpose), §4.2.1 (gradients), §4.3 (probability
+# distributions, Bayes' theorem) and §4.4 (a worked example of gradient descent).
+#
+# **After this lesson you can** multiply and transpose matrices by hand and check the result with
+# Keras; compute and draw a gradient; tell the Bernoulli from the binomial distribution; use
+# Bayes' theorem on a real question; and say exactly what gradient descent changes.
+#
+# **Prerequisites:** lessons 01–03.
+#
+# **Run time:** about 25 s on a 2-core CPU, quick and full mode alike.
+
+# %%
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+from keras import ops
+
+import kerasmodels as km
+from kerasmodels import numpy_nn
+
+lesson = km.setup_lesson(4)
+rng = np.random.default_rng(lesson.seed)
+
+# %% [markdown]
+# ## 1. Matrix product
+# For $A$ of shape $(m, n)$ and $B$ of shape $(n, p)$, the product (矩阵乘法) $C = AB$ has shape
+# $(m, p)$ and $C_{ij} = \sum_k A_{ik}B_{kj}$: row $i$ of $A$ against column $j$ of $B$. A dense
+# layer is one such product ($XW$, lesson 01). Three loops by hand, then NumPy's `@`, then Keras:
+
+# %%
+A = rng.integers(-3, 4, size=(2, 3)).astype(float)
+B = rng.integers(-3, 4, size=(3, 2)).astype(float)
+C_hand = np.zeros((2, 2))
+for i in range(2):
+    for j in range(2):
+        for k in range(3):
+            C_hand[i, j] += A[i, k] * B[k, j]
+C_keras = ops.convert_to_numpy(ops.matmul(A, B))
+print("A =\n", A, "\nB =\n", B, "\nAB by hand =\n", C_hand)
+print("equal to A @ B:", np.array_equal(C_hand, A @ B), "| equal to keras.ops.matmul:", np.allclose(C_hand, C_keras))
+
+# %% [markdown]
+# Seed 002 §4.1.2 writes the product as `C = A * B`. In NumPy and Keras `*` is the **element-wise**
+# product, a different operation that needs equal shapes:
+
+# %%
+S = np.array([[1.0, 2.0], [3.0, 4.0]])
+print("S @ S =\n", S @ S, "\nS * S (element-wise) =\n", S * S)
+
+# %% [markdown]
+# ## 2. Transpose
+# The transpose (转置) swaps rows and columns: $(A^{\top})_{ij} = A_{ji}$, so the first **row** of
+# $A$ becomes the first **column** of $A^{\top}$. Lesson 03 needed it for every gradient
+# ($\partial J/\partial W = a^{\top}\delta$).
+#
+# > **Errata (seed 002 §4.1.2)**: the document prints
+# > $\begin{bmatrix} a_{11} & a_{12} \\ a_{21} & a_{22} \end{bmatrix}^T =
+# >  \begin{bmatrix} a_{21} & a_{11} \\ a_{22} & a_{12} \end{bmatrix}$.
+# >
+# > That matrix is $A$ **rotated** a quarter turn clockwise, not transposed. The transpose is
+# > $\begin{bmatrix} a_{11} & a_{21} \\ a_{12} & a_{22} \end{bmatrix}$: the diagonal stays put. The
+# > code shows both on symbolic entries and tests the rule every transpose obeys,
+# > $(AB)^{\top} = B^{\top}A^{\top}$, which the rotation breaks.
+
+# %%
+symbols = np.array([["a11", "a12"], ["a21", "a22"]])
+print("transpose (.T):\n", symbols.T)
+print("the document's matrix = rotate clockwise (np.rot90(A, -1)):\n", np.rot90(symbols, -1))
+
+P, Q = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
+rotate = lambda M: np.rot90(M, -1)  # noqa: E731
+print("(PQ)^T == Q^T P^T:", np.allclose((P @ Q).T, Q.T @ P.T))
+print("rot(PQ) == rot(Q) rot(P):", np.allclose(rotate(P @ Q), rotate(Q) @ rotate(P)))
+
+# %% [markdown]
+# ## 3. Gradients
+# The gradient (梯度) of $f(x, y)$ is the vector of its partial derivatives,
+# $\nabla f = (\partial f/\partial x, \partial f/\partial y)$ (seed 002 §4.2.1). It points in the
+# direction of steepest **ascent**, perpendicular to the contour lines; gradient descent walks the
+# opposite way. Take $f(x, y) = x^2 + xy + 2y^2$; by hand $\nabla f = (2x + y,\; x + 4y)$.
+
+# %%
+def f(v):
+    return v[0] ** 2 + v[0] * v[1] + 2 * v[1] ** 2
+
+
+def grad_f(v):
+    return np.array([2 * v[0] + v[1], v[0] + 4 * v[1]])
+
+
+point = np.array([1.0, -2.0])
+finite = np.array([(f(point + e) - f(point - e)) / 2e-6 for e in np.eye(2) * 1e-6])
+_, auto = numpy_nn.autodiff_gradients(lambda t: f(t["v"]), {"v": point})
+print(f"at {point}: by hand {grad_f(point)}, finite differences {finite.round(6)}, autodiff {auto['v']}")
+
+# %%
+g = np.linspace(-2, 2, 120)
+gx, gy = np.meshgrid(g, g)
+arrows = np.linspace(-1.8, 1.8, 10)
+ax_, ay_ = np.meshgrid(arrows, arrows)
+u, v = grad_f(np.stack([ax_, ay_]))
+fig, ax = plt.subplots(figsize=(6.2, 5.5))
+contour = ax.contour(gx, gy, f(np.stack([gx, gy])), levels=[0.1, 0.5, 1, 2, 3, 5, 7, 10], cmap="coolwarm")
+ax.clabel(contour, fontsize=8, fmt="%.1f")
+ax.quiver(ax_, ay_, u, v, color="black", alpha=0.7, angles="xy")
+ax.set_xlabel("x")
+ax.set_ylabel("y")
+ax.set_aspect("equal")
+ax.set_title(r"$f(x,y) = x^2 + xy + 2y^2$ and its gradient $\nabla f$" "\n(arrows point uphill, across the contours)")
+lesson.savefig(fig, "gradient_field")
+plt.show()
+
+# %% [markdown]
+# This $f$ is a bowl with its minimum at $(0, 0)$: gradient descent walks against the arrows,
+# straight across the contours, towards it. The arrows are longest where the bowl is steepest.
+#
+# ## 4. Bernoulli and binomial distributions
+# A **Bernoulli** distribution (伯努利分布) describes *one* yes/no trial that succeeds with
+# probability $p$: $P(X=k) = p^k(1-p)^{1-k}$ for $k \in \{0, 1\}$. The **binomial** distribution
+# (二项分布) counts the successes in $n$ independent Bernoulli trials:
+# $P(K=k) = \binom{n}{k}p^k(1-p)^{n-k}$ for $k = 0..n$.
+#
+# > **Errata (seed 002 §4.3.1)**: "伯努利分布……$P(X = k) = C_n^k p^k (1-p)^{n-k}$".
+# >
+# > That is the binomial distribution. Bernoulli is its special case $n = 1$, where $C_1^k = 1$ and
+# > $k$ can only be 0 or 1. The simulation sums $n$ Bernoulli draws and finds the binomial
+# > probabilities; a single draw takes only two values.
+
+# %%
+n, p = 10, 0.3
+draws = rng.random(size=(lesson.pick(quick=20000, full=200000), n)) < p  # Bernoulli(p) trials
+counts = draws.sum(axis=1)
+binomial = np.array([math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)])
+simulated = np.bincount(counts, minlength=n + 1) / len(counts)
+print(f"one trial takes values {np.unique(draws[:, 0].astype(int))}; P(1) = {draws[:, 0].mean():.3f} (p = {p})")
+print(f"largest |simulated - binomial formula| over k = 0..{n}: {np.max(np.abs(simulated - binomial)):.4f}")
+
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [1, 2.2]})
+left.bar([0, 1], [1 - p, p], color=["tab:gray", "tab:blue"])
+left.set_xticks([0, 1], ["0 (failure)", "1 (success)"])
+left.set_title(f"Bernoulli(p = {p}): one trial")
+left.set_ylabel("probability")
+ks = np.arange(n + 1)
+right.bar(ks - 0.2, simulated, width=0.4, label=f"simulated: sums of {n} Bernoulli trials")
+right.bar(ks + 0.2, binomial, width=0.4, label=r"formula $\binom{n}{k}p^k(1-p)^{n-k}$")
+right.set_xticks(ks)
+right.set_xlabel("k = number of successes")
+right.set_title(f"Binomial(n = {n}, p = {p}): successes in {n} trials")
+right.legend(fontsize=9)
+for ax in (left, right):
+    ax.grid(axis="y", alpha=0.3)
+lesson.savefig(fig, "bernoulli_binomial")
+plt.show()
+
+# %% [markdown]
+# The link to lesson 02: binary cross-entropy is minus the log of the Bernoulli probability of the
+# observed label, $-\log\big(p^y(1-p)^{1-y}\big) = -[y\log p + (1-y)\log(1-p)]$.
+#
+# ## 5. Bayes' theorem, worked
+# Bayes' theorem (贝叶斯定理) turns $P(B\mid A)$ around into $P(A\mid B)$:
+#
+# $$P(A\mid B) = \frac{P(B\mid A)\,P(A)}{P(B)},\qquad P(B) = P(B\mid A)P(A) + P(B\mid \bar A)P(\bar A).$$
+#
+# A test for a condition that 1 % of people have detects 95 % of real cases (sensitivity) and
+# wrongly flags 5 % of healthy people. You test positive: how likely are you to have it? With
+# $A$ = "has the condition", $B$ = "tests positive":
+
+# %%
+prior, sensitivity, false_positive_rate = 0.01, 0.95, 0.05
+p_positive = sensitivity * prior + false_positive_rate * (1 - prior)
+posterior = sensitivity * prior / p_positive
+print(f"P(positive) = {p_positive:.4f}")
+lesson.metric("P(condition | positive test)", posterior, headline=True, fmt=".1%")
+
+# Check by simulating a population.
+people = lesson.pick(quick=200_000, full=2_000_000)
+has = rng.random(people) < prior
+positive = np.where(has, rng.random(people) < sensitivity, rng.random(people) < false_positive_rate)
+print(f"simulated {people:,} people: {positive.sum():,} test positive, of whom "
+      f"{has[positive].mean():.1%} have the condition")
+
+# %% [markdown]
+# Only about one positive in six is real, although the test is "95 % accurate": the healthy
+# majority produces more false alarms than the 1 % produce true ones. Per 10,000 people:
+
+# %%
+per = 10_000
+true_pos, false_pos = sensitivity * prior * per, false_positive_rate * (1 - prior) * per
+fig, ax = plt.subplots(figsize=(7.5, 3))
+ax.barh(["tested positive"], [true_pos], color="tab:red", label=f"have the condition: {true_pos:.0f}")
+ax.barh(["tested positive"], [false_pos], left=[true_pos], color="tab:gray", label=f"healthy: {false_pos:.0f}")
+ax.set_xlabel(f"people out of {per:,}")
+ax.set_title(f"Who tests positive? P(condition | positive) = {posterior:.1%}")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)
+lesson.savefig(fig, "bayes_natural_frequencies")
+plt.show()
+
+# %% [markdown]
+# ## 6. What gradient descent updates
+# > **Errata (seed 002 §4.4)**: with $L(p, y) = \frac12(p-y)^2$ the document "updates parameters"
+# > by $p_{new} = p_{old} - \alpha\nabla L(p_{old}, y)$, changing the predicted probability $p$ itself.
+# >
+# > $p$ is an **output** of the model, not a parameter. Gradient descent changes the parameters
+# > $\theta$ that produce $p = \sigma(wx + b)$, using the chain rule
+# > $\partial L/\partial w = (p - y)\,\sigma'(z)\,x$. Nudging $p$ towards $y$ learns nothing: there is
+# > no model left to apply to a new input, and one shared $p$ over many examples just drifts to the
+# > average label. The code trains both on a one-feature problem and tests them on new points.
+
+# %%
+x_train, x_test = rng.normal(size=200), rng.normal(size=200)
+y_train, y_test = (x_train > 0.3).astype(float), (x_test > 0.3).astype(float)
+
+w, b, alpha = 0.0, 0.0, 2.0
+for _ in range(500):
+    prob = numpy_nn.sigmoid(w * x_train + b)
+    delta = (prob - y_train) * prob * (1 - prob)  # dL/dz for L = 1/2 (p - y)^2
+    w, b = w - alpha * np.mean(delta * x_train), b - alpha * np.mean(delta)
+accuracy_parameters = np.mean((numpy_nn.sigmoid(w * x_test + b) > 0.5) == y_test)
+
+p_shared = 0.5
+for _ in range(500):
+    p_shared = p_shared - 0.1 * np.mean(p_shared - y_train)  # the document's update, over the training set
+accuracy_p = np.mean((np.full_like(x_test, p_shared) > 0.5) == y_test)
+print(f"updating w and b:  w = {w:.2f}, b = {b:.2f}, test accuracy {accuracy_parameters:.1%}")
+print(f"updating p itself: p = {p_shared:.3f} (the fraction of 1-labels, {y_train.mean():.3f}), "
+      f"test accuracy {accuracy_p:.1%}")
+lesson.metric("test accuracy, parameters updated", accuracy_parameters, fmt=".1%")
+lesson.metric("test accuracy, p updated (seed 002 §4.4)", accuracy_p, fmt=".1%")
+
+# %% [markdown]
+# ## 7. Exercises
+# **7.1** Transpose a matrix given as a list of rows, without NumPy. The first attempt is the document's.
+
+# %%
+def transpose(rows):
+    # Your answer: a list of rows, the transpose of `rows`.
+    return [list(reversed(column)) for column in zip(*rows)]
+
+
+km.exercises.check("04.transpose", transpose);
+
+# %% [markdown]
+# **7.2** The probability of exactly `k` successes in `n` independent trials that each succeed with
+# probability `p` (hint: `math.comb`).
+
+# %%
+def binomial_pmf(n, k, p):
+    # Your answer: one number.
+    return p**k * (1 - p) ** (1 - k)
+
+
+km.exercises.check("04.binomial_pmf", binomial_pmf);
+
+# %% [markdown]
+# **7.3** The probability of having a condition after a positive test, from the prevalence
+# (`prior`), the test's `sensitivity` P(positive | condition) and its `false_positive_rate`
+# P(positive | no condition).
+
+# %%
+def bayes_posterior(prior, sensitivity, false_positive_rate):
+    # Your answer: P(condition | positive).
+    return sensitivity
+
+
+km.exercises.check("04.bayes_posterior", bayes_posterior);
+
+# %% [markdown]
+# ## Summary
+# - $C = AB$ needs inner sizes to match, $C_{ij} = \sum_k A_{ik}B_{kj}$; in code it is `@`, not `*`.
+# - The transpose mirrors across the diagonal ($A^{\top}_{ij} = A_{ji}$); $(AB)^{\top} = B^{\top}A^{\top}$.
+# - The gradient is a vector pointing uphill, perpendicular to the contours.
+# - Bernoulli: one trial. Binomial: successes in $n$ trials, $\binom nk p^k(1-p)^{n-k}$.
+# - Bayes: $P(A\mid B) = P(B\mid A)P(A)/P(B)$; a rare condition makes most positives false.
+# - Gradient descent updates the parameters, never the predictions.
+#
+# Next: lesson 05 improves on plain gradient descent: momentum, adaptive learning rates, Adam.
