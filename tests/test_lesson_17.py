@@ -1,0 +1,80 @@
+"""Lesson 17's claims: linkage re-identifies, DP-SGD's gradients and accountant are right, FedAvg and inversion work."""
+
+import math
+
+import numpy as np
+import pytest
+
+from kerasmodels import privacy
+
+
+def test_lesson_17_numbers(executed_lessons):
+    result = executed_lessons(17)
+    assert result.status == "passed", result.error
+    metrics = {k: v["value"] for k, v in result.metrics.items()}
+    assert metrics["share unique on ZIP, birth date, sex"] > 0.9
+    assert metrics["max |by hand - Keras| gradient"] < 1e-5
+    headline = next(v for k, v in metrics.items() if k.startswith("DP-SGD test accuracy at epsilon"))
+    assert 0.8 < headline < metrics["non-private test accuracy"]
+    assert metrics["gradient inversion max pixel error"] < 1e-4
+    assert metrics["FedAvg non-IID test accuracy"] > 0.3
+    assert {f.stem for f in result.figures} >= {"anonymity", "privacy_utility", "fedavg", "gradient_inversion"}
+
+
+def test_per_example_gradients_match_finite_differences():
+    rng = np.random.default_rng(0)
+    w, b = rng.normal(size=(4, 3)), rng.normal(size=3)
+    x, y = rng.normal(size=(1, 4)), np.array([2])
+
+    def loss(w_):
+        p = privacy.softmax(x @ w_ + b)
+        return -np.log(p[0, y[0]])
+
+    grad_w, _ = privacy.softmax_per_example_gradients(w, b, x, y)
+    numeric = np.zeros_like(w)
+    for i in np.ndindex(w.shape):
+        step = np.zeros_like(w)
+        step[i] = 1e-6
+        numeric[i] = (loss(w + step) - loss(w - step)) / 2e-6
+    np.testing.assert_allclose(grad_w[0], numeric, atol=1e-6)
+
+
+def test_clipping_bounds_every_row_and_keeps_short_ones():
+    g = np.array([[3.0, 4.0], [0.3, 0.4]])
+    np.testing.assert_allclose(privacy.clip_per_example(g, 1.0), [[0.6, 0.8], [0.3, 0.4]])
+    with pytest.raises(ValueError, match="clip_norm"):
+        privacy.clip_per_example(g, 0.0)
+
+
+def test_accountant_behaves_like_differential_privacy():
+    # Known reference: MNIST, batch 256 of 60,000, sigma 1.1, 60 epochs, delta 1e-5 gives epsilon about 3.
+    eps = privacy.dp_sgd_epsilon(256 / 60000, 1.1, int(60 * 60000 / 256), 1e-5)
+    assert 2.5 < eps < 3.5
+    # More noise or fewer steps: more privacy (smaller epsilon); no noise: no guarantee.
+    assert privacy.dp_sgd_epsilon(0.05, 2.0, 400) < privacy.dp_sgd_epsilon(0.05, 1.0, 400)
+    assert privacy.dp_sgd_epsilon(0.05, 1.0, 100) < privacy.dp_sgd_epsilon(0.05, 1.0, 400)
+    assert math.isinf(privacy.dp_sgd_epsilon(0.05, 0.0, 10))
+    # Without subsampling (q = 1) one step's RDP is the Gaussian mechanism's alpha / (2 sigma^2).
+    assert privacy.subsampled_gaussian_rdp(1.0, 2.0, 8) == pytest.approx(8 / 8)
+    assert privacy.subsampled_gaussian_rdp(0.999999, 2.0, 8) == pytest.approx(1.0, rel=1e-4)
+
+
+def test_noise_without_clipping_is_refused():
+    x, y = np.zeros((10, 2)), np.zeros(10, int)
+    with pytest.raises(ValueError, match="clip"):
+        privacy.dp_sgd_softmax(x, y, 2, noise_multiplier=1.0, clip_norm=None)
+
+
+def test_non_iid_split_gives_each_client_few_classes():
+    y = np.repeat(np.arange(10), 50)
+    parts = privacy.split_clients(y, 5, iid=False, classes_per_client=2)
+    assert sorted(np.concatenate(parts)) == list(range(500))
+    assert all(len(np.unique(y[p])) <= 2 for p in parts)
+    iid = privacy.split_clients(y, 5, iid=True)
+    assert all(len(np.unique(y[p])) == 10 for p in iid)
+
+
+def test_invert_dense_gradient_recovers_the_input_exactly():
+    rng = np.random.default_rng(1)
+    x, upstream = rng.random(6), rng.normal(size=3)
+    assert np.allclose(privacy.invert_dense_gradient(np.outer(x, upstream), upstream), x)
