@@ -1,0 +1,348 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   kerasmodels:
+#     title: Sequences and attention
+#     seeds: ["004 §2.3", "001 §7.3"]
+#     quick_seconds: 45
+#     full_seconds: 90
+#     description: Word embeddings from a small skip-gram, RNN/LSTM/GRU on a memory task, and scaled dot-product attention by hand matched against keras.layers.MultiHeadAttention.
+# ---
+
+# %% [markdown]
+# # 10 · Sequences and attention
+#
+# **Mirrors:** seed 004 §2.3 (word embeddings: Word2Vec, GloVe; RNN, LSTM, GRU; attention) and
+# seed 001 §7.3 ("Attention Is All You Need", the Transformer's self-attention).
+#
+# **After this lesson you can** explain what an embedding is and train one (skip-gram), write the
+# step of a recurrent network by hand and count an LSTM's parameters, and compute
+# $\mathrm{softmax}(QK^\top/\sqrt{d_k})\,V$ in NumPy so that it matches Keras's
+# `MultiHeadAttention` to float precision.
+#
+# **Prerequisites:** lessons 03 (backpropagation) and 06 (a first Keras model).
+#
+# **Run time:** about 45 s on a 2-core CPU in quick mode, 90 s in full mode.
+
+# %%
+import re
+import time
+from collections import Counter
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+import kerasmodels as km
+from kerasmodels import attention
+
+lesson = km.setup_lesson(10)
+rng = np.random.default_rng(lesson.seed)
+
+# %% [markdown]
+# ## 1. Words as vectors: embeddings (词嵌入)
+# A network cannot multiply words. We number the words of a vocabulary $0 \dots V-1$ and give
+# each word a learned row of a $V \times d$ matrix $E$: its **embedding**. Looking a word up is the
+# same as multiplying its one-hot vector by $E$, which is what `keras.layers.Embedding` does
+# (without building the one-hot vector).
+
+# %%
+texts, _ = km.data.load("reviews", split="train")
+sentences = [re.findall(r"[a-z']+", text.lower()) for text in texts]
+counts = Counter(word for sentence in sentences for word in sentence)
+vocabulary = [word for word, count in counts.most_common() if count >= 3]
+index = {word: i for i, word in enumerate(vocabulary)}
+print(f"{len(texts)} reviews, {sum(counts.values())} words, vocabulary of {len(vocabulary)} words seen 3 times or more")
+
+embedding = keras.layers.Embedding(len(vocabulary), 4)
+ids = np.array([index[w] for w in ["the", "food", "was", "great"]])
+looked_up = keras.ops.convert_to_numpy(embedding(ids))
+one_hot = np.eye(len(vocabulary))[ids]
+print("lookup == one-hot @ E:", np.allclose(looked_up, one_hot @ embedding.embeddings.numpy()))
+
+# %% [markdown]
+# ### Skip-gram (Word2Vec)
+# Word2Vec's **skip-gram** learns $E$ from raw text with no labels: words that appear in the same
+# contexts should get similar vectors. For every word (the *centre*) and every word within a
+# window around it (a *context*), the model should answer "yes, these co-occur"; for $k$ random
+# *negative* words it should answer "no". With a second table $C$ of context vectors,
+#
+# $$P(\text{co-occur} \mid w, c) = \sigma(E_w \cdot C_c), \qquad
+#   L = -\log\sigma(E_w\cdot C_c) - \sum_{j=1}^{k} \log\sigma(-E_w\cdot C_{n_j}).$$
+#
+# (GloVe reaches similar vectors differently: it fits $E_w\cdot C_c$ to the logarithm of the
+# co-occurrence *counts* of the whole corpus.) Our corpus is tiny (a few thousand words; Word2Vec
+# was trained on billions), so expect topic neighbours rather than synonyms.
+
+# %%
+WINDOW, NEGATIVES = 4, 4
+total = sum(counts.values())
+# Word2Vec's subsampling: drop very frequent words ("the", "and") at random, keep rare ones.
+keep = {w: min(1.0, (np.sqrt(counts[w] / total / 1e-3) + 1) * 1e-3 * total / counts[w]) for w in vocabulary}
+centres, contexts = [], []
+for sentence in sentences:
+    word_ids = [index[w] for w in sentence if w in index and rng.random() < keep[w]]
+    for i, centre in enumerate(word_ids):
+        for j in range(max(0, i - WINDOW), min(len(word_ids), i + WINDOW + 1)):
+            if j != i:
+                centres.append(centre)
+                contexts.append(word_ids[j])
+centres, contexts = np.array(centres), np.array(contexts)
+# Negatives drawn from the unigram distribution to the power 3/4, as in the Word2Vec paper.
+noise = np.array([counts[w] for w in vocabulary], dtype=float) ** 0.75
+negatives = rng.choice(len(vocabulary), size=(len(centres), NEGATIVES), p=noise / noise.sum())
+pair_centres = np.repeat(centres, NEGATIVES + 1)
+pair_words = np.concatenate([contexts[:, None], negatives], axis=1).ravel()
+pair_labels = np.tile([1.0] + [0.0] * NEGATIVES, len(centres)).astype("float32")
+print(f"{len(centres)} (centre, context) pairs, {len(pair_labels)} training pairs with negatives")
+
+centre_in, word_in = keras.Input((), dtype="int32"), keras.Input((), dtype="int32")
+word_vectors = keras.layers.Embedding(len(vocabulary), 16, name="word_vectors")
+context_vectors = keras.layers.Embedding(len(vocabulary), 16, name="context_vectors")
+logit = keras.ops.sum(word_vectors(centre_in) * context_vectors(word_in), axis=-1)
+skipgram = keras.Model([centre_in, word_in], logit)
+skipgram.compile(optimizer=keras.optimizers.Adam(0.02), loss=keras.losses.BinaryCrossentropy(from_logits=True))
+history = skipgram.fit([pair_centres, pair_words], pair_labels, batch_size=2048,
+                       epochs=lesson.pick(6, 20), verbose=0)
+print("skip-gram loss per epoch:", np.round(history.history["loss"], 3))
+
+# %% [markdown]
+# Nearest neighbours by **cosine similarity** $\cos(a, b) = a\cdot b / (\lVert a\rVert\,\lVert b\rVert)$:
+
+# %%
+vectors = word_vectors.embeddings.numpy()
+unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def neighbours(word, k=5):
+    similarity = unit @ unit[index[word]]
+    return [(vocabulary[i], float(similarity[i])) for i in np.argsort(-similarity)[1 : k + 1]]
+
+
+for word in ["film", "battery", "staff", "room", "great"]:
+    print(f"{word:8s} ->", ", ".join(f"{w} ({s:.2f})" for w, s in neighbours(word)))
+
+# %% [markdown]
+# Look at "great": its neighbours include words of the *opposite* sentiment. Skip-gram only sees
+# which slots a word fills ("the film was ___"), and "great" and "terrible" fill the same slots.
+# Embeddings learned this way know topics well and sentiment poorly, one reason lesson 11
+# fine-tunes a pretrained model on labelled reviews.
+#
+# A picture of the space: the 40 most frequent content words projected on the two main
+# directions of the embedding matrix (principal components, via the SVD).
+
+# %%
+stop = {"the", "and", "a", "was", "is", "i", "to", "it", "in", "of", "but", "that", "for", "we", "at",
+        "my", "on", "so", "with", "us", "this", "are", "were", "they", "had", "our", "all", "about",
+        "could", "even", "which", "from", "up", "have", "as", "out", "than", "be", "did", "you", "an",
+        "has", "when", "after", "such", "its", "their", "there", "me", "what", "by", "no", "not"}
+shown = [w for w in vocabulary if w not in stop][:40]
+centred = vectors[[index[w] for w in shown]] - vectors[[index[w] for w in shown]].mean(axis=0)
+_, _, components = np.linalg.svd(centred, full_matrices=False)
+xy = centred @ components[:2].T
+fig, ax = plt.subplots(figsize=(10, 7))
+ax.scatter(xy[:, 0], xy[:, 1], s=12, color="tab:blue")
+for (x, y), word in zip(xy, shown):
+    ax.annotate(word, (x, y), fontsize=10, xytext=(3, 2), textcoords="offset points")
+ax.set(title="Skip-gram word vectors trained on the reviews (first two principal components)",
+       xlabel="principal component 1", ylabel="principal component 2")
+ax.grid(alpha=0.3)
+fig.tight_layout()
+lesson.savefig(fig, "embedding_map")
+
+# %% [markdown]
+# ## 2. Recurrent networks: RNN (循环神经网络), LSTM, GRU
+# A recurrent layer reads a sequence one step at a time and carries a **state** $h_t$:
+#
+# $$h_t = \tanh(x_t W + h_{t-1} U + b).$$
+#
+# We run that loop by hand with the weights of a `keras.layers.SimpleRNN` and compare.
+
+# %%
+sequence = rng.normal(size=(2, 7, 3)).astype("float32")  # 2 sequences, 7 steps, 3 features
+rnn = keras.layers.SimpleRNN(5, return_sequences=True)
+keras_states = keras.ops.convert_to_numpy(rnn(sequence))
+W, U, b = (w.numpy() for w in rnn.weights)
+h = np.zeros((2, 5))
+hand_states = []
+for t in range(sequence.shape[1]):
+    h = np.tanh(sequence[:, t] @ W + h @ U + b)
+    hand_states.append(h)
+rnn_error = np.abs(np.stack(hand_states, axis=1) - keras_states).max()
+lesson.metric("SimpleRNN by hand vs keras: max difference", rnn_error, fmt=".1e")
+
+# %% [markdown]
+# The gradient of a late loss with respect to an early input passes through the factor
+# $\partial h_t/\partial h_{t-1} = \mathrm{diag}(1-h_t^2)\,U^\top$ once per step; over many steps
+# such products tend to shrink (or blow up). The **LSTM** (长短期记忆网络) adds a cell state
+# $c_t$ that is updated *additively*, guarded by gates $\in (0, 1)$:
+#
+# $$f_t, i_t, o_t = \sigma(\cdot),\quad \tilde c_t = \tanh(\cdot),\quad
+#   c_t = f_t \odot c_{t-1} + i_t \odot \tilde c_t,\quad h_t = o_t \odot \tanh(c_t),$$
+#
+# where each $(\cdot)$ is its own $x_t W_\ast + h_{t-1} U_\ast + b_\ast$. The **GRU** (门控循环单元)
+# merges this into two gates (update $z_t$, reset $r_t$) and no separate cell. Four blocks of
+# weights for the LSTM, three for the GRU:
+
+# %%
+for layer in [keras.layers.SimpleRNN(16), keras.layers.LSTM(16), keras.layers.GRU(16)]:
+    layer.build((None, None, 8))
+    print(f"{type(layer).__name__:10s} on 8 input features, 16 units: {layer.count_params():5d} parameters")
+
+# %% [markdown]
+# ### A memory task
+# Each sequence holds $T$ random digits 1–9; the label is 1 when the **first** digit is at least 5.
+# Everything after the first step is noise the network must read past while remembering one
+# fact. We train the three layers on the same data in one `fit` (one branch each, three losses),
+# so their curves are directly comparable.
+
+# %%
+T, N = 12, lesson.pick(1000, 4000)
+tokens = rng.integers(1, 10, size=(N + 500, T))
+labels = (tokens[:, 0] >= 5).astype("float32")
+x_seq, y_seq, x_seq_val, y_seq_val = tokens[:N], labels[:N], tokens[N:], labels[N:]
+
+inputs = keras.Input((T,), dtype="int32")
+embedded = keras.layers.Embedding(10, 8)(inputs)
+kinds = {"SimpleRNN": keras.layers.SimpleRNN, "LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}
+outputs = {name: keras.layers.Dense(1, name=name)(layer(16)(embedded)) for name, layer in kinds.items()}
+memory_model = keras.Model(inputs, outputs)
+memory_model.compile(
+    optimizer=keras.optimizers.Adam(0.01),
+    loss={name: keras.losses.BinaryCrossentropy(from_logits=True) for name in kinds},
+    metrics={name: [keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")] for name in kinds},
+)
+start = time.perf_counter()
+memory_history = memory_model.fit(x_seq, {n: y_seq for n in kinds}, batch_size=64, epochs=lesson.pick(5, 15),
+                                  validation_data=(x_seq_val, {n: y_seq_val for n in kinds}), verbose=0)
+print(f"trained three recurrent layers in {time.perf_counter() - start:.1f} s")
+
+fig, ax = plt.subplots(figsize=(7.5, 4.5))
+for name in kinds:
+    values = memory_history.history[f"val_{name}_accuracy"]
+    ax.plot(np.arange(1, len(values) + 1), values, marker="o", lw=2, label=name)
+ax.axhline(max(y_seq_val.mean(), 1 - y_seq_val.mean()), color="gray", ls=":", label="always the majority class")
+ax.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0.4, 1.02),
+       title=f"Remember the first of {T} digits: RNN, LSTM, GRU")
+ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+ax.legend(loc="lower right")
+ax.grid(alpha=0.3)
+fig.tight_layout()
+lesson.savefig(fig, "rnn_lstm_gru_memory")
+for name in kinds:
+    print(f"{name:10s} final validation accuracy {memory_history.history[f'val_{name}_accuracy'][-1]:.3f}")
+
+# %% [markdown]
+# Which layer wins a short race depends on the learning rate, the initialisation and the seed;
+# gated layers earn their keep on long sequences, where the plain RNN's gradient fades. What all
+# three share is the *sequential* loop: step $t$ must wait for step $t-1$, and information from
+# step 1 reaches step $T$ only through $T-1$ multiplications.
+#
+# ## 3. Attention (注意力机制)
+# Attention lets every position look at every other position **directly**. A query vector $q$
+# scores each key $k_j$ by a dot product; the softmax turns the scores into weights; the output is
+# the weighted average of the values $v_j$. Stacked for all positions (seed 001 §7.3, *Attention
+# Is All You Need*):
+#
+# $$\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right)V.$$
+#
+# Why divide by $\sqrt{d_k}$? If the entries of $q$ and $k$ have variance 1, $q\cdot k$ has
+# variance $d_k$; without the division, large $d_k$ pushes the softmax into saturation, where one
+# weight is ~1 and the gradients vanish. A quick measurement:
+
+# %%
+for d_k in (4, 64, 512):
+    q, k = rng.normal(size=(1000, d_k)), rng.normal(size=(1000, d_k))
+    dots = np.sum(q * k, axis=1)
+    print(f"d_k = {d_k:4d}: std of q.k = {dots.std():6.2f}, after dividing by sqrt(d_k) = {dots.std() / np.sqrt(d_k):.2f}")
+
+# %% [markdown]
+# **Self-attention** uses the same sequence for queries, keys and values, after three learned
+# projections $Q = XW_Q$, $K = XW_K$, $V = XW_V$; **multi-head** attention runs $h$ such heads on
+# smaller projections and mixes their outputs with $W_O$. We take a real review, turn its words
+# into our skip-gram vectors, run `keras.layers.MultiHeadAttention`, and recompute the same thing
+# in NumPy with `kerasmodels.attention` (read it: it is 30 lines).
+
+# %%
+review = next(s for s in sentences if 7 <= len(s) <= 11 and all(w in index for w in s))
+x_words = vectors[[index[w] for w in review]][None].astype("float32")  # (1, T, 16)
+mha = keras.layers.MultiHeadAttention(num_heads=2, key_dim=8, seed=lesson.seed)
+keras_out, keras_weights = mha(x_words, x_words, return_attention_scores=True)
+hand_out, hand_weights = attention.multi_head_attention(x_words, x_words, mha)
+attention_error = max(np.abs(hand_out - keras.ops.convert_to_numpy(keras_out)).max(),
+                      np.abs(hand_weights - keras.ops.convert_to_numpy(keras_weights)).max())
+print("review:", " ".join(review))
+print("weights of every query sum to 1:", np.allclose(hand_weights.sum(axis=-1), 1.0))
+lesson.metric("attention by hand vs keras.layers.MultiHeadAttention: max difference", attention_error,
+              headline=True, fmt=".1e")
+
+# %% [markdown]
+# Two heat maps of the same sentence. Left: attention with $Q = K = V$ = the skip-gram vectors
+# themselves (no learned projection), so a word attends to words whose vectors resemble its own.
+# Right: the same with a **causal mask** (a Transformer decoder, GPT-style): position $i$ may only
+# look at positions $\le i$, so the upper triangle is zero. (The projections of a freshly built
+# `MultiHeadAttention` are random, so its weights are not worth a picture until it is trained.)
+
+# %%
+_, plain_weights = attention.scaled_dot_product_attention(x_words[0], x_words[0], x_words[0])
+_, causal_weights = attention.scaled_dot_product_attention(x_words[0], x_words[0], x_words[0],
+                                                           mask=attention.causal_mask(len(review)))
+fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
+for ax, weights, title in [(axes[0], plain_weights, "self-attention weights"),
+                           (axes[1], causal_weights, "with a causal mask")]:
+    image = ax.imshow(weights, cmap="viridis", vmin=0, vmax=1)
+    ax.set_xticks(range(len(review)), review, rotation=60, ha="right")
+    ax.set_yticks(range(len(review)), review)
+    ax.set(xlabel="key (attended to)", ylabel="query (attending)", title=title)
+fig.colorbar(image, ax=axes, fraction=0.025, label="attention weight")
+lesson.savefig(fig, "attention_heatmap")
+
+# %% [markdown]
+# ## 4. Exercises
+# **4.1 One RNN step.** This attempt forgets something; the check tells you which case fails.
+
+# %%
+def rnn_step(x, h, W, U, b):
+    return np.tanh(x @ W + b)
+
+
+km.exercises.check("10.rnn_step", rnn_step);
+
+# %% [markdown]
+# **4.2 Count an LSTM's parameters** for `input_dim` features and `units` units (check your formula
+# against the table printed in section 2).
+
+# %%
+def lstm_parameters(input_dim, units):
+    return 4 * (input_dim * units + units * units)
+
+
+km.exercises.check("10.lstm_parameters", lstm_parameters);
+
+# %% [markdown]
+# **4.3 Scaled dot-product attention.** Return the output $\mathrm{softmax}(QK^\top/\sqrt{d_k})V$
+# for arrays with optional leading batch axes. The attempt below leaves out one factor.
+
+# %%
+def scaled_attention(q, k, v):
+    scores = q @ np.swapaxes(k, -1, -2)
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return (weights / weights.sum(axis=-1, keepdims=True)) @ v
+
+
+km.exercises.check("10.attention", scaled_attention);
+
+# %% [markdown]
+# ## Summary
+# - An embedding is a learned lookup table (= one-hot times a matrix); skip-gram trains it by
+#   telling real (word, context) pairs from random ones; GloVe fits co-occurrence counts.
+# - An RNN carries a state $h_t = \tanh(x_tW + h_{t-1}U + b)$; LSTM (4 weight blocks) and GRU
+#   (3 blocks) add gates so information and gradients survive longer sequences.
+# - Attention is $\mathrm{softmax}(QK^\top/\sqrt{d_k})V$: every position reaches every other in one
+#   step; multi-head attention runs several projected heads; a causal mask hides the future.
+#
+# Next: lesson 11 stacks self-attention into BERT, pre-trains it with masked language modelling
+# and fine-tunes it for sentiment.
