@@ -6,6 +6,7 @@ import os
 import pickle
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -229,8 +230,6 @@ def test_mnist_missing_pack_offline_names_the_fix(tmp_path, monkeypatch):
 
 
 def test_mnist_falls_back_to_keras_when_online(tmp_path, monkeypatch):
-    import keras
-
     monkeypatch.setenv("KERASMODELS_CACHE", str(tmp_path / "empty-cache"))
     monkeypatch.setattr(packs, "_package_dir", lambda module: None)
     monkeypatch.setattr(mnist, "network_available", lambda: True)
@@ -238,7 +237,10 @@ def test_mnist_falls_back_to_keras_when_online(tmp_path, monkeypatch):
     train_x[:, 0, 0] = 255
     train_y = (np.arange(60000) % 10).astype(np.uint8)
     test_x, test_y = train_x[:10000], train_y[:10000]
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: ((train_x, train_y), (test_x, test_y)))
+    # A stand-in for keras.datasets, so the test neither downloads nor imports TensorFlow.
+    fake_mnist = types.SimpleNamespace(load_data=lambda: ((train_x, train_y), (test_x, test_y)))
+    fake_keras = types.SimpleNamespace(datasets=types.SimpleNamespace(mnist=fake_mnist))
+    monkeypatch.setitem(sys.modules, "keras", fake_keras)
     splits = data.load("mnist", split=None)
     assert {k: len(v[1]) for k, v in splits.items()} == {"train": 50000, "validation": 10000, "test": 10000}
     x, y = splits["validation"]

@@ -1,17 +1,22 @@
-"""`reviews`: short English movie-review sentences shipped inside the package.
+"""`reviews`: 2,000 short English reviews written for kerasmodels, shipped inside the package.
+
+Reviews of films, books, restaurants, gadgets, apps, services and more, one or two
+sentences each, half positive; the set deliberately includes negation, contrast and mild
+sarcasm (see `kerasmodels/data/reviews/README.md` for how it was written and measured).
 
 - x: NumPy array of Python `str`, dtype `object`, shape (N,). Object dtype keeps each
   review a normal Python string (a fixed-width `str_` array would pad every row to the
-  longest review); `tf.constant`, `keras.layers.TextVectorization` and keras-hub
-  preprocessors all accept it.
+  longest review); `tf.data` and `keras.layers.TextVectorization` accept it as is,
+  and `x.tolist()` gives a plain list of str.
 - y: int32, shape (N,), 1 = positive, 0 = negative.
 - splits: `train.tsv` is divided once, stratified 85/15, into train / validation with a
-  fixed hash-based shuffle; `test.tsv` is the fixed held-out test split. Rows of every
-  split come in a fixed shuffled order, so `limit=` gives both classes.
+  fixed hash-based shuffle (train 1,360, validation 240 with the shipped files);
+  `test.tsv` (400) is the fixed held-out test split. Rows of every split come in a fixed
+  shuffled order, so `limit=` gives both classes.
 - files: `kerasmodels/data/reviews/train.tsv` and `test.tsv`, UTF-8, a header line
   `label<TAB>text`, then one review per line with label `positive` or `negative`.
   `data_dir=` may point at another folder holding the same two files.
-- source and licence: written for kerasmodels; Apache-2.0 like the package.
+- source and licence: written by hand for kerasmodels; Apache-2.0 like the package.
 
 Example:
 
@@ -37,7 +42,8 @@ SPLIT_SEED = 0
 FRACTIONS = {"validation": 0.15, "train": None}
 
 INFO = {
-    "summary": "short English movie-review sentences shipped with the package, positive/negative",
+    "summary": "2,000 short English reviews (films, books, gadgets, ...) shipped with the "
+               "package, positive/negative",
     "x": "NumPy array of Python str (dtype object), shape (N,)",
     "y": "int32 (N,), 1 = positive, 0 = negative",
     "value_range": None,
@@ -45,7 +51,8 @@ INFO = {
     "class_names": ["negative", "positive"],
     "split_rule": "train.tsv split stratified 85/15 into train/validation (fixed hash shuffle, "
                   "seed 0); test.tsv is the held-out test split",
-    "source": "written for kerasmodels; kerasmodels/data/reviews/{train,test}.tsv",
+    "source": "written by hand for kerasmodels; kerasmodels/data/reviews/{train,test}.tsv "
+              "(README.md there)",
     "licence": "Apache-2.0 (as the package)",
     "url": None,
 }

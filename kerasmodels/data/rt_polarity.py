@@ -10,12 +10,13 @@
   `KERASMODELS_RT_POLARITY` (developers and CI: `../shared/data/rt-polarity` from the
   repository root). The folder may hold the two files directly or the unpacked
   `rt-polaritydata/` folder of Cornell's archive. kerasmodels never copies them.
-- encoding: the copy kerasmodels knows is UTF-8; Cornell's original release is Windows-1252
-  ("é" is the single byte 0xE9). Each line is decoded as UTF-8, falling back to Windows-1252 and then
-  Latin-1 for that line only, so both releases give the same strings.
+- encoding: the copy whose sha256 kerasmodels knows is UTF-8; Cornell's original archive
+  has non-UTF-8 bytes (Windows-1252 / Latin-1, "é" as the single byte 0xE9). Each line is
+  decoded as UTF-8, falling back to Windows-1252 and then Latin-1 for that line only, so a
+  line never fails to decode and both encodings of the same text give the same strings.
 - integrity: each file's sha256 must match the known UTF-8 copy, either as stored or after
-  that per-line decoding is re-encoded as UTF-8 (which accepts a Windows-1252 release of the
-  same text). Anything else raises `KerasmodelsError`.
+  that per-line decoding is re-encoded as UTF-8 (so a Windows-1252 copy of the same text is
+  accepted). Anything else raises `KerasmodelsError`.
 - source: B. Pang and L. Lee, "Seeing stars: Exploiting class relationships for sentiment
   categorization with respect to rating scales", ACL 2005. "sentence polarity dataset
   v1.0", https://www.cs.cornell.edu/people/pabo/movie-review-data/
@@ -83,10 +84,10 @@ def _missing_error(detail):
 
 def _configured_dir(data_dir):
     if data_dir is not None:
-        return Path(data_dir).expanduser(), "data_dir"
+        return Path(os.path.abspath(Path(data_dir).expanduser())), "data_dir"
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
-        return Path(env).expanduser(), ENV_VAR
+        return Path(os.path.abspath(Path(env).expanduser())), ENV_VAR
     return None, None
 
 
