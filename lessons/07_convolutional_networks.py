@@ -1,0 +1,289 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   kerasmodels:
+#     title: Convolutional networks
+#     seeds: ["002 §3.1", "002 §3.2", "002 §5.2", "000 §5.2", "000 §5.3"]
+#     quick_seconds: 45
+#     full_seconds: 600
+#     description: Convolution and max pooling by hand matched against Keras, the seed's MNIST CNN with its mistakes fixed, the 5x5 prediction grid, LeNet on colour shapes, learned filters and feature maps.
+# ---
+
+# %% [markdown]
+# # 07 · Convolutional networks
+#
+# **Mirrors:** seed 002 §3.1–3.2 (convolution, pooling and fully connected layers, with pseudo-code),
+# seed 002 §5.2 (the MNIST CNN and its 5×5 prediction grid), seed 000 §5.2–5.3 (LeNet on CIFAR-10).
+#
+# **After this lesson you can** compute a convolution and a max pooling by hand and get Keras's
+# numbers, name the four axes of a kernel tensor, count a conv layer's parameters, train the
+# documents' two CNNs (with their mistakes fixed), and read learned filters and feature maps.
+#
+# **Prerequisites:** lesson 06 (a first Keras model).
+#
+# **Run time:** about 45 s on a 2-core CPU in quick mode (MNIST subset, one epoch); full mode (all
+# 50,000 MNIST training images, 5 epochs, the 99 % target) takes about 10 min on a 2-core CPU and well
+# under a minute on a GPU.
+
+# %%
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+import kerasmodels as km
+
+lesson = km.setup_lesson(7)
+
+# %% [markdown]
+# ## 1. A convolution (卷积) by hand
+# A convolutional layer slides small **kernels** (卷积核) over the image. With input $X$ of shape
+# $H \times W \times C_{in}$, kernel $K$ of shape $k \times k \times C_{in} \times C_{out}$ and bias $b$,
+# output channel $o$ at position $(i, j)$ is
+#
+# $$Y_{i,j,o} = b_o + \sum_{u=0}^{k-1}\sum_{v=0}^{k-1}\sum_{c=0}^{C_{in}-1} X_{i+u,\,j+v,\,c}\;K_{u,v,c,o}.$$
+#
+# (Deep-learning "convolution" does not flip the kernel: mathematicians call this
+# cross-correlation.) With no padding ("valid") the output is $(H-k+1) \times (W-k+1)$.
+# We build a `Conv2D` layer, read its kernel, compute $Y$ with NumPy and compare.
+
+# %%
+x_train, y_train = km.data.load("mnist", split="train", limit=lesson.pick(6000, None))
+x_test, y_test = km.data.load("mnist", split="test", limit=lesson.pick(2000, None))
+image = x_test[:1, :, :, None]  # (batch 1, 28, 28, channel 1)
+
+conv = keras.layers.Conv2D(4, (3, 3), activation=None)
+keras_maps = keras.ops.convert_to_numpy(conv(image))
+kernel, bias = conv.kernel.numpy(), conv.bias.numpy()
+print("kernel shape (height, width, in channels, out channels):", kernel.shape)
+
+hand_maps = np.zeros((26, 26, 4))
+for i in range(26):
+    for j in range(26):
+        patch = image[0, i : i + 3, j : j + 3, :]  # (3, 3, C_in)
+        hand_maps[i, j] = np.tensordot(patch, kernel, axes=3) + bias  # sum over u, v, c
+conv_error = np.abs(hand_maps - keras_maps[0]).max()
+lesson.metric("convolution by hand vs keras Conv2D: max difference", conv_error, fmt=".1e")
+
+# %% [markdown]
+# > **Errata (seed 002 §3.1.1)** "The convolution kernel is a three-dimensional matrix containing
+# > several kernels, each corresponding to one feature map." A `Conv2D` layer's kernels form a
+# > **four**-dimensional tensor (height, width, input channels, output channels): every output
+# > channel has its own $k \times k \times C_{in}$ kernel that spans *all* input channels. On a
+# > grayscale image $C_{in}=1$ hides one axis; on the second layer of the seed's CNN it does not:
+
+# %%
+second = keras.layers.Conv2D(64, (3, 3))
+second.build((None, 13, 13, 32))
+print("second layer kernel:", second.kernel.shape, "=", np.prod(second.kernel.shape), "weights +",
+      second.bias.shape[0], "biases =", second.count_params(), "parameters")
+
+# %% [markdown]
+# ## 2. Max pooling (池化) by hand
+# A $2 \times 2$ max pooling with stride 2 keeps the largest value of each non-overlapping
+# $2 \times 2$ window, halving height and width. It has **no weights**.
+
+# %%
+maps = keras_maps[0]  # (26, 26, 4)
+hand_pooled = maps.reshape(13, 2, 13, 2, 4).max(axis=(1, 3))
+pool = keras.layers.MaxPooling2D((2, 2))
+keras_pooled = keras.ops.convert_to_numpy(pool(keras_maps))[0]
+print("pooled shape:", hand_pooled.shape, "| equal to Keras:", np.allclose(hand_pooled, keras_pooled),
+      "| weights of MaxPooling2D:", len(pool.weights))
+
+# %% [markdown]
+# > **Errata (seed 002 §3.2)** The pseudo-code initialises `weights_pool1 =
+# > initialize_pooling_weights()` and later runs `weights_pool1 = update_weights(d_weights_pool1)`.
+# > Pooling has no weights to initialise or update (above: 0 weights; a max has nothing to learn).
+# > The same pseudo-code also performs one forward pass, backward pass and update *before* its
+# > training loop, and leaves the loop body as comments. The correct order is: for every epoch, for
+# > every batch: forward pass, loss, backward pass, update. `model.fit` runs exactly that loop; here
+# > it is written out with `train_on_batch`, which does forward, backward and update for one batch:
+
+# %%
+tiny = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 3, activation="relu"),
+                         keras.layers.MaxPooling2D(2), keras.layers.Flatten(), keras.layers.Dense(10)])
+tiny.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+batch_size = 128
+for epoch in range(2):
+    losses = []
+    for start in range(0, 1024, batch_size):  # every batch: forward, loss, backward, update
+        losses.append(tiny.train_on_batch(x_train[start : start + batch_size, :, :, None],
+                                          y_train[start : start + batch_size]))
+    print(f"epoch {epoch + 1}: mean loss {np.mean(losses):.3f}")
+for layer in tiny.layers:
+    print(f"{layer.name:16s} trainable weights: {sum(int(np.prod(w.shape)) for w in layer.trainable_weights)}")
+
+# %% [markdown]
+# ## 3. The CNN of seed 002 §5.2 on MNIST
+# The document's network: three 3×3 convolutions (32, 64, 64 filters) with two max poolings, a
+# dense layer of 64 and ten outputs. `km.models.cnn(preset="seed")` builds it layer for layer, with
+# one change: the last layer outputs **logits** and the loss applies the softmax
+# (`from_logits=True`), which is numerically safer than a softmax layer followed by a
+# cross-entropy.
+#
+# > **Errata (seed 002 §5.2)** The model declares `keras.Input(shape=(28, 28, 1))` but is fed
+# > `train_images` of shape (60000, 28, 28): there is no channel axis. A convolution layer needs
+# > the 4-D shape (batch, height, width, channels) and says so. Keras 3 *models* quietly add a
+# > missing trailing axis of size 1 at their input, so the document's code happens to run in
+# > Keras 3; do not rely on it (the layers themselves reject 3-D input, and a silent repair hides
+# > real shape bugs). Add the axis yourself:
+
+# %%
+as_in_the_document = keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(32, (3, 3)),
+                                       keras.layers.Flatten(), keras.layers.Dense(10)])
+try:
+    keras.layers.Conv2D(32, (3, 3))(x_train[:8])
+except ValueError as error:
+    print("Conv2D on (8, 28, 28):", " ".join(str(error).split())[:160])
+print("the Keras 3 model repairs it silently:", tuple(as_in_the_document(x_train[:8]).shape))
+fixed_input = x_train[:8, :, :, None]
+print("explicit fix, x[..., None]:", x_train[:8].shape, "->", fixed_input.shape)
+
+# %% [markdown]
+# `km.models.cnn` accepts `input_shape=(28, 28)` and adds the channel axis inside the model (a
+# `Reshape` layer), so (N, 28, 28) arrays work as they are.
+#
+# > **Errata (seed 002 §5.3.3)** The text says the model is compiled with "mean squared error (MSE)";
+# > the code uses `sparse_categorical_crossentropy`, which is right for integer labels 0–9. MSE would
+# > compare ten probabilities with a single integer. Here are both on three predictions:
+
+# %%
+probs = np.array([[0.05] * 7 + [0.55, 0.05, 0.05], [0.1] * 10, [0.01] * 9 + [0.91]], dtype="float32")
+labels = np.array([7, 3, 9])
+cross_entropy = keras.losses.SparseCategoricalCrossentropy(reduction=None)(labels, probs)
+mse_on_integer_labels = np.mean((probs - labels[:, None]) ** 2, axis=1)  # broadcasts the label over 10 classes
+for p, label, ce, mse in zip(probs, labels, keras.ops.convert_to_numpy(cross_entropy), mse_on_integer_labels):
+    print(f"label {label}, p(label) = {p[label]:.2f}: cross-entropy {ce:.3f}   'MSE' {mse:6.2f}")
+
+# %% [markdown]
+# Cross-entropy $-\log p_{\text{label}}$ falls as the probability of the true class rises; the "MSE"
+# against the integer mostly measures how large the label is. Now we train the seed's network.
+
+# %%
+seed_cnn = km.models.cnn(input_shape=(28, 28), num_classes=10, preset="seed")
+km.models.compile_model(seed_cnn)
+seed_cnn.summary(line_length=90)
+history = seed_cnn.fit(x_train, y_train, epochs=lesson.pick(1, 5), batch_size=lesson.pick(32, 128),
+                       validation_split=0.1, verbose=0)
+_, mnist_accuracy = seed_cnn.evaluate(x_test, y_test, verbose=0)
+lesson.metric("MNIST test accuracy (seed 002 CNN)", mnist_accuracy, headline=True, fmt=".2%")
+
+# %% [markdown]
+# The document's 5×5 grid of test images with their predicted labels (seed 002 §5.2.7); here the true
+# label is in brackets and wrong predictions are red.
+
+# %%
+predicted = np.argmax(seed_cnn.predict(x_test[:25], verbose=0), axis=1)
+fig = km.plots.image_grid(x_test[:25], labels=y_test[:25], predictions=predicted, ncols=5, size=1.6,
+                          title="seed 002 CNN: predicted (true) on the first 25 test images")
+lesson.savefig(fig, "mnist_prediction_grid")
+
+# %% [markdown]
+# ## 4. What the network learned: filters and feature maps
+# The 32 first-layer kernels are 3×3 images (blue: negative weights, red: positive); the feature
+# maps show where each kernel responds on one digit. Many act as edge detectors in some direction.
+
+# %%
+first = seed_cnn.get_layer("conv2d_1")
+filters = first.kernel.numpy()[:, :, 0, :]  # (3, 3, 32)
+extractor = keras.Model(seed_cnn.input, first.output)
+feature_maps = keras.ops.convert_to_numpy(extractor(x_test[:1]))[0]  # (26, 26, 32)
+fig, axes = plt.subplots(4, 16, figsize=(16, 4.6))
+limit = np.abs(filters).max()
+for k in range(32):
+    row, col = 2 * (k // 16), k % 16
+    axes[row, col].imshow(filters[:, :, k], cmap="bwr", vmin=-limit, vmax=limit)
+    axes[row + 1, col].imshow(feature_maps[:, :, k], cmap="viridis")
+    axes[row, col].set_title(f"filter {k}", fontsize=8)
+for ax in axes.flat:
+    ax.axis("off")
+fig.suptitle(f"First convolution: 32 learned 3x3 filters and their feature maps on a '{y_test[0]}'")
+fig.tight_layout()
+lesson.savefig(fig, "filters_and_feature_maps")
+
+# %% [markdown]
+# ## 5. LeNet of seed 000 §5.2 on colour images
+# Seed 000 trains a PyTorch LeNet (two 5×5 convolutions with 6 and 16 filters, dense layers of 120
+# and 84) on CIFAR-10 with batch 32. CIFAR-10 must be downloaded, so we use the offline `shapes` set:
+# 32×32 colour images of 10 shape classes, the same size as CIFAR-10. `preset="lenet"` is the same
+# network in Keras.
+
+# %%
+shapes_train, shape_labels = km.data.load("shapes", split="train", limit=lesson.pick(3000, None))
+shapes_test, shape_test_labels = km.data.load("shapes", split="test", limit=lesson.pick(1000, None))
+class_names = km.data.describe("shapes")["class_names"]
+lenet = km.models.cnn(input_shape=(32, 32, 3), num_classes=10, preset="lenet")
+km.models.compile_model(lenet, learning_rate=lesson.pick(3e-3, 1e-3))
+lenet_history = lenet.fit(shapes_train, shape_labels, epochs=lesson.pick(4, 20), batch_size=32,
+                          validation_split=0.1, verbose=0)
+_, shapes_accuracy = lenet.evaluate(shapes_test, shape_test_labels, verbose=0)
+lesson.metric("shapes test accuracy (LeNet)", shapes_accuracy, fmt=".1%")
+shape_predictions = np.argmax(lenet.predict(shapes_test[:20], verbose=0), axis=1)
+fig = km.plots.image_grid(shapes_test[:20], labels=shape_test_labels[:20], predictions=shape_predictions,
+                          class_names=class_names, ncols=10, size=1.5,
+                          title="LeNet on shapes: predicted (true)")
+lesson.savefig(fig, "lenet_shapes_predictions")
+
+# %% [markdown]
+# > **Errata (seed 000 §5.2–5.3)** The training loop prints `if i % 2000 == 1999` ("print every
+# > 2000 mini-batches") and the text says each epoch trains 2000 iterations. With 50,000 CIFAR-10
+# > training images and batch 32, an epoch has $\lceil 50000/32 \rceil = 1563$ batches, so `i` never
+# > reaches 1999 and the loop never prints. Counting it:
+
+# %%
+batches = int(np.ceil(50_000 / 32))
+prints = sum(1 for i in range(batches) if i % 2000 == 1999)
+print(f"batches per epoch: {batches}; lines printed by the document's loop per epoch: {prints}")
+print("a print interval that works, e.g. every 500 batches:", [i + 1 for i in range(batches) if i % 500 == 499])
+lesson.metric("CIFAR-10 batches per epoch at batch 32", batches, fmt=".0f")
+
+# %% [markdown]
+# ## 6. Exercises
+# **6.1 Output sizes.** Write the spatial size after a convolution or pooling with `padding`
+# "valid" or "same". Use it to check the summary above (28 → 26 → 13 → 11 → 5 → 3).
+
+# %%
+def output_size(size, kernel, stride, padding):
+    return (size - kernel) // stride
+
+
+km.exercises.check("07.output_size", output_size);
+
+# %% [markdown]
+# **6.2 A convolution by hand.** One channel, "valid", as Keras computes it. This attempt follows
+# the textbook definition of convolution, which flips the kernel.
+
+# %%
+def conv2d(image, kernel):
+    k = kernel.shape[0]
+    flipped = kernel[::-1, ::-1]
+    rows, cols = image.shape[0] - k + 1, image.shape[1] - k + 1
+    return np.array([[np.sum(image[i : i + k, j : j + k] * flipped) for j in range(cols)] for i in range(rows)])
+
+
+km.exercises.check("07.conv2d", conv2d);
+
+# %% [markdown]
+# **6.3 Parameters of a Conv2D layer** with a `kernel_size`×`kernel_size` kernel, `in_channels`
+# input channels and `filters` output channels. This attempt believes seed 002's "3-D" kernel.
+
+# %%
+def conv_parameters(kernel_size, in_channels, filters):
+    return kernel_size * kernel_size * filters + filters
+
+
+km.exercises.check("07.conv_parameters", conv_parameters);
+
+# %% [markdown]
+# ## Summary
+# - A conv layer computes $Y_{i,j,o} = b_o + \sum_{u,v,c} X_{i+u,j+v,c}K_{u,v,c,o}$; its kernel is a
+#   4-D tensor (height, width, in channels, out channels) with $k^2 C_{in} C_{out} + C_{out}$ parameters.
+# - Max pooling keeps the largest value per window and has no weights to learn or update.
+# - Keras images are channels-last: (N, 28, 28) needs `x[..., None]` (or a `Reshape`) to become
+#   (N, 28, 28, 1). Integer labels go with sparse categorical cross-entropy, not MSE.
+# - One epoch has $\lceil N/B \rceil$ batches: choose print intervals (and "iterations") accordingly.
+#
+# Next: lesson 08 makes training generalise: regularisation, augmentation, schedules, early stopping.
