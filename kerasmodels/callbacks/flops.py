@@ -127,8 +127,11 @@ def _layer_flops(layer, args, kwargs, output):
         return _einsum_flops(layer.equation, in_shape, _shape(layer.kernel))
     if isinstance(layer, layers.Dense):
         return 2 * _prod(in_shape) * layer.units
-    if isinstance(layer, layers.Embedding):
-        return 0
+    name = type(layer).__name__
+    if isinstance(layer, layers.Embedding) or name.endswith("Embedding"):
+        return 0  # lookups (token, position, segment): memory traffic, not arithmetic
+    if "Normalization" in name or name.endswith("Norm"):
+        return 0  # by the convention above: a few FLOPs per element, left out
     if isinstance(layer, (layers.DepthwiseConv1D, layers.DepthwiseConv2D)):
         kernel = _prod(layer.kernel_size)
         return 2 * kernel * _prod(out_shape[1:])
