@@ -6,6 +6,8 @@ generators, so the same rows land in the same split on every NumPy version and p
 
 import hashlib
 import io
+import os
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,8 @@ from kerasmodels import paths
 from kerasmodels.errors import KerasmodelsError
 
 SPLITS = ("train", "validation", "test")
+# Where keras.datasets downloads from; reachable means the Keras fallbacks can work.
+KERAS_DOWNLOAD_HOST = ("storage.googleapis.com", 443)
 
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -143,3 +147,14 @@ def integrity_error(what, path, actual, expected, fix):
         f"{what}: {path} has sha256 {actual}, expected {expected}. The file is damaged or a "
         f"different version. Fix: {fix}"
     )
+
+
+def network_available(address=KERAS_DOWNLOAD_HOST, timeout=3.0):
+    """Whether Keras's download host answers; False offline (and under the test suite)."""
+    if os.environ.get("KERASMODELS_OFFLINE", "").strip() not in ("", "0"):
+        return False
+    try:
+        with socket.create_connection(address, timeout=timeout):
+            return True
+    except OSError:
+        return False

