@@ -1,0 +1,325 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   kerasmodels:
+#     title: "Trust: explanation and fairness"
+#     seeds: ["000 §9.3", "001 Q4", "003 Q5"]
+#     quick_seconds: 40
+#     full_seconds: 150
+#     description: Saliency, integrated gradients and occlusion on a CNN, word attributions on a text classifier, and a fairness check across groups with per-group metrics and disparity measures.
+# ---
+
+# %% [markdown]
+# # 16 · Trust: explanation and fairness
+#
+# **Mirrors:** seed 000 §9.3 (transparency and fairness, 透明性和公平性), seed 001 Q4
+# (explainability 解释性: visualisation, LIME, SHAP), seed 003 Q5 (fairness evaluation 公平性评估).
+#
+# **After this lesson you can** show which pixels a CNN used for a decision with saliency maps,
+# integrated gradients and occlusion, and check that the attributions add up; say which words
+# moved a text classifier; and audit a classifier for fairness across groups with per-group
+# metrics and disparity measures, knowing which fairness criteria cannot all hold at once.
+#
+# **Prerequisites:** lesson 07 (CNNs), lesson 09 (precision, recall, true/false positive rates).
+#
+# **Run time:** about 40 s quick / 2.5 min full on a 2-core CPU.
+
+# %%
+import numpy as np
+import matplotlib.pyplot as plt
+import keras
+
+import kerasmodels as km
+from kerasmodels import explain, fairness
+
+lesson = km.setup_lesson(16)
+rng = np.random.default_rng(lesson.seed)
+
+# %% [markdown]
+# ## 1. A CNN to explain
+# We train the package's CNN on MNIST (a subset in quick mode) and explain its decisions on
+# test digits. Explanations describe *this* model, right or wrong, not the truth about digits.
+
+# %%
+x_train, y_train = km.data.load("mnist", split="train", limit=lesson.pick(3000, None))
+x_test, y_test = km.data.load("mnist", split="test", limit=lesson.pick(500, None))
+cnn = km.models.cnn((28, 28), 10)
+km.models.compile_model(cnn)
+cnn.fit(x_train, y_train, epochs=lesson.pick(2, 5), batch_size=128, verbose=0)
+cnn_accuracy = cnn.evaluate(x_test, y_test, verbose=0, return_dict=True)["accuracy"]
+lesson.metric("CNN test accuracy", cnn_accuracy, fmt=".1%");
+
+# %% [markdown]
+# ## 2. Saliency, integrated gradients, occlusion
+# **Saliency** (显著性图) is the size of the gradient of the class score $f_c$ (its logit) with
+# respect to each pixel, $\left|\partial f_c / \partial x\right|$: which pixels would change the
+# score most if nudged. It is local and noisy.
+#
+# **Integrated gradients** (积分梯度) accumulate the gradient along the straight path from a
+# baseline $x_0$ (a black image) to the input:
+#
+# $$\mathrm{IG}_i(x) = (x_i - x_{0,i}) \int_0^1 \frac{\partial f_c\big(x_0 + \alpha (x - x_0)\big)}{\partial x_i}\, d\alpha ,$$
+#
+# computed with a Riemann sum of $m$ steps. By the fundamental theorem of calculus the
+# attributions satisfy **completeness**: $\sum_i \mathrm{IG}_i = f_c(x) - f_c(x_0)$. That gives
+# us a check: compute both sides and compare.
+
+# %%
+explained = x_test[:6]
+predicted = explain.logits(cnn, explained).argmax(1)
+ig = explain.integrated_gradients(cnn, explained, steps=lesson.pick(32, 128))
+gap = explain.logits(cnn, explained)[np.arange(6), predicted] - explain.logits(cnn, np.zeros_like(explained))[
+    np.arange(6), predicted]
+completeness_error = np.max(np.abs(ig.reshape(6, -1).sum(1) - gap) / np.abs(gap))
+print("sum of IG attributions:", np.round(ig.reshape(6, -1).sum(1), 3))
+print("f(x) - f(baseline):    ", np.round(gap, 3))
+lesson.metric("IG completeness relative error", completeness_error, headline=True, fmt=".2%");
+
+# %% [markdown]
+# **Occlusion** (遮挡) needs no gradients at all: cover a 4×4 patch with black (MNIST's
+# background, so the patch removes ink), see how much the probability of the predicted class
+# drops, slide the patch over the image. Large drops mark
+# the evidence the model relies on.
+
+# %%
+sal = explain.saliency(cnn, explained)
+occ = explain.occlusion(cnn, explained, patch=4, stride=2, fill=0.0)
+fig, axes = plt.subplots(4, 6, figsize=(12, 8.4))
+for i in range(6):
+    axes[0, i].imshow(explained[i], cmap="gray")
+    axes[0, i].set_title(f"predicted {predicted[i]} (true {y_test[i]})", fontsize=10)
+    axes[0, i].axis("off")
+    explain.overlay(axes[1, i], explained[i], sal[i])
+    explain.overlay(axes[2, i], explained[i], np.maximum(ig[i], 0))
+    explain.overlay(axes[3, i], explained[i], np.maximum(occ[i], 0))
+for row, label in enumerate(["input", "saliency |∂f/∂x|", "integrated gradients (+)", "occlusion drop (+)"]):
+    axes[row, 0].text(-4, 14, label, rotation=90, va="center", ha="right", fontsize=11)
+fig.suptitle("Which pixels made the CNN say its class? Three answers", fontsize=14)
+fig.tight_layout()
+lesson.savefig(fig, "image_attributions")
+plt.show()
+
+# %% [markdown]
+# Saliency lights up pixels around the stroke too (where adding ink would change the score);
+# integrated gradients credit the ink that is there; occlusion is coarse (patch-sized) but
+# measures an actual change of the output. Does removing the pixels IG ranks highest hurt the
+# model more than removing random ones? That is a **deletion test**, a sanity check that an
+# explanation is faithful.
+
+# %%
+def delete_top(images, scores, fraction):
+    flat = images.reshape(len(images), -1).copy()
+    k = int(fraction * flat.shape[1])
+    order = np.argsort(-scores.reshape(len(images), -1), axis=1)[:, :k]
+    np.put_along_axis(flat, order, 0.0, axis=1)
+    return flat.reshape(images.shape)
+
+
+probe = x_test[:lesson.pick(100, 500)]
+probe_class = explain.logits(cnn, probe).argmax(1)
+probe_ig = explain.integrated_gradients(cnn, probe, steps=8)
+for name, scores in [("IG top 5%", probe_ig), ("random 5%", rng.random(probe.shape))]:
+    kept = np.mean(explain.logits(cnn, delete_top(probe, scores, 0.05)).argmax(1) == probe_class)
+    print(f"delete {name:10s} -> prediction unchanged for {kept:.0%} of {len(probe)} digits")
+
+# %% [markdown]
+# ## 3. Which words moved the text classifier?
+# A small text classifier (a vocabulary layer, word embeddings averaged, one logit for
+# "positive") on the `reviews` set. Its logit is linear in the averaged embeddings,
+# $f = b + w^\top \frac{1}{n}\sum_t e_t$, so each word's exact contribution is
+# $w^\top e_t / n$. We compute those by hand, then ask a model-agnostic method (leave one word
+# out, the idea behind LIME) and compare.
+
+# %%
+texts, labels = km.data.load("reviews", split="train")
+test_texts, test_labels = km.data.load("reviews", split="test")
+vectorize = keras.layers.TextVectorization(max_tokens=4000, output_sequence_length=48)
+vectorize.adapt(texts)
+embed = keras.layers.Embedding(4000, 16, mask_zero=True)
+head = keras.layers.Dense(1)
+words_in = keras.Input(shape=(), dtype="string")
+text_model = keras.Model(words_in, head(keras.layers.GlobalAveragePooling1D()(embed(vectorize(words_in)))))
+text_model.compile(optimizer=keras.optimizers.Adam(0.01),
+                   loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])
+text_model.fit(texts, labels, epochs=lesson.pick(10, 30), batch_size=32, verbose=0)
+text_accuracy = text_model.evaluate(test_texts, test_labels, verbose=0, return_dict=True)["accuracy"]
+lesson.metric("text classifier test accuracy", text_accuracy, fmt=".1%");
+
+# %%
+sentence = str(test_texts[np.argmax([len(t.split()) < 16 for t in test_texts])])
+ids = keras.ops.convert_to_numpy(vectorize([sentence]))[0]
+ids = ids[ids > 0]
+vocabulary = vectorize.get_vocabulary()
+w, b = [np.asarray(v) for v in head.get_weights()]
+contributions = embed.get_weights()[0][ids] @ w[:, 0] / len(ids)
+logit = float(keras.ops.convert_to_numpy(text_model.predict_on_batch(np.array([sentence])))[0, 0])
+print(f"{sentence!r}\nlogit {logit:.4f} = bias {b[0]:.4f} + sum of word contributions {contributions.sum():.4f}")
+lesson.metric("word contributions sum error", abs(b[0] + contributions.sum() - logit), fmt=".1e")
+
+
+def positive_probability(batch):
+    return keras.ops.convert_to_numpy(keras.ops.sigmoid(text_model.predict_on_batch(np.array(batch))))[:, 0]
+
+
+words, leave_one_out = explain.word_occlusion(positive_probability, sentence)
+if len(words) == len(ids):  # one token per word here, so the two methods can be compared word by word
+    print(f"same sign for {np.mean(np.sign(contributions) == np.sign(leave_one_out)):.0%} of the words")
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(12, 0.42 * len(ids) + 1.5), sharey=False)
+tokens = [vocabulary[i] for i in ids]
+for ax, values, labels_, title in [(axes[0], contributions, tokens, "exact contribution to the logit"),
+                                   (axes[1], leave_one_out, words, "leave one out: P(text) − P(text without word)")]:
+    ax.barh(range(len(values))[::-1], values, color=["tab:green" if v > 0 else "tab:red" for v in values])
+    ax.set_yticks(range(len(values))[::-1], labels_)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_title(title)
+fig.suptitle(f"Why P(positive) = {positive_probability([sentence])[0]:.2f}?", fontsize=13)
+fig.tight_layout()
+lesson.savefig(fig, "word_attributions")
+plt.show()
+
+# %% [markdown]
+# The two mostly agree on the words that matter most, but not exactly: removing a word also
+# changes $n$, the number of words averaged, so leave-one-out mixes a word's own effect with
+# the effect of the sentence getting shorter. Model-agnostic explanations approximate; check
+# them against an exact decomposition where one exists.
+#
+# > **Errata (seed 001 Q4)** "使用可视化工具，如 TensorBoard、MOMENTUM 等" ("use visualisation tools
+# > such as TensorBoard, MOMENTUM"). There is no explanation tool called MOMENTUM: momentum is an
+# > optimizer term (lesson 05). And TensorBoard shows training curves and graphs, not *why* a
+# > prediction was made. The methods that answer that question are the ones in this lesson:
+# > gradients (saliency, integrated gradients), perturbations (occlusion, leave-one-out, LIME),
+# > and Shapley values (SHAP), and each should pass a check such as completeness or deletion.
+#
+# ## 4. Fairness across groups
+# A bank wants a model to approve loans. We construct the data so we know the truth: applicants
+# from two groups, A (70 %) and B (30 %). Everybody repays by the *same* rule of income, debt
+# ratio and years employed, but group B earns less on average (a historical disadvantage), so
+# its base rate of repaying is lower. The model never sees the group column, but it sees a
+# postcode area that matches the group 85 % of the time, a **proxy** (代理变量).
+
+# %%
+loans = fairness.make_loans(lesson.pick(6000, 30000), seed=lesson.seed)
+n_train = len(loans["y"]) * 2 // 3
+x_loans, y_loans, group = loans["x"], loans["y"], loans["group"]
+credit = km.models.mlp((4,), 1, hidden_units=(16,))
+km.models.compile_model(credit, learning_rate=0.01)
+credit.fit(x_loans[:n_train], y_loans[:n_train], epochs=lesson.pick(6, 20), batch_size=64, verbose=0)
+scores = keras.ops.convert_to_numpy(keras.ops.sigmoid(credit.predict(x_loans[n_train:], verbose=0)))[:, 0]
+y_true, g_test = y_loans[n_train:], group[n_train:]
+approve = (scores >= 0.5).astype(int)
+names = dict(enumerate(fairness.GROUP_NAMES))
+before = fairness.group_metrics(y_true, approve, g_test, names)
+print(fairness.format_table(before))
+dpd = fairness.demographic_parity_difference(approve, g_test)
+dir_ = fairness.disparate_impact_ratio(approve, g_test)
+eod = fairness.equal_opportunity_difference(y_true, approve, g_test)
+print(f"demographic parity difference {dpd:.3f}, disparate impact ratio {dir_:.2f} "
+      f"({'fails' if dir_ < 0.8 else 'passes'} the four-fifths rule), equal opportunity difference {eod:.3f}")
+lesson.metric("disparate impact ratio", dir_, fmt=".2f")
+lesson.metric("equal opportunity difference", eod, fmt=".3f");
+
+# %% [markdown]
+# Leaving the group column out ("fairness through unawareness") did not make the decisions
+# group-blind: income and the postcode carry the group. Group B is approved less often, and
+# *among people who would repay*, B is approved less often too (lower TPR): the model's errors
+# fall more on B.
+#
+# One repair (Hardt et al. 2016, **equal opportunity**): choose a threshold per group so that
+# both groups get the same true positive rate.
+
+# %%
+thresholds = fairness.equal_opportunity_thresholds(scores, y_true, g_test, target_tpr=before["group A"]["TPR"])
+approve_eo = (scores >= np.vectorize(thresholds.get)(g_test)).astype(int)
+after = fairness.group_metrics(y_true, approve_eo, g_test, names)
+print("thresholds:", {names[g]: round(t, 3) for g, t in thresholds.items()})
+print(fairness.format_table(after))
+eod_after = fairness.equal_opportunity_difference(y_true, approve_eo, g_test)
+print(f"equal opportunity difference {eod:.3f} -> {eod_after:.3f}")
+
+# %%
+metrics_shown = ["selection rate", "TPR", "FPR", "precision"]
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
+for ax, table, title in [(axes[0], before, "one threshold (0.5)"), (axes[1], after, "equal-opportunity thresholds")]:
+    for k, name in enumerate(table):
+        ax.bar(np.arange(4) + 0.38 * k - 0.19, [table[name][m] for m in metrics_shown], width=0.38, label=name)
+    ax.set_xticks(range(4), metrics_shown)
+    ax.set_title(title)
+    ax.set_ylim(0, 1)
+    ax.grid(axis="y", alpha=0.3)
+axes[0].set_ylabel("rate")
+axes[0].legend()
+fig.suptitle("Loan model audited by group: equalising TPR leaves other gaps", fontsize=13)
+fig.tight_layout()
+lesson.savefig(fig, "fairness_by_group")
+plt.show()
+
+# %% [markdown]
+# > **Errata (seed 003 Q5)** "公平性评估：……确保模型在各种数据分布上的表现一致" ("fairness
+# > evaluation ensures the model performs consistently on every data distribution"). That is
+# > impossible in general: when the groups' base rates differ, an imperfect classifier cannot
+# > have equal precision *and* equal TPR *and* equal FPR across them (Chouldechova 2017;
+# > Kleinberg et al. 2016). The table after the repair shows it: TPRs are now equal, but
+# > precision and selection rates still differ. A fairness check must name the criterion it
+# > chose, and why, and report the others.
+
+# %%
+gap_precision = abs(after["group A"]["precision"] - after["group B"]["precision"])
+gap_fpr = abs(after["group A"]["FPR"] - after["group B"]["FPR"])
+print(f"after equalising TPR: precision gap {gap_precision:.3f}, FPR gap {gap_fpr:.3f}, "
+      f"base rates {after['group A']['base rate']:.2f} vs {after['group B']['base rate']:.2f}")
+
+# %% [markdown]
+# ## 5. Exercises
+# First, demographic parity: the largest minus the smallest selection rate over *all* groups.
+# This attempt works for two groups only.
+
+# %%
+def demographic_parity_difference(y_pred, groups):
+    y_pred, groups = np.asarray(y_pred), np.asarray(groups)
+    return abs(y_pred[groups == 0].mean() - y_pred[groups == 1].mean())
+
+
+km.exercises.check("16.demographic_parity_difference", demographic_parity_difference);
+
+# %% [markdown]
+# Equal opportunity compares true positive rates: the approval rate among the people with
+# `y_true == 1`, per group (largest minus smallest).
+
+# %%
+def equal_opportunity_difference(y_true, y_pred, groups):
+    y_pred, groups = np.asarray(y_pred), np.asarray(groups)
+    rates = [y_pred[groups == g].mean() for g in np.unique(groups)]
+    return max(rates) - min(rates)
+
+
+km.exercises.check("16.equal_opportunity_difference", equal_opportunity_difference);
+
+# %% [markdown]
+# Finally, integrated gradients from a gradient function: average `grad_fn` at the midpoints
+# $x_0 + \frac{k + 1/2}{m}(x - x_0)$, $k = 0..m-1$, and multiply by $x - x_0$. The attempt below
+# is "gradient × input", which is IG only for linear functions.
+
+# %%
+def integrated_gradients(grad_fn, x, baseline, steps):
+    return (x - baseline) * grad_fn(x)
+
+
+km.exercises.check("16.integrated_gradients", integrated_gradients);
+
+# %% [markdown]
+# ## Summary
+# - Saliency $|\partial f_c/\partial x|$ is cheap and local; integrated gradients add up to
+#   $f(x) - f(x_0)$ (completeness), a check you can run; occlusion needs only predictions.
+# - Test an explanation: completeness, deletion tests, or an exact decomposition where the
+#   model allows one (the averaged-embedding text model).
+# - Fairness is audited per group: selection rate (demographic parity), TPR (equal
+#   opportunity), TPR and FPR (equalised odds), precision (predictive parity). Dropping the
+#   group column does not remove proxies.
+# - With different base rates these criteria conflict; choose one, say why, report the rest.
+#
+# Next: lesson 17 asks what a model and its training reveal about the people in the data.
