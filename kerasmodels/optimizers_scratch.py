@@ -319,9 +319,9 @@ def keras_trajectory(keras_optimizer, gradient_fn, start, steps):
     variable = keras.Variable(np.array(start, dtype=np.float64), dtype="float64", name="w")
     points = [np.array(start, dtype=np.float64)]
     for _ in range(int(steps)):
-        gradient = gradient_fn(keras.ops.convert_to_numpy(variable))
+        gradient = gradient_fn(points[-1])
         keras_optimizer.apply_gradients([(keras.ops.convert_to_tensor(gradient, dtype="float64"), variable)])
-        points.append(keras.ops.convert_to_numpy(variable).copy())
+        points.append(np.array(variable.numpy(), dtype=np.float64))
     return np.stack(points)
 
 

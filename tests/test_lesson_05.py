@@ -1,0 +1,65 @@
+"""Lesson 05: the scratch optimizers reproduce keras.optimizers step by step (to 1e-6 and better)."""
+
+import numpy as np
+import pytest
+
+from kerasmodels import optimizers_scratch as opt
+
+START = np.array([-4.5, 2.0])
+
+
+@pytest.mark.parametrize("optimizer,surface", [
+    (opt.SGD(0.4), "ravine"),
+    (opt.Momentum(0.1, momentum=0.8), "ravine"),
+    (opt.Momentum(0.002, momentum=0.9), "rosenbrock"),
+    (opt.Adagrad(1.0), "ravine"),
+    (opt.Adagrad(0.1, initial_accumulator_value=0.01, epsilon=1e-3), "rosenbrock"),
+    (opt.RMSprop(0.1), "ravine"),
+    (opt.RMSprop(0.05, rho=0.8, momentum=0.5), "rosenbrock"),
+    (opt.Adam(0.3), "ravine"),
+    (opt.Adam(0.05, beta_1=0.8, beta_2=0.99, epsilon=1e-4), "rosenbrock"),
+    (opt.AdamW(0.3, weight_decay=0.1), "ravine"),
+    (opt.AdamW(0.05, weight_decay=0.3), "rosenbrock"),
+], ids=lambda value: repr(value) if not isinstance(value, str) else value)
+def test_scratch_matches_keras_step_by_step(optimizer, surface):
+    fresh = type(optimizer)(**optimizer.get_config())
+    start = START if surface == "ravine" else np.array([-1.5, 2.5])
+    result = opt.compare_with_keras(fresh, opt.SURFACES[surface].gradient, start, steps=30)
+    assert np.all(np.isfinite(result.keras))
+    assert result.max_abs_difference < 1e-6
+
+
+def test_textbook_adagrad_would_not_match():
+    # Keras starts the accumulator at 0.1: the first step is not lr * sign(g).
+    g = np.array([-0.45, 4.0])
+    step = opt.Adagrad(1.0).step(np.zeros(2), g)
+    assert not np.allclose(step, -np.sign(g), atol=1e-3)
+    np.testing.assert_allclose(step, -g / np.sqrt(np.float32(0.1) + g**2 + 1e-7))
+
+
+def test_adamw_decay_is_decoupled():
+    # With a zero gradient Adam does not move; AdamW still shrinks the weights by lr * wd.
+    w = np.array([2.0, -4.0])
+    assert np.array_equal(opt.Adam(0.1).step(w, np.zeros(2)), w)
+    np.testing.assert_allclose(opt.AdamW(0.1, weight_decay=0.5).step(w, np.zeros(2)), w * (1 - 0.05), rtol=1e-7)
+
+
+def test_bad_hyper_parameters_are_explained():
+    with pytest.raises(ValueError, match="learning_rate"):
+        opt.SGD(-1)
+    with pytest.raises(ValueError, match="momentum"):
+        opt.Momentum(0.1, momentum=1.5)
+    used = opt.SGD(0.1)
+    used.step(np.zeros(2), np.ones(2))
+    with pytest.raises(ValueError, match="fresh optimizer"):
+        opt.compare_with_keras(used, opt.SURFACES["ravine"].gradient, START)
+
+
+@pytest.mark.slow
+def test_lesson_05_facts(executed_lessons):
+    result = executed_lessons(5)
+    assert result.status == "passed", result.error
+    (name, metric), = [(k, v) for k, v in result.metrics.items() if v["headline"]]
+    assert name.startswith("max |scratch - keras.optimizers|")
+    assert metric["value"] < 1e-6
+    assert {"optimizer_paths", "optimizers_on_digits"} <= {f.stem for f in result.figures}
