@@ -1,0 +1,152 @@
+"""Lesson 15 (making models small): pruning, quantization and distillation do what the lesson says they do."""
+
+import re
+
+import numpy as np
+import pytest
+
+from conftest import notebook_text_outputs
+
+
+def _small_model(seed=0):
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([keras.Input((6,)), keras.layers.Dense(16, activation="relu", name="hidden"),
+                             keras.layers.Dense(3, name="logits")])
+
+
+def _toy_data(n=256, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 6)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32") + (x[:, 1] > 0.5).astype("int32")
+    return x, y
+
+
+def test_global_pruning_hits_the_target_and_spares_small_layers():
+    from kerasmodels import compression
+
+    model = _small_model()
+    masks = compression.prune_by_magnitude(model, 0.75)
+    assert compression.kernel_sparsity(model) == pytest.approx(0.75, abs=1 / 144)
+    kernels = {layer.name: np.asarray(layer.kernel) for layer in compression.prunable_layers(model)}
+    for name, mask in masks.items():
+        # Exactly the masked weights are zero, and every kept weight is at least as large as every pruned one.
+        assert np.all((kernels[name] == 0) == (mask == 0))
+    kept = np.concatenate([np.abs(k[k != 0]) for k in kernels.values()])
+    original = _small_model()
+    pruned_values = np.concatenate([np.abs(np.asarray(layer.kernel))[masks[layer.name] == 0]
+                                    for layer in compression.prunable_layers(original)])
+    assert kept.min() >= pruned_values.max()
+
+    per_layer = _small_model()
+    compression.prune_by_magnitude(per_layer, 0.5, scope="layer")
+    for layer in compression.prunable_layers(per_layer):
+        assert np.mean(np.asarray(layer.kernel) == 0) == pytest.approx(0.5, abs=0.02)
+
+
+def test_keep_pruned_holds_zeros_through_training_and_gzip_sees_them():
+    from kerasmodels import compression
+    from kerasmodels.models import compile_model
+
+    model = compile_model(_small_model(), learning_rate=1e-2)
+    dense_size = compression.saved_size(model)
+    masks = compression.prune_by_magnitude(model, 0.8)
+    model.fit(*_toy_data(), epochs=2, batch_size=32, verbose=0, callbacks=[compression.KeepPruned(masks)])
+    for layer in compression.prunable_layers(model):
+        assert np.all(np.asarray(layer.kernel)[masks[layer.name] == 0] == 0)
+    assert compression.kernel_sparsity(model) == pytest.approx(0.8, abs=1 / 144)
+    pruned_size = compression.saved_size(model)
+    assert pruned_size["bytes"] == dense_size["bytes"]  # the zeros are still stored
+    assert pruned_size["gzip_bytes"] < 0.6 * dense_size["gzip_bytes"]
+
+
+def test_pruning_rejects_bad_arguments():
+    from kerasmodels import compression
+
+    with pytest.raises(ValueError, match="sparsity=1.5"):
+        compression.prune_by_magnitude(_small_model(), 1.5)
+    with pytest.raises(ValueError, match="scope='row'"):
+        compression.magnitude_masks(_small_model(), 0.5, scope="row")
+
+
+def test_symmetric_quantization_error_bound_and_per_channel_scales():
+    from kerasmodels import compression
+
+    w = np.random.default_rng(1).normal(size=(32, 8)).astype("float32") * np.arange(1, 9)
+    q, scale = compression.quantize_symmetric(w)
+    assert q.dtype == np.int8 and np.abs(q).max() == 127
+    assert np.abs(w - compression.dequantize(q, scale)).max() <= float(scale) / 2 + 1e-7
+    q_c, scale_c = compression.quantize_symmetric(w, axis=-1)
+    assert scale_c.shape == (1, 8)
+    assert np.abs(w - compression.dequantize(q_c, scale_c)).mean() < np.abs(w - compression.dequantize(q, scale)).mean()
+    q4, _ = compression.quantize_symmetric(w, bits=4)
+    assert np.abs(q4).max() == 7
+
+
+def test_distiller_trains_the_student_and_alpha_one_is_plain_cross_entropy():
+    import keras
+
+    from kerasmodels import compression
+
+    x, y = _toy_data()
+    teacher, student = _small_model(0), _small_model(1)
+    distiller = compression.Distiller(student, teacher, temperature=3.0, alpha=1.0)
+    distiller.compile(optimizer=keras.optimizers.Adam(1e-2))
+    logits = student.predict_on_batch(x)
+    ce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)
+    assert float(distiller.compute_loss(x, y, logits)) == pytest.approx(float(ce), rel=1e-5)
+
+    teacher_weights = [w.copy() for w in teacher.get_weights()]
+    before = [w.copy() for w in student.get_weights()]
+    distiller = compression.Distiller(student, teacher, temperature=3.0, alpha=0.0)
+    distiller.compile(optimizer=keras.optimizers.Adam(1e-2))
+    distiller.fit(x, y, epochs=2, batch_size=64, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(teacher_weights, teacher.get_weights()))  # teacher frozen
+    assert any(not np.allclose(a, b) for a, b in zip(before, student.get_weights()))
+    with pytest.raises(ValueError, match="loss is fixed"):
+        distiller.compile(optimizer="adam", loss="mse")
+    with pytest.raises(ValueError, match="temperature=0"):
+        compression.Distiller(student, teacher, temperature=0)
+
+
+@pytest.mark.slow
+def test_tflite_full_int8_matches_keras_predictions():
+    from kerasmodels import compression
+    from kerasmodels.models import compile_model
+
+    x, y = _toy_data(512)
+    model = compile_model(_small_model(), learning_rate=1e-2)
+    model.fit(x, y, epochs=5, batch_size=32, verbose=0)
+    lite = compression.TFLiteClassifier(compression.to_tflite(model, "int8", representative_data=x[:100]))
+    assert lite.input["dtype"] == np.int8
+    keras_classes = np.asarray(model.predict_on_batch(x)).argmax(1)
+    assert np.mean(lite.predict(x).argmax(1) == keras_classes) > 0.95
+    with pytest.raises(ValueError, match="representative_data"):
+        compression.to_tflite(model, "int8")
+
+
+@pytest.mark.slow
+def test_lesson_table_shows_what_each_technique_buys(executed_lessons):
+    result = executed_lessons(15)
+    assert result.status == "passed", result.error
+    text = notebook_text_outputs(result)
+    rows = {}
+    for name, params, stored, ms, acc in re.findall(
+            r"^(.+?)\s+([\d,]+)\s+([\d.]+)\s+[\d.]+\s+([\d.]+)\s+([\d.]+)%$", text, flags=re.M):
+        rows[name.strip()] = (int(params.replace(",", "")), float(stored), float(ms), float(acc) / 100)
+    teacher = rows["teacher (float32)"]
+    assert teacher[3] > 0.9
+    # Pruning keeps every parameter; only its compressed size shrinks.
+    assert rows["pruned 90% + fine-tuned"][0] == teacher[0]
+    assert rows["pruned 90% + fine-tuned"][1] < teacher[1] / 3
+    # Quantization reduces bytes, not parameters (Keras adds scales).
+    assert rows["Keras int8 (Dense layers)"][0] >= teacher[0]
+    assert rows["TFLite full int8"][1] < teacher[1] / 3
+    assert rows["TFLite full int8"][3] > teacher[3] - 0.02
+    assert rows["student, distilled"][0] < teacher[0] / 10
+    # Fine-tuning recovers what pruning to 90% lost.
+    before = float(re.search(r"after pruning to 90%: accuracy ([\d.]+)%", text).group(1)) / 100
+    assert rows["pruned 90% + fine-tuned"][3] > before
+    assert "by hand and compression.quantize_symmetric agree: True" in text
+    assert re.search(r"max error [\d.]+ <= s/2 = [\d.]+: True", text)
