@@ -122,8 +122,11 @@ def reviews_vocabulary(vocabulary_size=TINY_VOCABULARY_SIZE):
     cache_file = paths.cache_dir() / f"wordpiece-reviews-{vocabulary_size}-{digest}.txt"
     if cache_file.is_file():
         return _read_vocabulary(cache_file)
+    import tensorflow as tf
+
+    # A list of str would be read as file names; a dataset is read as texts.
     tokens = keras_hub.tokenizers.compute_word_piece_vocabulary(
-        texts,
+        tf.data.Dataset.from_tensor_slices(texts).batch(1024),
         vocabulary_size,
         lowercase=True,
         strip_accents=True,
