@@ -1,0 +1,331 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   kerasmodels:
+#     title: Training that generalises
+#     seeds: ["003 §4.1", "001 Q3", "002 §9.2", "000 §3.2.2"]
+#     quick_seconds: 45
+#     full_seconds: 120
+#     description: Over- and under-fitting made visible, then L2, dropout, batch normalisation, augmentation, learning-rate schedules and early stopping, each in a controlled experiment on the same small data.
+# ---
+
+# %% [markdown]
+# # 08 · Training that generalises
+#
+# **Mirrors:** seed 003 §4.1 (L2 regularisation and dropout "to prevent over-fitting"), seed 001 Q3
+# and seed 002 §9.2 (data augmentation, batch normalisation, learning-rate schedules: exponential
+# decay, cosine annealing), seed 000 §3.2.2 (hyper-parameters: learning rate, batch size, epochs).
+#
+# **After this lesson you can** recognise over-fitting (过拟合) and under-fitting (欠拟合) in
+# training curves, compute an L2 penalty, a dropout mask, a batch normalisation and a learning-rate
+# schedule by hand, and judge each remedy by a controlled experiment rather than by its reputation.
+#
+# **Prerequisites:** lessons 05 (optimizers) and 06 (a first Keras model).
+#
+# **Run time:** about 45 s on a 2-core CPU in quick mode, 2 min in full mode.
+
+# %%
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+import kerasmodels as km
+
+lesson = km.setup_lesson(8)
+
+# %% [markdown]
+# ## 1. A controlled experiment
+# To see what a technique does, change **only** that technique. Every variant below trains on the
+# same small training set (a few hundred 8×8 digits, so that over-fitting happens quickly), for the
+# same epochs, with the same batches in the same order, and is judged on the same validation set.
+# The trick that makes this cheap: all variants are branches of **one** Keras model with one loss
+# each. The branches share no weights, so training them together is the same as training them one
+# by one, and it costs one `fit`.
+
+# %%
+x_train, y_train = km.data.load("digits", split="train", limit=lesson.pick(200, 400))
+x_val, y_val = km.data.load("digits", split="validation")
+EPOCHS = lesson.pick(40, 120)
+print(f"training on {len(x_train)} images, validating on {len(x_val)}, {EPOCHS} epochs")
+
+
+def branch(x, name, hidden=(256, 256), l2=0.0, dropout=0.0, batch_norm=False, augment=False):
+    """One variant: an MLP on the shared input, with exactly one remedy switched on."""
+    if augment:
+        x = keras.layers.Reshape((8, 8, 1))(x)
+        x = keras.layers.RandomTranslation(0.125, 0.125, fill_mode="constant", seed=1)(x)  # +-1 pixel
+        x = keras.layers.RandomRotation(0.03, fill_mode="constant", seed=2)(x)  # +-11 degrees
+    x = keras.layers.Flatten()(x)
+    for units in hidden:
+        regularizer = keras.regularizers.L2(l2) if l2 else None
+        x = keras.layers.Dense(units, kernel_regularizer=regularizer)(x)
+        if batch_norm:
+            x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.ReLU()(x)
+        if dropout:
+            x = keras.layers.Dropout(dropout)(x)
+    return keras.layers.Dense(10, name=name)(x)
+
+
+variants = {
+    "baseline": {},
+    "too small": {"hidden": (3,)},
+    "L2": {"l2": 1e-3},
+    "dropout": {"dropout": 0.5},
+    "batch norm": {"batch_norm": True},
+    "augmentation": {"augment": True},
+}
+inputs = keras.Input((8, 8))
+def output_name(variant):
+    return variant.replace(" ", "_") + "_logits"
+
+
+outputs = {output_name(name): branch(inputs, output_name(name), **kw) for name, kw in variants.items()}
+experiment = keras.Model(inputs, outputs)
+experiment.compile(
+    optimizer=keras.optimizers.Adam(1e-3),
+    loss={k: keras.losses.SparseCategoricalCrossentropy(from_logits=True) for k in outputs},
+    metrics={k: ["accuracy"] for k in outputs},
+)
+history = experiment.fit(x_train, {k: y_train for k in outputs}, epochs=EPOCHS, batch_size=32,
+                         validation_data=(x_val, {k: y_val for k in outputs}), verbose=0).history
+
+
+def curve(variant, metric, validation=False):
+    key = output_name(variant)
+    return np.array(history[f"{'val_' if validation else ''}{key}_{metric}"])
+
+
+# %% [markdown]
+# ## 2. Over- and under-fitting in the curves
+# Each panel shows one variant (colour) against the baseline (grey); solid lines are training loss,
+# dashed lines validation loss. The baseline **over-fits**: its training loss falls towards zero,
+# far below its validation loss: it memorises the 200 images instead of learning digits, and the
+# gap between the two curves is the over-fitting. The "too small" network (3 hidden units)
+# **under-fits**: both losses stay high, because it cannot represent the task. (The training loss
+# of a branch includes its L2 penalty; dropout and augmentation are active only in training, so
+# their training loss is measured on harder inputs.)
+
+# %%
+fig, axes = plt.subplots(2, 3, figsize=(15, 8), sharex=True, sharey=True)
+epochs = np.arange(1, EPOCHS + 1)
+for ax, (name, color) in zip(axes.flat, zip(variants, ["black", "tab:purple", "tab:blue", "tab:orange",
+                                                      "tab:green", "tab:red"])):
+    if name != "baseline":
+        ax.plot(epochs, curve("baseline", "loss"), color="gray", lw=1, alpha=0.6, label="baseline train")
+        ax.plot(epochs, curve("baseline", "loss", True), color="gray", lw=1, ls="--", alpha=0.6,
+                label="baseline validation")
+    ax.plot(epochs, curve(name, "loss"), color=color, lw=2, label=f"{name} train")
+    ax.plot(epochs, curve(name, "loss", True), color=color, lw=2, ls="--", label=f"{name} validation")
+    best = curve(name, "accuracy", True).max()
+    ax.set_title(f"{name}: best validation accuracy {best:.1%}")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9, loc="lower left")
+for ax in axes[1]:
+    ax.set_xlabel("epoch")
+for ax in axes[:, 0]:
+    ax.set_ylabel("cross-entropy loss (log scale)")
+fig.suptitle(f"One change at a time: {len(x_train)} training digits, same batches, same epochs")
+fig.tight_layout()
+lesson.savefig(fig, "regularisation_experiment")
+
+# %%
+print(f"{'variant':14s} {'final train loss':>16s} {'final val loss':>14s} {'final val accuracy':>19s}")
+for name in variants:
+    print(f"{name:14s} {curve(name, 'loss')[-1]:16.3f} {curve(name, 'loss', True)[-1]:14.3f} "
+          f"{curve(name, 'accuracy', True)[-1]:19.1%}")
+gap = curve("baseline", "loss", True)[-1] - curve("baseline", "loss")[-1]
+lesson.metric("baseline over-fitting gap: validation loss minus training loss", gap, headline=True, fmt=".3f")
+for name in variants:
+    lesson.metric(f"{name}: final validation accuracy", curve(name, "accuracy", True)[-1], fmt=".1%")
+
+# %% [markdown]
+# Read the table before believing any remedy. The regularised variants keep their training loss
+# further from zero, which is what they are for; whether that buys validation accuracy on *this*
+# data and budget is what the experiment measures, and with a few hundred validation images a
+# difference of one or two points is within the noise. Augmentation makes the training task harder
+# and needs more epochs to pay off than a short run gives it.
+
+# %% [markdown]
+# ## 3. What each remedy computes
+# **L2 regularisation** (L2正则) adds $\lambda \sum_i w_i^2$ to the loss, so the gradient gains
+# $2\lambda w$ and every step shrinks the weights a little ("weight decay"). Keras keeps the penalty
+# in `model.losses`; by hand:
+
+# %%
+dense_l2 = [layer for layer in experiment.layers if isinstance(layer, keras.layers.Dense) and layer.kernel_regularizer]
+penalty_by_hand = sum(1e-3 * np.sum(layer.kernel.numpy() ** 2) for layer in dense_l2)
+penalty_keras = float(sum(keras.ops.convert_to_numpy(loss) for loss in experiment.losses))
+print(f"L2 penalty by hand {penalty_by_hand:.6f}, keras model.losses {penalty_keras:.6f}")
+lesson.metric("L2 penalty by hand vs keras: absolute difference", abs(penalty_by_hand - penalty_keras), fmt=".1e")
+
+# %% [markdown]
+# **Dropout** sets each activation to zero with probability $p$ during training and multiplies the
+# survivors by $1/(1-p)$ ("inverted dropout"), so the expected value is unchanged and nothing needs
+# rescaling at inference, where the layer does nothing:
+
+# %%
+dropout = keras.layers.Dropout(0.5, seed=lesson.seed)
+ones = np.ones((1, 10_000), dtype="float32")
+dropped = keras.ops.convert_to_numpy(dropout(ones, training=True))
+print(f"training: {np.mean(dropped == 0):.1%} zeroed, survivors = {np.unique(dropped[dropped > 0])}, "
+      f"mean {dropped.mean():.3f}; inference: unchanged = {np.allclose(dropout(ones, training=False), ones)}")
+
+# %% [markdown]
+# **Batch normalisation** (批量归一化) standardises every feature over the batch, then rescales it with
+# learned $\gamma, \beta$: $\hat x = \gamma\,(x-\mu_B)/\sqrt{\sigma_B^2+\epsilon} + \beta$. At inference
+# it uses running averages of $\mu$ and $\sigma^2$ instead of the batch's.
+
+# %%
+batch = np.random.default_rng(lesson.seed).normal(3.0, 2.0, size=(32, 4)).astype("float32")
+bn = keras.layers.BatchNormalization(epsilon=1e-3)
+bn.build(batch.shape)
+bn.gamma.assign(np.array([1.0, 2.0, 0.5, 1.0], "float32"))
+bn.beta.assign(np.array([0.0, 1.0, -1.0, 0.5], "float32"))
+keras_bn = keras.ops.convert_to_numpy(bn(batch, training=True))
+hand_bn = bn.gamma.numpy() * (batch - batch.mean(0)) / np.sqrt(batch.var(0) + 1e-3) + bn.beta.numpy()
+lesson.metric("batch norm by hand vs keras: max difference", np.abs(keras_bn - hand_bn).max(), fmt=".1e")
+
+# %% [markdown]
+# **Data augmentation** (数据增强) shows the network a slightly different version of each image in
+# every epoch: here shifts of up to one pixel and small rotations. It must keep the label true: a
+# horizontally flipped 2 is no longer a 2, so no flips for digits. Eight augmented versions of one
+# training digit:
+
+# %%
+augmenter = keras.Sequential([keras.layers.RandomTranslation(0.125, 0.125, fill_mode="constant", seed=3),
+                              keras.layers.RandomRotation(0.03, fill_mode="constant", seed=4)])
+versions = np.concatenate([x_train[:1, :, :, None]] + [
+    keras.ops.convert_to_numpy(augmenter(x_train[:1, :, :, None], training=True)) for _ in range(8)])
+fig = km.plots.image_grid(versions, labels=[int(y_train[0])] * 9, ncols=9, size=1.4,
+                          title="data augmentation: the original (left) and 8 random versions")
+lesson.savefig(fig, "augmented_digits")
+
+# %% [markdown]
+# ## 4. Learning-rate schedules
+# Hyper-parameters (超参数, seed 000 §3.2.2) are the settings training does not learn: learning rate,
+# batch size, epochs, and the regularisation strengths above. The learning rate matters most, and
+# it need not be constant. Two schedules from seed 002 §9.2, for step $t$ out of $T$:
+#
+# $$\text{exponential: } \eta_t = \eta_0\, r^{t/T_d}, \qquad
+#   \text{cosine: } \eta_t = \eta_0\left(\alpha + (1-\alpha)\,\tfrac12\left(1+\cos\tfrac{\pi t}{T}\right)\right).$$
+#
+# First by hand against `keras.optimizers.schedules`, then three trainings of the baseline network
+# that differ only in the schedule.
+
+# %%
+steps_per_epoch = int(np.ceil(len(x_train) / 32))
+total_steps = EPOCHS * steps_per_epoch
+eta0 = 0.03
+schedules = {
+    "constant": lambda step: eta0,
+    "exponential": keras.optimizers.schedules.ExponentialDecay(eta0, decay_steps=total_steps, decay_rate=0.05),
+    "cosine": keras.optimizers.schedules.CosineDecay(eta0, decay_steps=total_steps, alpha=0.0),
+}
+steps = np.arange(total_steps)
+by_hand = {"constant": np.full(total_steps, eta0), "exponential": eta0 * 0.05 ** (steps / total_steps),
+           "cosine": eta0 * 0.5 * (1 + np.cos(np.pi * steps / total_steps))}
+keras_values = {name: np.array([float(s(int(t))) for t in steps]) for name, s in schedules.items()}
+worst = max(np.abs(by_hand[n] - keras_values[n]).max() / eta0 for n in schedules)
+lesson.metric("schedules by hand vs keras: max relative difference", worst, fmt=".1e")
+
+schedule_histories = {}
+for name, schedule in schedules.items():
+    keras.utils.set_random_seed(lesson.seed)  # same initial weights for every schedule
+    model = keras.Sequential([keras.Input((8, 8)), keras.layers.Flatten(), keras.layers.Dense(256, activation="relu"),
+                              keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)])
+    model.compile(optimizer=keras.optimizers.SGD(schedule if name != "constant" else eta0, momentum=0.9),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    schedule_histories[name] = model.fit(x_train, y_train, epochs=EPOCHS, batch_size=32,
+                                         validation_data=(x_val, y_val), verbose=0).history
+
+fig, (ax_lr, ax_loss) = plt.subplots(1, 2, figsize=(13, 4.5))
+for name in schedules:
+    ax_lr.plot(steps / steps_per_epoch, keras_values[name], lw=2, label=name)
+    ax_loss.plot(epochs, schedule_histories[name]["loss"], lw=2, label=f"{name} train")
+    ax_loss.plot(epochs, schedule_histories[name]["val_loss"], lw=2, ls="--",
+                 color=ax_loss.lines[-1].get_color(), label=f"{name} validation")
+ax_lr.set(xlabel="epoch", ylabel="learning rate", title="Schedules (SGD with momentum 0.9)")
+ax_loss.set(xlabel="epoch", ylabel="loss (log scale)", yscale="log", title="Training with each schedule")
+for ax in (ax_lr, ax_loss):
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+fig.tight_layout()
+lesson.savefig(fig, "learning_rate_schedules")
+for name, h in schedule_histories.items():
+    print(f"{name:12s} final train loss {h['loss'][-1]:.4f}, validation accuracy {h['val_accuracy'][-1]:.1%}")
+
+# %% [markdown]
+# ## 5. Early stopping
+# The baseline's validation loss reaches its minimum before the last epoch. **Early stopping**
+# watches the validation loss, stops after `patience` epochs without improvement, and restores the
+# weights of the best epoch. The validation set now takes part in training decisions, so the
+# honest final number comes from the test set (lesson 09).
+
+# %%
+keras.utils.set_random_seed(lesson.seed)
+stopped = keras.Sequential([keras.Input((8, 8)), keras.layers.Flatten(), keras.layers.Dense(256, activation="relu"),
+                            keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)])
+stopped.compile(optimizer=keras.optimizers.Adam(1e-3),
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True)
+early = stopped.fit(x_train, y_train, epochs=EPOCHS, batch_size=32, validation_data=(x_val, y_val),
+                    callbacks=[stopper], verbose=0).history
+best_epoch = int(np.argmin(early["val_loss"])) + 1
+x_test, y_test = km.data.load("digits", split="test")
+_, early_test_accuracy = stopped.evaluate(x_test, y_test, verbose=0)
+print(f"stopped after {len(early['loss'])} of {EPOCHS} epochs; best epoch {best_epoch} restored "
+      f"(validation loss {min(early['val_loss']):.3f})")
+lesson.metric("early stopping: epochs trained", len(early["loss"]), fmt=".0f")
+lesson.metric("early stopping: test accuracy", early_test_accuracy, fmt=".1%")
+
+# %% [markdown]
+# ## 6. Exercises
+# **6.1 The L2 penalty** of a list of kernels with factor `l2`. This attempt computes a different
+# (also useful) penalty; which one?
+
+# %%
+def l2_penalty(kernels, l2):
+    return l2 * sum(np.sum(np.abs(k)) for k in kernels)
+
+
+km.exercises.check("08.l2_penalty", l2_penalty);
+
+# %% [markdown]
+# **6.2 Cosine decay** of the learning rate at `step`, reaching `initial * alpha` at `decay_steps`
+# and staying there.
+
+# %%
+def cosine_decay(step, initial, decay_steps, alpha):
+    return initial * np.cos(np.pi * step / decay_steps)
+
+
+km.exercises.check("08.cosine_decay", cosine_decay);
+
+# %% [markdown]
+# **6.3 Batch normalisation** in training mode for a batch `x` of shape (batch, features).
+
+# %%
+def batch_norm(x, gamma, beta, eps):
+    mean, var = x.mean(axis=1, keepdims=True), x.var(axis=1, keepdims=True)
+    return gamma * (x - mean) / np.sqrt(var + eps) + beta
+
+
+km.exercises.check("08.batch_norm", batch_norm);
+
+# %% [markdown]
+# ## Summary
+# - Over-fitting: training loss keeps falling while validation loss rises. Under-fitting: both stay
+#   high. Only the validation curve tells them apart from success.
+# - L2 adds $\lambda\sum w^2$; dropout zeroes activations with probability $p$ and scales survivors by
+#   $1/(1-p)$; batch norm standardises each feature over the batch; augmentation creates
+#   label-preserving variations. Judge each with a controlled experiment: same data, same batches,
+#   one change.
+# - Learning-rate schedules (exponential, cosine) lower the rate as training proceeds; early stopping
+#   keeps the weights of the best validation epoch.
+#
+# Next: lesson 09 measures models properly: precision, recall, ROC curves and honest test sets.
