@@ -1,0 +1,26 @@
+"""Lesson 18's claims: exports agree, the service answers bad requests with 4xx, the load test and drift monitor work."""
+
+
+def test_lesson_18_numbers(executed_lessons):
+    result = executed_lessons(18)
+    assert result.status == "passed", result.error
+    metrics = {k: v["value"] for k, v in result.metrics.items()}
+    assert metrics["max logit difference across exports"] < 1e-3  # .keras, SavedModel and TFLite agree
+    assert metrics["bad requests answered with 4xx"] == 1.0
+    assert metrics["p50 latency, 1 client (ms)"] > 0 and metrics["throughput, 4 clients (req/s)"] > 0
+    assert metrics["PSI on normal traffic"] < 0.1  # no false alarm on in-distribution traffic
+    assert metrics["PSI after the scanner fault"] > 0.25  # the simulated fault is flagged
+    assert metrics["accuracy during the scanner fault"] < metrics["CNN test accuracy"]
+    assert {f.stem for f in result.figures} >= {"latency_throughput", "drift_monitor"}
+
+
+def test_lesson_18_service_never_answered_500(executed_lessons):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import notebook_text_outputs
+
+    text = notebook_text_outputs(executed_lessons(18))
+    assert "internal_error" not in text and "Traceback" not in text
+    assert "still healthy: True" in text
