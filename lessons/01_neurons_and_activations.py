@@ -155,7 +155,7 @@ print(f"{'activation':10s} {'|formula - finite diff|':>24s} {'|formula - autodif
 for name, finite_error, auto_error in rows:
     print(f"{name:10s} {finite_error:24.1e} {auto_error:22.1e}")
 lesson.metric("max |formula - finite difference|", max(r[1] for r in rows), fmt=".1e")
-lesson.metric("max |formula - autodiff|", max(r[2] for r in rows), headline=True, fmt=".1e")
+lesson.metric("max |formula - autodiff|", max(r[2] for r in rows), headline=True, fmt=".1e");
 
 # %% [markdown]
 # All three agree to about $10^{-10}$ or better: the formulas in the table are right.

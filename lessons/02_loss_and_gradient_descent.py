@@ -72,7 +72,7 @@ for name, hand, by_keras in [("MSE", mse_hand, mse_keras), ("binary CE", bce_han
                              ("categorical CE", cce_hand, cce_keras)]:
     print(f"{name:15s} by hand {hand:.6f}   Keras {by_keras:.6f}   difference {abs(hand - by_keras):.1e}")
 lesson.metric("max |hand loss - keras.losses|",
-              max(abs(mse_hand - mse_keras), abs(bce_hand - bce_keras), abs(cce_hand - cce_keras)), fmt=".1e")
+              max(abs(mse_hand - mse_keras), abs(bce_hand - bce_keras), abs(cce_hand - cce_keras)), fmt=".1e");
 
 # %% [markdown]
 # Why cross-entropy for probabilities rather than squared error? Look at the loss of one
@@ -149,7 +149,7 @@ theta_exact, *_ = np.linalg.lstsq(np.stack([np.ones_like(x), x], axis=1), y, rco
 print(f"gradient descent: theta = {path[-1].round(4)}, loss {loss(path[-1]):.5f}")
 print(f"least squares:    theta = {theta_exact.round(4)}, loss {loss(theta_exact):.5f}")
 lesson.metric("|theta_GD - theta_least_squares|", np.linalg.norm(path[-1] - theta_exact),
-              headline=True, fmt=".1e")
+              headline=True, fmt=".1e");
 
 # %% [markdown]
 # Keras does the same with a one-unit `Dense` layer, plain `SGD` and the MSE loss. Keras's MSE has

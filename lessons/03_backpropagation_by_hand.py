@@ -144,7 +144,7 @@ errors += [check("W2", dW2), check("b2", db2)]
 delta1 = (delta2 @ W2.T) * sigmoid_derivative(z1)
 dW1, db1 = X.T @ delta1, delta1.sum(axis=0)
 errors += [check("W1", dW1), check("b1", db1)]
-lesson.metric("max relative gradient error (backprop vs finite differences)", max(errors), headline=True, fmt=".1e")
+lesson.metric("max relative gradient error (backprop vs finite differences)", max(errors), headline=True, fmt=".1e");
 
 # %% [markdown]
 # Every relative error is far below $10^{-6}$ (in float64, finite differences with
@@ -166,7 +166,7 @@ print("largest difference from MLP.backward:", max(np.max(np.abs(ours[k] - packa
 J_keras, auto_grads = numpy_nn.keras_gradients(net, X, T)
 auto_error = max(relative_error(ours[k], auto_grads[k]) for k in ours)
 print(f"loss: ours {J:.12f}, Keras {J_keras:.12f}")
-lesson.metric("max relative error vs Keras autodiff", auto_error, fmt=".1e")
+lesson.metric("max relative error vs Keras autodiff", auto_error, fmt=".1e");
 
 # %% [markdown]
 # > **Errata (seed 001 §4.4)**: the document gives $\delta_2 = (a_2w_3 + b_3)'\,\delta_3$,

@@ -243,7 +243,7 @@ print(f"updating w and b:  w = {w:.2f}, b = {b:.2f}, test accuracy {accuracy_par
 print(f"updating p itself: p = {p_shared:.3f} (the fraction of 1-labels, {y_train.mean():.3f}), "
       f"test accuracy {accuracy_p:.1%}")
 lesson.metric("test accuracy, parameters updated", accuracy_parameters, fmt=".1%")
-lesson.metric("test accuracy, p updated (seed 002 §4.4)", accuracy_p, fmt=".1%")
+lesson.metric("test accuracy, p updated (seed 002 §4.4)", accuracy_p, fmt=".1%");
 
 # %% [markdown]
 # ## 7. Exercises

@@ -97,7 +97,7 @@ for o, c in zip(opt.default_optimizers(), comparisons):
     settings = ", ".join(f"{k}={v}" for k, v in o.get_config().items())
     print(f"{c.name:10s} {c.max_abs_difference:22.1e}   {settings}")
 worst = max(c.max_abs_difference for c in comparisons)
-lesson.metric(f"max |scratch - keras.optimizers| over 6 optimizers x {steps} steps", worst, headline=True, fmt=".1e")
+lesson.metric(f"max |scratch - keras.optimizers| over 6 optimizers x {steps} steps", worst, headline=True, fmt=".1e");
 
 # %% [markdown]
 # They agree to the last bit or within $10^{-12}$. Getting there needed one more detail: Keras keeps
