@@ -1,0 +1,272 @@
+"""Training throughput of the MLP, CNN and BERT factories as a fraction of this machine's peak.
+
+For every factory and round, a fresh process runs every setting (float32 / mixed_bfloat16, XLA
+on / off) one after the other; the global dtype policy is set before each model is built (layers
+read it when they are created) and `jit_compile` is a compile argument. For each setting it:
+
+1. measures this CPU's matmul peak in float32 and in bfloat16 (a 2048x2048 matmul with
+   `keras.ops`, the best of several, as in `measure_cpu_peak`) right before training, so the
+   peak and the training see the same machine load;
+2. builds the factory, counts its forward FLOPs per example with `count_flops`;
+3. trains on synthetic data (a few warm-up steps that include compilation, then `--steps`
+   timed steps) and takes the median step time.
+
+Achieved training FLOP/s = 3 x forward FLOPs x samples/s (the convention of
+`kerasmodels.callbacks.flops`); MFU = achieved / peak of the setting's compute dtype. Settings
+alternate within each process (A B C D, then B C D A in the next round, ...) so that machine noise
+hits them alike, and the report
+gives medians over `--repeats` and speed-ups relative to float32 measured in the same run. It
+also records what `accelerate.setup()` chooses (rules, and `measure=True` where asked) so the
+choice can be checked against the measurement.
+
+Factories (synthetic inputs of the real shapes):
+
+- mlp: `mlp((28, 28), 10)` (784-64-64-10, seed 001 §5.2), batch 128.
+- cnn: `cnn((28, 28), 10)` (the default recipe), batch 128.
+- cnn_seed: `cnn((28, 28), 10, preset="seed")` (seed 002 §5.2), batch 128.
+- bert: `bert_classifier(2, "minilm-l6", sequence_length=64)` on strings longer than 64
+  tokens (so every example fills the sequence), batch 32, AdamW.
+
+Usage: python bench/bench_throughput.py [--repeats 3] [--steps 20] [--factories mlp,cnn,cnn_seed,bert]
+       [--settings float32,mixed_bfloat16,float32+jit,mixed_bfloat16+jit] [--setup-measure]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+FACTORIES = ("mlp", "cnn", "cnn_seed", "bert")
+SETTINGS = ("float32", "mixed_bfloat16", "float32+jit", "mixed_bfloat16+jit")
+BATCH_SIZES = {"mlp": 128, "cnn": 128, "cnn_seed": 128, "bert": 32}
+BERT_SEQUENCE_LENGTH = 64
+MODEL_KINDS = {"mlp": "mlp", "cnn": "cnn", "cnn_seed": "cnn", "bert": "bert"}
+# A sentence of real words, repeated past 64 WordPiece tokens.
+BERT_TEXT = "the film is a smart , funny and moving look at a family that falls apart . " * 6
+
+
+def _parse_setting(setting):
+    policy, _, jit = setting.partition("+")
+    return policy, jit == "jit"
+
+
+def build(factory, sequence_length=BERT_SEQUENCE_LENGTH):
+    """The model, a batch maker and the FLOP count arguments of `factory`."""
+    import numpy as np
+
+    import kerasmodels as km
+
+    rng = np.random.default_rng(0)
+    if factory == "bert":
+        model = km.models.bert_classifier(2, preset="minilm-l6", sequence_length=sequence_length)
+        words = BERT_TEXT.split()
+
+        def batch(n):
+            # Shifted copies of the sentence: different token ids, same length.
+            x = np.array([" ".join(words[i % 7:]) for i in range(n)], dtype=object)
+            return x, rng.integers(0, 2, n).astype("int32")
+
+        return model, batch, sequence_length
+    if factory == "mlp":
+        model = km.models.mlp((28, 28), 10)
+    elif factory == "cnn":
+        model = km.models.cnn((28, 28), 10)
+    else:
+        model = km.models.cnn((28, 28), 10, preset="seed")
+
+    def batch(n):
+        return rng.random((n, 28, 28), dtype="float32"), rng.integers(0, 10, n).astype("int32")
+
+    return model, batch, None
+
+
+def matmul_peak(dtype, size, repeats=6):
+    """Best FLOP/s of a `size` x `size` matmul in `dtype` over `repeats` timings (after a warm-up).
+
+    The best, not the median: a peak is what the machine can do, and on a shared machine the
+    slower timings measure the other tenants.
+    """
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a = keras.ops.cast(rng.standard_normal((size, size), dtype="float32"), dtype)
+    b = keras.ops.cast(rng.standard_normal((size, size), dtype="float32"), dtype)
+    times = []
+    for i in range(repeats + 1):
+        start = time.perf_counter()
+        keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.matmul(a, b)[0, 0], "float32"))
+        if i:
+            times.append(time.perf_counter() - start)
+    return 2 * size**3 / min(times)
+
+
+def run_one(factory, setting, steps, warmup_steps, peak_size, setup_measure):
+    import keras
+    import numpy as np
+
+    import kerasmodels as km
+    from kerasmodels.callbacks.flops import TRAINING_FLOPS_FACTOR, count_flops
+
+    policy, jit = _parse_setting(setting)
+    peaks = {dtype: matmul_peak(dtype, peak_size) for dtype in ("float32", "bfloat16")}
+    choice = km.accelerate.setup(model_kind=MODEL_KINDS[factory], apply=False)
+    chosen = {"precision": choice.precision, "jit_compile": choice.jit_compile,
+              "steps_per_execution": choice.steps_per_execution}
+    if setup_measure:
+        measured = km.accelerate.setup(model_kind=MODEL_KINDS[factory], apply=False, measure=True)
+        chosen["measure_true_precision"] = measured.precision
+        chosen["measure_true_reason"] = measured.reasons[0]
+    keras.mixed_precision.set_global_policy(policy)
+    keras.utils.set_random_seed(0)
+    model, batch, sequence_length = build(factory)
+    flops = count_flops(model, sequence_length=sequence_length)
+    batch_size = BATCH_SIZES[factory]
+    if factory == "bert":
+        optimizer = keras.optimizers.AdamW(5e-5, weight_decay=0.01)
+    else:
+        optimizer = keras.optimizers.Adam(1e-3)
+    km.models.compile_model(model, optimizer=optimizer, jit_compile=jit)
+    x, y = batch(batch_size * (warmup_steps + steps))
+
+    step_ends = []
+
+    class StepClock(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            step_ends.append(time.perf_counter())
+
+    start = time.perf_counter()
+    # The warm-up fit traces (and with jit, XLA-compiles) the train step; the timed fit reuses it.
+    model.fit(x[: batch_size * warmup_steps], y[: batch_size * warmup_steps], batch_size=batch_size,
+              epochs=1, shuffle=False, verbose=0)
+    first_fit_seconds = time.perf_counter() - start
+    cpu_start, wall_start = time.process_time(), time.perf_counter()
+    model.fit(x[batch_size * warmup_steps:], y[batch_size * warmup_steps:], batch_size=batch_size,
+              epochs=1, shuffle=False, verbose=0, callbacks=[StepClock()])
+    # CPU seconds per wall second of this process: about the core count on an idle machine,
+    # less when other processes take the cores.
+    cores_used = (time.process_time() - cpu_start) / (time.perf_counter() - wall_start)
+    step_seconds = float(np.median(np.diff(step_ends)))
+    samples_per_sec = batch_size / step_seconds
+    achieved = TRAINING_FLOPS_FACTOR * flops * samples_per_sec
+    compute_dtype = "bfloat16" if "bfloat16" in policy else "float32"
+    return {
+        "factory": factory, "setting": setting, "policy": policy, "jit_compile": jit,
+        "batch_size": batch_size, "steps": steps, "forward_flops_per_example": flops,
+        "step_seconds": step_seconds, "samples_per_sec": samples_per_sec,
+        "achieved_flops_per_sec": achieved, "peak_flops_per_sec": peaks,
+        "mfu": achieved / peaks[compute_dtype], "mfu_vs_float32_peak": achieved / peaks["float32"],
+        "first_fit_seconds": first_fit_seconds, "cores_used": cores_used, "setup_choice": chosen,
+    }
+
+
+def _setting_of(choice):
+    return choice["precision"] + ("+jit" if choice["jit_compile"] else "")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=20, help="timed steps (BERT: a quarter, at least 4)")
+    parser.add_argument("--warmup-steps", type=int, default=3)
+    parser.add_argument("--factories", default=",".join(FACTORIES))
+    parser.add_argument("--settings", default=",".join(SETTINGS))
+    parser.add_argument("--peak-size", type=int, default=2048, help="matmul size for the peak")
+    parser.add_argument("--setup-measure", action="store_true",
+                        help="also record what accelerate.setup(measure=True) picks (first repeat)")
+    parser.add_argument("--name", default="throughput", help="results file bench/results/NAME.json")
+    parser.add_argument("--one", nargs=2, metavar=("FACTORY", "SETTINGS"), help=argparse.SUPPRESS)
+    parser.add_argument("--measure-setup", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    factories = [f for f in args.factories.split(",") if f]
+    settings = [s for s in args.settings.split(",") if s]
+    for name, values, allowed in (("--factories", factories, FACTORIES), ("--settings", settings, SETTINGS)):
+        unknown = [v for v in values if v not in allowed]
+        if unknown or not values:
+            parser.error(f"{name} {','.join(values)!r}: use a comma-separated subset of {','.join(allowed)}")
+    if args.one:
+        factory, these = args.one[0], args.one[1].split(",")
+        steps = max(4, args.steps // 4) if factory == "bert" else args.steps
+        for i, setting in enumerate(these):
+            result = run_one(factory, setting, steps, args.warmup_steps, args.peak_size,
+                             args.measure_setup and i == 0)
+            print("RESULT " + json.dumps(result), flush=True)
+        return
+    from common import median, save, table
+
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    runs = []
+    for repeat in range(args.repeats):
+        for factory in factories:
+            # One process per factory and round; the settings run in it one after the other, in
+            # an order rotated every round so that no setting always goes first.
+            order = settings[repeat % len(settings):] + settings[:repeat % len(settings)]
+            argv = [sys.executable, __file__, "--one", factory, ",".join(order), "--steps", str(args.steps),
+                    "--warmup-steps", str(args.warmup_steps), "--peak-size", str(args.peak_size)]
+            if args.setup_measure and repeat == 0:
+                argv.append("--measure-setup")
+            done = subprocess.run(argv, capture_output=True, text=True, env=env)
+            if done.returncode != 0 or "RESULT " not in done.stdout:
+                sys.exit(f"{factory} failed:\n{done.stderr[-3000:]}")
+            for line in done.stdout.splitlines():
+                if not line.startswith("RESULT "):
+                    continue
+                result = dict(json.loads(line[len("RESULT "):]), repeat=repeat)
+                runs.append(result)
+                print(f"repeat {repeat} {factory:8s} {result['setting']:20s} {result['samples_per_sec']:9.1f} "
+                      f"samples/s MFU {result['mfu']:.1%} cores used {result['cores_used']:.2f}", flush=True)
+
+    peaks = {d: median([r["peak_flops_per_sec"][d] for r in runs]) for d in ("float32", "bfloat16")}
+    rows, summary = [], {}
+    for factory in factories:
+        mine = [r for r in runs if r["factory"] == factory]
+        base = {r["repeat"]: r["samples_per_sec"] for r in mine if r["setting"] == settings[0]}
+        best = None
+        for setting in settings:
+            these = [r for r in mine if r["setting"] == setting]
+            speed = median([r["samples_per_sec"] for r in these])
+            # Ratio to the first setting within each repeat, then the median: same-run ratios.
+            ratio = median([r["samples_per_sec"] / base[r["repeat"]] for r in these])
+            summary[f"{factory}/{setting}"] = {
+                "samples_per_sec": speed, f"ratio_to_{settings[0]}": ratio,
+                "mfu": median([r["mfu"] for r in these]),
+                "achieved_gflops": median([r["achieved_flops_per_sec"] for r in these]) / 1e9,
+                "first_fit_seconds": median([r["first_fit_seconds"] for r in these]),
+                "cores_used": median([r["cores_used"] for r in these]),
+            }
+            if best is None or speed > summary[f"{factory}/{best}"]["samples_per_sec"]:
+                best = setting
+            rows.append((factory, setting, these[0]["batch_size"], f"{speed:,.0f}", f"{ratio:.2f}x",
+                         f"{summary[f'{factory}/{setting}']['achieved_gflops']:.1f}",
+                         f"{summary[f'{factory}/{setting}']['mfu']:.1%}",
+                         f"{summary[f'{factory}/{setting}']['first_fit_seconds']:.1f}",
+                         f"{summary[f'{factory}/{setting}']['cores_used']:.2f}"))
+        choice = mine[0]["setup_choice"]
+        summary[factory] = {"fastest": best, "setup_choice": choice, "setup_setting": _setting_of(choice),
+                            "forward_flops_per_example": mine[0]["forward_flops_per_example"]}
+    print(f"peak (median over runs): float32 {peaks['float32'] / 1e9:.0f} GFLOP/s, "
+          f"bfloat16 {peaks['bfloat16'] / 1e9:.0f} GFLOP/s (best {args.peak_size}x{args.peak_size} matmul)")
+    print(table(rows, ("factory", "setting", "batch", "samples/s", f"vs {settings[0]}", "GFLOP/s",
+                       "MFU", "first fit s", "cores used")))
+    check_rows = []
+    for factory in factories:
+        info = summary[factory]
+        picked = info["setup_setting"]
+        picked_speed = summary.get(f"{factory}/{picked}", {}).get("samples_per_sec")
+        best_speed = summary[f"{factory}/{info['fastest']}"]["samples_per_sec"]
+        verdict = ("not measured" if picked_speed is None
+                   else "yes" if picked == info["fastest"] else f"no ({best_speed / picked_speed:.2f}x slower)")
+        measured = info["setup_choice"].get("measure_true_precision", "-")
+        check_rows.append((factory, f"{info['forward_flops_per_example']:,}", picked, info["fastest"], verdict,
+                           measured))
+    print(table(check_rows, ("factory", "forward FLOPs/example", "setup() picks", "fastest measured",
+                             "setup() right?", "setup(measure=True) precision")))
+    path = save(args.name, {"repeats": args.repeats, "steps": args.steps, "peaks": peaks, "summary": summary,
+                            "runs": runs, "command": " ".join(["python", "bench/bench_throughput.py"] + sys.argv[1:])})
+    print(f"raw results: {path}")
+
+
+if __name__ == "__main__":
+    main()
