@@ -54,7 +54,7 @@ def psi_noise_floor(n_reference, n_current, bins=10):
     return (int(bins) - 1) * (1.0 / n_reference + 1.0 / n_current)
 
 
-def population_stability_index(reference, current, bins=10, epsilon=1e-4):
+def population_stability_index(reference, current, bins=10, smoothing=0.5):
     """PSI between two samples of one scalar feature.
 
     Bins are cut at the reference's quantiles, so each holds about 1/bins of the
@@ -64,7 +64,9 @@ def population_stability_index(reference, current, bins=10, epsilon=1e-4):
         reference: 1-D values the model was built for (training or a calm period).
         current: 1-D values seen recently.
         bins: number of quantile bins.
-        epsilon: floor for empty bins (the logarithm of 0 is undefined).
+        smoothing: pseudo-count added to every bin. The logarithm of an empty bin's share is
+            undefined; a tiny floor such as 1e-4 instead turns every empty bin of a small window
+            into a large false alarm, a pseudo-count of 0.5 does not.
 
     Returns:
         A float ≥ 0; 0 when the binned distributions are identical.
@@ -76,8 +78,8 @@ def population_stability_index(reference, current, bins=10, epsilon=1e-4):
     edges = np.unique(np.quantile(reference, np.linspace(0, 1, int(bins) + 1)[1:-1]))
     ref_share = np.bincount(np.searchsorted(edges, reference, side="right"), minlength=len(edges) + 1)
     cur_share = np.bincount(np.searchsorted(edges, current, side="right"), minlength=len(edges) + 1)
-    ref_share = np.maximum(ref_share / reference.size, epsilon)
-    cur_share = np.maximum(cur_share / current.size, epsilon)
+    ref_share = (ref_share + smoothing) / (reference.size + smoothing * len(ref_share))
+    cur_share = (cur_share + smoothing) / (current.size + smoothing * len(cur_share))
     return float(np.sum((cur_share - ref_share) * np.log(cur_share / ref_share)))
 
 
@@ -145,14 +147,15 @@ class DriftMonitor:
     ```
     """
 
-    def __init__(self, feature_names, reference=None, warmup=200, window=500, bins=10, min_current=100):
+    def __init__(self, feature_names, reference=None, warmup=200, window=500, bins=10, min_current=200):
         self.feature_names = tuple(feature_names)
         if not self.feature_names:
             raise ValueError("feature_names is empty: name at least one feature")
         for name, value in (("warmup", warmup), ("window", window), ("bins", bins), ("min_current", min_current)):
             if int(value) < 1:
                 raise ValueError(f"{name}={value!r}: must be a positive integer")
-        self.warmup, self.window, self.bins, self.min_current = int(warmup), int(window), int(bins), int(min_current)
+        self.warmup, self.window, self.bins = int(warmup), int(window), int(bins)
+        self.min_current = min(int(min_current), self.window)  # a full window is always enough
         self._lock = threading.Lock()
         self._pending = []
         self._reference = None
@@ -198,6 +201,11 @@ class DriftMonitor:
                     self._pending = []
                 return
             self._current.extend(rows)
+
+    def reset_window(self):
+        """Forget the recent values (keep the reference), e.g. after a redeployment or a synthetic load test."""
+        with self._lock:
+            self._current.clear()
 
     def report(self):
         """A JSON-ready dict: status ("warming up", "collecting", "stable", "watch", "drift") and per-feature PSI/KS."""
