@@ -1,0 +1,421 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   kerasmodels:
+#     title: Hardware and scale
+#     seeds: ["002 §9.2", "001 Q2", "002 §7.2.2"]
+#     quick_seconds: 55
+#     full_seconds: 120
+#     description: FLOPs, throughput, MFU and memory with the package's callbacks; float32 vs mixed precision vs XLA measured on your machine; data-parallel training with MirroredStrategy on two devices; a profiler trace for TensorBoard.
+# ---
+
+# %% [markdown]
+# # 13 · Hardware and scale
+#
+# **Mirrors:** seed 002 §9.2 (mixed precision, 混合精度训练), seed 001 Q2 (distributed training with
+# TensorFlow's MirroredStrategy, 分布式训练) and seed 002 §7.2.2 (TensorBoard for debugging and
+# performance analysis, 性能分析).
+#
+# **After this lesson you can** count a model's FLOPs and compute its model FLOP utilisation (MFU),
+# measure throughput and memory while training, decide with measurements (not folklore) whether
+# mixed precision and XLA help on *your* hardware, train one model data-parallel on several
+# devices and prove it computes the same thing, and record a profile that TensorBoard can open.
+#
+# **Prerequisites:** lesson 06 (a Keras model, `fit`), lesson 07 (the CNN).
+#
+# **Run time:** quick mode about 55 s on a 2-core CPU; full mode about 2 minutes. On a GPU the
+# precision table is the interesting part: rerun it there.
+
+# %%
+import json
+import subprocess
+import sys
+import textwrap
+import time
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+import kerasmodels as km
+from kerasmodels.callbacks import DeviceReport, MemoryMonitor, Throughput, count_flops
+
+lesson = km.setup_lesson(13)
+
+# %% [markdown]
+# ## 1. How much work is one example? FLOPs by hand and by the package
+# A convolution with a $k \times k$ kernel, $C_\text{in}$ input and $C_\text{out}$ output channels
+# producing an $H \times W$ map does $k^2 C_\text{in} C_\text{out} H W$ multiply-adds, i.e.
+# **$2 k^2 C_\text{in} C_\text{out} H W$ FLOPs** (floating-point operations); a dense layer with
+# $n$ inputs and $m$ outputs does $2nm$. Training costs about **3×** the forward pass (the backward
+# pass computes gradients for both activations and weights). We count the seed CNN (lesson 07) by
+# hand, layer by layer, and compare with `count_flops`:
+
+# %%
+model = km.models.cnn(input_shape=(28, 28), num_classes=10, preset="seed")
+by_hand = {}
+for layer in model.layers:
+    if isinstance(layer, keras.layers.Conv2D):
+        k, _, c_in, c_out = layer.kernel.shape
+        h, w = layer.output.shape[1:3]
+        by_hand[layer.name] = 2 * k * k * c_in * c_out * h * w
+    elif isinstance(layer, keras.layers.Dense):
+        by_hand[layer.name] = 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
+counted = count_flops(model, detail=True)
+for name, flops in by_hand.items():
+    package = next(v for k, v in counted.per_layer.items() if k.endswith(name))
+    print(f"{name:10s} by hand {flops:>10,d}   count_flops {package:>10,d}")
+print(f"total forward FLOPs per image: by hand {sum(by_hand.values()):,d}, count_flops {counted.total:,d} "
+      "(pooling's comparisons included)")
+
+# %% [markdown]
+# ## 2. How fast could this machine go? Peak FLOP/s and MFU
+# The **peak** is what the hardware can do on the friendliest possible work, a large matrix
+# product. We time one in float32 and in bfloat16 on this machine, keeping the best of several
+# runs (other programs can only slow a run down); for GPUs the package's `peak_flops` uses the
+# data sheet. **MFU** (model FLOP utilisation) is the share of the peak your training achieves:
+#
+# $$\text{MFU} = \frac{3 \times \text{forward FLOPs per example} \times \text{examples per second}}
+#   {\text{peak FLOP/s}}.$$
+
+# %%
+def matmul_peak(dtype, n=1024, trials=lesson.pick(10, 30)):
+    a = keras.ops.cast(keras.random.normal((n, n), seed=1), dtype)
+    b = keras.ops.cast(keras.random.normal((n, n), seed=2), dtype)
+
+    def product():  # reading one element back waits for the whole product to finish
+        return keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.matmul(a, b)[0, 0], "float32"))
+
+    product()  # warm-up
+    best = float("inf")
+    for _ in range(trials):
+        start = time.perf_counter()
+        product()
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best
+
+
+peaks = {dtype: matmul_peak(dtype) for dtype in ("float32", "bfloat16")}
+for dtype, value in peaks.items():
+    print(f"{dtype:9s} matmul peak of this machine: {value / 1e9:7.1f} GFLOP/s")
+
+# %% [markdown]
+# ## 3. Throughput and memory while training, with the package's callbacks
+# `DeviceReport` says what the hardware is doing when training starts; `Throughput` measures
+# samples per second, step times and MFU (leaving out each run's first step, which includes tracing
+# and compilation); `MemoryMonitor` records peak memory: the device's on a GPU, the whole process's
+# resident memory (RSS) on a CPU. We train the same CNN in four configurations, float32 or mixed
+# precision, with or without XLA compilation (`jit_compile`), in rounds, and keep each one's best
+# round, so that a moment of load from another program does not decide the comparison.
+
+# %%
+x_train, y_train = km.data.load("mnist", split="train", limit=lesson.pick(1536, 10240))
+batch_size = 128
+configurations = [("float32", False), ("float32", True), ("mixed_bfloat16", False), ("mixed_bfloat16", True)]
+if lesson.full:
+    configurations.append(("mixed_float16", False))
+candidates = {}
+for policy, jit in configurations:
+    keras.mixed_precision.set_global_policy(policy)  # read when the layers are built
+    candidates[(policy, jit)] = km.models.compile_model(
+        km.models.cnn(input_shape=(28, 28), num_classes=10, preset="seed"), jit_compile=jit)
+keras.mixed_precision.set_global_policy("float32")
+
+results = {config: {"samples/s": 0.0} for config in configurations}
+for round_number in range(lesson.pick(2, 3)):
+    for (policy, jit), candidate in candidates.items():
+        compute_dtype = keras.mixed_precision.Policy(policy).compute_dtype
+        speed = Throughput(batch_size=batch_size, peak_flops=peaks.get(compute_dtype, peaks["float32"]), verbose=0)
+        memory = MemoryMonitor(verbose=0)
+        callbacks = [speed, memory]
+        if round_number == 0 and (policy, jit) == configurations[0]:
+            callbacks.append(DeviceReport(batch_size=batch_size))
+        history = candidate.fit(x_train, y_train, batch_size=batch_size, epochs=1, verbose=0, callbacks=callbacks)
+        r, stats = results[(policy, jit)], speed.history[-1]
+        if round_number == 0:
+            r["first step s"] = speed.compile_seconds
+        if stats["samples_per_sec"] > r["samples/s"]:
+            r.update({"samples/s": stats["samples_per_sec"], "MFU": stats.get("mfu", float("nan"))})
+        peak_memory = memory.history[-1].get("peak_memory_bytes", memory.history[-1]["peak_rss_bytes"])
+        r["memory MiB"] = max(r.get("memory MiB", 0), peak_memory / 2**20)
+        r["loss"] = history.history["loss"][-1]
+reference_model = candidates[("float32", False)]  # kept for the profile in section 5
+
+print(f"{'precision':15s} {'XLA':5s} {'samples/s':>10s} {'MFU':>7s} {'first step':>11s} {'memory':>9s}")
+for (policy, jit), r in results.items():
+    print(f"{policy:15s} {str(jit):5s} {r['samples/s']:10,.0f} {r['MFU']:7.1%} {r['first step s']:9.2f} s "
+          f"{r['memory MiB']:5.0f} MiB")
+baseline = results[("float32", False)]["samples/s"]
+lesson.metric("float32 training throughput (samples/s)", baseline, headline=True, fmt=",.0f")
+lesson.metric("float32 MFU", results[("float32", False)]["MFU"], fmt=".1%")
+lesson.metric("mixed_bfloat16 speed-up over float32", results[("mixed_bfloat16", False)]["samples/s"] / baseline,
+              fmt=".2f")
+lesson.metric("XLA speed-up over float32", results[("float32", True)]["samples/s"] / baseline, fmt=".2f")
+
+# %%
+labels = [f"{policy}\n{'XLA' if jit else 'no XLA'}" for policy, jit in results]
+speeds = [r["samples/s"] for r in results.values()]
+fig, ax = plt.subplots(figsize=(9, 4))
+bars = ax.bar(labels, speeds, color=["tab:blue" if p == "float32" else "tab:orange" for p, _ in results])
+for bar, r in zip(bars, results.values()):
+    ax.annotate(f"{r['samples/s']:,.0f}\n({r['samples/s'] / baseline:.2f}x)",
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=10)
+ax.set_ylabel("training samples per second")
+ax.set_ylim(0, max(speeds) * 1.3)
+ax.set_title(f"Seed CNN on MNIST, batch {batch_size}: what helps on this machine")
+ax.grid(axis="y", alpha=0.3)
+lesson.savefig(fig, "precision_and_xla")
+
+# %% [markdown]
+# Read the table as a measurement of *this* machine at *this* moment. An MFU far below 100 % is
+# normal for a small CNN (small matrices, per-step overhead); an MFU above 100 % means the peak was
+# measured while another program was busy: run section 2 again. XLA's first step includes its
+# compilation, which a long training run pays once.
+#
+# Compare with what `km.accelerate.setup` would choose here without measuring (its rules come from
+# measurements on typical machines; `measure=True` times the choice on yours instead):
+
+# %%
+print(km.accelerate.setup(model_kind="cnn", apply=False))
+
+# %% [markdown]
+# > **Errata (seed 002 §9.2)**: "混合精度训练：将浮点数运算转换为半精度浮点数运算，提高训练速度和降低内存消耗"
+# > ("mixed precision training converts floating-point operations to half precision, raising
+# > speed and lowering memory use").
+# >
+# > That describes *half*-precision training, and it fails. *Mixed* precision computes the big
+# > products in 16 bits but keeps the weights, their updates and numerically delicate operations
+# > (softmax, losses, reductions) in float32. Two reasons, in code: a float16 number has only 10
+# > mantissa bits, so small updates to a weight of 1 vanish; and its smallest positive value is
+# > about $6 \times 10^{-8}$, so small gradients underflow to zero, which is why float16 training
+# > multiplies the loss by a large **loss scale** before the backward pass and divides the
+# > gradients by it afterwards. And the speed-up is a property of the hardware: the table above
+# > shows what 16-bit compute does on this machine.
+
+# %%
+weight = np.float16(1.0)
+print(f"float16: 1 + 1e-4 = {weight + np.float16(1e-4)}   (float32: {np.float32(1.0) + np.float32(1e-4)})")
+gradient = 1e-8
+print(f"float16 gradient 1e-8 -> {np.float16(gradient)};  with loss scale 2**15: "
+      f"{np.float16(gradient * 2**15)} -> unscaled in float32: {np.float32(np.float16(gradient * 2**15)) / 2**15:.3e}")
+
+keras.mixed_precision.set_global_policy("mixed_bfloat16")
+layer = keras.layers.Dense(4)
+out = layer(np.ones((1, 3), dtype="float32"))
+keras.mixed_precision.set_global_policy("mixed_float16")
+fp16_model = km.models.compile_model(km.models.mlp(input_shape=(4,), num_classes=2, hidden_units=(8,)))
+keras.mixed_precision.set_global_policy("float32")
+print(f"mixed_bfloat16 Dense: weights stored as {layer.kernel.dtype}, computes and outputs {out.dtype}")
+print(f"mixed_float16 model: Keras wrapped the optimizer in {type(fp16_model.optimizer).__name__}")
+
+# %% [markdown]
+# ## 4. Data parallelism: one model, several devices
+# **Data parallelism** (数据并行) keeps a copy (replica) of the model on every device, splits each
+# global batch between them, and **all-reduces** the gradients (averages them across devices)
+# before every update, so all replicas apply the same update and stay identical. In TensorFlow this
+# is `tf.distribute.MirroredStrategy`; `km.accelerate.setup(devices=n)` creates it (or
+# `keras.distribution.DataParallel` on JAX).
+#
+# > **Errata (seed 001 Q2)**: "将数据分片，并行训练多个模型副本" ("shard the data and train several
+# > model replicas in parallel") can be read as several independent models. It is one model: the
+# > replicas never diverge, because their gradients are averaged at every step. The check below
+# > proves it: a step on two devices with half a batch each gives the same weights as a step on one
+# > device with the whole batch.
+#
+# Without a second GPU we split this CPU into two *logical* devices. TensorFlow fixes its device
+# list when it initialises, and this notebook's TensorFlow is already running, so the experiment
+# runs as a separate script, exactly as a training script on a multi-GPU machine would.
+
+# %%
+script = textwrap.dedent(f"""
+    import json, os
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    # Must happen before TensorFlow initialises: two logical devices on one CPU.
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    import numpy as np
+    import kerasmodels as km
+    from kerasmodels.callbacks import DeviceReport, Throughput
+
+    x, y = km.data.load("mnist", split="train", limit={lesson.pick(1024, 8192)})
+    keras.utils.set_random_seed({lesson.seed})
+    initial = km.models.cnn(input_shape=(28, 28), num_classes=10, preset="seed").get_weights()
+
+    def train(scope, label):
+        with scope:
+            model = km.models.compile_model(km.models.cnn(input_shape=(28, 28), num_classes=10, preset="seed"),
+                                            optimizer="sgd", learning_rate=0.05, jit_compile=False)
+        model.set_weights(initial)
+        speed = Throughput(batch_size=128, verbose=0)
+        model.fit(x, y, batch_size=128, epochs=1, shuffle=False, verbose=0,
+                  callbacks=[speed, DeviceReport(batch_size=128)])
+        return model.get_weights(), speed.history[-1]["samples_per_sec"]
+
+    acc = km.accelerate.setup(devices=2, model_kind="cnn", precision="float32", jit=False)
+    print(acc)
+    mirrored, mirrored_speed = train(acc.scope(), "mirrored")
+    single, single_speed = train(tf.distribute.OneDeviceStrategy("/cpu:0").scope(), "single")
+    difference = max(float(np.max(np.abs(a - b))) for a, b in zip(mirrored, single))
+    print("RESULT", json.dumps({{"replicas": acc.replicas, "max_weight_difference": difference,
+                                "mirrored_samples_per_sec": mirrored_speed,
+                                "single_samples_per_sec": single_speed}}))
+""")
+script_path = lesson.output_dir / "data_parallel_demo.py"
+script_path.parent.mkdir(parents=True, exist_ok=True)
+script_path.write_text(script)
+run = subprocess.run([sys.executable, str(script_path)], capture_output=True, text=True, timeout=600)
+lines = run.stdout.splitlines()
+print("\n".join(line for line in lines if not line.startswith("RESULT")))
+if run.returncode != 0:
+    raise RuntimeError("the data-parallel script failed:\n" + run.stderr[-3000:])
+parallel = json.loads(next(line for line in lines if line.startswith("RESULT"))[len("RESULT "):])
+lesson.metric("max |weights(2 replicas) - weights(1 device)|", parallel["max_weight_difference"], fmt=".2e")
+print(f"samples/s: MirroredStrategy on 2 logical CPU devices {parallel['mirrored_samples_per_sec']:,.0f}, "
+      f"one device {parallel['single_samples_per_sec']:,.0f}")
+
+# %% [markdown]
+# The weights agree to float32 rounding (the two halves' gradients are summed in a different
+# order). Two logical devices share the same two cores, so expect no speed-up here; on two GPUs the
+# same script runs each half-batch on its own GPU. The only things to adapt are the ones the script
+# shows: build and compile the model inside `acc.scope()`, and give `fit()` the *global* batch size
+# (`acc.global_batch_size(per_replica)`), since each replica gets `global / replicas` examples.
+#
+# **Several machines.** The same code scales to several machines with two changes, neither of which
+# touches the model:
+#
+# ```python
+# # TensorFlow: every worker runs the same script with its own index in TF_CONFIG
+# os.environ["TF_CONFIG"] = json.dumps({
+#     "cluster": {"worker": ["host1:12345", "host2:12345"]},
+#     "task": {"type": "worker", "index": 0},          # 1 on host2
+# })
+# strategy = tf.distribute.MultiWorkerMirroredStrategy()
+# with strategy.scope():
+#     model = km.models.compile_model(km.models.cnn((28, 28), 10, preset="seed"))
+# model.fit(dataset, epochs=3)                          # a tf.data.Dataset, sharded automatically
+#
+# # JAX backend: every process calls initialize, then one DataParallel over all devices
+# import jax
+# jax.distributed.initialize(coordinator_address="host1:1234", num_processes=2, process_id=0)
+# keras.distribution.set_distribution(keras.distribution.DataParallel(devices=jax.devices()))
+# ```
+#
+# The all-reduce then crosses the network, so the bigger the model and the slower the link, the
+# more time goes into communication instead of computation: measure throughput per device as you
+# add machines.
+
+# %% [markdown]
+# ## 5. Where does the time go? A profile for TensorBoard
+# TensorBoard (seed 002 §7.2.2) shows a **profile**: every operation on every device, on a time
+# line. `keras.callbacks.TensorBoard(log_dir, profile_batch=(3, 5))` records one for batches 3 to 5
+# (it also needs the `tensorboard` package for its other logs). Underneath it calls
+# `tf.profiler.experimental.start/stop`, which needs nothing else; this small callback does just
+# that and writes the trace into the lesson's run folder.
+
+# %%
+import tensorflow as tf
+
+
+class ProfileBatches(keras.callbacks.Callback):
+    """Record a TensorFlow profiler trace for training batches first..last (inclusive)."""
+
+    def __init__(self, log_dir, first=3, last=5):
+        super().__init__()
+        self.log_dir, self.first, self.last = str(log_dir), first, last
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch == self.first:
+            tf.profiler.experimental.start(self.log_dir)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == self.last:
+            tf.profiler.experimental.stop()
+
+
+log_dir = lesson.output_dir / "tensorboard"
+reference_model.fit(x_train[:1024], y_train[:1024], batch_size=batch_size, epochs=1, verbose=0,
+                    callbacks=[ProfileBatches(log_dir)])
+traces = sorted(log_dir.glob("plugins/profile/*/*.xplane.pb"))
+print(f"trace written: {traces[-1].relative_to(lesson.output_dir)} ({traces[-1].stat().st_size / 1024:.0f} KiB)")
+print(f"to look at it:  pip install tensorboard tensorboard-plugin-profile\n"
+      f"                tensorboard --logdir {log_dir}\n"
+      "then open http://localhost:6006 and choose PROFILE (trace viewer, op statistics).")
+
+# %% [markdown]
+# TensorBoard's "op statistics" page adds up the time per operation type. The trace is a protocol
+# buffer, so we can do the same sum here and see which operations this CNN's training spends its
+# time in. (On x86 CPUs TensorFlow runs oneDNN kernels, named `_MklNative...` in the trace; a
+# `FusedConv2D` is a forward convolution with its bias and ReLU fused into one kernel;
+# `Conv2DBackpropFilter` and `Conv2DBackpropInput` are the two gradients of the backward pass.)
+
+# %%
+from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+space = xplane_pb2.XSpace()
+space.ParseFromString(traces[-1].read_bytes())
+op_time = {}
+for plane in space.planes:
+    for line in plane.lines:
+        if not line.name.startswith("tf_Compute"):
+            continue  # the threads that run TensorFlow kernels
+        for event in line.events:
+            kernel = plane.event_metadata[event.metadata_id].display_name  # e.g. _MklNativeFusedConv2D
+            if kernel:  # runtime bookkeeping events have none
+                op = kernel.replace("_MklNative", "").replace("_Mkl", "").lstrip("_")
+                op_time[op] = op_time.get(op, 0.0) + event.duration_ps / 1e9  # picoseconds -> ms
+top = sorted(op_time.items(), key=lambda item: item[1], reverse=True)[:10]
+fig, ax = plt.subplots(figsize=(8, 4))
+ax.barh([name for name, _ in top][::-1], [ms for _, ms in top][::-1], color="tab:purple")
+ax.set_xlabel("time in 3 training steps (ms, summed over threads)")
+ax.set_title("Where the training time goes (from the profiler trace)")
+ax.grid(axis="x", alpha=0.3)
+lesson.savefig(fig, "profile_top_ops")
+
+# %% [markdown]
+# ## 6. Exercises
+
+# %%
+def conv2d_flops(height, width, in_channels, out_channels, kernel_size, padding="valid"):
+    # Your answer: forward FLOPs of Conv2D on a (height, width, in_channels) input, stride 1.
+    out_h, out_w = height - kernel_size + 1, width - kernel_size + 1
+    return kernel_size * kernel_size * in_channels * out_channels * out_h * out_w
+
+
+km.exercises.check("13.conv2d_flops", conv2d_flops);
+
+# %%
+def training_mfu(forward_flops_per_example, examples_per_second, peak_flops_per_second):
+    # Your answer: model FLOP utilisation of a training run, a fraction between 0 and 1.
+    return forward_flops_per_example * examples_per_second / peak_flops_per_second
+
+
+km.exercises.check("13.training_mfu", training_mfu);
+
+# %%
+def all_reduce_mean(per_replica_gradients):
+    # Your answer: list of equal-shaped arrays, one per replica (each the mean gradient over an equal
+    # share of the batch) -> the gradient every replica applies.
+    return np.sum(per_replica_gradients, axis=0)
+
+
+km.exercises.check("13.all_reduce_mean", all_reduce_mean);
+
+# %% [markdown]
+# ## Summary
+# - Work is counted in FLOPs (2 per multiply-add; training ≈ 3× forward); MFU = achieved / peak
+#   FLOP/s says how well a run uses the hardware.
+# - `Throughput`, `MemoryMonitor` and `DeviceReport` measure speed, memory and setup while
+#   `fit()` runs; measure before you believe a speed-up.
+# - Mixed precision keeps float32 weights and computes in 16 bits; it pays on hardware with fast
+#   16-bit units (recent GPUs, TPUs, CPUs with AMX). float16 needs loss scaling; bfloat16 does not.
+# - Data parallelism = replicas + all-reduced gradients: the replicas stay one model. Build inside
+#   `strategy.scope()`, pass the global batch size; MultiWorkerMirroredStrategy or
+#   `jax.distributed` take the same code to several machines.
+# - A profiler trace (TensorBoard's PROFILE tab) shows where the time goes.
+#
+# Next: lesson 14 trains two networks against each other: generative adversarial networks.
