@@ -110,11 +110,11 @@ d_learned = sigmoid(judge.predict(np.stack([grid, grid**2], 1).astype("float32")
 seen = (p_data + p_g) / 2 > 0.02
 lesson.metric("max |learned D - D*| where data lies", np.max(np.abs(d_learned - d_star)[seen]), fmt=".3f")
 weights, bias = judge.get_weights()
-print(f"learned log-odds: {bias[0]:.2f} + {weights[0, 0]:.2f} x + {weights[1, 0]:.2f} x^2")
+print(f"learned log-odds: {bias[0]:.2f} {weights[0, 0]:+.2f} x {weights[1, 0]:+.2f} x^2")
 (m1, s1), (m2, s2) = (1.5, 0.5), (-0.5, 1.0)  # log p_data/p_g of two Gaussians, expanded in powers of x
 exact = (np.log(s2 / s1) - m1**2 / (2 * s1**2) + m2**2 / (2 * s2**2), m1 / s1**2 - m2 / s2**2,
          -1 / (2 * s1**2) + 1 / (2 * s2**2))
-print(f"exact log-odds:   {exact[0]:.2f} + {exact[1]:.2f} x + {exact[2]:.2f} x^2")
+print(f"exact log-odds:   {exact[0]:.2f} {exact[1]:+.2f} x {exact[2]:+.2f} x^2")
 
 wide = np.linspace(-10, 10, 20001)  # the integrals need the whole real line
 dx = wide[1] - wide[0]
