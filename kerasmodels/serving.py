@@ -36,8 +36,10 @@ Example:
 import json, urllib.request
 from kerasmodels.serving import make_server
 
+import numpy as np
+
 with make_server("cnn.keras") as server:  # port 0: a free port, served in a background thread
-    body = json.dumps({"instances": [[[[0.0]] * 28] * 28]}).encode()
+    body = json.dumps({"instances": np.zeros((1, 28, 28)).tolist()}).encode()
     request = urllib.request.Request(server.url + "/predict", data=body,
                                      headers={"Content-Type": "application/json"})
     print(json.load(urllib.request.urlopen(request)))
@@ -388,10 +390,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(self._post)
 
     def _method_not_allowed(self):
-        self.close_connection = True
-        self._answer(lambda path: (_ for _ in ()).throw(RequestError(
-            405, "method_not_allowed", f"{self.command} is not supported; use GET /health, /metadata, /metrics "
-                                       "or POST /predict")))
+        self.close_connection = True  # a body may follow that is never read
+        self._answer(self._reject_method)
+
+    def _reject_method(self, path):
+        raise RequestError(405, "method_not_allowed", f"{self.command} is not supported; use GET /health, /metadata, "
+                                                      "/metrics or POST /predict")
 
     do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _method_not_allowed  # noqa: N815
 

@@ -177,6 +177,14 @@ def test_oversized_body_is_refused_from_its_length_before_it_is_read(image_serve
     assert "200000" in answer["error"]["message"]
 
 
+def test_oversized_body_that_is_sent_anyway_still_gets_its_413(image_server):
+    # The client sends all 1 MB; the server refuses it unread and must not reset the connection
+    # before the client has read the answer.
+    for _ in range(3):
+        status, answer = request(image_server, "POST", "/predict", b"[" + b"0," * 500_000 + b"0]")
+        assert (status, answer["error"]["code"]) == (413, "body_too_large")
+
+
 @pytest.mark.parametrize("head,status", [
     (b"POST /predict HTTP/1.1\r\nHost: x\r\n\r\n", 411),
     (b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411),
