@@ -315,7 +315,10 @@ print(f"samples/s: MirroredStrategy on 2 logical CPU devices {parallel['mirrored
 # line. `keras.callbacks.TensorBoard(log_dir, profile_batch=(3, 5))` records one for batches 3 to 5
 # (it also needs the `tensorboard` package for its other logs). Underneath it calls
 # `tf.profiler.experimental.start/stop`, which needs nothing else; this small callback does just
-# that and writes the trace into the lesson's run folder.
+# that and writes the trace into the lesson's run folder. To look at it, install the viewer once
+# (`pip install tensorboard tensorboard-plugin-profile`, in a terminal, not in the notebook), run
+# the command printed below, open http://localhost:6006 and choose PROFILE (trace viewer, op
+# statistics). We do not start a server from the notebook.
 
 # %%
 import tensorflow as tf
@@ -342,9 +345,7 @@ reference_model.fit(x_train[:1024], y_train[:1024], batch_size=batch_size, epoch
                     callbacks=[ProfileBatches(log_dir)])
 traces = sorted(log_dir.glob("plugins/profile/*/*.xplane.pb"))
 print(f"trace written: {traces[-1].relative_to(lesson.output_dir)} ({traces[-1].stat().st_size / 1024:.0f} KiB)")
-print(f"to look at it:  pip install tensorboard tensorboard-plugin-profile\n"
-      f"                tensorboard --logdir {log_dir}\n"
-      "then open http://localhost:6006 and choose PROFILE (trace viewer, op statistics).")
+print(f"to look at it, in a terminal:  tensorboard --logdir {log_dir}")
 
 # %% [markdown]
 # TensorBoard's "op statistics" page adds up the time per operation type. The trace is a protocol
