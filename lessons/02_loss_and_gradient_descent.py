@@ -236,14 +236,15 @@ for name, alpha in rates.items():
     run = descend(theta_test, alpha, steps)
     losses = [loss(t) for t in run]
     label = f"{name} (α = {alpha:.2f})"
-    ax_path.plot(run[:16, 0], run[:16, 1], "o-", ms=3, lw=1.4, label=label)
+    shown = 6 if alpha > alpha_limit else 16  # a diverging path leaves the picture after a few steps
+    ax_path.plot(run[:shown, 0], run[:shown, 1], "o-", ms=3, lw=1.4, label=label)
     ax_loss.semilogy(losses, lw=2, label=label)
     print(f"{label:28s} loss after {steps} steps: {losses[-1]:.3g}")
 ax_path.set_xlim(-2, 3.5)
 ax_path.set_ylim(-0.5, 3.5)
 ax_path.set_xlabel(r"$\theta_0$")
 ax_path.set_ylabel(r"$\theta_1$")
-ax_path.set_title("the first 15 steps on the loss surface")
+ax_path.set_title("the first 15 steps (5 when diverging)")
 ax_loss.set_xlabel("step")
 ax_loss.set_ylabel("loss (log scale)")
 ax_loss.set_title("loss per step")

@@ -8,7 +8,7 @@
 #     title: Optimizers
 #     seeds: ["004 §2.2", "000 §9.2"]
 #     quick_seconds: 40
-#     full_seconds: 70
+#     full_seconds: 95
 #     description: SGD, Momentum, Adagrad, RMSprop, Adam and AdamW written from scratch, checked step by step against keras.optimizers, and drawn on one loss surface.
 # ---
 
@@ -25,7 +25,7 @@
 #
 # **Prerequisites:** lesson 02 (gradient descent, learning rate).
 #
-# **Run time:** about 40 s quick and 70 s full on a 2-core CPU (full trains longer in section 5).
+# **Run time:** about 40 s quick and 95 s full on a 2-core CPU (full trains longer in section 5).
 
 # %%
 import inspect

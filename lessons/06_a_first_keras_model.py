@@ -25,7 +25,7 @@
 #
 # **Prerequisites:** lessons 01–05.
 #
-# **Run time:** about 40 s quick (12,000 training images, 5 epochs) and 100 s full (50,000 images,
+# **Run time:** about 40 s quick (12,000 training images, 4 epochs) and 100 s full (50,000 images,
 # 20 epochs, at least 97.5 % test accuracy) on a 2-core CPU.
 
 # %%
@@ -85,7 +85,8 @@ plt.show()
 # > images). Also, `validation_data=(x_test, y_test)` watches the test set during training, so the
 # > reported `val_accuracy` is not an untouched test score.
 #
-# Running the document's model (on our data, one epoch) shows what it really does:
+# Running the document's model (one epoch on 6,000 of our training images, then 2,000 test images)
+# shows what it really does:
 
 # %%
 document_model = keras.Sequential([
@@ -96,12 +97,13 @@ document_model = keras.Sequential([
     keras.layers.Dense(1, activation="sigmoid"),
 ])
 document_model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-document_model.fit(x_train, y_train, epochs=1, batch_size=128, verbose=0)
-outputs = document_model.predict(x_test, batch_size=1024, verbose=0)[:, 0]
-_, reported = document_model.evaluate(x_test, y_test, verbose=0)
-print(f"its outputs on the test set: min {outputs.min():.4f}, max {outputs.max():.4f} (one number per image)")
+document_model.fit(x_train[:6000], y_train[:6000], epochs=1, batch_size=128, verbose=0)
+outputs = document_model.predict(x_test[:2000], batch_size=1000, verbose=0)[:, 0]
+_, reported = document_model.evaluate(x_test[:2000], y_test[:2000], batch_size=1000, verbose=0)
+print(f"its outputs on the test images: min {outputs.min():.4f}, max {outputs.max():.4f} (one number per image)")
 print(f"the 'accuracy' Keras reports: {reported:.1%}")
-print(f"share of test labels that are 0 or 1 (the most that accuracy could ever count): {np.mean(y_test <= 1):.1%}")
+print(f"share of these test labels that are 0 or 1 (the most that accuracy could ever count): "
+      f"{np.mean(y_test[:2000] <= 1):.1%}")
 print(f"batches per epoch at batch size 128: 60,000 images -> {math.ceil(60000 / 128)}, "
       f"our {len(x_train):,} -> {math.ceil(len(x_train) / 128)}")
 lesson.metric("document's model: reported 'accuracy'", reported, fmt=".1%");
@@ -118,7 +120,7 @@ lesson.metric("document's model: reported 'accuracy'", reported, fmt=".1%");
 # A light dropout (lesson 08) and a learning rate that decays to 0 (cosine schedule) are the only
 # additions to the seed's recipe: in our trials the plain recipe stopped just short of 97.5 %.
 model = km.models.mlp(input_shape=(28, 28), num_classes=10, hidden_units=(64, 64), dropout=0.1, name="seed_001_mlp")
-epochs = lesson.pick(quick=5, full=20)
+epochs = lesson.pick(quick=4, full=20)
 steps_per_epoch = math.ceil(len(x_train) / 128)
 schedule = keras.optimizers.schedules.CosineDecay(2e-3, decay_steps=epochs * steps_per_epoch)
 km.models.compile_model(model, optimizer="adam", learning_rate=schedule)

@@ -22,7 +22,7 @@ def test_lesson_06_facts(executed_lessons):
     # The document's model: its "accuracy" can only count labels 0 and 1.
     share_01 = float(text.split("could ever count): ")[1].split("%")[0]) / 100
     assert result.metrics["document's model: reported 'accuracy'"]["value"] <= share_01 + 1e-6
-    # Quick mode (12,000 images, 5 epochs) is far above chance and far above the broken model.
+    # Quick mode (12,000 images, 4 epochs) is far above chance and far above the broken model.
     assert result.metrics["MNIST test accuracy"]["value"] > 0.85
     assert {"mnist_examples", "training_curves", "misclassified_digits", "confusion_matrix"} <= {
         f.stem for f in result.figures}
