@@ -7,8 +7,8 @@
 #   kerasmodels:
 #     title: Loss and gradient descent
 #     seeds: ["000 §4.1", "000 §4.2", "000 §4.3", "002 §4.2.2", "003 §4.2"]
-#     quick_seconds: 25
-#     full_seconds: 25
+#     quick_seconds: 30
+#     full_seconds: 30
 #     description: MSE and cross-entropy by hand and in Keras; gradient descent on linear regression derived correctly, with its path on the loss surface and the effect of the learning rate.
 # ---
 
@@ -25,7 +25,7 @@
 #
 # **Prerequisites:** lesson 01 (a neuron, derivatives).
 #
-# **Run time:** about 25 s on a 2-core CPU, quick and full mode alike.
+# **Run time:** about 30 s on a 2-core CPU, quick and full mode alike.
 
 # %%
 import keras

@@ -8,7 +8,7 @@
 #     title: Backpropagation by hand
 #     seeds: ["001 §4.4"]
 #     quick_seconds: 25
-#     full_seconds: 25
+#     full_seconds: 30
 #     description: Forward and backward pass of a three-layer MLP in NumPy, one layer at a time; a float64 gradient check and the same gradients from autodiff.
 # ---
 
@@ -25,7 +25,7 @@
 # **Prerequisites:** lessons 01 (activations and their derivatives) and 02 (loss, gradient descent);
 # matrix products.
 #
-# **Run time:** about 25 s on a 2-core CPU, quick and full mode alike.
+# **Run time:** about 25 s quick and 30 s full on a 2-core CPU.
 
 # %%
 import matplotlib.pyplot as plt
