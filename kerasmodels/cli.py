@@ -222,7 +222,7 @@ def build_parser():
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         return args.func(args)
     except (KerasmodelsError, ValueError, TypeError, KeyError, FileNotFoundError) as error:

@@ -196,7 +196,9 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=CELL_TIMEOUT_S):
         KERASMODELS_MODE=mode,
         KERASMODELS_RUN_DIR=run_dir,
         MPLBACKEND="module://matplotlib_inline.backend_inline",
-        TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        # 3 hides TensorFlow's C++ start-up chatter (e.g. "failed call to cuInit" on a CPU laptop),
+        # which would otherwise fill every executed notebook; the setup cell reports devices instead.
+        TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
         PYDEVD_DISABLE_FILE_VALIDATION="1",
     ):
         try:

@@ -14,7 +14,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(OFFLINE_DIR)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 )
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERASMODELS_MODE", "quick")
 if (SHARED_DATA / "rt-polarity").is_dir():
     os.environ.setdefault("KERASMODELS_RT_POLARITY", str(SHARED_DATA / "rt-polarity"))
