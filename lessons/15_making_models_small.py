@@ -65,7 +65,7 @@ rows = {}  # model name -> (parameters, stored bytes, ms per batch, test accurac
 
 
 def record(name, params, stored_bytes, predict):
-    rows[name] = (params, stored_bytes, 1000 * compression.latency(predict, batch, repeats=lesson.pick(5, 20)),
+    rows[name] = (params, stored_bytes, 1000 * compression.latency(predict, batch, repeats=lesson.pick(10, 30)),
                   accuracy(predict))
     print(f"{name}: {rows[name][3]:.2%} test accuracy, {stored_bytes / 1024:.0f} KiB, {rows[name][2]:.1f} ms/batch")
 
