@@ -7,8 +7,8 @@
 #   kerasmodels:
 #     title: Generative models
 #     seeds: ["004 §2.4.3", "004 term 5"]
-#     quick_seconds: 40
-#     full_seconds: 300
+#     quick_seconds: 30
+#     full_seconds: 600
 #     description: A GAN on MNIST with a custom train_step; the optimal discriminator, the non-saturating loss, and mode collapse measured with a classifier.
 # ---
 
@@ -24,8 +24,8 @@
 #
 # **Prerequisites:** lesson 02 (cross-entropy), lesson 03 (gradients), lesson 06 (training a Keras model).
 #
-# **Run time:** quick mode about 40 s on a 2-core CPU; full mode (all 50,000 images, 30 epochs)
-# about 5 minutes.
+# **Run time:** quick mode about 30 s on a 2-core CPU; full mode (all 50,000 images, 30 epochs)
+# up to 10 minutes.
 
 # %%
 import inspect
