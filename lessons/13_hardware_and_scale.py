@@ -7,7 +7,7 @@
 #   kerasmodels:
 #     title: Hardware and scale
 #     seeds: ["002 §9.2", "001 Q2", "002 §7.2.2"]
-#     quick_seconds: 55
+#     quick_seconds: 40
 #     full_seconds: 120
 #     description: FLOPs, throughput, MFU and memory with the package's callbacks; float32 vs mixed precision vs XLA measured on your machine; data-parallel training with MirroredStrategy on two devices; a profiler trace for TensorBoard.
 # ---
@@ -26,7 +26,7 @@
 #
 # **Prerequisites:** lesson 06 (a Keras model, `fit`), lesson 07 (the CNN).
 #
-# **Run time:** quick mode about 55 s on a 2-core CPU; full mode about 2 minutes. On a GPU the
+# **Run time:** quick mode about 40 s on a 2-core CPU; full mode about 2 minutes. On a GPU the
 # precision table is the interesting part: rerun it there.
 
 # %%
@@ -171,9 +171,11 @@ lesson.savefig(fig, "precision_and_xla")
 
 # %% [markdown]
 # Read the table as a measurement of *this* machine at *this* moment. An MFU far below 100 % is
-# normal for a small CNN (small matrices, per-step overhead); an MFU above 100 % means the peak was
-# measured while another program was busy: run section 2 again. XLA's first step includes its
-# compilation, which a long training run pays once.
+# normal for a small CNN (small matrices, per-step overhead); an MFU above 100 % means the measured
+# "peak" is not the real one: another program was busy while section 2 ran, or this library's
+# matrix-product kernel for that dtype is slower than the convolution kernels training uses. The
+# speed ratios between rows are what to take away. XLA's first step includes its compilation,
+# which a long training run pays once.
 #
 # Compare with what `km.accelerate.setup` would choose here without measuring (its rules come from
 # measurements on typical machines; `measure=True` times the choice on yours instead):
