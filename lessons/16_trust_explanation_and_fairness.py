@@ -7,7 +7,7 @@
 #   kerasmodels:
 #     title: "Trust: explanation and fairness"
 #     seeds: ["000 §9.3", "001 Q4", "003 Q5"]
-#     quick_seconds: 40
+#     quick_seconds: 55
 #     full_seconds: 150
 #     description: Saliency, integrated gradients and occlusion on a CNN, word attributions on a text classifier, and a fairness check across groups with per-group metrics and disparity measures.
 # ---
@@ -25,7 +25,8 @@
 #
 # **Prerequisites:** lesson 07 (CNNs), lesson 09 (precision, recall, true/false positive rates).
 #
-# **Run time:** about 40 s quick / 2.5 min full on a 2-core CPU.
+# **Run time:** quick 55 s on a 2-core CPU shared with other jobs (about 19 s of CPU time); full
+# mode trains on all of MNIST and takes several minutes.
 
 # %%
 import numpy as np

@@ -7,8 +7,8 @@
 #   kerasmodels:
 #     title: Privacy
 #     seeds: ["001 Q5", "003 Q4", "004 term 10"]
-#     quick_seconds: 30
-#     full_seconds: 120
+#     quick_seconds: 37
+#     full_seconds: 800
 #     description: Why removing names is not anonymisation, DP-SGD by hand with its privacy-utility curve, and federated averaging over non-IID clients.
 # ---
 
@@ -26,7 +26,8 @@
 #
 # **Prerequisites:** lessons 02–03 (gradients, softmax cross-entropy), lesson 06 (a Keras MLP).
 #
-# **Run time:** about 30 s quick / 2 min full on a 2-core CPU (quick: the `digits` set; full: MNIST).
+# **Run time:** quick (the `digits` set) 37 s, full (MNIST) about 13 min, measured on a 2-core CPU
+# shared with other jobs; the quick run needs about 12 s of CPU time.
 
 # %%
 import numpy as np
