@@ -41,14 +41,11 @@ def image_server(image_model_path):
 
 @pytest.fixture(scope="module")
 def text_server(tmp_path_factory):
-    keras_hub = pytest.importorskip("keras_hub")
+    pytest.importorskip("keras_hub")
+    from kerasmodels import models
+
     keras.utils.set_random_seed(0)
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "good", "bad", "film", "the", "a", "great", "awful"]
-    tokenizer = keras_hub.tokenizers.BertTokenizer(vocabulary=vocab, lowercase=True)
-    preprocessor = keras_hub.models.BertTextClassifierPreprocessor(tokenizer, sequence_length=16)
-    backbone = keras_hub.models.BertBackbone(vocabulary_size=len(vocab), num_layers=1, num_heads=1, hidden_dim=8,
-                                             intermediate_dim=16, max_sequence_length=16)
-    classifier = keras_hub.models.BertTextClassifier(backbone, num_classes=2, preprocessor=preprocessor)
+    classifier = models.bert_classifier(2, preset="tiny", sequence_length=16)  # the package's text factory
     path = tmp_path_factory.mktemp("models") / "tiny_bert.keras"
     classifier.save(path)
     with serving.make_server(path, max_text_chars=200, max_batch=4, class_names=["negative", "positive"]) as server:
