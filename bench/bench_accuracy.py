@@ -147,7 +147,7 @@ def run_mnist(task, args):
         compile_model(model)
         recipe = f"seed 002 §5.2: Adam defaults, batch {batch}, {epochs} epochs"
     else:
-        epochs = args.epochs or 2
+        epochs = args.epochs or 3
         batch = args.batch_size or 128
         steps = epochs * int(np.ceil(len(x_train) / batch))
         model = cnn(input_shape=(28, 28), num_classes=10)
@@ -197,7 +197,14 @@ def run_bert(task, args):
     compile_model(model, optimizer="adamw", learning_rate=one_cycle(lr, steps))
     keras.utils.set_random_seed(0)
     began = time.perf_counter()
-    model.fit(x_train, y_train, batch_size=batch, epochs=epochs, verbose=2)
+
+    def progress(step, logs):
+        if step % 25 == 0:
+            print(f"  step {step:5d} {time.perf_counter() - began:7.1f}s loss {logs['loss']:.4f}",
+                  flush=True)
+
+    model.fit(x_train, y_train, batch_size=batch, epochs=epochs, verbose=2,
+              callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=progress)])
     seconds = time.perf_counter() - began
     final = model.evaluate(x_test, y_test, batch_size=64, verbose=0, return_dict=True)
     return {

@@ -103,9 +103,12 @@ def test_cnn_lenet_preset_is_the_pytorch_net_of_seed_000():
 
 def test_cnn_default_recipe_structure_and_options():
     model = cnn(input_shape=(28, 28), num_classes=10)
-    assert [c.filters for c in _layers_of(model, keras.layers.Conv2D)] == [32, 64, 128]
-    assert len(_layers_of(model, keras.layers.BatchNormalization)) == 3
+    assert [c.filters for c in _layers_of(model, keras.layers.Conv2D)] == [16, 32, 64]
+    assert not _layers_of(model, keras.layers.BatchNormalization)
+    assert model.get_layer("flatten").output.shape == (None, 3 * 3 * 64)
     assert model.output.shape == (None, 10)
+    with_bn = cnn(input_shape=(28, 28), num_classes=10, batch_norm=True)
+    assert len(_layers_of(with_bn, keras.layers.BatchNormalization)) == 3
     small = cnn((16, 16, 3), 2, filters=(8, 16), kernel_size=5, dense_units=(), dropout=0.0,
                 batch_norm=False)
     assert not _layers_of(small, keras.layers.BatchNormalization)
@@ -241,7 +244,7 @@ def test_tiny_bert_trains_on_raw_strings():
         (lambda: mlp((28, 28), 10, batch_norm=True, dropout=0.1, l2=1e-4), (28, 28)),
         (lambda: cnn((28, 28), 10, preset="seed"), (28, 28)),
         (lambda: cnn((32, 32, 3), 10, preset="lenet", augmentation="standard"), (32, 32, 3)),
-        (lambda: cnn((28, 28), 1, augmentation="light"), (28, 28)),
+        (lambda: cnn((28, 28), 1, batch_norm=True, augmentation="light"), (28, 28)),
     ],
     ids=["mlp", "cnn-seed", "cnn-lenet", "cnn-default"],
 )
