@@ -19,10 +19,12 @@ float32 against bfloat16 on the machine at hand instead of trusting them):
 - Precision: mixed_bfloat16 on GPUs of compute capability >= 8.0 (A100, L4,
   H100, RTX 30xx/40xx) and TPUs; mixed_float16 on 7.x (V100, T4), whose
   tensor cores lack bfloat16 (Keras adds loss scaling); float32 on older GPUs.
-  On CPUs, mixed_bfloat16 only with AMX (`amx_bf16`, Intel Sapphire Rapids
-  and later), where a small CNN trains ~1.8x faster with TensorFlow; without
-  AMX bfloat16 is not faster, and small MLPs gain nothing (they are bound by
-  per-step overhead).
+  On CPUs (TensorFlow): with AMX (`amx_bf16`, Intel Sapphire Rapids and
+  later) mixed_bfloat16 for CNNs and BERT (a small CNN trains ~1.8x faster);
+  with `avx512_bf16` but no AMX (e.g. AMD EPYC Zen 4) mixed_bfloat16 for CNNs
+  only (the seed CNN trained 1.3-4.4x faster, a transformer block 2.4x
+  slower); float32 without bfloat16 instructions, and always for small MLPs
+  (they are bound by per-step overhead).
 - XLA (`jit_compile`): always on JAX; on TensorFlow on for GPUs and for
   BERT-like models on CPU (1.2-1.5x), off for conv nets on CPU (XLA halves
   their speed there) and small MLPs.
@@ -134,23 +136,35 @@ def _choose_precision(info, backend, model_kind):
             "little there, so float32"
         )
     flags = set((info.get("cpu") or {}).get("flags") or ())
-    if "amx_bf16" not in flags:
+    amx, avx512_bf16 = "amx_bf16" in flags, "avx512_bf16" in flags
+    if not (amx or avx512_bf16):
         return "float32", (
-            "CPU without AMX (no amx_bf16 flag): bfloat16 is not faster than float32 there, so float32"
+            "CPU without bfloat16 instructions (no amx_bf16 or avx512_bf16 flag): bfloat16 would be "
+            "emulated and slower, so float32"
         )
     if backend != "tensorflow":
         return "float32", (
-            f"CPU with AMX, but the bfloat16 speed-up was measured with TensorFlow only; float32 on "
-            f"{backend} (setup(measure=True) times both here)"
+            f"CPU with bfloat16 instructions, but the bfloat16 speed-up was measured with TensorFlow "
+            f"only; float32 on {backend} (setup(measure=True) times both here)"
         )
     if model_kind == "mlp":
         return "float32", (
-            "CPU with AMX, but a small MLP is bound by per-step overhead, not arithmetic: bfloat16 "
-            "would not speed it up, so float32"
+            "a small MLP is bound by per-step overhead, not arithmetic: bfloat16 does not speed it "
+            "up (measured slower), so float32"
+        )
+    if not amx and model_kind != "cnn":
+        return "float32", (
+            "CPU with avx512_bf16 but no AMX: bfloat16 helps convolutions there but slowed a "
+            "transformer block 2.4x in our measurements, so float32 (setup(measure=True) times both)"
+        )
+    if amx:
+        return "mixed_bfloat16", (
+            "CPU with AMX bfloat16 units (amx_bf16): mixed_bfloat16 trained a small CNN ~1.8x faster "
+            "than float32 on this class of CPU"
         )
     return "mixed_bfloat16", (
-        "CPU with AMX bfloat16 units (amx_bf16): mixed_bfloat16 trained a small CNN ~1.8x faster "
-        "than float32 on this class of CPU"
+        "CPU with avx512_bf16 (no AMX): mixed_bfloat16 trained the seed CNN 1.3-4.4x faster than "
+        "float32 in our measurements on an AMD EPYC (lesson 13, docs/hardware.md)"
     )
 
 
