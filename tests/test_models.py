@@ -442,3 +442,18 @@ def test_compile_model_rejects_what_it_cannot_pair():
         compile_model(mlp((4,), 2), optimizer=keras.optimizers.Adam(), learning_rate=1e-3)
     with pytest.raises(ValueError, match="steps_per_execution"):
         compile_model(mlp((4,), 2), steps_per_execution=0)
+
+
+def test_a_local_keras_hub_preset_directory_is_accepted(tmp_path):
+    tiny = bert_classifier(2, preset="tiny", sequence_length=8, vocabulary=VOCAB)
+    preset_dir = tmp_path / "my-bert"
+    tiny.backbone.save_to_preset(str(preset_dir))
+    tiny.preprocessor.save_to_preset(str(preset_dir))
+    model = bert_classifier(3, preset=str(preset_dir), sequence_length=12)
+    assert model.preprocessor.sequence_length == 12
+    assert model.predict(SENTENCES[:2], verbose=0).shape == (2, 3)
+    for mine, loaded in zip(tiny.backbone.weights, model.backbone.weights):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(mine),
+                                      keras.ops.convert_to_numpy(loaded))
+    with pytest.raises(ValueError, match="at most 512"):
+        bert_classifier(3, preset=str(preset_dir), sequence_length=1024)

@@ -201,8 +201,11 @@ def cnn(
     ```
 
     On MNIST with 2 CPU cores this first reaches 99.0% test accuracy after
-    under 2 epochs, over 3x sooner in wall time than the seed 002 §5.2
-    recipe (its network, Adam defaults, batch 32, 5 epochs). Why: a larger
+    about 2 epochs, 3.3x sooner in wall time than the seed 002 §5.2 recipe
+    (its network, Adam defaults, batch 32, 5 epochs), and 5.5x sooner with
+    the `mixed_bfloat16` policy on a CPU with bfloat16 support
+    (`keras.mixed_precision.set_global_policy("mixed_bfloat16")`; the
+    logits stay float32). Why: a larger
     batch cuts per-step overhead, the schedule allows a higher peak rate, and
     BatchNormalization is off because on CPU it made training steps about 4x
     slower than the convolutions themselves (it is still available with
