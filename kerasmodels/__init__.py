@@ -22,14 +22,29 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "accelerate",
+    "attention",
     "callbacks",
+    "compression",
     "data",
+    "drift",
     "exercises",
+    "explain",
+    "fairness",
+    "gan",
     "hardware",
     "lesson",
+    "loadtest",
+    "metrics_scratch",
     "models",
+    "numpy_nn",
+    "optimizers_scratch",
+    "paths",
     "plots",
+    "privacy",
     "runner",
+    "serving",
+    "text",
+    "train",
 )
 
 __all__ = list(_SUBMODULES) + ["setup_lesson", "__version__"]
