@@ -39,6 +39,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 TASKS = ("mlp", "cnn", "cnn-seed", "bert-minilm", "bert-tiny")
@@ -56,71 +57,61 @@ def load(name, split, data_dir=None, limit=None):
     return (x, y) if limit is None else (x[:limit], y[:limit])
 
 
-class TimeToAccuracy:
-    """Keras callback: test accuracy every `eval_every` batches, timed without the evaluations."""
+class TimeToAccuracy(keras.callbacks.Callback):
+    """Test accuracy every `eval_every` batches and at epoch ends, timed without the evaluations."""
 
-    def __new__(cls, *args, **kwargs):
-        import keras
+    def __init__(self, x, y, target, eval_every, stop_at_target):
+        super().__init__()
+        self.x, self.y = x, y
+        self.target = target
+        self.eval_every = eval_every
+        self.stop_at_target = stop_at_target
+        self.start = None
+        self.eval_seconds = 0.0
+        self.steps = 0
+        self.history = []
+        self.time_to_target = None
+        self.steps_to_target = None
 
-        class _Callback(keras.callbacks.Callback):
-            def __init__(self, x, y, target, eval_every, stop_at_target):
-                super().__init__()
-                self.x, self.y = x, y
-                self.target = target
-                self.eval_every = eval_every
-                self.stop_at_target = stop_at_target
-                self.start = None
-                self.eval_seconds = 0.0
-                self.steps = 0
-                self.history = []
-                self.time_to_target = None
-                self.steps_to_target = None
+    def on_train_begin(self, logs=None):
+        if self.start is None:
+            self.start = time.perf_counter()
 
-            def on_train_begin(self, logs=None):
-                if self.start is None:
-                    self.start = time.perf_counter()
+    def _measure(self, epoch_fraction):
+        began = time.perf_counter()
+        result = self.model.evaluate(self.x, self.y, batch_size=1000, verbose=0, return_dict=True)
+        ended = time.perf_counter()
+        train_seconds = began - self.start - self.eval_seconds
+        self.eval_seconds += ended - began
+        accuracy = float(result["accuracy"])
+        self.history.append(
+            {"step": self.steps, "epoch": round(epoch_fraction, 3),
+             "train_seconds": round(train_seconds, 2), "test_accuracy": accuracy}
+        )
+        print(f"  step {self.steps:6d} epoch {epoch_fraction:5.2f} "
+              f"train {train_seconds:7.1f}s test accuracy {accuracy:.4f}", flush=True)
+        if accuracy >= self.target and self.time_to_target is None:
+            self.time_to_target = train_seconds
+            self.steps_to_target = self.steps
+            if self.stop_at_target:
+                self.model.stop_training = True
 
-            def _measure(self, epoch_fraction):
-                began = time.perf_counter()
-                result = self.model.evaluate(self.x, self.y, batch_size=1000, verbose=0, return_dict=True)
-                ended = time.perf_counter()
-                self.eval_seconds += ended - began
-                train_seconds = began - self.start - (self.eval_seconds - (ended - began))
-                accuracy = float(result["accuracy"])
-                self.history.append(
-                    {"step": self.steps, "epoch": round(epoch_fraction, 3),
-                     "train_seconds": round(train_seconds, 2), "test_accuracy": accuracy}
-                )
-                print(f"  step {self.steps:6d} epoch {epoch_fraction:5.2f} "
-                      f"train {train_seconds:7.1f}s test accuracy {accuracy:.4f}", flush=True)
-                if accuracy >= self.target and self.time_to_target is None:
-                    self.time_to_target = train_seconds
-                    self.steps_to_target = self.steps
-                    if self.stop_at_target:
-                        self.model.stop_training = True
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+        if self.eval_every and self.steps % self.eval_every == 0:
+            self._measure(self.steps / self.params["steps"])
 
-            def on_train_batch_end(self, batch, logs=None):
-                self.steps += 1
-                if self.eval_every and self.steps % self.eval_every == 0:
-                    self._measure(self.steps / self.params["steps"])
-
-            def on_epoch_end(self, epoch, logs=None):
-                if not self.eval_every or self.steps % self.eval_every:
-                    self._measure(self.steps / self.params["steps"])
-
-        return _Callback(*args, **kwargs)
+    def on_epoch_end(self, epoch, logs=None):
+        if not self.eval_every or self.steps % self.eval_every:
+            self._measure(self.steps / self.params["steps"])
 
 
 def set_precision(precision):
-    import keras
-
     keras.mixed_precision.set_global_policy(precision)
 
 
 def one_cycle(peak, total_steps, warmup_fraction=0.1):
     """Linear warm-up to `peak`, then cosine decay to 0 (a one-cycle-like schedule)."""
-    import keras
-
     warmup = max(1, int(total_steps * warmup_fraction))
     return keras.optimizers.schedules.CosineDecay(
         0.0, decay_steps=total_steps - warmup, alpha=0.0, warmup_target=peak, warmup_steps=warmup
@@ -176,8 +167,6 @@ def run_mnist(task, args):
 
 
 def run_bert(task, args):
-    import keras
-
     from kerasmodels.models import bert_classifier, compile_model
 
     data_dir = args.rt_polarity
@@ -236,8 +225,6 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="bench_accuracy.jsonl", help="JSON lines file to append to")
     args = parser.parse_args(argv)
-
-    import keras
 
     from kerasmodels import hardware
 
