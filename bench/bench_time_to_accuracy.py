@@ -77,7 +77,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--target", type=float, default=0.99)
-    parser.add_argument("--epochs", type=int, default=2, help="epochs of the kerasmodels recipe")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs of the kerasmodels recipe")
     parser.add_argument("--limit", type=int, default=None, help="training examples (smoke tests)")
     parser.add_argument("--one", choices=RECIPES, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
