@@ -177,9 +177,17 @@ def main():
     parser.add_argument("--setup-measure", action="store_true",
                         help="also record what accelerate.setup(measure=True) picks (first repeat)")
     parser.add_argument("--name", default="throughput", help="results file bench/results/NAME.json")
+    parser.add_argument("--report", metavar="JSON", help="only print the tables of a saved results file")
     parser.add_argument("--one", nargs=2, metavar=("FACTORY", "SETTINGS"), help=argparse.SUPPRESS)
     parser.add_argument("--measure-setup", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.report:
+        saved = json.loads(open(args.report, encoding="utf-8").read())
+        runs = saved["runs"]
+        factories = list(dict.fromkeys(r["factory"] for r in runs))
+        settings = [s for s in SETTINGS if any(r["setting"] == s for r in runs)]
+        print(report(runs, factories, settings)[0])
+        return
     factories = [f for f in args.factories.split(",") if f]
     settings = [s for s in args.settings.split(",") if s]
     for name, values, allowed in (("--factories", factories, FACTORIES), ("--settings", settings, SETTINGS)):
@@ -194,7 +202,7 @@ def main():
                              args.measure_setup and i == 0)
             print("RESULT " + json.dumps(result), flush=True)
         return
-    from common import median, save, table
+    from common import save
 
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     runs = []
@@ -218,54 +226,76 @@ def main():
                 print(f"repeat {repeat} {factory:8s} {result['setting']:20s} {result['samples_per_sec']:9.1f} "
                       f"samples/s MFU {result['mfu']:.1%} cores used {result['cores_used']:.2f}", flush=True)
 
+    text, summary, peaks = report(runs, factories, settings)
+    print(text)
+    path = save(args.name, {"repeats": args.repeats, "steps": args.steps, "peaks": peaks, "summary": summary,
+                            "runs": runs, "command": " ".join(["python", "bench/bench_throughput.py"] + sys.argv[1:])})
+    print(f"raw results: {path}")
+
+
+def _number(value):
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def report(runs, factories, settings):
+    """Markdown tables, a summary dict and the median peaks from the raw runs."""
+    from common import median, table
+
     peaks = {d: median([r["peak_flops_per_sec"][d] for r in runs]) for d in ("float32", "bfloat16")}
     rows, summary = [], {}
     for factory in factories:
         mine = [r for r in runs if r["factory"] == factory]
-        base = {r["repeat"]: r["samples_per_sec"] for r in mine if r["setting"] == settings[0]}
+        base = {r["repeat"]: r for r in mine if r["setting"] == settings[0]}
         best = None
         for setting in settings:
             these = [r for r in mine if r["setting"] == setting]
-            speed = median([r["samples_per_sec"] for r in these])
-            # Ratio to the first setting within each repeat, then the median: same-run ratios.
-            ratio = median([r["samples_per_sec"] / base[r["repeat"]] for r in these])
-            summary[f"{factory}/{setting}"] = {
-                "samples_per_sec": speed, f"ratio_to_{settings[0]}": ratio,
+            # Ratios to the first setting within each round, then the median: same-run ratios.
+            # Per CPU-second too: on a shared machine a process gets a varying share of the cores,
+            # and samples per CPU-second of the process does not depend on that share.
+            entry = {
+                "samples_per_sec": median([r["samples_per_sec"] for r in these]),
+                "ratio": median([r["samples_per_sec"] / base[r["repeat"]]["samples_per_sec"] for r in these]),
+                "samples_per_cpu_second": median([r["samples_per_sec"] / r["cores_used"] for r in these]),
+                "cpu_ratio": median([(r["samples_per_sec"] / r["cores_used"])
+                                     / (base[r["repeat"]]["samples_per_sec"] / base[r["repeat"]]["cores_used"])
+                                     for r in these]),
                 "mfu": median([r["mfu"] for r in these]),
                 "achieved_gflops": median([r["achieved_flops_per_sec"] for r in these]) / 1e9,
                 "first_fit_seconds": median([r["first_fit_seconds"] for r in these]),
                 "cores_used": median([r["cores_used"] for r in these]),
             }
-            if best is None or speed > summary[f"{factory}/{best}"]["samples_per_sec"]:
+            summary[f"{factory}/{setting}"] = entry
+            if best is None or entry["ratio"] > summary[f"{factory}/{best}"]["ratio"]:
                 best = setting
-            rows.append((factory, setting, these[0]["batch_size"], f"{speed:,.0f}", f"{ratio:.2f}x",
-                         f"{summary[f'{factory}/{setting}']['achieved_gflops']:.1f}",
-                         f"{summary[f'{factory}/{setting}']['mfu']:.1%}",
-                         f"{summary[f'{factory}/{setting}']['first_fit_seconds']:.1f}",
-                         f"{summary[f'{factory}/{setting}']['cores_used']:.2f}"))
-        choice = mine[0]["setup_choice"]
+            rows.append((factory, setting, these[0]["batch_size"], _number(entry["samples_per_sec"]),
+                         f"{entry['ratio']:.2f}x", _number(entry["samples_per_cpu_second"]),
+                         f"{entry['cpu_ratio']:.2f}x", f"{entry['achieved_gflops']:.1f}", f"{entry['mfu']:.1%}",
+                         f"{entry['first_fit_seconds']:.1f}", f"{entry['cores_used']:.2f}"))
+        # The rule in force when the last round ran (accelerate.py may change between runs).
+        choice = mine[-1]["setup_choice"]
+        measured = [r["setup_choice"]["measure_true_precision"] for r in mine
+                    if "measure_true_precision" in r["setup_choice"]]
         summary[factory] = {"fastest": best, "setup_choice": choice, "setup_setting": _setting_of(choice),
+                            "setup_measure_true_precision": measured[-1] if measured else None,
                             "forward_flops_per_example": mine[0]["forward_flops_per_example"]}
-    print(f"peak (median over runs): float32 {peaks['float32'] / 1e9:.0f} GFLOP/s, "
-          f"bfloat16 {peaks['bfloat16'] / 1e9:.0f} GFLOP/s (best {args.peak_size}x{args.peak_size} matmul)")
-    print(table(rows, ("factory", "setting", "batch", "samples/s", f"vs {settings[0]}", "GFLOP/s",
-                       "MFU", "first fit s", "cores used")))
+    lines = [f"peak (median over runs of the best matmul): float32 {peaks['float32'] / 1e9:.0f} GFLOP/s, "
+             f"bfloat16 {peaks['bfloat16'] / 1e9:.0f} GFLOP/s",
+             table(rows, ("factory", "setting", "batch", "samples/s", f"vs {settings[0]}", "samples/CPU-s",
+                          f"vs {settings[0]} per CPU-s", "GFLOP/s", "MFU", "first fit s", "cores used"))]
     check_rows = []
     for factory in factories:
         info = summary[factory]
         picked = info["setup_setting"]
-        picked_speed = summary.get(f"{factory}/{picked}", {}).get("samples_per_sec")
-        best_speed = summary[f"{factory}/{info['fastest']}"]["samples_per_sec"]
-        verdict = ("not measured" if picked_speed is None
-                   else "yes" if picked == info["fastest"] else f"no ({best_speed / picked_speed:.2f}x slower)")
-        measured = info["setup_choice"].get("measure_true_precision", "-")
+        picked_entry = summary.get(f"{factory}/{picked}")
+        best_entry = summary[f"{factory}/{info['fastest']}"]
+        verdict = ("not measured" if picked_entry is None
+                   else "yes" if picked == info["fastest"]
+                   else f"no ({best_entry['ratio'] / picked_entry['ratio']:.2f}x slower)")
         check_rows.append((factory, f"{info['forward_flops_per_example']:,}", picked, info["fastest"], verdict,
-                           measured))
-    print(table(check_rows, ("factory", "forward FLOPs/example", "setup() picks", "fastest measured",
-                             "setup() right?", "setup(measure=True) precision")))
-    path = save(args.name, {"repeats": args.repeats, "steps": args.steps, "peaks": peaks, "summary": summary,
-                            "runs": runs, "command": " ".join(["python", "bench/bench_throughput.py"] + sys.argv[1:])})
-    print(f"raw results: {path}")
+                           info["setup_measure_true_precision"] or "-"))
+    lines.append(table(check_rows, ("factory", "forward FLOPs/example", "setup() picks", "fastest (same-run ratio)",
+                                    "setup() right?", "setup(measure=True) precision")))
+    return "\n".join(lines), summary, peaks
 
 
 if __name__ == "__main__":
