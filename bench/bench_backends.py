@@ -16,7 +16,7 @@ installed into that venv. TensorFlow and JAX run with this Python.
 Factories: mlp = `mlp((28, 28), 10)`, cnn = `cnn((28, 28), 10)` (default recipe), cnn_seed =
 `cnn((28, 28), 10, preset="seed")`; batch 128.
 
-Usage: python bench/bench_backends.py [--repeats 3] [--steps 20] [--factories mlp,cnn]
+Usage: python bench/bench_backends.py [--repeats 2] [--steps 10] [--factories mlp,cnn]
        [--backends tensorflow,jax,torch] [--torch-python /work/bench-venv/bin/python]
 """
 
@@ -74,8 +74,8 @@ def run_one(factory, steps, warmup_steps):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--warmup-steps", type=int, default=3)
     parser.add_argument("--factories", default="mlp,cnn")
     parser.add_argument("--backends", default=",".join(BACKENDS))

@@ -27,7 +27,7 @@ Factories (synthetic inputs of the real shapes):
 - bert: `bert_classifier(2, "minilm-l6", sequence_length=64)` on strings longer than 64
   tokens (so every example fills the sequence), batch 32, AdamW.
 
-Usage: python bench/bench_throughput.py [--repeats 3] [--steps 20] [--factories mlp,cnn,cnn_seed,bert]
+Usage: python bench/bench_throughput.py [--repeats 2] [--steps 10] [--factories mlp,cnn,cnn_seed,bert]
        [--settings float32,mixed_bfloat16,float32+jit,mixed_bfloat16+jit] [--setup-measure]
 """
 
@@ -168,8 +168,8 @@ def _setting_of(choice):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=20, help="timed steps (BERT: a quarter, at least 4)")
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=10, help="timed steps (BERT: a quarter, at least 4)")
     parser.add_argument("--warmup-steps", type=int, default=3)
     parser.add_argument("--factories", default=",".join(FACTORIES))
     parser.add_argument("--settings", default=",".join(SETTINGS))
