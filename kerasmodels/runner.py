@@ -32,7 +32,9 @@ from kerasmodels.errors import KerasmodelsError
 from kerasmodels.paths import atomic_write_text, lessons_dir, notebooks_dir, runs_dir
 
 LESSON_FILE = re.compile(r"^(\d\d)_([a-z0-9_]+)\.py$")
-CELL_TIMEOUT_S = 900
+# A quick-mode cell that runs this long is stuck; full mode trains for real (a MiniLM fine-tune
+# on a 2-core CPU takes tens of minutes in one cell), so it has no per-cell limit by default.
+QUICK_CELL_TIMEOUT_S = 900
 
 
 @dataclass
@@ -171,8 +173,16 @@ def _environment(**values):
                 os.environ[k] = v
 
 
-def run_lesson(spec, mode="quick", run_dir=None, timeout=CELL_TIMEOUT_S):
-    """Execute one lesson headlessly; never raises for a failing lesson, returns its RunResult."""
+def run_lesson(spec, mode="quick", run_dir=None, timeout=None):
+    """Execute one lesson headlessly; never raises for a failing lesson, returns its RunResult.
+
+    Args:
+        spec: a `LessonSpec` from `discover()` or `find()`.
+        mode: "quick" or "full".
+        run_dir: where the executed notebook, figures and metrics go.
+        timeout: seconds one cell may run; default 900 in quick mode and no limit in full
+            mode (or KERASMODELS_CELL_TIMEOUT).
+    """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -183,6 +193,9 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=CELL_TIMEOUT_S):
         run_dir = runs_dir() / f"{spec.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     run_dir = Path(run_dir).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
+    if timeout is None:
+        env_timeout = os.environ.get("KERASMODELS_CELL_TIMEOUT")
+        timeout = float(env_timeout) if env_timeout else (QUICK_CELL_TIMEOUT_S if mode == "quick" else -1)
     notebook = notebook_from_source(spec)
     client = NotebookClient(
         notebook,
