@@ -214,12 +214,16 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=None):
         TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
         PYDEVD_DISABLE_FILE_VALIDATION="1",
     ):
-        try:
-            client.execute()
-        except CellExecutionError as exc:
-            error = _cell_error(notebook, exc)
-        except (CellTimeoutError, DeadKernelError, TimeoutError) as exc:
-            error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        # The kernel's own stderr (TensorFlow's C++ start-up log) goes to a file in the run
+        # directory instead of the terminal; cell errors still land in the notebook.
+        with open(run_dir / "kernel-stderr.log", "wb") as kernel_stderr:
+            try:
+                client.execute(stderr=kernel_stderr)
+            except CellExecutionError as exc:
+                error = _cell_error(notebook, exc)
+            except (CellTimeoutError, DeadKernelError, TimeoutError) as exc:
+                first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                error = f"{type(exc).__name__}: {first_line} (kernel log: {run_dir / 'kernel-stderr.log'})"
     seconds = time.perf_counter() - started
     atomic_write_text(run_dir / f"{spec.name}.ipynb", nbformat.writes(notebook))
     metrics = {}
