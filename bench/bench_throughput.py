@@ -88,19 +88,9 @@ def matmul_peak(dtype, size, repeats=6):
     The best, not the median: a peak is what the machine can do, and on a shared machine the
     slower timings measure the other tenants.
     """
-    import keras
-    import numpy as np
+    from kerasmodels.callbacks import measure_cpu_peak
 
-    rng = np.random.default_rng(0)
-    a = keras.ops.cast(rng.standard_normal((size, size), dtype="float32"), dtype)
-    b = keras.ops.cast(rng.standard_normal((size, size), dtype="float32"), dtype)
-    times = []
-    for i in range(repeats + 1):
-        start = time.perf_counter()
-        keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.matmul(a, b)[0, 0], "float32"))
-        if i:
-            times.append(time.perf_counter() - start)
-    return 2 * size**3 / min(times)
+    return measure_cpu_peak(dtype, size=size, repeats=repeats, statistic="best")
 
 
 def run_one(factory, setting, steps, warmup_steps, peak_size, setup_measure):
