@@ -239,7 +239,8 @@ def main(argv=None):
     parser.add_argument("--stop-at-target", action="store_true")
     parser.add_argument("--limit", type=int, default=None, help="use only this many training examples")
     parser.add_argument("--sequence-length", type=int, default=64)
-    parser.add_argument("--pooling", default="mean", choices=("mean", "cls"), help="BERT head (bert_classifier)")
+    parser.add_argument("--pooling", default="auto", choices=("auto", "mean", "cls"),
+                        help="BERT head, bert_classifier's pooling (auto: mean for MiniLM, cls for tiny)")
     parser.add_argument("--weight-decay", type=float, default=0.01, help="AdamW weight decay (BERT)")
     parser.add_argument("--ema", type=float, default=0.0,
                         help="BERT: keep an exponential moving average of the weights with this momentum "

@@ -6,7 +6,9 @@ Hugging Face script reads) and train with the same settings: sequence length 64 
 32, AdamW (learning rate 5e-5 decaying linearly to 0, weight decay 0.01, eps 1e-8), dropout 0.1,
 two output logits and cross-entropy, the same number of threads.
 
-- kerasmodels: `bert_classifier(2, "minilm-l6", sequence_length=64)` + `compile_model`, trained
+- kerasmodels: `bert_classifier(2, "minilm-l6", sequence_length=64, pooling="cls")` (the architecture
+  of BertForSequenceClassification: `[CLS]`, pooler, dense; `--pooling auto` runs the factory's
+  default mean-pooled head instead) + `compile_model`, trained
   with `fit` on the raw strings (tokenization runs inside the tf.data pipeline), TensorFlow
   backend, with and without `jit_compile` (XLA).
 - hf: `transformers.BertForSequenceClassification` with PyTorch (CPU), pre-tokenized, a plain
@@ -84,7 +86,8 @@ def keras_finetune(args, jit):
         total_steps = args.warmup_steps + args.steps
     else:
         total_steps = -(-len(y) // bs) * args.epochs
-    model = km.models.bert_classifier(2, preset="minilm-l6", sequence_length=args.sequence_length, dropout=0.1)
+    model = km.models.bert_classifier(2, preset="minilm-l6", sequence_length=args.sequence_length, dropout=0.1,
+                                      pooling=args.pooling)
     schedule = keras.optimizers.schedules.PolynomialDecay(args.learning_rate, total_steps, 0.0, power=1.0)
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay, beta_1=0.9, beta_2=0.999,
                                        epsilon=1e-8)
@@ -98,7 +101,8 @@ def keras_finetune(args, jit):
             losses.append(float(logs["loss"]) if logs and "loss" in logs else float("nan"))
 
     start = time.perf_counter()
-    result = {"framework": "keras", "jit_compile": jit, "mode": args.mode, "keras": keras.__version__,
+    result = {"framework": "keras", "jit_compile": jit, "pooling": args.pooling, "mode": args.mode,
+              "keras": keras.__version__,
               "backend": keras.backend.backend(), "threads": args.threads, "batch_size": bs,
               "sequence_length": args.sequence_length}
     if args.mode == "throughput":
@@ -109,7 +113,9 @@ def keras_finetune(args, jit):
         times = np.diff(step_ends)
     else:
         step_ends.append(start)
-        model.fit(x, y, batch_size=bs, epochs=args.epochs, shuffle=True, verbose=0, callbacks=[StepClock()])
+        # Reshuffled every epoch, like the hf loop (keras-hub's fit would keep one order for arrays).
+        train = km.data.to_tf_dataset(x, y, batch_size=bs, shuffle=True, seed=args.seed)
+        model.fit(train, epochs=args.epochs, verbose=0, callbacks=[StepClock()])
         # Every epoch's first step includes building the iterator (and, for the first, compilation).
         times = np.diff(step_ends)[1:]
         result["test_accuracy"] = float(model.evaluate(
@@ -130,7 +136,7 @@ def command(contender, args, mode, data_path, model_dir):
               "--warmup-steps", str(args.warmup_steps), "--threads", str(args.threads), "--seed", str(args.seed)]
     if contender == "hf":
         return [args.hf_python, str(HERE / "hf_finetune.py"), "--model-dir", str(model_dir)] + common
-    return [sys.executable, __file__, "--one", contender] + common
+    return [sys.executable, __file__, "--one", contender, "--pooling", args.pooling] + common
 
 
 def parse_result(done, what):
@@ -158,6 +164,9 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--phases", default="throughput,accuracy")
+    parser.add_argument("--pooling", default="cls", choices=("cls", "mean", "auto"),
+                        help="head of the Keras side: 'cls' is the architecture of BertForSequenceClassification "
+                             "(like for like); 'auto' is bert_classifier's default for MiniLM (mean pooling)")
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
     parser.add_argument("--accuracy-contenders", default="keras+jit,hf",
                         help="who runs the accuracy phase (one Keras setting is enough: XLA changes speed, "

@@ -79,6 +79,7 @@ def main():
     parser.add_argument("--target", type=float, default=0.99)
     parser.add_argument("--epochs", type=int, default=3, help="epochs of the kerasmodels recipe")
     parser.add_argument("--limit", type=int, default=None, help="training examples (smoke tests)")
+    parser.add_argument("--name", default="time_to_accuracy", help="results file bench/results/NAME.json")
     parser.add_argument("--one", choices=RECIPES, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -111,7 +112,9 @@ def main():
                        "median best test acc")))
     if medians["kerasmodels"] and medians["seed"]:
         print(f"speed-up (seed / kerasmodels, same run): {medians['seed'] / medians['kerasmodels']:.2f}x")
-    save("time_to_accuracy", {"target": args.target, "runs": runs, "medians": medians})
+    path = save(args.name, {"target": args.target, "runs": runs, "medians": medians,
+                            "command": " ".join(["python", "bench/bench_time_to_accuracy.py"] + sys.argv[1:])})
+    print(f"raw results: {path}")
 
 
 if __name__ == "__main__":

