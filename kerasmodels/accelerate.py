@@ -22,12 +22,16 @@ float32 against bfloat16 on the machine at hand instead of trusting them):
   On CPUs (TensorFlow): with AMX (`amx_bf16`, Intel Sapphire Rapids and
   later) mixed_bfloat16 for CNNs and BERT (a small CNN trains ~1.8x faster);
   with `avx512_bf16` but no AMX (e.g. AMD EPYC Zen 4) mixed_bfloat16 for CNNs
-  only (the seed CNN trained 1.3-4.4x faster, a transformer block 2.4x
-  slower); float32 without bfloat16 instructions, and always for small MLPs
-  (they are bound by per-step overhead).
+  (the seed CNN trained 1.3-4.4x faster) and for BERT (bert_classifier
+  ("minilm-l6") 1.51x, median of 3 rounds), float32 for other models (a
+  transformer block built from raw ops measured 2.4x slower); float32
+  without bfloat16 instructions, and always for small MLPs (they are bound
+  by per-step overhead).
 - XLA (`jit_compile`): always on JAX; on TensorFlow on for GPUs and for
-  BERT-like models on CPU (1.2-1.5x), off for conv nets on CPU (XLA halves
-  their speed there) and small MLPs.
+  BERT-like models on CPU in float32 (same wall time on 2 cores while using
+  two thirds of the CPU time), off for BERT in mixed_bfloat16 on CPU (0.57x
+  of bfloat16 without it), for conv nets on CPU (XLA halves their speed
+  there) and small MLPs.
 - `steps_per_execution`: 16 for MLPs (1.8x: the per-step Python overhead is
   paid once per 16 steps), else 1.
 - Devices: with several GPUs, `tf.distribute.MirroredStrategy` on
@@ -152,10 +156,16 @@ def _choose_precision(info, backend, model_kind):
             "a small MLP is bound by per-step overhead, not arithmetic: bfloat16 does not speed it "
             "up (measured slower), so float32"
         )
+    if not amx and model_kind == "bert":
+        return "mixed_bfloat16", (
+            "CPU with avx512_bf16 (no AMX): mixed_bfloat16 trained bert_classifier('minilm-l6') 1.51x "
+            "faster than float32 (median of 3 rounds on an AMD EPYC, docs/benchmarks.md)"
+        )
     if not amx and model_kind != "cnn":
         return "float32", (
-            "CPU with avx512_bf16 but no AMX: bfloat16 helps convolutions there but slowed a "
-            "transformer block 2.4x in our measurements, so float32 (setup(measure=True) times both)"
+            "CPU with avx512_bf16 but no AMX: bfloat16 helps convolutions and keras-hub's BERT there "
+            "but slowed a transformer block built from raw ops 2.4x in our measurements, so float32 "
+            "(setup(measure=True) times both)"
         )
     if amx:
         return "mixed_bfloat16", (
@@ -168,7 +178,7 @@ def _choose_precision(info, backend, model_kind):
     )
 
 
-def _choose_jit(info, backend, model_kind):
+def _choose_jit(info, backend, model_kind, precision="float32"):
     if backend == "jax":
         return True, "JAX always compiles the training step with XLA"
     if backend == "torch":
@@ -176,8 +186,16 @@ def _choose_jit(info, backend, model_kind):
     has_gpu = any(a.get("kind") in ("GPU", "TPU") for a in info.get("accelerators") or [])
     if has_gpu:
         return True, "XLA on: it fuses element-wise ops into the matmuls/convolutions on GPUs"
+    if model_kind == "bert" and precision == "mixed_bfloat16":
+        return False, (
+            "XLA off: with mixed_bfloat16 on CPU it made BERT slower (0.57x of mixed_bfloat16 alone, "
+            "median of 3 rounds)"
+        )
     if model_kind == "bert":
-        return True, "XLA on: transformers train 1.2-1.5x faster with it on CPU"
+        return True, (
+            "XLA on: in float32 it trains a transformer in the same wall time on 2 cores using two "
+            "thirds of the CPU time (1.2-1.5x reported on other CPUs)"
+        )
     if model_kind == "cnn":
         return False, "XLA off: it halves the speed of conv nets on CPU"
     if model_kind == "mlp":
@@ -332,7 +350,7 @@ def setup(precision="auto", jit="auto", devices="auto", model_kind=None, hardwar
     reasons.append(reason)
 
     if jit == "auto":
-        jit_compile, reason = _choose_jit(info, backend, model_kind)
+        jit_compile, reason = _choose_jit(info, backend, model_kind, precision)
     else:
         jit_compile, reason = bool(jit), f"jit_compile={bool(jit)} as requested"
         if backend == "jax" and not jit:
@@ -453,7 +471,7 @@ def benchmark_precisions(model_kind="cnn", policies=("float32", "mixed_bfloat16"
             model.compile(
                 optimizer="adam",
                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                jit_compile=_choose_jit({}, keras.backend.backend(), model_kind)[0],
+                jit_compile=_choose_jit({}, keras.backend.backend(), model_kind, policy)[0],
             )
             x = rng.standard_normal((batch_size * steps, *shape)).astype("float32")
             y = rng.integers(0, 10, batch_size * steps).astype("int32")
