@@ -210,9 +210,10 @@ def bert_classifier(
     activation (logits), like every kerasmodels factory; use `compile_model`
     and `probabilities`.
 
-    `fit` on NumPy arrays of strings does not reshuffle between epochs (keras-hub
-    batches them in a fixed order); pass `kerasmodels.data.to_tf_dataset(x, y,
-    shuffle=True)` to reshuffle every epoch.
+    `fit` on NumPy arrays of strings reshuffles them every epoch with the
+    mean-pooled head; keras-hub's `[CLS]` head batches them in one fixed
+    order (it ignores `shuffle`): there, pass `kerasmodels.data.to_tf_dataset(
+    x, y, shuffle=True)` to reshuffle every epoch.
 
     Mirrors the sentiment fine-tuning of seed 003 §5.2 (a pretrained BERT
     fine-tuned on labelled sentences), with that code's errata fixed: the
