@@ -30,14 +30,15 @@ def sentence_vectors(model, texts, batch_size=256):
     """The three candidate vectors of every text, from the classifier's frozen backbone."""
     import keras
 
+    from kerasmodels import text
+
     vectors = {"mean": [], "cls": [], "pooler": []}
     for start in range(0, len(texts), batch_size):
         features = model.preprocessor(np.asarray(texts[start:start + batch_size], dtype=object))
         outputs = model.backbone(features)
-        tokens = keras.ops.convert_to_numpy(outputs["sequence_output"])
-        mask = keras.ops.convert_to_numpy(features["padding_mask"]).astype("float32")[..., None]
-        vectors["mean"].append((tokens * mask).sum(axis=1) / mask.sum(axis=1))
-        vectors["cls"].append(tokens[:, 0])
+        mean = text.mean_pool(outputs["sequence_output"], features["padding_mask"])
+        vectors["mean"].append(keras.ops.convert_to_numpy(mean))
+        vectors["cls"].append(keras.ops.convert_to_numpy(outputs["sequence_output"])[:, 0])
         vectors["pooler"].append(keras.ops.convert_to_numpy(outputs["pooled_output"]))
     return {name: np.concatenate(parts) for name, parts in vectors.items()}
 

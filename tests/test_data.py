@@ -485,6 +485,20 @@ def test_to_tf_dataset_batches_and_shuffles():
         data.to_tf_dataset(x, y, batch_size=0)
 
 
+def test_to_tf_dataset_carries_sample_weights_through_the_shuffle():
+    x, y = data.load("digits", split="validation", limit=50)
+    weights = np.arange(50, dtype="float32")
+    xb, yb, wb = next(data.to_tf_dataset(x, y, batch_size=50, shuffle=True, seed=None,
+                                         sample_weight=weights).as_numpy_iterator())
+    order = wb.astype(int)  # each weight is its example's original index
+    np.testing.assert_array_equal(yb, y[order])
+    np.testing.assert_array_equal(xb, x[order])
+    with pytest.raises(ValueError, match="one weight per example"):
+        data.to_tf_dataset(x, y, sample_weight=weights[:3])
+    with pytest.raises(ValueError, match="needs labels y"):
+        data.to_tf_dataset(x, sample_weight=weights)
+
+
 # --- packs ---------------------------------------------------------------------------------
 
 

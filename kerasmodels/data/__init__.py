@@ -228,7 +228,7 @@ def path(name, data_dir=None):
     return where
 
 
-def to_tf_dataset(x, y=None, batch_size=32, shuffle=False, seed=0):
+def to_tf_dataset(x, y=None, batch_size=32, shuffle=False, seed=0, sample_weight=None):
     """Wrap NumPy arrays in a batched, prefetched `tf.data.Dataset` (TensorFlow imported here).
 
     Args:
@@ -236,10 +236,13 @@ def to_tf_dataset(x, y=None, batch_size=32, shuffle=False, seed=0):
         y: matching labels, or None for a dataset of `x` batches only.
         batch_size: examples per batch, a positive integer; the last batch may be smaller.
         shuffle: reshuffle the examples every epoch (over the whole array).
-        seed: seed of that shuffle.
+        seed: seed of that shuffle; `None` follows TensorFlow's global seed (set by
+            `keras.utils.set_random_seed`).
+        sample_weight: per-example weights matching `x`, or None.
 
     Returns:
-        `tf.data.Dataset` of `(x_batch, y_batch)` (or `x_batch`).
+        `tf.data.Dataset` of `(x_batch, y_batch)` (or `x_batch`), with
+        `sample_weight` batches as a third element when given.
 
     Example:
 
@@ -261,11 +264,22 @@ def to_tf_dataset(x, y=None, batch_size=32, shuffle=False, seed=0):
                 f"x and y must have the same length, got len(x)={len(x)} and len(y)={len(y)}. "
                 "Fix: pass the labels that belong to these examples."
             )
+    if sample_weight is not None:
+        if y is None:
+            raise ValueError("sample_weight needs labels y; pass y as well, or drop sample_weight.")
+        sample_weight = np.asarray(sample_weight)
+        if len(sample_weight) != len(x):
+            raise ValueError(
+                f"sample_weight must have one weight per example, got {len(sample_weight)} for "
+                f"{len(x)} examples. Fix: pass the weights that belong to these examples."
+            )
     import tensorflow as tf
 
-    dataset = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
+    parts = x if y is None else (x, y) if sample_weight is None else (x, y, sample_weight)
+    dataset = tf.data.Dataset.from_tensor_slices(parts)
     if shuffle:
-        dataset = dataset.shuffle(len(x), seed=int(seed), reshuffle_each_iteration=True)
+        seed = None if seed is None else int(seed)
+        dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(int(batch_size)).prefetch(tf.data.AUTOTUNE)
 
 

@@ -17,6 +17,7 @@ before loading.
 
 import keras
 import keras_hub
+import numpy as np
 
 POOLER_LAYER = "pooled_dense"
 
@@ -102,8 +103,12 @@ class MeanPooledBertClassifier(keras_hub.models.TextClassifier):
         dataset that is reshuffled every epoch, seeded by
         `keras.utils.set_random_seed`. Datasets are used as given.
         """
-        if shuffle and y is not None and not kwargs.get("validation_split") and _is_array_like(x):
-            x = _shuffled_batches(x, y, kwargs.pop("sample_weight", None), batch_size or 32)
+        arrays = isinstance(x, (list, tuple, np.ndarray))
+        if shuffle and arrays and y is not None and not kwargs.get("validation_split"):
+            from kerasmodels.data import to_tf_dataset
+
+            x = to_tf_dataset(x, y, batch_size=batch_size or 32, shuffle=True, seed=None,
+                              sample_weight=kwargs.pop("sample_weight", None))
             y = batch_size = None
         return super().fit(x, y, batch_size=batch_size, shuffle=False, **kwargs)
 
@@ -118,20 +123,3 @@ class MeanPooledBertClassifier(keras_hub.models.TextClassifier):
         )
         return config
 
-
-def _is_array_like(x):
-    import numpy as np
-
-    return isinstance(x, (list, tuple, np.ndarray))
-
-
-def _shuffled_batches(x, y, sample_weight, batch_size):
-    import numpy as np
-    import tensorflow as tf
-
-    data = (np.asarray(x), np.asarray(y))
-    if sample_weight is not None:
-        data += (np.asarray(sample_weight),)
-    dataset = tf.data.Dataset.from_tensor_slices(data)
-    dataset = dataset.shuffle(len(data[1]), reshuffle_each_iteration=True)
-    return dataset.batch(batch_size)
