@@ -36,6 +36,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from bench_accuracy import one_cycle  # noqa: E402  (the same schedule as bench_accuracy's BERT recipe)
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA_DIR = os.environ.get("KERASMODELS_RT_POLARITY", str(HERE.parent.parent / "shared/data/rt-polarity"))
@@ -118,10 +119,7 @@ def main(argv=None):
     if args.recipe == "lpft":
         details["probe_train_accuracy"] = probe_head(model, x_train, y_train)
     steps = args.epochs * int(np.ceil(len(x_train) / 32))
-    warmup = max(1, int(0.1 * steps))
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=steps - warmup, alpha=0.0, warmup_target=peak, warmup_steps=warmup)
-    common = dict(learning_rate=schedule, weight_decay=0.01, use_ema=True, ema_momentum=0.99)
+    common = dict(learning_rate=one_cycle(peak, steps), weight_decay=0.01, use_ema=True, ema_momentum=0.99)
     if args.recipe == "llrd":
         num_layers = model.backbone.num_layers
         optimizer = LayerwiseDecayAdamW(
