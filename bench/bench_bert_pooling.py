@@ -30,7 +30,7 @@ def sentence_vectors(model, texts, batch_size=256):
     """The three candidate vectors of every text, from the classifier's frozen backbone."""
     import keras
 
-    from kerasmodels import text
+    from kerasmodels.course.scratch import text
 
     vectors = {"mean": [], "cls": [], "pooler": []}
     for start in range(0, len(texts), batch_size):
@@ -52,10 +52,10 @@ def main():
     parser.add_argument("--name", default="bert_pooling", help="results file bench/results/NAME.json")
     args = parser.parse_args()
 
+    from common import save, table
     from sklearn.linear_model import LogisticRegression
 
     import kerasmodels as km
-    from common import save, table
 
     x_train, y_train = km.data.load("rt_polarity", split="train", data_dir=args.data_dir, limit=args.limit)
     x_test, y_test = km.data.load("rt_polarity", split="test", data_dir=args.data_dir, limit=args.test_limit)

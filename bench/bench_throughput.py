@@ -12,7 +12,7 @@ read it when they are created) and `jit_compile` is a compile argument. For each
    timed steps) and takes the median step time.
 
 Achieved training FLOP/s = 3 x forward FLOPs x samples/s (the convention of
-`kerasmodels.callbacks.flops`); MFU = achieved / peak of the setting's compute dtype. Settings
+`kerasmodels.flops`); MFU = achieved / peak of the setting's compute dtype. Settings
 alternate within each process (A B C D, then B C D A in the next round, ...) so that machine noise
 hits them alike, and the report
 gives medians over `--repeats` and speed-ups relative to float32 measured in the same run. It
@@ -88,7 +88,7 @@ def matmul_peak(dtype, size, repeats=6):
     The best, not the median: a peak is what the machine can do, and on a shared machine the
     slower timings measure the other tenants.
     """
-    from kerasmodels.callbacks import measure_cpu_peak
+    from kerasmodels.flops import measure_cpu_peak
 
     return measure_cpu_peak(dtype, size=size, repeats=repeats, statistic="best")
 
@@ -98,7 +98,7 @@ def run_one(factory, setting, steps, warmup_steps, peak_size, setup_measure):
     import numpy as np
 
     import kerasmodels as km
-    from kerasmodels.callbacks.flops import TRAINING_FLOPS_FACTOR, count_flops
+    from kerasmodels.flops import TRAINING_FLOPS_FACTOR, count_flops
 
     policy, jit = _parse_setting(setting)
     peaks = {dtype: matmul_peak(dtype, peak_size) for dtype in ("float32", "bfloat16")}

@@ -1,8 +1,24 @@
 """kerasmodels: a Keras 3 teaching package.
 
-Model factories (`kerasmodels.models`), hardware-aware callbacks
-(`kerasmodels.callbacks`), offline data sets (`kerasmodels.data`), graded
-exercises (`kerasmodels.exercises`) and the numbered lessons that use them.
+The supported API, what you import in your own notebooks and scripts:
+
+- `kerasmodels.models`: model factories (`mlp`, `cnn`, `bert_classifier`),
+  `compile_model`, `load_model`, the learning-rate schedule they train with.
+- `kerasmodels.callbacks`: hardware-aware callbacks for `fit()`.
+- `kerasmodels.data`: offline data sets (`load`, `to_tf_dataset`, the packs).
+- `kerasmodels.accelerate`: the precision / XLA / distribution choice for the
+  machine at hand (`setup()`); `kerasmodels.hardware`: what that machine is.
+- `kerasmodels.flops`: FLOP counting and device peaks, the numbers behind MFU.
+- `kerasmodels.train`: `train()`, the `kerasmodels train` command as a function.
+- `kerasmodels.serving`: the prediction service (`kerasmodels serve`).
+- `kerasmodels.errors`, `kerasmodels.paths`: the package's errors and where it writes.
+- the `kerasmodels` command line (`kerasmodels.cli`).
+
+Everything else is course material: `kerasmodels.course` holds the lessons'
+machinery (`setup_lesson`, the runner, plots, graded exercises) and the modules
+that re-implement things from scratch to teach them (`course.scratch`) or
+teach one topic (`course.topics`). It may change with the lessons; the API
+above does not import it.
 
 `import kerasmodels` is cheap: Keras and TensorFlow are imported only when a
 submodule that needs them is first used.
@@ -11,8 +27,10 @@ Example:
 
 ```python
 import kerasmodels as km
+
 x_train, y_train = km.data.load("digits", split="train")
 model = km.models.mlp(input_shape=(8, 8), num_classes=10)
+model.output_shape  # (None, 10)
 ```
 """
 
@@ -20,43 +38,26 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = (
+# The supported API, imported on first use (`km.models`, `km.data`, ...).
+API = (
     "accelerate",
-    "attention",
     "callbacks",
-    "compression",
     "data",
-    "drift",
-    "exercises",
-    "explain",
-    "fairness",
-    "gan",
+    "errors",
+    "flops",
     "hardware",
-    "lesson",
-    "loadtest",
-    "metrics_scratch",
     "models",
-    "numpy_nn",
-    "optimizers_scratch",
     "paths",
-    "plots",
-    "privacy",
-    "runner",
     "serving",
-    "text",
     "train",
 )
 
-__all__ = list(_SUBMODULES) + ["setup_lesson", "__version__"]
+__all__ = list(API) + ["__version__"]
 
 
 def __getattr__(name):
-    if name in _SUBMODULES:
-        return importlib.import_module(f"kerasmodels.{name}")
-    if name == "setup_lesson":
-        from kerasmodels.lesson import setup_lesson
-
-        return setup_lesson
+    if name in API:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'kerasmodels' has no attribute {name!r}")
 
 

@@ -4,17 +4,11 @@
   KERASMODELS_CACHE.
 - `runs_dir()`: executed lessons and reports, overridable with KERASMODELS_RUNS
   (default: ./runs in the current directory).
-- `lessons_dir()` / `notebooks_dir()`: the lesson sources of a checkout,
-  overridable with KERASMODELS_LESSONS.
 """
 
 import os
 import tempfile
 from pathlib import Path
-
-from kerasmodels.errors import KerasmodelsError
-
-PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def cache_dir():
@@ -32,29 +26,6 @@ def runs_dir():
     path = Path(os.environ.get("KERASMODELS_RUNS") or Path.cwd() / "runs").expanduser()
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def project_root():
-    """The checkout that holds lessons/ (the package is installed editable from it)."""
-    env = os.environ.get("KERASMODELS_LESSONS")
-    if env:
-        return Path(env).expanduser().resolve().parent
-    for candidate in (PACKAGE_DIR.parent, Path.cwd()):
-        if (candidate / "lessons").is_dir():
-            return candidate
-    raise KerasmodelsError(
-        "cannot find the lessons/ folder. Run kerasmodels from the project checkout, "
-        "or set KERASMODELS_LESSONS=/path/to/kerasmodels/lessons"
-    )
-
-
-def lessons_dir():
-    env = os.environ.get("KERASMODELS_LESSONS")
-    return Path(env).expanduser().resolve() if env else project_root() / "lessons"
-
-
-def notebooks_dir():
-    return project_root() / "notebooks"
 
 
 def atomic_write_bytes(path, data):

@@ -84,10 +84,9 @@ def train(model_kind, data, epochs=5, batch_size=None, limit=None, out_dir=None,
     _positive("limit", limit)
     import keras
 
-    from kerasmodels import callbacks, data as datasets, models
-    from kerasmodels.lesson import set_seed
-
-    set_seed(seed)
+    from kerasmodels import callbacks, models
+    from kerasmodels import data as datasets
+    keras.utils.set_random_seed(seed)  # Python, NumPy and the backend in one call
     out = Path(out_dir) if out_dir else runs_dir() / f"train-{model_kind}-{data}"
     training_dir = out / "training"
     if not resume and training_dir.exists():

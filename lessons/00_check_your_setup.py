@@ -38,8 +38,9 @@ import time
 import numpy as np
 
 import kerasmodels as km
+from kerasmodels import course
 
-lesson = km.setup_lesson(0)
+lesson = course.setup_lesson(0)
 
 # %% [markdown]
 # ## 2. Keras 3 and its backend
@@ -71,15 +72,14 @@ lesson.metric("float32 matmul GFLOP/s", gflops, fmt=".1f")
 # also runs on a CPU in quick mode.
 
 # %%
-from kerasmodels import hardware
 
-gpus = hardware.accelerators()
+gpus = km.hardware.accelerators()
 if gpus:
     for gpu in gpus:
         print("Found", gpu.kind, gpu.name)
 else:
     print("No GPU or TPU found: lessons run on the CPU in quick mode.")
-cpu = hardware.cpu()
+cpu = km.hardware.cpu()
 print(f"CPU: {cpu.model}, {cpu.cores} cores; bfloat16 matrix units (AMX): {cpu.has_amx_bf16}")
 
 # %% [markdown]
@@ -102,7 +102,7 @@ for info in km.data.list_datasets():
 x_train, y_train = km.data.load("digits", split="train")
 x_test, y_test = km.data.load("digits", split="test")
 print("train:", x_train.shape, x_train.dtype, "labels:", y_train.shape, y_train.dtype)
-fig = km.plots.image_grid(x_train[:20], labels=y_train[:20], title="digits: first 20 training images")
+fig = course.plots.image_grid(x_train[:20], labels=y_train[:20], title="digits: first 20 training images")
 lesson.savefig(fig, "digits_grid")
 
 # %% [markdown]
@@ -143,7 +143,7 @@ lesson.metric("digits test accuracy", accuracy, headline=True, fmt=".1%")
 
 # %% [markdown]
 # ## 7. Exercises
-# Each exercise is checked by `km.exercises.check`: it tells you which case failed, what it
+# Each exercise is checked by `course.exercises.check`: it tells you which case failed, what it
 # expected and what it got. The first one matters throughout the course: how many batches
 # (steps) does one epoch have? (The documents get this wrong for CIFAR-10, see lesson 07.)
 
@@ -153,7 +153,7 @@ def batches_per_epoch(num_examples, batch_size):
     return num_examples // batch_size
 
 
-km.exercises.check("00.batches_per_epoch", batches_per_epoch);
+course.exercises.check("00.batches_per_epoch", batches_per_epoch);
 
 # %% [markdown]
 # That first attempt uses integer division and forgets the last, smaller batch. Fix it
@@ -165,11 +165,11 @@ def dense_parameters(inputs, units):
     return inputs * units
 
 
-km.exercises.check("00.dense_parameters", dense_parameters);
+course.exercises.check("00.dense_parameters", dense_parameters);
 
 # %% [markdown]
 # ## Summary
-# - `km.setup_lesson(n)` starts every lesson: seeds, versions, backend, devices, mode.
+# - `course.setup_lesson(n)` starts every lesson: seeds, versions, backend, devices, mode.
 # - Keras 3 runs one model code on TensorFlow, JAX or PyTorch; the backend is fixed at import.
 # - Data comes from the package, scikit-learn or offline packs, never from the network at run time.
 # - One epoch has $\lceil N / B \rceil$ batches; a dense layer has $\text{inputs} \times \text{units} + \text{units}$ parameters.

@@ -30,10 +30,10 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-import kerasmodels as km
-from kerasmodels import numpy_nn
+from kerasmodels import course
+from kerasmodels.course.scratch import numpy_nn
 
-lesson = km.setup_lesson(1)
+lesson = course.setup_lesson(1)
 
 # %% [markdown]
 # ## 1. One neuron
@@ -102,7 +102,7 @@ plt.show()
 # | ReLU | $\max(0, z)$ | $1$ if $z>0$, else $0$ |
 #
 # Sigmoid squashes into $(0, 1)$, tanh into $(-1, 1)$ (centred on 0), ReLU passes positive values
-# unchanged. The package module `kerasmodels.numpy_nn` holds these six functions; here they are:
+# unchanged. The package module `kerasmodels.course.scratch.numpy_nn` holds these six functions; here they are:
 
 # %%
 z = np.linspace(-5, 5, 401)
@@ -206,7 +206,7 @@ def neuron(x, w, b):
     return (1 / (1 + np.exp(-(x * w)))).sum(axis=1) + b
 
 
-km.exercises.check("01.neuron", neuron);
+course.exercises.check("01.neuron", neuron);
 
 # %% [markdown]
 # **4.2** The derivative of the sigmoid, without calling `numpy_nn`.
@@ -217,7 +217,7 @@ def sigmoid_derivative(z):
     return z * (1 - z)
 
 
-km.exercises.check("01.sigmoid_derivative", sigmoid_derivative);
+course.exercises.check("01.sigmoid_derivative", sigmoid_derivative);
 
 # %% [markdown]
 # **4.3** The derivative of ReLU, using the frameworks' convention at exactly $z = 0$.
@@ -228,7 +228,7 @@ def relu_derivative(z):
     return (z >= 0).astype(float)
 
 
-km.exercises.check("01.relu_derivative", relu_derivative);
+course.exercises.check("01.relu_derivative", relu_derivative);
 
 # %% [markdown]
 # ## Summary

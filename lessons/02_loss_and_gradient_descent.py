@@ -33,10 +33,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from keras import ops
 
-import kerasmodels as km
-from kerasmodels import numpy_nn
+from kerasmodels import course
+from kerasmodels.course.scratch import numpy_nn
 
-lesson = km.setup_lesson(2)
+lesson = course.setup_lesson(2)
 
 # %% [markdown]
 # ## 1. Losses: how wrong is a prediction?
@@ -265,7 +265,7 @@ def linreg_gradient(theta0, theta1, x, y):
     return r, -r
 
 
-km.exercises.check("02.linreg_gradient", linreg_gradient);
+course.exercises.check("02.linreg_gradient", linreg_gradient);
 
 # %% [markdown]
 # **4.2** Binary cross-entropy, averaged over examples, for labels `y` in {0, 1} and probabilities `p`.
@@ -276,7 +276,7 @@ def binary_cross_entropy(y, p):
     return -np.mean(y * np.log(p))
 
 
-km.exercises.check("02.binary_cross_entropy", binary_cross_entropy);
+course.exercises.check("02.binary_cross_entropy", binary_cross_entropy);
 
 # %% [markdown]
 # **4.3** Categorical cross-entropy, averaged over examples, for integer labels `y` (shape `(n,)`)
@@ -288,7 +288,7 @@ def categorical_cross_entropy(y, p):
     return -np.mean(np.log(p[:, 0]))
 
 
-km.exercises.check("02.categorical_cross_entropy", categorical_cross_entropy);
+course.exercises.check("02.categorical_cross_entropy", categorical_cross_entropy);
 
 # %% [markdown]
 # ## Summary

@@ -32,11 +32,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
-import kerasmodels as km
-from kerasmodels import numpy_nn
-from kerasmodels.numpy_nn import relative_error, sigmoid, sigmoid_derivative
+from kerasmodels import course
+from kerasmodels.course.scratch import numpy_nn
 
-lesson = km.setup_lesson(3)
+lesson = course.setup_lesson(3)
 
 # %% [markdown]
 # ## 1. The network and its forward pass
@@ -58,11 +57,11 @@ X = rng.normal(size=(6, 4))  # a batch of 6 examples
 T = rng.uniform(size=(6, 2))  # their targets
 
 z1 = X @ W1 + b1
-a1 = sigmoid(z1)
+a1 = numpy_nn.sigmoid(z1)
 z2 = a1 @ W2 + b2
-a2 = sigmoid(z2)
+a2 = numpy_nn.sigmoid(z2)
 z3 = a2 @ W3 + b3
-y = sigmoid(z3)
+y = numpy_nn.sigmoid(z3)
 J = 0.5 * np.sum((y - T) ** 2)
 print("shapes: X", X.shape, " a1", a1.shape, " a2", a2.shape, " y", y.shape)
 print(f"loss J = {J:.6f}   (the package's MLP.loss gives {net.loss(X, T):.6f})")
@@ -117,12 +116,12 @@ plt.show()
 # %%
 def check(name, ours):
     numeric = numpy_nn.numerical_gradient(lambda: net.loss(X, T), net.params[name])
-    error = relative_error(ours, numeric)
+    error = numpy_nn.relative_error(ours, numeric)
     print(f"dJ/d{name}: shape {ours.shape}, relative error vs finite differences {error:.1e}")
     return error
 
 
-delta3 = (y - T) * sigmoid_derivative(z3)
+delta3 = (y - T) * numpy_nn.sigmoid_derivative(z3)
 dW3, db3 = a2.T @ delta3, delta3.sum(axis=0)
 errors = [check("W3", dW3), check("b3", db3)]
 
@@ -132,7 +131,7 @@ errors = [check("W3", dW3), check("b3", db3)]
 # $\dfrac{\partial J}{\partial W_2} = a_1^{\top}\delta_2$, $\dfrac{\partial J}{\partial b_2} = \sum\delta_2$.
 
 # %%
-delta2 = (delta3 @ W3.T) * sigmoid_derivative(z2)
+delta2 = (delta3 @ W3.T) * numpy_nn.sigmoid_derivative(z2)
 dW2, db2 = a1.T @ delta2, delta2.sum(axis=0)
 errors += [check("W2", dW2), check("b2", db2)]
 
@@ -141,7 +140,7 @@ errors += [check("W2", dW2), check("b2", db2)]
 # $\dfrac{\partial J}{\partial W_1} = X^{\top}\delta_1$, $\dfrac{\partial J}{\partial b_1} = \sum\delta_1$.
 
 # %%
-delta1 = (delta2 @ W2.T) * sigmoid_derivative(z1)
+delta1 = (delta2 @ W2.T) * numpy_nn.sigmoid_derivative(z1)
 dW1, db1 = X.T @ delta1, delta1.sum(axis=0)
 errors += [check("W1", dW1), check("b1", db1)]
 lesson.metric("max relative gradient error (backprop vs finite differences)", max(errors), headline=True, fmt=".1e");
@@ -164,7 +163,7 @@ print("largest difference from MLP.backward:", max(np.max(np.abs(ours[k] - packa
 
 # %%
 J_keras, auto_grads = numpy_nn.keras_gradients(net, X, T)
-auto_error = max(relative_error(ours[k], auto_grads[k]) for k in ours)
+auto_error = max(numpy_nn.relative_error(ours[k], auto_grads[k]) for k in ours)
 print(f"loss: ours {J:.12f}, Keras {J_keras:.12f}")
 lesson.metric("max relative error vs Keras autodiff", auto_error, fmt=".1e");
 
@@ -188,8 +187,8 @@ lesson.metric("max relative error vs Keras autodiff", auto_error, fmt=".1e");
 numeric_dW2 = numpy_nn.numerical_gradient(lambda: net.loss(X, T), net.params["W2"])
 delta2_no_slope = delta3 @ W3.T  # sends delta3 back through W3 but forgets sigma'(z2)
 print(f"delta2 without sigma'(z2): dW2 relative error vs finite differences "
-      f"{relative_error(a1.T @ delta2_no_slope, numeric_dW2):.2f}")
-print(f"delta2 = (delta3 W3^T) * sigma'(z2): dW2 relative error {relative_error(a1.T @ delta2, numeric_dW2):.1e}")
+      f"{numpy_nn.relative_error(a1.T @ delta2_no_slope, numeric_dW2):.2f}")
+print(f"delta2 = (delta3 W3^T) * sigma'(z2): dW2 relative error {numpy_nn.relative_error(a1.T @ delta2, numeric_dW2):.1e}")
 print(f"dJ/dW3 from a1: shape {(a1.T @ delta3).shape}, but W3 has shape {W3.shape}")
 
 # %% [markdown]
@@ -243,7 +242,7 @@ def output_delta(y, t, z):
     return y - t
 
 
-km.exercises.check("03.output_delta", output_delta);
+course.exercises.check("03.output_delta", output_delta);
 
 # %% [markdown]
 # **6.2** Send an error term one layer back: given $\delta_{l+1}$ (`delta_next`, shape
@@ -257,7 +256,7 @@ def hidden_delta(delta_next, W_next, z):
     return delta_next @ W_next.T
 
 
-km.exercises.check("03.hidden_delta", hidden_delta);
+course.exercises.check("03.hidden_delta", hidden_delta);
 
 # %% [markdown]
 # **6.3** The gradient of a layer's weights from its input activations `a_prev` (shape
@@ -269,7 +268,7 @@ def weight_gradient(a_prev, delta):
     return delta.T @ a_prev
 
 
-km.exercises.check("03.weight_gradient", weight_gradient);
+course.exercises.check("03.weight_gradient", weight_gradient);
 
 # %% [markdown]
 # ## Summary

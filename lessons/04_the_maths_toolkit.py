@@ -33,10 +33,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from keras import ops
 
-import kerasmodels as km
-from kerasmodels import numpy_nn
+from kerasmodels import course
+from kerasmodels.course.scratch import numpy_nn
 
-lesson = km.setup_lesson(4)
+lesson = course.setup_lesson(4)
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -255,7 +255,7 @@ def transpose(rows):
     return [list(reversed(column)) for column in zip(*rows)]
 
 
-km.exercises.check("04.transpose", transpose);
+course.exercises.check("04.transpose", transpose);
 
 # %% [markdown]
 # **7.2** The probability of exactly `k` successes in `n` independent trials that each succeed with
@@ -267,7 +267,7 @@ def binomial_pmf(n, k, p):
     return p**k * (1 - p) ** (1 - k)
 
 
-km.exercises.check("04.binomial_pmf", binomial_pmf);
+course.exercises.check("04.binomial_pmf", binomial_pmf);
 
 # %% [markdown]
 # **7.3** The probability of having a condition after a positive test, from the prevalence
@@ -280,7 +280,7 @@ def bayes_posterior(prior, sensitivity, false_positive_rate):
     return sensitivity
 
 
-km.exercises.check("04.bayes_posterior", bayes_posterior);
+course.exercises.check("04.bayes_posterior", bayes_posterior);
 
 # %% [markdown]
 # ## Summary

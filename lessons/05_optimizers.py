@@ -35,9 +35,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import kerasmodels as km
-from kerasmodels import optimizers_scratch as opt
+from kerasmodels import course
+from kerasmodels.course.scratch import optimizers as opt
 
-lesson = km.setup_lesson(5)
+lesson = course.setup_lesson(5)
 
 # %% [markdown]
 # ## 1. The problem: a ravine
@@ -76,7 +77,7 @@ print("f at the start:", surface.value(start), "  gradient there:", surface.grad
 # accumulator starts at 0.1, not 0; Adagrad and RMSprop put $\epsilon$ *inside* the square root;
 # Adam folds both bias corrections into $\alpha_t$ and adds $\epsilon$ to the *uncorrected*
 # $\sqrt v$; AdamW shrinks the weights before the Adam step instead of adding $\lambda w$ to the
-# gradient. The package module `kerasmodels.optimizers_scratch` has one small class per rule;
+# gradient. The package module `kerasmodels.course.scratch.optimizers` has one small class per rule;
 # here are two of them:
 
 # %%
@@ -175,7 +176,7 @@ for name, keras_optimizer in settings.items():
     histories[name] = model.fit(x_train, y_train, epochs=epochs, batch_size=64, verbose=0).history
     print(f"{name:9s} after {epochs} epochs: training loss {histories[name]['loss'][-1]:.3f}, "
           f"training accuracy {histories[name]['accuracy'][-1]:.1%}")
-fig = km.plots.training_curves(histories, metrics=("loss", "accuracy"),
+fig = course.plots.training_curves(histories, metrics=("loss", "accuracy"),
                                title=f"Six optimizers training the same MLP on digits ({epochs} epochs)")
 lesson.savefig(fig, "optimizers_on_digits")
 plt.show()
@@ -198,7 +199,7 @@ def momentum_step(w, g, m, learning_rate, momentum):
     return w + m, m
 
 
-km.exercises.check("05.momentum_step", momentum_step);
+course.exercises.check("05.momentum_step", momentum_step);
 
 # %% [markdown]
 # **6.2** One step of RMSprop (no momentum) in Keras's form. Return `(w_new, v_new)`.
@@ -210,7 +211,7 @@ def rmsprop_step(w, g, v, learning_rate, rho=0.9, epsilon=1e-7):
     return w - learning_rate * g / np.sqrt(v + epsilon), v
 
 
-km.exercises.check("05.rmsprop_step", rmsprop_step);
+course.exercises.check("05.rmsprop_step", rmsprop_step);
 
 # %% [markdown]
 # **6.3** One step of Adam at step number `t` (1 for the first step). Return `(w_new, m_new, v_new)`.
@@ -224,7 +225,7 @@ def adam_step(w, g, m, v, t, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e
     return w - learning_rate * m / (np.sqrt(v) + epsilon), m, v
 
 
-km.exercises.check("05.adam_step", adam_step);
+course.exercises.check("05.adam_step", adam_step);
 
 # %% [markdown]
 # ## Summary

@@ -36,8 +36,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import kerasmodels as km
+from kerasmodels import course
 
-lesson = km.setup_lesson(6)
+lesson = course.setup_lesson(6)
 
 # %% [markdown]
 # ## 1. The data
@@ -53,7 +54,7 @@ x_val, y_val = km.data.load("mnist", split="validation", limit=lesson.pick(quick
 x_test, y_test = km.data.load("mnist", split="test")
 print(f"train {x_train.shape} {x_train.dtype}, validation {x_val.shape}, test {x_test.shape}")
 print("pixel range:", x_train.min(), "to", x_train.max(), "| labels:", np.unique(y_train))
-fig = km.plots.image_grid(x_train[:20], labels=y_train[:20], title="MNIST: the first 20 training images")
+fig = course.plots.image_grid(x_train[:20], labels=y_train[:20], title="MNIST: the first 20 training images")
 lesson.savefig(fig, "mnist_examples")
 plt.show()
 
@@ -142,7 +143,7 @@ history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=epo
                     callbacks=callbacks, verbose=2)
 
 # %%
-fig = km.plots.training_curves(history, metrics=("loss", "accuracy"),
+fig = course.plots.training_curves(history, metrics=("loss", "accuracy"),
                                title=f"MLP 784-64-64-10 on MNIST ({len(x_train):,} training images)")
 lesson.savefig(fig, "training_curves")
 plt.show()
@@ -167,7 +168,7 @@ logits = model.predict(x_test, batch_size=1024, verbose=0)
 predicted = logits.argmax(axis=1)
 wrong = np.flatnonzero(predicted != y_test)
 print(f"{len(wrong)} of {len(y_test):,} test images misclassified")
-fig = km.plots.image_grid(x_test[wrong[:30]], labels=y_test[wrong[:30]], predictions=predicted[wrong[:30]],
+fig = course.plots.image_grid(x_test[wrong[:30]], labels=y_test[wrong[:30]], predictions=predicted[wrong[:30]],
                           title="Misclassified test digits: prediction (true label)")
 lesson.savefig(fig, "misclassified_digits")
 plt.show()
@@ -175,7 +176,7 @@ plt.show()
 # %%
 confusion = np.zeros((10, 10), dtype=int)
 np.add.at(confusion, (y_test, predicted), 1)
-fig = km.plots.confusion_matrix(confusion, title="MNIST test set: true versus predicted digit")
+fig = course.plots.confusion_matrix(confusion, title="MNIST test set: true versus predicted digit")
 lesson.savefig(fig, "confusion_matrix")
 plt.show()
 
@@ -196,7 +197,7 @@ def softmax(logits):
     return e / e.sum(axis=1, keepdims=True)
 
 
-km.exercises.check("06.softmax", softmax);
+course.exercises.check("06.softmax", softmax);
 
 # %% [markdown]
 # **6.2** The accuracy of a batch of logits (shape `(n, classes)`) against integer labels (shape `(n,)`).
@@ -207,7 +208,7 @@ def accuracy_from_logits(logits, labels):
     return np.mean(np.argmax(logits, axis=0) == labels)
 
 
-km.exercises.check("06.accuracy_from_logits", accuracy_from_logits);
+course.exercises.check("06.accuracy_from_logits", accuracy_from_logits);
 
 # %% [markdown]
 # ## Summary

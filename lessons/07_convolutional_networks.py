@@ -34,8 +34,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import kerasmodels as km
+from kerasmodels import course
 
-lesson = km.setup_lesson(7)
+lesson = course.setup_lesson(7)
 
 # %% [markdown]
 # ## 1. A convolution (卷积) by hand
@@ -177,7 +178,7 @@ lesson.metric("MNIST test accuracy (seed 002 CNN)", mnist_accuracy, headline=Tru
 
 # %%
 predicted = np.argmax(seed_cnn.predict(x_test[:25], verbose=0), axis=1)
-fig = km.plots.image_grid(x_test[:25], labels=y_test[:25], predictions=predicted, ncols=5, size=1.6,
+fig = course.plots.image_grid(x_test[:25], labels=y_test[:25], predictions=predicted, ncols=5, size=1.6,
                           title="seed 002 CNN: predicted (true) on the first 25 test images")
 lesson.savefig(fig, "mnist_prediction_grid")
 
@@ -222,7 +223,7 @@ lenet_history = lenet.fit(shapes_train, shape_labels, epochs=lesson.pick(4, 20),
 _, shapes_accuracy = lenet.evaluate(shapes_test, shape_test_labels, verbose=0)
 lesson.metric("shapes test accuracy (LeNet)", shapes_accuracy, fmt=".1%")
 shape_predictions = np.argmax(lenet.predict(shapes_test[:20], verbose=0), axis=1)
-fig = km.plots.image_grid(shapes_test[:20], labels=shape_test_labels[:20], predictions=shape_predictions,
+fig = course.plots.image_grid(shapes_test[:20], labels=shape_test_labels[:20], predictions=shape_predictions,
                           class_names=class_names, ncols=10, size=1.5,
                           title="LeNet on shapes: predicted (true)")
 lesson.savefig(fig, "lenet_shapes_predictions")
@@ -250,7 +251,7 @@ def output_size(size, kernel, stride, padding):
     return (size - kernel) // stride
 
 
-km.exercises.check("07.output_size", output_size);
+course.exercises.check("07.output_size", output_size);
 
 # %% [markdown]
 # **6.2 A convolution by hand.** One channel, "valid", as Keras computes it. This attempt follows
@@ -264,7 +265,7 @@ def conv2d(image, kernel):
     return np.array([[np.sum(image[i : i + k, j : j + k] * flipped) for j in range(cols)] for i in range(rows)])
 
 
-km.exercises.check("07.conv2d", conv2d);
+course.exercises.check("07.conv2d", conv2d);
 
 # %% [markdown]
 # **6.3 Parameters of a Conv2D layer** with a `kernel_size`×`kernel_size` kernel, `in_channels`
@@ -275,7 +276,7 @@ def conv_parameters(kernel_size, in_channels, filters):
     return kernel_size * kernel_size * filters + filters
 
 
-km.exercises.check("07.conv_parameters", conv_parameters);
+course.exercises.check("07.conv_parameters", conv_parameters);
 
 # %% [markdown]
 # ## Summary

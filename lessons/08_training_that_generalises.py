@@ -33,8 +33,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import kerasmodels as km
+from kerasmodels import course
 
-lesson = km.setup_lesson(8)
+lesson = course.setup_lesson(8)
 
 # %% [markdown]
 # ## 1. A controlled experiment
@@ -201,7 +202,7 @@ augmenter = keras.Sequential([keras.layers.RandomTranslation(0.125, 0.125, fill_
                               keras.layers.RandomRotation(0.03, fill_mode="constant", seed=4)])
 versions = np.concatenate([x_train[:1, :, :, None]] + [
     keras.ops.convert_to_numpy(augmenter(x_train[:1, :, :, None], training=True)) for _ in range(8)])
-fig = km.plots.image_grid(versions, labels=[int(y_train[0])] * 9, ncols=9, size=1.4,
+fig = course.plots.image_grid(versions, labels=[int(y_train[0])] * 9, ncols=9, size=1.4,
                           title="data augmentation: the original (left) and 8 random versions")
 lesson.savefig(fig, "augmented_digits")
 
@@ -293,7 +294,7 @@ def l2_penalty(kernels, l2):
     return l2 * sum(np.sum(np.abs(k)) for k in kernels)
 
 
-km.exercises.check("08.l2_penalty", l2_penalty);
+course.exercises.check("08.l2_penalty", l2_penalty);
 
 # %% [markdown]
 # **6.2 Cosine decay** of the learning rate at `step`, reaching `initial * alpha` at `decay_steps`
@@ -304,7 +305,7 @@ def cosine_decay(step, initial, decay_steps, alpha):
     return initial * np.cos(np.pi * step / decay_steps)
 
 
-km.exercises.check("08.cosine_decay", cosine_decay);
+course.exercises.check("08.cosine_decay", cosine_decay);
 
 # %% [markdown]
 # **6.3 Batch normalisation** in training mode for a batch `x` of shape (batch, features).
@@ -315,7 +316,7 @@ def batch_norm(x, gamma, beta, eps):
     return gamma * (x - mean) / np.sqrt(var + eps) + beta
 
 
-km.exercises.check("08.batch_norm", batch_norm);
+course.exercises.check("08.batch_norm", batch_norm);
 
 # %% [markdown]
 # ## Summary

@@ -34,9 +34,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import kerasmodels as km
-from kerasmodels import metrics_scratch as ms
+from kerasmodels import course
+from kerasmodels.course.scratch import metrics as ms
 
-lesson = km.setup_lesson(9)
+lesson = course.setup_lesson(9)
 
 # %% [markdown]
 # ## 1. Three splits, three jobs
@@ -227,7 +228,7 @@ logits_test = classifier.predict(x_test, verbose=0)
 pred10 = np.argmax(logits_test, axis=1)
 matrix = ms.confusion_matrix(y_test, pred10, num_classes=10)
 report = ms.per_class_report(matrix)
-fig = km.plots.confusion_matrix(matrix, title="digits test set: true (rows) vs predicted (columns)")
+fig = course.plots.confusion_matrix(matrix, title="digits test set: true (rows) vs predicted (columns)")
 lesson.savefig(fig, "confusion_matrix_digits")
 
 # %%
@@ -290,7 +291,7 @@ def recall(y_true, y_pred):
     return tp / (tp + fp) if tp + fp else 0.0
 
 
-km.exercises.check("09.recall", recall);
+course.exercises.check("09.recall", recall);
 
 # %% [markdown]
 # **7.2 F1.** Why the *harmonic* mean? Try the ordinary average first and see which case fails.
@@ -303,7 +304,7 @@ def f1(y_true, y_pred):
     return (precision + recall) / 2
 
 
-km.exercises.check("09.f1", f1);
+course.exercises.check("09.f1", f1);
 
 # %% [markdown]
 # **7.3 ROC AUC from pairs.** Write the AUC as the fraction of (positive, negative) pairs that the
@@ -315,7 +316,7 @@ def roc_auc(y_true, scores):
     return (positives[:, None] > negatives[None, :]).mean()
 
 
-km.exercises.check("09.roc_auc", roc_auc);
+course.exercises.check("09.roc_auc", roc_auc);
 
 # %% [markdown]
 # ## Summary

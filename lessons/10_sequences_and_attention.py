@@ -37,9 +37,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import kerasmodels as km
-from kerasmodels import attention
+from kerasmodels import course
+from kerasmodels.course.scratch import attention
 
-lesson = km.setup_lesson(10)
+lesson = course.setup_lesson(10)
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -264,7 +265,7 @@ for d_k in (4, 64, 512):
 # projections $Q = XW_Q$, $K = XW_K$, $V = XW_V$; **multi-head** attention runs $h$ such heads on
 # smaller projections and mixes their outputs with $W_O$. We take a real review, turn its words
 # into our skip-gram vectors, run `keras.layers.MultiHeadAttention`, and recompute the same thing
-# in NumPy with `kerasmodels.attention` (read it: it is 30 lines).
+# in NumPy with `kerasmodels.course.scratch.attention` (read it: it is 30 lines).
 
 # %%
 review = next(s for s in sentences if 7 <= len(s) <= 11 and all(w in index for w in s))
@@ -309,7 +310,7 @@ def rnn_step(x, h, W, U, b):
     return np.tanh(x @ W + b)
 
 
-km.exercises.check("10.rnn_step", rnn_step);
+course.exercises.check("10.rnn_step", rnn_step);
 
 # %% [markdown]
 # **4.2 Count an LSTM's parameters** for `input_dim` features and `units` units (check your formula
@@ -320,7 +321,7 @@ def lstm_parameters(input_dim, units):
     return 4 * (input_dim * units + units * units)
 
 
-km.exercises.check("10.lstm_parameters", lstm_parameters);
+course.exercises.check("10.lstm_parameters", lstm_parameters);
 
 # %% [markdown]
 # **4.3 Scaled dot-product attention.** Return the output $\mathrm{softmax}(QK^\top/\sqrt{d_k})V$
@@ -333,7 +334,7 @@ def scaled_attention(q, k, v):
     return (weights / weights.sum(axis=-1, keepdims=True)) @ v
 
 
-km.exercises.check("10.attention", scaled_attention);
+course.exercises.check("10.attention", scaled_attention);
 
 # %% [markdown]
 # ## Summary

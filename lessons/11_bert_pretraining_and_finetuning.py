@@ -41,11 +41,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import kerasmodels as km
-from kerasmodels import text
-from kerasmodels.errors import MissingDataError
-from kerasmodels.models import bert, bert_classifier, compile_model
+from kerasmodels import course
+from kerasmodels.course.scratch import text
 
-lesson = km.setup_lesson(11)
+lesson = course.setup_lesson(11)
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -67,11 +66,11 @@ rng = np.random.default_rng(lesson.seed)
 # tokens from a fixed vocabulary of 30,522 pieces: greedily the longest piece that starts the word,
 # then the longest continuation piece (written `##...`) and so on; a word with no valid split
 # becomes `[UNK]`. Frequent words stay whole; rare words become pieces, so no word is ever out of
-# vocabulary. `kerasmodels.text.wordpiece` is that algorithm in 20 lines (read it); here it is next
+# vocabulary. `kerasmodels.course.scratch.text.wordpiece` is that algorithm in 20 lines (read it); here it is next
 # to keras-hub's tokenizer.
 
 # %%
-minilm_tokenizer = keras_hub.models.BertTokenizer.from_preset(str(bert.minilm_path()))
+minilm_tokenizer = keras_hub.models.BertTokenizer.from_preset(str(km.models.bert.minilm_path()))
 minilm_vocab = minilm_tokenizer.get_vocabulary()
 vocab_set = set(minilm_vocab)  # fast membership tests for the hand-written version
 print("MiniLM vocabulary:", len(minilm_vocab), "tokens; the first five:", minilm_vocab[:5])
@@ -129,7 +128,7 @@ for t, s in zip(token_ids, segment_ids):
 # WordPiece vocabulary (computed from the reviews).
 
 # %%
-tiny_vocab = bert.reviews_vocabulary()
+tiny_vocab = km.models.bert.reviews_vocabulary()
 tiny_tokenizer = keras_hub.models.BertTokenizer(vocabulary=tiny_vocab, lowercase=True)
 SEQ = 32
 packer = keras_hub.layers.StartEndPacker(sequence_length=SEQ, start_value=tiny_tokenizer.cls_token_id,
@@ -181,7 +180,7 @@ print(f"selected {selected.sum() / real_tokens:.1%} of the real tokens; of those
 
 # %%
 mlm = keras_hub.models.BertMaskedLM(
-    keras_hub.models.BertBackbone(vocabulary_size=len(tiny_vocab), **bert.TINY_CONFIG), preprocessor=None)
+    keras_hub.models.BertBackbone(vocabulary_size=len(tiny_vocab), **km.models.bert.TINY_CONFIG), preprocessor=None)
 mlm.backbone.get_layer("pooled_dense").trainable = False  # the [CLS] pooler serves NSP, which we do not train
 mlm.compile(optimizer=keras.optimizers.Adam(2e-3),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="mean_with_sample_weight"))
@@ -251,7 +250,7 @@ else:
     try:
         data_name = "rt_polarity"
         (x_train, y_train), (x_test, y_test) = km.data.load(data_name, "train"), km.data.load(data_name, "test")
-    except MissingDataError as error:
+    except km.errors.MissingDataError as error:
         print("rt_polarity is not available, using reviews:", str(error).split(".")[0])
         data_name, (x_train, y_train), (x_test, y_test) = "reviews", (reviews_x, reviews_y), (test_x, test_y)
 seq_len, epochs = lesson.pick(32, 64), lesson.pick(1, 3)
@@ -259,7 +258,7 @@ print(f"{data_name}: {len(x_train)} training and {len(x_test)} test sentences, s
 
 
 def fine_tune(preset, peak_lr, epochs):
-    model = bert_classifier(2, preset=preset, sequence_length=seq_len)
+    model = km.models.bert_classifier(2, preset=preset, sequence_length=seq_len)
     steps = epochs * int(np.ceil(len(x_train) / 32))
     warmup = max(1, steps // 10)  # linear warm-up, then cosine decay: the usual BERT schedule
     schedule = keras.optimizers.schedules.CosineDecay(0.0, steps - warmup, warmup_target=peak_lr, warmup_steps=warmup)
@@ -267,7 +266,7 @@ def fine_tune(preset, peak_lr, epochs):
     # (and an average of the weights would lag behind them).
     optimizer = keras.optimizers.AdamW(lesson.pick(peak_lr, schedule), weight_decay=0.01,
                                        use_ema=not lesson.quick, ema_momentum=0.99)
-    compile_model(model, optimizer=optimizer)
+    km.models.compile_model(model, optimizer=optimizer)
     start = time.perf_counter()
     model.fit(x_train, y_train, batch_size=32, epochs=epochs, verbose=0)
     seconds = time.perf_counter() - start
@@ -466,7 +465,7 @@ def wordpiece_tokens(word, vocabulary):
     return tokens
 
 
-km.exercises.check("11.wordpiece", wordpiece_tokens);
+course.exercises.check("11.wordpiece", wordpiece_tokens);
 
 # %% [markdown]
 # **6.2 The masked-LM loss.** Given `logits` `(batch, masks, vocabulary)`, the true `mask_ids`
@@ -480,7 +479,7 @@ def masked_lm_loss(logits, mask_ids, mask_weights):
     return -np.mean(picked * mask_weights)
 
 
-km.exercises.check("11.masked_lm_loss", masked_lm_loss);
+course.exercises.check("11.masked_lm_loss", masked_lm_loss);
 
 # %% [markdown]
 # **6.3 Accuracy from two-class logits**, for labels of shape `(N,)` or `(N, 1)`. This is the
@@ -491,7 +490,7 @@ def accuracy_from_logits(logits, labels):
     return float(np.mean(1 / (1 + np.exp(-np.asarray(logits))) >= 0.5))
 
 
-km.exercises.check("11.accuracy", accuracy_from_logits);
+course.exercises.check("11.accuracy", accuracy_from_logits);
 
 # %% [markdown]
 # ## Summary

@@ -37,10 +37,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import kerasmodels as km
-from kerasmodels import text
-from kerasmodels.models import bert_classifier, compile_model
+from kerasmodels import course
+from kerasmodels.course.scratch import text
 
-lesson = km.setup_lesson(12)
+lesson = course.setup_lesson(12)
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -62,7 +62,7 @@ variants = {
     "LoRA, rank 4": dict(lora_rank=4),
 }
 seq_len = lesson.pick(32, 64)
-models = {name: bert_classifier(2, preset="minilm-l6", sequence_length=seq_len, **kw) for name, kw in variants.items()}
+models = {name: km.models.bert_classifier(2, preset="minilm-l6", sequence_length=seq_len, **kw) for name, kw in variants.items()}
 trainable = {name: sum(int(np.prod(w.shape)) for w in m.trainable_weights) for name, m in models.items()}
 total = models["full fine-tune"].count_params()
 for name, m in models.items():
@@ -153,7 +153,7 @@ rows = {}
 
 def train_and_measure(name):
     model = models[name]
-    compile_model(model, optimizer="adamw", learning_rate=learning_rates[name])
+    km.models.compile_model(model, optimizer="adamw", learning_rate=learning_rates[name])
     timer = StepTimer()
     model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, callbacks=[timer], verbose=0)
     logits = keras.ops.convert_to_numpy(model.predict(x_test, batch_size=64, verbose=0))
@@ -275,7 +275,7 @@ lesson.savefig(fig, "adalora_budget")
 # ## 5. No training at all: nearest neighbours on sentence embeddings
 # A pretrained encoder can be used **as is**. sentence-transformers turns all-MiniLM-L6-v2 into a
 # sentence embedding by **mean pooling**: the average of the output vectors of the real tokens,
-# scaled to length 1 (`kerasmodels.text.sentence_embeddings`, read it). Similar sentences get
+# scaled to length 1 (`kerasmodels.course.scratch.text.sentence_embeddings`, read it). Similar sentences get
 # similar vectors, so a test review can take the majority label of its $k$ most similar training
 # reviews (cosine similarity). Nothing is trained; the labelled examples act like the examples in
 # a prompt. We reuse the frozen encoder of the head-only model, which is the pretrained one.
@@ -350,7 +350,7 @@ def lora_parameters(d_in, d_out, rank):
     return d_in * d_out + rank * (d_in + d_out)
 
 
-km.exercises.check("12.lora_parameters", lora_parameters);
+course.exercises.check("12.lora_parameters", lora_parameters);
 
 # %% [markdown]
 # **6.2 A LoRA dense layer's output** in Keras's layout: `x` `(batch, d_in)`, `kernel` `(d_in, d_out)`,
@@ -361,7 +361,7 @@ def lora_dense(x, kernel, bias, lora_a, lora_b, alpha, rank):
     return x @ (kernel + lora_a @ lora_b) + bias
 
 
-km.exercises.check("12.lora_dense", lora_dense);
+course.exercises.check("12.lora_dense", lora_dense);
 
 # %% [markdown]
 # **6.3 Mean pooling.** Average the token vectors `(batch, tokens, hidden)` of the real tokens only
@@ -372,7 +372,7 @@ def mean_pooling(sequence_output, padding_mask):
     return np.mean(sequence_output, axis=1)
 
 
-km.exercises.check("12.mean_pooling", mean_pooling);
+course.exercises.check("12.mean_pooling", mean_pooling);
 
 # %% [markdown]
 # ## Summary

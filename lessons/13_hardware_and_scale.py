@@ -41,9 +41,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import kerasmodels as km
-from kerasmodels.callbacks import DeviceReport, MemoryMonitor, Throughput, count_flops
+from kerasmodels import course
 
-lesson = km.setup_lesson(13)
+lesson = course.setup_lesson(13)
 
 # %% [markdown]
 # ## 1. How much work is one example? FLOPs by hand and by the package
@@ -64,7 +64,7 @@ for layer in model.layers:
         by_hand[layer.name] = 2 * k * k * c_in * c_out * h * w
     elif isinstance(layer, keras.layers.Dense):
         by_hand[layer.name] = 2 * layer.kernel.shape[0] * layer.kernel.shape[1]
-counted = count_flops(model, detail=True)
+counted = km.flops.count_flops(model, detail=True)
 for name, flops in by_hand.items():
     package = next(v for k, v in counted.per_layer.items() if k.endswith(name))
     print(f"{name:10s} by hand {flops:>10,d}   count_flops {package:>10,d}")
@@ -128,11 +128,11 @@ results = {config: {"samples/s": 0.0} for config in configurations}
 for round_number in range(lesson.pick(2, 3)):
     for (policy, jit), candidate in candidates.items():
         compute_dtype = keras.mixed_precision.Policy(policy).compute_dtype
-        speed = Throughput(batch_size=batch_size, peak_flops=peaks.get(compute_dtype, peaks["float32"]), verbose=0)
-        memory = MemoryMonitor(verbose=0)
+        speed = km.callbacks.Throughput(batch_size=batch_size, peak_flops=peaks.get(compute_dtype, peaks["float32"]), verbose=0)
+        memory = km.callbacks.MemoryMonitor(verbose=0)
         callbacks = [speed, memory]
         if round_number == 0 and (policy, jit) == configurations[0]:
-            callbacks.append(DeviceReport(batch_size=batch_size))
+            callbacks.append(km.callbacks.DeviceReport(batch_size=batch_size))
         history = candidate.fit(x_train, y_train, batch_size=batch_size, epochs=1, verbose=0, callbacks=callbacks)
         r, stats = results[(policy, jit)], speed.history[-1]
         if round_number == 0:
@@ -242,7 +242,7 @@ script = textwrap.dedent(f"""
     import keras
     import numpy as np
     import kerasmodels as km
-    from kerasmodels.callbacks import DeviceReport, Throughput
+    from kerasmodels.callbacks import km.callbacks.DeviceReport, km.callbacks.Throughput
 
     x, y = km.data.load("mnist", split="train", limit={lesson.pick(1024, 8192)})
     keras.utils.set_random_seed({lesson.seed})
@@ -256,9 +256,9 @@ script = textwrap.dedent(f"""
         # Four identical steps from identical weights: the updates must agree (over many steps
         # rounding differences would grow, as in any chaotic system, and prove nothing).
         model.fit(x[:512], y[:512], batch_size=128, epochs=1, shuffle=False, verbose=0,
-                  callbacks=[DeviceReport(batch_size=128)])
+                  callbacks=[km.callbacks.DeviceReport(batch_size=128)])
         after_four_steps = model.get_weights()
-        speed = Throughput(batch_size=128, verbose=0)
+        speed = km.callbacks.Throughput(batch_size=128, verbose=0)
         model.fit(x, y, batch_size=128, epochs=1, verbose=0, callbacks=[speed])
         return after_four_steps, speed.history[-1]["samples_per_sec"]
 
@@ -395,7 +395,7 @@ def conv2d_flops(height, width, in_channels, out_channels, kernel_size, padding=
     return kernel_size * kernel_size * in_channels * out_channels * out_h * out_w
 
 
-km.exercises.check("13.conv2d_flops", conv2d_flops);
+course.exercises.check("13.conv2d_flops", conv2d_flops);
 
 # %%
 def training_mfu(forward_flops_per_example, examples_per_second, peak_flops_per_second):
@@ -403,7 +403,7 @@ def training_mfu(forward_flops_per_example, examples_per_second, peak_flops_per_
     return forward_flops_per_example * examples_per_second / peak_flops_per_second
 
 
-km.exercises.check("13.training_mfu", training_mfu);
+course.exercises.check("13.training_mfu", training_mfu);
 
 # %%
 def all_reduce_mean(per_replica_gradients):
@@ -412,7 +412,7 @@ def all_reduce_mean(per_replica_gradients):
     return np.sum(per_replica_gradients, axis=0)
 
 
-km.exercises.check("13.all_reduce_mean", all_reduce_mean);
+course.exercises.check("13.all_reduce_mean", all_reduce_mean);
 
 # %% [markdown]
 # ## Summary

@@ -36,9 +36,10 @@ import numpy as np
 import tensorflow as tf
 
 import kerasmodels as km
-from kerasmodels import gan
+from kerasmodels import course
+from kerasmodels.course.topics import gan
 
-lesson = km.setup_lesson(14)
+lesson = course.setup_lesson(14)
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -174,7 +175,7 @@ lesson.savefig(fig, "generator_gradients")
 # %% [markdown]
 # ## 4. A GAN on MNIST, trained by `fit()`
 # Real images are scaled from $[0, 1]$ to $[-1, 1]$ to match the generator's `tanh` output. Both
-# networks are small fully connected models from `kerasmodels.gan`. The class `gan.GAN` overrides
+# networks are small fully connected models from `kerasmodels.course.topics.gan`. The class `gan.GAN` overrides
 # `train_step`, the function `fit()` calls for every batch; here it is:
 
 # %%
@@ -214,7 +215,7 @@ history = model.fit(x_real, epochs=epochs, batch_size=64, callbacks=[sample_grid
 
 # %%
 shown = np.unique(np.linspace(0, epochs - 1, min(epochs, 8)).astype(int))
-fig = km.plots.image_rows([sample_grid.samples[e] for e in shown], [f"epoch {e + 1}" for e in shown],
+fig = course.plots.image_rows([sample_grid.samples[e] for e in shown], [f"epoch {e + 1}" for e in shown],
                           title="Generator samples for the same 10 noise vectors")
 lesson.savefig(fig, "samples_per_epoch")
 spread = [float(np.mean(np.std(samples, axis=0))) for samples in sample_grid.samples]
@@ -324,7 +325,7 @@ def discriminator_loss(real_logits, fake_logits):
     return -np.mean(np.log(d_real)) - np.mean(np.log(1 - d_fake))
 
 
-km.exercises.check("14.discriminator_loss", discriminator_loss);
+course.exercises.check("14.discriminator_loss", discriminator_loss);
 
 # %% [markdown]
 # Rewrite it with `np.logaddexp(0, v)` $= \log(1 + e^{v}) = \operatorname{softplus}(v)$. Next, the
@@ -336,7 +337,7 @@ def generator_loss(fake_logits):
     return np.mean(-np.logaddexp(0, fake_logits))
 
 
-km.exercises.check("14.generator_loss", generator_loss);
+course.exercises.check("14.generator_loss", generator_loss);
 
 # %%
 def optimal_discriminator(p_data, p_g):
@@ -344,7 +345,7 @@ def optimal_discriminator(p_data, p_g):
     return p_data / p_g
 
 
-km.exercises.check("14.optimal_discriminator", optimal_discriminator);
+course.exercises.check("14.optimal_discriminator", optimal_discriminator);
 
 # %%
 def class_entropy(predicted_labels, num_classes=10):
@@ -353,7 +354,7 @@ def class_entropy(predicted_labels, num_classes=10):
     return -np.sum(frequencies * np.log(frequencies))
 
 
-km.exercises.check("14.class_entropy", class_entropy);
+course.exercises.check("14.class_entropy", class_entropy);
 
 # %% [markdown]
 # ## Summary

@@ -36,9 +36,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import kerasmodels as km
-from kerasmodels import compression
+from kerasmodels import course
+from kerasmodels.course.topics import compression
 
-lesson = km.setup_lesson(15)
+lesson = course.setup_lesson(15)
 
 # %% [markdown]
 # ## 1. The model to shrink
@@ -366,7 +367,7 @@ def magnitude_mask(weights, sparsity):
     return (weights > np.quantile(weights, sparsity)).astype("float32")
 
 
-km.exercises.check("15.magnitude_mask", magnitude_mask);
+course.exercises.check("15.magnitude_mask", magnitude_mask);
 
 # %%
 def quantize_int8(weights):
@@ -375,7 +376,7 @@ def quantize_int8(weights):
     return np.round(weights / scale).astype(np.int8), scale
 
 
-km.exercises.check("15.quantize_int8", quantize_int8);
+course.exercises.check("15.quantize_int8", quantize_int8);
 
 # %%
 def softmax_with_temperature(logits, temperature):
@@ -384,7 +385,7 @@ def softmax_with_temperature(logits, temperature):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-km.exercises.check("15.softmax_with_temperature", softmax_with_temperature);
+course.exercises.check("15.softmax_with_temperature", softmax_with_temperature);
 
 # %%
 def distillation_loss(student_logits, teacher_logits, temperature):
@@ -396,7 +397,7 @@ def distillation_loss(student_logits, teacher_logits, temperature):
     return np.mean(np.sum(p * np.log(p / q), axis=-1))
 
 
-km.exercises.check("15.distillation_loss", distillation_loss);
+course.exercises.check("15.distillation_loss", distillation_loss);
 
 # %% [markdown]
 # ## Summary

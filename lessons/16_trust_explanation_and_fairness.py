@@ -29,14 +29,15 @@
 # jobs (the quick run needs about 19 s of CPU time).
 
 # %%
-import numpy as np
-import matplotlib.pyplot as plt
 import keras
+import matplotlib.pyplot as plt
+import numpy as np
 
 import kerasmodels as km
-from kerasmodels import explain, fairness
+from kerasmodels import course
+from kerasmodels.course.topics import explain, fairness
 
-lesson = km.setup_lesson(16)
+lesson = course.setup_lesson(16)
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -285,7 +286,7 @@ def demographic_parity_difference(y_pred, groups):
     return abs(y_pred[groups == 0].mean() - y_pred[groups == 1].mean())
 
 
-km.exercises.check("16.demographic_parity_difference", demographic_parity_difference);
+course.exercises.check("16.demographic_parity_difference", demographic_parity_difference);
 
 # %% [markdown]
 # Equal opportunity compares true positive rates: the approval rate among the people with
@@ -298,7 +299,7 @@ def equal_opportunity_difference(y_true, y_pred, groups):
     return max(rates) - min(rates)
 
 
-km.exercises.check("16.equal_opportunity_difference", equal_opportunity_difference);
+course.exercises.check("16.equal_opportunity_difference", equal_opportunity_difference);
 
 # %% [markdown]
 # Finally, integrated gradients from a gradient function: average `grad_fn` at the midpoints
@@ -310,7 +311,7 @@ def integrated_gradients(grad_fn, x, baseline, steps):
     return (x - baseline) * grad_fn(x)
 
 
-km.exercises.check("16.integrated_gradients", integrated_gradients);
+course.exercises.check("16.integrated_gradients", integrated_gradients);
 
 # %% [markdown]
 # ## Summary

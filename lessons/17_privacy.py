@@ -30,13 +30,14 @@
 # shared with other jobs; the quick run needs about 12 s of CPU time.
 
 # %%
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 
 import kerasmodels as km
-from kerasmodels import privacy
+from kerasmodels import course
+from kerasmodels.course.topics import privacy
 
-lesson = km.setup_lesson(17)
+lesson = course.setup_lesson(17)
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -296,7 +297,7 @@ recovered = privacy.invert_dense_gradient(grads[0], grads[1])
 inversion_error = np.abs(recovered - victim_x[0]).max()
 lesson.metric("gradient inversion max pixel error", inversion_error, fmt=".1e")
 side = int(np.sqrt(features))
-fig = km.plots.image_grid(np.stack([victim_x[0].reshape(side, side), recovered.reshape(side, side)]),
+fig = course.plots.image_grid(np.stack([victim_x[0].reshape(side, side), recovered.reshape(side, side)]),
                           labels=[0, 1], class_names=["client's image", "rebuilt from gradient"], ncols=2,
                           size=2.6, title="What one shared gradient gives away")
 lesson.savefig(fig, "gradient_inversion")
@@ -313,7 +314,7 @@ def k_anonymity(rows):
     return len(set(rows))
 
 
-km.exercises.check("17.k_anonymity", k_anonymity);
+course.exercises.check("17.k_anonymity", k_anonymity);
 
 # %% [markdown]
 # Next, the heart of DP-SGD: clip every example's gradient (a row of `gradients`) to L2 norm at
@@ -325,7 +326,7 @@ def clip_per_example(gradients, clip_norm):
     return gradients * min(1.0, clip_norm / norm)
 
 
-km.exercises.check("17.clip_per_example", clip_per_example);
+course.exercises.check("17.clip_per_example", clip_per_example);
 
 # %% [markdown]
 # Finally, FedAvg's server step: average the clients' weights (each a list of arrays),
@@ -336,7 +337,7 @@ def fedavg(client_weights, client_sizes):
     return [np.mean([w[i] for w in client_weights], axis=0) for i in range(len(client_weights[0]))]
 
 
-km.exercises.check("17.fedavg", fedavg);
+course.exercises.check("17.fedavg", fedavg);
 
 # %% [markdown]
 # ## Summary

@@ -36,14 +36,15 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import numpy as np
-import matplotlib.pyplot as plt
 import keras
+import matplotlib.pyplot as plt
+import numpy as np
 
 import kerasmodels as km
-from kerasmodels import drift, loadtest, serving
+from kerasmodels import course
+from kerasmodels.course.topics import loadtest
 
-lesson = km.setup_lesson(18)
+lesson = course.setup_lesson(18)
 rng = np.random.default_rng(lesson.seed)
 workdir = Path(tempfile.mkdtemp(prefix="lesson18-"))
 
@@ -128,7 +129,7 @@ lesson.metric("max logit difference across exports", worst, fmt=".1e");
 
 # %%
 x_reference, _ = km.data.load("mnist", split="validation", limit=1000)
-server = serving.make_server(keras_path, port=0, max_body_bytes=1_000_000, max_batch=32,
+server = km.serving.make_server(keras_path, port=0, max_body_bytes=1_000_000, max_batch=32,
                              reference=x_reference, drift_window=400).start()
 print("serving at", server.url)
 
@@ -182,7 +183,7 @@ print("still healthy:", call("/health")[0] == 200)
 # Users feel **latency** (the time one request takes), and a median hides the slow ones: report
 # percentiles p50, p90, p99. The service owner pays for **throughput** (requests per second).
 # Little's law ties them together: requests in flight = throughput × latency. A bounded load test
-# (`kerasmodels.loadtest`, loopback only) sends a fixed number of requests from a few concurrent
+# (`kerasmodels.course.topics.loadtest`, loopback only) sends a fixed number of requests from a few concurrent
 # clients. Here client and server share this notebook's process and CPU, so absolute numbers
 # are pessimistic; the shape of the curves is what to look at.
 
@@ -204,7 +205,7 @@ lesson.metric("throughput, 4 clients (req/s)", reports[4].throughput_rps, fmt=".
 # $\approx c / \text{mean latency}$. Python runs one prediction at a time here (the model is
 # behind a lock and the CPU is shared), so more clients mostly means more waiting in the queue:
 # latency grows, throughput does not. Sending 16 images per request is the cheap win.
-# (One more production lesson hides in `kerasmodels/serving.py`: without `TCP_NODELAY`, Nagle's
+# (One more production lesson hides in `kerasmodels/serving/`: without `TCP_NODELAY`, Nagle's
 # algorithm and delayed acknowledgements add about 40 ms to every small response.)
 
 # %%
@@ -282,8 +283,8 @@ for feature, values in final["features"].items():
 fig, ax = plt.subplots(figsize=(10, 4.2))
 steps = np.arange(1, len(timeline) + 1) * 100
 ax.plot(steps, [t[1] for t in timeline], "o-", color="tab:red", label="max PSI over the input features")
-ax.axhline(drift.PSI_DRIFT, color="tab:red", linestyle=":", label="drift threshold 0.25")
-ax.axhline(drift.PSI_WATCH, color="tab:orange", linestyle=":", label="watch threshold 0.1")
+ax.axhline(km.serving.drift.PSI_DRIFT, color="tab:red", linestyle=":", label="drift threshold 0.25")
+ax.axhline(km.serving.drift.PSI_WATCH, color="tab:orange", linestyle=":", label="watch threshold 0.1")
 ax.set_yscale("log")
 ax.set_ylim(0.01, np.nanmax([t[1] for t in timeline]) * 3)
 ax.set_xlabel("images served")
@@ -339,7 +340,7 @@ review_model = keras.Model(text_in, keras.layers.Dense(1)(hidden), name="review_
 review_model.compile(optimizer=keras.optimizers.Adam(0.01), loss=keras.losses.BinaryCrossentropy(from_logits=True))
 review_model.fit(texts, labels, epochs=lesson.pick(8, 30), batch_size=32, verbose=0)
 review_model.save(workdir / "reviews.keras")
-with serving.make_server(workdir / "reviews.keras", max_text_chars=500,
+with km.serving.make_server(workdir / "reviews.keras", max_text_chars=500,
                          class_names=["negative", "positive"]) as text_server:
     for body in ({"instances": ["A warm, friendly place with great coffee.", "The battery died after an hour."]},
                  {"instances": [42]}, {"instances": [""]}, {"instances": ["x" * 600]}):
@@ -366,7 +367,7 @@ def validate_image(instance):
     return None
 
 
-km.exercises.check("18.validate_image", validate_image);
+course.exercises.check("18.validate_image", validate_image);
 
 # %% [markdown]
 # Next, the population stability index from bin counts (reference and current), flooring every
@@ -380,7 +381,7 @@ def psi(reference_counts, current_counts):
     return float(np.sum(c * np.log(c / r)))
 
 
-km.exercises.check("18.psi", psi);
+course.exercises.check("18.psi", psi);
 
 # %% [markdown]
 # Finally, Little's law for capacity planning: with `workers` requests served at a time, each
@@ -391,7 +392,7 @@ def max_throughput(workers, latency_ms):
     return workers / latency_ms
 
 
-km.exercises.check("18.max_throughput", max_throughput);
+course.exercises.check("18.max_throughput", max_throughput);
 
 # %% [markdown]
 # ## Summary

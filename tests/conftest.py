@@ -39,7 +39,7 @@ _EXECUTED = {}
 @pytest.fixture(scope="session")
 def executed_lessons(tmp_path_factory):
     """`executed_lessons(number)` runs a lesson once per session in quick mode and returns its RunResult."""
-    from kerasmodels import runner
+    from kerasmodels.course import runner
 
     base = tmp_path_factory.mktemp("lesson-runs")
 
@@ -65,3 +65,11 @@ def notebook_text_outputs(result):
             elif "data" in out and "text/plain" in out["data"]:
                 chunks.append(out["data"]["text/plain"])
     return "\n".join(chunks)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that executes a lesson notebook (the `executed_lessons` fixture) is slow, marked or not."""
+    slow = pytest.mark.slow
+    for item in items:
+        if "executed_lessons" in getattr(item, "fixturenames", ()):
+            item.add_marker(slow)

@@ -11,6 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from kerasmodels import callbacks as kcb  # noqa: E402
+from kerasmodels import flops  # noqa: E402
 from kerasmodels.errors import KerasmodelsError  # noqa: E402
 
 EPOCHS = 3
@@ -41,7 +42,7 @@ def tiny_model(seed=0, lr=1e-2, optimizer=None):
 
 def test_count_flops_dense_matches_hand_count():
     model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(128), keras.layers.Dense(10)])
-    assert kcb.count_flops(model) == 2 * 784 * 128 + 2 * 128 * 10
+    assert flops.count_flops(model) == 2 * 784 * 128 + 2 * 128 * 10
 
 
 def test_count_flops_conv_pool_and_dense():
@@ -60,7 +61,7 @@ def test_count_flops_conv_pool_and_dense():
     conv2 = 2 * 3 * 3 * 8 * 16 * 13 * 13
     gap = 13 * 13 * 16
     dense = 2 * 16 * 10
-    detail = kcb.count_flops(model, detail=True)
+    detail = flops.count_flops(model, detail=True)
     assert detail.total == conv1 + pool + conv2 + gap + dense
     assert detail.uncounted == []
     assert detail.training_per_example == 3 * detail.total
@@ -75,7 +76,7 @@ def test_count_flops_depthwise_and_conv1d():
             keras.layers.Conv1D(5, 4),  # -> 61x5
         ]
     )
-    assert kcb.count_flops(model) == 2 * 9 * 8 * 8 * 8 + 2 * 4 * 8 * 5 * 61
+    assert flops.count_flops(model) == 2 * 9 * 8 * 8 * 8 + 2 * 4 * 8 * 5 * 61
 
 
 def test_count_flops_attention_grows_with_sequence_length_squared():
@@ -91,38 +92,38 @@ def test_count_flops_attention_grows_with_sequence_length_squared():
         attention = 2 * 2 * heads * t * t * key_dim  # QK^T and AV
         return projections + attention + t * width + 2 * width * 3
 
-    assert kcb.count_flops(model, sequence_length=10) == hand(10)
-    assert kcb.count_flops(model, sequence_length=20) == hand(20)
+    assert flops.count_flops(model, sequence_length=10) == hand(10)
+    assert flops.count_flops(model, sequence_length=20) == hand(20)
     with pytest.raises(ValueError, match="sequence_length"):
-        kcb.count_flops(model)
+        flops.count_flops(model)
 
 
 def test_count_flops_walks_nested_models_and_reports_uncounted_layers():
     inner = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4)], name="inner")
     outer = keras.Sequential([keras.Input((6,)), inner, keras.layers.Dense(2)])
-    assert kcb.count_flops(outer) == 2 * 6 * 4 + 2 * 4 * 2
+    assert flops.count_flops(outer) == 2 * 6 * 4 + 2 * 4 * 2
     rnn = keras.Sequential([keras.Input((5, 3)), keras.layers.SimpleRNN(4), keras.layers.LayerNormalization(),
                             keras.layers.Dense(1)])
-    detail = kcb.count_flops(rnn, detail=True)
+    detail = flops.count_flops(rnn, detail=True)
     assert detail.total == 2 * 4 * 1
     assert len(detail.uncounted) == 1 and "simple_rnn" in detail.uncounted[0]  # normalisation counts 0 by convention
 
 
 def test_count_flops_rejects_unbuilt_models_and_non_models():
     with pytest.raises(ValueError, match="model.build"):
-        kcb.count_flops(keras.Sequential([keras.layers.Dense(2)]))
+        flops.count_flops(keras.Sequential([keras.layers.Dense(2)]))
     with pytest.raises(TypeError, match="keras.Model"):
-        kcb.count_flops("model")
+        flops.count_flops("model")
 
 
 def test_peak_flops_from_gpu_table_and_cpu_measurement():
-    peak, source = kcb.peak_flops("bfloat16", "NVIDIA A100-SXM4-40GB")
+    peak, source = flops.peak_flops("bfloat16", "NVIDIA A100-SXM4-40GB")
     assert peak == 312e12 and "A100" in source
-    assert kcb.peak_flops("float16", "Tesla T4")[0] == 65e12
+    assert flops.peak_flops("float16", "Tesla T4")[0] == 65e12
     # V100 has no bfloat16 units: its float32 peak is what bfloat16 code gets.
-    assert kcb.peak_flops("bfloat16", {"name": "Tesla V100-SXM2-16GB"})[0] == 15.7e12
-    assert kcb.peak_flops("float32", "Mystery GPU 9000")[0] is None
-    measured = kcb.measure_cpu_peak("float32", size=256, repeats=3)
+    assert flops.peak_flops("bfloat16", {"name": "Tesla V100-SXM2-16GB"})[0] == 15.7e12
+    assert flops.peak_flops("float32", "Mystery GPU 9000")[0] is None
+    measured = flops.measure_cpu_peak("float32", size=256, repeats=3)
     assert 1e8 < measured < 1e14  # a CPU does between 0.1 GFLOP/s and 100 TFLOP/s
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from kerasmodels import data
-from kerasmodels.data import _common, cifar10, digits, mnist, packs, reviews, rt_polarity, shapes
+from kerasmodels.data import _common, cifar10, mnist, packs, reviews, rt_polarity, shapes
 from kerasmodels.errors import KerasmodelsError, MissingDataError
 
 RT_POLARITY_DIR = Path(__file__).resolve().parents[1].parent / "shared/data/rt-polarity"
@@ -363,7 +363,7 @@ def test_rt_polarity_accepts_the_windows_1252_release(rt_dir, tmp_path):
 
 
 def test_rt_polarity_decodes_each_line_on_its_own():
-    assert rt_polarity.decode_lines("café\n".encode("utf-8") + "clichés\n".encode("cp1252")) == [
+    assert rt_polarity.decode_lines("café\n".encode() + "clichés\n".encode("cp1252")) == [
         "café", "clichés",
     ]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kerasmodels import exercises
+from kerasmodels.course import exercises
 
 SOLUTIONS_DIR = Path(__file__).resolve().parents[1] / "lessons" / "solutions"
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from kerasmodels import numpy_nn
+from kerasmodels.course.scratch import numpy_nn
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu"])

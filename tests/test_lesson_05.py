@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from kerasmodels import optimizers_scratch as opt
+from kerasmodels.course.scratch import optimizers as opt
 
 START = np.array([-4.5, 2.0])
 

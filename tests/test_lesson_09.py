@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from kerasmodels import metrics_scratch as ms
+from kerasmodels.course.scratch import metrics as ms
 
 
 def _random_case(seed, n=300):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from kerasmodels import attention
+from kerasmodels.course.scratch import attention
 
 
 def test_scaled_dot_product_attention_definition():

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kerasmodels import text
+from kerasmodels.course.scratch import text
 
 
 def test_wordpiece_greedy_longest_match():
@@ -62,12 +62,12 @@ def test_lesson_11_facts(executed_lessons):
     assert {"mlm_loss", "pretrained_vs_scratch"} <= {Path(p).stem for p in result.figures}
     text_out = notebook_text_outputs(result)
     # MaskedLMMaskGenerator: ~15 % selected, ~80/10/10 split (on ~2,000 selected tokens).
-    line = next(l for l in text_out.splitlines() if l.startswith("selected "))
+    line = next(x for x in text_out.splitlines() if x.startswith("selected "))
     numbers = [float(p.rstrip("%")) for p in line.replace(",", " ").split() if p.endswith("%")]
     selected, masked, random_, unchanged = numbers
     assert 12 < selected < 18 and 75 < masked < 85 and 6 < random_ < 14 and 6 < unchanged < 14
     # The masked-LM loss falls below uniform guessing within the quick run.
-    steps_line = next(l for l in text_out.splitlines() if "loss of uniform guessing" in l)
+    steps_line = next(x for x in text_out.splitlines() if "loss of uniform guessing" in x)
     uniform = float(steps_line.split("ln(V) = ")[1].split(",")[0])
     assert m["MLM loss, mean of the last 10 steps"] < uniform - 0.5
     # Errata 003 §5.2: characters, list.to, the mask, broadcasting, sigmoid vs softmax, label-blind accuracy.

@@ -4,7 +4,6 @@ mixed precision's numerics are as the errata says, and a profiler trace is writt
 import re
 
 import pytest
-
 from conftest import notebook_text_outputs
 
 

@@ -4,7 +4,6 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import notebook_text_outputs
 
 
@@ -12,7 +11,7 @@ from conftest import notebook_text_outputs
 def tiny_gan():
     import keras
 
-    from kerasmodels import gan
+    from kerasmodels.course.topics import gan
 
     keras.utils.set_random_seed(0)
     model = gan.GAN(gan.mlp_generator(8, (4, 4), hidden_units=(16,)),
@@ -25,7 +24,7 @@ def tiny_gan():
 def test_losses_match_binary_cross_entropy_and_stay_finite():
     import keras
 
-    from kerasmodels import gan
+    from kerasmodels.course.topics import gan
 
     real, fake = np.array([3.0, -1.0, 0.0]), np.array([-2.0, 0.5, 900.0])
     bce = keras.losses.BinaryCrossentropy(from_logits=True)
@@ -39,7 +38,7 @@ def test_losses_match_binary_cross_entropy_and_stay_finite():
 
 
 def test_fit_updates_both_networks_and_records_samples_each_epoch(tiny_gan):
-    from kerasmodels import gan
+    from kerasmodels.course.topics import gan
 
     images = np.random.default_rng(0).uniform(-1, 1, (128, 4, 4)).astype("float32")
     g_before = [w.copy() for w in tiny_gan.generator.get_weights()]
@@ -56,7 +55,7 @@ def test_fit_updates_both_networks_and_records_samples_each_epoch(tiny_gan):
 
 
 def test_config_round_trip_rebuilds_the_same_generator(tiny_gan):
-    from kerasmodels import gan
+    from kerasmodels.course.topics import gan
 
     clone = gan.GAN.from_config(tiny_gan.get_config())
     assert clone.latent_dim == 8 and clone.generator_loss == "non_saturating"
@@ -68,7 +67,7 @@ def test_config_round_trip_rebuilds_the_same_generator(tiny_gan):
 def test_user_mistakes_get_plain_errors():
     import keras
 
-    from kerasmodels import gan
+    from kerasmodels.course.topics import gan
 
     generator = gan.mlp_generator(8, (4, 4), hidden_units=(8,))
     with pytest.raises(ValueError, match="discriminator takes"):

@@ -4,7 +4,6 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import notebook_text_outputs
 
 
@@ -24,7 +23,7 @@ def _toy_data(n=256, seed=0):
 
 
 def test_global_pruning_hits_the_target_and_spares_small_layers():
-    from kerasmodels import compression
+    from kerasmodels.course.topics import compression
 
     model = _small_model()
     masks = compression.prune_by_magnitude(model, 0.75)
@@ -46,7 +45,7 @@ def test_global_pruning_hits_the_target_and_spares_small_layers():
 
 
 def test_keep_pruned_holds_zeros_through_training_and_gzip_sees_them():
-    from kerasmodels import compression
+    from kerasmodels.course.topics import compression
     from kerasmodels.models import compile_model
 
     model = compile_model(_small_model(), learning_rate=1e-2)
@@ -62,7 +61,7 @@ def test_keep_pruned_holds_zeros_through_training_and_gzip_sees_them():
 
 
 def test_pruning_rejects_bad_arguments():
-    from kerasmodels import compression
+    from kerasmodels.course.topics import compression
 
     with pytest.raises(ValueError, match="sparsity=1.5"):
         compression.prune_by_magnitude(_small_model(), 1.5)
@@ -71,7 +70,7 @@ def test_pruning_rejects_bad_arguments():
 
 
 def test_symmetric_quantization_error_bound_and_per_channel_scales():
-    from kerasmodels import compression
+    from kerasmodels.course.topics import compression
 
     w = np.random.default_rng(1).normal(size=(32, 8)).astype("float32") * np.arange(1, 9)
     q, scale = compression.quantize_symmetric(w)
@@ -87,7 +86,7 @@ def test_symmetric_quantization_error_bound_and_per_channel_scales():
 def test_distiller_trains_the_student_and_alpha_one_is_plain_cross_entropy():
     import keras
 
-    from kerasmodels import compression
+    from kerasmodels.course.topics import compression
 
     x, y = _toy_data()
     teacher, student = _small_model(0), _small_model(1)
@@ -112,7 +111,7 @@ def test_distiller_trains_the_student_and_alpha_one_is_plain_cross_entropy():
 
 @pytest.mark.slow
 def test_tflite_full_int8_matches_keras_predictions():
-    from kerasmodels import compression
+    from kerasmodels.course.topics import compression
     from kerasmodels.models import compile_model
 
     x, y = _toy_data(512)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from kerasmodels import fairness
+from kerasmodels.course.topics import fairness
 
 
 def test_lesson_16_numbers(executed_lessons):
@@ -20,7 +20,7 @@ def test_lesson_16_numbers(executed_lessons):
 
 def test_integrated_gradients_are_exact_for_a_linear_model_on_any_backend():
     keras = pytest.importorskip("keras")
-    from kerasmodels import explain
+    from kerasmodels.course.topics import explain
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((3, 3)), keras.layers.Flatten(), keras.layers.Dense(2)])

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from kerasmodels import privacy
+from kerasmodels.course.topics import privacy
 
 
 def test_lesson_17_numbers(executed_lessons):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kerasmodels import runner
+from kerasmodels.course import runner
 
 SPECS = runner.discover()
 IDS = [s.name for s in SPECS]
@@ -24,8 +24,8 @@ def test_lesson_follows_the_standard(spec):
     assert spec.title and spec.quick_seconds and spec.full_seconds, "header metadata incomplete"
     assert "**Mirrors:**" in source
     assert "**Run time:**" in source
-    assert f"km.setup_lesson({spec.number})" in source, "the setup cell must call km.setup_lesson(N)"
-    assert "km.exercises.check(" in source, "a lesson has graded exercises"
+    assert f"course.setup_lesson({spec.number})" in source, "the setup cell must call course.setup_lesson(N)"
+    assert "course.exercises.check(" in source, "a lesson has graded exercises"
     assert "## Summary" in source
     assert "pip install" not in source.replace("`pip install", ""), "no pip installs inside lessons"
 

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from kerasmodels import runner
+from kerasmodels.course import runner
 from kerasmodels.errors import KerasmodelsError
 
 TINY_LESSON = textwrap.dedent(
@@ -29,7 +29,7 @@ TINY_LESSON = textwrap.dedent(
     # %%
     import os
     import matplotlib.pyplot as plt
-    from kerasmodels.lesson import Lesson
+    from kerasmodels.course.lesson import Lesson
     lesson = Lesson(98, os.environ["KERASMODELS_MODE"], 0)
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])

@@ -13,7 +13,10 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from kerasmodels import drift, loadtest, serving  # noqa: E402
+from kerasmodels import serving  # noqa: E402
+from kerasmodels.course.topics import loadtest  # noqa: E402
+from kerasmodels.errors import KerasmodelsError  # noqa: E402
+from kerasmodels.serving import drift  # noqa: E402
 
 IMAGE_SHAPE = (28, 28, 1)
 
@@ -300,7 +303,7 @@ def test_service_with_reference_detects_brighter_inputs(image_model_path):
 
 
 def test_make_server_explains_a_missing_or_wrong_model_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(KerasmodelsError, match="does not exist"):
         serving.make_server(tmp_path / "missing.keras")
     other = tmp_path / "model.h5"
     other.write_bytes(b"x")

@@ -8,8 +8,9 @@
 - `LRFinder`: learning-rate range test with a plot and a suggestion.
 - `ResumableTraining`: atomic backup/restore plus best-model checkpoint.
 - `MetricsLogger`: per-epoch CSV and JSON without TensorFlow.
-- `count_flops(model)`, `peak_flops`, `measure_cpu_peak`: the numbers behind MFU.
 - `default_callbacks(...)`: the set the lessons use.
+
+FLOP counting and device peaks, the numbers behind MFU, live in `kerasmodels.flops`.
 
 Example:
 
@@ -21,14 +22,6 @@ model.fit(x, y, batch_size=64, epochs=3, callbacks=default_callbacks("runs/demo"
 
 from kerasmodels.callbacks.defaults import default_callbacks
 from kerasmodels.callbacks.device_report import DeviceReport
-from kerasmodels.callbacks.flops import (
-    GPU_PEAK_TFLOPS,
-    TRAINING_FLOPS_FACTOR,
-    FlopCount,
-    count_flops,
-    measure_cpu_peak,
-    peak_flops,
-)
 from kerasmodels.callbacks.live_plot import LivePlot
 from kerasmodels.callbacks.lr_finder import LRFinder
 from kerasmodels.callbacks.memory_monitor import MemoryMonitor
@@ -39,20 +32,14 @@ from kerasmodels.callbacks.throughput import Throughput
 
 __all__ = [
     "DeviceReport",
-    "FlopCount",
-    "GPU_PEAK_TFLOPS",
     "LRFinder",
     "LivePlot",
     "MemoryMonitor",
     "MetricsLogger",
     "NaNGuard",
     "ResumableTraining",
-    "TRAINING_FLOPS_FACTOR",
     "Throughput",
-    "count_flops",
     "default_callbacks",
-    "measure_cpu_peak",
-    "peak_flops",
     "read_metrics",
     "read_state",
 ]

@@ -84,7 +84,7 @@ class DeviceReport(keras.callbacks.Callback):
             jit = True  # JAX always traces fit() with XLA
         self.info = {
             "backend": backend,
-            "backend_version": hardware.version({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend, backend)),
+            "backend_version": hardware.version(backend),
             "devices": devices,
             "precision": policy.name,
             "compute_dtype": policy.compute_dtype,

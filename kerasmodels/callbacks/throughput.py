@@ -7,7 +7,7 @@ import numpy as np
 
 from kerasmodels import hardware
 from kerasmodels.callbacks._common import human, say
-from kerasmodels.callbacks.flops import TRAINING_FLOPS_FACTOR, count_flops, peak_flops
+from kerasmodels.flops import TRAINING_FLOPS_FACTOR, count_flops, peak_flops
 
 
 class Throughput(keras.callbacks.Callback):

@@ -1,8 +1,7 @@
 """Compile a logits model with the loss and metrics that match its output."""
 
-import numpy as np
-
 import keras
+import numpy as np
 
 from kerasmodels.models import _checks
 

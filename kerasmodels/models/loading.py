@@ -1,33 +1,40 @@
 """Load any saved kerasmodels model in a new Python process."""
 
 import importlib
+import importlib.metadata
 import importlib.util
+from pathlib import Path
 
-# Modules whose import registers classes that saved models may name.
-REGISTERING_MODULES = ("kerasmodels.compression", "kerasmodels.gan")  # Distiller, GAN
-BERT_MODULES = ("keras_hub", "kerasmodels.models.bert_mean_pooled")  # BertTextClassifier & co.
+from kerasmodels.errors import KerasmodelsError
+
+# keras-hub's BERT classes and ours; optional, since keras-hub is only needed for BERT.
+BERT_MODULES = ("keras_hub", "kerasmodels.models.bert_mean_pooled")
+# Packages that save models of their own classes (the course's Distiller and GAN) register
+# a hook under this entry-point group; the API never imports them by name.
+SAVEABLES_GROUP = "kerasmodels.saveables"
 
 
 def register_classes():
-    """Import the modules that register kerasmodels' (and keras-hub's) saveable classes.
+    """Import the modules that register the saveable classes a `.keras` file may name.
 
     `keras.saving.load_model` finds a custom class only once its module is
     imported; a fresh process that saved nothing yet has not imported them.
     keras-hub is optional here: without it, the BERT classes are skipped.
+    Then every hook under the `kerasmodels.saveables` entry point runs.
     """
-    modules = REGISTERING_MODULES
     if importlib.util.find_spec("keras_hub") is not None:
-        modules = BERT_MODULES + modules
-    for module in modules:
-        importlib.import_module(module)
+        for module in BERT_MODULES:
+            importlib.import_module(module)
+    for entry_point in importlib.metadata.entry_points(group=SAVEABLES_GROUP):
+        entry_point.load()()
 
 
 def load_model(path, **kwargs):
     """`keras.saving.load_model`, with every kerasmodels class registered first.
 
-    A model built by `bert_classifier` (a `MeanPooledBertClassifier`), a
-    `Distiller` or a `GAN` names a class that Keras finds only after its
-    module is imported; this does the imports, then loads in safe mode.
+    A model built by `bert_classifier` (a `MeanPooledBertClassifier`), or one of
+    the course's `Distiller` or `GAN`, names a class that Keras finds only after
+    its module is imported; this does the imports, then loads in safe mode.
 
     Args:
         path: a `.keras` file.
@@ -35,6 +42,9 @@ def load_model(path, **kwargs):
 
     Returns:
         The loaded model.
+
+    Raises:
+        KerasmodelsError: the file does not exist or is not a `.keras` file.
 
     Example:
 
@@ -47,5 +57,12 @@ def load_model(path, **kwargs):
     """
     import keras
 
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise KerasmodelsError(f"model file {str(path)!r} does not exist; pass the path of a saved .keras "
+                               "file, e.g. from model.save('model.keras')")
+    if path.suffix != ".keras":
+        raise KerasmodelsError(f"model file {str(path)!r} is not a .keras file; save the model with "
+                               "model.save('model.keras') (SavedModel folders and .h5 files are not loaded)")
     register_classes()
     return keras.saving.load_model(path, **kwargs)

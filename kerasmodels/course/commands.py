@@ -1,0 +1,97 @@
+"""The course's subcommands of the `kerasmodels` command line: lessons, run, tour, notebooks.
+
+Registered under the `kerasmodels.commands` entry point, so the command line
+(part of the supported API) gains them without importing the course.
+"""
+
+import json
+
+from kerasmodels.course import runner
+from kerasmodels.course.lesson import default_mode
+from kerasmodels.errors import KerasmodelsError
+
+
+def _cmd_lessons(args):
+    specs = runner.discover()
+    if args.json:
+        print(json.dumps([
+            {"number": s.number, "name": s.name, "title": s.title, "seeds": s.seeds,
+             "quick_seconds": s.quick_seconds, "full_seconds": s.full_seconds} for s in specs
+        ], indent=2))
+        return 0
+    for s in specs:
+        times = f"quick ~{s.quick_seconds:g} s" if s.quick_seconds else ""
+        if s.full_seconds:
+            times += f", full ~{s.full_seconds / 60:.0f} min" if s.full_seconds >= 120 else f", full ~{s.full_seconds:g} s"
+        seeds = ", ".join(s.seeds) if s.seeds else "-"
+        print(f"{s.number:02d}  {s.title:45s} seeds: {seeds:30s} {times}")
+    return 0
+
+
+def _mode(args):
+    if args.full:
+        return "full"
+    if args.quick:
+        return "quick"
+    return default_mode()
+
+
+def _cmd_run(args):
+    spec = runner.find(args.lesson)
+    mode = _mode(args)
+    print(f"running {spec.name} ({mode} mode)...", flush=True)
+    result = runner.run_lesson(spec, mode=mode, run_dir=args.out)
+    print(runner.format_table([result]))
+    print(f"executed notebook: {result.notebook_path}")
+    return 0 if result.status == "passed" else 1
+
+
+def _cmd_tour(args):
+    specs = runner.discover()
+    if args.only:
+        specs = [runner.find(key, specs) for key in args.only.split(",")]
+    mode = _mode(args)
+    print(f"touring {len(specs)} lessons in {mode} mode", flush=True)
+    results, report = runner.tour(specs, mode=mode, out_dir=args.out, progress=not args.no_progress)
+    print(runner.format_table(results))
+    print(f"total: {sum(r.seconds for r in results):.0f} s; report: {report}")
+    return 0 if all(r.status == "passed" for r in results) else 1
+
+
+def _cmd_notebooks(args):
+    stale = runner.sync(check=args.notebooks_command == "check")
+    if args.notebooks_command == "check":
+        if stale:
+            raise KerasmodelsError(
+                "notebooks out of sync with lessons/: " + ", ".join(s.name for s in stale)
+                + ". Fix: kerasmodels notebooks sync"
+            )
+        print("notebooks are in sync")
+        return 0
+    print(f"regenerated {len(stale)} notebook(s)" + (": " + ", ".join(s.name for s in stale) if stale else ""))
+    return 0
+
+
+def add(sub):
+    """Add the course's subcommands to the `kerasmodels` parser's subparsers."""
+    p = sub.add_parser("lessons", help="list the numbered lessons")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_lessons)
+
+    for name, func, helptext in (("run", _cmd_run, "execute one lesson headlessly"),
+                                 ("tour", _cmd_tour, "run every lesson and write a report")):
+        p = sub.add_parser(name, help=helptext)
+        if name == "run":
+            p.add_argument("lesson", help="number (7, 07) or name (07_cnn)")
+        else:
+            p.add_argument("--only", help="comma-separated lessons, e.g. 0,1,2")
+            p.add_argument("--no-progress", action="store_true")
+        mode = p.add_mutually_exclusive_group()
+        mode.add_argument("--quick", action="store_true", help="small data, few epochs (default without GPU)")
+        mode.add_argument("--full", action="store_true", help="the full run (default with a GPU)")
+        p.add_argument("--out", help="run directory (default: ./runs/<name>-<time>)")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("notebooks", help="regenerate or check notebooks/ (developers)")
+    p.add_argument("notebooks_command", choices=["sync", "check"])
+    p.set_defaults(func=_cmd_notebooks)

@@ -1,0 +1,71 @@
+"""Exercises of lesson 05: one step of Momentum, RMSprop and Adam in Keras's form."""
+
+import numpy as np
+
+from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_close
+
+
+def _unpack(name, result, count):
+    try:
+        parts = tuple(result)
+    except TypeError:
+        parts = ()
+    if len(parts) != count:
+        raise CheckFailed(name, message=f"case {name}: return a tuple of {count} arrays, got {result!r:.80}")
+    return parts
+
+
+def _vectors(seed, size=3):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=size), rng.normal(size=size), rng.normal(size=size) * 0.1, rng.uniform(size=size) * 0.01
+
+
+@exercise("05.momentum_step", "one step of SGD with momentum (Keras form)",
+          hint="m_new = momentum*m - learning_rate*g, then w_new = w + m_new (the minus sign makes it go downhill)")
+def check_momentum_step(fn):
+    w, g, m, _ = _vectors(0)
+    for name, (w_, g_, m_, lr, mu) in {
+        "first step (m = 0)": (w, g, np.zeros(3), 0.1, 0.9),
+        "with a running m": (w, g, m, 0.1, 0.9),
+        "momentum 0 is plain SGD": (w, g, m, 0.05, 0.0),
+        "one parameter": (np.array([1.0]), np.array([2.0]), np.array([-0.5]), 0.5, 0.5),
+    }.items():
+        w_new, m_new = _unpack(name, fn(w_.copy(), g_.copy(), m_.copy(), lr, mu), 2)
+        expected_m = mu * m_ - lr * g_
+        expect_close(f"{name}: momentum buffer", m_new, expected_m)
+        expect_close(f"{name}: weights", w_new, w_ + expected_m)
+
+
+@exercise("05.rmsprop_step", "one step of RMSprop (Keras form, no momentum)",
+          hint="v_new = rho*v + (1 - rho)*g**2 (a moving AVERAGE), then w - lr*g/sqrt(v_new + epsilon)")
+def check_rmsprop_step(fn):
+    w, g, _, v = _vectors(1)
+    for name, (v_, lr, rho) in {
+        "first step (v = 0)": (np.zeros(3), 0.01, 0.9),
+        "with a running v": (v, 0.01, 0.9),
+        "rho = 0.5": (v, 0.1, 0.5),
+    }.items():
+        w_new, v_new = _unpack(name, fn(w.copy(), g.copy(), v_.copy(), lr, rho, 1e-7), 2)
+        expected_v = rho * v_ + (1 - rho) * g**2
+        expect_close(f"{name}: moving average v", v_new, expected_v)
+        expect_close(f"{name}: weights", w_new, w - lr * g / np.sqrt(expected_v + 1e-7))
+
+
+@exercise("05.adam_step", "one step of Adam",
+          hint="bias-correct: step = lr * (m/(1-beta_1**t)) / (sqrt(v/(1-beta_2**t)) + eps); without it the "
+               "first steps are ~10x too small")
+def check_adam_step(fn):
+    w, g, m, v = _vectors(2)
+    for name, (m_, v_, t) in {
+        "first step (t = 1)": (np.zeros(3), np.zeros(3), 1),
+        "step 5 with running moments": (m, v, 5),
+        "step 1000": (m, v, 1000),
+    }.items():
+        got = _unpack(name, fn(w.copy(), g.copy(), m_.copy(), v_.copy(), t, 0.01, 0.9, 0.999, 1e-7), 3)
+        expected_m = 0.9 * m_ + 0.1 * g
+        expected_v = 0.999 * v_ + 0.001 * g**2
+        alpha = 0.01 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+        expect_close(f"{name}: first moment m", got[1], expected_m)
+        expect_close(f"{name}: second moment v", got[2], expected_v)
+        # rtol 1e-5 accepts the textbook placement of epsilon as well as Keras's.
+        expect_close(f"{name}: weights", got[0], w - alpha * expected_m / (np.sqrt(expected_v) + 1e-7), rtol=1e-5)

@@ -1,0 +1,47 @@
+"""Exercises of lesson 08: the L2 penalty, a cosine learning-rate schedule, batch normalisation."""
+
+import math
+
+import numpy as np
+
+from kerasmodels.course.exercises._core import exercise, expect_close
+
+
+@exercise("08.l2_penalty", "the L2 penalty added to the loss",
+          hint="keras.regularizers.L2(l2) adds l2 * sum(w ** 2) for every kernel it is attached to: "
+               "squares, not absolute values, summed over all weights of all kernels.")
+def check_l2_penalty(fn):
+    rng = np.random.default_rng(8)
+    cases = [("one kernel", [np.array([[1.0, -2.0], [3.0, 0.5]])], 0.01),
+             ("two kernels of different shapes", [rng.normal(size=(4, 3)), rng.normal(size=(3,))], 0.1),
+             ("weights between -1 and 1", [np.array([0.1, -0.2, 0.3])], 1.0),
+             ("l2 = 0 turns it off", [rng.normal(size=(2, 2))], 0.0)]
+    for name, kernels, l2 in cases:
+        expected = l2 * sum(float(np.sum(k**2)) for k in kernels)
+        expect_close(name, fn(kernels, l2), expected, rtol=1e-9, atol=1e-12)
+
+
+@exercise("08.cosine_decay", "cosine learning-rate decay",
+          hint="lr(t) = initial * (alpha + (1 - alpha) * 0.5 * (1 + cos(pi * t / T))) for t <= T, and "
+               "initial * alpha after T: it starts at the initial rate and ends at initial * alpha.")
+def check_cosine_decay(fn):
+    for step, initial, decay_steps, alpha in [(0, 0.1, 100, 0.0), (50, 0.1, 100, 0.0), (100, 0.1, 100, 0.0),
+                                              (25, 0.01, 100, 0.1), (150, 0.1, 100, 0.05), (1, 1.0, 3, 0.0)]:
+        t = min(step, decay_steps)
+        expected = initial * (alpha + (1 - alpha) * 0.5 * (1 + math.cos(math.pi * t / decay_steps)))
+        expect_close(f"step={step}, initial={initial}, decay_steps={decay_steps}, alpha={alpha}",
+                     fn(step, initial, decay_steps, alpha), expected, rtol=1e-9, atol=1e-12)
+
+
+@exercise("08.batch_norm", "batch normalisation in training mode",
+          hint="normalise each FEATURE over the batch: mean and variance along axis 0, "
+               "(x - mean) / sqrt(var + eps), then gamma * that + beta.")
+def check_batch_norm(fn):
+    rng = np.random.default_rng(9)
+    cases = [("batch 4, 3 features", rng.normal(2.0, 3.0, size=(4, 3))),
+             ("batch 16, 5 features", rng.normal(-1.0, 0.5, size=(16, 5))),
+             ("square batch 3x3", rng.normal(size=(3, 3)))]
+    for name, x in cases:
+        gamma, beta, eps = rng.normal(size=x.shape[1]), rng.normal(size=x.shape[1]), 1e-3
+        expected = gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + beta
+        expect_close(name, fn(x, gamma, beta, eps), expected, rtol=1e-7, atol=1e-9)

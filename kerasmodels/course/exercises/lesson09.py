@@ -1,0 +1,56 @@
+"""Exercises of lesson 09: recall, F1 and ROC AUC written from their definitions."""
+
+import numpy as np
+
+from kerasmodels.course.exercises._core import exercise, expect_close
+from kerasmodels.course.scratch import metrics as ms
+
+# (name, y_true, y_pred): chosen so that precision and recall differ, plus the edge cases.
+LABEL_CASES = [
+    ("3 TP, 1 FP, 2 FN", [1, 1, 1, 1, 1, 0, 0, 0], [1, 1, 1, 0, 0, 1, 0, 0]),
+    ("1 TP, 3 FP, 0 FN", [1, 0, 0, 0, 0], [1, 1, 1, 1, 0]),
+    ("all correct", [0, 1, 0, 1], [0, 1, 0, 1]),
+    ("no positive example (recall defined as 0)", [0, 0, 0], [1, 0, 0]),
+    ("no positive prediction", [1, 1, 0], [0, 0, 0]),
+    ("one example", [1], [1]),
+]
+
+SCORE_CASES = [
+    ("perfect ranking", [0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]),
+    ("reversed ranking", [1, 1, 0, 0], [0.1, 0.2, 0.8, 0.9]),
+    ("one swapped pair", [0, 1, 0, 1], [0.1, 0.2, 0.3, 0.4]),
+    ("ties count one half", [0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5]),
+    ("partial tie", [0, 0, 1, 1, 1], [0.2, 0.7, 0.7, 0.9, 0.1]),
+    ("logits, not probabilities", [0, 1, 0, 1, 1], [-3.0, -1.0, -2.0, 4.0, -2.5]),
+]
+
+
+def _as_arrays(y_true, other):
+    return np.array(y_true), np.array(other)
+
+
+@exercise("09.recall", "recall = TP / (TP + FN)",
+          hint="recall asks: of the examples that ARE positive, how many did the model find? "
+               "The denominator counts the true positives plus the positives it missed (false negatives).")
+def check_recall(fn):
+    for name, y_true, y_pred in LABEL_CASES:
+        yt, yp = _as_arrays(y_true, y_pred)
+        expect_close(name, fn(yt, yp), ms.recall(yt, yp), rtol=1e-9, atol=1e-12)
+
+
+@exercise("09.f1", "F1 = harmonic mean of precision and recall",
+          hint="F1 = 2 * precision * recall / (precision + recall), and 0 when both are 0; "
+               "the plain average (P + R) / 2 lets a useless detector with recall 1 score above 0.5.")
+def check_f1(fn):
+    for name, y_true, y_pred in LABEL_CASES:
+        yt, yp = _as_arrays(y_true, y_pred)
+        expect_close(name, fn(yt, yp), ms.f1_score(yt, yp), rtol=1e-9, atol=1e-12)
+
+
+@exercise("09.roc_auc", "ROC AUC as the probability that a positive outscores a negative",
+          hint="compare every (positive, negative) pair of scores: count 1 when the positive's score is higher, "
+               "1/2 when they tie, 0 otherwise, and divide by the number of pairs. Use the raw scores; no threshold.")
+def check_roc_auc(fn):
+    for name, y_true, scores in SCORE_CASES:
+        yt, s = np.array(y_true), np.array(scores, dtype=float)
+        expect_close(name, fn(yt, s), ms.roc_auc(yt, s), rtol=1e-9, atol=1e-12)

@@ -1,0 +1,100 @@
+"""Exercises of lesson 14: GAN losses, the optimal discriminator, the class entropy that reveals mode collapse."""
+
+import numpy as np
+
+from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_close, expect_true
+
+
+def _softplus(v):
+    return np.logaddexp(0.0, v)
+
+
+def _finite_float(case, value, hint=None):
+    try:
+        number = float(np.asarray(value, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise CheckFailed(case, hint=hint, message=f"case {case}: expected one number, got {value!r}") from None
+    expect_true(case, np.isfinite(number), f"expected a finite number, got {number}", hint=hint)
+    return number
+
+
+def _expect_number(case, got, expected, hint, rtol=1e-6, atol=1e-9):
+    if not np.isclose(got, expected, rtol=rtol, atol=atol):
+        raise CheckFailed(case, round(float(expected), 6), round(float(got), 6), hint)
+
+
+DISCRIMINATOR_CASES = {
+    "moderate logits": ([2.0, 0.5, -1.0], [-3.0, 0.0, 1.5]),
+    "D undecided (all logits 0)": ([0.0, 0.0], [0.0, 0.0]),
+    "D very sure and right (real +40, fake -40)": ([40.0, 40.0], [-40.0, -40.0]),
+    "D very sure and wrong (real -800, fake +800)": ([-800.0], [800.0]),
+}
+
+
+@exercise("14.discriminator_loss", "the discriminator's binary cross-entropy from logits",
+          hint="softplus(-real_logits) for real images, softplus(fake_logits) for generated ones")
+def check_discriminator_loss(fn):
+    for case, (real, fake) in DISCRIMINATOR_CASES.items():
+        real, fake = np.array(real), np.array(fake)
+        expected = np.mean(_softplus(-real)) + np.mean(_softplus(fake))
+        with np.errstate(all="ignore"):
+            got = fn(real, fake)
+        got = _finite_float(case, got, hint="with D = sigmoid(l): -log D = softplus(-l) = np.logaddexp(0, -l) "
+                                             "and -log(1 - D) = softplus(l); this never computes log(0)")
+        _expect_number(case, got, expected,
+                       hint="real images have label 1 (loss -log D(x)), generated ones label 0 (loss -log(1 - D))")
+
+
+GENERATOR_CASES = {
+    "moderate logits": [-3.0, 0.0, 1.5],
+    "D undecided": [0.0],
+    "D rejects the fakes (logit -30)": [-30.0, -30.0],
+    "D fooled (logit +30)": [30.0],
+    "extreme logit -900": [-900.0],
+}
+
+
+@exercise("14.generator_loss", "the non-saturating generator loss",
+          hint="minimise -log D(G(z)) = softplus(-logit), not log(1 - D(G(z)))")
+def check_generator_loss(fn):
+    for case, fake in GENERATOR_CASES.items():
+        fake = np.array(fake)
+        with np.errstate(all="ignore"):
+            got = fn(fake)
+        got = _finite_float(case, got, hint="-log sigmoid(l) = softplus(-l) = np.logaddexp(0, -l)")
+        _expect_number(case, got, np.mean(_softplus(-fake)),
+                       hint="the non-saturating loss is mean(-log D(G(z))) = mean(softplus(-logit)); "
+                            "mean(log(1 - D)) is the minimax loss whose gradient vanishes when D rejects the fakes")
+
+
+@exercise("14.optimal_discriminator", "the optimal discriminator D*", hint="D* = p_data / (p_data + p_g)")
+def check_optimal_discriminator(fn):
+    cases = {
+        "densities equal": (np.array([0.2, 1.0, 3.0]), np.array([0.2, 1.0, 3.0])),
+        "only real data here": (np.array([0.5, 2.0]), np.array([0.0, 0.0])),
+        "only generated data here": (np.array([0.0]), np.array([0.7])),
+        "mixed": (np.array([0.1, 0.3, 0.9]), np.array([0.3, 0.1, 0.9])),
+    }
+    for case, (p_data, p_g) in cases.items():
+        with np.errstate(all="ignore"):
+            got = fn(p_data.copy(), p_g.copy())
+        expect_close(case, got, p_data / (p_data + p_g), rtol=1e-9,
+                     hint="D*(x) = p_data(x) / (p_data(x) + p_g(x)): a probability, 1/2 where the densities agree")
+
+
+@exercise("14.class_entropy", "entropy in bits of a class histogram",
+          hint="frequencies = bincount / n; keep p > 0; H = -sum(p log2 p)")
+def check_class_entropy(fn):
+    cases = {
+        "uniform over 10 classes": (np.repeat(np.arange(10), 5), 10, np.log2(10)),
+        "total collapse onto one digit": (np.full(20, 7), 10, 0.0),
+        "two digits, equally often (others missing)": (np.array([1, 7] * 8), 10, 1.0),
+        "four classes, 1/2 1/4 1/8 1/8": (np.array([0, 0, 0, 0, 1, 1, 2, 3]), 4, 1.75),
+    }
+    for case, (labels, k, expected) in cases.items():
+        with np.errstate(all="ignore"):
+            got = fn(labels.copy(), num_classes=k)
+        got = _finite_float(case, got, hint="classes that never occur contribute 0 (p log p -> 0 as p -> 0): "
+                                            "drop zero frequencies before taking the log")
+        _expect_number(case, got, expected, rtol=1e-9, atol=1e-12,
+                       hint="entropy in bits uses log base 2: -sum(p * np.log2(p)) over the classes with p > 0")

@@ -1,0 +1,49 @@
+"""Exercises of lesson 16: demographic parity, equal opportunity, integrated gradients."""
+
+import numpy as np
+
+from kerasmodels.course.exercises._core import exercise, expect_close
+from kerasmodels.course.topics.fairness import demographic_parity_difference, equal_opportunity_difference
+
+_GROUP_CASES = {
+    "two groups, rates 3/4 and 1/4": ([1, 1, 1, 0, 1, 0, 0, 0], [0, 0, 0, 0, 1, 1, 1, 1],
+                                      [1, 1, 0, 0, 1, 1, 0, 0]),
+    "equal rates": ([1, 0, 1, 0], [0, 0, 1, 1], [1, 0, 1, 0]),
+    "three groups (labels 0, 1, 2)": ([1, 1, 0, 1, 0, 0, 1, 1, 1], [0, 0, 0, 1, 1, 1, 2, 2, 2],
+                                      [1, 1, 1, 1, 1, 0, 1, 0, 1]),
+    "string group names": ([1, 0, 0, 0], ["a", "a", "b", "b"], [1, 1, 1, 0]),
+}
+
+
+@exercise("16.demographic_parity_difference", "demographic parity difference",
+          hint="compute the selection rate mean(y_pred == 1) of every group in np.unique(groups), "
+               "then max(rates) - min(rates)")
+def check_demographic_parity(fn):
+    for case, (y_pred, groups, _) in _GROUP_CASES.items():
+        y_pred, groups = np.array(y_pred), np.array(groups)
+        expect_close(case, fn(y_pred, groups), demographic_parity_difference(y_pred, groups))
+
+
+@exercise("16.equal_opportunity_difference", "equal opportunity (TPR) difference",
+          hint="the TPR of a group is the mean of y_pred over its members with y_true == 1; "
+               "return max - min over the groups")
+def check_equal_opportunity(fn):
+    for case, (y_pred, groups, y_true) in _GROUP_CASES.items():
+        y_pred, groups, y_true = np.array(y_pred), np.array(groups), np.array(y_true)
+        expect_close(case, fn(y_true, y_pred, groups), equal_opportunity_difference(y_true, y_pred, groups))
+
+
+@exercise("16.integrated_gradients", "integrated gradients with a midpoint Riemann sum",
+          hint="alphas = (np.arange(steps) + 0.5) / steps; average grad_fn(baseline + a * (x - baseline)) over "
+               "the alphas, then multiply by (x - baseline)")
+def check_integrated_gradients(fn):
+    x = np.array([0.5, -1.0, 2.0])
+    cases = {
+        # For f(x) = sum(x**2), IG_i = x_i**2 - baseline_i**2 exactly (completeness, one variable each).
+        "f = sum(x^2), zero baseline": (lambda v: 2 * v, x, np.zeros(3), x**2),
+        "f = sum(x^2), baseline 1": (lambda v: 2 * v, x, np.ones(3), x**2 - 1),
+        "f = sum(sin x), zero baseline": (np.cos, x, np.zeros(3), np.sin(x)),
+        "linear f = w.x": (lambda v: np.array([1.0, -2.0, 3.0]), x, np.zeros(3), np.array([0.5, 2.0, 6.0])),
+    }
+    for case, (grad_fn, point, baseline, expected) in cases.items():
+        expect_close(case, fn(grad_fn, point, baseline, 200), expected, rtol=1e-3, atol=1e-4)

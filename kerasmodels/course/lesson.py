@@ -1,0 +1,165 @@
+"""The one call a lesson's setup cell makes, and where its figures and metrics go.
+
+A lesson starts with
+
+```python
+import kerasmodels as km
+from kerasmodels import course
+
+lesson = course.setup_lesson(7)
+```
+
+which sets every seed, prints versions, backend, device and mode, and warns in
+plain words when something is off (wrong Keras, no pack). The returned `Lesson`
+knows the mode (quick or full) and saves figures and headline metrics where
+`kerasmodels run` and `kerasmodels tour` collect them.
+
+Mode: KERASMODELS_MODE=quick|full; by default quick on a machine without a GPU
+and full with one.
+"""
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+from kerasmodels import hardware
+from kerasmodels.paths import atomic_write_text
+
+MODES = ("quick", "full")
+MIN_KERAS = (3, 0)
+
+
+def default_mode(info=None):
+    env = os.environ.get("KERASMODELS_MODE", "").strip().lower()
+    if env:
+        if env not in MODES:
+            raise ValueError(f"KERASMODELS_MODE={env!r} is not a mode; use 'quick' or 'full'")
+        return env
+    info = info or hardware.describe()
+    return "full" if info["accelerators"] else "quick"
+
+
+class Lesson:
+    """State of one running lesson.
+
+    Args:
+        number: the lesson's number (0-19).
+        mode: "quick" or "full".
+        seed: the seed set for Python, NumPy and the Keras backend.
+        output_dir: where figures and metrics.json are written; by default
+            KERASMODELS_RUN_DIR when the lesson runs under `kerasmodels run`,
+            else `./figures`.
+    """
+
+    def __init__(self, number, mode, seed, output_dir=None):
+        self.number = number
+        self.mode = mode
+        self.seed = seed
+        self.output_dir = Path(output_dir or os.environ.get("KERASMODELS_RUN_DIR") or "figures")
+        self.metrics = {}
+        self.started = time.time()
+
+    @property
+    def quick(self):
+        return self.mode == "quick"
+
+    @property
+    def full(self):
+        return self.mode == "full"
+
+    def pick(self, quick, full):
+        """`quick` in quick mode, `full` in full mode: `epochs = lesson.pick(2, 15)`."""
+        return quick if self.quick else full
+
+    def savefig(self, fig, name):
+        """Save a matplotlib figure as `<output_dir>/<name>.png` and return the path."""
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+            raise ValueError(f"figure name {name!r}: use letters, digits, '_', '-' and '.' only")
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        path = self.output_dir / f"{name}.png"
+        tmp = path.with_suffix(".png.tmp")
+        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
+        os.replace(tmp, path)
+        return path
+
+    def metric(self, name, value, headline=False, fmt=None):
+        """Record a number the lesson produced; `headline=True` marks the one the tour reports.
+
+        Args:
+            name: what it is, e.g. "test accuracy".
+            value: a float or int.
+            headline: show it in the `kerasmodels tour` table.
+            fmt: a format spec such as ".1%" used when displaying.
+        """
+        value = float(value)
+        self.metrics[name] = {"value": value, "headline": bool(headline), "fmt": fmt}
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        payload = {"lesson": self.number, "mode": self.mode, "seed": self.seed, "metrics": self.metrics}
+        atomic_write_text(self.output_dir / "metrics.json", json.dumps(payload, indent=2))
+        shown = format(value, fmt) if fmt else f"{value:.4g}"
+        print(f"{name}: {shown}")
+        return value
+
+
+
+def setup_lesson(number, seed=0, mode=None, quiet=False):
+    """Prepare a lesson: seeds, versions, backend, device and mode, with advice when off.
+
+    Args:
+        number: the lesson's number.
+        seed: the random seed (same seed, same numbers on the same machine).
+        mode: "quick" or "full"; default from KERASMODELS_MODE, else quick without a GPU.
+        quiet: print nothing.
+
+    Returns:
+        A `Lesson`.
+
+    Example:
+
+    ```python
+    lesson = setup_lesson(1)
+    epochs = lesson.pick(quick=2, full=20)
+    ```
+    """
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*np.find_common_type.*")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    info = hardware.describe(with_devices=False)
+    problems = check_versions(info["versions"])
+    import keras
+
+    keras.utils.set_random_seed(seed)  # Python's, NumPy's and the backend's generators
+    info = hardware.describe(with_devices=True)
+    mode = mode or default_mode(info)
+    if mode not in MODES:
+        raise ValueError(f"mode={mode!r} is not a mode; use 'quick' or 'full'")
+    lesson = Lesson(number, mode, seed)
+    if not quiet:
+        print(hardware.format_report(info))
+        print(f"Lesson {number:02d} | mode: {mode} | seed: {seed}")
+        if mode == "quick":
+            print("Quick mode: small data and few epochs. For the full run: KERASMODELS_MODE=full")
+        for problem in problems:
+            print("WARNING:", problem)
+    return lesson
+
+
+def check_versions(versions):
+    """Plain-words problems with the installed versions (empty when all is well)."""
+    problems = []
+    keras_version = versions.get("keras")
+    if keras_version is None:
+        problems.append("Keras is not installed. Fix: pip install -e . from the kerasmodels checkout.")
+    else:
+        major = int(keras_version.split(".")[0])
+        if major < MIN_KERAS[0]:
+            problems.append(
+                f"Keras {keras_version} is Keras 2; these lessons need Keras 3. "
+                "Fix: pip install --upgrade 'keras>=3' (and remove tf-keras from KERAS settings)."
+            )
+    if os.environ.get("TF_USE_LEGACY_KERAS") == "1":
+        problems.append("TF_USE_LEGACY_KERAS=1 selects Keras 2; unset it for these lessons.")
+    return problems

@@ -1,0 +1,352 @@
+"""Counting a model's FLOPs and knowing the hardware's peak, for throughput and MFU.
+
+Convention: one multiply-add is 2 FLOPs (a Dense layer with `d_in` inputs and
+`units` outputs costs `2 * d_in * units` FLOPs per example). Bias additions,
+activations and normalisation are not counted: they are a few percent of the
+matmuls in the models of this course. Pooling counts one FLOP per element of
+each window. Embedding lookups move memory and count 0 FLOPs.
+
+`count_flops` gives FORWARD FLOPs per example. One training step costs about
+3x that (forward, plus the backward pass that computes gradients with respect
+to both activations and weights, each as expensive as the forward pass).
+
+Model FLOP utilisation (MFU) is achieved FLOP/s divided by the hardware's
+peak: `peak_flops()` looks the GPU up in `GPU_PEAK_TFLOPS` or, on a CPU,
+measures a large matmul with `measure_cpu_peak()`.
+
+Example:
+
+```python
+import keras
+from kerasmodels.flops import count_flops
+
+model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
+count_flops(model)  # 2 * 784 * 10 = 15680
+```
+"""
+
+import math
+import re
+import time
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+
+TRAINING_FLOPS_FACTOR = 3
+
+# Dense (no sparsity) peak TFLOP/s from the vendors' data sheets, per compute
+# dtype. Tensor-core numbers for bfloat16/float16; plain FP32 for float32
+# (TF32 tensor cores are faster, but Keras float32 training does not always use them).
+# Order matters: more specific names first, matched as substrings of the device name.
+GPU_PEAK_TFLOPS = (
+    ("H200", {"bfloat16": 989.0, "float16": 989.0, "float32": 67.0}),
+    ("H100 PCIe", {"bfloat16": 756.0, "float16": 756.0, "float32": 51.0}),
+    ("H100", {"bfloat16": 989.0, "float16": 989.0, "float32": 67.0}),
+    ("A100", {"bfloat16": 312.0, "float16": 312.0, "float32": 19.5}),
+    ("L40S", {"bfloat16": 362.0, "float16": 362.0, "float32": 91.6}),
+    ("L4", {"bfloat16": 121.0, "float16": 121.0, "float32": 30.3}),
+    ("A10G", {"bfloat16": 70.0, "float16": 70.0, "float32": 31.2}),
+    ("A10", {"bfloat16": 125.0, "float16": 125.0, "float32": 31.2}),
+    ("RTX 4090", {"bfloat16": 165.2, "float16": 165.2, "float32": 82.6}),
+    ("RTX 3090", {"bfloat16": 71.0, "float16": 71.0, "float32": 35.6}),
+    ("V100", {"float16": 125.0, "float32": 15.7}),
+    ("T4", {"float16": 65.0, "float32": 8.1}),
+    ("P100", {"float16": 18.7, "float32": 9.3}),
+)
+
+
+@dataclass
+class FlopCount:
+    """Forward FLOPs per example of a model, layer by layer.
+
+    Attributes:
+        total: forward FLOPs per example (2 FLOPs per multiply-add).
+        per_layer: `{layer path: FLOPs}` for every counted call.
+        uncounted: paths of layers with weights that have no formula here
+            (e.g. recurrent layers); `total` leaves them out.
+    """
+
+    total: int
+    per_layer: dict = field(default_factory=dict)
+    uncounted: list = field(default_factory=list)
+
+    @property
+    def training_per_example(self):
+        return TRAINING_FLOPS_FACTOR * self.total
+
+    def __str__(self):
+        lines = [f"{name}: {flops:,}" for name, flops in self.per_layer.items()]
+        lines.append(f"total forward FLOPs per example: {self.total:,}")
+        if self.uncounted:
+            lines.append(f"not counted (no formula): {', '.join(self.uncounted)}")
+        return "\n".join(lines)
+
+
+def _shape(x):
+    shape = getattr(x, "shape", None)
+    return tuple(int(d) for d in shape) if shape is not None else None
+
+
+def _prod(values):
+    return int(math.prod(int(v) for v in values))
+
+
+def _einsum_flops(equation, input_shape, kernel_shape):
+    """2 * product of the sizes of every index in `equation` (batch included)."""
+    inputs, _ = equation.split("->")
+    left, right = inputs.split(",")
+    sizes = {}
+    for letters, shape in ((left, input_shape), (right, kernel_shape)):
+        letters = letters.replace("...", "")
+        # Ellipsis dims come first in the input; align the named letters to the end.
+        for letter, size in zip(letters, shape[len(shape) - len(letters):]):
+            sizes[letter] = size
+    extra = _prod(input_shape[: len(input_shape) - len(left.replace("...", ""))])
+    return 2 * _prod(sizes.values()) * extra
+
+
+def _layer_flops(layer, args, kwargs, output):
+    """FLOPs of one call of `layer` with a batch of 1, or None if there is no formula."""
+    layers = keras.layers
+    x = args[0] if args else next(iter(kwargs.values()), None)
+    in_shape = _shape(x)
+    out_shape = _shape(output) if not isinstance(output, (tuple, list)) else _shape(output[0])
+
+    if isinstance(layer, layers.MultiHeadAttention):
+        # Only the attention products; the projections are EinsumDense sublayers.
+        query = kwargs.get("query", args[0] if args else None)
+        value = kwargs.get("value", args[1] if len(args) > 1 else query)
+        q_len = _prod(_shape(query)[1:-1])
+        v_len = _prod(_shape(value)[1:-1])
+        heads = layer.num_heads
+        scores = 2 * heads * q_len * v_len * layer.key_dim  # Q K^T
+        mix = 2 * heads * q_len * v_len * (layer.value_dim or layer.key_dim)  # softmax(.) V
+        return scores + mix
+    if isinstance(layer, layers.EinsumDense):
+        return _einsum_flops(layer.equation, in_shape, _shape(layer.kernel))
+    if isinstance(layer, layers.Dense):
+        return 2 * _prod(in_shape) * layer.units
+    name = type(layer).__name__
+    if isinstance(layer, layers.Embedding) or name.endswith("Embedding"):
+        return 0  # lookups (token, position, segment): memory traffic, not arithmetic
+    if "Normalization" in name or name.endswith("Norm"):
+        return 0  # by the convention above: a few FLOPs per element, left out
+    if isinstance(layer, (layers.DepthwiseConv1D, layers.DepthwiseConv2D)):
+        kernel = _prod(layer.kernel_size)
+        return 2 * kernel * _prod(out_shape[1:])
+    if isinstance(layer, (layers.SeparableConv1D, layers.SeparableConv2D)):
+        channels_last = layer.data_format == "channels_last"
+        c_in = in_shape[-1] if channels_last else in_shape[1]
+        spatial = out_shape[1:-1] if channels_last else out_shape[2:]
+        depthwise = 2 * _prod(layer.kernel_size) * c_in * layer.depth_multiplier * _prod(spatial)
+        pointwise = 2 * c_in * layer.depth_multiplier * layer.filters * _prod(spatial)
+        return depthwise + pointwise
+    if isinstance(layer, (layers.Conv1DTranspose, layers.Conv2DTranspose, layers.Conv3DTranspose)):
+        channels_last = layer.data_format == "channels_last"
+        c_in = in_shape[-1] if channels_last else in_shape[1]
+        spatial = in_shape[1:-1] if channels_last else in_shape[2:]
+        return 2 * _prod(layer.kernel_size) * c_in * layer.filters * _prod(spatial)
+    if isinstance(layer, (layers.Conv1D, layers.Conv2D, layers.Conv3D)):
+        channels_last = layer.data_format == "channels_last"
+        c_in = in_shape[-1] if channels_last else in_shape[1]
+        spatial = out_shape[1:-1] if channels_last else out_shape[2:]
+        groups = getattr(layer, "groups", 1) or 1
+        return 2 * _prod(layer.kernel_size) * (c_in // groups) * layer.filters * _prod(spatial)
+    pooling = tuple(
+        getattr(layers, name)
+        for name in ("MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
+                     "AveragePooling1D", "AveragePooling2D", "AveragePooling3D")
+    )
+    if isinstance(layer, pooling):
+        return _prod(layer.pool_size) * _prod(out_shape[1:])
+    global_pooling = tuple(
+        getattr(layers, name)
+        for name in ("GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+                     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D")
+    )
+    if isinstance(layer, global_pooling):
+        return _prod(in_shape[1:])
+    return None
+
+
+def _example_inputs(model, sequence_length):
+    """A batch of one example matching the model's inputs (values do not matter)."""
+    if not model.built or not getattr(model, "inputs", None):
+        raise ValueError(
+            f"count_flops(model): model {model.name!r} has no known input shape. "
+            "Build it first, e.g. start a Sequential with keras.Input(shape) or call "
+            "model.build((None, ...)), then call count_flops again."
+        )
+
+    def one(spec):
+        shape = []
+        for i, dim in enumerate(spec.shape):
+            if i == 0:
+                shape.append(1)
+            elif dim is None:
+                if sequence_length is None:
+                    raise ValueError(
+                        f"count_flops(model): input {spec.name!r} has shape {tuple(spec.shape)} "
+                        "with an unknown length; pass sequence_length=<tokens per example>, "
+                        "e.g. count_flops(model, sequence_length=128)."
+                    )
+                shape.append(int(sequence_length))
+            else:
+                shape.append(int(dim))
+        dtype = str(spec.dtype)
+        if "int" in dtype or "bool" in dtype:
+            return np.ones(shape, dtype=dtype)
+        return np.zeros(shape, dtype=dtype)
+
+    inputs = model.inputs
+    if isinstance(getattr(model, "_inputs_struct", None), dict):
+        return {name: one(spec) for name, spec in model._inputs_struct.items()}
+    if len(inputs) == 1:
+        return one(inputs[0])
+    return [one(spec) for spec in inputs]
+
+
+def count_flops(model, sequence_length=None, detail=False):
+    """Forward FLOPs per example of a Keras model (2 FLOPs per multiply-add).
+
+    Runs the model once on a dummy batch of one example and counts every call
+    of Dense, EinsumDense, Conv1D/2D/3D (and transposed, separable, depthwise),
+    pooling, Embedding (0) and MultiHeadAttention (the QK^T and AV products,
+    which grow with the square of the sequence length), inside nested models
+    and keras-hub backbones too. A layer called twice is counted twice.
+
+    Args:
+        model: a built Keras model.
+        sequence_length: tokens per example, for inputs whose length is None
+            (text models).
+        detail: return a `FlopCount` (per-layer numbers, uncounted layers)
+            instead of an int.
+
+    Returns:
+        int FLOPs per example, or a `FlopCount` when `detail=True`.
+
+    Example:
+
+    ```python
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(8, 3)])
+    count_flops(model)  # 2 * 3*3*1 * 8 * 26*26 = 97344
+    ```
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"count_flops(model): expected a keras.Model, received {type(model).__name__}. "
+            "Pass the model you give to fit()."
+        )
+    inputs = _example_inputs(model, sequence_length)
+    layers = list(model._flatten_layers(include_self=False, recursive=True))
+    per_layer, uncounted, total = {}, [], 0
+    missing = object()
+    originals = {}
+
+    def wrap(layer):
+        original = layer.call
+
+        def recording_call(*args, **kwargs):
+            nonlocal total
+            output = original(*args, **kwargs)
+            flops = _layer_flops(layer, args, kwargs, output)
+            name = layer.path or layer.name
+            if flops is None:
+                if layer.weights and not layer._layers and name not in uncounted:
+                    uncounted.append(name)
+            else:
+                per_layer[name] = per_layer.get(name, 0) + int(flops)
+                total += int(flops)
+            return output
+
+        return recording_call
+
+    try:
+        for layer in layers:
+            originals[id(layer)] = (layer, layer.__dict__.get("call", missing))
+            object.__setattr__(layer, "call", wrap(layer))
+        model(inputs, training=False)
+    finally:
+        for layer, original in originals.values():
+            if original is missing:
+                object.__delattr__(layer, "call")
+            else:
+                object.__setattr__(layer, "call", original)
+    result = FlopCount(total=total, per_layer=per_layer, uncounted=uncounted)
+    return result if detail else result.total
+
+
+def _gpu_peak(name, dtype):
+    for key, peaks in GPU_PEAK_TFLOPS:
+        if re.search(re.escape(key), name, flags=re.IGNORECASE):
+            if dtype in peaks:
+                return peaks[dtype] * 1e12
+            return peaks["float32"] * 1e12
+    return None
+
+
+_CPU_PEAK_CACHE = {}
+
+
+def measure_cpu_peak(dtype="float32", size=1024, repeats=5, statistic="median"):
+    """Measured matmul FLOP/s of this CPU with the current Keras backend.
+
+    Args:
+        dtype: "float32" or "bfloat16" (bfloat16 is fast only on CPUs with AMX).
+        size: the matmul is `size x size` by `size x size` (2*size**3 FLOPs).
+        repeats: timed repetitions after one warm-up.
+        statistic: "median" of the timings (typical speed), or "best" (the peak the
+            machine can reach; on a shared machine the slower timings measure other tenants).
+
+    Example:
+
+    ```python
+    print(f"{measure_cpu_peak() / 1e9:.0f} GFLOP/s")
+    ```
+    """
+    if dtype not in ("float32", "bfloat16", "float16"):
+        raise ValueError(
+            f"measure_cpu_peak(dtype={dtype!r}): use 'float32', 'bfloat16' or 'float16'."
+        )
+    if statistic not in ("median", "best"):
+        raise ValueError(f"measure_cpu_peak(statistic={statistic!r}): use 'median' or 'best'.")
+    key = (dtype, size, repeats, statistic, keras.backend.backend())
+    if key in _CPU_PEAK_CACHE:
+        return _CPU_PEAK_CACHE[key]
+    rng = np.random.default_rng(0)
+    a = keras.ops.cast(rng.standard_normal((size, size), dtype="float32"), dtype)
+    b = keras.ops.cast(rng.standard_normal((size, size), dtype="float32"), dtype)
+    times = []
+    for i in range(repeats + 1):
+        start = time.perf_counter()
+        keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.matmul(a, b)[0, 0], "float32"))
+        if i:  # the first call includes one-off dispatch and allocation
+            times.append(time.perf_counter() - start)
+    peak = 2 * size**3 / float(np.median(times) if statistic == "median" else min(times))
+    _CPU_PEAK_CACHE[key] = peak
+    return peak
+
+
+def peak_flops(dtype="float32", accelerator=None, measure_cpu=True):
+    """Peak FLOP/s for `dtype` on a GPU (from `GPU_PEAK_TFLOPS`) or this CPU (measured).
+
+    Args:
+        dtype: the compute dtype of the model ("float32", "bfloat16", "float16").
+        accelerator: a device-name string or a dict from `hardware.describe()`
+            ["accelerators"]; None means this machine's CPU.
+        measure_cpu: when False, return None instead of timing the CPU.
+
+    Returns:
+        (flops_per_second, source) where source says where the number comes
+        from, or (None, reason) when it is unknown.
+    """
+    if accelerator is not None:
+        name = accelerator["name"] if isinstance(accelerator, dict) else str(accelerator)
+        peak = _gpu_peak(name, dtype)
+        if peak is None:
+            return None, f"{name} is not in the table of known GPUs"
+        return peak, f"{name} data-sheet {dtype} peak"
+    if not measure_cpu:
+        return None, "CPU peak not measured"
+    return measure_cpu_peak(dtype), f"measured CPU {dtype} matmul"

@@ -1,0 +1,238 @@
+"""Request validation and prediction for a served model, independent of any HTTP framework.
+
+`Predictor(model)` reads what the model takes (a numeric tensor, e.g. an image, or raw
+strings for a keras-hub text classifier), checks every instance of a request against it
+(shape, dtype, finite values, range, batch size, string length) and raises
+`RequestError(status, code, message)` for anything wrong, so that any server can turn it
+into a 4xx answer. `predict` returns the class and probabilities of each instance.
+
+Example:
+
+```python
+import keras
+from kerasmodels.models import mlp
+from kerasmodels.serving.predictor import Predictor, RequestError
+
+predictor = Predictor(mlp((4,), 3))
+batch = predictor.validate({"instances": [[0.1, 0.2, 0.3, 0.4]]})
+predictor.predict(batch)[0]["class"] in (0, 1, 2)   # True
+try:
+    predictor.validate({"instances": [[0.1, 0.2]]})
+except RequestError as error:
+    print(error.status, error.message)              # 400 instance 0 has shape (2,) ...
+```
+"""
+
+import threading
+
+import numpy as np
+
+from kerasmodels.errors import KerasmodelsError
+from kerasmodels.serving import drift
+
+DEFAULT_MAX_BODY_BYTES = 2_000_000
+DEFAULT_MAX_BATCH = 64
+DEFAULT_MAX_TEXT_CHARS = 5_000
+
+
+class RequestError(Exception):
+    """A client mistake: answered with `status` and a JSON error, never a traceback."""
+
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status, self.code, self.message = int(status), code, message
+
+
+def reject_json_constant(name):
+    raise RequestError(400, "non_finite_number",
+                       f"the body contains {name}, which is not a number; send finite numbers only")
+
+
+def _shape_text(shape):
+    return "(" + ", ".join("any" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+class Predictor:
+    """Validates instances for one loaded model and turns its outputs into probabilities.
+
+    Args:
+        model: a loaded Keras model.
+        class_names: optional names of the classes, in output order.
+        max_batch: most instances per request.
+        max_text_chars: longest accepted string (text models).
+        value_range: (low, high) accepted for numeric inputs; "auto" means (0, 1)
+            for image-shaped inputs (rank 2 or 3 per instance) and no check otherwise;
+            None disables the check.
+        outputs: "logits", "probabilities" or "auto" (read from the last activation).
+    """
+
+    def __init__(self, model, class_names=None, max_batch=DEFAULT_MAX_BATCH,
+                 max_text_chars=DEFAULT_MAX_TEXT_CHARS, value_range="auto", outputs="auto"):
+        self.model = model
+        self.max_batch = int(max_batch)
+        self.max_text_chars = int(max_text_chars)
+        if self.max_batch < 1:
+            raise ValueError(f"max_batch={max_batch!r}: must be at least 1")
+        if getattr(model, "preprocessor", None) is not None:
+            self.kind = "text"
+            self.input_shape, self.input_dtype = (), "string"
+        else:
+            inputs = getattr(model, "inputs", None)
+            if not inputs or len(inputs) != 1:
+                raise KerasmodelsError(
+                    f"model {model.name!r} has {len(inputs) if inputs else 0} inputs; the service serves models with "
+                    "exactly one input (an image or feature tensor) or text classifiers with a preprocessor"
+                )
+            spec = inputs[0]
+            self.input_shape = tuple(spec.shape[1:])
+            self.input_dtype = str(spec.dtype)
+            self.kind = "text" if self.input_dtype == "string" else "tensor"
+        if value_range == "auto":
+            value_range = (0.0, 1.0) if self.kind == "tensor" and len(self.input_shape) in (2, 3) else None
+        if value_range is not None:
+            low, high = value_range
+            value_range = (float(low), float(high))
+        self.value_range = value_range
+        if outputs == "auto":
+            activation = getattr(model, "activation", None)
+            if activation is None and model.layers:
+                activation = getattr(model.layers[-1], "activation", None)
+            name = getattr(activation, "__name__", str(activation))
+            outputs = "probabilities" if name in ("softmax", "sigmoid") else "logits"
+        if outputs not in ("logits", "probabilities"):
+            raise ValueError(f"outputs={outputs!r}: use 'logits', 'probabilities' or 'auto'")
+        self.outputs = outputs
+        self.class_names = list(class_names) if class_names is not None else None
+        self.feature_names = drift.TEXT_FEATURES if self.kind == "text" else drift.IMAGE_FEATURES
+        self._lock = threading.Lock()
+        self.num_classes = None
+
+    # -- validation ----------------------------------------------------------------------------
+
+    def validate(self, payload):
+        """The batch to predict from a decoded JSON payload, or a RequestError saying what is wrong."""
+        if not isinstance(payload, dict) or "instances" not in payload:
+            raise RequestError(400, "missing_instances",
+                               'the body must be a JSON object like {"instances": [...]}; '
+                               f"got {type(payload).__name__}" + (
+                                   f" with keys {sorted(payload)[:5]}" if isinstance(payload, dict) else ""))
+        instances = payload["instances"]
+        if not isinstance(instances, list):
+            raise RequestError(400, "instances_not_a_list",
+                               f'"instances" must be a list of instances; got {type(instances).__name__}')
+        if not instances:
+            raise RequestError(400, "empty_instances", '"instances" is empty: send at least one instance')
+        if len(instances) > self.max_batch:
+            raise RequestError(413, "too_many_instances",
+                               f'"instances" has {len(instances)} items; at most {self.max_batch} per request. '
+                               "Split the batch into several requests")
+        return self._validate_texts(instances) if self.kind == "text" else self._validate_tensors(instances)
+
+    def _validate_texts(self, instances):
+        for i, text in enumerate(instances):
+            if not isinstance(text, str):
+                raise RequestError(400, "wrong_type",
+                                   f"instance {i} is {type(text).__name__}; this text model takes strings")
+            if not text.strip():
+                raise RequestError(400, "empty_text", f"instance {i} is an empty string; send some text")
+            if len(text) > self.max_text_chars:
+                raise RequestError(413, "text_too_long",
+                                   f"instance {i} has {len(text)} characters; at most {self.max_text_chars}")
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise RequestError(400, "invalid_unicode", f"instance {i} is not valid Unicode (lone surrogate)")
+        return list(instances)
+
+    def _validate_tensors(self, instances):
+        expected = _shape_text(self.input_shape)
+        try:
+            batch = np.asarray(instances)
+        except (ValueError, OverflowError):
+            raise RequestError(400, "ragged_instances",
+                               f"instances must be nested lists of numbers of the same shape {expected}; "
+                               "these are ragged (rows of different lengths) or mix lists and numbers")
+        if batch.dtype.kind == "b":
+            raise RequestError(400, "wrong_dtype", "instances contain true/false; send numbers")
+        if batch.dtype.kind not in "iuf":
+            found = {"U": "strings", "S": "bytes", "O": "mixed or oversized values"}.get(batch.dtype.kind,
+                                                                                       str(batch.dtype))
+            raise RequestError(400, "wrong_dtype",
+                               f"instances contain {found}; this model takes numbers ({self.input_dtype}) "
+                               f"with shape {expected}")
+        got = batch.shape[1:]
+        if len(got) != len(self.input_shape) or any(e is not None and e != g for e, g in zip(self.input_shape, got)):
+            hint = ""
+            if len(got) + 1 == len(self.input_shape) and self.input_shape[-1] == 1:
+                hint = " The channel axis is missing: wrap every pixel in a list, e.g. x[..., None] in NumPy."
+            raise RequestError(400, "wrong_shape",
+                               f"each instance must have shape {expected}; got {_shape_text(got)}.{hint}")
+        batch = batch.astype(np.float64)
+        if not np.all(np.isfinite(batch)):
+            raise RequestError(400, "non_finite_number", "instances contain NaN or infinite values")
+        if self.value_range is not None:
+            low, high = self.value_range
+            if batch.min() < low or batch.max() > high:
+                raise RequestError(400, "out_of_range",
+                                   f"values must lie in [{low:g}, {high:g}]; got min {batch.min():g}, "
+                                   f"max {batch.max():g}. Scale pixels to [0, 1], e.g. x / 255")
+        return batch.astype(self.input_dtype if self.input_dtype.startswith("float") else np.float32)
+
+    # -- prediction ----------------------------------------------------------------------------
+
+    def features(self, batch):
+        """Per-instance summaries (N, 3) watched for drift."""
+        return drift.text_features(batch) if self.kind == "text" else drift.image_features(batch)
+
+    def probabilities(self, batch):
+        """(N, classes) probabilities for a validated batch."""
+        if self.kind == "text" and getattr(self.model, "preprocessor", None) is None:
+            batch = np.asarray(batch, dtype=str)  # a plain Keras string input wants an array, not a list
+        with self._lock:  # one prediction at a time: the model's state is shared by all threads
+            raw = self.model.predict_on_batch(batch)
+        raw = np.asarray(raw, dtype=np.float64)
+        raw = raw.reshape(len(raw), -1)
+        if raw.shape[1] == 1:
+            p = raw[:, 0] if self.outputs == "probabilities" else 1.0 / (1.0 + np.exp(-raw[:, 0]))
+            probs = np.stack([1.0 - p, p], axis=1)
+        elif self.outputs == "probabilities":
+            probs = raw
+        else:
+            shifted = np.exp(raw - raw.max(axis=1, keepdims=True))
+            probs = shifted / shifted.sum(axis=1, keepdims=True)
+        self.num_classes = probs.shape[1]
+        return probs
+
+    def predict(self, batch):
+        """JSON-ready predictions and the probabilities array."""
+        probs = self.probabilities(batch)
+        classes = probs.argmax(axis=1)
+        predictions = []
+        for k, p in zip(classes, probs):
+            item = {"class": int(k), "probabilities": [round(float(v), 6) for v in p]}
+            if self.class_names is not None and k < len(self.class_names):
+                item["label"] = str(self.class_names[k])
+            predictions.append(item)
+        return predictions, probs
+
+    def example(self):
+        """A valid instance (used to warm the model up and shown in /metadata)."""
+        if self.kind == "text":
+            return "a warm-up sentence"
+        shape = tuple(1 if d is None else d for d in self.input_shape)
+        low = self.value_range[0] if self.value_range else 0.0
+        return np.full(shape, low, dtype=np.float32)
+
+    def metadata(self):
+        return {
+            "model": self.model.name,
+            "kind": self.kind,
+            "input": {"shape": [d for d in self.input_shape], "dtype": self.input_dtype,
+                      "value_range": list(self.value_range) if self.value_range else None,
+                      "max_text_chars": self.max_text_chars if self.kind == "text" else None},
+            "output": {"model_outputs": self.outputs, "num_classes": self.num_classes,
+                       "class_names": self.class_names,
+                       "returns": "per instance: class (argmax) and probabilities"},
+            "limits": {"max_batch": self.max_batch},
+            "drift_features": list(self.feature_names),
+        }

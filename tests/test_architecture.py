@@ -1,0 +1,127 @@
+"""The two tiers: the supported API never depends on the course, and lessons import one way."""
+
+import ast
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import kerasmodels
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "kerasmodels"
+COURSE = PACKAGE / "course"
+STRING_IMPORTS = {"import_module", "__import__", "find_spec"}
+
+
+def imported_names(path):
+    """Every module a file imports: import statements and importlib calls with a string, relative ones resolved."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                  if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+                  and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            names += [base] + [f"{base}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called in STRING_IMPORTS:
+                names += [arg.value for arg in node.args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            # A module named in any string ("kerasmodels.course.x") counts as an import by string.
+            names += re.findall(r"\bkerasmodels\.course\b[\w.]*", node.value)
+    return names
+
+
+def api_files():
+    return [p for p in PACKAGE.rglob("*.py") if COURSE not in p.parents]
+
+
+def test_nothing_outside_the_course_imports_the_course():
+    offenders = {}
+    for path in api_files():
+        bad = [name for name in imported_names(path) if name == "kerasmodels.course" or name.startswith("kerasmodels.course.")]
+        if bad:
+            offenders[str(path.relative_to(ROOT))] = bad
+    assert offenders == {}, "the supported API imports course modules: " + repr(offenders)
+
+
+def test_the_scanner_sees_every_kind_of_import(tmp_path):
+    # The rule above is only as good as `imported_names`: prove it catches each form.
+    fake = ROOT / "kerasmodels" / "_probe_for_test.py"
+    samples = {
+        "import kerasmodels.course.runner": "kerasmodels.course.runner",
+        "from kerasmodels.course import plots": "kerasmodels.course.plots",
+        "from .course import plots": "kerasmodels.course.plots",
+        "importlib.import_module('kerasmodels.course.topics.gan')": "kerasmodels.course.topics.gan",
+        "MODULES = ('kerasmodels.course.topics.gan',)": "kerasmodels.course.topics.gan",
+    }
+    try:
+        for code, expected in samples.items():
+            fake.write_text(code + "\n")
+            assert expected in imported_names(fake), code
+    finally:
+        fake.unlink(missing_ok=True)
+
+
+def test_importing_the_whole_api_loads_no_course_module():
+    api = ", ".join(f"kerasmodels.{name}" for name in kerasmodels.API) + ", kerasmodels.cli"
+    code = (f"import sys, {api}\n"
+            "from kerasmodels.models import loading\n"
+            "print(sorted(m for m in sys.modules if m.startswith('kerasmodels.course')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_top_level_lists_the_api_and_nothing_of_the_course():
+    assert set(kerasmodels.API) == {"accelerate", "callbacks", "data", "errors", "flops", "hardware", "models",
+                                    "paths", "serving", "train"}
+    assert "course" not in dir(kerasmodels)
+    for name in kerasmodels.API:
+        assert importlib.util.find_spec(f"kerasmodels.{name}") is not None, name
+    top_level = {p.stem for p in PACKAGE.glob("*.py")} | {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    unlisted = top_level - set(kerasmodels.API) - {"__init__", "__main__", "cli", "course"}
+    assert unlisted == set(), f"top-level modules neither in the API nor in course/: {unlisted}"
+
+
+def test_callbacks_package_holds_callbacks_only():
+    import keras
+
+    from kerasmodels import callbacks
+
+    for name in callbacks.__all__:
+        obj = getattr(callbacks, name)
+        assert callable(obj), name
+        if isinstance(obj, type):
+            assert issubclass(obj, keras.callbacks.Callback), name
+
+
+def lesson_sources():
+    return sorted((ROOT / "lessons").glob("[0-9][0-9]_*.py")) + sorted((ROOT / "lessons" / "solutions").glob("*.py"))
+
+
+def test_lessons_import_modules_never_names():
+    """`km.models.cnn(...)` for the API, `from kerasmodels.course.scratch import numpy_nn` for course modules."""
+    problems = []
+    for path in lesson_sources():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("kerasmodels"):
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    if node.module == "kerasmodels":
+                        if alias.name != "course":
+                            problems.append(f"{path.name}: use km.{alias.name}, not a from-import")
+                    elif not node.module.startswith("kerasmodels.course"):
+                        problems.append(f"{path.name}: use km.{full[len('kerasmodels.'):]}, not a from-import")
+                    elif importlib.util.find_spec(full) is None:
+                        problems.append(f"{path.name}: import the module, not the name {full}")
+    assert problems == []
