@@ -15,7 +15,7 @@ Example:
 
 ```python
 import numpy as np
-from kerasmodels.models import mlp, compile_model, probabilities
+from kerasmodels.models import compile_model, mlp, probabilities
 
 x = np.random.rand(32, 8, 8).astype("float32")
 y = np.random.randint(0, 10, size=32)
@@ -30,6 +30,7 @@ from kerasmodels.models.cnn import augmentation_layers, cnn
 from kerasmodels.models.compiling import compile_model, loss_and_metrics, probabilities
 from kerasmodels.models.loading import load_model
 from kerasmodels.models.mlp import mlp
+from kerasmodels.models.schedules import warmup_cosine
 
 __all__ = [
     "augmentation_layers",
@@ -40,6 +41,7 @@ __all__ = [
     "loss_and_metrics",
     "mlp",
     "probabilities",
+    "warmup_cosine",
 ]
 
 

@@ -189,14 +189,12 @@ def cnn(
 
     Recommended training recipe for the default network (measured with
     `bench/bench_accuracy.py`; numbers in docs/benchmarks.md): batch size
-    128, Adam with a one-cycle-like schedule (linear warm-up to 3e-3 over the
-    first 10% of the steps, then cosine decay to 0) over 3 epochs:
+    128, Adam with `warmup_cosine` (linear warm-up to 3e-3 over the first
+    10% of the steps, then cosine decay to 0) over 3 epochs:
 
     ```python
     steps = 3 * math.ceil(len(x_train) / 128)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=steps - steps // 10, warmup_target=3e-3, warmup_steps=steps // 10)
-    compile_model(model, learning_rate=schedule)
+    compile_model(model, learning_rate=warmup_cosine(3e-3, steps))
     model.fit(x_train, y_train, batch_size=128, epochs=3)
     ```
 
