@@ -25,6 +25,7 @@ class Exercise:
     title: str
     checker: object
     hint: str
+    formula: str = ""
 
 
 @dataclass
@@ -41,17 +42,22 @@ class Result:
         return f"[{mark}] {self.exercise}: {self.message}"
 
 
-def exercise(exercise_id, title, hint=""):
+def exercise(exercise_id, title, hint="", formula=""):
     """Register a checker: a function that takes the learner's answer and raises CheckFailed.
+
+    Hints escalate: a first failed attempt shows the case's own hint, or `hint`,
+    which points at the idea; from the second failed attempt on (or with
+    `check(..., hint=2)`) `formula` is shown too.
 
     Args:
         exercise_id: "NN.name", e.g. "03.backward_layer2".
         title: one line shown with the result.
-        hint: the general hint shown when a case fails without its own hint.
+        hint: the idea, shown when a case fails without its own hint.
+        formula: the second hint: the formula or the code's shape.
     """
 
     def register(checker):
-        _REGISTRY[exercise_id] = Exercise(exercise_id, title, checker, hint)
+        _REGISTRY[exercise_id] = Exercise(exercise_id, title, checker, hint, formula)
         return checker
 
     return register
@@ -80,8 +86,22 @@ def list_exercises(lesson=None):
     return {k: v.title for k, v in sorted(_REGISTRY.items()) if k.startswith(prefix)}
 
 
-def check(exercise_id, answer, quiet=False):
-    """Grade `answer` for `exercise_id`, print specific feedback and return a `Result`."""
+_FAILED_ATTEMPTS = {}
+
+
+def check(exercise_id, answer, quiet=False, hint=None):
+    """Grade `answer` for `exercise_id`, print specific feedback and return a `Result`.
+
+    Args:
+        exercise_id: "NN.name", as in the lesson.
+        answer: the learner's function or value.
+        quiet: return the result without printing it.
+        hint: 1 shows only the idea, 2 the formula as well; by default the
+            first failed attempt gets level 1 and later ones level 2.
+
+    Returns:
+        A `Result` (true when every case passes).
+    """
     _load_for(exercise_id)
     if exercise_id not in _REGISTRY:
         _load_all()
@@ -91,16 +111,21 @@ def check(exercise_id, answer, quiet=False):
     ex = _REGISTRY[exercise_id]
     try:
         ex.checker(answer)
-    except CheckFailed as failure:
-        hint = failure.hint or ex.hint
-        message = str(failure) + (f"\n  hint: {hint}" if hint else "")
-        result = Result(exercise_id, False, message)
-    except Exception as error:  # the learner's code raised: show where, briefly
-        frames = traceback.extract_tb(error.__traceback__)
-        where = f" (line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
-        message = f"your answer raised {type(error).__name__}: {error}{where}"
-        if ex.hint:
-            message += f"\n  hint: {ex.hint}"
+    except Exception as error:
+        attempts = _FAILED_ATTEMPTS[exercise_id] = _FAILED_ATTEMPTS.get(exercise_id, 0) + 1
+        level = int(hint) if hint is not None else min(attempts, 2)
+        if isinstance(error, CheckFailed):
+            message, idea = str(error), error.hint or ex.hint
+        else:  # the learner's code raised: show where, briefly
+            frames = traceback.extract_tb(error.__traceback__)
+            where = f" (line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
+            message, idea = f"your answer raised {type(error).__name__}: {error}{where}", ex.hint
+        if idea and level >= 1:
+            message += f"\n  hint: {idea}"
+        if ex.formula and level >= 2:
+            message += f"\n  hint 2: {ex.formula}"
+        elif ex.formula:
+            message += "\n  (check again for a second hint, or pass hint=2)"
         result = Result(exercise_id, False, message)
     else:
         result = Result(exercise_id, True, f"{ex.title}: all cases pass.")
