@@ -47,14 +47,23 @@ lesson = course.setup_lesson(5)
 #
 # $$f(w_1, w_2) = 0.05\,w_1^2 + w_2^2 .$$
 #
-# Across the valley ($w_2$) the curvature is 2, along it ($w_1$) only 0.1. A learning rate small
-# enough not to bounce across the valley ($\alpha < 2/2 = 1$) crawls along it: each step shrinks
-# $w_1$ by only the factor $1 - 0.1\alpha$.
+# Across the valley ($w_2$) the curvature is $\lambda = 2$, along it ($w_1$) only 0.1. A gradient
+# descent step multiplies $w_2$ by $1 - 2\alpha$ and $w_1$ by $1 - 0.1\alpha$. For $\alpha < 1/\lambda = 0.5$
+# the factor across is positive and $w_2$ slides into the valley without changing sign; for
+# $0.5 < \alpha < 2/\lambda = 1$ it is negative, so $w_2$ **bounces** from side to side while it
+# still shrinks; above $\alpha = 1$ the bounces grow and descent diverges. Any $\alpha$ that
+# converges at all ($\alpha < 1$) shrinks $w_1$ by at least $0.9$ per step: it crawls along the valley.
 
 # %%
 surface = opt.SURFACES["ravine"]
 start = np.array([-4.5, 2.0])
 print("f at the start:", surface.value(start), "  gradient there:", surface.gradient(start))
+for alpha in (0.4, 0.75, 1.05):
+    path = opt.trajectory(opt.SGD(alpha), surface.gradient, start, 10)
+    sign_changes = int(np.sum(np.diff(np.sign(path[:, 1])) != 0))
+    print(f"alpha = {alpha}: each step multiplies w2 by 1 - 2*alpha = {1 - 2 * alpha:+.2f}")
+    lesson.metric(f"GD alpha={alpha}: sign changes of w2 in 10 steps", sign_changes, fmt=".0f")
+    lesson.metric(f"GD alpha={alpha}: |w2| after 10 steps", abs(path[-1, 1]), fmt=".3g")
 
 # %% [markdown]
 # ## 2. Six update rules, exactly as Keras implements them
@@ -62,14 +71,16 @@ print("f at the start:", surface.value(start), "  gradient there:", surface.grad
 #
 # | optimizer | state | update (Keras 3's form) |
 # |---|---|---|
-# | SGD (随机梯度下降) | none | $w \leftarrow w - \alpha g$ |
+# | GD (梯度下降) | none | $w \leftarrow w - \alpha g$ |
 # | Momentum (动量) | $m$, starts at 0 | $m \leftarrow \mu m - \alpha g$; $\;w \leftarrow w + m$ |
 # | Adagrad | $A$, starts at **0.1** | $A \leftarrow A + g^2$; $\;w \leftarrow w - \alpha g / \sqrt{A + \epsilon}$ |
 # | RMSprop | $v$ | $v \leftarrow \rho v + (1-\rho) g^2$; $\;w \leftarrow w - \alpha g / \sqrt{v + \epsilon}$ |
 # | Adam | $m, v$ | $m \leftarrow \beta_1 m + (1-\beta_1) g$; $v \leftarrow \beta_2 v + (1-\beta_2) g^2$; $\;w \leftarrow w - \alpha_t\, m / (\sqrt v + \epsilon)$, $\;\alpha_t = \alpha\sqrt{1-\beta_2^t}/(1-\beta_1^t)$ |
 # | AdamW | as Adam | $w \leftarrow w - \alpha\lambda w$ (decoupled weight decay), then the Adam step |
 #
-# Squares, roots and divisions are element-wise: Adagrad, RMSprop and Adam give **each parameter
+# Keras calls the first rule `SGD` (stochastic gradient descent, 随机梯度下降) because `fit` feeds it
+# the gradient of a random mini-batch (section 5); on the surface below every step sees the exact
+# gradient, so it is plain gradient descent, GD. Squares, roots and divisions are element-wise: Adagrad, RMSprop and Adam give **each parameter
 # its own step size**, large where gradients have been small and small where they have been large.
 # Momentum lets steps that agree accumulate and steps that alternate cancel.
 #
@@ -83,6 +94,35 @@ print("f at the start:", surface.value(start), "  gradient there:", surface.grad
 # %%
 print(inspect.getsource(opt.Momentum._update))
 print(inspect.getsource(opt.Adam._adam_step))
+
+# %% [markdown]
+# **Why Adam corrects its moments.** $m$ and $v$ start at 0, so early on they are pulled towards 0.
+# After the first step, with gradient $g$:
+#
+# $$m_1 = (1-\beta_1)\,g, \qquad v_1 = (1-\beta_2)\,g^2, \qquad
+#   \frac{m_1}{\sqrt{v_1}} = \frac{1-\beta_1}{\sqrt{1-\beta_2}}\,\operatorname{sign}(g).$$
+#
+# The corrected moments $\hat m_1 = m_1/(1-\beta_1) = g$ and $\hat v_1 = v_1/(1-\beta_2) = g^2$ give a
+# first step of exactly $\alpha$ (times the sign of $g$). Without the correction the step is
+# $(1-\beta_1)/\sqrt{1-\beta_2}$ times that: $v$'s bias is the larger one ($1-\beta_2 = 0.001$, and
+# its square root 0.0316, against $1-\beta_1 = 0.1$), so the uncorrected step is too **large**. With a
+# constant gradient the factor after $t$ steps is $(1-\beta_1^t)/\sqrt{1-\beta_2^t}$:
+
+# %%
+beta_1, beta_2, g = 0.9, 0.999, 1.0
+m_1, v_1 = (1 - beta_1) * g, (1 - beta_2) * g**2
+uncorrected = m_1 / np.sqrt(v_1)
+corrected = (m_1 / (1 - beta_1)) / np.sqrt(v_1 / (1 - beta_2))
+keras_form_step = start[:1] - opt.Adam(1.0).step(start[:1], np.array([g]))  # Keras's Adam, learning rate 1
+print(f"first step / learning rate: uncorrected {uncorrected:.4f}, corrected {corrected:.4f}, "
+      f"Keras's Adam {keras_form_step[0]:.4f}")
+t = np.arange(1, 1001)
+factor = (1 - beta_1**t) / np.sqrt(1 - beta_2**t)
+print(f"uncorrected / corrected step with a constant gradient: t=1 {factor[0]:.2f}, largest {factor.max():.2f} "
+      f"at t={t[factor.argmax()]}, t=100 {factor[99]:.2f}, t=1000 {factor[-1]:.2f}")
+lesson.metric("Adam first step: uncorrected / corrected", uncorrected / corrected, fmt=".3f")
+lesson.metric("Adam first step of Keras's form / learning rate", keras_form_step[0], fmt=".4f")
+lesson.metric("Adam uncorrected / corrected, largest over 1000 steps", factor.max(), fmt=".2f");
 
 # %% [markdown]
 # ## 3. Checking every rule against `keras.optimizers`, step by step
@@ -125,9 +165,10 @@ fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_rat
 ax.contour(w1, w2, surface.value(np.stack([w1, w2], axis=-1)), levels=np.geomspace(0.01, 8, 12),
            cmap="Greys", linewidths=1)
 markers = ["o", "s", "^", "D", "v", "P"]
-for c, marker in zip(comparisons, markers):
-    ax.plot(c.scratch[:, 0], c.scratch[:, 1], marker=marker, ms=3, lw=1.5, markevery=3, label=c.name)
-    ax_loss.semilogy(surface.value(c.scratch) + 1e-12, lw=2, label=c.name)
+names = [{"SGD": "GD"}.get(c.name, c.name) for c in comparisons]  # exact gradients: plain GD
+for c, name, marker in zip(comparisons, names, markers):
+    ax.plot(c.scratch[:, 0], c.scratch[:, 1], marker=marker, ms=3, lw=1.5, markevery=3, label=name)
+    ax_loss.semilogy(surface.value(c.scratch) + 1e-12, lw=2, label=name)
 ax.plot(*start, "ko", ms=8)
 ax.annotate("start", start, xytext=(-4.9, 2.25), fontsize=11)
 ax.plot(*surface.minimum, "k*", ms=15)
@@ -142,18 +183,100 @@ ax_loss.grid(alpha=0.3)
 ax_loss.legend(fontsize=9)
 lesson.savefig(fig, "optimizer_paths")
 plt.show()
+final_losses = {name: surface.value(c.scratch[-1]) for name, c in zip(names, comparisons)}
+for name, c in zip(names, comparisons):
+    lesson.metric(f"{name} final loss on the ravine", final_losses[name], fmt=".2e")
+    if name in ("Momentum", "Adam", "AdamW"):  # the ones that overshoot: across (w2 < 0) or along (w1 > 0)
+        lesson.metric(f"{name} smallest w2 on the ravine", c.scratch[:, 1].min(), fmt="+.2f")
+        lesson.metric(f"{name} largest w1 on the ravine", c.scratch[:, 0].max(), fmt="+.2f")
+runner_up = sorted(final_losses.values())[1]
+print(f"lowest final loss: {min(final_losses, key=final_losses.get)}, "
+      f"{runner_up / min(final_losses.values()):.0f}x below the runner-up")
 
 # %% [markdown]
-# What to see: SGD drops quickly into the valley and then crawls along it. Momentum builds up speed
-# along the valley (and overshoots, then swings back). Adagrad, RMSprop and Adam rescale each
-# coordinate, so they head for the minimum almost diagonally; Adagrad's steps shrink for ever as its
-# accumulator grows, RMSprop and Adam forget old gradients. AdamW follows Adam but is also pulled
-# towards zero by the weight decay (here the minimum is at zero, so it helps).
+# What to see (the printout above has the numbers): GD drops into the valley in a few steps
+# ($w_2$ never changes sign at $\alpha = 0.4 < 1/\lambda$) and then crawls along it. Momentum
+# overshoots *across* the valley ($w_2$ swings well below 0) before its velocity turns along it.
+# Adagrad, RMSprop, Adam and AdamW rescale each coordinate, so they head for the minimum almost
+# diagonally; Adagrad, whose steps shrink as its accumulator grows, ends with by far the lowest
+# loss. Adam and AdamW overshoot the minimum *along* the valley ($w_1$ goes past 0) and swing back:
+# their momentum carries them on, and steps of about $\alpha\,\hat m/\sqrt{\hat v}$ do not shrink as
+# the gradient does, so their loss curves oscillate. AdamW's decay pulls the weights towards 0,
+# which here is the minimum. These are six hand-picked learning rates on one surface: the ranking
+# says what these settings do here, not which optimizer is better in general.
 #
-# ## 5. The same optimizers on a real network
+# ## 5. Stochastic gradient descent: mini-batches
+# A network's loss is an average over many examples. **Stochastic** (mini-batch) gradient descent
+# (随机梯度下降) estimates the gradient from a random mini-batch of $B$ examples at each step: far
+# cheaper than the full average, but noisy. Linear regression with 1,000 examples shows both sides:
+# paths with small batches wander, and near the minimum they never settle, but keep jittering
+# around it. The spread of that jitter grows with the learning rate $\alpha$ and shrinks with the
+# batch size $B$ (its variance is roughly proportional to $\alpha/B$), which is why a larger batch
+# usually goes with a larger learning rate.
+
+# %%
+rng = np.random.default_rng(lesson.seed)
+features = rng.normal(size=(1000, 2))
+targets = features @ np.array([2.0, -1.0]) + rng.normal(scale=1.0, size=1000)
+w_best = np.linalg.lstsq(features, targets, rcond=None)[0]
+
+
+def minibatch_descent(alpha, batch_size, steps, w=(-1.0, 2.0), seed=0):
+    draw = np.random.default_rng(seed)
+    path = [np.array(w)]
+    for _ in range(steps):
+        batch = draw.choice(len(features), size=batch_size, replace=False)
+        residual = features[batch] @ path[-1] - targets[batch]
+        path.append(path[-1] - alpha * features[batch].T @ residual / batch_size)  # gradient of 1/2 mean r^2
+    return np.array(path)
+
+
+spread = {}
+for alpha in (0.01, 0.04):
+    for batch_size in (1, 4, 16, 64):
+        tail = minibatch_descent(alpha, batch_size, 3000)[1000:]  # after the first 1,000 steps
+        spread[alpha, batch_size] = np.sqrt(np.mean(np.sum((tail - w_best) ** 2, axis=1)))
+        lesson.metric(f"SGD RMS distance from the minimum, alpha={alpha}, B={batch_size}",
+                      spread[alpha, batch_size], fmt=".4f")
+gd_tail = minibatch_descent(0.04, len(features), 1000)[500:]
+lesson.metric("GD RMS distance from the minimum, alpha=0.04", np.sqrt(np.mean(np.sum((gd_tail - w_best) ** 2, axis=1))),
+              fmt=".1e")
+
+fig, (ax_path, ax_spread) = plt.subplots(1, 2, figsize=(13, 4.8))
+a, b = np.meshgrid(np.linspace(-1.3, 2.6, 200), np.linspace(-1.6, 2.2, 200))
+grid = np.stack([a.ravel(), b.ravel()], axis=1)
+grid_loss = 0.5 * np.mean((features @ grid.T - targets[:, None]) ** 2, axis=0).reshape(a.shape)
+ax_path.contour(a, b, grid_loss, levels=12, cmap="Greys", linewidths=1)
+for batch_size, style in [(1, "-"), (16, "-"), (len(features), "--")]:
+    path = minibatch_descent(0.04, batch_size, 150)
+    label = "GD (all 1,000)" if batch_size == len(features) else f"SGD, B = {batch_size}"
+    ax_path.plot(path[:, 0], path[:, 1], style, lw=1.3, label=label)
+ax_path.plot(*w_best, "k*", ms=14, label="minimum")
+ax_path.set(xlabel="$w_1$", ylabel="$w_2$", title="150 steps, α = 0.04")
+ax_path.legend()
+for alpha, marker in [(0.01, "o"), (0.04, "s")]:
+    sizes = [1, 4, 16, 64]
+    ax_spread.loglog(sizes, [spread[alpha, s] for s in sizes], marker=marker, lw=2, label=f"α = {alpha}")
+ax_spread.set(xlabel="batch size B", ylabel="RMS distance from the minimum", title="jitter after 1,000 steps")
+ax_spread.set_xticks([1, 4, 16, 64], ["1", "4", "16", "64"])
+ax_spread.grid(alpha=0.3, which="both")
+ax_spread.legend()
+lesson.savefig(fig, "minibatch_sgd")
+plt.show()
+
+# %% [markdown]
+# Full-batch GD settles exactly on the minimum; every mini-batch run keeps jittering. Quadrupling
+# the batch size roughly halves the jitter, and quadrupling the learning rate roughly doubles it:
+# $\alpha = 0.01, B = 4$ and $\alpha = 0.04, B = 16$ (the same $\alpha/B$) end up about equally close
+# (the recorded distances above and the right panel). A smaller learning rate late in training (lesson 08's
+# schedules) or a larger batch both calm the noise; some noise is cheap and, on real networks, often
+# harmless or even helpful.
+#
+# ## 6. The same optimizers on a real network
 # Paths on a 2-D surface are only a picture. Here the Keras optimizers train the same small MLP on
 # the `digits` images (8×8 pixels, always available offline), from the same initial weights. An
-# optimizer's job is to make the training loss small, so we watch the training curves.
+# optimizer's job is to make the training loss small, so we watch the training curves. Here `fit`
+# feeds mini-batches of 64, so `keras.optimizers.SGD` really is stochastic.
 
 # %%
 x_train, y_train = km.data.load("digits", split="train")
@@ -188,8 +311,8 @@ plt.show()
 # point is better generalisation on long runs (lesson 08), not speed. Adam and AdamW are popular
 # because they work reasonably well without much tuning, which is why seed 000 §9.2 recommends them.
 #
-# ## 6. Exercises
-# **6.1** One step of SGD with momentum in Keras's form. Return `(w_new, m_new)`. The first
+# ## 7. Exercises
+# **7.1** One step of SGD with momentum in Keras's form. Return `(w_new, m_new)`. The first
 # attempt has a sign error: it walks uphill.
 
 # %%
@@ -202,7 +325,7 @@ def momentum_step(w, g, m, learning_rate, momentum):
 course.exercises.check("05.momentum_step", momentum_step);
 
 # %% [markdown]
-# **6.2** One step of RMSprop (no momentum) in Keras's form. Return `(w_new, v_new)`.
+# **7.2** One step of RMSprop (no momentum) in Keras's form. Return `(w_new, v_new)`.
 
 # %%
 def rmsprop_step(w, g, v, learning_rate, rho=0.9, epsilon=1e-7):
@@ -214,7 +337,7 @@ def rmsprop_step(w, g, v, learning_rate, rho=0.9, epsilon=1e-7):
 course.exercises.check("05.rmsprop_step", rmsprop_step);
 
 # %% [markdown]
-# **6.3** One step of Adam at step number `t` (1 for the first step). Return `(w_new, m_new, v_new)`.
+# **7.3** One step of Adam at step number `t` (1 for the first step). Return `(w_new, m_new, v_new)`.
 # Keras's form or the textbook form with bias-corrected $\hat m$, $\hat v$ both pass.
 
 # %%
@@ -229,12 +352,16 @@ course.exercises.check("05.adam_step", adam_step);
 
 # %% [markdown]
 # ## Summary
-# - SGD: one step size for all. Momentum: accumulate consistent directions. Adagrad / RMSprop:
+# - GD: one step size for all; it bounces across a valley above $\alpha = 1/\lambda$ and diverges
+#   above $2/\lambda$. SGD uses mini-batches: cheaper steps, noise that grows with $\alpha/B$.
+# - Momentum: accumulate consistent directions. Adagrad / RMSprop:
 #   per-parameter step sizes from (all / recent) squared gradients. Adam: momentum + RMSprop + bias
 #   correction. AdamW: Adam with weight decay applied directly to the weights.
 # - A from-scratch optimizer matches Keras only with Keras's exact formulas: accumulator 0.1,
 #   $\epsilon$ placement, bias corrections folded into $\alpha_t$, decoupled decay, float32 hyper-parameters.
-# - Paths on a ravine show why adaptive methods help on badly scaled problems.
+# - Paths on a ravine show why adaptive methods help on badly scaled problems. Adam's bias
+#   correction makes its first steps smaller, not larger: uncorrected they are $(1-\beta_1)/\sqrt{1-\beta_2}
+#   \approx 3.2$ times too large.
 # - No optimizer wins everywhere, and each needs its own learning rate.
 #
 # Next: lesson 06 puts it together: a first real Keras model on MNIST.

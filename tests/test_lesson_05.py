@@ -62,4 +62,33 @@ def test_lesson_05_facts(executed_lessons):
     (name, metric), = [(k, v) for k, v in result.metrics.items() if v["headline"]]
     assert name.startswith("max |scratch - keras.optimizers|")
     assert metric["value"] < 1e-6
-    assert {"optimizer_paths", "optimizers_on_digits"} <= {f.stem for f in result.figures}
+    assert {"optimizer_paths", "minibatch_sgd", "optimizers_on_digits"} <= {f.stem for f in result.figures}
+    m = {k: v["value"] for k, v in result.metrics.items()}
+    # GD on the ravine (curvature 2 across): no bouncing below alpha = 1/2, bouncing but converging
+    # below 2/2 = 1, diverging above.
+    assert m["GD alpha=0.4: sign changes of w2 in 10 steps"] == 0
+    assert m["GD alpha=0.75: sign changes of w2 in 10 steps"] == 10
+    assert m["GD alpha=0.75: |w2| after 10 steps"] < 0.01 < 2.0 < m["GD alpha=1.05: |w2| after 10 steps"]
+    # Adam's first step without bias correction is (1 - beta_1) / sqrt(1 - beta_2) = 3.16x too large.
+    assert m["Adam first step: uncorrected / corrected"] == pytest.approx(0.1 / np.sqrt(0.001))
+    assert m["Adam first step of Keras's form / learning rate"] == pytest.approx(1.0, abs=1e-5)
+    assert m["Adam uncorrected / corrected, largest over 1000 steps"] > m["Adam first step: uncorrected / corrected"]
+    # The prose about the paths: Adagrad ends lowest by far; Momentum overshoots across the valley,
+    # Adam and AdamW along it.
+    final = {name: m[f"{name} final loss on the ravine"] for name in
+             ("GD", "Momentum", "Adagrad", "RMSprop", "Adam", "AdamW")}
+    assert min(final, key=final.get) == "Adagrad"
+    assert sorted(final.values())[1] > 10 * final["Adagrad"]
+    assert m["Momentum smallest w2 on the ravine"] < -0.5
+    assert m["Adam largest w1 on the ravine"] > 0.5 and m["AdamW largest w1 on the ravine"] > 0.5
+    # Mini-batch SGD: jitter grows with the learning rate, shrinks with the batch size, about sqrt(alpha / B);
+    # full-batch GD settles.
+    spread = {(a, b): m[f"SGD RMS distance from the minimum, alpha={a}, B={b}"]
+              for a in (0.01, 0.04) for b in (1, 4, 16, 64)}
+    for a in (0.01, 0.04):
+        assert spread[a, 1] > spread[a, 4] > spread[a, 16] > spread[a, 64]
+        assert 1.5 < spread[a, 4] / spread[a, 16] < 2.7  # four times the batch, about half the jitter
+    for b in (1, 4, 16, 64):
+        assert 1.5 < spread[0.04, b] / spread[0.01, b] < 2.7  # four times the learning rate, about double
+    assert spread[0.01, 4] == pytest.approx(spread[0.04, 16], rel=0.3)  # same alpha / B
+    assert m["GD RMS distance from the minimum, alpha=0.04"] < 1e-6

@@ -21,7 +21,9 @@ def _vectors(seed, size=3):
 
 
 @exercise("05.momentum_step", "one step of SGD with momentum (Keras form)",
-          hint="m_new = momentum*m - learning_rate*g, then w_new = w + m_new (the minus sign makes it go downhill)")
+          hint="the buffer m collects the steps (downhill is minus the gradient), decaying old ones by `momentum`; "
+               "the weights then move by the new buffer",
+          formula="m_new = momentum*m - learning_rate*g, then w_new = w + m_new")
 def check_momentum_step(fn):
     w, g, m, _ = _vectors(0)
     for name, (w_, g_, m_, lr, mu) in {
@@ -37,7 +39,9 @@ def check_momentum_step(fn):
 
 
 @exercise("05.rmsprop_step", "one step of RMSprop (Keras form, no momentum)",
-          hint="v_new = rho*v + (1 - rho)*g**2 (a moving AVERAGE), then w - lr*g/sqrt(v_new + epsilon)")
+          hint="v is a moving AVERAGE of g**2: old v weighted by rho, the new g**2 by what is left; "
+               "the step divides the gradient by the root of v",
+          formula="v_new = rho*v + (1 - rho)*g**2, then w_new = w - learning_rate*g/sqrt(v_new + epsilon)")
 def check_rmsprop_step(fn):
     w, g, _, v = _vectors(1)
     for name, (v_, lr, rho) in {
@@ -52,8 +56,10 @@ def check_rmsprop_step(fn):
 
 
 @exercise("05.adam_step", "one step of Adam",
-          hint="bias-correct: step = lr * (m/(1-beta_1**t)) / (sqrt(v/(1-beta_2**t)) + eps); without it the "
-               "first steps are ~10x too small")
+          hint="m and v start at 0, so in the first steps they are biased towards 0: Adam divides each by "
+               "(1 - beta**t) before using them",
+          formula="step = lr * (m/(1-beta_1**t)) / (sqrt(v/(1-beta_2**t)) + eps); without the correction the first "
+                  "step is (1-beta_1)/sqrt(1-beta_2) = 3.16x too LARGE")
 def check_adam_step(fn):
     w, g, m, v = _vectors(2)
     for name, (m_, v_, t) in {
