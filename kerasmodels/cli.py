@@ -9,7 +9,12 @@
     kerasmodels serve MODEL.keras         HTTP prediction service on 127.0.0.1
     kerasmodels notebooks sync|check      regenerate notebooks/ from lessons/ (developers)
 
-A user's mistake prints one line and exits with status 2; `--debug` shows the traceback.
+`kerasmodels` alone prints this help; `kerasmodels --version` the version.
+
+Exit status: 0 done; 2 a mistake the user can fix (a `KerasmodelsError`, or a
+command-line usage error), printed as one line; 1 an internal error, i.e. a bug of
+kerasmodels, printed as one line that asks for a report; 130 interrupted.
+`--debug` shows the traceback.
 """
 
 import argparse
@@ -20,6 +25,7 @@ import sys
 
 from kerasmodels.errors import KerasmodelsError
 
+EXIT_INTERNAL = 1
 EXIT_USAGE = 2
 # Packages that add subcommands (the course: lessons, run, tour, notebooks) register a
 # function `add(subparsers)` under this entry-point group.
@@ -67,6 +73,28 @@ def _cmd_data(args):
     raise KerasmodelsError("usage: kerasmodels data {list,install,path NAME}")
 
 
+def _table(summary):
+    """The few numbers a person reads after training, as aligned lines."""
+    def number(value):
+        return "-" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+
+    rows = [
+        ("model", f"{summary['model']}" + (f" ({summary['preset']})" if summary.get("preset") else "")),
+        ("data", f"{summary['data']} ({summary['train_examples']} training examples)"),
+        ("epochs", f"{summary['epochs_completed']} in total, {summary['epochs_this_call']} in this call"),
+    ]
+    final = summary.get("final") or {}
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        if key in final:
+            rows.append((f"final {key}", number(final[key])))
+    for key, value in (summary.get("test") or {}).items():
+        if key in ("loss", "accuracy"):
+            rows.append((f"test {key}", number(value)))
+    rows += [("model file", summary["model_path"]), ("summary", summary["summary_path"])]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
 def _cmd_train(args):
     from kerasmodels.train import train
 
@@ -76,21 +104,58 @@ def _cmd_train(args):
         data_dir=args.data_dir, resume=not args.no_resume, seed=args.seed,
         sequence_length=args.sequence_length,
     )
-    print(json.dumps(summary, indent=2))
+    print(_table(summary))
     return 0
 
 
 def _cmd_serve(args):
     from kerasmodels.serving import serve
 
-    serve(args.model, host=args.host, port=args.port, max_body_bytes=args.max_body_bytes)
+    try:
+        serve(args.model, host=args.host, port=args.port, max_body_bytes=args.max_body_bytes)
+    except OSError as error:
+        if isinstance(error, KerasmodelsError):
+            raise
+        # Binding the user's address and port: in use, not permitted, not an address of this machine.
+        raise KerasmodelsError(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}. "
+                               "Fix: pick another --port (or --host).") from error
     return 0
+
+
+def _port(text):
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0..65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0..65535; 0 picks a free one)")
+    return port
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be a positive integer")
+    return value
+
+
+def _version():
+    try:
+        return importlib.metadata.version("kerasmodels")
+    except importlib.metadata.PackageNotFoundError:
+        from kerasmodels import __version__
+
+        return __version__
 
 
 def build_parser():
     parser = argparse.ArgumentParser(prog="kerasmodels", description="Keras 3 teaching package.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"kerasmodels {_version()}")
+    sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("info", help="versions, backend, devices, data packs, caches")
     p.add_argument("--json", action="store_true")
@@ -109,23 +174,24 @@ def build_parser():
     p = sub.add_parser("train", help="train a factory model on a named data set")
     p.add_argument("model", choices=["mlp", "cnn", "bert"])
     p.add_argument("--data", required=True, help="data set name (kerasmodels data list)")
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--epochs", type=_positive_int, default=5)
+    p.add_argument("--batch-size", type=_positive_int, default=None)
     p.add_argument("--learning-rate", type=float, default=None)
-    p.add_argument("--limit", type=int, default=None, help="use only the first N training examples")
+    p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training examples")
     p.add_argument("--preset", default=None, help="cnn: seed|lenet; bert: minilm-l6|tiny")
     p.add_argument("--data-dir", default=None, help="folder of a data set read from disk (rt_polarity)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--sequence-length", type=int, default=64, help="tokens per text example (bert)")
-    p.add_argument("--no-resume", action="store_true", help="start afresh even if a backup exists")
+    p.add_argument("--sequence-length", type=_positive_int, default=64, help="tokens per text example (bert)")
+    p.add_argument("--no-resume", action="store_true",
+                   help="start afresh even if a checkpoint exists (the old training/ is kept as training.old-<time>)")
     p.add_argument("--out", default=None, help="output folder (default: ./runs/train-<model>-<data>)")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("serve", help="serve a saved .keras model over HTTP (127.0.0.1 by default)")
     p.add_argument("model", help="path to a .keras file")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--max-body-bytes", type=int, default=2_000_000, help="largest request body accepted")
+    p.add_argument("--port", type=_port, default=8000, help="0..65535 (0: a free port)")
+    p.add_argument("--max-body-bytes", type=_positive_int, default=2_000_000, help="largest request body accepted")
     p.set_defaults(func=_cmd_serve)
 
     for entry_point in importlib.metadata.entry_points(group=COMMANDS_GROUP):
@@ -136,18 +202,29 @@ def build_parser():
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         return args.func(args)
-    except (KerasmodelsError, ValueError, TypeError, KeyError, FileNotFoundError) as error:
+    except KerasmodelsError as error:
+        # The package's own errors: a mistake the user can fix, the message says how.
         if args.debug:
             raise
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"kerasmodels: error: {message}", file=sys.stderr)
+        print(f"kerasmodels: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("kerasmodels: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:
+        # Anything else is a bug of kerasmodels, not the user's mistake: say so.
+        if args.debug:
+            raise
+        message = str(error).splitlines()[0] if str(error) else ""
+        print(f"kerasmodels: internal error ({type(error).__name__}: {message}), please report it; "
+              "rerun with --debug for the traceback", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

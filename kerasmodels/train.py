@@ -5,6 +5,11 @@ The run directory gets:
 - `metrics.json`: the summary (data, model, epochs, final and test metrics, seconds),
 - `training/`: per-epoch `metrics.csv`/`metrics.json` and the resumable checkpoints, so that
   the same command started again after a crash or a disconnect continues where it stopped.
+  `resume=False` (`--no-resume`) starts afresh: the old `training/` is renamed
+  `training.old-<time>`, never deleted (a user's own files may be in it).
+
+Calling it again on a finished run trains nothing and keeps the summary's results
+(`final` from the last run that trained).
 
 Example:
 
@@ -16,18 +21,21 @@ summary["test"]["accuracy"]
 """
 
 import json
+import math
+import numbers
 import os
-import shutil
 import time
 from pathlib import Path
 
-from kerasmodels.errors import KerasmodelsError
+from kerasmodels.errors import InvalidArgumentError, KerasmodelsError
 from kerasmodels.paths import atomic_write_text, runs_dir
 
 IMAGE_SETS = ("digits", "mnist", "shapes", "cifar10")
 TEXT_SETS = ("reviews", "rt_polarity")
 MODELS = {"mlp": IMAGE_SETS, "cnn": IMAGE_SETS, "bert": TEXT_SETS}
 DEFAULT_BATCH = {"mlp": 128, "cnn": 128, "bert": 32}
+PRESETS = {"mlp": (), "cnn": ("seed", "lenet"), "bert": ("minilm-l6", "tiny")}
+CHECKPOINTS = "checkpoints"  # default_callbacks keeps ResumableTraining's files in training/checkpoints
 
 
 def _check(model_kind, data):
@@ -43,8 +51,77 @@ def _check(model_kind, data):
 
 
 def _positive(name, value):
-    if value is not None and (not isinstance(value, int) or value < 1):
-        raise KerasmodelsError(f"--{name.replace('_', '-')} must be a positive integer, got {value!r}")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1):
+        raise InvalidArgumentError(f"--{name.replace('_', '-')} must be a positive integer, got {value!r}")
+
+
+def _check_arguments(model_kind, preset, learning_rate, seed):
+    if preset is not None and preset not in PRESETS[model_kind] and not (
+            model_kind == "bert" and Path(str(preset)).expanduser().is_dir()):
+        known = ", ".join(PRESETS[model_kind]) or "none"
+        extra = " (or the path of a local BERT folder)" if model_kind == "bert" else ""
+        raise InvalidArgumentError(f"{model_kind} has no preset {preset!r}; presets: {known}{extra}")
+    if learning_rate is not None:
+        if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or not (
+                math.isfinite(learning_rate) and learning_rate > 0):
+            raise InvalidArgumentError(
+                f"--learning-rate must be a finite number > 0, got {learning_rate!r}. "
+                "Fix: e.g. --learning-rate 0.001, or leave it out for the optimizer's default.")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise InvalidArgumentError(f"--seed must be a non-negative integer, got {seed!r}")
+
+
+def json_safe(value):
+    """`value` with every non-finite float replaced by None, so strict JSON parsers accept it."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _make_run_dir(out):
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise KerasmodelsError(
+            f"cannot create the output folder {out}: {error.strerror or error}. "
+            "Fix: pass --out a folder you can write to (not inside a file).") from error
+
+
+def _move_aside(training_dir):
+    """Rename an old training folder to training.old-<time>; nothing in it is deleted."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = training_dir.with_name(f"{training_dir.name}.old-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = training_dir.with_name(f"{training_dir.name}.old-{stamp}-{counter}")
+    try:
+        os.replace(training_dir, target)
+    except OSError as error:
+        raise KerasmodelsError(f"cannot move {training_dir} aside to start afresh: {error}. "
+                               f"Fix: move or rename {training_dir} yourself.") from error
+    return target
+
+
+def _previous_summary(path):
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return summary if isinstance(summary, dict) else None
+
+
+def _final_from_rows(rows):
+    """The last epoch's loss and metrics from the per-epoch log (system numbers left out)."""
+    from kerasmodels.callbacks._common import SYSTEM_KEYS
+
+    if not rows:
+        return {}
+    return {k: v for k, v in rows[-1].items() if k not in SYSTEM_KEYS and isinstance(v, (int, float))}
 
 
 def _build(model_kind, x_train, num_classes, preset, sequence_length):
@@ -54,9 +131,14 @@ def _build(model_kind, x_train, num_classes, preset, sequence_length):
         if preset is not None:
             raise KerasmodelsError(f"mlp has no presets, got --preset {preset}")
         return models.mlp(input_shape=x_train.shape[1:], num_classes=num_classes)
-    if model_kind == "cnn":
-        return models.cnn(input_shape=x_train.shape[1:], num_classes=num_classes, preset=preset)
-    return models.bert_classifier(num_classes, preset=preset or "minilm-l6", sequence_length=sequence_length)
+    try:
+        if model_kind == "cnn":
+            return models.cnn(input_shape=x_train.shape[1:], num_classes=num_classes, preset=preset)
+        return models.bert_classifier(num_classes, preset=preset or "minilm-l6", sequence_length=sequence_length)
+    except (ValueError, TypeError) as error:
+        # The factories check their arguments with ValueError/TypeError; here every argument
+        # comes from the command line (preset, sequence length, the data's shape).
+        raise InvalidArgumentError(f"cannot build {model_kind} for this data: {error}") from error
 
 
 def train(model_kind, data, epochs=5, batch_size=None, limit=None, out_dir=None, preset=None,
@@ -82,16 +164,24 @@ def train(model_kind, data, epochs=5, batch_size=None, limit=None, out_dir=None,
     _positive("epochs", epochs)
     _positive("batch_size", batch_size)
     _positive("limit", limit)
+    _positive("sequence_length", sequence_length)
+    _check_arguments(model_kind, preset, learning_rate, seed)
     import keras
 
     from kerasmodels import callbacks, models
     from kerasmodels import data as datasets
     keras.utils.set_random_seed(seed)  # Python, NumPy and the backend in one call
-    out = Path(out_dir) if out_dir else runs_dir() / f"train-{model_kind}-{data}"
+    out = Path(out_dir).expanduser() if out_dir else runs_dir() / f"train-{model_kind}-{data}"
+    _make_run_dir(out)
     training_dir = out / "training"
+    summary_path = out / "metrics.json"
     if not resume and training_dir.exists():
-        shutil.rmtree(training_dir)
-    out.mkdir(parents=True, exist_ok=True)
+        moved = _move_aside(training_dir)
+        if verbose:
+            print(f"[train] starting afresh; the previous training folder is kept as {moved}", flush=True)
+    # Read before anything runs, so that a damaged checkpoint stops us before the data loads.
+    state = callbacks.read_state(training_dir / CHECKPOINTS)
+    previous = _previous_summary(summary_path) if state is not None else None
     kwargs = {"data_dir": data_dir} if data_dir else {}
     x_train, y_train = datasets.load(data, split="train", limit=limit, **kwargs)
     x_val, y_val = datasets.load(data, split="validation", **kwargs)
@@ -106,7 +196,7 @@ def train(model_kind, data, epochs=5, batch_size=None, limit=None, out_dir=None,
     history = model.fit(
         x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
         callbacks=callbacks.default_callbacks(
-            training_dir, batch_size=batch_size, live_plot=False, resumable=resume,
+            training_dir, batch_size=batch_size, live_plot=False, resumable=True,
             tokens_per_example=sequence_length if model_kind == "bert" else None, verbose=verbose,
         ),
         verbose=2 if verbose else 0,
@@ -117,20 +207,30 @@ def train(model_kind, data, epochs=5, batch_size=None, limit=None, out_dir=None,
     tmp = out / ".model.tmp.keras"
     model.save(tmp)
     os.replace(tmp, model_path)
-    epoch_rows = callbacks.read_metrics(training_dir / "metrics.json")
+    state = callbacks.read_state(training_dir / CHECKPOINTS)
+    trained = len(history.epoch)
+    if history.history:
+        final = {k: float(v[-1]) for k, v in history.history.items()}
+    elif previous and previous.get("final"):
+        final = previous["final"]  # this call trained nothing: keep the results of the one that did
+    else:  # killed after fit, before the summary: the per-epoch log has the last epoch
+        final = _final_from_rows(callbacks.read_metrics(training_dir / "metrics.json")
+                                 if (training_dir / "metrics.json").exists() else [])
     summary = {
         "model": model_kind,
         "preset": preset,
         "data": data,
         "train_examples": int(len(x_train)),
         "batch_size": batch_size,
-        "epochs_completed": len(epoch_rows),
-        "epochs_this_call": len(history.epoch),
-        "fit_seconds": round(seconds, 2),
-        "final": {k: float(v[-1]) for k, v in history.history.items()} if history.history else {},
+        "epochs_completed": state["epoch"] if state else trained,
+        "epochs_this_call": trained,
+        "fit_seconds": round(seconds, 2) if trained or not previous else previous.get("fit_seconds"),
+        "final": final,
         "test": {k: float(v) for k, v in test.items()},
         "model_path": str(model_path),
+        "summary_path": str(summary_path),
         "backend": keras.backend.backend(),
     }
-    atomic_write_text(out / "metrics.json", json.dumps(summary, indent=2))
+    summary = json_safe(summary)
+    atomic_write_text(summary_path, json.dumps(summary, indent=2, allow_nan=False) + "\n")
     return summary

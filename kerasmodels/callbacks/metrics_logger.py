@@ -5,10 +5,13 @@ import io
 import json
 import math
 import numbers
+import os
+import time
 from pathlib import Path
 
 import keras
 
+from kerasmodels.callbacks._common import say
 from kerasmodels.paths import atomic_write_text
 
 
@@ -29,6 +32,60 @@ def read_metrics(path):
     """The rows of a `metrics.json` written by `MetricsLogger` (a list of dicts)."""
     with open(path, encoding="utf-8") as f:
         return json.load(f)["epochs"]
+
+
+def _csv_value(text):
+    if text == "":
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+
+
+def _read_csv_rows(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = [{key: _csv_value(value) for key, value in row.items()} for row in csv.DictReader(f)]
+    if not rows or any(not isinstance(row.get("epoch"), int) for row in rows):
+        raise ValueError(f"{path} has no rows with an integer epoch")
+    return rows
+
+
+def _move_aside(path):
+    target = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    os.replace(path, target)
+    return target
+
+
+def recover_rows(directory):
+    """The rows logged in `directory`: from metrics.json, else from metrics.csv, else none.
+
+    A damaged file is never dropped silently: it is moved aside (`<name>.damaged-<time>`)
+    and a line says which rows were recovered from where.
+    """
+    directory = Path(directory)
+    json_path, csv_path = directory / "metrics.json", directory / "metrics.csv"
+    if not json_path.exists() and not csv_path.exists():
+        return []
+    try:
+        rows = read_metrics(json_path)
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise ValueError("'epochs' is not a list of rows")
+        return rows
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        json_error = error
+    damaged = _move_aside(json_path) if json_path.exists() else None
+    try:
+        rows = _read_csv_rows(csv_path)
+    except (OSError, ValueError, csv.Error) as error:
+        kept = _move_aside(csv_path) if csv_path.exists() else None
+        say(f"[metrics] {json_path} could not be read ({json_error}) and neither could {csv_path} "
+            f"({error}); the damaged files were kept as {damaged} and {kept}; the log restarts here")
+        return []
+    say(f"[metrics] {json_path} could not be read ({json_error}); recovered {len(rows)} rows from "
+        f"{csv_path}" + (f" (the damaged file is kept as {damaged})" if damaged else ""))
+    return rows
 
 
 class MetricsLogger(keras.callbacks.Callback):
@@ -84,12 +141,7 @@ class MetricsLogger(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if self._first_epoch is None:
             self._first_epoch = epoch
-            previous = []
-            if epoch > 0 and self.json_path.exists():
-                try:
-                    previous = read_metrics(self.json_path)
-                except (OSError, ValueError, KeyError):
-                    previous = []
+            previous = recover_rows(self.directory) if epoch > 0 else []
             self.rows = [row for row in previous if row.get("epoch", 0) <= epoch]
 
     def on_epoch_end(self, epoch, logs=None):
@@ -117,4 +169,4 @@ class MetricsLogger(keras.callbacks.Callback):
         for row in self.rows:
             writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
         atomic_write_text(self.csv_path, buffer.getvalue())
-        atomic_write_text(self.json_path, json.dumps({"epochs": self.rows}, indent=1) + "\n")
+        atomic_write_text(self.json_path, json.dumps({"epochs": self.rows}, indent=1, allow_nan=False) + "\n")

@@ -9,19 +9,28 @@ optimizer state, the epoch and the best monitored value; it is written
 under a temporary name, flushed to disk and then renamed over the old one
 with `os.replace`, which is atomic: a reader sees the old state or the new
 one, never half of either. The best-model checkpoint is written the same way.
+
+The state of epoch k is committed when epoch k+1 begins (or training ends),
+after every other callback has seen the end of epoch k: a kill can then never
+leave a checkpoint of epoch k without the `MetricsLogger` row of epoch k (the
+row is written first; a row without its checkpoint is trained again and
+replaced). The state it replaces is kept as `state.previous.weights.h5`, the
+fallback if the newest file is ever damaged.
 """
 
 import hashlib
 import math
 import os
+import shutil
 from pathlib import Path
 
 import keras
 
 from kerasmodels.callbacks._common import say
-from kerasmodels.errors import KerasmodelsError
+from kerasmodels.errors import DamagedFileError, KerasmodelsError
 
 STATE_FILE = "state.weights.h5"
+PREVIOUS_STATE_FILE = "state.previous.weights.h5"
 BEST_FILE = "best.keras"
 _TMP_PREFIX = ".tmp-"
 
@@ -40,21 +49,55 @@ def _fsync_path(path):
         os.close(fd)
 
 
-def read_state(directory):
-    """The epoch, best value and fingerprint stored in `directory`, or None if there is no state."""
+def _read_attrs(path):
+    """The kerasmodels attributes of a state file; DamagedFileError if it cannot be read."""
     import h5py
 
+    try:
+        with h5py.File(path, "r") as f:
+            attrs = dict(f.attrs)
+        return {
+            "epoch": int(attrs["kerasmodels_epoch"]),
+            "best": float(attrs["kerasmodels_best"]),
+            "monitor": str(attrs["kerasmodels_monitor"]),
+            "fingerprint": str(attrs["kerasmodels_fingerprint"]),
+        }
+    except (OSError, KeyError, ValueError) as error:
+        raise DamagedFileError(damaged_state_message(path, error)) from error
+
+
+def damaged_state_message(path, error):
+    """One paragraph: which checkpoint is damaged, why, and the two ways out."""
+    path = Path(path)
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    size = path.stat().st_size if path.exists() else 0
+    message = (f"training checkpoint {path} is damaged ({size} bytes; {reason}), so training cannot "
+               "resume from it.")
+    previous = path.with_name(PREVIOUS_STATE_FILE)
+    if path.name == STATE_FILE and previous.is_file():
+        try:
+            epoch = _read_attrs(previous)["epoch"]
+        except DamagedFileError:
+            epoch = None
+        if epoch is not None:
+            message += (f" Fix: resume from the previous checkpoint (epoch {epoch}) by moving the damaged "
+                        f"file aside: mv {path} {path}.damaged ; or start over with --no-resume (kerasmodels "
+                        f"train keeps the old folder as training.old-<time>) or a new folder.")
+            return message
+    return message + (" Fix: start over with --no-resume (kerasmodels train keeps the old folder as "
+                      f"training.old-<time>), or move {path.parent} aside.")
+
+
+def read_state(directory):
+    """The epoch, best value and fingerprint stored in `directory`, or None if there is no state.
+
+    Raises:
+        DamagedFileError: the state file exists but is truncated or not a kerasmodels state.
+    """
     path = Path(directory) / STATE_FILE
     if not path.exists():
         return None
-    with h5py.File(path, "r") as f:
-        attrs = dict(f.attrs)
-    return {
-        "epoch": int(attrs["kerasmodels_epoch"]),
-        "best": float(attrs["kerasmodels_best"]),
-        "monitor": str(attrs["kerasmodels_monitor"]),
-        "fingerprint": str(attrs["kerasmodels_fingerprint"]),
-    }
+    return _read_attrs(path)
 
 
 class ResumableTraining(keras.callbacks.Callback):
@@ -69,6 +112,7 @@ class ResumableTraining(keras.callbacks.Callback):
 
     Files in `directory`:
         state.weights.h5: weights + optimizer state + epoch + best value, one atomic file.
+        state.previous.weights.h5: the state before it (the fallback if the newest is damaged).
         best.keras: the full model at the best `monitor` value so far
             (`keras.models.load_model` reads it).
 
@@ -116,6 +160,7 @@ class ResumableTraining(keras.callbacks.Callback):
         self.best_path = self.directory / BEST_FILE
         self.best = None
         self.initial_epoch = 0
+        self._pending_epoch = None
 
     def on_train_begin(self, logs=None):
         model = self.model
@@ -131,6 +176,7 @@ class ResumableTraining(keras.callbacks.Callback):
         self.best = math.inf if self.mode == "min" else -math.inf
         self.initial_epoch = 0
         self._monitor_used = None
+        self._pending_epoch = None
         state = read_state(self.directory)
         if state is None:
             model._initial_epoch = None
@@ -143,7 +189,10 @@ class ResumableTraining(keras.callbacks.Callback):
             )
         if model.optimizer is not None and not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
-        model.load_weights(self.state_path)
+        try:
+            model.load_weights(self.state_path)
+        except (OSError, KeyError, ValueError) as error:
+            raise DamagedFileError(damaged_state_message(self.state_path, error)) from error
         self.best = state["best"]
         self.initial_epoch = state["epoch"]
         model._initial_epoch = state["epoch"]
@@ -179,7 +228,29 @@ class ResumableTraining(keras.callbacks.Callback):
             if math.isfinite(value) and self._improved(value):
                 self.best = value
                 self._atomic_save(self.best_path, lambda tmp: self.model.save(tmp))
-        self._atomic_save(self.state_path, lambda tmp: self._write_state(tmp, epoch + 1))
+        # Committed once the later callbacks (MetricsLogger) have recorded this epoch.
+        self._pending_epoch = epoch + 1
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._commit()
+
+    def _commit(self):
+        if self._pending_epoch is None:
+            return
+        epoch, self._pending_epoch = self._pending_epoch, None
+        self._keep_previous()
+        self._atomic_save(self.state_path, lambda tmp: self._write_state(tmp, epoch))
+
+    def _keep_previous(self):
+        """Keep the current state as the previous one; the current name stays valid throughout."""
+        if not self.state_path.exists():
+            return
+        tmp = self.directory / f"{_TMP_PREFIX}{os.getpid()}-{PREVIOUS_STATE_FILE}"
+        try:
+            os.link(self.state_path, tmp)
+        except OSError:  # file systems without hard links
+            shutil.copyfile(self.state_path, tmp)
+        os.replace(tmp, self.directory / PREVIOUS_STATE_FILE)
 
     def _write_state(self, path, epoch):
         import h5py
@@ -204,9 +275,11 @@ class ResumableTraining(keras.callbacks.Callback):
                 tmp.unlink()
 
     def on_train_end(self, logs=None):
+        self._commit()
         self.model._initial_epoch = None
         if self.delete_on_finish and self.state_path.exists():
             epochs = self.params.get("epochs") if self.params else None
             state = read_state(self.directory)
             if epochs is None or (state and state["epoch"] >= epochs):
                 self.state_path.unlink()
+                (self.directory / PREVIOUS_STATE_FILE).unlink(missing_ok=True)

@@ -36,7 +36,7 @@ import importlib
 import numbers
 
 from kerasmodels.data._common import SPLITS
-from kerasmodels.errors import MissingDataError
+from kerasmodels.errors import InvalidArgumentError, InvalidArgumentTypeError, MissingDataError
 
 # Name -> module, in the order `list_datasets()` shows them.
 _REGISTRY = {
@@ -74,13 +74,13 @@ class DatasetInfo:
 
 def _canonical_name(name):
     if not isinstance(name, str):
-        raise TypeError(
+        raise InvalidArgumentTypeError(
             f"name must be a string such as 'digits', got {type(name).__name__} {name!r}. "
             f"Known data sets: {', '.join(_REGISTRY)}."
         )
     key = name.strip().lower().replace("-", "_")
     if key not in _REGISTRY:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"unknown data set name={name!r}. Known: {', '.join(_REGISTRY)}. "
             "Fix: pass one of these, e.g. km.data.load('digits'); km.data.list_datasets() "
             "shows which are ready."
@@ -96,12 +96,12 @@ def _check_limit(limit):
     if limit is None:
         return None
     if isinstance(limit, bool) or not isinstance(limit, numbers.Integral):
-        raise TypeError(
+        raise InvalidArgumentTypeError(
             f"limit must be a positive integer or None, got {type(limit).__name__} {limit!r}. "
             "Fix: e.g. limit=1000."
         )
     if limit <= 0:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"limit={limit!r} must be a positive integer (the number of examples to keep from the "
             "start of the split) or None for the whole split. Fix: e.g. limit=1000."
         )
@@ -142,7 +142,7 @@ def load(name, split="train", *, limit=None, data_dir=None):
         return {s: load(name, s, limit=limit, data_dir=data_dir) for s in SPLITS}
     key = _canonical_name(name)
     if not isinstance(split, str) or split not in SPLITS:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"split={split!r} is not a split of data set {key!r}. Accepted: "
             f"{', '.join(repr(s) for s in SPLITS)}, or split=None for a dict of all three."
         )
@@ -255,21 +255,21 @@ def to_tf_dataset(x, y=None, batch_size=32, shuffle=False, seed=0, sample_weight
     import numpy as np
 
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size={batch_size!r} must be a positive integer, e.g. 32.")
+        raise InvalidArgumentError(f"batch_size={batch_size!r} must be a positive integer, e.g. 32.")
     x = np.asarray(x)
     if y is not None:
         y = np.asarray(y)
         if len(x) != len(y):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"x and y must have the same length, got len(x)={len(x)} and len(y)={len(y)}. "
                 "Fix: pass the labels that belong to these examples."
             )
     if sample_weight is not None:
         if y is None:
-            raise ValueError("sample_weight needs labels y; pass y as well, or drop sample_weight.")
+            raise InvalidArgumentError("sample_weight needs labels y; pass y as well, or drop sample_weight.")
         sample_weight = np.asarray(sample_weight)
         if len(sample_weight) != len(x):
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"sample_weight must have one weight per example, got {len(sample_weight)} for "
                 f"{len(x)} examples. Fix: pass the weights that belong to these examples."
             )

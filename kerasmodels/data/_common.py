@@ -7,13 +7,16 @@ generators, so the same rows land in the same split on every NumPy version and p
 import hashlib
 import io
 import os
+import re
 import socket
+import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from kerasmodels import paths
-from kerasmodels.errors import KerasmodelsError
+from kerasmodels.errors import InvalidArgumentError, KerasmodelsError
 
 SPLITS = ("train", "validation", "test")
 # Where keras.datasets downloads from; reachable means the Keras fallbacks can work.
@@ -104,7 +107,7 @@ def sha256_file(path, chunk_size=1 << 20):
 
 def check_split(name, split):
     if split not in SPLITS:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"split={split!r} is not a split of data set {name!r}. "
             f"Accepted: {', '.join(repr(s) for s in SPLITS)}, or split=None for a dict of all three."
         )
@@ -113,7 +116,7 @@ def check_split(name, split):
 def reject_data_dir(name, data_dir):
     """Data sets that do not read a user folder refuse `data_dir`, instead of ignoring it."""
     if data_dir is not None:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"data_dir={str(data_dir)!r} was given, but data set {name!r} does not read files from a "
             "folder. data_dir is used by 'rt_polarity' and 'reviews' only. Fix: drop data_dir."
         )
@@ -126,15 +129,52 @@ def save_npz(path, **arrays):
     return paths.atomic_write_bytes(path, buffer.getvalue())
 
 
-def load_npz(path, keys):
-    """Read `keys` from a cache .npz; None if it is missing or unreadable (then it is rebuilt)."""
+# A temporary file of `paths.atomic_write_bytes` lives this long at most while it is written;
+# an older one was left by a killed process.
+STALE_TEMPORARY_SECONDS = 3600
+
+
+def remove_stale_temporaries(path, max_age=STALE_TEMPORARY_SECONDS):
+    """Delete leftovers of interrupted atomic writes of `path`: ours only, and only old ones.
+
+    `atomic_write_bytes(path)` writes `.<name>.<random>.tmp` next to `path`; a kill
+    leaves it behind. Only files of exactly that pattern for this `path`, last changed
+    more than `max_age` seconds ago (so no write in progress is touched), are removed.
+
+    Returns:
+        list of the removed paths.
+    """
     path = Path(path)
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.[A-Za-z0-9_]+\.tmp")
+    removed = []
+    if not path.parent.is_dir():
+        return removed
+    now = time.time()
+    for candidate in path.parent.iterdir():
+        if not pattern.fullmatch(candidate.name):
+            continue
+        try:
+            if candidate.is_file() and not candidate.is_symlink() and now - candidate.stat().st_mtime > max_age:
+                candidate.unlink()
+                removed.append(candidate)
+        except OSError:
+            continue  # another process removed it, or it is not ours to remove
+    return removed
+
+
+def load_npz(path, keys):
+    """Read `keys` from a cache .npz; None if it is missing or unreadable (then it is rebuilt).
+
+    Stale temporaries of interrupted writes of this cache file are removed first.
+    """
+    path = Path(path)
+    remove_stale_temporaries(path)
     if not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in keys}
-    except (OSError, ValueError, KeyError, EOFError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
 
 

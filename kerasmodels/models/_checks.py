@@ -7,6 +7,8 @@ TensorFlow stack trace.
 
 import numbers
 
+from kerasmodels.errors import InvalidArgumentError, InvalidArgumentTypeError
+
 
 def _is_int(value):
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
@@ -15,12 +17,12 @@ def _is_int(value):
 def positive_int(name, value):
     """Return `value` as an int, or raise if it is not an integer >= 1."""
     if not _is_int(value):
-        raise TypeError(
+        raise InvalidArgumentTypeError(
             f"{name} must be a positive integer; received {value!r} "
             f"(type {type(value).__name__}). Pass e.g. {name}=64."
         )
     if value < 1:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{name} must be a positive integer (>= 1); received {value!r}. "
             f"Sizes and counts cannot be zero or negative."
         )
@@ -32,18 +34,18 @@ def positive_int_tuple(name, values, allow_empty=False):
     if _is_int(values):
         values = (values,)
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise TypeError(
+        raise InvalidArgumentTypeError(
             f"{name} must be a tuple of positive integers such as (64, 64); "
             f"received {values!r} (type {type(values).__name__})."
         )
     values = tuple(values)
     if not values and not allow_empty:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{name} must contain at least one positive integer; received {values!r}."
         )
     for item in values:
         if not _is_int(item) or item < 1:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"{name} must contain positive integers only, such as (64, 64); "
                 f"received {values!r}, whose item {item!r} is not a positive integer."
             )
@@ -53,13 +55,13 @@ def positive_int_tuple(name, values, allow_empty=False):
 def num_classes_arg(num_classes):
     """Check `num_classes`; 1 means a binary problem with one logit."""
     if not _is_int(num_classes):
-        raise TypeError(
+        raise InvalidArgumentTypeError(
             f"num_classes must be an integer >= 1 (1 = binary with one logit, "
             f"N >= 2 = N classes); received {num_classes!r} "
             f"(type {type(num_classes).__name__})."
         )
     if num_classes < 1:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"num_classes must be >= 1 (1 = binary with one logit, N >= 2 = N classes); "
             f"received {num_classes!r}."
         )
@@ -69,9 +71,9 @@ def num_classes_arg(num_classes):
 def rate(name, value):
     """A dropout-like rate in [0, 1)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a float in [0, 1); received {value!r}.")
+        raise InvalidArgumentTypeError(f"{name} must be a float in [0, 1); received {value!r}.")
     if not 0.0 <= float(value) < 1.0:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{name} must be in [0, 1) (the fraction of units dropped); received {value!r}."
         )
     return float(value)
@@ -80,15 +82,15 @@ def rate(name, value):
 def non_negative(name, value):
     """A non-negative float, e.g. a regularisation factor."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a non-negative float; received {value!r}.")
+        raise InvalidArgumentTypeError(f"{name} must be a non-negative float; received {value!r}.")
     if float(value) < 0.0:
-        raise ValueError(f"{name} must be >= 0 (0 turns it off); received {value!r}.")
+        raise InvalidArgumentError(f"{name} must be >= 0 (0 turns it off); received {value!r}.")
     return float(value)
 
 
 def boolean(name, value):
     if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False; received {value!r}.")
+        raise InvalidArgumentTypeError(f"{name} must be True or False; received {value!r}.")
     return value
 
 
@@ -97,21 +99,21 @@ def input_shape_arg(input_shape, ranks, example):
     if _is_int(input_shape):
         input_shape = (input_shape,)
     if isinstance(input_shape, (str, bytes)) or not hasattr(input_shape, "__iter__"):
-        raise TypeError(
+        raise InvalidArgumentTypeError(
             f"input_shape must be a tuple of positive integers without the batch axis, "
             f"such as {example}; received {input_shape!r}."
         )
     input_shape = tuple(input_shape)
     if len(input_shape) not in ranks:
         accepted = " or ".join(str(r) for r in sorted(ranks))
-        raise ValueError(
+        raise InvalidArgumentError(
             f"input_shape must have {accepted} dimensions (without the batch axis), "
             f"such as {example}; received {input_shape!r} with {len(input_shape)}. "
             f"Leave out the batch size: for x of shape (N, 28, 28) pass input_shape=x.shape[1:]."
         )
     for size in input_shape:
         if not _is_int(size) or size < 1:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"input_shape must contain positive integers, such as {example}; "
                 f"received {input_shape!r}. Every axis needs a known size."
             )
@@ -120,4 +122,4 @@ def input_shape_arg(input_shape, ranks, example):
 
 def unknown_preset(value, known, extra=""):
     names = ", ".join(repr(k) for k in known)
-    return ValueError(f"preset must be one of {names}{extra}; received {value!r}.")
+    return InvalidArgumentError(f"preset must be one of {names}{extra}; received {value!r}.")

@@ -3,9 +3,13 @@
 import importlib
 import importlib.metadata
 import importlib.util
+import zipfile
 from pathlib import Path
 
-from kerasmodels.errors import KerasmodelsError
+from kerasmodels.errors import DamagedFileError, KerasmodelsError
+
+# Keras's deserialization messages end with the whole config; the cause is before or after it.
+_MESSAGE_LIMIT = 400
 
 # keras-hub's BERT classes and ours; optional, since keras-hub is only needed for BERT.
 BERT_MODULES = ("keras_hub", "kerasmodels.models.bert_mean_pooled")
@@ -29,6 +33,34 @@ def register_classes():
         entry_point.load()()
 
 
+def _cause(error):
+    """Keras's multi-line loading message reduced to its cause, on one line."""
+    text = str(error)
+    if "Exception encountered:" in text:
+        text = text.rsplit("Exception encountered:", 1)[1]
+    for marker in ("Full object config", "config={"):
+        text = text.split(marker, 1)[0]
+    text = " ".join(text.split()).rstrip(" .:") or type(error).__name__
+    return text if len(text) <= _MESSAGE_LIMIT else text[:_MESSAGE_LIMIT] + "..."
+
+
+def _check_archive(path):
+    """A .keras file is a zip archive; say so when it is truncated or damaged."""
+    size = path.stat().st_size
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad_member = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise DamagedFileError(
+            f"model file {str(path)!r} is damaged ({size} bytes, not a complete .keras zip archive: {error}); "
+            "it was probably truncated while being written or copied. Fix: save or copy the model again."
+        ) from error
+    if bad_member is not None:
+        raise DamagedFileError(
+            f"model file {str(path)!r} is damaged (its member {bad_member!r} fails its checksum). "
+            "Fix: save or copy the model again.")
+
+
 def load_model(path, **kwargs):
     """`keras.saving.load_model`, with every kerasmodels class registered first.
 
@@ -44,7 +76,9 @@ def load_model(path, **kwargs):
         The loaded model.
 
     Raises:
-        KerasmodelsError: the file does not exist or is not a `.keras` file.
+        KerasmodelsError: the file does not exist, is not a `.keras` file, or Keras refuses it
+            (e.g. a Python lambda in safe mode); the message is one line with the cause.
+        DamagedFileError: the file is truncated or corrupt.
 
     Example:
 
@@ -64,5 +98,9 @@ def load_model(path, **kwargs):
     if path.suffix != ".keras":
         raise KerasmodelsError(f"model file {str(path)!r} is not a .keras file; save the model with "
                                "model.save('model.keras') (SavedModel folders and .h5 files are not loaded)")
+    _check_archive(path)
     register_classes()
-    return keras.saving.load_model(path, **kwargs)
+    try:
+        return keras.saving.load_model(path, **kwargs)
+    except (ValueError, TypeError) as error:
+        raise KerasmodelsError(f"model file {str(path)!r} cannot be loaded: {_cause(error)}") from error
