@@ -6,8 +6,9 @@ TensorFlow stack trace.
 """
 
 import numbers
+import os
 
-from kerasmodels.errors import InvalidArgumentError, InvalidArgumentTypeError
+from kerasmodels.errors import InvalidArgumentError, InvalidArgumentTypeError, ModelTooLargeError
 
 
 def _is_int(value):
@@ -123,3 +124,64 @@ def input_shape_arg(input_shape, ranks, example):
 def unknown_preset(value, known, extra=""):
     names = ", ".join(repr(k) for k in known)
     return InvalidArgumentError(f"preset must be one of {names}{extra}; received {value!r}.")
+
+
+# Memory guard: a size typo (hidden_units=(10**9,)) should be one clear line, not an
+# out-of-memory traceback minutes later.
+MAX_BYTES_ENV = "KERASMODELS_MAX_MODEL_BYTES"
+DEFAULT_MAX_BYTES = 16 * 2**30
+# float32 weight + its gradient + Adam's two moments.
+BYTES_PER_PARAMETER = 16
+# Activations are estimated for one batch of this many examples (forward values kept for backprop).
+REFERENCE_BATCH = 32
+BYTES_PER_ACTIVATION = 4
+
+
+def max_bytes_arg(max_bytes):
+    """The memory limit: `max_bytes`, else $KERASMODELS_MAX_MODEL_BYTES, else 16 GiB."""
+    if max_bytes is None:
+        text = os.environ.get(MAX_BYTES_ENV, "").strip()
+        if not text:
+            return DEFAULT_MAX_BYTES
+        try:
+            max_bytes = int(float(text))
+        except ValueError:
+            raise InvalidArgumentError(
+                f"${MAX_BYTES_ENV}={text!r} is not a number of bytes; set it to e.g. 34359738368 (32 GiB)."
+            ) from None
+    if not _is_int(max_bytes) or max_bytes < 1:
+        raise InvalidArgumentError(f"max_bytes must be a positive number of bytes; received {max_bytes!r}.")
+    return int(max_bytes)
+
+
+def _gib(value):
+    return f"{value / 2**30:,.1f} GiB"
+
+
+def check_model_size(factory, parameters, activations_per_example, max_bytes=None):
+    """Refuse a model whose estimated training memory exceeds the limit.
+
+    Args:
+        factory: the factory's name, for the message.
+        parameters: number of weights.
+        activations_per_example: float values a forward pass keeps per example.
+        max_bytes: the limit (see `max_bytes_arg`).
+
+    Returns:
+        The estimate in bytes.
+
+    Raises:
+        ModelTooLargeError: with the estimate, the limit and how to raise it.
+    """
+    limit = max_bytes_arg(max_bytes)
+    weights = int(parameters) * BYTES_PER_PARAMETER
+    activations = int(activations_per_example) * BYTES_PER_ACTIVATION * REFERENCE_BATCH
+    estimate = weights + activations
+    if estimate > limit:
+        raise ModelTooLargeError(
+            f"{factory}: these sizes need about {_gib(estimate)} to train ({int(parameters):,} parameters "
+            f"-> {_gib(weights)} with gradients and Adam state; activations of a batch of {REFERENCE_BATCH} "
+            f"-> {_gib(activations)}), over the limit of {_gib(limit)}. Fix: use smaller sizes, or raise "
+            f"the limit with max_bytes=... or ${MAX_BYTES_ENV} if this machine really has the memory."
+        )
+    return estimate

@@ -28,6 +28,9 @@ TINY_CONFIG = {
     "max_sequence_length": 512,
 }
 TINY_VOCABULARY_SIZE = 8000
+MINILM_HIDDEN_DIM = 384
+# Rough backbone sizes for the memory check (MiniLM: 22.7M; tiny: embeddings + 2 layers).
+BACKBONE_PARAMETERS = {"minilm-l6": 22_700_000, "tiny": 1_600_000}
 
 
 def minilm_path():
@@ -197,6 +200,7 @@ def bert_classifier(
     lora_rank=None,
     vocabulary=None,
     pooling="auto",
+    max_bytes=None,
 ):
     """Build a BERT text classifier that takes raw strings and outputs logits.
 
@@ -252,6 +256,8 @@ def bert_classifier(
             (`keras_hub.models.BertTextClassifier`); `"auto"`: `"mean"` for
             `"minilm-l6"` (a sentence-transformers model: trained with mean
             pooling, its pooler never trained), `"cls"` otherwise.
+        max_bytes: refuse a head (`num_classes`) whose estimated training memory
+            exceeds this; default `$KERASMODELS_MAX_MODEL_BYTES`, else 16 GiB.
 
     Returns:
         A `keras_hub.models.TextClassifier` (`MeanPooledBertClassifier` or
@@ -279,6 +285,12 @@ def bert_classifier(
     sequence_length = _checks.positive_int("sequence_length", sequence_length)
     dropout = _checks.rate("dropout", dropout)
     train_backbone = _checks.boolean("train_backbone", train_backbone)
+    # The head is what a size typo inflates (num_classes); the backbones are fixed and small.
+    hidden = TINY_CONFIG["hidden_dim"] if preset == "tiny" else MINILM_HIDDEN_DIM
+    _checks.check_model_size(
+        "bert_classifier", parameters=BACKBONE_PARAMETERS.get(preset, 0) + (hidden + 1) * num_classes,
+        activations_per_example=sequence_length * hidden + num_classes, max_bytes=max_bytes,
+    )
     if pooling not in POOLINGS:
         raise ValueError(
             f"pooling must be one of {list(POOLINGS)} ('mean': average of the token vectors, "

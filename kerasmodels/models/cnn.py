@@ -97,6 +97,34 @@ def _check_image_size(input_shape, plan, what):
         )
 
 
+def _size_estimate(input_shape, steps, dense_units, num_classes, per_conv=2):
+    """(parameters, activations per example) of conv/pool `steps`, then dense layers.
+
+    `steps`: ("conv", filters, kernel, padding) or ("pool", size); `per_conv`: tensors of
+    the conv's output size it keeps (conv, activation, batch norm).
+    """
+    height, width = input_shape[0], input_shape[1]
+    channels = input_shape[2] if len(input_shape) == 3 else 1
+    parameters, activations = 0, height * width * channels
+    for step in steps:
+        if step[0] == "conv":
+            _, filters, kernel, padding = step
+            if padding == "valid":
+                height, width = height - kernel + 1, width - kernel + 1
+            parameters += kernel * kernel * channels * filters + filters
+            channels = filters
+            activations += height * width * channels * per_conv
+        else:
+            height, width = height // step[1], width // step[1]
+            activations += height * width * channels
+    features = max(height, 1) * max(width, 1) * channels
+    for units in (*dense_units, num_classes):
+        parameters += features * units + units
+        activations += units
+        features = units
+    return parameters, activations
+
+
 def _seed_network(x, num_classes):
     # seed 002 §5.2.3, layer for layer; its softmax output becomes logits.
     layers = keras.layers
@@ -165,6 +193,7 @@ def cnn(
     batch_norm=None,
     augmentation=None,
     name=None,
+    max_bytes=None,
 ):
     """Build a convolutional image classifier that outputs logits.
 
@@ -236,6 +265,9 @@ def cnn(
             preprocessing layers. Active during training only.
         name: name of the model (default `"cnn"`, `"cnn_seed"`,
             `"cnn_lenet"`).
+        max_bytes: refuse sizes whose estimated training memory (weights,
+            gradients, Adam state, activations of a batch of 32) exceeds this;
+            default `$KERASMODELS_MAX_MODEL_BYTES`, else 16 GiB.
 
     Returns:
         A `keras.Model` mapping `(batch, *input_shape)` float images in
@@ -292,6 +324,19 @@ def cnn(
         batch_norm = _checks.boolean("batch_norm", False if batch_norm is None else batch_norm)
         plan = [("pool", 2)] * len(filters)
         _check_image_size(input_shape, plan, f"{len(filters)} pooling stages (filters={filters!r})")
+    if preset == "seed":
+        steps = [("conv", 32, 3, "valid"), ("pool", 2), ("conv", 64, 3, "valid"), ("pool", 2),
+                 ("conv", 64, 3, "valid")]
+        size = _size_estimate(input_shape, steps, (64,), num_classes)
+    elif preset == "lenet":
+        steps = [("conv", 6, 5, "valid"), ("pool", 2), ("conv", 16, 5, "valid"), ("pool", 2)]
+        size = _size_estimate(input_shape, steps, (120, 84), num_classes)
+    else:
+        steps = []
+        for width in filters:
+            steps += [("conv", width, kernel_size, "same"), ("pool", 2)]
+        size = _size_estimate(input_shape, steps, dense_units, num_classes, per_conv=3 if batch_norm else 2)
+    _checks.check_model_size("cnn", *size, max_bytes=max_bytes)
 
     inputs = keras.Input(shape=input_shape, name="images")
     x = inputs

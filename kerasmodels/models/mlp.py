@@ -1,5 +1,7 @@
 """A multi-layer perceptron (fully connected network) that outputs logits."""
 
+import math
+
 import keras
 
 from kerasmodels.models import _checks
@@ -14,6 +16,7 @@ def mlp(
     l2=0.0,
     batch_norm=False,
     name=None,
+    max_bytes=None,
 ):
     """Build a multi-layer perceptron classifier that outputs logits.
 
@@ -39,6 +42,9 @@ def mlp(
         batch_norm: put `BatchNormalization` between each hidden `Dense` and
             its activation.
         name: name of the model (default `"mlp"`).
+        max_bytes: refuse sizes whose estimated training memory (weights,
+            gradients, Adam state, activations of a batch of 32) exceeds this;
+            default `$KERASMODELS_MAX_MODEL_BYTES`, else 16 GiB.
 
     Returns:
         A `keras.Model` mapping `(batch, *input_shape)` float inputs to
@@ -63,6 +69,14 @@ def mlp(
     dropout = _checks.rate("dropout", dropout)
     l2 = _checks.non_negative("l2", l2)
     batch_norm = _checks.boolean("batch_norm", batch_norm)
+    widths = [math.prod(input_shape), *hidden_units, num_classes]
+    _checks.check_model_size(
+        "mlp",
+        parameters=sum(a * b + b for a, b in zip(widths[:-1], widths[1:])),
+        # Dense output, activation and (optionally) batch norm per hidden layer.
+        activations_per_example=widths[0] + sum(hidden_units) * (3 if batch_norm else 2) + num_classes,
+        max_bytes=max_bytes,
+    )
     try:
         keras.activations.get(activation)
     except ValueError:
