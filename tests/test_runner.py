@@ -1,7 +1,9 @@
 """Lesson discovery, notebook sync and headless execution."""
 
 import json
+import re
 import textwrap
+import time
 
 import pytest
 
@@ -25,15 +27,24 @@ TINY_LESSON = textwrap.dedent(
 
     # %% [markdown]
     # # 98 · Tiny
+    #
+    # Pixels scaled to $[0, 1]$.
 
     # %%
     import os
+    import time
+    os.write(2, b"native start-up noise\\n")
     import matplotlib.pyplot as plt
     from kerasmodels.course.lesson import Lesson
     lesson = Lesson(98, os.environ["KERASMODELS_MODE"], 0)
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
+    ax.set_title("A straight line")
     lesson.savefig(fig, "line")
+    time.sleep(0.05)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    lesson.savefig(fig, "another")
     lesson.metric("answer", 42 if lesson.quick else 43, headline=True)
     """
 )
@@ -68,26 +79,126 @@ def test_find_by_number_name_or_slug(lesson_dirs):
 
 def test_sync_writes_then_check_reports_clean(lesson_dirs):
     stale = runner.sync(check=True)
-    assert {s.name for s in stale} == {"98_tiny", "99_broken"}
+    assert {p.stem for p in stale} == {"98_tiny", "99_broken", "00_index"}
     runner.sync()
     assert runner.sync(check=True) == []
     nb = json.loads((lesson_dirs / "notebooks" / "98_tiny.ipynb").read_text())
     assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
-    # Editing the source makes the notebook stale again.
+    # Editing the source makes the notebook stale again, and sync rewrites it (it was not edited by hand).
     source = lesson_dirs / "lessons" / "98_tiny.py"
     source.write_text(source.read_text() + "\n# %%\nprint('new cell')\n")
-    assert [s.name for s in runner.sync(check=True)] == ["98_tiny"]
+    assert [p.stem for p in runner.sync(check=True)] == ["98_tiny"]
+    assert [p.stem for p in runner.sync()] == ["98_tiny"]
+    assert "print('new cell')" in (lesson_dirs / "notebooks" / "98_tiny.ipynb").read_text()
+
+
+def test_sync_refuses_to_overwrite_a_notebook_edited_by_hand(lesson_dirs):
+    runner.sync()
+    path = lesson_dirs / "notebooks" / "98_tiny.ipynb"
+    nb = json.loads(path.read_text())
+    nb["cells"][-1]["source"] = "my own experiment = 1\n"
+    path.write_text(json.dumps(nb))
+    source = lesson_dirs / "lessons" / "98_tiny.py"
+    source.write_text(source.read_text() + "\n# %%\nprint('new cell')\n")
+    with pytest.raises(KerasmodelsError, match="98_tiny.*edited by hand|edited by hand.*98_tiny"):
+        runner.sync()
+    assert "my own experiment" in path.read_text()  # nothing written
+    assert [p.stem for p in runner.sync(force=True)] == ["98_tiny"]
+    assert "my own experiment" not in path.read_text() and "new cell" in path.read_text()
+
+
+def test_generated_notebook_opens_on_colab_and_kaggle(lesson_dirs):
+    from kerasmodels import _project
+
+    nb = runner.notebook_from_source(runner.find("98"))
+    kinds = [c.cell_type for c in nb.cells]
+    assert kinds[:4] == ["markdown", "markdown", "code", "code"]  # title, links, hosted setup, the lesson
+    assert nb.cells[0].source.startswith("# 98 · Tiny")
+    assert _project.colab_url("98_tiny.ipynb") in nb.cells[1].source
+    assert _project.kaggle_url("98_tiny.ipynb") in nb.cells[1].source
+    assert nb.cells[2].source.startswith(runner.HOSTED_SETUP_MARK)
+    assert nb.metadata["colab"]["name"] == "98_tiny.ipynb"
+    assert nb.metadata["language_info"]["name"] == "python"
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    # What run_lesson executes has no hosted setup.
+    plain = runner.notebook_from_source(runner.find("98"), hosted=False)
+    assert not any(runner.HOSTED_SETUP_MARK in c.source for c in plain.cells)
+
+
+def test_index_notebook_lists_every_lesson(lesson_dirs):
+    runner.sync()
+    nb = json.loads((lesson_dirs / "notebooks" / runner.INDEX_NOTEBOOK).read_text())
+    text = "".join("".join(c["source"]) for c in nb["cells"])
+    assert "[Tiny](98_tiny.ipynb)" in text and "[Broken](99_broken.ipynb)" in text
+    assert "colab.research.google.com/github/" in text and nb["metadata"]["colab"]["name"] == runner.INDEX_NOTEBOOK
+
+
+def _run_hosted_setup(monkeypatch, *, colab=False, kaggle=False, installed=False):
+    """Execute the hosted setup cell as Colab/Kaggle would, recording the commands instead of running them."""
+    import importlib.util
+    import subprocess
+    import sys
+    import types
+
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kwargs: calls.append((list(cmd), kwargs)))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec",
+        lambda name, *a: (real_find_spec(name, *a) if installed else None) if name == "kerasmodels" else real_find_spec(name, *a),
+    )
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    monkeypatch.delenv("KAGGLE_KERNEL_RUN_TYPE", raising=False)
+    if colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    if kaggle:
+        monkeypatch.setenv("KAGGLE_KERNEL_RUN_TYPE", "Interactive")
+    exec(compile(runner.hosted_setup_code(), "<hosted setup cell>", "exec"), {})
+    return calls
+
+
+def test_hosted_setup_installs_the_package_and_packs_on_colab(monkeypatch, capsys):
+    import sys
+
+    from kerasmodels import _project
+
+    calls = _run_hosted_setup(monkeypatch, colab=True)
+    assert [cmd for cmd, _ in calls] == [
+        [sys.executable, "-m", "pip", "install", "--quiet", f"{_project.DISTRIBUTION} @ git+{_project.REPOSITORY_URL}"],
+        [sys.executable, "-m", "kerasmodels", "data", "install", "--quiet"],
+    ]
+    assert all(kwargs.get("check") for _, kwargs in calls)
+    out = capsys.readouterr().out
+    assert "Installing kerasmodels-course" in out and "data packs" in out
+
+
+def test_hosted_setup_on_kaggle_with_the_package_present_only_installs_packs(monkeypatch):
+    calls = _run_hosted_setup(monkeypatch, kaggle=True, installed=True)
+    assert [cmd[-3:] for cmd, _ in calls] == [["data", "install", "--quiet"]]
+
+
+def test_hosted_setup_does_nothing_on_a_laptop(monkeypatch, capsys):
+    assert _run_hosted_setup(monkeypatch) == []
+    assert capsys.readouterr().out == ""
 
 
 def test_run_lesson_collects_metrics_figures_and_notebook(lesson_dirs, tmp_path):
-    result = runner.run_lesson(runner.find("98"), mode="full", run_dir=tmp_path / "run")
+    cells = []
+    result = runner.run_lesson(runner.find("98"), mode="full", run_dir=tmp_path / "run",
+                               progress=lambda n, total, source, seconds: cells.append((n, total, source[:9])))
     assert result.status == "passed", result.error
     assert result.metrics["answer"]["value"] == 43
     assert result.headline == ("answer", "43")
-    assert [f.name for f in result.figures] == ["line.png"]
-    assert result.notebook_path.exists()
+    assert [f.name for f in result.figures] == ["line.png", "another.png"]  # the order the lesson drew them
+    assert result.notebook_path.exists() and result.html_path.exists()
+    assert cells == [(1, 1, "import os")]
     saved = json.loads((tmp_path / "run" / "result.json").read_text())
     assert saved["status"] == "passed" and saved["mode"] == "full"
+    # Output written straight to file descriptor 2 (TensorFlow's C++ log does this) stays out of the notebook.
+    nb = json.loads(result.notebook_path.read_text())
+    streams = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c["outputs"] if o["output_type"] == "stream"]
+    assert not [o for o in streams if o["name"] == "stderr"], streams
+    assert "native start-up noise" in (tmp_path / "run" / "kernel-stderr.log").read_text()
 
 
 def test_failing_lesson_reports_the_cell_error(lesson_dirs, tmp_path):
@@ -105,3 +216,24 @@ def test_tour_writes_table_and_self_contained_report(lesson_dirs, tmp_path):
     page = report.read_text()
     assert "data:image/png;base64," in page and "98 · Tiny" in page
     assert "Tiny" in page and "failed" in page
+    # The header says when, on what and how.
+    assert time.strftime("%Y-%m-%d") in page and "quick mode" in page
+    assert "Keras backend: " in page and "TensorFlow " in page and ("CPU only: " in page or "GPU " in page)
+    # Titles, not slugs, in the table; figures in drawing order with their captions.
+    assert ">Tiny</a></td>" in page and ">98_tiny</a>" not in page
+    assert page.index("Figure 98.1: ") < page.index("Figure 98.2: Another")
+    # Links to the executed notebooks rendered as HTML.
+    assert "href='98_tiny/98_tiny.html'" in page
+    assert (tmp_path / "tour" / "98_tiny" / "98_tiny.html").exists()
+
+
+def test_report_and_rendered_notebooks_reference_nothing_online(lesson_dirs, tmp_path):
+    _, report = runner.tour(specs=[runner.find("98")], mode="quick", out_dir=tmp_path / "tour", progress=False)
+    rendered = tmp_path / "tour" / "98_tiny" / "98_tiny.html"
+    for page in (report, rendered):
+        text = page.read_text()
+        remote = re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//[^"' >]+|url\(\s*["']?(?:https?:)?//[^)]+|@import""", text)
+        assert not remote, f"{page.name} loads {remote[:3]}"
+        assert "mathjax" not in text.lower() or "cdnjs" not in text.lower()
+    # The maths in markdown stays readable as its source.
+    assert "$[0, 1]$" in rendered.read_text()

@@ -1,26 +1,36 @@
 """`MemoryMonitor`: peak accelerator memory and process RSS per epoch."""
 
 import os
-import resource
+import sys
 
 import keras
+import psutil
+
+try:
+    import resource  # POSIX only: Windows has no getrusage
+except ImportError:
+    resource = None
 
 from kerasmodels.callbacks._common import human_bytes, say
 
 
 def current_rss_bytes():
-    """Resident set size of this process now (Linux /proc; peak RSS elsewhere)."""
+    """Resident set size of this process now (Linux /proc, which is cheap per batch; psutil elsewhere)."""
     try:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return peak_rss_bytes()
+    except (OSError, ValueError, IndexError, AttributeError):
+        return psutil.Process().memory_info().rss
 
 
 def peak_rss_bytes():
     """Largest resident set size this process has had since it started."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if os.uname().sysname == "Darwin" else peak * 1024  # Linux reports KiB
+    if resource is not None:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024  # Linux reports KiB, macOS bytes
+    memory = psutil.Process().memory_info()
+    # Windows reports the peak working set; elsewhere the current RSS is the best psutil knows.
+    return getattr(memory, "peak_wset", memory.rss)
 
 
 class _AcceleratorMemory:

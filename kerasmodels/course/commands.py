@@ -19,13 +19,26 @@ def _cmd_lessons(args):
              "quick_seconds": s.quick_seconds, "full_seconds": s.full_seconds} for s in specs
         ], indent=2))
         return 0
+    rows = [("#", "lesson", "quick", "full", "mirrors")]
     for s in specs:
-        times = f"quick ~{s.quick_seconds:g} s" if s.quick_seconds else ""
-        if s.full_seconds:
-            times += f", full ~{s.full_seconds / 60:.0f} min" if s.full_seconds >= 120 else f", full ~{s.full_seconds:g} s"
-        seeds = ", ".join(s.seeds) if s.seeds else "-"
-        print(f"{s.number:02d}  {s.title:45s} seeds: {seeds:30s} {times}")
+        rows.append((f"{s.number:02d}", s.title, _duration(s.quick_seconds), _duration(s.full_seconds),
+                     ", ".join(s.seeds) or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        # Run times align right so that their units line up; the last column is not padded.
+        cells = [cell.rjust(w) if i in (2, 3) else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+        print("  ".join(cells).rstrip())
+        if index == 0:
+            print("  ".join("-" * w for w in widths))
+    print("quick: small data, a few epochs; full: the real run (minutes on a 2-core CPU, less with a GPU).")
+    print("mirrors: the sections of the source articles each lesson follows.")
     return 0
+
+
+def _duration(seconds):
+    if not seconds:
+        return "-"
+    return f"~{seconds / 60:.0f} min" if seconds >= 120 else f"~{seconds:g} s"
 
 
 def _mode(args):
@@ -40,10 +53,17 @@ def _cmd_run(args):
     spec = runner.find(args.lesson)
     mode = _mode(args)
     print(f"running {spec.name} ({mode} mode)...", flush=True)
-    result = runner.run_lesson(spec, mode=mode, run_dir=args.out)
+    result = runner.run_lesson(spec, mode=mode, run_dir=args.out, progress=None if args.no_progress else _print_cell)
     print(runner.format_table([result]))
-    print(f"executed notebook: {result.notebook_path}")
+    print(f"executed notebook: {result.html_path} (and .ipynb)")
     return 0 if result.status == "passed" else 1
+
+
+def _print_cell(number, total, source, seconds):
+    """One line per code cell as it starts: a full-mode lesson can run for half an hour."""
+    first = next((line.strip() for line in source.splitlines() if line.strip() and not line.startswith("#")), "")
+    first = first if len(first) <= 60 else first[:57] + "..."
+    print(f"  [{seconds:6.0f} s] cell {number:>{len(str(total))}}/{total}  {first}", flush=True)
 
 
 def _cmd_tour(args):
@@ -59,16 +79,16 @@ def _cmd_tour(args):
 
 
 def _cmd_notebooks(args):
-    stale = runner.sync(check=args.notebooks_command == "check")
+    stale = runner.sync(check=args.notebooks_command == "check", force=args.force)
     if args.notebooks_command == "check":
         if stale:
             raise KerasmodelsError(
-                "notebooks out of sync with lessons/: " + ", ".join(s.name for s in stale)
+                "notebooks out of sync with lessons/: " + ", ".join(p.stem for p in stale)
                 + ". Fix: kerasmodels notebooks sync"
             )
         print("notebooks are in sync")
         return 0
-    print(f"regenerated {len(stale)} notebook(s)" + (": " + ", ".join(s.name for s in stale) if stale else ""))
+    print(f"regenerated {len(stale)} notebook(s)" + (": " + ", ".join(p.stem for p in stale) if stale else ""))
     return 0
 
 
@@ -83,6 +103,7 @@ def add(sub):
         p = sub.add_parser(name, help=helptext)
         if name == "run":
             p.add_argument("lesson", help="number (7, 07) or name (07_cnn)")
+            p.add_argument("--no-progress", action="store_true", help="do not print a line per cell")
         else:
             p.add_argument("--only", help="comma-separated lessons, e.g. 0,1,2")
             p.add_argument("--no-progress", action="store_true")
@@ -94,4 +115,5 @@ def add(sub):
 
     p = sub.add_parser("notebooks", help="regenerate or check notebooks/ (developers)")
     p.add_argument("notebooks_command", choices=["sync", "check"])
+    p.add_argument("--force", action="store_true", help="sync: overwrite notebooks edited by hand")
     p.set_defaults(func=_cmd_notebooks)

@@ -4,10 +4,17 @@ A lesson's source of truth is `lessons/NN_slug.py` in jupytext "percent" format.
 Its YAML header carries a `kerasmodels:` block (title, seeds, run times) that
 `kerasmodels lessons` lists. `notebooks/NN_slug.ipynb` is generated from it
 without outputs (`kerasmodels notebooks sync`); a test fails when they differ.
+A generated notebook starts with "Open in Colab/Kaggle" links and a cell that
+installs the package when, and only when, it runs on Colab or Kaggle;
+`notebooks/00_index.ipynb` lists the lessons.
 
-`run_lesson` executes a notebook headlessly with nbclient in its own run
-directory (figures, metrics.json, the executed notebook); `tour` runs them all
-and writes an HTML report a teacher can open in a browser.
+`run_lesson` executes a lesson headlessly with nbclient in its own run
+directory (figures, metrics.json, the executed notebook and its HTML
+rendering); `tour` runs them all and writes an HTML report a teacher can
+project. Neither page loads anything from the network.
+
+A wheel carries the lessons and notebooks in `kerasmodels/course/_lessons/`
+(see setup.py), so all of this works from a pip install as from a checkout.
 
 Example:
 
@@ -20,6 +27,7 @@ for spec in runner.discover():
 
 import base64
 import contextlib
+import hashlib
 import html
 import json
 import os
@@ -28,22 +36,27 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kerasmodels import _project
 from kerasmodels.errors import KerasmodelsError
 from kerasmodels.paths import atomic_write_text, runs_dir
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
+# Where a wheel keeps its copy of lessons/ and notebooks/ (setup.py puts them there).
+PACKAGED_ROOT = Path(__file__).resolve().parent / "_lessons"
+INDEX_NOTEBOOK = "00_index.ipynb"
 
 
 def project_root():
-    """The checkout that holds lessons/ (the package is installed editable from it)."""
+    """The folder that holds lessons/ and notebooks/: the checkout, or the copy inside an installed wheel."""
     env = os.environ.get("KERASMODELS_LESSONS")
     if env:
         return Path(env).expanduser().resolve().parent
-    for candidate in (PACKAGE_DIR.parent, Path.cwd()):
+    for candidate in (PACKAGE_DIR.parent, Path.cwd(), PACKAGED_ROOT):
         if (candidate / "lessons").is_dir():
             return candidate
     raise KerasmodelsError(
-        "cannot find the lessons/ folder. Run kerasmodels from the project checkout, "
+        "cannot find the lessons/ folder (an installed kerasmodels-course carries it; this one does not). "
+        "Reinstall the package, run kerasmodels from the project checkout, "
         "or set KERASMODELS_LESSONS=/path/to/kerasmodels/lessons"
     )
 
@@ -55,6 +68,7 @@ def lessons_dir():
 
 def notebooks_dir():
     return project_root() / "notebooks"
+
 
 LESSON_FILE = re.compile(r"^(\d\d)_([a-z0-9_]+)\.py$")
 # A quick-mode cell that runs this long is stuck; full mode trains for real (a MiniLM fine-tune
@@ -109,6 +123,11 @@ class RunResult:
     def notebook_path(self):
         return self.run_dir / f"{self.lesson.name}.ipynb"
 
+    @property
+    def html_path(self):
+        """The executed notebook rendered as a web page (offline)."""
+        return self.run_dir / f"{self.lesson.name}.html"
+
 
 def _read_source(path):
     import jupytext
@@ -153,14 +172,83 @@ def find(lesson, specs=None):
     raise KerasmodelsError(f"no lesson {lesson!r}; known lessons: {known}")
 
 
-def notebook_from_source(spec):
-    """The generated notebook (an nbformat node, no outputs) for a lesson source."""
+HOSTED_SETUP_MARK = "# kerasmodels: hosted setup"
+
+
+def hosted_setup_code():
+    """The first code cell of a generated notebook: installs the package on Colab or Kaggle, nothing elsewhere."""
+    requirement = _project.PIP_REQUIREMENT
+    return "\n".join([
+        f"{HOSTED_SETUP_MARK} (generated; runs only on Google Colab or Kaggle, does nothing elsewhere)",
+        "import importlib",
+        "import importlib.util",
+        "import os",
+        "import subprocess",
+        "import sys",
+        "",
+        'if "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ:',
+        '    if importlib.util.find_spec("kerasmodels") is None:',
+        f'        print("Installing {_project.DISTRIBUTION} from {_project.REPOSITORY_URL} (a few minutes)...")',
+        f'        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", {requirement!r}], check=True)',
+        "        importlib.invalidate_caches()",
+        '    print("Installing the offline data packs (MNIST, MiniLM): kerasmodels data install")',
+        '    subprocess.run([sys.executable, "-m", "kerasmodels", "data", "install", "--quiet"], check=True)',
+        '    print("Ready. If an import fails below, restart the session once (Runtime > Restart session).")',
+    ])
+
+
+def _hosted_setup_markdown(notebook_name):
+    colab, kaggle = _project.colab_url(notebook_name), _project.kaggle_url(notebook_name)
+    return (
+        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab}) "
+        f"[![Open in Kaggle](https://kaggle.com/static/images/open-in-kaggle.svg)]({kaggle})\n\n"
+        f"On Colab or Kaggle the next cell installs the `{_project.DISTRIBUTION}` package and its offline data "
+        "packs (a few minutes, once per session; on Kaggle first switch on *Internet* in the notebook's "
+        "settings). On your own machine it does nothing: install once with the README's command."
+    )
+
+
+def _hosted_metadata(notebook, notebook_name):
+    notebook.metadata["language_info"] = {"name": "python", "file_extension": ".py", "mimetype": "text/x-python"}
+    notebook.metadata["colab"] = {"name": notebook_name, "provenance": [], "toc_visible": True}
+
+
+def _cells_sha256(cells):
+    """Fingerprint of what a learner could edit: every cell's type and source."""
+    payload = json.dumps([[c["cell_type"], c["source"]] for c in cells], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _stamp(notebook):
+    """Stable cell ids (regenerated notebooks stay byte-identical) and the fingerprint `sync` checks."""
+    for index, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{index:03d}"
+    notebook.metadata.setdefault("kerasmodels", {})["cells_sha256"] = _cells_sha256(notebook.cells)
+    return notebook
+
+
+def notebook_from_source(spec, hosted=True):
+    """The generated notebook (an nbformat node, no outputs) for a lesson source.
+
+    Args:
+        spec: a `LessonSpec`.
+        hosted: start with the Colab/Kaggle links and install cell, as notebooks/ does.
+            `run_lesson` executes the lesson without them.
+    """
+    import nbformat
 
     notebook = _read_source(spec.source)
     notebook.metadata.pop("jupytext", None)  # no pairing: lessons/ stays the only source
-    for index, cell in enumerate(notebook.cells):
-        cell["id"] = f"cell-{index:03d}"  # stable ids keep regenerated notebooks byte-identical
-    return notebook
+    if hosted:
+        name = f"{spec.name}.ipynb"
+        # After the title cell, before the first code cell: the install must run before any import.
+        at = 1 if notebook.cells and notebook.cells[0].cell_type == "markdown" else 0
+        notebook.cells[at:at] = [
+            nbformat.v4.new_markdown_cell(_hosted_setup_markdown(name)),
+            nbformat.v4.new_code_cell(hosted_setup_code()),
+        ]
+        _hosted_metadata(notebook, name)
+    return _stamp(notebook)
 
 
 def notebook_text(spec):
@@ -169,18 +257,87 @@ def notebook_text(spec):
     return jupytext.writes(notebook_from_source(spec), fmt="ipynb")
 
 
-def sync(specs=None, check=False):
-    """Regenerate notebooks/ from lessons/; with check=True only list those out of date."""
+def _minutes(seconds):
+    return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:g} s"
+
+
+def index_notebook(specs):
+    """notebooks/00_index.ipynb: every lesson with its run times and Colab/Kaggle links."""
+    import nbformat
+
+    rows = ["| # | Lesson | Quick / full run (2-core CPU) | Open online |", "|---|---|---|---|"]
+    for s in specs:
+        name = f"{s.name}.ipynb"
+        times = " / ".join(_minutes(t) if t else "-" for t in (s.quick_seconds, s.full_seconds))
+        title = s.title.replace("|", "\\|")
+        rows.append(
+            f"| {s.number:02d} | [{title}]({name}) | {times} | "
+            f"[Colab]({_project.colab_url(name)}) · [Kaggle]({_project.kaggle_url(name)}) |"
+        )
+    intro = (
+        "# kerasmodels: the lessons\n\n"
+        "Numbered lessons from a single neuron to a deployed, monitored model, each a notebook that runs in "
+        "quick mode (small data, about a minute on a laptop CPU) or full mode (the real run; the default "
+        "with a GPU).\n\n"
+        f"On your own machine: `pip install \"{_project.PIP_REQUIREMENT}\"`, then `kerasmodels data install`, "
+        "then open a lesson in Jupyter or run it headlessly with `kerasmodels run 6`. On Colab or Kaggle, open "
+        "a lesson with its link below: its first code cell installs everything."
+    )
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    _hosted_metadata(notebook, INDEX_NOTEBOOK)
+    notebook.cells = [nbformat.v4.new_markdown_cell(intro), nbformat.v4.new_markdown_cell("\n".join(rows))]
+    return _stamp(notebook)
+
+
+def _generated_notebooks(specs):
+    """{path in notebooks/: generated text} for every lesson and the index."""
+    import jupytext
+
+    generated = {spec.notebook: notebook_text(spec) for spec in specs}
+    generated[notebooks_dir() / INDEX_NOTEBOOK] = jupytext.writes(index_notebook(specs), fmt="ipynb")
+    return generated
+
+
+def _edited_by_hand(path):
+    """True when a generated notebook's cells no longer match the fingerprint sync stamped on them."""
+    import nbformat
+
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception:
+        return True  # unreadable: a half-saved edit, not ours to overwrite silently
+    recorded = notebook.metadata.get("kerasmodels", {}).get("cells_sha256")
+    # A notebook written before fingerprints existed was generated, never edited here.
+    return recorded is not None and recorded != _cells_sha256(notebook.cells)
+
+
+def sync(specs=None, check=False, force=False):
+    """Regenerate notebooks/ from lessons/; with check=True only list those out of date.
+
+    Returns the paths of the notebooks that were (or, with check=True, would be) rewritten.
+    Refuses, writing nothing, when a notebook was edited by hand (its cells differ from the
+    fingerprint sync stamped on it) unless force=True: the lesson source is what to edit.
+    """
     specs = specs if specs is not None else discover()
     stale = []
-    for spec in specs:
-        text = notebook_text(spec)
-        current = spec.notebook.read_text(encoding="utf-8") if spec.notebook.exists() else None
+    for path, text in _generated_notebooks(specs).items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
         if current != text:
-            stale.append(spec)
-            if not check:
-                atomic_write_text(spec.notebook, text)
-    return stale
+            stale.append((path, text))
+    if check:
+        return [path for path, _ in stale]
+    edited = [path for path, _ in stale if path.exists() and _edited_by_hand(path)]
+    if edited and not force:
+        raise KerasmodelsError(
+            "these notebooks were edited by hand and regenerating would lose the edits: "
+            + ", ".join(p.name for p in edited)
+            + ". Notebooks are generated from lessons/*.py: move the change there, or keep a copy of the "
+            "notebook under another name, then run `kerasmodels notebooks sync --force`"
+        )
+    for path, text in stale:
+        atomic_write_text(path, text)
+    return [path for path, _ in stale]
 
 
 @contextlib.contextmanager
@@ -197,15 +354,18 @@ def _environment(**values):
                 os.environ[k] = v
 
 
-def run_lesson(spec, mode="quick", run_dir=None, timeout=None):
+def run_lesson(spec, mode="quick", run_dir=None, timeout=None, progress=None):
     """Execute one lesson headlessly; never raises for a failing lesson, returns its RunResult.
 
     Args:
         spec: a `LessonSpec` from `discover()` or `find()`.
         mode: "quick" or "full".
-        run_dir: where the executed notebook, figures and metrics go.
+        run_dir: where the executed notebook (.ipynb and .html), figures and metrics go.
         timeout: seconds one cell may run; default 900 in quick mode and no limit in full
             mode (or KERASMODELS_CELL_TIMEOUT).
+        progress: called as `progress(number, total, source, seconds)` before each code cell
+            runs (the cell's 1-based number among the code cells, their count, its source
+            and the seconds since the lesson started).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -220,26 +380,37 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=None):
     if timeout is None:
         env_timeout = os.environ.get("KERASMODELS_CELL_TIMEOUT")
         timeout = float(env_timeout) if env_timeout else (QUICK_CELL_TIMEOUT_S if mode == "quick" else -1)
-    notebook = notebook_from_source(spec)
+    notebook = notebook_from_source(spec, hosted=False)  # the Colab install cell has nothing to do here
+    code_number = {i: n for n, i in enumerate((i for i, c in enumerate(notebook.cells) if c.cell_type == "code"), 1)}
+    started = time.perf_counter()
+
+    def on_cell_start(cell, cell_index):
+        if progress is not None and cell_index in code_number:
+            progress(code_number[cell_index], len(code_number), cell.source, time.perf_counter() - started)
+
     client = NotebookClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(run_dir)}},
+        # Output written to the process's file descriptors (TensorFlow's C++ start-up log, XLA
+        # warnings) would otherwise be copied into the notebook as a pink stderr box under the
+        # first cell; this way it goes to the kernel's own stderr, kernel-stderr.log below.
+        extra_arguments=["--IPKernelApp.capture_fd_output=False"],
+        on_cell_start=on_cell_start,
     )
     error = ""
-    started = time.perf_counter()
     with _environment(
         KERASMODELS_MODE=mode,
         KERASMODELS_RUN_DIR=run_dir,
         MPLBACKEND="module://matplotlib_inline.backend_inline",
-        # 3 hides TensorFlow's C++ start-up chatter (e.g. "failed call to cuInit" on a CPU laptop),
-        # which would otherwise fill every executed notebook; the setup cell reports devices instead.
+        # 3 hides TensorFlow's C++ start-up chatter (e.g. "failed call to cuInit" on a CPU laptop);
+        # the setup cell reports devices instead.
         TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
         PYDEVD_DISABLE_FILE_VALIDATION="1",
     ):
-        # The kernel's own stderr (TensorFlow's C++ start-up log) goes to a file in the run
-        # directory instead of the terminal; cell errors still land in the notebook.
+        # The kernel's own stderr goes to a file in the run directory instead of the terminal;
+        # cell errors still land in the notebook.
         with open(run_dir / "kernel-stderr.log", "wb") as kernel_stderr:
             try:
                 client.execute(stderr=kernel_stderr)
@@ -250,11 +421,12 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=None):
                 error = f"{type(exc).__name__}: {first_line} (kernel log: {run_dir / 'kernel-stderr.log'})"
     seconds = time.perf_counter() - started
     atomic_write_text(run_dir / f"{spec.name}.ipynb", nbformat.writes(notebook))
+    render_html(notebook, run_dir / f"{spec.name}.html", title=f"{spec.number:02d} · {spec.title}")
     metrics = {}
     metrics_file = run_dir / "metrics.json"
     if metrics_file.exists():
         metrics = json.loads(metrics_file.read_text()).get("metrics", {})
-    figures = sorted(run_dir.glob("*.png"))
+    figures = figures_in_order(run_dir)
     result = RunResult(spec, mode, "failed" if error else "passed", seconds, run_dir, metrics, figures, error)
     atomic_write_text(
         run_dir / "result.json",
@@ -265,6 +437,48 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=None):
         ),
     )
     return result
+
+
+def figures_in_order(run_dir):
+    """The PNG figures a lesson saved, in the order it drew them (the order they were written)."""
+    return sorted(Path(run_dir).glob("*.png"), key=lambda path: (path.stat().st_mtime_ns, path.name))
+
+
+def figure_title(path):
+    """A figure's caption: the title stored in the PNG (Lesson.savefig), else its file name in words."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            title = (getattr(image, "text", None) or {}).get("Title", "").strip()
+    except OSError:
+        title = ""
+    return title or Path(path).stem.replace("_", " ").replace("-", " ").capitalize()
+
+
+# nbconvert's lab template loads require.js, MathJax, mermaid and widget scripts from CDNs. A
+# report projected in a classroom (or read on a train) must not depend on them: these blocks are
+# emptied, and maths stays as its readable $...$ source.
+_OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+"""
+
+
+def render_html(notebook, path, title=None):
+    """Write `notebook` as a standalone HTML page that makes no network requests."""
+    import jinja2
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="lab",
+        extra_loaders=[jinja2.DictLoader({"kerasmodels_offline.html.j2": _OFFLINE_TEMPLATE})],
+        template_file="kerasmodels_offline.html.j2",
+    )
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title or Path(path).stem}})
+    return atomic_write_text(path, body)
 
 
 def _cell_error(notebook, exc):
@@ -289,9 +503,14 @@ def tour(specs=None, mode="quick", out_dir=None, progress=True):
 
         bar = tqdm(total=len(specs), unit="lesson", desc="tour")
     for spec in specs:
+        on_cell = None
         if bar:
             bar.set_postfix_str(spec.name)
-        results.append(run_lesson(spec, mode=mode, run_dir=out_dir / spec.name))
+
+            def on_cell(number, total, source, seconds, name=spec.name):
+                bar.set_postfix_str(f"{name} cell {number}/{total}")
+
+        results.append(run_lesson(spec, mode=mode, run_dir=out_dir / spec.name, progress=on_cell))
         if bar:
             bar.update(1)
     if bar:
@@ -308,7 +527,7 @@ def format_table(results):
             (r.lesson.name, r.status, f"{r.seconds:.1f}", f"{headline[0]} = {headline[1]}" if headline else "-")
         )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     failed = [r for r in results if r.status != "passed"]
     for r in failed:
@@ -316,42 +535,86 @@ def format_table(results):
     return "\n".join(lines)
 
 
-def write_report(results, path):
-    """An HTML page with the results table and every lesson's figures (embedded, one file)."""
+def _machine_summary(info):
+    """(versions line, device line) for the report header."""
+    from kerasmodels import hardware
+
+    v = info["versions"]
+    versions = (
+        f"kerasmodels {hardware.version(_project.DISTRIBUTION) or hardware.version('kerasmodels') or '-'} · "
+        f"Python {v['python']} · Keras {v['keras'] or '-'} · TensorFlow {v['tensorflow'] or '-'} · "
+        f"keras-hub {v['keras-hub'] or '-'}"
+    )
+    if info["accelerators"]:
+        device = ", ".join(f"{a['kind']} {a['name']}" for a in info["accelerators"])
+    else:
+        device = f"CPU only: {info['cpu']['model']} ({info['cpu']['cores']} cores)"
+    return versions, device
+
+
+_REPORT_CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}"
+    ".failed{color:#b00}.passed{color:#070}.meta{color:#444}"
+    "figure{margin:1em 0}img{max-width:100%;border:1px solid #eee}figcaption{font-style:italic;color:#333}"
+)
+
+
+def write_report(results, path, info=None):
+    """An HTML page a teacher can project: the machine, the results table, every lesson's figures.
+
+    One self-contained file (figures embedded) that loads nothing from the network; each lesson
+    links to its executed notebook rendered as HTML.
+
+    Args:
+        results: `RunResult`s from `run_lesson` or `tour`.
+        path: where to write the page.
+        info: `hardware.describe()` of the machine that ran them (default: this one).
+    """
+    from kerasmodels import hardware
+
+    path = Path(path)
+    info = info or hardware.describe(with_devices=True)
+    versions, device = _machine_summary(info)
+    mode = ", ".join(sorted({r.mode for r in results})) or "-"
+    esc = html.escape
     parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>kerasmodels tour</title>",
-        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:left}"
-        ".failed{color:#b00}.passed{color:#070}img{max-width:100%;margin:.5em 0;border:1px solid #eee}"
-        "</style></head><body>",
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>kerasmodels tour, {esc(time.strftime('%Y-%m-%d'))}</title>"
+        f"<style>{_REPORT_CSS}</style></head><body>",
         "<h1>kerasmodels tour</h1>",
-        f"<p>Mode: {html.escape(results[0].mode if results else '-')}. "
-        f"{sum(r.status == 'passed' for r in results)} of {len(results)} lessons passed in "
+        "<p class='meta'>"
+        f"{esc(time.strftime('%Y-%m-%d %H:%M'))} · {esc(mode)} mode<br>{esc(versions)}<br>"
+        f"Keras backend: {esc(info['backend'])} · {esc(device)}</p>",
+        f"<p>{sum(r.status == 'passed' for r in results)} of {len(results)} lessons passed in "
         f"{sum(r.seconds for r in results):.0f} s.</p>",
-        "<table><tr><th>lesson</th><th>status</th><th>seconds</th><th>headline</th></tr>",
+        "<table><tr><th>#</th><th>lesson</th><th>status</th><th>seconds</th><th>headline</th></tr>",
     ]
     for r in results:
         headline = r.headline
         parts.append(
-            f"<tr><td><a href='#{r.lesson.name}'>{html.escape(r.lesson.name)}</a></td>"
+            f"<tr><td>{r.lesson.number:02d}</td><td><a href='#{esc(r.lesson.name)}'>{esc(r.lesson.title)}</a></td>"
             f"<td class='{r.status}'>{r.status}</td><td>{r.seconds:.1f}</td>"
-            f"<td>{html.escape(f'{headline[0]} = {headline[1]}' if headline else '-')}</td></tr>"
+            f"<td>{esc(f'{headline[0]} = {headline[1]}' if headline else '-')}</td></tr>"
         )
     parts.append("</table>")
     for r in results:
-        notebook_link = os.path.relpath(r.notebook_path, Path(path).parent)
+        links = []
+        for target, label in ((r.html_path, "executed notebook"), (r.notebook_path, ".ipynb")):
+            if target.exists():
+                links.append(f"<a href='{esc(Path(os.path.relpath(target, path.parent)).as_posix())}'>{label}</a>")
         parts.append(
-            f"<h2 id='{r.lesson.name}'>{r.lesson.number:02d} · {html.escape(r.lesson.title)}</h2>"
-            f"<p>Mirrors: {html.escape(', '.join(r.lesson.seeds) or '-')}. "
-            f"<a href='{html.escape(notebook_link)}'>executed notebook</a></p>"
+            f"<h2 id='{esc(r.lesson.name)}'>{r.lesson.number:02d} · {esc(r.lesson.title)}</h2>"
+            f"<p>Mirrors: {esc(', '.join(r.lesson.seeds) or '-')}. {' · '.join(links)}</p>"
         )
         if r.error:
-            parts.append(f"<p class='failed'>{html.escape(r.error)}</p>")
-        for figure in r.figures:
+            parts.append(f"<p class='failed'>{esc(r.error)}</p>")
+        for number, figure in enumerate(r.figures, start=1):
             data = base64.b64encode(figure.read_bytes()).decode("ascii")
+            caption = figure_title(figure)
             parts.append(
-                f"<figure><img alt='{html.escape(figure.stem)}' src='data:image/png;base64,{data}'>"
-                f"<figcaption>{html.escape(figure.stem)}</figcaption></figure>"
+                f"<figure><img alt='{esc(caption)}' src='data:image/png;base64,{data}'>"
+                f"<figcaption>Figure {r.lesson.number}.{number}: {esc(caption)}</figcaption></figure>"
             )
     parts.append("</body></html>")
     return atomic_write_text(path, "\n".join(parts))
