@@ -5,12 +5,13 @@ One call before building the model:
 ```python
 import kerasmodels as km
 
+x, y = km.data.load("digits", split="train")
 acc = km.accelerate.setup(model_kind="cnn")
 print(acc)                      # one line per choice, with the reason
 with acc.scope():               # MirroredStrategy / DataParallel when there are several devices
-    model = km.models.cnn((32, 32, 3), 10)
-    model.compile(optimizer="adam", loss=..., **acc.compile_kwargs())
-model.fit(x, y, batch_size=acc.global_batch_size(64))
+    model = km.models.cnn((8, 8), 10)
+    km.models.compile_model(model, **acc.compile_kwargs())
+model.fit(x, y, batch_size=acc.global_batch_size(64), epochs=1, verbose=0)
 ```
 
 Rules (what was measured on this course's machines; `measure=True` times

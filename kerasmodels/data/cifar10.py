@@ -16,7 +16,11 @@ Example:
 
 ```python
 import kerasmodels as km
-x, y = km.data.load("cifar10", split="test", limit=500)
+
+try:
+    x, y = km.data.load("cifar10", split="test", limit=500)
+except km.errors.MissingDataError as error:  # offline and not downloaded before
+    print(error)                               # says to use km.data.load("shapes") instead
 ```
 """
 

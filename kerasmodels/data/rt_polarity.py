@@ -28,8 +28,12 @@ Example:
 
 ```python
 import kerasmodels as km
-x, y = km.data.load("rt_polarity", split="test", data_dir="../shared/data/rt-polarity")
-len(x), y.mean()            # (1066, 0.5)
+
+try:  # the folder comes from data_dir=... or KERASMODELS_RT_POLARITY
+    x, y = km.data.load("rt_polarity", split="test")
+    print(len(x), y.mean())  # 1066 0.5
+except km.errors.MissingDataError as error:
+    print(error)             # where to get the two files, and how to point at them
 ```
 """
 

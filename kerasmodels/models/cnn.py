@@ -222,6 +222,10 @@ def cnn(
     10% of the steps, then cosine decay to 0) over 3 epochs:
 
     ```python
+    import math
+
+    from kerasmodels.models import compile_model, warmup_cosine
+
     steps = 3 * math.ceil(len(x_train) / 128)
     compile_model(model, learning_rate=warmup_cosine(3e-3, steps))
     model.fit(x_train, y_train, batch_size=128, epochs=3)

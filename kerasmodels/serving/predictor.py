@@ -15,7 +15,8 @@ from kerasmodels.serving.predictor import Predictor, RequestError
 
 predictor = Predictor(mlp((4,), 3))
 batch = predictor.validate({"instances": [[0.1, 0.2, 0.3, 0.4]]})
-predictor.predict(batch)[0]["class"] in (0, 1, 2)   # True
+predictions, probabilities = predictor.predict(batch)
+predictions[0]["class"] in (0, 1, 2)               # True
 try:
     predictor.validate({"instances": [[0.1, 0.2]]})
 except RequestError as error:

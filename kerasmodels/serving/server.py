@@ -34,11 +34,15 @@ to 127.0.0.1 by default, so only this machine can reach it.
 Example:
 
 ```python
-import json, urllib.request
-from kerasmodels.serving import make_server
+import json
+import urllib.request
 
 import numpy as np
 
+from kerasmodels.models import cnn
+from kerasmodels.serving import make_server
+
+cnn((28, 28), 10).save("cnn.keras")
 with make_server("cnn.keras") as server:  # port 0: a free port, served in a background thread
     body = json.dumps({"instances": np.zeros((1, 28, 28)).tolist()}).encode()
     request = urllib.request.Request(server.url + "/predict", data=body,

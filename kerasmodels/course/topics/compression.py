@@ -250,9 +250,14 @@ class Distiller(keras.Model):
     Example:
 
     ```python
+    from kerasmodels.models import compile_model, mlp
+
+    teacher = compile_model(mlp((8, 8), 10, hidden_units=(64, 64)))
+    teacher.fit(x, y, epochs=3, verbose=0)
+    student = mlp((8, 8), 10, hidden_units=(16,))
     distiller = Distiller(student, teacher, temperature=2.0, alpha=0.5)
     distiller.compile(optimizer="adam", metrics=["accuracy"])
-    distiller.fit(x, y, epochs=3)
+    distiller.fit(x, y, epochs=3, verbose=0)
     ```
     """
 

@@ -19,7 +19,8 @@ Example:
 
 ```python
 from kerasmodels.course.topics import explain
-maps = explain.integrated_gradients(model, images[:4], steps=32)
+maps = explain.integrated_gradients(model, x[:4], steps=32)  # model: logits; x: images
+maps.shape == x[:4].shape   # True
 ```
 """
 

@@ -13,7 +13,12 @@ Example:
 
 ```python
 from kerasmodels.course.topics.loadtest import run_load_test
-report = run_load_test(server.url + "/predict", [{"instances": [[0.0] * 8]}], requests=100, concurrency=4)
+from kerasmodels.models import mlp
+from kerasmodels.serving import make_server
+
+mlp((8,), 3).save("tiny.keras")
+with make_server("tiny.keras") as server:
+    report = run_load_test(server.url + "/predict", [{"instances": [[0.0] * 8]}], requests=100, concurrency=4)
 print(report)
 ```
 """
