@@ -15,11 +15,8 @@ def test_import_kerasmodels_does_not_import_keras_or_tensorflow():
     assert out.stdout.split() == ["False", "False"]
 
 
-def test_every_public_submodule_is_listed_for_lazy_access():
-    modules = {p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("_")}
-    packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
-    public = (modules | packages) - {"cli", "errors"}
-    assert public <= set(kerasmodels._SUBMODULES), sorted(public - set(kerasmodels._SUBMODULES))
-    for name in kerasmodels._SUBMODULES:
-        if (PACKAGE / f"{name}.py").exists() or (PACKAGE / name / "__init__.py").exists():
-            assert name in dir(kerasmodels)
+def test_every_api_module_is_reachable_as_an_attribute():
+    # Which modules are the API, and that the course stays out of it: tests/test_architecture.py.
+    for name in kerasmodels.API:
+        assert name in dir(kerasmodels)
+        assert getattr(kerasmodels, name).__name__ == f"kerasmodels.{name}"
