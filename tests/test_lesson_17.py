@@ -18,6 +18,13 @@ def test_lesson_17_numbers(executed_lessons):
     assert 0.8 < headline < metrics["non-private test accuracy"]
     assert metrics["gradient inversion max pixel error"] < 1e-4
     assert metrics["FedAvg non-IID test accuracy"] > 0.3
+    # The Laplace mechanism's exact largest ratio is e^eps; the tolerance is float round-off of
+    # probabilities near 1e-6 in the farthest bins (relative error ~1e-10).
+    assert metrics["largest exact probability ratio, Laplace count"] <= metrics["e^epsilon of the Laplace count"] * (1 + 1e-9)
+    assert metrics["largest exact probability ratio, Laplace count"] == pytest.approx(math.exp(0.5), rel=1e-9)
+    # A one-noise-std shift (clipped) is detectable ~69% of the time (Phi(1/2)); unclipped, almost always.
+    assert metrics["membership guess accuracy, one step, clipped"] == pytest.approx(0.691, abs=0.01)
+    assert metrics["membership guess accuracy, one step, unclipped"] > 0.99
     assert {f.stem for f in result.figures} >= {"anonymity", "privacy_utility", "fedavg", "gradient_inversion"}
 
 

@@ -39,7 +39,8 @@ def check_recall(fn):
 
 
 @exercise("09.f1", "F1 = harmonic mean of precision and recall",
-          hint="F1 = 2 * precision * recall / (precision + recall), and 0 when both are 0; "
+          hint="precision and recall are rates: average them so that a poor one drags the score down (not the plain mean)",
+          formula="F1 = 2 * precision * recall / (precision + recall), and 0 when both are 0; "
                "the plain average (P + R) / 2 lets a useless detector with recall 1 score above 0.5.")
 def check_f1(fn):
     for name, y_true, y_pred in LABEL_CASES:
@@ -48,7 +49,8 @@ def check_f1(fn):
 
 
 @exercise("09.roc_auc", "ROC AUC as the probability that a positive outscores a negative",
-          hint="compare every (positive, negative) pair of scores: count 1 when the positive's score is higher, "
+          hint="AUC needs no threshold: it is the chance that a random positive scores above a random negative",
+          formula="compare every (positive, negative) pair of scores: count 1 when the positive's score is higher, "
                "1/2 when they tie, 0 otherwise, and divide by the number of pairs. Use the raw scores; no threshold.")
 def check_roc_auc(fn):
     for name, y_true, scores in SCORE_CASES:

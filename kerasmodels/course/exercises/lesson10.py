@@ -19,7 +19,8 @@ def _rnn_cases():
 
 
 @exercise("10.rnn_step", "one step of a simple RNN",
-          hint="h_t = tanh(x_t W + h_{t-1} U + b): the new state mixes the input AND the previous state, "
+          hint="the new state depends on the current input AND on the previous state",
+          formula="h_t = tanh(x_t W + h_{t-1} U + b): the new state mixes the input AND the previous state, "
                "and squashes with tanh (keras.layers.SimpleRNN's default activation).")
 def check_rnn_step(fn):
     for name, x, h, w, u, b in _rnn_cases():
@@ -27,7 +28,8 @@ def check_rnn_step(fn):
 
 
 @exercise("10.lstm_parameters", "parameters of keras.layers.LSTM",
-          hint="an LSTM has 4 gate blocks (input, forget, cell, output); each has an input kernel "
+          hint="count one gate's weights (input kernel, recurrent kernel, bias), then count the gates",
+          formula="an LSTM has 4 gate blocks (input, forget, cell, output); each has an input kernel "
                "(input_dim x units), a recurrent kernel (units x units) and a bias (units).")
 def check_lstm_parameters(fn):
     for input_dim, units in [(8, 16), (1, 1), (300, 128), (16, 8)]:
@@ -50,7 +52,8 @@ def _attention_cases():
 
 
 @exercise("10.attention", "scaled dot-product attention softmax(QK^T / sqrt(d_k)) V",
-          hint="scores = Q @ K^T / sqrt(d_k) (K transposed on its last two axes), softmax over the KEYS "
+          hint="large d_k makes the dot products large: the scores must be scaled before the softmax",
+          formula="scores = Q @ K^T / sqrt(d_k) (K transposed on its last two axes), softmax over the KEYS "
                "(the last axis), then multiply by V.")
 def check_attention(fn):
     for name, q, k, v in _attention_cases():

@@ -19,7 +19,8 @@ WORDPIECE_CASES = [
 
 
 @exercise("11.wordpiece", "WordPiece: greedy longest-match-first split of one word",
-          hint="from the current position take the LONGEST piece in the vocabulary; after the first piece, "
+          hint="a piece that continues a word is written differently in the vocabulary from one that starts it",
+          formula="from the current position take the LONGEST piece in the vocabulary; after the first piece, "
                "pieces are looked up with the '##' prefix ('##ing'); if nothing matches, return ['[UNK]'] "
                "for the whole word.")
 def check_wordpiece(fn):
@@ -57,7 +58,8 @@ def masked_lm_loss_reference(logits, mask_ids, mask_weights):
 
 
 @exercise("11.masked_lm_loss", "masked-LM cross-entropy averaged over the real masked positions",
-          hint="loss = -sum(w * log p(true token)) / sum(w): divide by the number of REAL masked positions "
+          hint="unused mask slots (weight 0) must count neither in the sum nor in the number you divide by",
+          formula="loss = -sum(w * log p(true token)) / sum(w): divide by the number of REAL masked positions "
                "(the sum of the weights), not by batch x slots; compute log-softmax stably (subtract the max).")
 def check_masked_lm_loss(fn):
     for name, logits, ids, weights in _mlm_cases():
@@ -79,7 +81,8 @@ def _accuracy_cases():
 
 
 @exercise("11.accuracy", "accuracy from two-class logits",
-          hint="the predicted class is argmax over the two logits; compare it with the labels flattened to shape "
+          hint="accuracy compares predicted classes with the labels; watch the shapes you compare",
+          formula="the predicted class is argmax over the two logits; compare it with the labels flattened to shape "
                "(N,) (np.ravel), then take the mean of the matches.")
 def check_accuracy(fn):
     for name, logits, labels in _accuracy_cases():

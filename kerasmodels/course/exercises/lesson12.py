@@ -6,7 +6,8 @@ from kerasmodels.course.exercises._core import exercise, expect_close, expect_eq
 
 
 @exercise("12.lora_parameters", "trainable parameters of LoRA on one dense layer",
-          hint="only the two factors train: A has d_in x rank numbers and B has rank x d_out; the pretrained "
+          hint="with LoRA only the two small factors train; the pretrained matrix is frozen",
+          formula="only the two factors train: A has d_in x rank numbers and B has rank x d_out; the pretrained "
                "d_in x d_out matrix (and its bias) stay frozen.")
 def check_lora_parameters(fn):
     for d_in, d_out, rank in [(384, 384, 4), (768, 768, 8), (16, 12, 2), (1024, 4096, 1), (10, 3, 3)]:
@@ -25,7 +26,8 @@ def _lora_cases():
 
 
 @exercise("12.lora_dense", "output of a LoRA dense layer",
-          hint="y = x (W + (alpha / rank) A B) + b: the low-rank update is scaled by alpha / rank, as in "
+          hint="LoRA adds a scaled low-rank product to the frozen kernel; check the scale",
+          formula="y = x (W + (alpha / rank) A B) + b: the low-rank update is scaled by alpha / rank, as in "
                "keras.layers.Dense.enable_lora.")
 def check_lora_dense(fn):
     for name, x, kernel, bias, a, b, alpha, rank in _lora_cases():
@@ -44,7 +46,8 @@ def _pooling_cases():
 
 
 @exercise("12.mean_pooling", "mean pooling over the real tokens",
-          hint="multiply the token vectors by the mask (expanded to (batch, tokens, 1)), sum over the tokens, and "
+          hint="padding positions must not count, neither in the sum nor in how many you divide by",
+          formula="multiply the token vectors by the mask (expanded to (batch, tokens, 1)), sum over the tokens, and "
                "divide by the number of real tokens of each sequence, not by the padded length.")
 def check_mean_pooling(fn):
     for name, outputs, mask in _pooling_cases():

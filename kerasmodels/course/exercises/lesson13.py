@@ -6,7 +6,8 @@ from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_clo
 
 
 @exercise("13.conv2d_flops", "forward FLOPs of a Conv2D layer",
-          hint="2 FLOPs per multiply-add; 'valid' output is (H - k + 1) x (W - k + 1), 'same' keeps H x W")
+          hint="count multiply-adds per output value, then output values; the padding decides the output size",
+          formula="2 FLOPs per multiply-add; 'valid' output is (H - k + 1) x (W - k + 1), 'same' keeps H x W")
 def check_conv2d_flops(fn):
     cases = [
         ((28, 28, 1, 32, 3, "valid"), 2 * 3 * 3 * 1 * 32 * 26 * 26),
@@ -24,7 +25,8 @@ def check_conv2d_flops(fn):
 
 
 @exercise("13.training_mfu", "model FLOP utilisation of training",
-          hint="training FLOPs per example are about 3x the forward FLOPs (forward + two backward products)")
+          hint="a training step costs more than a forward pass: the backward pass has two products per layer",
+          formula="training FLOPs per example are about 3x the forward FLOPs (forward + two backward products)")
 def check_training_mfu(fn):
     cases = [
         ("seed CNN on a CPU", (2.4e6, 2000.0, 100e9)),
@@ -43,7 +45,8 @@ def check_training_mfu(fn):
 
 
 @exercise("13.all_reduce_mean", "the gradient all replicas apply",
-          hint="each replica's gradient is a mean over its share; the full batch's mean gradient is their average")
+          hint="the replicas hold equal shares; the full batch's mean gradient combines their means",
+          formula="each replica's gradient is a mean over its share; the full batch's mean gradient is their average")
 def check_all_reduce_mean(fn):
     rng = np.random.default_rng(13)
     batch_gradients = rng.normal(size=(8, 3))  # per-example gradients of one global batch of 8

@@ -32,17 +32,18 @@ DISCRIMINATOR_CASES = {
 
 
 @exercise("14.discriminator_loss", "the discriminator's binary cross-entropy from logits",
-          hint="softplus(-real_logits) for real images, softplus(fake_logits) for generated ones")
+          hint="write -log sigmoid in a form that cannot overflow or take log(0) for large logits",
+          formula="softplus(-real_logits) for real images, softplus(fake_logits) for generated ones")
 def check_discriminator_loss(fn):
     for case, (real, fake) in DISCRIMINATOR_CASES.items():
         real, fake = np.array(real), np.array(fake)
         expected = np.mean(_softplus(-real)) + np.mean(_softplus(fake))
         with np.errstate(all="ignore"):
             got = fn(real, fake)
-        got = _finite_float(case, got, hint="with D = sigmoid(l): -log D = softplus(-l) = np.logaddexp(0, -l) "
-                                             "and -log(1 - D) = softplus(l); this never computes log(0)")
+        got = _finite_float(case, got, hint="sigmoid rounds to exactly 0 or 1 for large logits, and log(0) "
+                                             "is -inf: compute -log D from the logit directly")
         _expect_number(case, got, expected,
-                       hint="real images have label 1 (loss -log D(x)), generated ones label 0 (loss -log(1 - D))")
+                       hint="real images have label 1, generated ones label 0")
 
 
 GENERATOR_CASES = {
@@ -55,19 +56,22 @@ GENERATOR_CASES = {
 
 
 @exercise("14.generator_loss", "the non-saturating generator loss",
-          hint="minimise -log D(G(z)) = softplus(-logit), not log(1 - D(G(z)))")
+          hint="the generator wants D(G(z)) high, with a loss whose gradient stays large while D rejects its images",
+          formula="minimise -log D(G(z)) = softplus(-logit), not log(1 - D(G(z)))")
 def check_generator_loss(fn):
     for case, fake in GENERATOR_CASES.items():
         fake = np.array(fake)
         with np.errstate(all="ignore"):
             got = fn(fake)
-        got = _finite_float(case, got, hint="-log sigmoid(l) = softplus(-l) = np.logaddexp(0, -l)")
+        got = _finite_float(case, got, hint="sigmoid rounds to 0 for very negative logits: compute -log D from the logit")
         _expect_number(case, got, np.mean(_softplus(-fake)),
-                       hint="the non-saturating loss is mean(-log D(G(z))) = mean(softplus(-logit)); "
-                            "mean(log(1 - D)) is the minimax loss whose gradient vanishes when D rejects the fakes")
+                       hint="log(1 - D) is the minimax loss, whose gradient vanishes when D rejects the fakes; "
+                            "the non-saturating loss asks for D(G(z)) to be high instead")
 
 
-@exercise("14.optimal_discriminator", "the optimal discriminator D*", hint="D* = p_data / (p_data + p_g)")
+@exercise("14.optimal_discriminator", "the optimal discriminator D*",
+          hint="for fixed G, maximise the discriminator's objective pointwise in x",
+          formula="D* = p_data / (p_data + p_g)")
 def check_optimal_discriminator(fn):
     cases = {
         "densities equal": (np.array([0.2, 1.0, 3.0]), np.array([0.2, 1.0, 3.0])),
@@ -79,11 +83,12 @@ def check_optimal_discriminator(fn):
         with np.errstate(all="ignore"):
             got = fn(p_data.copy(), p_g.copy())
         expect_close(case, got, p_data / (p_data + p_g), rtol=1e-9,
-                     hint="D*(x) = p_data(x) / (p_data(x) + p_g(x)): a probability, 1/2 where the densities agree")
+                     hint="D* is a probability, 1/2 where the two densities agree")
 
 
 @exercise("14.class_entropy", "entropy in bits of a class histogram",
-          hint="frequencies = bincount / n; keep p > 0; H = -sum(p log2 p)")
+          hint="turn counts into shares first; classes that never occur contribute nothing",
+          formula="frequencies = bincount / n; keep p > 0; H = -sum(p log2 p)")
 def check_class_entropy(fn):
     cases = {
         "uniform over 10 classes": (np.repeat(np.arange(10), 5), 10, np.log2(10)),
@@ -94,7 +99,7 @@ def check_class_entropy(fn):
     for case, (labels, k, expected) in cases.items():
         with np.errstate(all="ignore"):
             got = fn(labels.copy(), num_classes=k)
-        got = _finite_float(case, got, hint="classes that never occur contribute 0 (p log p -> 0 as p -> 0): "
-                                            "drop zero frequencies before taking the log")
+        got = _finite_float(case, got, hint="classes that never occur contribute 0 (p log p -> 0 as p -> 0), "
+                                            "but log(0) is -inf")
         _expect_number(case, got, expected, rtol=1e-9, atol=1e-12,
-                       hint="entropy in bits uses log base 2: -sum(p * np.log2(p)) over the classes with p > 0")
+                       hint="entropy in bits uses log base 2")

@@ -13,7 +13,8 @@ def _array(case, value, hint=None):
 
 
 @exercise("15.magnitude_mask", "the mask of magnitude pruning",
-          hint="rank by |w| (np.abs), zero the smallest `sparsity` fraction: mask = |w| > quantile(|w|, sparsity)")
+          hint="pruning removes the weights nearest zero, whatever their sign",
+          formula="rank by |w| (np.abs), zero the smallest `sparsity` fraction: mask = |w| > quantile(|w|, sparsity)")
 def check_magnitude_mask(fn):
     cases = {
         "the lesson's 2x3 matrix at 50%": (np.array([[0.5, -0.05, 0.3], [-0.8, 0.02, -0.1]]), 0.5),
@@ -33,7 +34,8 @@ def check_magnitude_mask(fn):
 
 
 @exercise("15.quantize_int8", "symmetric int8 quantization",
-          hint="scale = max(|w|) / 127 so that the most negative weight fits too; q = round(w / scale) as int8")
+          hint="the scale must make the largest MAGNITUDE, positive or negative, land on 127",
+          formula="scale = max(|w|) / 127 so that the most negative weight fits too; q = round(w / scale) as int8")
 def check_quantize_int8(fn):
     cases = {
         "mixed signs, largest magnitude negative": np.array([0.5, -1.27, 0.02, 0.9]),
@@ -58,7 +60,8 @@ def check_quantize_int8(fn):
 
 
 @exercise("15.softmax_with_temperature", "softmax with a temperature",
-          hint="divide the logits by T, subtract the row maximum before np.exp, normalise each row")
+          hint="large logits overflow np.exp: shift each row first (the softmax does not change)",
+          formula="divide the logits by T, subtract the row maximum before np.exp, normalise each row")
 def check_softmax_with_temperature(fn):
     cases = {
         "T = 1": (np.array([[2.0, 1.0, 0.1]]), 1.0),
@@ -78,7 +81,8 @@ def check_softmax_with_temperature(fn):
 
 
 @exercise("15.distillation_loss", "the soft part of the distillation loss",
-          hint="KL(p || q) = sum p (log p - log q) per example, averaged over the batch, times T**2")
+          hint="KL divergence of the softened teacher and student, averaged over the batch, then rescaled by the temperature",
+          formula="KL(p || q) = sum p (log p - log q) per example, averaged over the batch, times T**2")
 def check_distillation_loss(fn):
     def log_softmax(z):
         z = z - z.max(axis=-1, keepdims=True)

@@ -16,7 +16,8 @@ _GROUP_CASES = {
 
 
 @exercise("16.demographic_parity_difference", "demographic parity difference",
-          hint="compute the selection rate mean(y_pred == 1) of every group in np.unique(groups), "
+          hint="compare how often each group is selected (predicted 1)",
+          formula="compute the selection rate mean(y_pred == 1) of every group in np.unique(groups), "
                "then max(rates) - min(rates)")
 def check_demographic_parity(fn):
     for case, (y_pred, groups, _) in _GROUP_CASES.items():
@@ -25,7 +26,8 @@ def check_demographic_parity(fn):
 
 
 @exercise("16.equal_opportunity_difference", "equal opportunity (TPR) difference",
-          hint="the TPR of a group is the mean of y_pred over its members with y_true == 1; "
+          hint="compare how often each group's truly positive members are selected",
+          formula="the TPR of a group is the mean of y_pred over its members with y_true == 1; "
                "return max - min over the groups")
 def check_equal_opportunity(fn):
     for case, (y_pred, groups, y_true) in _GROUP_CASES.items():
@@ -34,7 +36,8 @@ def check_equal_opportunity(fn):
 
 
 @exercise("16.integrated_gradients", "integrated gradients with a midpoint Riemann sum",
-          hint="alphas = (np.arange(steps) + 0.5) / steps; average grad_fn(baseline + a * (x - baseline)) over "
+          hint="average the gradient along the straight path from the baseline to x, then weigh it by the step x - baseline",
+          formula="alphas = (np.arange(steps) + 0.5) / steps; average grad_fn(baseline + a * (x - baseline)) over "
                "the alphas, then multiply by (x - baseline)")
 def check_integrated_gradients(fn):
     x = np.array([0.5, -1.0, 2.0])

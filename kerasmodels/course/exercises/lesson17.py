@@ -15,7 +15,8 @@ K_CASES = {
 
 
 @exercise("17.k_anonymity", "k of a released table",
-          hint="count how many rows share each distinct tuple (a dict or collections.Counter), then take the "
+          hint="k is the size of the SMALLEST group of identical rows, not the number of groups",
+          formula="count how many rows share each distinct tuple (a dict or collections.Counter), then take the "
                "smallest count")
 def check_k_anonymity(fn):
     for case, rows in K_CASES.items():
@@ -23,7 +24,8 @@ def check_k_anonymity(fn):
 
 
 @exercise("17.clip_per_example", "clip each example's gradient to norm C",
-          hint="norms = np.linalg.norm(gradients, axis=1, keepdims=True); scale each row by "
+          hint="each example (row) gets its own norm and its own scale",
+          formula="norms = np.linalg.norm(gradients, axis=1, keepdims=True); scale each row by "
                "min(1, clip_norm / norm) - rows already shorter than C stay as they are")
 def check_clip_per_example(fn):
     rng = np.random.default_rng(17)
@@ -39,7 +41,8 @@ def check_clip_per_example(fn):
 
 
 @exercise("17.fedavg", "FedAvg: example-weighted average of client weights",
-          hint="weight client k by n_k / sum(n): sum(n_k / n * w_k[i] for each client) for each weight array i")
+          hint="clients with more examples should count for more",
+          formula="weight client k by n_k / sum(n): sum(n_k / n * w_k[i] for each client) for each weight array i")
 def check_fedavg(fn):
     cases = {
         "two clients, equal sizes": ([[np.array([0.0, 2.0])], [np.array([2.0, 4.0])]], [10, 10]),

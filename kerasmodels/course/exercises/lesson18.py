@@ -12,7 +12,8 @@ def _image(value=0.5):
 
 
 @exercise("18.validate_image", "validate one 28x28 image for the service",
-          hint="check, in order: it converts to a numeric array (np.asarray(...).dtype.kind in 'iuf', not bool), "
+          hint="check type, shape, finiteness and range, refusing anything else",
+          formula="check, in order: it converts to a numeric array (np.asarray(...).dtype.kind in 'iuf', not bool), "
                "shape (28, 28), np.isfinite everywhere, and 0 <= value <= 1")
 def check_validate_image(fn):
     good = {"mid-grey image": _image(0.5), "black image": _image(0.0), "white image": _image(1.0),
@@ -57,7 +58,8 @@ def _psi(reference_counts, current_counts, floor=1e-4):
 
 
 @exercise("18.psi", "population stability index from bin counts",
-          hint="PSI = sum((c - r) * ln(c / r)) over the bins, with r and c the shares (counts / total), each "
+          hint="compare shares, not counts, and keep empty bins from making a logarithm infinite",
+          formula="PSI = sum((c - r) * ln(c / r)) over the bins, with r and c the shares (counts / total), each "
                "floored at 1e-4; it is symmetric in r and c")
 def check_psi(fn):
     cases = {
@@ -72,7 +74,8 @@ def check_psi(fn):
 
 
 @exercise("18.max_throughput", "Little's law: the most requests per second",
-          hint="throughput = requests in flight / time per request, and the time must be in seconds: "
+          hint="Little's law: in-flight requests = throughput x time per request; watch the units",
+          formula="throughput = requests in flight / time per request, and the time must be in seconds: "
                "workers / (latency_ms / 1000)")
 def check_max_throughput(fn):
     for workers, latency_ms in [(1, 100.0), (4, 20.0), (8, 2.5), (1, 1000.0), (16, 50.0)]:
