@@ -166,13 +166,13 @@ def train(model_kind, data, epochs=5, batch_size=None, limit=None, out_dir=None,
     _positive("limit", limit)
     _positive("sequence_length", sequence_length)
     _check_arguments(model_kind, preset, learning_rate, seed)
+    out = Path(out_dir).expanduser() if out_dir else runs_dir() / f"train-{model_kind}-{data}"
+    _make_run_dir(out)  # before the slow imports: a wrong --out is reported at once
     import keras
 
     from kerasmodels import callbacks, models
     from kerasmodels import data as datasets
     keras.utils.set_random_seed(seed)  # Python, NumPy and the backend in one call
-    out = Path(out_dir).expanduser() if out_dir else runs_dir() / f"train-{model_kind}-{data}"
-    _make_run_dir(out)
     training_dir = out / "training"
     summary_path = out / "metrics.json"
     if not resume and training_dir.exists():

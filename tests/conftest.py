@@ -22,6 +22,27 @@ if (SHARED_DATA / "rt-polarity").is_dir():
 sys.path.insert(0, str(OFFLINE_DIR))
 import sitecustomize as _offline  # noqa: E402,F401  (blocks the network in this process too)
 
+
+def kernel_network_block():
+    """True when the kernel itself allows loopback only (a network namespace with `lo` alone).
+
+    `.ci/offline` (README's test command) runs the suite so; elsewhere only the Python-level
+    block of tests/offline/sitecustomize.py is in force.
+    """
+    import socket
+
+    try:
+        return {name for _, name in socket.if_nameindex()} <= {"lo"}
+    except OSError:
+        return False
+
+
+def pytest_report_header(config):
+    if kernel_network_block():
+        return "network block: kernel (network namespace, loopback only) + Python-level"
+    return ("network block: Python-level only (tests/offline/sitecustomize.py); "
+            "run the suite with .ci/offline for the kernel's")
+
 sys.path.insert(0, str(ROOT / "lessons"))
 
 

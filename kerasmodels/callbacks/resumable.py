@@ -80,9 +80,9 @@ def damaged_state_message(path, error):
         except DamagedFileError:
             epoch = None
         if epoch is not None:
-            message += (f" Fix: resume from the previous checkpoint (epoch {epoch}) by moving the damaged "
-                        f"file aside: mv {path} {path}.damaged ; or start over with --no-resume (kerasmodels "
-                        f"train keeps the old folder as training.old-<time>) or a new folder.")
+            message += (f" Fix: resume from the previous checkpoint (epoch {epoch}) by putting it in its "
+                        f"place: mv {previous} {path} ; or start over with --no-resume (kerasmodels train "
+                        "keeps the old folder as training.old-<time>) or a new folder.")
             return message
     return message + (" Fix: start over with --no-resume (kerasmodels train keeps the old folder as "
                       f"training.old-<time>), or move {path.parent} aside.")
