@@ -106,8 +106,9 @@ def curve(variant, metric, validation=False):
 # dashed lines validation loss. The baseline **over-fits**: its training loss falls towards zero,
 # far below its validation loss: it memorises the 200 images instead of learning digits, and the
 # gap between the two curves is the over-fitting. The "too small" network (3 hidden units)
-# **under-fits**: both losses stay high, because it cannot represent the task. (The training loss
-# of a branch includes its L2 penalty; dropout and augmentation are active only in training, so
+# **under-fits**: both losses stay high, because it cannot represent the task. (A branch's training
+# loss is its cross-entropy only: Keras adds the L2 penalty to the model's *total* loss, not to the
+# output's own loss, as section 3 shows. Dropout and augmentation are active only in training, so
 # their training loss is measured on harder inputs.)
 
 # %%
@@ -132,7 +133,7 @@ for ax in axes[:, 0]:
     ax.set_ylabel("cross-entropy loss (log scale)")
 fig.suptitle(f"One change at a time: {len(x_train)} training digits, same batches, same epochs")
 fig.tight_layout()
-lesson.savefig(fig, "regularisation_experiment")
+lesson.savefig(fig, "regularisation_experiment");
 
 # %%
 print(f"{'variant':14s} {'final train loss':>16s} {'final val loss':>14s} {'final val accuracy':>19s}")
@@ -153,16 +154,36 @@ for name in variants:
 
 # %% [markdown]
 # ## 3. What each remedy computes
-# **L2 regularisation** (L2正则) adds $\lambda \sum_i w_i^2$ to the loss, so the gradient gains
-# $2\lambda w$ and every step shrinks the weights a little ("weight decay"). Keras keeps the penalty
-# in `model.losses`; by hand:
+# **L2 regularisation** (L2正则) adds the penalty $\lambda \sum_i w_i^2$ to the loss, so the gradient
+# gains $2\lambda w$. With plain SGD that term shrinks every weight by the factor $1 - 2\alpha\lambda$
+# per step, which is why L2 is often called "weight decay". With Adam, as in this experiment, the two
+# differ: the $2\lambda w$ term is divided by $\sqrt{\hat v}$ like the rest of the gradient, so weights
+# with large gradients are hardly pulled in. *Decoupled* weight decay shrinks the weights directly,
+# $w \leftarrow w - \alpha\lambda w$, outside Adam's scaling: that is AdamW (lesson 05), and this
+# difference is the reason it exists. Here we use the L2 penalty. Keras keeps it in `model.losses`;
+# by hand:
 
 # %%
 dense_l2 = [layer for layer in experiment.layers if isinstance(layer, keras.layers.Dense) and layer.kernel_regularizer]
 penalty_by_hand = sum(1e-3 * np.sum(layer.kernel.numpy() ** 2) for layer in dense_l2)
 penalty_keras = float(sum(keras.ops.convert_to_numpy(loss) for loss in experiment.losses))
 print(f"L2 penalty by hand {penalty_by_hand:.6f}, keras model.losses {penalty_keras:.6f}")
-lesson.metric("L2 penalty by hand vs keras: absolute difference", abs(penalty_by_hand - penalty_keras), fmt=".1e")
+lesson.metric("L2 penalty by hand vs keras: absolute difference", abs(penalty_by_hand - penalty_keras), fmt=".1e");
+
+# %% [markdown]
+# Where does the penalty go? `evaluate` reports the model's total loss and each output's own loss.
+# The outputs' losses are the six cross-entropies alone; the total is their sum **plus** the penalty:
+
+# %%
+logs = experiment.evaluate(x_train, {k: y_train for k in outputs}, batch_size=len(x_train), verbose=0,
+                           return_dict=True)
+outputs_sum = sum(logs[f"{k}_loss"] for k in outputs)
+print(f"total loss {logs['loss']:.6f} = sum of the 6 output losses {outputs_sum:.6f} "
+      f"+ L2 penalty {penalty_keras:.6f}")
+lesson.metric("evaluate: total loss", logs["loss"], fmt=".6f")
+lesson.metric("evaluate: sum of the output losses", outputs_sum, fmt=".6f")
+lesson.metric("evaluate: L2 penalty (model.losses)", penalty_keras, fmt=".6f")
+lesson.metric("evaluate: L2 branch's own loss", logs[f"{output_name('L2')}_loss"], fmt=".6f");
 
 # %% [markdown]
 # **Dropout** sets each activation to zero with probability $p$ during training and multiplies the
@@ -173,8 +194,11 @@ lesson.metric("L2 penalty by hand vs keras: absolute difference", abs(penalty_by
 dropout = keras.layers.Dropout(0.5, seed=lesson.seed)
 ones = np.ones((1, 10_000), dtype="float32")
 dropped = keras.ops.convert_to_numpy(dropout(ones, training=True))
+inference_change = np.abs(keras.ops.convert_to_numpy(dropout(ones, training=False)) - ones).max()
 print(f"training: {np.mean(dropped == 0):.1%} zeroed, survivors = {np.unique(dropped[dropped > 0])}, "
-      f"mean {dropped.mean():.3f}; inference: unchanged = {np.allclose(dropout(ones, training=False), ones)}")
+      f"mean {dropped.mean():.3f}; inference: largest change {inference_change}")
+lesson.metric("dropout in training: fraction zeroed", np.mean(dropped == 0), fmt=".1%")
+lesson.metric("dropout at inference: largest change", inference_change, fmt=".1e");
 
 # %% [markdown]
 # **Batch normalisation** (批量归一化) standardises every feature over the batch, then rescales it with
@@ -189,7 +213,7 @@ bn.gamma.assign(np.array([1.0, 2.0, 0.5, 1.0], "float32"))
 bn.beta.assign(np.array([0.0, 1.0, -1.0, 0.5], "float32"))
 keras_bn = keras.ops.convert_to_numpy(bn(batch, training=True))
 hand_bn = bn.gamma.numpy() * (batch - batch.mean(0)) / np.sqrt(batch.var(0) + 1e-3) + bn.beta.numpy()
-lesson.metric("batch norm by hand vs keras: max difference", np.abs(keras_bn - hand_bn).max(), fmt=".1e")
+lesson.metric("batch norm by hand vs keras: max difference", np.abs(keras_bn - hand_bn).max(), fmt=".1e");
 
 # %% [markdown]
 # **Data augmentation** (数据增强) shows the network a slightly different version of each image in
@@ -204,13 +228,15 @@ versions = np.concatenate([x_train[:1, :, :, None]] + [
     keras.ops.convert_to_numpy(augmenter(x_train[:1, :, :, None], training=True)) for _ in range(8)])
 fig = course.plots.image_grid(versions, labels=[int(y_train[0])] * 9, ncols=9, size=1.4,
                           title="data augmentation: the original (left) and 8 random versions")
-lesson.savefig(fig, "augmented_digits")
+lesson.savefig(fig, "augmented_digits");
 
 # %% [markdown]
 # ## 4. Learning-rate schedules
 # Hyper-parameters (超参数, seed 000 §3.2.2) are the settings training does not learn: learning rate,
 # batch size, epochs, and the regularisation strengths above. The learning rate matters most, and
-# it need not be constant. Two schedules from seed 002 §9.2, for step $t$ out of $T$:
+# it need not be constant: a learning-rate schedule (学习率调度) changes it as training proceeds. Two
+# schedules from seed 002 §9.2, exponential decay (指数衰减) and cosine annealing (余弦退火), for
+# step $t$ out of $T$:
 #
 # $$\text{exponential: } \eta_t = \eta_0\, r^{t/T_d}, \qquad
 #   \text{cosine: } \eta_t = \eta_0\left(\alpha + (1-\alpha)\,\tfrac12\left(1+\cos\tfrac{\pi t}{T}\right)\right).$$
@@ -282,7 +308,7 @@ _, early_test_accuracy = stopped.evaluate(x_test, y_test, verbose=0)
 print(f"stopped after {len(early['loss'])} of {EPOCHS} epochs; best epoch {best_epoch} restored "
       f"(validation loss {min(early['val_loss']):.3f})")
 lesson.metric("early stopping: epochs trained", len(early["loss"]), fmt=".0f")
-lesson.metric("early stopping: test accuracy", early_test_accuracy, fmt=".1%")
+lesson.metric("early stopping: test accuracy", early_test_accuracy, fmt=".1%");
 
 # %% [markdown]
 # ## 6. Exercises
@@ -294,7 +320,7 @@ def l2_penalty(kernels, l2):
     return l2 * sum(np.sum(np.abs(k)) for k in kernels)
 
 
-course.exercises.check("08.l2_penalty", l2_penalty);
+first_attempts = {"08.l2_penalty": course.exercises.check("08.l2_penalty", l2_penalty)}
 
 # %% [markdown]
 # **6.2 Cosine decay** of the learning rate at `step`, reaching `initial * alpha` at `decay_steps`
@@ -305,7 +331,7 @@ def cosine_decay(step, initial, decay_steps, alpha):
     return initial * np.cos(np.pi * step / decay_steps)
 
 
-course.exercises.check("08.cosine_decay", cosine_decay);
+first_attempts["08.cosine_decay"] = course.exercises.check("08.cosine_decay", cosine_decay)
 
 # %% [markdown]
 # **6.3 Batch normalisation** in training mode for a batch `x` of shape (batch, features).
@@ -316,7 +342,8 @@ def batch_norm(x, gamma, beta, eps):
     return gamma * (x - mean) / np.sqrt(var + eps) + beta
 
 
-course.exercises.check("08.batch_norm", batch_norm);
+first_attempts["08.batch_norm"] = course.exercises.check("08.batch_norm", batch_norm)
+lesson.metric("exercises passing as written", sum(map(bool, first_attempts.values())), fmt=".0f");
 
 # %% [markdown]
 # ## Summary

@@ -1,28 +1,32 @@
 """Lesson 06: the corrected MLP learns MNIST; the document's one-sigmoid model cannot."""
 
-import math
-
 import pytest
-
-
-def test_batches_per_epoch_of_the_document():
-    # Seed 001 §5.4 prints 633/633; 60,000 images in batches of 128 make 469.
-    assert math.ceil(60000 / 128) == 469 != 633
 
 
 @pytest.mark.slow
 def test_lesson_06_facts(executed_lessons):
-    from conftest import notebook_text_outputs
-
     result = executed_lessons(6)
     assert result.status == "passed", result.error
-    text = notebook_text_outputs(result)
-    assert "60,000 images -> 469" in text
-    assert "parameters by hand: 55,050; Keras counts 55,050" in text
+    m = {k: v["value"] for k, v in result.metrics.items()}
+    # Seed 001 §5.4 prints 633/633; 60,000 images in batches of 128 make 469.
+    assert m["batches per epoch, 60,000 images at batch 128"] == 469
+    assert m["batches per epoch, our 12,000 images at batch 128"] == 94
+    assert m["parameters by hand"] == m["parameters Keras counts"] == 55_050
     # The document's model: its "accuracy" can only count labels 0 and 1.
-    share_01 = float(text.split("could ever count): ")[1].split("%")[0]) / 100
-    assert result.metrics["document's model: reported 'accuracy'"]["value"] <= share_01 + 1e-6
+    share_01 = m["share of these test labels that are 0 or 1 (the most that accuracy could ever count)"]
+    assert m["document's model: reported 'accuracy'"] <= share_01 + 1e-6 < 0.3
     # Quick mode (12,000 images, 4 epochs) is far above chance and far above the broken model.
-    assert result.metrics["MNIST test accuracy"]["value"] > 0.85
+    assert m["MNIST test accuracy"] > 0.85
+    assert m["exercises passing as written"] == 0
     assert {"mnist_examples", "training_curves", "misclassified_digits", "confusion_matrix"} <= {
         f.stem for f in result.figures}
+
+
+@pytest.mark.slow
+def test_quick_mode_mlp_and_cnn_are_level(executed_lessons):
+    # Lesson 06's prose: in quick mode lesson 07's CNN does not yet beat the MLP (both near 93 %);
+    # the difference is a full-mode result (docs/benchmarks.md).
+    mlp = executed_lessons(6).metrics["MNIST test accuracy"]["value"]
+    cnn = executed_lessons(7).metrics["MNIST test accuracy (seed 002 CNN)"]["value"]
+    assert abs(mlp - cnn) < 0.02
+    assert 0.9 < mlp < 0.96 and 0.9 < cnn < 0.96

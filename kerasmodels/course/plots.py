@@ -18,13 +18,14 @@ import matplotlib
 if not matplotlib.get_backend():  # pragma: no cover - a default backend is always set
     matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 
 plt.rcParams.update({"font.size": 12, "axes.titlesize": 13, "figure.dpi": 100})
 
 
 def image_grid(images, labels=None, predictions=None, class_names=None, ncols=10, title=None, size=1.3):
-    """A grid of images, titled with the label (and the prediction, red when wrong).
+    """A grid of images, titled with the label (and the prediction: ✓ green when right, ✗ red when wrong).
 
     Args:
         images: array (N, H, W) or (N, H, W, C) with values in [0, 1].
@@ -57,8 +58,12 @@ def image_grid(images, labels=None, predictions=None, class_names=None, ncols=10
         ax.imshow(np.clip(image, 0, 1), cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1)
         text, color = "", "black"
         if labels is not None and predictions is not None:
-            text = f"{name(predictions[i])} ({name(labels[i])})"
-            color = "tab:green" if predictions[i] == labels[i] else "tab:red"
+            right = predictions[i] == labels[i]
+            # The mark, not only the colour, tells right from wrong (red-green colour blindness).
+            text = f"{'✓' if right else '✗'} {name(predictions[i])} ({name(labels[i])})"
+            if len(text) > 11 * size:  # about 11 characters per inch at font size 10: wrap, don't overlap
+                text = f"{'✓' if right else '✗'} {name(predictions[i])}\n({name(labels[i])})"
+            color = "tab:green" if right else "tab:red"
         elif labels is not None:
             text = name(labels[i])
         elif predictions is not None:
@@ -102,6 +107,7 @@ def training_curves(histories, metrics=("loss", "accuracy"), title=None):
                 epochs = np.arange(1, len(h[f"val_{metric}"]) + 1)
                 ax.plot(epochs, h[f"val_{metric}"], color=color, linestyle="--", label=f"{label}validation")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # no epoch 1.5
         ax.set_title(metric)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=9)

@@ -12,8 +12,9 @@ def _softmax(z):
 
 
 @exercise("06.softmax", "softmax of a batch of logits",
-          hint="subtract each row's maximum before np.exp (z - z.max(axis=1, keepdims=True)), then divide by the "
-               "row sums (keepdims=True)")
+          hint="np.exp overflows for large logits; shifting a row by a constant does not change its softmax, "
+               "and each row (not the whole array) must sum to 1",
+          formula="e = np.exp(z - z.max(axis=1, keepdims=True)); return e / e.sum(axis=1, keepdims=True)")
 def check_softmax(fn):
     cases = {
         "one row of small logits": np.array([[1.0, 2.0, 3.0]]),
@@ -29,7 +30,8 @@ def check_softmax(fn):
 
 
 @exercise("06.accuracy_from_logits", "accuracy of logits against integer labels",
-          hint="np.argmax(logits, axis=1) gives each row's predicted class; compare with labels and take the mean")
+          hint="each ROW is one example: its prediction is the class with the largest logit in that row",
+          formula="np.mean(np.argmax(logits, axis=1) == labels)")
 def check_accuracy_from_logits(fn):
     logits = np.array([[2.0, 0.1, -1.0], [0.0, 3.0, 1.0], [0.5, 0.2, 0.9], [1.0, 4.0, 0.0]])
     cases = {

@@ -12,8 +12,9 @@ def _output_size(size, kernel, stride, padding):
 
 
 @exercise("07.output_size", "spatial size after a convolution or pooling",
-          hint="'valid': the kernel must fit entirely, floor((n - k) / s) + 1 positions; "
-               "'same': zero padding keeps ceil(n / s).")
+          hint="count the positions where the window can start: with 'valid' it must fit entirely inside "
+               "the input, and don't forget the very first position; 'same' pads so that only the stride shrinks",
+          formula="'valid': (n - k) // s + 1; 'same': ceil(n / s), i.e. (n + s - 1) // s")
 def check_output_size(fn):
     cases = [(28, 3, 1, "valid"), (26, 2, 2, "valid"), (32, 5, 1, "valid"), (13, 2, 2, "valid"),
              (28, 3, 1, "same"), (7, 3, 2, "same"), (5, 5, 1, "valid")]
@@ -32,8 +33,9 @@ def _cross_correlate(image, kernel):
 
 
 @exercise("07.conv2d", "a single-channel 'valid' convolution as Keras computes it",
-          hint="slide the kernel over the image WITHOUT flipping it (deep-learning 'convolution' is "
-               "cross-correlation): out[i, j] = sum(image[i:i+k, j:j+k] * kernel).")
+          hint="deep-learning 'convolution' is cross-correlation: the kernel slides over the image as it is, "
+               "not flipped",
+          formula="out[i, j] = np.sum(image[i:i+k, j:j+k] * kernel) for every i, j of the 'valid' output")
 def check_conv2d(fn):
     rng = np.random.default_rng(7)
     asymmetric = np.array([[1.0, 2.0], [0.0, -1.0]])
@@ -45,7 +47,8 @@ def check_conv2d(fn):
 
 
 @exercise("07.conv_parameters", "parameters of keras.layers.Conv2D",
-          hint="the kernel has four axes (height, width, input channels, filters), plus one bias per filter.")
+          hint="every filter looks at ALL input channels: count the kernel's four axes, then the biases",
+          formula="kernel_size * kernel_size * in_channels * filters + filters")
 def check_conv_parameters(fn):
     for k, c_in, filters in [(3, 1, 32), (3, 32, 64), (5, 3, 6), (1, 16, 8)]:
         expect_equal(f"kernel {k}x{k}, {c_in} input channels, {filters} filters", fn(k, c_in, filters),

@@ -8,8 +8,9 @@ from kerasmodels.course.exercises._core import exercise, expect_close
 
 
 @exercise("08.l2_penalty", "the L2 penalty added to the loss",
-          hint="keras.regularizers.L2(l2) adds l2 * sum(w ** 2) for every kernel it is attached to: "
-               "squares, not absolute values, summed over all weights of all kernels.")
+          hint="L2 is named after the Euclidean (L2) norm: it penalises the SQUARE of every weight, "
+               "over all weights of all kernels",
+          formula="penalty = l2 * sum over kernels of np.sum(k ** 2) (the absolute values give the L1 penalty)")
 def check_l2_penalty(fn):
     rng = np.random.default_rng(8)
     cases = [("one kernel", [np.array([[1.0, -2.0], [3.0, 0.5]])], 0.01),
@@ -22,8 +23,9 @@ def check_l2_penalty(fn):
 
 
 @exercise("08.cosine_decay", "cosine learning-rate decay",
-          hint="lr(t) = initial * (alpha + (1 - alpha) * 0.5 * (1 + cos(pi * t / T))) for t <= T, and "
-               "initial * alpha after T: it starts at the initial rate and ends at initial * alpha.")
+          hint="half a cosine wave, shifted and scaled so that it falls from 1 at step 0 to alpha at "
+               "decay_steps, then stays at alpha; multiply by the initial rate",
+          formula="lr(t) = initial * (alpha + (1 - alpha) * 0.5 * (1 + cos(pi * min(t, T) / T))), T = decay_steps")
 def check_cosine_decay(fn):
     for step, initial, decay_steps, alpha in [(0, 0.1, 100, 0.0), (50, 0.1, 100, 0.0), (100, 0.1, 100, 0.0),
                                               (25, 0.01, 100, 0.1), (150, 0.1, 100, 0.05), (1, 1.0, 3, 0.0)]:
@@ -34,8 +36,9 @@ def check_cosine_decay(fn):
 
 
 @exercise("08.batch_norm", "batch normalisation in training mode",
-          hint="normalise each FEATURE over the batch: mean and variance along axis 0, "
-               "(x - mean) / sqrt(var + eps), then gamma * that + beta.")
+          hint="each FEATURE (column) is standardised over the examples of the batch (the rows), then "
+               "scaled by gamma and shifted by beta",
+          formula="mean, var = x.mean(axis=0), x.var(axis=0); gamma * (x - mean) / np.sqrt(var + eps) + beta")
 def check_batch_norm(fn):
     rng = np.random.default_rng(9)
     cases = [("batch 4, 3 features", rng.normal(2.0, 3.0, size=(4, 3))),
