@@ -94,6 +94,10 @@ def _cmd_notebooks(args):
 
 def add(sub):
     """Add the course's subcommands to the `kerasmodels` parser's subparsers."""
+    if "lessons" in sub.choices:
+        # Added already: an environment upgraded from the old distribution name `kerasmodels`
+        # can hold both dist-infos, each declaring this entry point.
+        return
     p = sub.add_parser("lessons", help="list the numbered lessons")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_lessons)

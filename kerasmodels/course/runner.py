@@ -32,6 +32,7 @@ import html
 import json
 import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -421,7 +422,6 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=None, progress=None):
                 error = f"{type(exc).__name__}: {first_line} (kernel log: {run_dir / 'kernel-stderr.log'})"
     seconds = time.perf_counter() - started
     atomic_write_text(run_dir / f"{spec.name}.ipynb", nbformat.writes(notebook))
-    render_html(notebook, run_dir / f"{spec.name}.html", title=f"{spec.number:02d} · {spec.title}")
     metrics = {}
     metrics_file = run_dir / "metrics.json"
     if metrics_file.exists():
@@ -436,6 +436,10 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=None, progress=None):
             indent=2,
         ),
     )
+    try:
+        render_html(notebook, result.html_path, title=f"{spec.number:02d} · {spec.title}")
+    except Exception as exc:  # the run and its .ipynb are what matter; a broken nbconvert must not lose them
+        print(f"kerasmodels: could not render {result.notebook_path.name} as HTML: {exc}", file=sys.stderr)
     return result
 
 
@@ -537,11 +541,11 @@ def format_table(results):
 
 def _machine_summary(info):
     """(versions line, device line) for the report header."""
-    from kerasmodels import hardware
+    import kerasmodels
 
     v = info["versions"]
     versions = (
-        f"kerasmodels {hardware.version(_project.DISTRIBUTION) or hardware.version('kerasmodels') or '-'} · "
+        f"kerasmodels {kerasmodels.__version__} · "
         f"Python {v['python']} · Keras {v['keras'] or '-'} · TensorFlow {v['tensorflow'] or '-'} · "
         f"keras-hub {v['keras-hub'] or '-'}"
     )
