@@ -143,12 +143,9 @@ def _positive_int(text):
 
 
 def _version():
-    try:
-        return importlib.metadata.version("kerasmodels")
-    except importlib.metadata.PackageNotFoundError:
-        from kerasmodels import __version__
+    from kerasmodels import __version__
 
-        return __version__
+    return __version__
 
 
 def build_parser():

@@ -49,7 +49,7 @@ def test_unknown_data_set_is_a_one_line_error():
 def test_lessons_lists_every_lesson():
     out = cli("lessons")
     assert out.returncode == 0
-    assert out.stdout.startswith("00  Check your setup")
+    assert "\n00  Check your setup" in out.stdout
     rows = json.loads(cli("lessons", "--json").stdout)
     assert rows[0]["name"] == "00_check_your_setup"
 
@@ -81,17 +81,22 @@ def test_train_mlp_on_digits_saves_model_and_metrics(tmp_path):
     args = ("train", "mlp", "--data", "digits", "--epochs", "2", "--learning-rate", "0.01", "--out", str(tmp_path / "t"))
     out = cli(*args)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
-    summary = json.loads(out.stdout[out.stdout.index("{"):])
+    # A short table for people; the JSON summary goes to its file, whose path is printed.
+    assert "epochs" in out.stdout and "2 in total, 2 in this call" in out.stdout
+    summary_path = tmp_path / "t" / "metrics.json"
+    assert str(summary_path) in out.stdout and "{" not in out.stdout
     assert (tmp_path / "t" / "model.keras").exists()
-    metrics = json.loads((tmp_path / "t" / "metrics.json").read_text())
+    metrics = json.loads(summary_path.read_text())
     assert metrics["epochs_completed"] == 2
     assert 0.5 < metrics["test"]["accuracy"] <= 1.0
-    assert summary["model_path"].endswith("model.keras")
+    assert f"{metrics['test']['accuracy']:.4f}" in out.stdout
+    assert metrics["model_path"].endswith("model.keras")
     # The same command again resumes from the checkpoint: it ends at 2 epochs without training more.
     again = cli(*args)
     assert again.returncode == 0, again.stderr[-2000:]
-    resumed = json.loads(again.stdout[again.stdout.index("{"):])
+    resumed = json.loads(summary_path.read_text())
     assert resumed["epochs_completed"] == 2 and resumed["epochs_this_call"] == 0
+    assert resumed["final"] == metrics["final"] and "2 in total, 0 in this call" in again.stdout
 
 
 def test_train_rejects_a_model_that_does_not_fit_the_data():
