@@ -38,3 +38,17 @@ def test_lesson_runs_in_quick_mode(spec, executed_lessons):
     assert result.headline is not None, "the lesson records a headline metric (lesson.metric(..., headline=True))"
     assert any(m.get("headline") for m in result.metrics.values())
     assert result.figures, "the lesson saves at least one figure (lesson.savefig)"
+
+
+@pytest.mark.slow
+def test_executed_lesson_setup_cell_shows_no_stderr(executed_lessons):
+    """TensorFlow's C++ start-up lines go to the kernel's log, not into a pink box under the setup cell."""
+    import nbformat
+
+    result = executed_lessons(0)
+    notebook = nbformat.read(result.notebook_path, as_version=4)
+    first_code = next(c for c in notebook.cells if c.cell_type == "code")
+    assert "course.setup_lesson(0)" in first_code.source
+    stderr = [o.get("text", "") for o in first_code.outputs if o.get("name") == "stderr"]
+    assert not stderr, stderr
+    assert any(o.get("name") == "stdout" and "Lesson 00" in o.get("text", "") for o in first_code.outputs)
