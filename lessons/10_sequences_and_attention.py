@@ -16,7 +16,7 @@
 # # 10 · Sequences and attention
 #
 # **Mirrors:** seed 004 §2.3 (word embeddings: Word2Vec, GloVe; RNN, LSTM, GRU; attention) and
-# seed 001 §7.3 ("Attention Is All You Need", the Transformer's self-attention).
+# seed 001 §7.3 ("Attention Is All You Need", the Transformer's self-attention, 自注意力).
 #
 # **After this lesson you can** explain what an embedding is and train one (skip-gram), write the
 # step of a recurrent network by hand and count an LSTM's parameters, and compute
@@ -62,7 +62,8 @@ embedding = keras.layers.Embedding(len(vocabulary), 4)
 ids = np.array([index[w] for w in ["the", "food", "was", "great"]])
 looked_up = keras.ops.convert_to_numpy(embedding(ids))
 one_hot = np.eye(len(vocabulary))[ids]
-print("lookup == one-hot @ E:", np.allclose(looked_up, one_hot @ embedding.embeddings.numpy()))
+lesson.metric("embedding lookup vs one-hot @ E: max difference",
+              np.abs(looked_up - one_hot @ embedding.embeddings.numpy()).max(), fmt=".1e");
 
 # %% [markdown]
 # ### Skip-gram (Word2Vec)
@@ -126,11 +127,25 @@ def neighbours(word, k=5):
 for word in ["film", "battery", "staff", "room", "great"]:
     print(f"{word:8s} ->", ", ".join(f"{w} ({s:.2f})" for w, s in neighbours(word)))
 
+# Does the space separate praise from blame? Compare "great" with a few words of each.
+praise = [w for w in ["good", "excellent", "amazing", "perfect", "love", "best", "wonderful"] if w in index]
+blame = [w for w in ["bad", "terrible", "awful", "poor", "worst", "horrible", "disappointing"] if w in index]
+to_praise = float(np.mean([unit[index["great"]] @ unit[index[w]] for w in praise]))
+to_blame = float(np.mean([unit[index["great"]] @ unit[index[w]] for w in blame]))
+praise_neighbours = sum(w in praise for w, _ in neighbours("great"))
+print(f"'great': mean cosine to {len(praise)} praise words {to_praise:.2f}, to {len(blame)} blame words {to_blame:.2f}; "
+      f"praise words among its 5 neighbours: {praise_neighbours}")
+lesson.metric("cosine of 'great' to praise words, mean", to_praise, fmt=".2f")
+lesson.metric("cosine of 'great' to blame words, mean", to_blame, fmt=".2f")
+lesson.metric("praise words among the 5 neighbours of 'great'", praise_neighbours);
+
 # %% [markdown]
-# Look at "great": its neighbours include words of the *opposite* sentiment. Skip-gram only sees
-# which slots a word fills ("the film was ___"), and "great" and "terrible" fill the same slots.
-# Embeddings learned this way know topics well and sentiment poorly, one reason lesson 11
-# fine-tunes a pretrained model on labelled reviews.
+# Look at "great": none of its five nearest neighbours is a word of praise, and it is no closer to
+# words of praise ("good", "excellent", ...) than to words of blame ("bad", "terrible", ...):
+# compare the two mean cosines printed above. Skip-gram only sees which slots a word fills ("the
+# film was ___"), and "great" and "terrible" fill the same slots. Embeddings learned this way,
+# from this little text, say little about sentiment, one reason lesson 11 fine-tunes a pretrained
+# model on labelled reviews.
 #
 # A picture of the space: the 40 most frequent content words projected on the two main
 # directions of the embedding matrix (principal components, via the SVD).
@@ -156,6 +171,10 @@ lesson.savefig(fig, "embedding_map")
 
 # %% [markdown]
 # ## 2. Recurrent networks: RNN (循环神经网络), LSTM, GRU
+# > **Errata (seed 004 §2.3.2)** "RNN（递归神经网络）": 递归神经网络 means a *recursive* neural
+# > network, a different model that applies the same weights over a tree (a parse tree, say). A
+# > recurrent network, which loops over time steps, is **循环神经网络**, the term seed 002 §9.1 uses.
+#
 # A recurrent layer reads a sequence one step at a time and carries a **state** $h_t$:
 #
 # $$h_t = \tanh(x_t W + h_{t-1} U + b).$$
@@ -191,54 +210,66 @@ lesson.metric("SimpleRNN by hand vs keras: max difference", rnn_error, fmt=".1e"
 # %%
 for layer in [keras.layers.SimpleRNN(16), keras.layers.LSTM(16), keras.layers.GRU(16)]:
     layer.build((None, None, 8))
-    print(f"{type(layer).__name__:10s} on 8 input features, 16 units: {layer.count_params():5d} parameters")
+    lesson.metric(f"{type(layer).__name__} parameters, 8 input features, 16 units", layer.count_params())
 
 # %% [markdown]
-# ### A memory task
-# Each sequence holds $T$ random digits 1–9; the label is 1 when the **first** digit is at least 5.
-# Everything after the first step is noise the network must read past while remembering one
-# fact. We train the three layers on the same data in one `fit` (one branch each, three losses),
-# so their curves are directly comparable.
+# ### A memory task where gating matters
+# The **adding problem** (Hochreiter and Schmidhuber, 1997): each step carries a random number in
+# $[0, 1]$ and a marker; exactly two steps are marked, one in each half of the sequence, and the
+# target is the sum of the two marked numbers. With $T = 50$ steps the first marked number must be
+# carried for up to 49 steps past 48 unmarked ones. Predicting the mean sum (1.0) gives a mean
+# squared error equal to the variance of the target, about 0.167: a layer below that has learned
+# something. We train the three layers on the same data in one `fit` (one branch each, three
+# losses), so their curves are directly comparable.
 
 # %%
-T, N = 12, lesson.pick(1000, 4000)
-tokens = rng.integers(1, 10, size=(N + 500, T))
-labels = (tokens[:, 0] >= 5).astype("float32")
-x_seq, y_seq, x_seq_val, y_seq_val = tokens[:N], labels[:N], tokens[N:], labels[N:]
+T, N = 50, lesson.pick(3000, 8000)
+values = rng.uniform(0, 1, size=(N + 500, T))
+markers = np.zeros((N + 500, T))
+rows = np.arange(N + 500)
+markers[rows, rng.integers(0, T // 2, N + 500)] = 1
+markers[rows, rng.integers(T // 2, T, N + 500)] = 1
+sequences = np.stack([values, markers], axis=-1).astype("float32")
+sums = (values * markers).sum(axis=1).astype("float32")
+x_seq, y_seq, x_seq_val, y_seq_val = sequences[:N], sums[:N], sequences[N:], sums[N:]
 
-inputs = keras.Input((T,), dtype="int32")
-embedded = keras.layers.Embedding(10, 8)(inputs)
+inputs = keras.Input((T, 2))
 kinds = {"SimpleRNN": keras.layers.SimpleRNN, "LSTM": keras.layers.LSTM, "GRU": keras.layers.GRU}
-outputs = {name: keras.layers.Dense(1, name=name)(layer(16)(embedded)) for name, layer in kinds.items()}
+outputs = {name: keras.layers.Dense(1, name=name)(layer(16)(inputs)) for name, layer in kinds.items()}
 memory_model = keras.Model(inputs, outputs)
-memory_model.compile(
-    optimizer=keras.optimizers.Adam(0.01),
-    loss={name: keras.losses.BinaryCrossentropy(from_logits=True) for name in kinds},
-    metrics={name: [keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")] for name in kinds},
-)
+memory_model.compile(optimizer=keras.optimizers.Adam(0.01), loss={name: "mse" for name in kinds})
 start = time.perf_counter()
-memory_history = memory_model.fit(x_seq, {n: y_seq for n in kinds}, batch_size=64, epochs=lesson.pick(5, 15),
+memory_history = memory_model.fit(x_seq, {n: y_seq for n in kinds}, batch_size=32, epochs=lesson.pick(10, 15),
                                   validation_data=(x_seq_val, {n: y_seq_val for n in kinds}), verbose=0)
 print(f"trained three recurrent layers in {time.perf_counter() - start:.1f} s")
+guess_the_mean = float(np.mean((y_seq_val - y_seq.mean()) ** 2))
 
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
-for name in kinds:
-    values = memory_history.history[f"val_{name}_accuracy"]
-    ax.plot(np.arange(1, len(values) + 1), values, marker="o", lw=2, label=name)
-ax.axhline(max(y_seq_val.mean(), 1 - y_seq_val.mean()), color="gray", ls=":", label="always the majority class")
-ax.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0.4, 1.02),
-       title=f"Remember the first of {T} digits: RNN, LSTM, GRU")
+for name, marker in zip(kinds, ["o", "s", "^"]):
+    values_per_epoch = memory_history.history[f"val_{name}_loss"]
+    ax.plot(np.arange(1, len(values_per_epoch) + 1), values_per_epoch, marker=marker, lw=2, label=name)
+ax.axhline(guess_the_mean, color="gray", ls=":", label="always predict the mean sum")
+ax.set(xlabel="epoch", ylabel="validation mean squared error (log scale)", yscale="log",
+       title=f"The adding problem, T = {T}: RNN, LSTM, GRU")
 ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-ax.legend(loc="lower right")
+# Outside the axes, so that it covers none of the curves.
+ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
 ax.grid(alpha=0.3)
 fig.tight_layout()
 lesson.savefig(fig, "rnn_lstm_gru_memory")
+lesson.metric("adding problem: predict-the-mean MSE", guess_the_mean, fmt=".3f")
 for name in kinds:
-    print(f"{name:10s} final validation accuracy {memory_history.history[f'val_{name}_accuracy'][-1]:.3f}")
+    final = memory_history.history[f"val_{name}_loss"][-1]
+    print(f"{name:10s} final validation MSE {final:.4f}")
+    lesson.metric(f"adding problem: {name} validation MSE", final, fmt=".4f")
 
 # %% [markdown]
-# Which layer wins a short race depends on the learning rate, the initialisation and the seed;
-# gated layers earn their keep on long sequences, where the plain RNN's gradient fades. What all
+# The gated layers solve it (an error far below the mean's); the plain RNN stays at the
+# predict-the-mean line: its gradient from the target back to the first marked step passes through
+# up to 49 factors $\mathrm{diag}(1-h_t^2)U^\top$ and fades, while the LSTM's cell and the GRU's
+# update gate pass it on nearly unchanged. (On a short sequence, or a task a saturated state can
+# remember, such as one bit, the plain RNN keeps up: gates matter when the distance is long and the
+# value to remember is not a single bit.) What all
 # three share is the *sequential* loop: step $t$ must wait for step $t-1$, and information from
 # step 1 reaches step $T$ only through $T-1$ multiplications.
 #
@@ -276,7 +307,7 @@ hand_out, hand_weights = attention.multi_head_attention(x_words, x_words, mha)
 attention_error = max(np.abs(hand_out - keras.ops.convert_to_numpy(keras_out)).max(),
                       np.abs(hand_weights - keras.ops.convert_to_numpy(keras_weights)).max())
 print("review:", " ".join(review))
-print("weights of every query sum to 1:", np.allclose(hand_weights.sum(axis=-1), 1.0))
+lesson.metric("attention weights: max |row sum - 1|", np.abs(hand_weights.sum(axis=-1) - 1.0).max(), fmt=".1e")
 lesson.metric("attention by hand vs keras.layers.MultiHeadAttention: max difference", attention_error,
               headline=True, fmt=".1e")
 

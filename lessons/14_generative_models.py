@@ -72,6 +72,8 @@ by_keras = bce(np.ones(4), real_logits) + bce(np.zeros(4), fake_logits)
 by_package = gan.discriminator_loss(real_logits, fake_logits)
 print(f"by hand {by_hand:.6f} | keras BinaryCrossentropy {float(by_keras):.6f} | "
       f"gan.discriminator_loss {float(by_package):.6f}")
+lesson.metric("discriminator loss: max |by hand - Keras or package|",
+              max(abs(by_hand - float(by_keras)), abs(by_hand - float(by_package))), fmt=".1e");
 
 # %% [markdown]
 # ## 2. The best discriminator
@@ -126,6 +128,8 @@ mixture = (pd_wide + pg_wide) / 2
 kl = lambda p, q: np.sum(p * np.log((p + 1e-300) / (q + 1e-300))) * dx  # noqa: E731
 jsd = 0.5 * kl(pd_wide, mixture) + 0.5 * kl(pg_wide, mixture)
 print(f"V(D*, G) = {value:.4f};  -log 4 + 2 JSD = {-np.log(4) + 2 * jsd:.4f}")
+lesson.metric("V(D*, G)", value, fmt=".4f")
+lesson.metric("-log 4 + 2 JSD", -np.log(4) + 2 * jsd, fmt=".4f");
 
 fig, ax = plt.subplots(figsize=(8, 4))
 ax.fill_between(grid, p_data, alpha=0.3, color="tab:blue", label="$p_{data}$ (real)")
@@ -156,9 +160,9 @@ for kind in gan.GENERATOR_LOSSES:
     with tf.GradientTape() as tape:
         total = gan.generator_loss(logits, kind) * len(d_values)  # mean × N: element-wise derivatives
     derivatives[kind] = tape.gradient(total, logits).numpy()
-print("max |autodiff - formula|:",
-      f"non-saturating {np.max(np.abs(derivatives['non_saturating'] + (1 - d_values))):.2e},",
-      f"minimax {np.max(np.abs(derivatives['minimax'] + d_values)):.2e}")
+lesson.metric("non-saturating loss: max |autodiff - formula|",
+              np.max(np.abs(derivatives["non_saturating"] + (1 - d_values))), fmt=".2e")
+lesson.metric("minimax loss: max |autodiff - formula|", np.max(np.abs(derivatives["minimax"] + d_values)), fmt=".2e")
 
 fig, ax = plt.subplots(figsize=(7, 4))
 ax.plot(d_values, np.abs(derivatives["minimax"]), linewidth=2, label="minimax: log(1 - D(G(z)))")
@@ -292,6 +296,14 @@ lesson.metric("generated digits recognised (confidence >= 0.9)", np.mean(confide
 lesson.metric("class entropy of generated digits (bits)", entropy_bits(generated_hist), fmt=".2f")
 print(f"class entropy of real test digits: {entropy_bits(real_hist):.2f} bits (maximum {np.log2(10):.2f})")
 
+# The caveat: softmax confidence on images unlike the training data means little. Ask the same
+# classifier about pure noise and about a blank image.
+noise_images = np.random.default_rng(lesson.seed).uniform(0, 1, (1000, 28, 28)).astype("float32")
+_, noise_confidence = class_histogram(noise_images)
+_, blank_confidence = class_histogram(np.zeros((1, 28, 28), "float32"))
+lesson.metric("random-noise images 'recognised' (confidence >= 0.9)", np.mean(noise_confidence >= 0.9), fmt=".1%")
+lesson.metric("classifier confidence on a blank image", blank_confidence[0], fmt=".1%")
+
 fig, ax = plt.subplots(figsize=(8, 4))
 ax.bar(np.arange(10) - 0.2, real_hist, width=0.4, label="real test digits")
 ax.bar(np.arange(10) + 0.2, generated_hist, width=0.4, label="generated digits")
@@ -304,6 +316,17 @@ ax.grid(axis="y", alpha=0.3)
 lesson.savefig(fig, "mode_coverage")
 
 # %% [markdown]
+# Treat the quality number with care. A softmax classifier must spread probability 1 over ten
+# digits whatever it is shown, and nothing in its training tells it to be unsure about images
+# unlike any digit. Look at the numbers printed above: over a tenth of the pure-noise images pass
+# the same ≥ 0.9 bar (in quick mode, more of them than of the generated digits), while a blank
+# image gets a low confidence: how sure the classifier is depends on how an image excites its
+# weights, not on whether it is a digit. High confidence is evidence of a digit only
+# for images near the training distribution; a generator can score well by producing images that
+# excite the classifier without looking like digits. Look at the samples as well, and prefer
+# measures built on a network's features (FID compares feature statistics of real and generated
+# sets).
+#
 # Read the histogram: classes the generator under-produces are modes it has not found yet or has
 # dropped; a class far above 10 % is a mode it leans on. Compare the two entropies above, then run
 # full mode (more data, more epochs, a smaller learning rate) and compare again. When a GAN

@@ -132,8 +132,12 @@ for name, scores in [("IG top 5%", probe_ig), ("random 5%", rng.random(probe.sha
 # A small text classifier (a vocabulary layer, word embeddings averaged, one logit for
 # "positive") on the `reviews` set. Its logit is linear in the averaged embeddings,
 # $f = b + w^\top \frac{1}{n}\sum_t e_t$, so each word's exact contribution is
-# $w^\top e_t / n$. We compute those by hand, then ask a model-agnostic method (leave one word
-# out, the idea behind LIME) and compare.
+# $w^\top e_t / n$. We compute those by hand, then ask a model-agnostic method and compare:
+# **leave one word out** (occlusion applied to words: delete a word, record how much the
+# prediction drops). It needs only predictions. LIME (Ribeiro et al., 2016) is a different,
+# also model-agnostic idea: it samples many random perturbations of the input (words dropped at
+# random), weights each by its closeness to the original, and fits a small linear model to the
+# predictions; the surrogate's coefficients are the explanation.
 
 # %%
 texts, labels = km.data.load("reviews", split="train")
@@ -175,7 +179,9 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 0.42 * len(ids) + 1.5), sharey=False
 tokens = [vocabulary[i] for i in ids]
 for ax, values, labels_, title in [(axes[0], contributions, tokens, "exact contribution to the logit"),
                                    (axes[1], leave_one_out, words, "leave one out: P(text) − P(text without word)")]:
-    ax.barh(range(len(values))[::-1], values, color=["tab:green" if v > 0 else "tab:red" for v in values])
+    # Sign by colour and by hatching (negative bars hatched), for readers who cannot tell red from green.
+    ax.barh(range(len(values))[::-1], values, color=["tab:green" if v > 0 else "tab:red" for v in values],
+            hatch=["" if v > 0 else "//" for v in values])
     ax.set_yticks(range(len(values))[::-1], labels_)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_title(title)

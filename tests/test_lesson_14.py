@@ -1,10 +1,7 @@
 """Lesson 14 (GAN): the package's GAN trains both networks, and the lesson's numbers agree with the theory."""
 
-import re
-
 import numpy as np
 import pytest
-from conftest import notebook_text_outputs
 
 
 @pytest.fixture(scope="module")
@@ -88,22 +85,20 @@ def test_user_mistakes_get_plain_errors():
 def test_lesson_numbers_agree_with_the_theory(executed_lessons):
     result = executed_lessons(14)
     assert result.status == "passed", result.error
-    text = notebook_text_outputs(result)
-
-    hand, keras_value, package = map(float, re.search(
-        r"by hand ([\d.]+) \| keras BinaryCrossentropy ([\d.]+) \| gan.discriminator_loss ([\d.]+)", text).groups())
-    assert hand == pytest.approx(keras_value, abs=1e-5) and hand == pytest.approx(package, abs=1e-5)
-
-    value, identity = map(float, re.search(r"V\(D\*, G\) = (-?[\d.]+);\s+-log 4 \+ 2 JSD = (-?[\d.]+)", text).groups())
-    assert value == pytest.approx(identity, abs=1e-3)
-    assert -np.log(4) < value < 0  # the generator here differs from the data: JSD > 0
+    m = {k: v["value"] for k, v in result.metrics.items()}
+    assert m["discriminator loss: max |by hand - Keras or package|"] < 1e-5
+    assert m["V(D*, G)"] == pytest.approx(m["-log 4 + 2 JSD"], abs=1e-3)
+    assert -np.log(4) < m["V(D*, G)"] < 0  # the generator here differs from the data: JSD > 0
 
     # Keras's logistic regression recovers the optimal discriminator where there is data.
     assert result.metrics["max |learned D - D*| where data lies"]["value"] < 0.05
 
-    non_saturating, minimax = map(float, re.search(
-        r"non-saturating ([\d.e+-]+), minimax ([\d.e+-]+)", text).groups())
-    assert non_saturating < 1e-5 and minimax < 1e-5
+    assert m["non-saturating loss: max |autodiff - formula|"] < 1e-5
+    assert m["minimax loss: max |autodiff - formula|"] < 1e-5
+    # The caveat on the quality measure: softmax confidence on noise is high for many images.
+    assert m["random-noise images 'recognised' (confidence >= 0.9)"] > 0.1
+    assert m["random-noise images 'recognised' (confidence >= 0.9)"] > m["generated digits recognised (confidence >= 0.9)"]
+    assert m["classifier confidence on a blank image"] < 0.9
 
     assert result.metrics["classifier test accuracy"]["value"] > 0.85
     assert 0 <= result.metrics["class entropy of generated digits (bits)"]["value"] <= np.log2(10) + 1e-9
