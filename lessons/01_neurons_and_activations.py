@@ -64,7 +64,8 @@ dense = keras.layers.Dense(1, activation="sigmoid")
 dense.build((None, 3))
 dense.set_weights([w.reshape(3, 1), np.array([b])])
 y_keras = float(keras.ops.convert_to_numpy(dense(x.reshape(1, 3).astype("float32")))[0, 0])
-print(f"Keras Dense: {y_keras:.6f}   by hand: {y_by_hand:.6f}   difference: {abs(y_keras - y_by_hand):.1e}")
+print(f"Keras Dense: {y_keras:.6f}   by hand: {y_by_hand:.6f}")
+lesson.metric("one-unit Dense vs by hand: difference", abs(y_keras - y_by_hand), fmt=".1e");
 
 # %% [markdown]
 # For a whole batch at once, put one example per row of a matrix $X$; then $\mathbf{y} =
@@ -161,13 +162,46 @@ lesson.metric("max |formula - autodiff|", max(r[2] for r in rows), headline=True
 # All three agree to about $10^{-10}$ or better: the formulas in the table are right.
 #
 # **Why the size of $\sigma'$ matters.** Lesson 03 shows that the gradient reaching an early layer
-# is a product of one $\sigma'$ per layer above it. With sigmoid each factor is at most 0.25, so
-# through ten layers the signal shrinks by at least $0.25^{10}$: the *vanishing gradient*
-# (梯度消失). ReLU's slope is exactly 1 for active units, which is one reason seed 000 §4.2 says it
-# speeds up convergence.
+# is a product with two factors per layer above it: the activation's slopes $\sigma'(z_l)$ **and**
+# the layer's weight matrix $W_l^\top$. Sigmoid's slope is at most 0.25, but that bounds the
+# activation factors only:
+#
+# $$\Big\|\frac{\partial J}{\partial \mathbf{x}}\Big\| \;\le\; \prod_{l=1}^{L} \big(0.25\,\|W_l\|\big)\;
+#   \Big\|\frac{\partial J}{\partial \mathbf{a}_L}\Big\| ,$$
+#
+# where $\|W\|$ is the most that $W$ can stretch a vector (its spectral norm). With small weights the
+# product shrinks geometrically, the *vanishing gradient* (梯度消失); with large weights it can grow,
+# the *exploding gradient* (梯度爆炸). Ten sigmoid layers of 16 units, with biases chosen so that every
+# unit sits at $z = 0$, where $\sigma' = 0.25$ is largest, and random weights of two sizes:
 
 # %%
-print(f"largest possible product of 10 sigmoid slopes: 0.25**10 = {0.25**10:.1e}")
+rng = np.random.default_rng(lesson.seed)
+width, depth = 16, 10
+x_input = rng.normal(size=width)
+for size, scale in [("small", 1.0), ("large", 8.0)]:
+    weights = [rng.normal(scale=scale / np.sqrt(width), size=(width, width)) for _ in range(depth)]
+    a, zs = x_input, []
+    for W in weights:
+        b = -(a @ W)  # puts every unit of this layer at z = 0
+        zs.append(a @ W + b)
+        a = numpy_nn.sigmoid(zs[-1])
+    gradient = np.ones(width) / np.sqrt(width)  # a gradient of norm 1 arriving at the last layer
+    for W, z in zip(reversed(weights), reversed(zs)):
+        gradient = (gradient * numpy_nn.sigmoid_derivative(z)) @ W.T  # back through sigma', then W
+    bound = np.prod([0.25 * np.linalg.norm(W, 2) for W in weights])
+    print(f"{size} weights: typical ||W|| {np.mean([np.linalg.norm(W, 2) for W in weights]):.1f}")
+    lesson.metric(f"gradient norm after 10 sigmoid layers, {size} weights", np.linalg.norm(gradient), fmt=".2e")
+    lesson.metric(f"bound prod(0.25 ||W_l||), {size} weights", bound, fmt=".2e")
+print(f"0.25**10 = {0.25**10:.1e}: the activation factors alone")
+
+# %% [markdown]
+# Both stay under their bound. With small weights the gradient all but vanishes; with weights eight
+# times larger it *grows* through the same ten layers, far above $0.25^{10}$. (Large weights also
+# push sigmoid units into their flat tails, where $\sigma'$ is far below 0.25, so in practice they
+# often make gradients vanish instead.) The cure is to keep the per-layer factor near 1: weights
+# initialised at the right scale (lesson 06's `Dense` layers do this), and activations such as ReLU,
+# whose slope is exactly 1 for active units, which is one reason seed 000 §4.2 says it speeds up
+# convergence.
 
 # %% [markdown]
 # > **Errata (seed 001 §4.2)**: "每个神经元可以表示为一个线性函数" ("each neuron can be
@@ -206,7 +240,7 @@ def neuron(x, w, b):
     return (1 / (1 + np.exp(-(x * w)))).sum(axis=1) + b
 
 
-course.exercises.check("01.neuron", neuron);
+first_attempts = {"01.neuron": course.exercises.check("01.neuron", neuron)}
 
 # %% [markdown]
 # **4.2** The derivative of the sigmoid, without calling `numpy_nn`.
@@ -217,7 +251,7 @@ def sigmoid_derivative(z):
     return z * (1 - z)
 
 
-course.exercises.check("01.sigmoid_derivative", sigmoid_derivative);
+first_attempts["01.sigmoid_derivative"] = course.exercises.check("01.sigmoid_derivative", sigmoid_derivative)
 
 # %% [markdown]
 # **4.3** The derivative of ReLU, using the frameworks' convention at exactly $z = 0$.
@@ -228,13 +262,16 @@ def relu_derivative(z):
     return (z >= 0).astype(float)
 
 
-course.exercises.check("01.relu_derivative", relu_derivative);
+first_attempts["01.relu_derivative"] = course.exercises.check("01.relu_derivative", relu_derivative)
+lesson.metric("exercises passing as written", sum(map(bool, first_attempts.values())), fmt=".0f");
 
 # %% [markdown]
 # ## Summary
 # - A neuron computes $y = \sigma(\mathbf{x}\cdot\mathbf{w} + b)$; a `Dense` layer is many neurons
 #   sharing the input, computed as one matrix product $\sigma(XW + \mathbf{b})$.
 # - Sigmoid $\sigma' = \sigma(1-\sigma) \le 0.25$; tanh $' = 1-\tanh^2 \le 1$; ReLU$'$ is 0 or 1.
+# - A gradient through $L$ layers is bounded by $\prod_l(\sigma'_{\max}\|W_l\|)$: small weights make it
+#   vanish, large ones can make it explode; the slope bound alone decides neither.
 # - Check any derivative with finite differences and with autodiff; they should agree to ~1e-10.
 # - The activation must be non-linear, or stacked layers collapse into one linear map.
 #

@@ -75,6 +75,24 @@ lesson.metric("max |hand loss - keras.losses|",
               max(abs(mse_hand - mse_keras), abs(bce_hand - bce_keras), abs(cce_hand - cce_keras)), fmt=".1e");
 
 # %% [markdown]
+# > **Errata (seed 002 §4.2.2)**: "给定预测概率分布p和真实分布t，CE损失函数为：
+# > $CE = -\frac{1}{n} \sum_{i=1}^{n} t_i \log p_i$".
+# >
+# > One index does two jobs. $t_i$ and $p_i$ are entries of *one* distribution, so $i$ runs over the
+# > classes; $\frac1n$ (as in the MSE line just before it) averages over the $n$ examples. Written
+# > out with both indices, example $i$ and class $c$:
+# > $CE = -\frac{1}{n}\sum_{i=1}^{n}\sum_{c=1}^{C} t_{ic}\log p_{ic}$. Read literally, with $i$ the
+# > class, the formula divides one example's cross-entropy by the number of classes:
+
+# %%
+one_hot = np.eye(3)[classes]  # (2 examples, 3 classes)
+cce_two_indices = -np.mean(np.sum(one_hot * np.log(probs), axis=1))  # mean over examples of sum over classes
+literal = -np.mean(one_hot[0] * np.log(probs[0]))  # example 1 only, 1/n with n = the 3 classes
+print(f"example 1: cross-entropy {-np.log(probs[0, 0]):.4f}, the formula read literally {literal:.4f}")
+lesson.metric("CE with both indices vs keras: difference", abs(cce_two_indices - cce_keras), fmt=".1e")
+lesson.metric("CE of example 1 / the document's formula read literally", -np.log(probs[0, 0]) / literal, fmt=".3f");
+
+# %% [markdown]
 # Why cross-entropy for probabilities rather than squared error? Look at the loss of one
 # example with label 1 as its predicted probability $p$ falls: squared error never exceeds 1, while
 # cross-entropy grows without bound, so a confident wrong answer is punished hard.
@@ -164,6 +182,8 @@ model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.3 / 2), loss="mse")
 model.fit(np.tile(x, 200)[:, None], np.tile(y, 200), batch_size=len(x), epochs=1, verbose=0, shuffle=False)
 kernel, bias = model.layers[0].get_weights()
 print(f"Keras: theta = [{bias[0]:.4f} {kernel[0, 0]:.4f}]   our 200 steps: {path[-1].round(4)}")
+lesson.metric("|theta_Keras - theta_ours| after 200 steps",
+              np.abs(np.array([bias[0], kernel[0, 0]]) - path[-1]).max(), fmt=".1e");
 
 # %% [markdown]
 # The loss surface $L(\theta_0, \theta_1)$ is a bowl; each step goes downhill, perpendicular to the
@@ -211,7 +231,9 @@ def gradient_document_update(theta):
 print(f"document's summed gradient at {theta_test}: {gradient_document_sum(theta_test)} (a scalar 0: no direction)")
 for name, grad in [("correct gradient", gradient), ("document's update", gradient_document_update)]:
     end = descend(theta_test, 0.3, 30, grad)[-1]
-    print(f"{name:18s} after 30 steps: theta = {end.round(3)}, loss {loss(end):.3g}")
+    print(f"{name:18s} after 30 steps: theta = {end.round(3)}")
+    lesson.metric(f"{name}: loss after 30 steps", loss(end), fmt=".3g")
+lesson.metric("loss at the start", loss(theta_test), fmt=".3g");
 
 # %% [markdown]
 # With the document's components the "sum" is always $r - r = 0$, and its update rule walks uphill:
@@ -239,7 +261,7 @@ for name, alpha in rates.items():
     shown = 6 if alpha > alpha_limit else 16  # a diverging path leaves the picture after a few steps
     ax_path.plot(run[:shown, 0], run[:shown, 1], "o-", ms=3, lw=1.4, label=label)
     ax_loss.semilogy(losses, lw=2, label=label)
-    print(f"{label:28s} loss after {steps} steps: {losses[-1]:.3g}")
+    lesson.metric(f"{name}: loss after {steps} steps", losses[-1], fmt=".3g")
 ax_path.set_xlim(-2, 3.5)
 ax_path.set_ylim(-0.5, 3.5)
 ax_path.set_xlabel(r"$\theta_0$")
@@ -265,7 +287,7 @@ def linreg_gradient(theta0, theta1, x, y):
     return r, -r
 
 
-course.exercises.check("02.linreg_gradient", linreg_gradient);
+first_attempts = {"02.linreg_gradient": course.exercises.check("02.linreg_gradient", linreg_gradient)}
 
 # %% [markdown]
 # **4.2** Binary cross-entropy, averaged over examples, for labels `y` in {0, 1} and probabilities `p`.
@@ -276,7 +298,7 @@ def binary_cross_entropy(y, p):
     return -np.mean(y * np.log(p))
 
 
-course.exercises.check("02.binary_cross_entropy", binary_cross_entropy);
+first_attempts["02.binary_cross_entropy"] = course.exercises.check("02.binary_cross_entropy", binary_cross_entropy)
 
 # %% [markdown]
 # **4.3** Categorical cross-entropy, averaged over examples, for integer labels `y` (shape `(n,)`)
@@ -288,7 +310,8 @@ def categorical_cross_entropy(y, p):
     return -np.mean(np.log(p[:, 0]))
 
 
-course.exercises.check("02.categorical_cross_entropy", categorical_cross_entropy);
+first_attempts["02.categorical_cross_entropy"] = course.exercises.check("02.categorical_cross_entropy", categorical_cross_entropy)
+lesson.metric("exercises passing as written", sum(map(bool, first_attempts.values())), fmt=".0f");
 
 # %% [markdown]
 # ## Summary

@@ -70,13 +70,15 @@ print(f"loss J = {J:.6f}   (the package's MLP.loss gives {net.loss(X, T):.6f})")
 # ## 2. The computation graph
 # Backpropagation (反向传播) walks this graph from right to left. Each box passes back
 # $\partial J/\partial(\text{its output})$, multiplied by its own local derivative: that is the
-# chain rule (链式法则). The red labels are what flows backwards.
+# chain rule (链式法则). The red labels are what flows backwards: the arrow that leaves a box carries
+# $\partial J/\partial(\text{that box's input})$, the value of the box it points to.
 
 # %%
 def draw_graph():
     nodes = ["X", "z₁ = XW₁+b₁", "a₁ = σ(z₁)", "z₂ = a₁W₂+b₂", "a₂ = σ(z₂)", "z₃ = a₂W₃+b₃", "y = σ(z₃)",
              "J = ½Σ(y−t)²"]
-    back = ["", "δ₁", "δ₂W₂ᵀ", "δ₂", "δ₃W₃ᵀ", "δ₃", "y − t", ""]
+    # back[i] labels the arrow from box i to box i-1: dJ/d(value of box i-1), box i's input.
+    back = ["", "δ₁W₁ᵀ", "δ₁", "δ₂W₂ᵀ", "δ₂", "δ₃W₃ᵀ", "δ₃", "y − t"]
     fig, ax = plt.subplots(figsize=(14, 3.4))
     for i, label in enumerate(nodes):
         x0 = i * 1.75
@@ -90,8 +92,8 @@ def draw_graph():
             ax.text(x0 - 0.18, -0.25, back[i], ha="center", va="top", color="tab:red", fontsize=11)
     for i, (w, layer) in enumerate([("W₁, b₁", 1), ("W₂, b₂", 3), ("W₃, b₃", 5)]):
         ax.text(layer * 1.75 + 0.7, 1.2, f"{w}\n∂J/∂W = aᵀδ", ha="center", va="bottom", fontsize=10, color="tab:green")
-    ax.text(0, -0.85, "black: forward pass (values)    red: backward pass (∂J/∂ of the box's output;"
-            " δ = ∂J/∂z)", fontsize=10)
+    ax.text(0, -0.85, "black: forward pass (values)    red: backward pass, ∂J/∂(the value of the box the"
+            " arrow points to); δ = ∂J/∂z", fontsize=10)
     ax.set_xlim(-0.2, len(nodes) * 1.75)
     ax.set_ylim(-1.0, 1.9)
     ax.axis("off")

@@ -55,7 +55,8 @@ for i in range(2):
             C_hand[i, j] += A[i, k] * B[k, j]
 C_keras = ops.convert_to_numpy(ops.matmul(A, B))
 print("A =\n", A, "\nB =\n", B, "\nAB by hand =\n", C_hand)
-print("equal to A @ B:", np.array_equal(C_hand, A @ B), "| equal to keras.ops.matmul:", np.allclose(C_hand, C_keras))
+lesson.metric("AB by hand vs A @ B: max difference", np.abs(C_hand - A @ B).max(), fmt=".1e")
+lesson.metric("AB by hand vs keras.ops.matmul: max difference", np.abs(C_hand - C_keras).max(), fmt=".1e");
 
 # %% [markdown]
 # Seed 002 §4.1.2 writes the product as `C = A * B`. In NumPy and Keras `*` is the **element-wise**
@@ -87,8 +88,8 @@ print("the document's matrix = rotate clockwise (np.rot90(A, -1)):\n", np.rot90(
 
 P, Q = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
 rotate = lambda M: np.rot90(M, -1)  # noqa: E731
-print("(PQ)^T == Q^T P^T:", np.allclose((P @ Q).T, Q.T @ P.T))
-print("rot(PQ) == rot(Q) rot(P):", np.allclose(rotate(P @ Q), rotate(Q) @ rotate(P)))
+lesson.metric("max |(PQ)^T - Q^T P^T|", np.abs((P @ Q).T - Q.T @ P.T).max(), fmt=".1e")
+lesson.metric("max |rot(PQ) - rot(Q) rot(P)|", np.abs(rotate(P @ Q) - rotate(Q) @ rotate(P)).max(), fmt=".2f");
 
 # %% [markdown]
 # ## 3. Gradients
@@ -151,7 +152,8 @@ counts = draws.sum(axis=1)
 binomial = np.array([math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)])
 simulated = np.bincount(counts, minlength=n + 1) / len(counts)
 print(f"one trial takes values {np.unique(draws[:, 0].astype(int))}; P(1) = {draws[:, 0].mean():.3f} (p = {p})")
-print(f"largest |simulated - binomial formula| over k = 0..{n}: {np.max(np.abs(simulated - binomial)):.4f}")
+lesson.metric(f"largest |simulated - binomial formula| over k = 0..{n}", np.max(np.abs(simulated - binomial)),
+              fmt=".4f")
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [1, 2.2]})
 left.bar([0, 1], [1 - p, p], color=["tab:gray", "tab:blue"])
@@ -194,8 +196,8 @@ lesson.metric("P(condition | positive test)", posterior, headline=True, fmt=".1%
 people = lesson.pick(quick=200_000, full=2_000_000)
 has = rng.random(people) < prior
 positive = np.where(has, rng.random(people) < sensitivity, rng.random(people) < false_positive_rate)
-print(f"simulated {people:,} people: {positive.sum():,} test positive, of whom "
-      f"{has[positive].mean():.1%} have the condition")
+print(f"simulated {people:,} people: {positive.sum():,} test positive")
+lesson.metric("simulated: share of the positives who have the condition", has[positive].mean(), fmt=".1%");
 
 # %% [markdown]
 # Only about one positive in six is real, although the test is "95 % accurate": the healthy
@@ -255,7 +257,7 @@ def transpose(rows):
     return [list(reversed(column)) for column in zip(*rows)]
 
 
-course.exercises.check("04.transpose", transpose);
+first_attempts = {"04.transpose": course.exercises.check("04.transpose", transpose)}
 
 # %% [markdown]
 # **7.2** The probability of exactly `k` successes in `n` independent trials that each succeed with
@@ -267,7 +269,7 @@ def binomial_pmf(n, k, p):
     return p**k * (1 - p) ** (1 - k)
 
 
-course.exercises.check("04.binomial_pmf", binomial_pmf);
+first_attempts["04.binomial_pmf"] = course.exercises.check("04.binomial_pmf", binomial_pmf)
 
 # %% [markdown]
 # **7.3** The probability of having a condition after a positive test, from the prevalence
@@ -280,7 +282,8 @@ def bayes_posterior(prior, sensitivity, false_positive_rate):
     return sensitivity
 
 
-course.exercises.check("04.bayes_posterior", bayes_posterior);
+first_attempts["04.bayes_posterior"] = course.exercises.check("04.bayes_posterior", bayes_posterior)
+lesson.metric("exercises passing as written", sum(map(bool, first_attempts.values())), fmt=".0f");
 
 # %% [markdown]
 # ## Summary

@@ -10,7 +10,9 @@ def _sigmoid(z):
 
 
 @exercise("01.neuron", "output of one sigmoid neuron for a batch of inputs",
-          hint="y = sigmoid(x @ w + b): weight each input, add them up, add the bias, THEN squash")
+          hint="the order matters: weight each input, sum the products, add the bias, and only then apply "
+               "the sigmoid, once per example (row)",
+          formula="y = 1 / (1 + np.exp(-(x @ w + b)))")
 def check_neuron(fn):
     rng = np.random.default_rng(1)
     cases = {
@@ -28,7 +30,9 @@ def check_neuron(fn):
 
 
 @exercise("01.sigmoid_derivative", "derivative of the sigmoid",
-          hint="sigma'(z) = sigma(z) * (1 - sigma(z)); it peaks at 0.25 for z = 0")
+          hint="the sigmoid's slope can be written with the sigmoid itself, sigma(z), not with z; "
+               "it is largest (0.25) at z = 0",
+          formula="s = 1 / (1 + np.exp(-z)); return s * (1 - s)")
 def check_sigmoid_derivative(fn):
     for name, z in {
         "z = 0 (the peak, 0.25)": np.array([0.0]),
@@ -41,8 +45,9 @@ def check_sigmoid_derivative(fn):
 
 
 @exercise("01.relu_derivative", "derivative of ReLU",
-          hint="ReLU is z for z > 0 and 0 otherwise, so its slope is 1 for z > 0 and 0 for z <= 0 "
-               "(frameworks use 0 at exactly z = 0)")
+          hint="ReLU is z on one side of 0 and flat on the other; at exactly z = 0 frameworks take the "
+               "flat side's slope",
+          formula="(z > 0).astype(float): 1 for z > 0, 0 for z <= 0")
 def check_relu_derivative(fn):
     for name, z in {
         "positive inputs": np.array([0.5, 3.0, 100.0]),

@@ -6,8 +6,9 @@ from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_clo
 
 
 @exercise("02.linreg_gradient", "gradient of L = 1/(2n) sum (y - theta0 - theta1 x)^2",
-          hint="with r = y - theta0 - theta1*x: dL/dtheta0 = -mean(r) and dL/dtheta1 = -mean(r * x) "
-               "(mind the minus sign and the factor x)")
+          hint="apply the chain rule to each parameter separately: the inner function is the residual "
+               "r = y - theta0 - theta1*x; what is dr/dtheta0, and what is dr/dtheta1?",
+          formula="dL/dtheta0 = -mean(r) and dL/dtheta1 = -mean(r * x)")
 def check_linreg_gradient(fn):
     rng = np.random.default_rng(2)
     x = rng.uniform(-1, 3, size=20)
@@ -27,7 +28,8 @@ def check_linreg_gradient(fn):
 
 
 @exercise("02.binary_cross_entropy", "mean binary cross-entropy",
-          hint="-mean(y*log(p) + (1-y)*log(1-p)): label-0 examples are penalised by log(1-p)")
+          hint="an example with label 0 must be penalised too: by how little probability it gave to class 0",
+          formula="-mean(y*log(p) + (1-y)*log(1-p))")
 def check_binary_cross_entropy(fn):
     for name, (y, p) in {
         "all labels 1": (np.array([1.0, 1.0]), np.array([0.9, 0.6])),
@@ -40,7 +42,9 @@ def check_binary_cross_entropy(fn):
 
 
 @exercise("02.categorical_cross_entropy", "mean categorical cross-entropy with integer labels",
-          hint="pick each row's probability of its TRUE class, p[np.arange(n), y], then -mean(log(...))")
+          hint="each example's loss is minus the log of the probability it gave to its TRUE class, "
+               "which differs from row to row",
+          formula="-np.mean(np.log(p[np.arange(len(y)), y]))")
 def check_categorical_cross_entropy(fn):
     for name, (y, p) in {
         "two examples, three classes": (np.array([0, 2]), np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6]])),

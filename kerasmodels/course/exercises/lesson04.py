@@ -6,7 +6,9 @@ from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_clo
 
 
 @exercise("04.transpose", "transpose of a matrix given as a list of rows",
-          hint="row i of the transpose is column i of the matrix: [list(column) for column in zip(*rows)]")
+          hint="the transpose mirrors the matrix on its main diagonal: row i of the result is column i of "
+               "the input (not a rotation)",
+          formula="[list(column) for column in zip(*rows)]")
 def check_transpose(fn):
     cases = {
         "2x2 symbols": [["a11", "a12"], ["a21", "a22"]],
@@ -24,7 +26,9 @@ def check_transpose(fn):
 
 
 @exercise("04.binomial_pmf", "probability of k successes in n Bernoulli(p) trials",
-          hint="C(n, k) p^k (1-p)^(n-k): math.comb(n, k) counts which k of the n trials succeed")
+          hint="one particular sequence with k successes has probability p^k (1-p)^(n-k); how many such "
+               "sequences are there?",
+          formula="math.comb(n, k) * p**k * (1 - p)**(n - k)")
 def check_binomial_pmf(fn):
     for n, k, p in [(10, 3, 0.3), (1, 1, 0.3), (1, 0, 0.3), (5, 0, 0.5), (5, 5, 0.9), (20, 7, 0.25)]:
         expected = math.comb(n, k) * p**k * (1 - p) ** (n - k)
@@ -32,7 +36,9 @@ def check_binomial_pmf(fn):
 
 
 @exercise("04.bayes_posterior", "P(condition | positive test) by Bayes' theorem",
-          hint="P(A|B) = P(B|A) P(A) / P(B), with P(B) = sensitivity*prior + false_positive_rate*(1 - prior)")
+          hint="Bayes' theorem: P(A|B) = P(B|A) P(A) / P(B); a positive test comes from the sick AND from the "
+               "healthy, and P(B) must count both",
+          formula="sensitivity*prior / (sensitivity*prior + false_positive_rate*(1 - prior))")
 def check_bayes_posterior(fn):
     for prior, sens, fpr in [(0.01, 0.95, 0.05), (0.5, 0.9, 0.1), (0.001, 0.99, 0.01), (0.2, 1.0, 0.0)]:
         expected = sens * prior / (sens * prior + fpr * (1 - prior))
