@@ -1,0 +1,109 @@
+"""nbgrader's Execute step made safe for forty students' notebooks (used by `assignment.configure_grading`).
+
+nbgrader runs each submission in a kernel with a per-cell timeout. What it does not do:
+stop a notebook whose cells each stay under the limit but together run for hours, grade
+a notebook whose kernel dies (it drops the whole submission), or keep student code off
+the network. `GradingExecute` adds those three; `OfflineKernelManager` starts the kernel
+in a network namespace with loopback only where Linux allows an unprivileged one
+(`unshare --net`), talking to nbgrader over Unix sockets, which cross namespaces.
+"""
+
+import functools
+import math
+import shutil
+import subprocess
+import sys
+import time
+
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer, default
+
+# Run in the kernel before the notebook: Python's sockets refuse every host but loopback.
+PYTHON_BLOCK = "import kerasmodels.course.assignment_offline as _offline; _offline.block_network(); del _offline"
+
+
+@functools.cache
+def network_namespace_prefix():
+    """The command prefix that runs a program without network, or [] where this system cannot."""
+    unshare = shutil.which("unshare")
+    if not sys.platform.startswith("linux") or not unshare:
+        return []
+    for flags in (["--net", "--map-current-user"], ["--net", "--map-root-user"], ["--net"]):
+        try:
+            probe = subprocess.run([unshare, *flags, "true"], capture_output=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if probe.returncode == 0:
+            return [unshare, *flags]
+    return []
+
+
+class OfflineKernelManager(AsyncKernelManager):
+    """A kernel without network: its own network namespace where possible, Python's sockets blocked always."""
+
+    @default("transport")
+    def _default_transport(self):
+        # A new network namespace has its own loopback: reach the kernel over Unix sockets instead.
+        return "ipc" if network_namespace_prefix() else "tcp"
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        if self.kernel_spec is not None and self.kernel_spec.language.lower() == "python":
+            command = command + [f"--IPKernelApp.exec_lines={PYTHON_BLOCK}"]
+        if self.transport == "ipc":
+            command = network_namespace_prefix() + command
+        return command
+
+
+class GradingExecute(Execute):
+    """nbgrader's Execute with a time limit per notebook, crashed kernels graded, and no network."""
+
+    notebook_timeout = Integer(
+        600, allow_none=True,
+        help="Seconds a whole notebook may run; cells not started by then are marked as not run (they score zero).",
+    ).tag(config=True)
+
+    block_network = Bool(True, help="Run student code without network.").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.block_network:
+            self.kernel_manager_class = OfflineKernelManager
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._deadline = time.monotonic() + self.notebook_timeout if self.notebook_timeout else None
+        self._not_run = None  # why the remaining cells do not run, once one made them
+        self.timeout_func = self._cell_timeout
+        return super().preprocess(nb, resources, km)
+
+    def _cell_timeout(self, cell):
+        limit = self.timeout if self.timeout and self.timeout > 0 else math.inf
+        if self._deadline is not None:
+            limit = min(limit, max(1.0, self._deadline - time.monotonic()))
+        return None if limit == math.inf else math.ceil(limit)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, self.resources
+        if self._not_run is None and self._deadline is not None and time.monotonic() >= self._deadline:
+            self._not_run = f"the notebook's time limit ({self.notebook_timeout} s) was reached before this cell"
+            self.log.warning("Notebook time limit of %s s reached; remaining cells not run", self.notebook_timeout)
+        if self._not_run:
+            cell.outputs = [_error("NotRun", f"not run: {self._not_run}")]
+            return cell, self.resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self.log.warning("The kernel died in cell %d; remaining cells not run", index)
+            self._not_run = f"the kernel died in an earlier cell (cell {index})"
+            cell.outputs.append(_error(
+                "DeadKernelError", "the kernel died while running this cell (a crash, or memory exhausted)"))
+            return cell, self.resources
+
+
+def _error(name, message):
+    # An error output makes nbgrader score a grade cell zero; it is shown in the feedback.
+    return NotebookNode(output_type="error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
