@@ -1,8 +1,12 @@
-"""Serving a saved model: request validation and prediction apart from HTTP.
+"""Serving a saved model over the standard inference protocols.
 
 - `kerasmodels.serving.predictor`: `Predictor` (checks requests, predicts) and
   `RequestError`, with no HTTP in them.
-- `kerasmodels.serving.server`: the HTTP service (`make_server`, `serve`).
+- `kerasmodels.serving.protocols`: TF Serving / KServe v1 and Open Inference Protocol v2
+  requests and answers, as plain functions.
+- `kerasmodels.serving.runtimes`: `.keras`, SavedModel and ONNX (onnxruntime) models.
+- `kerasmodels.serving.server`: the HTTP service on Starlette and uvicorn (`make_server`, `serve`).
+- `kerasmodels.serving.page`: the page at `/` (draw a digit, see the probabilities).
 - `kerasmodels.serving.drift`: input-drift statistics for `/metrics`.
 
 Example:

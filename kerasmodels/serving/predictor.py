@@ -4,40 +4,44 @@
 strings for a keras-hub text classifier), checks every instance of a request against it
 (shape, dtype, finite values, range, batch size, string length) and raises
 `RequestError(status, code, message)` for anything wrong, so that any server can turn it
-into a 4xx answer. `predict` returns the class and probabilities of each instance.
+into a 4xx answer. `model` is a Keras model or a runtime from
+`kerasmodels.serving.runtimes` (SavedModel, ONNX). `probabilities` returns one row of
+class probabilities per instance; `kerasmodels.serving.protocols` turns requests and
+answers of the standard protocols into and out of these calls.
 
 Example:
 
 ```python
-import keras
 from kerasmodels.models import mlp
 from kerasmodels.serving.predictor import Predictor, RequestError
 
 predictor = Predictor(mlp((4,), 3))
-batch = predictor.validate({"instances": [[0.1, 0.2, 0.3, 0.4]]})
-predictions, probabilities = predictor.predict(batch)
-predictions[0]["class"] in (0, 1, 2)               # True
+batch = predictor.validate_instances([[0.1, 0.2, 0.3, 0.4]])
+predictor.probabilities(batch).shape             # (1, 3)
 try:
-    predictor.validate({"instances": [[0.1, 0.2]]})
+    predictor.validate_instances([[0.1, 0.2]])
 except RequestError as error:
-    print(error.status, error.message)              # 400 instance 0 has shape (2,) ...
+    print(error.status, error.message)          # 400 each instance must have shape (4,) ...
 ```
 """
 
+import json
 import threading
 
 import numpy as np
 
-from kerasmodels.errors import KerasmodelsError
 from kerasmodels.serving import drift
+from kerasmodels.serving.runtimes import KerasRuntime, is_runtime
 
 DEFAULT_MAX_BODY_BYTES = 2_000_000
 DEFAULT_MAX_BATCH = 64
 DEFAULT_MAX_TEXT_CHARS = 5_000
+DEFAULT_MAX_REQUEST_CHARS = 20_000
+DEFAULT_QUEUE_TIMEOUT_S = 5.0
 
 
 class RequestError(Exception):
-    """A client mistake: answered with `status` and a JSON error, never a traceback."""
+    """A client mistake (or a busy service): answered with `status` and a JSON error, never a traceback."""
 
     def __init__(self, status, code, message):
         super().__init__(message)
@@ -49,6 +53,24 @@ def reject_json_constant(name):
                        f"the body contains {name}, which is not a number; send finite numbers only")
 
 
+def parse_json(body):
+    """The decoded JSON of a request body (bytes), or a RequestError naming what is wrong with it."""
+    if not body.strip():
+        raise RequestError(400, "empty_body", 'the body is empty; send JSON like {"instances": [...]}')
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=reject_json_constant)
+    except UnicodeDecodeError:
+        raise RequestError(400, "not_utf8", "the body is not UTF-8 text")
+    except json.JSONDecodeError as error:
+        raise RequestError(400, "not_json", f"the body is not valid JSON: {error.msg} at line {error.lineno}, "
+                                            f"column {error.colno}")
+    except RecursionError:
+        raise RequestError(400, "too_deep", "the JSON is nested too deeply")
+    except ValueError:  # an integer of more than 4,300 digits: Python refuses to convert it (it would take long)
+        raise RequestError(400, "number_too_long", "the body contains an integer of thousands of digits; "
+                                                   "send numbers of ordinary size")
+
+
 def _shape_text(shape):
     return "(" + ", ".join("any" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
@@ -57,37 +79,35 @@ class Predictor:
     """Validates instances for one loaded model and turns its outputs into probabilities.
 
     Args:
-        model: a loaded Keras model.
+        model: a loaded Keras model, or a runtime (`kerasmodels.serving.runtimes`).
         class_names: optional names of the classes, in output order.
         max_batch: most instances per request.
         max_text_chars: longest accepted string (text models).
+        max_request_chars: most characters in all strings of one request (text models), so that
+            one request cannot hold the model for seconds while others wait.
         value_range: (low, high) accepted for numeric inputs; "auto" means (0, 1)
             for image-shaped inputs (rank 2 or 3 per instance) and no check otherwise;
             None disables the check.
         outputs: "logits", "probabilities" or "auto" (read from the last activation).
+        queue_timeout_s: how long a request waits for the model while another one uses it;
+            after that it is answered 503 (busy, retry) instead of waiting without end.
     """
 
     def __init__(self, model, class_names=None, max_batch=DEFAULT_MAX_BATCH,
-                 max_text_chars=DEFAULT_MAX_TEXT_CHARS, value_range="auto", outputs="auto"):
-        self.model = model
+                 max_text_chars=DEFAULT_MAX_TEXT_CHARS, value_range="auto", outputs="auto",
+                 max_request_chars=DEFAULT_MAX_REQUEST_CHARS, queue_timeout_s=DEFAULT_QUEUE_TIMEOUT_S):
+        self.runtime = model if is_runtime(model) else KerasRuntime(model)
+        self.model = self.runtime.model
+        self.name = self.runtime.name
         self.max_batch = int(max_batch)
         self.max_text_chars = int(max_text_chars)
+        self.max_request_chars = int(max_request_chars)
+        self.queue_timeout_s = float(queue_timeout_s)
         if self.max_batch < 1:
             raise ValueError(f"max_batch={max_batch!r}: must be at least 1")
-        if getattr(model, "preprocessor", None) is not None:
-            self.kind = "text"
-            self.input_shape, self.input_dtype = (), "string"
-        else:
-            inputs = getattr(model, "inputs", None)
-            if not inputs or len(inputs) != 1:
-                raise KerasmodelsError(
-                    f"model {model.name!r} has {len(inputs) if inputs else 0} inputs; the service serves models with "
-                    "exactly one input (an image or feature tensor) or text classifiers with a preprocessor"
-                )
-            spec = inputs[0]
-            self.input_shape = tuple(spec.shape[1:])
-            self.input_dtype = str(spec.dtype)
-            self.kind = "text" if self.input_dtype == "string" else "tensor"
+        self.input_name, self.input_shape, self.input_dtype = (
+            self.runtime.input_name, self.runtime.input_shape, self.runtime.input_dtype)
+        self.kind = "text" if self.input_dtype == "string" else "tensor"
         if value_range == "auto":
             value_range = (0.0, 1.0) if self.kind == "tensor" and len(self.input_shape) in (2, 3) else None
         if value_range is not None:
@@ -95,37 +115,27 @@ class Predictor:
             value_range = (float(low), float(high))
         self.value_range = value_range
         if outputs == "auto":
-            activation = getattr(model, "activation", None)
-            if activation is None and model.layers:
-                activation = getattr(model.layers[-1], "activation", None)
-            name = getattr(activation, "__name__", str(activation))
-            outputs = "probabilities" if name in ("softmax", "sigmoid") else "logits"
+            outputs = self.runtime.outputs
         if outputs not in ("logits", "probabilities"):
             raise ValueError(f"outputs={outputs!r}: use 'logits', 'probabilities' or 'auto'")
         self.outputs = outputs
         self.class_names = list(class_names) if class_names is not None else None
         self.feature_names = drift.TEXT_FEATURES if self.kind == "text" else drift.IMAGE_FEATURES
         self._lock = threading.Lock()
-        self.num_classes = None
+        self.num_classes = len(self.class_names) if self.class_names else None
 
     # -- validation ----------------------------------------------------------------------------
 
-    def validate(self, payload):
-        """The batch to predict from a decoded JSON payload, or a RequestError saying what is wrong."""
-        if not isinstance(payload, dict) or "instances" not in payload:
-            raise RequestError(400, "missing_instances",
-                               'the body must be a JSON object like {"instances": [...]}; '
-                               f"got {type(payload).__name__}" + (
-                                   f" with keys {sorted(payload)[:5]}" if isinstance(payload, dict) else ""))
-        instances = payload["instances"]
+    def validate_instances(self, instances, where='"instances"'):
+        """The batch to predict from a list of instances, or a RequestError saying what is wrong."""
         if not isinstance(instances, list):
             raise RequestError(400, "instances_not_a_list",
-                               f'"instances" must be a list of instances; got {type(instances).__name__}')
+                               f"{where} must be a list of instances; got {type(instances).__name__}")
         if not instances:
-            raise RequestError(400, "empty_instances", '"instances" is empty: send at least one instance')
+            raise RequestError(400, "empty_instances", f"{where} is empty: send at least one instance")
         if len(instances) > self.max_batch:
             raise RequestError(413, "too_many_instances",
-                               f'"instances" has {len(instances)} items; at most {self.max_batch} per request. '
+                               f"{where} has {len(instances)} items; at most {self.max_batch} per request. "
                                "Split the batch into several requests")
         return self._validate_texts(instances) if self.kind == "text" else self._validate_tensors(instances)
 
@@ -143,6 +153,11 @@ class Predictor:
                 text.encode("utf-8")
             except UnicodeEncodeError:
                 raise RequestError(400, "invalid_unicode", f"instance {i} is not valid Unicode (lone surrogate)")
+        total = sum(len(text) for text in instances)
+        if total > self.max_request_chars:
+            raise RequestError(413, "request_too_long",
+                               f"the texts have {total} characters in all; at most {self.max_request_chars} per "
+                               "request. Send fewer texts per request")
         return list(instances)
 
     def _validate_tensors(self, instances):
@@ -187,10 +202,15 @@ class Predictor:
 
     def probabilities(self, batch):
         """(N, classes) probabilities for a validated batch."""
-        if self.kind == "text" and getattr(self.model, "preprocessor", None) is None:
-            batch = np.asarray(batch, dtype=str)  # a plain Keras string input wants an array, not a list
-        with self._lock:  # one prediction at a time: the model's state is shared by all threads
-            raw = self.model.predict_on_batch(batch)
+        # One prediction at a time (the model's state is shared), and a bounded wait for it: a
+        # request queued behind slow ones is told to retry instead of waiting without end.
+        if not self._lock.acquire(timeout=self.queue_timeout_s):
+            raise RequestError(503, "busy", f"the model has been busy for {self.queue_timeout_s:g} s with other "
+                                            "requests; retry later")
+        try:
+            raw = self.runtime.predict(batch)
+        finally:
+            self._lock.release()
         raw = np.asarray(raw, dtype=np.float64)
         raw = raw.reshape(len(raw), -1)
         if raw.shape[1] == 1:
@@ -204,18 +224,6 @@ class Predictor:
         self.num_classes = probs.shape[1]
         return probs
 
-    def predict(self, batch):
-        """JSON-ready predictions and the probabilities array."""
-        probs = self.probabilities(batch)
-        classes = probs.argmax(axis=1)
-        predictions = []
-        for k, p in zip(classes, probs):
-            item = {"class": int(k), "probabilities": [round(float(v), 6) for v in p]}
-            if self.class_names is not None and k < len(self.class_names):
-                item["label"] = str(self.class_names[k])
-            predictions.append(item)
-        return predictions, probs
-
     def example(self):
         """A valid instance (used to warm the model up and shown in /metadata)."""
         if self.kind == "text":
@@ -226,14 +234,16 @@ class Predictor:
 
     def metadata(self):
         return {
-            "model": self.model.name,
+            "model": self.name,
+            "platform": self.runtime.platform,
             "kind": self.kind,
-            "input": {"shape": [d for d in self.input_shape], "dtype": self.input_dtype,
+            "input": {"name": self.input_name, "shape": list(self.input_shape), "dtype": self.input_dtype,
                       "value_range": list(self.value_range) if self.value_range else None,
                       "max_text_chars": self.max_text_chars if self.kind == "text" else None},
             "output": {"model_outputs": self.outputs, "num_classes": self.num_classes,
                        "class_names": self.class_names,
-                       "returns": "per instance: class (argmax) and probabilities"},
-            "limits": {"max_batch": self.max_batch},
+                       "returns": "per instance: the probability of each class"},
+            "limits": {"max_batch": self.max_batch,
+                       "max_request_chars": self.max_request_chars if self.kind == "text" else None},
             "drift_features": list(self.feature_names),
         }
