@@ -139,6 +139,9 @@ for threshold in (0.5, 0.2):
     print(f"threshold {threshold}: seed 002 'recall' = {seed_002_recall:.3f} (= precision "
           f"{ms.precision(b_val, pred):.3f}); true recall = {ms.recall(b_val, pred):.3f}; "
           f"keras Recall = {float(keras_recall.result()):.3f}")
+    lesson.metric(f"threshold {threshold}: seed 002 'recall' minus precision", seed_002_recall - ms.precision(b_val, pred))
+    lesson.metric(f"threshold {threshold}: seed 002 'recall' minus keras Recall",
+                  seed_002_recall - float(keras_recall.result()))
 
 # %% [markdown]
 # ## 4. When accuracy misleads
@@ -153,6 +156,8 @@ for name, pred in rows.items():
     print(f"{name:18s} {ms.accuracy(b_val, pred):9.3f} {ms.precision(b_val, pred):9.3f} "
           f"{ms.recall(b_val, pred):7.3f} {ms.f1_score(b_val, pred):6.3f}")
 lesson.metric("accuracy of always answering 'not 8'", ms.accuracy(b_val, never_8), fmt=".1%")
+lesson.metric("precision + recall + F1 of always answering 'not 8'",
+              ms.precision(b_val, never_8) + ms.recall(b_val, never_8) + ms.f1_score(b_val, never_8));
 
 # %% [markdown]
 # ## 5. Thresholds, the ROC curve and AUC

@@ -89,7 +89,8 @@ dense = keras.layers.Dense(d_out)
 x = rng.normal(size=(5, d_in)).astype("float32")
 before = keras.ops.convert_to_numpy(dense(x))
 dense.enable_lora(rank=r, lora_alpha=alpha)
-print("right after enable_lora (B = 0), output unchanged:", np.allclose(keras.ops.convert_to_numpy(dense(x)), before))
+lesson.metric("right after enable_lora (B = 0): max change of the output",
+              np.abs(keras.ops.convert_to_numpy(dense(x)) - before).max(), fmt=".1e")
 print("trainable:", [(w.path.split("/")[-1], tuple(w.shape)) for w in dense.trainable_weights],
       "| frozen:", [w.path.split("/")[-1] for w in dense.non_trainable_weights])
 dense.lora_kernel_b.assign(rng.normal(size=(r, d_out)).astype("float32"))  # as if training had moved B
@@ -183,6 +184,9 @@ steps_per_epoch = int(np.ceil(len(x_train) / batch_size))
 for name, row in rows.items():
     print(f"{name:15s} {row['trainable']:>11,} {row['adam_mb']:>8.2f} MB {row['first_step']:>17.1f} s "
           f"{row['per_step']:>7.2f} {row['per_step'] * steps_per_epoch:>8.1f} {row['accuracy']:>9.1%}")
+for name, row in rows.items():
+    lesson.metric(f"{name}: trainable parameters", row["trainable"], fmt=",.0f")
+    lesson.metric(f"{name}: seconds per step", row["per_step"], fmt=".2f")
 
 # %% [markdown]
 # Read the columns from left to right. The head trains 770 numbers and LoRA about 1 % of the model,
@@ -253,8 +257,11 @@ kept = sorted(importance, reverse=True)[:budget]
 adaptive = [sum(1 for _, m in kept if m == k) for k in range(len(targets))]
 for label, ranks in [("uniform LoRA", uniform), ("adaptive (AdaLoRA idea)", adaptive)]:
     errors = error_with_ranks(ranks)
-    print(f"{label:24s} ranks {ranks} -> relative error per matrix {np.round(errors, 3).tolist()}, "
-          f"total {np.sum([e * np.sum(s**2) for e, (_, s, _) in zip(errors, svds)]):.2f}")
+    print(f"{label:24s} ranks {ranks} -> relative error per matrix {np.round(errors, 3).tolist()}")
+    lesson.metric(f"{label}: total squared error", np.sum([e * np.sum(s**2) for e, (_, s, _) in zip(errors, svds)]),
+                  fmt=".2f")
+    for k, rank in enumerate(ranks):
+        lesson.metric(f"{label}: rank of matrix {k}", rank)
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
 positions = np.arange(len(targets))
@@ -278,7 +285,8 @@ lesson.savefig(fig, "adalora_budget")
 # scaled to length 1 (`kerasmodels.course.scratch.text.sentence_embeddings`, read it). Similar sentences get
 # similar vectors, so a test review can take the majority label of its $k$ most similar training
 # reviews (cosine similarity). Nothing is trained; the labelled examples act like the examples in
-# a prompt. We reuse the frozen encoder of the head-only model, which is the pretrained one.
+# a prompt (prompt learning, 提示学习 in seed 003 §3.1: steering a pretrained model with the
+# form of its input instead of new weights). We reuse the frozen encoder of the head-only model, which is the pretrained one.
 
 # %%
 frozen = models["head only"]
@@ -287,7 +295,8 @@ start = time.perf_counter()
 bank = text.sentence_embeddings(frozen.backbone, frozen.preprocessor, x_bank)
 queries = text.sentence_embeddings(frozen.backbone, frozen.preprocessor, x_test)
 print(f"embedded {len(x_bank) + len(x_test)} sentences in {time.perf_counter() - start:.1f} s; "
-      f"shape {bank.shape}, norms {np.linalg.norm(bank, axis=1).min():.3f}..{np.linalg.norm(bank, axis=1).max():.3f}")
+      f"shape {bank.shape}")
+lesson.metric("sentence embeddings: max |norm - 1|", np.abs(np.linalg.norm(bank, axis=1) - 1).max(), fmt=".1e")
 ks = [1, 3, 5, 9, 15, 25]  # k = 9 is fixed in advance: picking k by test accuracy would tune on the test set
 knn_accuracy = {k: float(np.mean(text.nearest_neighbour_predict(bank, y_bank, queries, k=k) == y_test)) for k in ks}
 for k, acc in knn_accuracy.items():
@@ -318,8 +327,9 @@ centred = bank - bank.mean(axis=0)
 _, _, components = np.linalg.svd(centred, full_matrices=False)
 xy = centred @ components[:2].T
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [1.2, 1]})
-for label, color, name in [(0, "tab:red", "negative"), (1, "tab:green", "positive")]:
-    axes[0].scatter(*xy[y_bank == label].T, s=14, alpha=0.7, color=color, label=name)
+# Two marker shapes as well as two colours, for readers who cannot tell red from green.
+for label, color, marker, name in [(0, "tab:red", "x", "negative"), (1, "tab:green", "o", "positive")]:
+    axes[0].scatter(*xy[y_bank == label].T, s=14, alpha=0.7, color=color, marker=marker, label=name)
 axes[0].set(xlabel="principal component 1", ylabel="principal component 2",
             title="MiniLM sentence embeddings of training reviews")
 axes[0].legend()

@@ -24,24 +24,19 @@ def test_lesson_12_facts(executed_lessons):
     assert result.status == "passed", result.error
     m = {k: v["value"] for k, v in result.metrics.items()}
     assert m["LoRA by hand vs keras enable_lora: max difference"] < 1e-5
-    text = notebook_text_outputs(result)
-    assert "right after enable_lora (B = 0), output unchanged: True" in text
+    assert m["right after enable_lora (B = 0): max change of the output"] < 1e-6
     # The cost table: full > LoRA > head in trainable weights, and in time per step.
-    rows = {}
-    for line in text.splitlines():
-        for name in ("full fine-tune", "head only", "LoRA, rank 4"):
-            if line.startswith(name) and " MB " in line:
-                fields = line[len(name):].split()
-                rows[name] = {"trainable": int(fields[0].replace(",", "")), "per_step": float(fields[5])}
-    assert rows["full fine-tune"]["trainable"] > rows["LoRA, rank 4"]["trainable"] > rows["head only"]["trainable"] == 770
-    assert rows["full fine-tune"]["per_step"] > rows["head only"]["per_step"]
-    assert rows["LoRA, rank 4"]["per_step"] > rows["head only"]["per_step"]
+    trainable = {name: m[f"{name}: trainable parameters"] for name in ("full fine-tune", "head only", "LoRA, rank 4")}
+    per_step = {name: m[f"{name}: seconds per step"] for name in trainable}
+    assert trainable["full fine-tune"] > trainable["LoRA, rank 4"] > trainable["head only"] == 770
+    assert per_step["full fine-tune"] > per_step["head only"]
+    assert per_step["LoRA, rank 4"] > per_step["head only"]
     # AdaLoRA illustration: the adaptive allocation follows the needed ranks and loses less.
-    assert "adaptive (AdaLoRA idea)  ranks [2, 2, 4, 8]" in text
-    totals = [float(line.rsplit("total ", 1)[1]) for line in text.splitlines() if "-> relative error per matrix" in line]
-    assert len(totals) == 2 and totals[1] < totals[0] / 5
+    assert [m[f"adaptive (AdaLoRA idea): rank of matrix {k}"] for k in range(4)] == [2, 2, 4, 8]
+    assert m["adaptive (AdaLoRA idea): total squared error"] < m["uniform LoRA: total squared error"] / 5
     # Mean-pooled MiniLM embeddings, unit length, and k-NN above chance with no training.
-    assert "norms 1.000..1.000" in text
+    assert m["sentence embeddings: max |norm - 1|"] < 5e-4
     assert m["nearest neighbours on MiniLM embeddings (k=9, no training): test accuracy"] > 0.55
+    text = notebook_text_outputs(result)  # the graders' feedback to the learner's first attempts
     for exercise in ("12.lora_parameters", "12.lora_dense", "12.mean_pooling"):
         assert f"[NOT YET] {exercise}" in text
