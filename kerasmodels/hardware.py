@@ -94,10 +94,29 @@ def cpu():
     return CPU(model=model, cores=cores or 1, flags=flags)
 
 
+# Device files a GPU or TPU needs on Linux: NVIDIA (also in containers), AMD ROCm, WSL2's GPU
+# bridge, TPU VMs. A machine with none of them has no accelerator any backend could see.
+_ACCELERATOR_DEVICE_FILES = ("/dev/nvidia*", "/dev/kfd", "/dev/dxg", "/dev/accel*", "/dev/vfio/[0-9]*")
+_TPU_ENVIRONMENT = ("TPU_NAME", "COLAB_TPU_ADDR", "TPU_ACCELERATOR_TYPE")
+
+
+def _surely_no_accelerator():
+    """True on a Linux machine without accelerator device files: no need to import a backend to know."""
+    import glob
+
+    if not sys.platform.startswith("linux") or any(os.environ.get(name) for name in _TPU_ENVIRONMENT):
+        return False
+    return not any(glob.glob(pattern) for pattern in _ACCELERATOR_DEVICE_FILES)
+
+
 def accelerators(backend=None):
     """GPUs/TPUs visible to the given (default: current) Keras backend."""
     backend = backend or backend_name()
     found = []
+    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend)
+    if module not in sys.modules and _surely_no_accelerator():
+        # Importing TensorFlow only to hear "no GPU" costs seconds (`kerasmodels info`, `run`'s mode).
+        return found
     if backend == "tensorflow":
         import tensorflow as tf
 

@@ -46,7 +46,8 @@ def _mode(args):
         return "full"
     if args.quick:
         return "quick"
-    return default_mode()
+    with runner.native_stderr_silenced():  # a GPU check may import TensorFlow, which logs to fd 2
+        return default_mode()
 
 
 def _cmd_run(args):

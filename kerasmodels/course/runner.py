@@ -342,6 +342,20 @@ def sync(specs=None, check=False, force=False):
 
 
 @contextlib.contextmanager
+def native_stderr_silenced():
+    """Send file descriptor 2 to /dev/null for a while: TensorFlow's import writes its C++ log there."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+@contextlib.contextmanager
 def _environment(**values):
     old = {k: os.environ.get(k) for k in values}
     os.environ.update({k: str(v) for k, v in values.items()})
@@ -578,7 +592,9 @@ def write_report(results, path, info=None):
     from kerasmodels import hardware
 
     path = Path(path)
-    info = info or hardware.describe(with_devices=True)
+    if info is None:
+        with native_stderr_silenced():
+            info = hardware.describe(with_devices=True)
     versions, device = _machine_summary(info)
     mode = ", ".join(sorted({r.mode for r in results})) or "-"
     esc = html.escape
