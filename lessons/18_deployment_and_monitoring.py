@@ -176,7 +176,8 @@ for name, body in bad_requests.items():
     print(f"{name:22s} {status}  {answer['error']['message'][:90]}")
 fraction_4xx = np.mean([400 <= s < 500 for _, s in gallery])
 lesson.metric("bad requests answered with 4xx", fraction_4xx, fmt=".0%")
-print("still healthy:", call("/health")[0] == 200)
+lesson.metric("bad requests answered with 5xx", np.sum([s >= 500 for _, s in gallery]))
+lesson.metric("health check status after the bad requests", call("/health")[0]);
 
 # %% [markdown]
 # ## 4. Latency and throughput
@@ -405,5 +406,3 @@ course.exercises.check("18.max_throughput", max_throughput);
 #   throughput; Little's law links them.
 # - Monitor inputs and outputs for drift (PSI, KS); health checks and 200s do not mean the
 #   model is right.
-#
-# This is the last core lesson; lesson 19 (optional) is reinforcement learning.
