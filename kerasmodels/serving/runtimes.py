@@ -86,7 +86,7 @@ class OnnxRuntime:
             raise KerasmodelsError(f"onnxruntime cannot load {path}: {str(error).splitlines()[0][:300]}")
         inputs = self.model.get_inputs()
         if len(inputs) != 1:
-            raise KerasmodelsError(f"{path} has {len(inputs)} inputs; the service serves models with exactly one")
+            raise KerasmodelsError(_several_inputs(path, [i.name for i in inputs]))
         spec = inputs[0]
         self.name = Path(path).stem
         self.input_name = spec.name
@@ -100,6 +100,14 @@ class OnnxRuntime:
     def predict(self, batch):
         batch = np.asarray(batch, dtype=object if self._numpy_dtype is None else self._numpy_dtype)
         return np.asarray(self.model.run(None, {self.input_name: batch})[0])
+
+
+def _several_inputs(path, names):
+    text = {"token_ids", "padding_mask"} <= set(names)
+    return (f"{path} takes {len(names)} inputs {names}; the service serves models with exactly one"
+            + ("; this is a text classifier exported without its tokenizer (the export holds the network from "
+               "token ids on, not the keras-hub preprocessor): serve the .keras file, which tokenizes raw strings"
+               if text else ""))
 
 
 def _onnx_last_op_outputs(path):
@@ -125,13 +133,15 @@ class SavedModelRuntime:
         import tensorflow as tf
 
         self.model = tf.saved_model.load(str(path))
-        function = getattr(self.model, "serve", None) or self.model.signatures.get("serving_default")
+        serve = getattr(self.model, "serve", None)  # the endpoint model.export() writes
+        functions = list(getattr(serve, "concrete_functions", []))
+        function = functions[0] if functions else self.model.signatures.get("serving_default")
         if function is None:
             raise KerasmodelsError(f"{path} has no 'serve' endpoint or 'serving_default' signature to call")
-        specs = [s for s in function.structured_input_signature[0]] or list(
-            function.structured_input_signature[1].values())
+        specs = [spec for spec in tf.nest.flatten(function.structured_input_signature)
+                 if isinstance(spec, tf.TensorSpec)]
         if len(specs) != 1:
-            raise KerasmodelsError(f"{path}: the serving function takes {len(specs)} inputs; the service needs one")
+            raise KerasmodelsError(_several_inputs(path, [spec.name for spec in specs]))
         spec = specs[0]
         self._function = function
         self._tf = tf
@@ -151,11 +161,7 @@ class SavedModelRuntime:
 
 def _saved_model_outputs(function):
     """'probabilities' when the serving graph ends in Softmax/Sigmoid (behind Identity ops)."""
-    try:
-        output = function.get_concrete_function().outputs[0]
-    except (AttributeError, IndexError, TypeError, ValueError):  # several traces, or no graph to read
-        return "logits"
-    op = output.op
+    op = function.outputs[0].op
     while op.type == "Identity" and op.inputs:
         op = op.inputs[0].op
     return "probabilities" if op.type.lower() in PROBABILITY_OPS else "logits"
