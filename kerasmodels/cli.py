@@ -143,9 +143,15 @@ def _positive_int(text):
 
 
 def _version():
-    from kerasmodels import __version__
+    """The installed distribution's version (the source's where it is not installed)."""
+    import importlib.metadata
 
-    return __version__
+    from kerasmodels import __version__, _project
+
+    try:
+        return importlib.metadata.version(_project.DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return __version__
 
 
 def build_parser():

@@ -80,7 +80,9 @@ class Lesson:
         self.output_dir.mkdir(parents=True, exist_ok=True)
         path = self.output_dir / f"{name}.png"
         tmp = path.with_suffix(".png.tmp")
-        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
+        # The report captions each figure with the title stored in the PNG.
+        title = fig._suptitle.get_text() if fig._suptitle else next((a.get_title() for a in fig.axes if a.get_title()), name)
+        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png", metadata={"Title": title})
         os.replace(tmp, path)
         return path
 
