@@ -129,7 +129,7 @@ for sparsity, (acc, size) in zip(sparsities, sweep):
 target_sparsity = 0.9
 pruned = km.models.compile_model(copy_of(teacher))
 pruning_masks = compression.prune_by_magnitude(pruned, target_sparsity)
-print(f"after pruning to {target_sparsity:.0%}: accuracy {accuracy(pruned.predict_on_batch):.2%}")
+lesson.metric(f"accuracy right after pruning to {target_sparsity:.0%}", accuracy(pruned.predict_on_batch), fmt=".2%")
 pruned.fit(x_train, y_train, epochs=1, batch_size=128, verbose=0,
            callbacks=[compression.KeepPruned(pruning_masks)])
 print(f"after 1 epoch of fine-tuning: accuracy {accuracy(pruned.predict_on_batch):.2%}, "
@@ -196,10 +196,10 @@ kernel = keras.ops.convert_to_numpy(teacher.get_layer("dense_1").kernel)
 scale = np.abs(kernel).max() / 127
 q = np.round(kernel / scale).astype(np.int8)
 q_package, scale_package = compression.quantize_symmetric(kernel)
-print(f"by hand and compression.quantize_symmetric agree: {np.array_equal(q, q_package)}, "
-      f"scale {scale:.6f} vs {float(scale_package):.6f}")
+print(f"scale by hand {scale:.6f}, compression.quantize_symmetric {float(scale_package):.6f}")
+lesson.metric("int8 codes: by hand vs compression.quantize_symmetric, entries that differ", np.sum(q != q_package))
 error = np.abs(kernel - q * scale)
-print(f"max error {error.max():.6f} <= s/2 = {scale / 2:.6f}: {error.max() <= scale / 2 + 1e-9}")
+lesson.metric("max rounding error / (s/2)", error.max() / (scale / 2), fmt=".4f");
 q_channel, scale_channel = compression.quantize_symmetric(kernel, axis=-1)
 error_channel = np.abs(kernel - compression.dequantize(q_channel, scale_channel))
 print(f"mean error: one scale {error.mean():.2e}, one scale per output channel {error_channel.mean():.2e}")
@@ -263,7 +263,8 @@ axes[0].set_title(f"test image (label {y_test[0]})")
 axes[0].axis("off")
 for ax, temperature in zip(axes[1:], [1.0, 4.0]):
     soft = keras.ops.convert_to_numpy(keras.ops.softmax(logits / temperature))
-    ax.bar(range(10), soft, color=["tab:green" if k == y_test[0] else "tab:blue" for k in range(10)])
+    bars = ax.bar(range(10), soft, color=["tab:green" if k == y_test[0] else "tab:blue" for k in range(10)])
+    bars[int(y_test[0])].set_hatch("//")  # the true class, marked by hatching as well as colour
     ax.set_xticks(range(10))
     ax.set_yscale("log")
     ax.set_ylim(1e-6, 1.5)
@@ -329,6 +330,11 @@ lesson.metric("full-int8 TFLite test accuracy", rows["TFLite full int8"][3], hea
 lesson.metric("full-int8 TFLite size reduction (x)", base_bytes / rows["TFLite full int8"][1], fmt=".1f")
 lesson.metric("distilled student test accuracy", rows["student, distilled"][3], fmt=".2%")
 lesson.metric("student from labels only test accuracy", rows["student, labels only"][3], fmt=".2%")
+for name, (params, stored, ms, acc) in rows.items():
+    lesson.metric(f"{name}: parameters", params)
+    lesson.metric(f"{name}: stored KiB", stored / 1024, fmt=".1f")
+    lesson.metric(f"{name}: ms/batch", ms, fmt=".1f")
+    lesson.metric(f"{name}: test accuracy", acc, fmt=".2%")
 
 fig, ax = plt.subplots(figsize=(9, 5))
 for name, (params, stored, ms, acc) in rows.items():
@@ -349,6 +355,9 @@ lesson.savefig(fig, "size_vs_accuracy")
 # the hardware). Which models lose accuracy, and how much? How many times smaller is each? Which
 # are actually faster? A model can only be faster if it does less arithmetic or cheaper
 # arithmetic: the student (fewer operations) and the full-integer TFLite model (int8 kernels).
+# The student is faster than the teacher in the ms/batch column. Whether the int8 model is depends
+# on the runtime, its threads and the machine's load: on a quiet machine its int8 kernels can be
+# the fastest of all, on a busy 2-core machine the TFLite interpreter can be slower than Keras.
 # Zeroed weights still go through the same dense products. Rules of thumb: quantize almost always
 # (cheap, little accuracy lost); distil when you can afford a training run; prune when a runtime
 # or a compressor can exploit the zeros.
@@ -408,7 +417,11 @@ course.exercises.check("15.distillation_loss", distillation_loss);
 #   error ≤ $s/2$. Keras: `model.quantize("int8")`; TFLite: a converter, and a representative
 #   dataset for full-integer models.
 # - Distillation (知识蒸馏) trains a small student on the teacher's temperature-softened outputs;
-#   it is the one technique that also reduces computation.
+#   the student does less arithmetic, so it is faster as well as smaller.
+# - Two of the techniques reduce computation: the student (fewer operations, faster in the table)
+#   and the full-integer TFLite model (cheaper int8 operations, faster only where the runtime's
+#   int8 kernels win on your machine: read its ms/batch). Unstructured pruning does not: its
+#   zeros go through the same dense products.
 # - Always measure size, latency and accuracy together, on the hardware you deploy to.
 #
 # Next: lesson 16 asks whether we can trust what a model predicts: explanations and fairness.

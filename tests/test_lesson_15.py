@@ -1,10 +1,7 @@
 """Lesson 15 (making models small): pruning, quantization and distillation do what the lesson says they do."""
 
-import re
-
 import numpy as np
 import pytest
-from conftest import notebook_text_outputs
 
 
 def _small_model(seed=0):
@@ -129,23 +126,27 @@ def test_tflite_full_int8_matches_keras_predictions():
 def test_lesson_table_shows_what_each_technique_buys(executed_lessons):
     result = executed_lessons(15)
     assert result.status == "passed", result.error
-    text = notebook_text_outputs(result)
-    rows = {}
-    for name, params, stored, ms, acc in re.findall(
-            r"^(.+?)\s+([\d,]+)\s+([\d.]+)\s+[\d.]+\s+([\d.]+)\s+([\d.]+)%$", text, flags=re.M):
-        rows[name.strip()] = (int(params.replace(",", "")), float(stored), float(ms), float(acc) / 100)
-    teacher = rows["teacher (float32)"]
-    assert teacher[3] > 0.9
+    m = {k: v["value"] for k, v in result.metrics.items()}
+
+    def row(name):
+        return {field: m[f"{name}: {field}"] for field in ("parameters", "stored KiB", "ms/batch", "test accuracy")}
+
+    teacher, pruned = row("teacher (float32)"), row("pruned 90% + fine-tuned")
+    keras_int8, tflite_int8, student = row("Keras int8 (Dense layers)"), row("TFLite full int8"), row("student, distilled")
+    assert teacher["test accuracy"] > 0.9
     # Pruning keeps every parameter; only its compressed size shrinks.
-    assert rows["pruned 90% + fine-tuned"][0] == teacher[0]
-    assert rows["pruned 90% + fine-tuned"][1] < teacher[1] / 3
+    assert pruned["parameters"] == teacher["parameters"]
+    assert pruned["stored KiB"] < teacher["stored KiB"] / 3
     # Quantization reduces bytes, not parameters (Keras adds scales).
-    assert rows["Keras int8 (Dense layers)"][0] >= teacher[0]
-    assert rows["TFLite full int8"][1] < teacher[1] / 3
-    assert rows["TFLite full int8"][3] > teacher[3] - 0.02
-    assert rows["student, distilled"][0] < teacher[0] / 10
+    assert keras_int8["parameters"] >= teacher["parameters"]
+    assert tflite_int8["stored KiB"] < teacher["stored KiB"] / 3
+    assert tflite_int8["test accuracy"] > teacher["test accuracy"] - 0.02
+    assert student["parameters"] < teacher["parameters"] / 10
+    # The summary: the student computes less and is faster than the teacher. (The int8 TFLite
+    # model's latency depends on the machine's load: 4.3 against 9.4 ms on a quiet run, 11.6
+    # against 6.7 on a busy one, so the lesson states no ordering for it.)
+    assert student["ms/batch"] < teacher["ms/batch"]
     # Fine-tuning recovers what pruning to 90% lost.
-    before = float(re.search(r"after pruning to 90%: accuracy ([\d.]+)%", text).group(1)) / 100
-    assert rows["pruned 90% + fine-tuned"][3] > before
-    assert "by hand and compression.quantize_symmetric agree: True" in text
-    assert re.search(r"max error [\d.]+ <= s/2 = [\d.]+: True", text)
+    assert pruned["test accuracy"] > m["accuracy right after pruning to 90%"]
+    assert m["int8 codes: by hand vs compression.quantize_symmetric, entries that differ"] == 0
+    assert m["max rounding error / (s/2)"] <= 1 + 1e-6
