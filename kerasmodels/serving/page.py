@@ -140,9 +140,12 @@ def render(predictor):
               "class_names": predictor.class_names, "predict_url": f"/v1/models/{predictor.name}:predict"}
     # "</" cannot end the script element early once escaped; class names are data, not markup.
     config_json = json.dumps(config).replace("</", "<\\/")
-    what = {"image": f"Draw in the black square; it is shrunk to {shape[0]}x{shape[1]} like the training images.",
-            "text": "Type a text; the model returns the probability of each class.",
-            "other": "This model's input is not an image or a text."}[kind]
+    if kind == "image":
+        what = f"Draw in the black square; it is shrunk to {shape[0]}x{shape[1]} like the training images."
+    elif kind == "text":
+        what = "Type a text; the model returns the probability of each class."
+    else:
+        what = "This model's input is not an image or a text."
     summary = html.escape(f"{predictor.name} ({predictor.runtime.platform}). {what} "
                           f"API: POST /v1/models/{predictor.name}:predict, /v2/models/{predictor.name}/infer; "
                           "GET /metrics.")
