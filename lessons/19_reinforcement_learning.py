@@ -1,0 +1,407 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   kerasmodels:
+#     title: Reinforcement learning
+#     seeds: ["004 §1.1.2"]
+#     quick_seconds: 40
+#     full_seconds: 90
+#     description: Tabular Q-learning on FrozenLake checked against value iteration, a DQN (replay buffer, target network, epsilon-greedy) that solves CartPole, and AlphaGo's idea.
+# ---
+
+# %% [markdown]
+# # 19 · Reinforcement learning
+#
+# **Mirrors:** seed 004 §1.1.2, which lists reinforcement-learning models (强化学习模型) "such as
+# Deep Q-Networks (DQN) and AlphaGo" among the types of AI models.
+#
+# **After this lesson you can** write the Bellman target and the Q-learning update; learn a Q-table
+# on FrozenLake and check it against the exact answer of value iteration; train a deep Q-network
+# with a replay buffer, a target network and epsilon-greedy exploration on CartPole; and explain
+# how AlphaGo combines a policy network, a value network and tree search.
+#
+# **Prerequisites:** lesson 02 (losses, gradient descent), lesson 05 (Adam), lesson 06 (a first
+# Keras model). The environments come from `gymnasium` (no downloads).
+#
+# **Run time:** quick mode about 40 s on a 2-core CPU (the DQN trains for 10,000 steps and only
+# starts to learn). Full mode: 1.5 min on a 2-core CPU shared with other jobs, mean return 500.0
+# over 100 evaluation episodes (every one lasted the full 500 steps; CartPole-v1's "solved"
+# threshold is 475), after 28,416 training steps.
+
+# %%
+import time
+
+import gymnasium
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+from kerasmodels import course
+from kerasmodels.course.topics import rl
+
+lesson = course.setup_lesson(19)
+rng = np.random.default_rng(lesson.seed)
+print("gymnasium", gymnasium.__version__)
+
+# %% [markdown]
+# ## 1. Agent, environment, reward
+# In reinforcement learning (强化学习) nobody labels the right answer. An **agent** sees a state
+# $s_t$, takes an action $a_t$, and the **environment** answers with a reward $r_{t+1}$ and the next
+# state. The agent wants a large **return**, the discounted sum of the rewards to come,
+#
+# $$G_t = r_{t+1} + \gamma r_{t+2} + \gamma^2 r_{t+3} + \dots, \qquad 0 \le \gamma < 1 .$$
+#
+# The **action value** $Q^*(s, a)$ is the return expected after taking $a$ in $s$ and acting
+# optimally afterwards. It satisfies the **Bellman optimality equation**
+#
+# $$Q^*(s, a) = \mathbb{E}\left[\, r + \gamma \max_{a'} Q^*(s', a') \;\middle|\; s, a \right],$$
+#
+# with no $\max$ term when $s'$ is terminal. Knowing $Q^*$ is knowing how to act: take
+# $\arg\max_a Q^*(s, a)$.
+#
+# **FrozenLake** is a 4 × 4 frozen lake: start at S, reach the goal G (reward 1, the only reward),
+# avoid the holes H. The ice is slippery: the agent moves in the intended direction only a third of
+# the time, otherwise to one of the two sides. An episode ends in a hole or at the goal
+# (*terminated*), or after 100 steps (*truncated*).
+
+# %%
+lake = gymnasium.make("FrozenLake-v1")  # is_slippery=True by default
+desc = lake.unwrapped.desc.astype(str)
+num_states, num_actions = lake.observation_space.n, lake.action_space.n
+print("\n".join("".join(row) for row in desc))
+terminal_states = [s for s in range(num_states) if desc.flat[s] in "HG"]
+eval_episodes = 1000
+random_success = rl.run_policy(lake, lambda s: int(rng.integers(num_actions)), eval_episodes, seed=1).mean()
+lesson.metric("FrozenLake: random policy success rate", random_success, fmt=".1%");
+
+# %% [markdown]
+# ### The exact answer when the model is known: value iteration
+# FrozenLake publishes its model: `P[s][a]` lists (probability, next state, reward, terminated).
+# With the model, apply the Bellman equation as an update to every $(s, a)$ until nothing changes
+# (**value iteration**, 值迭代); the fixed point is $Q^*$.
+#
+# ### Q-learning: the same answer from experience
+# Without the model, the agent only sees samples $(s, a, r, s')$. **Q-learning** (Watkins, 1989)
+# moves $Q(s, a)$ a step $\alpha$ towards the sampled target:
+#
+# $$Q(s, a) \leftarrow Q(s, a) + \alpha \big[\, \underbrace{r + \gamma \max_{a'} Q(s', a')}_{\text{Bellman target}} - Q(s, a) \big].$$
+#
+# To see every state it must also **explore**: with probability $\varepsilon$ it takes a random
+# action (**epsilon-greedy**), and $\varepsilon$ decays from 1 to 0.05 as it learns.
+
+# %%
+gamma = 0.99
+q_star = rl.value_iteration(lake.unwrapped.P, num_states, num_actions, gamma=gamma)
+tabular = rl.QLearning(num_states, num_actions, learning_rate=0.1, gamma=gamma, seed=lesson.seed)
+train_episodes = lesson.pick(5000, 20000)
+started = time.perf_counter()
+successes = rl.train_q_learning(tabular, lake, train_episodes, seed=lesson.seed)
+print(f"{train_episodes} episodes of Q-learning in {time.perf_counter() - started:.1f} s")
+
+learned_policy, optimal_policy = tabular.greedy_policy(), np.argmax(q_star, axis=1)
+learned_success = rl.run_policy(lake, lambda s: learned_policy[s], eval_episodes, seed=1).mean()
+optimal_success = rl.run_policy(lake, lambda s: optimal_policy[s], eval_episodes, seed=1).mean()
+non_terminal = [s for s in range(num_states) if s not in terminal_states]
+agree = int(np.sum(learned_policy[non_terminal] == optimal_policy[non_terminal]))
+# What a disagreement costs, judged by the exact Q*: Q*(s, best) - Q*(s, learned choice).
+regret = max(q_star[s].max() - q_star[s, learned_policy[s]] for s in non_terminal)
+print(f"greedy actions equal to value iteration's in {agree} of {len(non_terminal)} non-terminal states; "
+      f"largest value lost by a different choice {regret:.3f}")
+lesson.metric("FrozenLake: Q-learning greedy policy success rate", learned_success, fmt=".1%")
+lesson.metric("FrozenLake: optimal policy (value iteration) success rate", optimal_success, fmt=".1%")
+lesson.metric("FrozenLake: states where Q-learning's greedy action is optimal", agree)
+lesson.metric("FrozenLake: largest Q* value lost by Q-learning's choices", regret, fmt=".3f")
+above = int(np.sum(tabular.q.max(axis=1)[non_terminal] > q_star.max(axis=1)[non_terminal]))
+lesson.metric("FrozenLake: states whose learned max Q is above the exact one", above);
+
+# %%
+arrows = {0: (-1, 0), 1: (0, -1), 2: (1, 0), 3: (0, 1)}  # LEFT, DOWN, RIGHT, UP as (dx, dy), y upwards
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [1.5, 1]})
+axes[0].plot(np.arange(1, train_episodes + 1), rl.moving_average(successes, 200), color="tab:blue",
+             label="Q-learning while exploring (mean of 200 episodes)")
+axes[0].axhline(optimal_success, color="tab:green", ls="--", label="optimal policy (value iteration)")
+axes[0].axhline(learned_success, color="tab:blue", ls=":", label="Q-learning's greedy policy, after training")
+axes[0].axhline(random_success, color="gray", ls=":", label="random policy")
+axes[0].set(xlabel="episode", ylabel="share of episodes reaching G", title="Learning FrozenLake from experience")
+axes[0].legend(fontsize=9, loc="center left")
+axes[0].grid(alpha=0.3)
+values = tabular.q.max(axis=1).reshape(4, 4)
+axes[1].imshow(values, cmap="Blues", vmin=0, vmax=1)
+for s in range(num_states):
+    row, col = divmod(s, 4)
+    if s in terminal_states:
+        axes[1].text(col, row, desc[row, col], ha="center", va="center", fontsize=16, weight="bold")
+        continue
+    dx, dy = arrows[int(learned_policy[s])]
+    color = "black" if learned_policy[s] == optimal_policy[s] else "tab:red"
+    axes[1].arrow(col - 0.2 * dx, row + 0.2 * dy, 0.4 * dx, -0.4 * dy, head_width=0.12, color=color)
+    axes[1].text(col, row + 0.38, f"{values[row, col]:.2f} ({q_star[s].max():.2f})", ha="center", fontsize=8)
+axes[1].set(xticks=[], yticks=[], title="Greedy actions; max Q learned (exact)\nred: differs from value iteration")
+fig.tight_layout()
+lesson.savefig(fig, "frozenlake_q_learning")
+plt.show()
+
+# %% [markdown]
+# The greedy policy read off the learned table reaches the goal about as often as the optimal
+# policy of value iteration (compare the two success rates above), and far more often than a
+# random walk. Where an arrow differs from value iteration's (red), the choice costs nothing: the
+# exact $Q^*$ values of the two actions are equal (the largest value lost, printed above, is 0).
+# Some arrows look odd: near a hole the best move often points *away* from the goal, because on
+# slippery ice the only safe intended move is one whose two sideways slips also miss the hole.
+#
+# The learned values are estimates, and several lie *above* the exact ones (the count is printed
+# above). That is no accident: the target takes a $\max$ over noisy estimates, and the max of noisy
+# numbers is biased upwards (maximisation bias; Double Q-learning and Double DQN correct it).
+#
+# ## 2. Deep Q-networks: a network instead of a table
+# **CartPole**: push a cart left or right to keep a pole upright. The state is four real numbers
+# (cart position and velocity, pole angle and angular velocity), so there is no table to fill.
+# Reward +1 for every step the pole stays up; the episode terminates when it falls (more than
+# 12°) or the cart leaves the track, and is truncated at 500 steps. CartPole-v1 counts as
+# "solved" at a mean return of 475 over 100 episodes.
+#
+# A **deep Q-network** (DQN, Mnih et al., 2015) replaces the table by a network
+# $Q(s, \cdot\,; \theta)$ with one output per action, trained by regression on Bellman targets:
+#
+# $$L(\theta) = \operatorname{Huber}\Big( \underbrace{r + \gamma\,(1 - \text{terminated}) \max_{a'} Q(s', a'; \theta^-)}_{y}
+#   \;-\; Q(s, a; \theta) \Big).$$
+#
+# Three pieces make it stable:
+# - a **replay buffer** (经验回放): consecutive steps are almost identical; training on random
+#   samples of the last 100,000 transitions breaks that correlation and reuses each one many times;
+# - a **target network** $\theta^-$ (目标网络): a copy of the network that computes $y$ and is
+#   refreshed only between learning rounds, so the target does not move with every step it chases;
+# - **epsilon-greedy** exploration, decayed from 1 to 0.04.
+#
+# Note *terminated*, not *done*: when the 500-step limit cuts an episode, the pole was still up and
+# the next state has a value, so the target still bootstraps there.
+#
+# First the yardstick: a policy that pushes at random.
+
+# %%
+cartpole = gymnasium.make("CartPole-v1")
+random_returns = rl.evaluate_episodes(None, "CartPole-v1", 100, seed=20_000)
+lesson.metric("CartPole: random policy mean return (100 episodes)", random_returns.mean(), fmt=".1f");
+
+# %% [markdown]
+# `rl.DQNAgent` (read it in `kerasmodels/course/topics/rl.py`, about 100 lines) alternates: play
+# 256 steps epsilon-greedily and store them, then copy the network into the target network and take
+# 128 minibatch steps of Adam on the loss above. All 128 × 64 targets of a round come from the
+# frozen target network in one batched call and the steps run in one `fit`: on a CPU the Python
+# overhead of calling a network per step, not the arithmetic, is what costs time. Every 4 rounds
+# the greedy policy is evaluated on 20 episodes, the best network so far is kept, and training
+# stops once those 20 episodes all last 500 steps. The final number comes from 100 *other*
+# episodes.
+
+# %%
+keras.utils.set_random_seed(lesson.seed)
+agent = rl.DQNAgent(rl.q_network(4, 2, hidden_units=(256, 256)), gamma=0.99, learning_rate=2.3e-3, batch_size=64)
+print(f"Q-network: {agent.q_network.count_params():,} parameters")
+validation = lambda a: rl.evaluate_episodes(a.q_values, "CartPole-v1", 20, seed=1000).mean()
+history = agent.train(cartpole, total_steps=lesson.pick(10_000, 150_000), learning_starts=1000, train_every=256,
+                      gradient_steps=128, exploration_steps=lesson.pick(5000, 8000),
+                      evaluate_every=4, evaluate=validation,
+                      stop_at=500, seed=lesson.seed, log_every=30)
+returns = np.array(history["episode_returns"])
+print(f"{history['steps']} steps, {len(returns)} episodes in {history['seconds']:.0f} s")
+test_returns = rl.evaluate_episodes(agent.q_values, "CartPole-v1", 100, seed=10_000)
+first, last = returns[:20].mean(), returns[-20:].mean()
+lesson.metric("CartPole: mean return of the first 20 training episodes", first, fmt=".1f")
+lesson.metric("CartPole: mean return of the last 20 training episodes", last, fmt=".1f")
+lesson.metric("CartPole: training steps", history["steps"])
+lesson.metric("CartPole: DQN greedy mean return over 100 evaluation episodes", test_returns.mean(), headline=True,
+              fmt=".1f")
+lesson.metric("CartPole: DQN greedy evaluation episodes lasting 500 steps", np.mean(test_returns == 500), fmt=".0%");
+
+# %%
+fig, ax = plt.subplots(figsize=(10, 4.5))
+steps_at_end = np.array(history["episode_end_steps"])
+ax.plot(steps_at_end, returns, ".", color="tab:blue", alpha=0.35, label="training episodes (epsilon-greedy)")
+ax.plot(steps_at_end, rl.moving_average(returns, 20), color="tab:blue", lw=2, label="mean of the last 20")
+if history["evaluations"]:
+    ax.plot(*zip(*history["evaluations"]), "s", color="tab:orange", ms=4, label="greedy evaluation (20 episodes)")
+ax.axhline(random_returns.mean(), color="gray", ls=":", label="random policy")
+ax.axhline(475, color="tab:green", ls="--", label="'solved': 475")
+ax.set(xlabel="environment step", ylabel="return (steps the pole stayed up)", ylim=(0, 600),
+       title=f"DQN on CartPole-v1 ({lesson.mode} mode)")
+ax.legend(fontsize=9, loc="upper left", ncol=3)
+ax.grid(alpha=0.3)
+fig.tight_layout()
+lesson.savefig(fig, "dqn_cartpole_learning_curve")
+plt.show()
+
+# %% [markdown]
+# The curve rises: the last training episodes last longer than the first ones and than the random
+# policy's (the numbers above). In quick mode 10,000 steps are only the start, and its greedy
+# return over 100 fresh episodes (the headline number above) is far from 475. The dots also show
+# how noisy DQN's progress is, even late: the greedy evaluations (orange) jump up and down from
+# one round to the next, which is why the agent keeps the best evaluated network instead of the
+# last one. The greedy return over 100 fresh episodes is the number to judge it by.
+#
+# ### The Bellman targets, by hand and with `keras.ops`
+# A minibatch from the replay buffer, with a few terminal transitions in it. By hand, one
+# transition at a time, versus `rl.bellman_targets` (vectorised with `keras.ops`):
+
+# %%
+buffer = agent.buffer
+terminal_rows = np.flatnonzero(buffer.terminated[: len(buffer)] == 1)[:4]
+other_rows = rng.choice(np.flatnonzero(buffer.terminated[: len(buffer)] == 0), size=12, replace=False)
+rows = np.concatenate([terminal_rows, other_rows])
+next_q = agent.target_network.predict_on_batch(buffer.next_observations[rows])
+by_hand = []
+for reward, q_next, done in zip(buffer.rewards[rows], next_q, buffer.terminated[rows]):
+    by_hand.append(reward if done else reward + agent.gamma * max(q_next))
+vectorised = rl.bellman_targets(buffer.rewards[rows], next_q, buffer.terminated[rows], agent.gamma)
+print("terminated:", buffer.terminated[rows].astype(int))
+print("targets:   ", np.round(vectorised, 2))
+lesson.metric("Bellman targets: terminal transitions in the batch", len(terminal_rows))
+lesson.metric("Bellman targets: largest |target - 1| of a terminal transition",
+              np.abs(vectorised[: len(terminal_rows)] - 1.0).max())
+lesson.metric("Bellman targets: by hand vs keras.ops, max difference", np.abs(np.array(by_hand) - vectorised).max(),
+              fmt=".1e");
+
+# %% [markdown]
+# The terminal transitions (listed first) have target exactly 1, the last reward with nothing
+# after it; the others have $1 + \gamma \max_{a'} Q(s', a'; \theta^-)$, which for a pole that never
+# falls would approach $1 + \gamma + \gamma^2 + \dots = 1/(1-\gamma) = 100$.
+#
+# ## 3. AlphaGo's idea
+# Go has far too many positions for a table or an exhaustive search. AlphaGo (Silver et al., 2016,
+# the program that beat Lee Sedol) combines three parts:
+# - a **policy network** $p(a \mid s)$ (策略网络): a convolutional network over the 19 × 19 board
+#   that gives a probability to every move, first trained to predict human experts' moves, then
+#   improved by reinforcement learning in games against earlier versions of itself;
+# - a **value network** $v(s)$ (价值网络): a convolutional network that predicts, from a position,
+#   who will win, trained on positions from those self-play games;
+# - **Monte Carlo tree search** (蒙特卡洛树搜索) at play time. Each simulation walks down the tree from
+#   the current position choosing, at every node, the move with the largest
+#   $Q(s, a) + U(s, a)$, $U(s, a) = c\, P(s, a) \sqrt{\textstyle\sum_b N(s, b)} / (1 + N(s, a))$;
+#   it expands the leaf it reaches with the policy's priors $P$, evaluates the leaf with the value
+#   network (mixed, in 2016, with a fast random play-out to the end), and adds that value to the
+#   visit counts $N$ and mean values $Q$ along the path. After many simulations AlphaGo plays the
+#   most visited move.
+#
+# The policy narrows the search to a few moves, the value network replaces playing to the end, and
+# the search corrects both. AlphaGo Zero (2017) then learned from self-play alone, with one network
+# with a policy and a value head, and without the play-outs. One selection step, computed:
+
+# %%
+priors, visits, q_means = np.array([0.50, 0.25, 0.15, 0.10]), np.array([12, 5, 2, 0]), np.array([0.52, 0.60, 0.40, 0.0])
+scores = rl.puct_scores(priors, visits, q_means, c_puct=1.5)
+chosen = int(np.argmax(scores))
+fig, ax = plt.subplots(figsize=(10, 4.2))
+ax.set(xlim=(-0.5, 3.5), ylim=(-0.35, 1.25), xticks=[], yticks=[])
+ax.text(1.5, 1.1, f"position s   (N = {visits.sum()} simulations so far)", ha="center",
+        bbox={"boxstyle": "round", "fc": "lightgray"})
+for move in range(4):
+    ax.plot([1.5, move], [1.02, 0.72], color="tab:green" if move == chosen else "gray", lw=3 if move == chosen else 1)
+    u = scores[move] - q_means[move]
+    ax.text(move, 0.5, f"move {move + 1}\nP = {priors[move]:.2f}  N = {visits[move]}\nQ = {q_means[move]:.2f}  "
+            f"U = {u:.2f}\nQ + U = {scores[move]:.2f}", ha="center", va="center", fontsize=9,
+            bbox={"boxstyle": "round", "fc": "honeydew" if move == chosen else "white",
+                  "ec": "tab:green" if move == chosen else "gray"})
+ax.plot([chosen, chosen], [0.27, 0.05], color="tab:green", lw=3)
+ax.text(chosen, -0.1, "new leaf: priors from the policy network,\nvalue v(s') from the value network",
+        ha="center", va="center", fontsize=9, bbox={"boxstyle": "round", "fc": "lightyellow"})
+ax.set_title("AlphaGo's tree search: descend into argmax Q + U, evaluate, back up N and Q")
+for side in ax.spines.values():
+    side.set_visible(False)
+lesson.savefig(fig, "alphago_tree_search")
+plt.show()
+lesson.metric("PUCT example: move chosen by the search", chosen + 1)
+lesson.metric("PUCT example: move the policy network likes most", int(np.argmax(priors)) + 1);
+
+# %% [markdown]
+# The search does not follow the policy network's favourite (move 1): move 2 has held up better
+# in the simulations so far (a higher $Q$) and still has an exploration bonus, so the next
+# simulation goes there. Unvisited move 4 is not forgotten: its $U$ grows with every simulation
+# elsewhere.
+#
+# > **Errata (seed 004 §1.1.2)** The seed defines "AI 大模型" as models "具有大规模参数" (with
+# > parameters at a large scale) and then lists "强化学习模型：例如 Deep Q-Networks（DQN）、AlphaGo"
+# > as one type of them. DQN and AlphaGo are landmarks of reinforcement learning, but their networks
+# > are small. Build the published architectures (random weights) and count: DQN's Atari network
+# > (Mnih et al., 2015: four 84 × 84 frames, three convolutions, 512 hidden units, up to 18
+# > actions) and AlphaGo's policy network (Silver et al., 2016: 48 feature planes of the 19 × 19
+# > board, 13 convolutional layers of 192 filters, one bias per board point at the end).
+
+# %%
+dqn_atari = keras.Sequential([
+    keras.Input((84, 84, 4)),
+    keras.layers.Conv2D(32, 8, strides=4, activation="relu"),
+    keras.layers.Conv2D(64, 4, strides=2, activation="relu"),
+    keras.layers.Conv2D(64, 3, strides=1, activation="relu"),
+    keras.layers.Flatten(),
+    keras.layers.Dense(512, activation="relu"),
+    keras.layers.Dense(18),
+])
+alphago_policy = keras.Sequential(
+    [keras.Input((19, 19, 48)), keras.layers.Conv2D(192, 5, padding="same", activation="relu")]
+    + [keras.layers.Conv2D(192, 3, padding="same", activation="relu") for _ in range(11)]
+    + [keras.layers.Conv2D(1, 1, use_bias=False), keras.layers.Flatten()]
+)
+alphago_parameters = alphago_policy.count_params() + 19 * 19  # + the per-point biases of the last layer
+lesson.metric("DQN Atari network parameters", dqn_atari.count_params(), fmt=",.0f")
+lesson.metric("AlphaGo policy network parameters", alphago_parameters, fmt=",.0f")
+lesson.metric("this lesson's CartPole Q-network parameters", agent.q_network.count_params(), fmt=",.0f");
+
+# %% [markdown]
+# A couple of million parameters each: BERT-base, counted in lesson 11, has about 110 million,
+# and the "大模型" of the seed's own definition have billions. What made DQN and AlphaGo hard was
+# not their size but the learning problem: no labels, rewards that arrive late, data that the
+# agent's own actions produce. They belong in the seed's list of model *types*, not of large models.
+#
+# ## 4. Exercises
+# **4.1 The tabular Q update.** Return the table after one Q-learning step. This attempt forgets
+# something about the goal; the check says which case fails.
+
+# %%
+def q_update(q, state, action, reward, next_state, terminated, alpha, gamma):
+    q = np.array(q, dtype=float)
+    q[state, action] += alpha * (reward + gamma * q[next_state].max() - q[state, action])
+    return q
+
+
+course.exercises.check("19.q_update", q_update);
+
+# %% [markdown]
+# **4.2 Bellman targets for a batch.** `rewards` (batch,), `next_q_values` (batch, actions) from the
+# target network, `terminated` (batch,) of booleans: return the targets, vectorised.
+
+# %%
+def bellman_targets(rewards, next_q_values, terminated, gamma):
+    return rewards + gamma * np.max(next_q_values, axis=1)
+
+
+course.exercises.check("19.bellman_targets", bellman_targets);
+
+# %% [markdown]
+# **4.3 Epsilon-greedy.** Return an action index: random with probability `epsilon`, greedy
+# otherwise, drawing only from `rng` (a `np.random.Generator`). The check counts the choices over
+# 4,000 draws. This attempt explores, but never picks the greedy action when it does:
+
+# %%
+def epsilon_greedy(q_values, epsilon, rng):
+    greedy = int(np.argmax(q_values))
+    if rng.random() < epsilon:
+        return int(rng.choice([a for a in range(len(q_values)) if a != greedy]))
+    return greedy
+
+
+course.exercises.check("19.epsilon_greedy", epsilon_greedy);
+
+# %% [markdown]
+# ## Summary
+# - Reinforcement learning learns from rewards, not labels. $Q^*(s, a)$ obeys the Bellman equation
+#   $Q^*(s, a) = \mathbb{E}[r + \gamma \max_{a'} Q^*(s', a')]$, with no future after a terminal state
+#   (but a time limit is not a terminal state).
+# - With a known model, value iteration computes $Q^*$; Q-learning reaches the same policy from
+#   samples, $Q \leftarrow Q + \alpha (y - Q)$, exploring epsilon-greedily.
+# - DQN fits a network to the Bellman targets; a replay buffer, a target network and
+#   epsilon-greedy exploration make it work. Judge it by greedy returns on fresh episodes: its
+#   training curve is noisy.
+# - AlphaGo = a policy network (where to look) + a value network (who is winning) + tree search
+#   (which corrects both at play time). Famous, but not a "large model".
