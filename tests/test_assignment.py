@@ -164,7 +164,11 @@ def test_nbgrader_grades_a_class_with_the_checks_scores(tmp_path):
         nbformat.write(notebook, target)
 
     log = nbgrader("autograde", name)
-    assert "Notebook time limit" not in log  # the loop was cut by the cell limit, not the notebook's
+    # nbgrader only logs a config file that fails: make sure ours was in force.
+    assert "config file" not in log.lower() or "Exception" not in log, log
+    assert "Timeout waiting for execute reply (8s)" in log  # ExecutePreprocessor.timeout cut bob's loop
+    assert "Notebook time limit" not in log
+    assert "The kernel died in cell" in log  # GradingExecute graded carol's notebook
 
     # The gradebook's scores are what the checks say about the same answers.
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
@@ -203,3 +207,35 @@ def test_nbgrader_grades_a_class_with_the_checks_scores(tmp_path):
     feedback = (course_dir / "feedback" / "alice" / name / f"{name}.html").read_text()
     assert "03.hidden_delta" in feedback and "NOT YET" in feedback
 
+
+
+def _run_graded(sources, **traits):
+    from kerasmodels.course.assignment_grading import GradingExecute
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    GradingExecute(**traits).preprocess(notebook, {"metadata": {"path": "."}})
+    return ["\n".join(o.get("text", "") + o.get("ename", "") + ": " + o.get("evalue", "") for o in cell.outputs)
+            for cell in notebook.cells]
+
+
+@pytest.mark.slow
+def test_the_notebook_time_limit_cuts_cells_that_each_stay_under_the_cell_limit():
+    outputs = _run_graded(["import time; time.sleep(2); print('first')", "time.sleep(2); print('second')",
+                           "print('third')"], timeout=10, notebook_timeout=3)
+    assert "first" in outputs[0]
+    assert "CellTimeoutError" in outputs[1] or "KeyboardInterrupt" in outputs[1]  # cut at the notebook's 3 s
+    assert "NotRun" in outputs[2] and "time limit (3 s)" in outputs[2]
+
+
+@pytest.mark.slow
+def test_the_grading_kernel_has_no_network_even_below_python():
+    from kerasmodels.course.assignment_grading import network_namespace_prefix
+
+    raw = ("import _socket\ns = _socket.socket()\ns.settimeout(5)\ntry:\n    s.connect(('1.1.1.1', 80))\n"
+           "except OSError as error:\n    print('refused', error.errno)")
+    outputs = _run_graded(["import socket; socket.getaddrinfo('pypi.org', 443)", raw], timeout=30)
+    assert "NetworkBlocked" in outputs[0] and "no network while grading" in outputs[0]
+    if not network_namespace_prefix():
+        pytest.skip("no network namespace on this system: only the Python-level block applies")
+    assert "refused" in outputs[1]  # _socket bypasses Python's block; the namespace has no route

@@ -78,7 +78,7 @@ def configure_grading(c, cell_timeout=60, notebook_timeout=600, block_network=Tr
     c.ExecutePreprocessor.timeout = cell_timeout
     c.GradingExecute.notebook_timeout = notebook_timeout
     c.GradingExecute.block_network = block_network
-    default = Autograde.class_traits()["autograde_preprocessors"].default_value
+    default = Autograde.class_traits()["autograde_preprocessors"].default()
     c.Autograde.autograde_preprocessors = [
         assignment_grading.GradingExecute if getattr(p, "__name__", "") == "Execute" else p for p in default
     ]

@@ -10,10 +10,13 @@ in a network namespace with loopback only where Linux allows an unprivileged one
 
 import functools
 import math
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
@@ -49,6 +52,13 @@ class OfflineKernelManager(AsyncKernelManager):
         # A new network namespace has its own loopback: reach the kernel over Unix sockets instead.
         return "ipc" if network_namespace_prefix() else "tcp"
 
+    @default("ip")
+    def _default_ip(self):
+        if self.transport != "ipc":
+            return super()._ip_default()
+        # An absolute path: the kernel starts in the notebook's folder, nbgrader elsewhere.
+        return os.path.join(tempfile.gettempdir(), f"kerasmodels-kernel-{uuid.uuid4().hex[:12]}-ipc")
+
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
         if self.kernel_spec is not None and self.kernel_spec.language.lower() == "python":
@@ -74,7 +84,7 @@ class GradingExecute(Execute):
             self.kernel_manager_class = OfflineKernelManager
 
     def preprocess(self, nb, resources=None, km=None):
-        self._deadline = time.monotonic() + self.notebook_timeout if self.notebook_timeout else None
+        self._deadline = None  # set when the first cell starts: the kernel's start has its own limit
         self._not_run = None  # why the remaining cells do not run, once one made them
         self.timeout_func = self._cell_timeout
         return super().preprocess(nb, resources, km)
@@ -88,6 +98,8 @@ class GradingExecute(Execute):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
             return cell, self.resources
+        if self._deadline is None and self.notebook_timeout:
+            self._deadline = time.monotonic() + self.notebook_timeout
         if self._not_run is None and self._deadline is not None and time.monotonic() >= self._deadline:
             self._not_run = f"the notebook's time limit ({self.notebook_timeout} s) was reached before this cell"
             self.log.warning("Notebook time limit of %s s reached; remaining cells not run", self.notebook_timeout)
