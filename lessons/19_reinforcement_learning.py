@@ -8,7 +8,7 @@
 #     title: Reinforcement learning
 #     seeds: ["004 §1.1.2"]
 #     quick_seconds: 40
-#     full_seconds: 90
+#     full_seconds: 130
 #     description: Tabular Q-learning on FrozenLake checked against value iteration, a DQN (replay buffer, target network, epsilon-greedy) that solves CartPole, and AlphaGo's idea.
 # ---
 
@@ -27,9 +27,10 @@
 # Keras model). The environments come from `gymnasium` (no downloads).
 #
 # **Run time:** quick mode about 40 s on a 2-core CPU (the DQN trains for 10,000 steps and only
-# starts to learn). Full mode: 1.5 min on a 2-core CPU shared with other jobs, mean return 500.0
-# over 100 evaluation episodes (every one lasted the full 500 steps; CartPole-v1's "solved"
-# threshold is 475), after 28,416 training steps.
+# starts to learn). Full mode: 1.5 to 2 min on a 2-core CPU shared with other jobs (86 s and
+# 129 s in two runs, about 45 s of CPU time), mean return 500.0 over 100 evaluation episodes
+# (every one lasted the full 500 steps; CartPole-v1's "solved" threshold is 475), after 28,416
+# training steps.
 
 # %%
 import time
@@ -187,7 +188,7 @@ random_returns = rl.evaluate_episodes(None, "CartPole-v1", 100, seed=20_000)
 lesson.metric("CartPole: random policy mean return (100 episodes)", random_returns.mean(), fmt=".1f");
 
 # %% [markdown]
-# `rl.DQNAgent` (read it in `kerasmodels/course/topics/rl.py`, about 100 lines) alternates: play
+# `rl.DQNAgent` (read it in `kerasmodels/course/topics/rl.py`, 130 lines with its docstrings) alternates: play
 # 256 steps epsilon-greedily and store them, then copy the network into the target network and take
 # 128 minibatch steps of Adam on the loss above. All 128 × 64 targets of a round come from the
 # frozen target network in one batched call and the steps run in one `fit`: on a CPU the Python
@@ -326,7 +327,8 @@ lesson.metric("PUCT example: move the policy network likes most", int(np.argmax(
 # > are small. Build the published architectures (random weights) and count: DQN's Atari network
 # > (Mnih et al., 2015: four 84 × 84 frames, three convolutions, 512 hidden units, up to 18
 # > actions) and AlphaGo's policy network (Silver et al., 2016: 48 feature planes of the 19 × 19
-# > board, 13 convolutional layers of 192 filters, one bias per board point at the end).
+# > board, 12 convolutional layers of 192 filters and a final 1 × 1 convolution with one bias per
+# > board point).
 
 # %%
 dqn_atari = keras.Sequential([
@@ -349,10 +351,11 @@ lesson.metric("AlphaGo policy network parameters", alphago_parameters, fmt=",.0f
 lesson.metric("this lesson's CartPole Q-network parameters", agent.q_network.count_params(), fmt=",.0f");
 
 # %% [markdown]
-# A couple of million parameters each: BERT-base, counted in lesson 11, has about 110 million,
-# and the "大模型" of the seed's own definition have billions. What made DQN and AlphaGo hard was
-# not their size but the learning problem: no labels, rewards that arrive late, data that the
-# agent's own actions produce. They belong in the seed's list of model *types*, not of large models.
+# Between one and four million parameters. BERT-base, counted in lesson 11, has about 110 million,
+# and GPT-3, of the GPT family the seed lists in the same breath, 175 billion. What made DQN and
+# AlphaGo hard was not their size but the learning problem: no labels, rewards that arrive late,
+# data that the agent's own actions produce. They are landmark reinforcement-learning models, not
+# large models.
 #
 # ## 4. Exercises
 # **4.1 The tabular Q update.** Return the table after one Q-learning step. This attempt forgets
