@@ -1,17 +1,30 @@
-"""Lesson 18's claims: exports agree, the service answers bad requests with 4xx, the load test and drift monitor work."""
+"""Lesson 18's claims: exports agree, the service answers bad requests with 4xx and resists the attacks it shows,
+the metrics have bounded labels, the load test and drift monitor work."""
 
 
 def test_lesson_18_numbers(executed_lessons):
     result = executed_lessons(18)
     assert result.status == "passed", result.error
     metrics = {k: v["value"] for k, v in result.metrics.items()}
-    assert metrics["max logit difference across exports"] < 1e-3  # .keras, SavedModel and TFLite agree
+    assert metrics["max logit difference across exports"] < 1e-3  # .keras, SavedModel, ONNX and TFLite agree
     assert metrics["bad requests answered with 4xx"] == 1.0
     assert metrics["p50 latency, 1 client (ms)"] > 0 and metrics["throughput, 4 clients (req/s)"] > 0
     assert metrics["PSI on normal traffic"] < 0.1  # no false alarm on in-distribution traffic
     assert metrics["PSI after the scanner fault"] > 0.25  # the simulated fault is flagged
     assert metrics["accuracy during the scanner fault"] < metrics["CNN test accuracy"]
     assert {f.stem for f in result.figures} >= {"latency_throughput", "drift_monitor"}
+
+
+def test_lesson_18_hardening_and_metrics(executed_lessons):
+    result = executed_lessons(18)
+    assert result.status == "passed", result.error
+    m = {k: v["value"] for k, v in result.metrics.items()}
+    assert m["status for Content-Length: +20"] == 400  # strict framing
+    assert m["answers to a GET with a request hidden in its body"] == 1  # no smuggled second answer
+    assert m["seconds until trickled headers are cut off"] < 3  # header deadline (1 s in the lesson)
+    assert m["burst of 100 clients: answered"] == 100  # the backlog queues them, none reset
+    # 50 probes of random paths add no labels: the routes of the requests the lesson made, plus one <unmatched>
+    assert m["route labels in /metrics"] <= 10
 
 
 def test_lesson_18_service_never_answered_500(executed_lessons):

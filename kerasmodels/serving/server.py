@@ -30,7 +30,8 @@ never a traceback. What defends the service, and against what:
 - A connection must deliver its request headers within `header_timeout_s` (slowloris),
   and idle keep-alive connections close after `keep_alive_s`.
 - `backlog` (2048) queues bursts of new connections instead of resetting them;
-  `limit_concurrency` answers 503 beyond that many connections at once.
+  `limit_concurrency` (1000) answers 503 beyond that many open connections (uvicorn serves
+  them all from one thread, so the limit is about memory and file descriptors).
 - One prediction runs at a time; a request that waits longer than `queue_timeout_s` for
   the model gets 503 (retry), and text requests are capped in total characters, so one
   client cannot hold the model for seconds while all others wait.
@@ -89,6 +90,7 @@ from kerasmodels.serving.runtimes import KerasRuntime, is_runtime, load_runtime
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 UNMATCHED_ROUTE = "<unmatched>"  # every unknown path counts under this one label: /metrics cannot grow without bound
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
+DRAIN_BYTES = 16 * 2**20  # after a 413, at most this much of the refused body is read (and dropped)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -96,13 +98,31 @@ def _json_error(status, code, message, headers=None):
     return JSONResponse({"error": message, "code": code}, status_code=status, headers=headers)
 
 
-async def _send_json_error(send, status, code, message):
-    """An error answered straight from ASGI middleware, closing the connection (the body stays unread)."""
+async def _send_json_error(send, status, code, message, receive=None, drain_bytes=0, drain_s=2.0):
+    """An error answered straight from ASGI middleware; the connection closes after it.
+
+    With `receive`, the answer is written at once, then up to `drain_bytes` of the body the client
+    is still sending are read and dropped for at most `drain_s` before the connection closes:
+    closing a socket with unread data sends a reset, and the client, still writing its body,
+    would lose the answer.
+    """
     body = json.dumps({"error": message, "code": code}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": body, "more_body": receive is not None})
+    if receive is None:
+        return
+    deadline = time.monotonic() + drain_s
+    try:
+        while drain_bytes > 0 and time.monotonic() < deadline:
+            message = await asyncio.wait_for(receive(), deadline - time.monotonic())
+            drain_bytes -= len(message.get("body", b""))
+            if message["type"] == "http.disconnect" or not message.get("more_body", False):
+                break
+    except asyncio.TimeoutError:
+        pass
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 class BodyLimit:
@@ -123,8 +143,8 @@ class BodyLimit:
                      "Send fewer instances per request")
         length = dict(scope["headers"]).get(b"content-length")  # h11 has checked it is digits only
         if length is not None and int(length) > self.max_bytes:
-            return await _send_json_error(send, 413, "body_too_large",
-                                          f"Content-Length is {int(length)}: {too_large}")
+            return await _send_json_error(send, 413, "body_too_large", f"Content-Length is {int(length)}: {too_large}",
+                                          receive, drain_bytes=min(int(length), DRAIN_BYTES))
         chunks, size = [], 0
         deadline = time.monotonic() + self.timeout_s
         while True:
@@ -137,7 +157,7 @@ class BodyLimit:
                 return None
             size += len(message.get("body", b""))
             if size > self.max_bytes:
-                return await _send_json_error(send, 413, "body_too_large", too_large)
+                return await _send_json_error(send, 413, "body_too_large", too_large, receive, drain_bytes=DRAIN_BYTES)
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 break
@@ -507,7 +527,7 @@ def make_server(model_path, host="127.0.0.1", port=0, max_body_bytes=DEFAULT_MAX
                 max_batch=DEFAULT_MAX_BATCH, *, model=None, class_names=None, max_text_chars=DEFAULT_MAX_TEXT_CHARS,
                 max_request_chars=DEFAULT_MAX_REQUEST_CHARS, value_range="auto", outputs="auto", reference=None,
                 drift_warmup=200, drift_window=500, drift_bins=10, warmup=True, log_requests=False,
-                backlog=2048, limit_concurrency=100, keep_alive_s=5, header_timeout_s=10.0, body_timeout_s=10.0,
+                backlog=2048, limit_concurrency=1000, keep_alive_s=5, header_timeout_s=10.0, body_timeout_s=10.0,
                 queue_timeout_s=DEFAULT_QUEUE_TIMEOUT_S):
     """Build (but do not start) the prediction server for a saved model.
 
@@ -529,7 +549,9 @@ def make_server(model_path, host="127.0.0.1", port=0, max_body_bytes=DEFAULT_MAX
         warmup: run one prediction before serving, so the first request is not slow.
         log_requests: uvicorn's access log, one line per request on stderr.
         backlog: connections the kernel queues before accepting them (bursts wait instead of being reset).
-        limit_concurrency: connections at once; beyond, uvicorn answers 503.
+        limit_concurrency: open connections at once (also those waiting for the model); beyond, uvicorn
+            answers 503 (plain text). Keep it well above the clients you expect: a burst of 100 clients
+            against a limit of 100 gets 503s while the first requests are still being answered.
         keep_alive_s: idle keep-alive connections are closed after this long.
         header_timeout_s: a request's headers must arrive within this long (slowloris).
         body_timeout_s: the whole body must arrive within this long (408 otherwise).
@@ -561,7 +583,8 @@ def make_server(model_path, host="127.0.0.1", port=0, max_body_bytes=DEFAULT_MAX
     protocol = type("HardenedH11Protocol", (HardenedH11Protocol,), {"header_timeout_s": float(header_timeout_s)})
     config = uvicorn.Config(app, http=protocol, ws="none", lifespan="off", backlog=int(backlog),
                             limit_concurrency=int(limit_concurrency), timeout_keep_alive=keep_alive_s,
-                            log_level="warning", access_log=log_requests, server_header=False)
+                            log_level="warning" if log_requests else "error", access_log=log_requests,
+                            server_header=False)
     sock = _bind(host, port, int(backlog))
     return PredictionServer(sock, app, metrics, predictor, monitor, config)
 
