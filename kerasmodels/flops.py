@@ -11,8 +11,10 @@ each window. Embedding lookups move memory and count 0 FLOPs.
 to both activations and weights, each as expensive as the forward pass).
 
 Model FLOP utilisation (MFU) is achieved FLOP/s divided by the hardware's
-peak: `peak_flops()` looks the GPU up in `GPU_PEAK_TFLOPS` or, on a CPU,
-measures a large matmul with `measure_cpu_peak()`.
+peak of the arithmetic the model actually uses: `peak_flops()` looks the GPU up in
+`GPU_PEAK_TFLOPS` (TF32 for float32 where the backend runs float32 matmuls as TF32) or, on a
+CPU, measures a large matmul with `measure_cpu_peak()` (same backend and dtype as the model).
+`mfu_text()` never prints an MFU above 100%: such a number means the peak is wrong.
 
 Example:
 
@@ -35,25 +37,30 @@ import numpy as np
 
 TRAINING_FLOPS_FACTOR = 3
 
-# Dense (no sparsity) peak TFLOP/s from the vendors' data sheets, per compute
-# dtype. Tensor-core numbers for bfloat16/float16; plain FP32 for float32
-# (TF32 tensor cores are faster, but Keras float32 training does not always use them).
+# Dense (no sparsity) peak TFLOP/s from the vendors' data sheets, per arithmetic:
+# tensor-core numbers for bfloat16/float16, "tf32" for float32 matmuls run on TF32 tensor cores
+# (JAX and TensorFlow do that by default on compute capability 8.0 and later; torch only when
+# asked), plain FP32 for "float32". V100, T4 and P100 have no TF32.
 # Order matters: more specific names first, matched as substrings of the device name.
 GPU_PEAK_TFLOPS = (
-    ("H200", {"bfloat16": 989.0, "float16": 989.0, "float32": 67.0}),
-    ("H100 PCIe", {"bfloat16": 756.0, "float16": 756.0, "float32": 51.0}),
-    ("H100", {"bfloat16": 989.0, "float16": 989.0, "float32": 67.0}),
-    ("A100", {"bfloat16": 312.0, "float16": 312.0, "float32": 19.5}),
-    ("L40S", {"bfloat16": 362.0, "float16": 362.0, "float32": 91.6}),
-    ("L4", {"bfloat16": 121.0, "float16": 121.0, "float32": 30.3}),
-    ("A10G", {"bfloat16": 70.0, "float16": 70.0, "float32": 31.2}),
-    ("A10", {"bfloat16": 125.0, "float16": 125.0, "float32": 31.2}),
-    ("RTX 4090", {"bfloat16": 165.2, "float16": 165.2, "float32": 82.6}),
-    ("RTX 3090", {"bfloat16": 71.0, "float16": 71.0, "float32": 35.6}),
+    ("H200", {"bfloat16": 989.0, "float16": 989.0, "tf32": 494.7, "float32": 67.0}),
+    ("H100 PCIe", {"bfloat16": 756.0, "float16": 756.0, "tf32": 378.0, "float32": 51.0}),
+    ("H100", {"bfloat16": 989.0, "float16": 989.0, "tf32": 494.7, "float32": 67.0}),
+    ("A100", {"bfloat16": 312.0, "float16": 312.0, "tf32": 156.0, "float32": 19.5}),
+    ("L40S", {"bfloat16": 362.0, "float16": 362.0, "tf32": 183.0, "float32": 91.6}),
+    ("L4", {"bfloat16": 121.0, "float16": 121.0, "tf32": 60.0, "float32": 30.3}),
+    ("A10G", {"bfloat16": 70.0, "float16": 70.0, "tf32": 35.0, "float32": 31.2}),
+    ("A10", {"bfloat16": 125.0, "float16": 125.0, "tf32": 62.5, "float32": 31.2}),
+    ("RTX 4090", {"bfloat16": 165.2, "float16": 165.2, "tf32": 82.6, "float32": 82.6}),
+    ("RTX 3090", {"bfloat16": 71.0, "float16": 71.0, "tf32": 35.6, "float32": 35.6}),
     ("V100", {"float16": 125.0, "float32": 15.7}),
     ("T4", {"float16": 65.0, "float32": 8.1}),
     ("P100", {"float16": 18.7, "float32": 9.3}),
 )
+
+# jax_default_matmul_precision values that keep float32 matmuls in full float32 (None, "default",
+# "high", "tensorfloat32", "bfloat16", "fastest" let the GPU use TF32 or less).
+_JAX_FULL_FLOAT32 = ("highest", "float32")
 
 
 @dataclass
@@ -277,27 +284,76 @@ def count_flops(model, sequence_length=None, detail=False):
     return result if detail else result.total
 
 
-def _gpu_peak(name, dtype):
+def _gpu_peaks(name):
     for key, peaks in GPU_PEAK_TFLOPS:
         if re.search(re.escape(key), name, flags=re.IGNORECASE):
-            if dtype in peaks:
-                return peaks[dtype] * 1e12
-            return peaks["float32"] * 1e12
+            return peaks
     return None
+
+
+def float32_matmul_arithmetic(backend=None):
+    """How this process's float32 matmuls run on a GPU: ("tf32" or "float32", the setting read).
+
+    TF32 keeps float32's range with a 10-bit mantissa and runs on tensor cores, several times
+    faster than plain FP32. Each framework decides with its own setting:
+
+    - JAX: `jax.config.jax_default_matmul_precision` (None, the default, allows TF32;
+      "highest"/"float32" forbid it).
+    - TensorFlow: `tf.config.experimental.tensor_float_32_execution_enabled()` (on by default).
+    - torch: `torch.backends.cuda.matmul.allow_tf32` or `torch.get_float32_matmul_precision()`
+      "high"/"medium" (off by default).
+
+    `NVIDIA_TF32_OVERRIDE=0` turns TF32 off for every framework. Only GPUs of compute
+    capability 8.0 and later have TF32; `peak_flops` applies this to those only.
+    A framework that is not imported yet is not imported here: its default is reported.
+    """
+    import os
+    import sys
+
+    backend = backend or keras.backend.backend()
+    if os.environ.get("NVIDIA_TF32_OVERRIDE") == "0":
+        return "float32", "NVIDIA_TF32_OVERRIDE=0"
+    if backend == "jax":
+        if "jax" in sys.modules:
+            value = sys.modules["jax"].config.jax_default_matmul_precision
+        else:
+            value = os.environ.get("JAX_DEFAULT_MATMUL_PRECISION")
+        arithmetic = "float32" if str(value).lower() in _JAX_FULL_FLOAT32 else "tf32"
+        return arithmetic, f"jax_default_matmul_precision={value!r}"
+    if backend == "tensorflow":
+        enabled = True
+        if "tensorflow" in sys.modules:
+            enabled = bool(sys.modules["tensorflow"].config.experimental.tensor_float_32_execution_enabled())
+        return ("tf32" if enabled else "float32"), f"tensor_float_32_execution_enabled()={enabled}"
+    if backend == "torch":
+        allow, precision = False, "highest"
+        if "torch" in sys.modules:
+            torch = sys.modules["torch"]
+            allow = bool(torch.backends.cuda.matmul.allow_tf32)
+            precision = torch.get_float32_matmul_precision()
+        enabled = allow or precision in ("high", "medium")
+        return ("tf32" if enabled else "float32"), (
+            f"torch.backends.cuda.matmul.allow_tf32={allow}, get_float32_matmul_precision()={precision!r}")
+    return "float32", f"backend {backend}: no TF32 setting known"
 
 
 _CPU_PEAK_CACHE = {}
 
 
-def measure_cpu_peak(dtype="float32", size=1024, repeats=5, statistic="median"):
+def measure_cpu_peak(dtype="float32", size=1024, repeats=10, statistic="best", warmup=3):
     """Measured matmul FLOP/s of this CPU with the current Keras backend.
 
+    Measure with the backend and dtype the model trains with: XLA (JAX), oneDNN (TensorFlow)
+    and torch reach different speeds on the same CPU, and bfloat16 is fast only with AMX.
+
     Args:
-        dtype: "float32" or "bfloat16" (bfloat16 is fast only on CPUs with AMX).
+        dtype: "float32", "bfloat16" or "float16".
         size: the matmul is `size x size` by `size x size` (2*size**3 FLOPs).
-        repeats: timed repetitions after one warm-up.
-        statistic: "median" of the timings (typical speed), or "best" (the peak the
-            machine can reach; on a shared machine the slower timings measure other tenants).
+        repeats: timed repetitions after the warm-up.
+        statistic: "best" (the peak the machine can reach, the default: on a shared machine
+            the slower timings measure other tenants, and an under-measured peak makes MFU
+            read above 100%), or "median" (the typical speed now).
+        warmup: untimed calls first (compilation, thread pools, allocation).
 
     Example:
 
@@ -318,35 +374,93 @@ def measure_cpu_peak(dtype="float32", size=1024, repeats=5, statistic="median"):
     a = keras.ops.cast(rng.standard_normal((size, size), dtype="float32"), dtype)
     b = keras.ops.cast(rng.standard_normal((size, size), dtype="float32"), dtype)
     times = []
-    for i in range(repeats + 1):
+    for i in range(max(int(warmup), 1) + repeats):
         start = time.perf_counter()
         keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.matmul(a, b)[0, 0], "float32"))
-        if i:  # the first call includes one-off dispatch and allocation
+        if i >= max(int(warmup), 1):
             times.append(time.perf_counter() - start)
     peak = 2 * size**3 / float(np.median(times) if statistic == "median" else min(times))
     _CPU_PEAK_CACHE[key] = peak
     return peak
 
 
-def peak_flops(dtype="float32", accelerator=None, measure_cpu=True):
-    """Peak FLOP/s for `dtype` on a GPU (from `GPU_PEAK_TFLOPS`) or this CPU (measured).
+def peak_flops(dtype="float32", accelerator=None, measure_cpu=True, backend=None, float32_arithmetic=None):
+    """Peak FLOP/s of the arithmetic a model of compute `dtype` uses, on a GPU or this CPU.
+
+    On a GPU, float32 means the TF32 tensor-core peak when the backend runs float32 matmuls
+    as TF32 (see `float32_matmul_arithmetic`; JAX and TensorFlow do by default) and the GPU
+    has TF32; else the plain FP32 peak. bfloat16 on a GPU without bfloat16 units (V100, T4)
+    gets the float32 peak. On a CPU the peak is measured (`measure_cpu_peak`) with the
+    current backend and `dtype`.
 
     Args:
         dtype: the compute dtype of the model ("float32", "bfloat16", "float16").
         accelerator: a device-name string or a dict from `hardware.describe()`
             ["accelerators"]; None means this machine's CPU.
         measure_cpu: when False, return None instead of timing the CPU.
+        backend: whose float32 matmul setting to read (default: the Keras backend).
+        float32_arithmetic: "tf32" or "float32" to say how float32 matmuls run instead of
+            reading the backend's setting (describing other hardware).
 
     Returns:
         (flops_per_second, source) where source says where the number comes
         from, or (None, reason) when it is unknown.
+
+    Example:
+
+    ```python
+    peak_flops("bfloat16", "NVIDIA H100 80GB HBM3")  # (9.89e14, 'NVIDIA H100 ... bfloat16 peak')
+    ```
     """
     if accelerator is not None:
         name = accelerator["name"] if isinstance(accelerator, dict) else str(accelerator)
-        peak = _gpu_peak(name, dtype)
-        if peak is None:
+        peaks = _gpu_peaks(name)
+        if peaks is None:
             return None, f"{name} is not in the table of known GPUs"
-        return peak, f"{name} data-sheet {dtype} peak"
+        if dtype == "float32":
+            if float32_arithmetic is None:
+                arithmetic, setting = float32_matmul_arithmetic(backend)
+            else:
+                arithmetic, setting = float32_arithmetic, f"float32 matmuls as {float32_arithmetic}, as given"
+            if arithmetic == "tf32" and "tf32" in peaks:
+                return peaks["tf32"] * 1e12, (
+                    f"{name} data-sheet TF32 tensor-core peak: float32 matmuls run as TF32 ({setting})")
+            if "tf32" in peaks:
+                return peaks["float32"] * 1e12, f"{name} data-sheet FP32 peak (TF32 off: {setting})"
+            return peaks["float32"] * 1e12, f"{name} data-sheet float32 peak (no TF32 on this GPU)"
+        if dtype in peaks:
+            return peaks[dtype] * 1e12, f"{name} data-sheet {dtype} peak"
+        return peaks["float32"] * 1e12, f"{name} data-sheet float32 peak (no {dtype} units)"
     if not measure_cpu:
         return None, "CPU peak not measured"
-    return measure_cpu_peak(dtype), f"measured CPU {dtype} matmul"
+    backend = keras.backend.backend()
+    return measure_cpu_peak(dtype), f"best {dtype} matmul measured on this CPU with {backend}"
+
+
+def mfu_text(achieved, peak, source):
+    """"X MFU of Y (source)", or why there is no MFU: never a number above 100%.
+
+    An achieved rate above the peak means the peak is wrong (a CPU measured while other
+    programs ran, float32 counted at the FP32 peak while the GPU ran TF32, a GPU not in
+    the table under its name), not that the model beat the hardware.
+
+    Example:
+
+    ```python
+    mfu_text(68.7e12, 67e12, "H200 data-sheet FP32 peak")
+    # 'MFU n/a: achieved 68.7 TFLOP/s exceeds the assumed peak 67.0 TFLOP/s, so the peak is wrong (...)'
+    ```
+    """
+    if not peak:
+        return f"MFU n/a ({source})" if source else "MFU n/a"
+    if achieved > peak:
+        return (f"MFU n/a: achieved {_human_flops(achieved)} exceeds the assumed peak "
+                f"{_human_flops(peak)}, so the peak is wrong ({source})")
+    return f"{achieved / peak:.2%} MFU of {_human_flops(peak)} ({source})"
+
+
+def _human_flops(value):
+    for scale, prefix in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.1f} {prefix}FLOP/s"
+    return f"{value:.0f} FLOP/s"

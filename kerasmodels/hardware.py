@@ -22,10 +22,18 @@ DISTRIBUTIONS = ("keras", "tensorflow", "keras-hub", "jax", "torch", "numpy")
 
 @dataclass
 class Accelerator:
+    """One GPU or TPU.
+
+    `memory_bytes` is the device's own memory (nvidia-smi, CUDA); `framework_memory_bytes`
+    what the framework may use of it (JAX's allocator limit, 75% of the device by default),
+    when the framework says. They differ: an H200 has 141 GB (~131 GiB), JAX may use ~105 GiB.
+    """
+
     name: str
     kind: str  # "GPU" or "TPU"
     memory_bytes: int | None = None
     compute_capability: tuple | None = None
+    framework_memory_bytes: int | None = None
 
 
 @dataclass
@@ -148,17 +156,19 @@ def accelerators(backend=None):
         for dev in jax.devices():
             if dev.platform == "cpu":
                 continue
-            memory = None
+            limit = None
             try:
-                memory = (dev.memory_stats() or {}).get("bytes_limit")
+                limit = (dev.memory_stats() or {}).get("bytes_limit")
             except Exception:
                 pass
+            kind = dev.platform.upper().replace("CUDA", "GPU").replace("ROCM", "GPU")
+            total = None
+            if kind == "GPU":
+                total = _nvidia_memory(getattr(dev, "local_hardware_id", None) or dev.id)
             cc = getattr(dev, "compute_capability", None)
             if isinstance(cc, str):
                 cc = tuple(int(p) for p in cc.split("."))
-            found.append(
-                Accelerator(dev.device_kind, dev.platform.upper().replace("CUDA", "GPU"), memory, cc)
-            )
+            found.append(Accelerator(dev.device_kind, kind, total, cc, framework_memory_bytes=limit))
     elif backend == "torch":
         import torch
 
@@ -171,16 +181,25 @@ def accelerators(backend=None):
     return found
 
 
+def _nvidia_smi_id(index):
+    """nvidia-smi's name for the framework's GPU `index`: CUDA_VISIBLE_DEVICES renumbers GPUs."""
+    visible = [part.strip() for part in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if part.strip()]
+    if visible and 0 <= index < len(visible):
+        return visible[index]  # an index or a UUID; nvidia-smi --id takes both
+    return str(index)
+
+
 def _nvidia_memory(index):
-    """Total memory of GPU `index` from nvidia-smi, or None."""
+    """Total memory of the framework's GPU `index` from nvidia-smi (MiB -> bytes), or None."""
     import shutil
     import subprocess
 
-    if not shutil.which("nvidia-smi"):
+    if index is None or not shutil.which("nvidia-smi"):
         return None
     try:
         out = subprocess.run(
-            ["nvidia-smi", "--query-gpu=memory.total", "--format=csv,noheader,nounits", f"--id={index}"],
+            ["nvidia-smi", "--query-gpu=memory.total", "--format=csv,noheader,nounits",
+             f"--id={_nvidia_smi_id(int(index))}"],
             capture_output=True, text=True, timeout=10, check=True,
         ).stdout
         return int(out.strip().splitlines()[0]) * 2**20
@@ -202,6 +221,24 @@ def describe(with_devices=True):
     return info
 
 
+def memory_text(accelerator, backend=None):
+    """"139.8 GiB (JAX may use 104.9 GiB)": the device's memory, then the framework's share.
+
+    `accelerator` is an `Accelerator` or its dict; "" when neither number is known.
+    """
+    if not isinstance(accelerator, dict):
+        accelerator = asdict(accelerator)
+    total, usable = accelerator.get("memory_bytes"), accelerator.get("framework_memory_bytes")
+    framework = {"jax": "JAX", "tensorflow": "TensorFlow", "torch": "torch"}.get(backend, "the framework")
+    if total and usable:
+        return f"{total / 2**30:.1f} GiB ({framework} may use {usable / 2**30:.1f} GiB)"
+    if total:
+        return f"{total / 2**30:.1f} GiB"
+    if usable:
+        return f"device total unknown, {framework} may use {usable / 2**30:.1f} GiB"
+    return ""
+
+
 def format_report(info):
     v = info["versions"]
     lines = [
@@ -215,7 +252,8 @@ def format_report(info):
     ]
     if info["accelerators"]:
         for acc in info["accelerators"]:
-            mem = f", {acc['memory_bytes'] / 2**30:.1f} GiB" if acc.get("memory_bytes") else ""
+            mem = memory_text(acc, info["backend"])
+            mem = f", {mem}" if mem else ""
             cc = acc.get("compute_capability")
             cc = f", compute capability {'.'.join(map(str, cc))}" if cc else ""
             lines.append(f"{acc['kind']}: {acc['name']}{mem}{cc}")

@@ -11,6 +11,12 @@ The run directory gets:
 Calling it again on a finished run trains nothing and keeps the summary's results
 (`final` from the last run that trained).
 
+By default the run uses what `kerasmodels.accelerate.setup()` picks for the machine (precision
+policy, XLA, `steps_per_execution`, data-parallel devices) and the model's recommended recipe
+(`accelerate.recipe`: batch size, optimizer, `warmup_cosine` schedule); the summary's
+"accelerate" and "recipe" entries record both. `precision="float32"` keeps float32 with the rest
+of the setup; `accelerate=False` skips `setup()` altogether (the recipe stays).
+
 Example:
 
 ```python
@@ -20,6 +26,8 @@ summary["test"]["accuracy"]
 ```
 """
 
+import contextlib
+import dataclasses
 import json
 import math
 import numbers
@@ -33,7 +41,7 @@ from kerasmodels.paths import atomic_write_text, runs_dir
 IMAGE_SETS = ("digits", "mnist", "shapes", "cifar10")
 TEXT_SETS = ("reviews", "rt_polarity")
 MODELS = {"mlp": IMAGE_SETS, "cnn": IMAGE_SETS, "bert": TEXT_SETS}
-DEFAULT_BATCH = {"mlp": 128, "cnn": 128, "bert": 32}
+PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 PRESETS = {"mlp": (), "cnn": ("seed", "lenet"), "bert": ("minilm-l6", "tiny")}
 CHECKPOINTS = "checkpoints"  # default_callbacks keeps ResumableTraining's files in training/checkpoints
 
@@ -141,24 +149,28 @@ def _build(model_kind, x_train, num_classes, preset, sequence_length):
         raise InvalidArgumentError(f"cannot build {model_kind} for this data: {error}") from error
 
 
-def train(model_kind, data, epochs=5, batch_size=None, limit=None, out_dir=None, preset=None,
-          learning_rate=None, data_dir=None, resume=True, seed=0, sequence_length=64, verbose=1):
+def train(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir=None, preset=None,
+          learning_rate=None, data_dir=None, resume=True, seed=0, sequence_length=64, verbose=1,
+          precision="auto", accelerate=True):
     """Train `model_kind` ("mlp", "cnn", "bert") on data set `data`; return the summary dict.
 
     Args:
         model_kind: "mlp" or "cnn" for image sets, "bert" for text sets.
         data: a `kerasmodels.data` name.
-        epochs: total epochs (a resumed run still ends after this many).
-        batch_size: default 128 (mlp, cnn) or 32 (bert).
+        epochs: total epochs (a resumed run still ends after this many); default the recipe's.
+        batch_size: default the recipe's (cnn: 128 on a CPU, 512 per GPU; mlp 128; bert 32).
         limit: use only the first `limit` training examples.
         out_dir: run directory; default `runs/train-<model>-<data>`.
         preset: cnn: "seed" or "lenet"; bert: "minilm-l6" (default) or "tiny".
-        learning_rate: default: the optimizer's (bert: 5e-5 pretrained, 5e-4 tiny).
+        learning_rate: the peak of the recipe's warm-up + cosine schedule (default the recipe's:
+            cnn, mlp 3e-3; bert 5e-5, tiny 1e-3; cnn presets: Adam's default, constant).
         data_dir: folder for data sets read from disk (rt_polarity).
         resume: continue from the run directory's checkpoint if there is one.
         seed: random seed.
         sequence_length: tokens per text example (bert).
         verbose: 0 silent, 1 progress.
+        precision: "auto" (what `accelerate.setup()` picks) or a Keras dtype policy name.
+        accelerate: False: no `setup()` (the global policy, Keras's default XLA choice, one device).
     """
     _check(model_kind, data)
     _positive("epochs", epochs)
@@ -166,10 +178,13 @@ def train(model_kind, data, epochs=5, batch_size=None, limit=None, out_dir=None,
     _positive("limit", limit)
     _positive("sequence_length", sequence_length)
     _check_arguments(model_kind, preset, learning_rate, seed)
+    if precision not in PRECISIONS:
+        raise InvalidArgumentError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     out = Path(out_dir).expanduser() if out_dir else runs_dir() / f"train-{model_kind}-{data}"
     _make_run_dir(out)  # before the slow imports: a wrong --out is reported at once
     import keras
 
+    from kerasmodels import accelerate as _accelerate
     from kerasmodels import callbacks, models
     from kerasmodels import data as datasets
     keras.utils.set_random_seed(seed)  # Python, NumPy and the backend in one call
@@ -187,26 +202,42 @@ def train(model_kind, data, epochs=5, batch_size=None, limit=None, out_dir=None,
     x_val, y_val = datasets.load(data, split="validation", **kwargs)
     x_test, y_test = datasets.load(data, split="test", **kwargs)
     num_classes = int(max(y_train.max(), y_val.max(), y_test.max())) + 1
-    model = _build(model_kind, x_train, num_classes, preset, sequence_length)
-    if learning_rate is None and model_kind == "bert":
-        learning_rate = 5e-4 if preset == "tiny" else 5e-5
-    models.compile_model(model, learning_rate=learning_rate)
-    batch_size = batch_size or DEFAULT_BATCH[model_kind]
-    started = time.perf_counter()
-    history = model.fit(
-        x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
-        callbacks=callbacks.default_callbacks(
-            training_dir, batch_size=batch_size, live_plot=False, resumable=True,
-            tokens_per_example=sequence_length if model_kind == "bert" else None, verbose=verbose,
-        ),
-        verbose=2 if verbose else 0,
-    )
-    seconds = time.perf_counter() - started
-    test = model.evaluate(x_test, y_test, batch_size=batch_size, return_dict=True, verbose=0)
-    model_path = out / "model.keras"
-    tmp = out / ".model.tmp.keras"
-    model.save(tmp)
-    os.replace(tmp, model_path)
+    # setup() changes process-wide state (the dtype policy, JAX's distribution): put it back after.
+    previous_policy = keras.mixed_precision.global_policy()
+    previous_distribution = keras.distribution.distribution() if keras.backend.backend() == "jax" else None
+    try:
+        acc = _accelerate.setup(precision=precision, model_kind=model_kind) if accelerate else None
+        if acc is not None and verbose:
+            print(acc, flush=True)
+        recipe = _accelerate.recipe(model_kind, preset=preset, acc=acc)
+        batch_size = batch_size or recipe.batch_size
+        epochs = epochs or recipe.epochs
+        # The schedule spans the steps of this batch size; a given learning rate is its peak.
+        recipe_used = dataclasses.replace(recipe, batch_size=batch_size)
+        with acc.scope() if acc is not None else contextlib.nullcontext():
+            model = _build(model_kind, x_train, num_classes, preset, sequence_length)
+            optimizer = recipe_used.make_optimizer(len(x_train), epochs, learning_rate)
+            compile_kwargs = acc.compile_kwargs() if acc is not None else {}
+            models.compile_model(model, optimizer=optimizer, **compile_kwargs)
+        started = time.perf_counter()
+        history = model.fit(
+            x_train, y_train, validation_data=(x_val, y_val), epochs=epochs, batch_size=batch_size,
+            callbacks=callbacks.default_callbacks(
+                training_dir, batch_size=batch_size, live_plot=False, resumable=True,
+                tokens_per_example=sequence_length if model_kind == "bert" else None, verbose=verbose,
+            ),
+            verbose=2 if verbose else 0,
+        )
+        seconds = time.perf_counter() - started
+        test = model.evaluate(x_test, y_test, batch_size=batch_size, return_dict=True, verbose=0)
+        model_path = out / "model.keras"
+        tmp = out / ".model.tmp.keras"
+        model.save(tmp)
+        os.replace(tmp, model_path)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+        if keras.backend.backend() == "jax":
+            keras.distribution.set_distribution(previous_distribution)
     state = callbacks.read_state(training_dir / CHECKPOINTS)
     trained = len(history.epoch)
     if history.history:
@@ -230,6 +261,9 @@ def train(model_kind, data, epochs=5, batch_size=None, limit=None, out_dir=None,
         "model_path": str(model_path),
         "summary_path": str(summary_path),
         "backend": keras.backend.backend(),
+        "accelerate": acc.as_dict() if acc is not None else None,
+        "recipe": dict(recipe_used.as_dict(), epochs=epochs,
+                       peak_learning_rate=learning_rate or recipe_used.peak_learning_rate),
     }
     summary = json_safe(summary)
     atomic_write_text(summary_path, json.dumps(summary, indent=2, allow_nan=False) + "\n")

@@ -75,7 +75,8 @@ def test_cpu_precision_follows_measurements(flags, kind, backend, expected):
         ("bert", "tensorflow", (), True, 1),
         ("mlp", "tensorflow", (), False, 16),
         (None, "tensorflow", (), False, 1),
-        ("cnn", "tensorflow", (A100,), True, 1),
+        ("cnn", "tensorflow", (A100,), True, accelerate.GPU_CNN_STEPS_PER_EXECUTION),  # per-step overhead
+        ("bert", "jax", (A100,), True, 1),
         ("cnn", "jax", (), True, 1),  # JAX always compiles
         ("cnn", "torch", (), False, 1),
     ],
@@ -103,8 +104,8 @@ def test_one_device_uses_the_default_strategy_and_explains_every_choice():
     result = accelerate.setup(hardware=machine(gpus=[T4]), model_kind="cnn")
     assert (result.strategy_name, result.replicas) == ("default", 1)
     text = str(result)
-    assert text.count("[accelerate] - ") == len(result.reasons) == 3
-    assert "T4" in text and "loss scaling" in text
+    assert text.count("[accelerate] - ") == len(result.reasons) == 4
+    assert "T4" in text and "loss scaling" in text and "steps_per_execution=16" in text
     with result.scope():
         pass
 

@@ -3,7 +3,7 @@
 import keras
 
 from kerasmodels import hardware
-from kerasmodels.callbacks._common import human_bytes, say
+from kerasmodels.callbacks._common import say
 
 
 def distribution_info(model=None):
@@ -70,7 +70,8 @@ class DeviceReport(keras.callbacks.Callback):
         if accelerators:
             devices = []
             for acc in accelerators:
-                extras = [human_bytes(acc.memory_bytes)] if acc.memory_bytes else []
+                memory = hardware.memory_text(acc, backend)
+                extras = [memory] if memory else []
                 if acc.compute_capability:
                     extras.append("cc " + ".".join(str(p) for p in acc.compute_capability))
                 devices.append(f"{acc.kind} {acc.name}" + (f" ({', '.join(extras)})" if extras else ""))
