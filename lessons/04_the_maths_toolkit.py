@@ -9,7 +9,7 @@
 #     seeds: ["002 §4.1", "002 §4.2.1", "002 §4.3", "002 §4.4"]
 #     quick_seconds: 25
 #     full_seconds: 25
-#     description: Matrix product and transpose, gradients, Bernoulli versus binomial, Bayes' theorem with a worked example, and what gradient descent updates.
+#     description: Matrix product and transpose, gradients, Bernoulli, binomial, normal and Poisson, Bayes' theorem with a worked example, and what gradient descent updates.
 # ---
 
 # %% [markdown]
@@ -19,7 +19,8 @@
 # distributions, Bayes' theorem) and §4.4 (a worked example of gradient descent).
 #
 # **After this lesson you can** multiply and transpose matrices by hand and check the result with
-# Keras; compute and draw a gradient; tell the Bernoulli from the binomial distribution; use
+# Keras; compute and draw a gradient; tell the Bernoulli from the binomial distribution and
+# sample the normal and Poisson ones; use
 # Bayes' theorem on a real question; and say exactly what gradient descent changes.
 #
 # **Prerequisites:** lessons 01–03.
@@ -176,6 +177,61 @@ plt.show()
 # The link to lesson 02: binary cross-entropy is minus the log of the Bernoulli probability of the
 # observed label, $-\log\big(p^y(1-p)^{1-y}\big) = -[y\log p + (1-y)\log(1-p)]$.
 #
+# ### Two more: the normal and the Poisson distributions
+# The **normal** (Gaussian) distribution (正态分布) has the density
+# $f(x) = \frac{1}{\sigma\sqrt{2\pi}}\exp\!\big(-\frac{(x-\mu)^2}{2\sigma^2}\big)$; it is where sums of
+# many small independent effects end up (the central limit theorem), and it is how weights are
+# initialised (lesson 06) and noise is modelled (MSE is minus its log-likelihood, up to constants).
+# The **Poisson** distribution (泊松分布) counts rare events in a fixed interval, at rate $\lambda$:
+# $P(K=k) = \lambda^k e^{-\lambda}/k!$; it is the binomial's limit for many trials with a small
+# $p$ and $np = \lambda$. We sample both and compare with the formulas, and compare Binomial(1000,
+# 0.003) with Poisson(3).
+
+# %%
+samples = lesson.pick(quick=20000, full=200000)
+mu, sigma, lam = 2.0, 0.5, 3.0
+normal_draws = rng.normal(mu, sigma, size=samples)
+bin_edges = np.linspace(mu - 4 * sigma, mu + 4 * sigma, 41)
+histogram, _ = np.histogram(normal_draws, bins=bin_edges, density=True)
+centres = (bin_edges[:-1] + bin_edges[1:]) / 2
+normal_density = np.exp(-((centres - mu) ** 2) / (2 * sigma**2)) / (sigma * math.sqrt(2 * math.pi))
+poisson_draws = rng.poisson(lam, size=samples)
+kmax = 12
+poisson = np.array([lam**k * math.exp(-lam) / math.factorial(k) for k in range(kmax + 1)])
+poisson_simulated = np.bincount(poisson_draws, minlength=kmax + 1)[: kmax + 1] / samples
+many_trials = np.array([math.comb(1000, k) * 0.003**k * 0.997 ** (1000 - k) for k in range(kmax + 1)])
+lesson.metric("normal: largest |histogram density - formula|", np.max(np.abs(histogram - normal_density)), fmt=".3f")
+lesson.metric("normal: share of draws within one sigma of the mean", np.mean(np.abs(normal_draws - mu) < sigma),
+              fmt=".1%")
+lesson.metric(f"Poisson: largest |simulated - formula| over k = 0..{kmax}",
+              np.max(np.abs(poisson_simulated - poisson)), fmt=".4f")
+lesson.metric("Poisson: mean and variance of the draws, |difference|",
+              abs(poisson_draws.mean() - poisson_draws.var()), fmt=".3f")
+lesson.metric("largest |Binomial(1000, 0.003) - Poisson(3)| over k", np.max(np.abs(many_trials - poisson)), fmt=".4f")
+
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+left.bar(centres, histogram, width=bin_edges[1] - bin_edges[0], color="tab:blue", alpha=0.6,
+         label=f"{samples:,} draws (histogram)")
+left.plot(centres, normal_density, color="black", lw=2, label="formula")
+left.set(title=f"Normal(mu = {mu}, sigma = {sigma})", xlabel="x", ylabel="density")
+left.legend(fontsize=9)
+ks = np.arange(kmax + 1)
+right.bar(ks - 0.2, poisson_simulated, width=0.4, label=f"{samples:,} draws")
+right.bar(ks + 0.2, poisson, width=0.4, label=r"formula $\lambda^k e^{-\lambda}/k!$")
+right.plot(ks, many_trials, "k.", ms=9, label="Binomial(1000, 0.003)")
+right.set(title=f"Poisson(lambda = {lam:g})", xlabel="k = number of events", ylabel="probability")
+right.set_xticks(ks)
+right.legend(fontsize=9)
+for ax in (left, right):
+    ax.grid(axis="y", alpha=0.3)
+lesson.savefig(fig, "normal_poisson")
+plt.show()
+
+# %% [markdown]
+# About 68% of normal draws fall within one $\sigma$ of the mean; a Poisson's mean and variance
+# are both $\lambda$; and 1000 trials at $p = 0.003$ are, to within the difference recorded above,
+# Poisson(3).
+#
 # ## 5. Bayes' theorem, worked
 # Bayes' theorem (贝叶斯定理) turns $P(B\mid A)$ around into $P(A\mid B)$:
 #
@@ -290,7 +346,8 @@ lesson.metric("exercises passing as written", sum(map(bool, first_attempts.value
 # - $C = AB$ needs inner sizes to match, $C_{ij} = \sum_k A_{ik}B_{kj}$; in code it is `@`, not `*`.
 # - The transpose mirrors across the diagonal ($A^{\top}_{ij} = A_{ji}$); $(AB)^{\top} = B^{\top}A^{\top}$.
 # - The gradient is a vector pointing uphill, perpendicular to the contours.
-# - Bernoulli: one trial. Binomial: successes in $n$ trials, $\binom nk p^k(1-p)^{n-k}$.
+# - Bernoulli: one trial. Binomial: successes in $n$ trials, $\binom nk p^k(1-p)^{n-k}$. Normal:
+#   sums of many small effects. Poisson: counts of rare events, $\lambda^k e^{-\lambda}/k!$.
 # - Bayes: $P(A\mid B) = P(B\mid A)P(A)/P(B)$; a rare condition makes most positives false.
 # - Gradient descent updates the parameters, never the predictions.
 #

@@ -16,8 +16,15 @@ def test_lesson_04_facts(executed_lessons):
     assert posterior == pytest.approx(0.95 * 0.01 / (0.95 * 0.01 + 0.05 * 0.99))
     assert m["simulated: share of the positives who have the condition"] == pytest.approx(posterior, abs=0.02)
     assert m["largest |simulated - binomial formula| over k = 0..10"] < 0.01
+    # Normal and Poisson: samples match the formulas; the prose's 68%, mean = variance, the binomial limit.
+    assert m["normal: largest |histogram density - formula|"] < 0.05
+    assert m["normal: share of draws within one sigma of the mean"] == pytest.approx(0.6827, abs=0.01)
+    assert m["Poisson: largest |simulated - formula| over k = 0..12"] < 0.01
+    assert m["Poisson: mean and variance of the draws, |difference|"] < 0.1
+    assert m["largest |Binomial(1000, 0.003) - Poisson(3)| over k"] < 0.001
     # Updating parameters learns the rule; updating p only learns the label frequency.
     assert m["test accuracy, parameters updated"] > 0.9
     assert m["test accuracy, p updated (seed 002 §4.4)"] < 0.7
     assert m["exercises passing as written"] == 0
-    assert {"gradient_field", "bernoulli_binomial", "bayes_natural_frequencies"} <= {f.stem for f in result.figures}
+    figures = {f.stem for f in result.figures}
+    assert {"gradient_field", "bernoulli_binomial", "bayes_natural_frequencies", "normal_poisson"} <= figures
