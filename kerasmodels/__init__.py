@@ -7,7 +7,8 @@ The supported API, what you import in your own notebooks and scripts:
 - `kerasmodels.callbacks`: hardware-aware callbacks for `fit()`.
 - `kerasmodels.data`: offline data sets (`load`, `to_tf_dataset`, the packs).
 - `kerasmodels.accelerate`: the precision / XLA / distribution choice for the
-  machine at hand (`setup()`); `kerasmodels.hardware`: what that machine is.
+  machine at hand (`setup()`); `kerasmodels.hardware`: what that machine is;
+  `kerasmodels.distributed`: training on several machines (multi-worker launches).
 - `kerasmodels.flops`: FLOP counting and device peaks, the numbers behind MFU.
 - `kerasmodels.train`: `train()`, the `kerasmodels train` command as a function.
 - `kerasmodels.serving`: the prediction service (`kerasmodels serve`).
@@ -43,6 +44,7 @@ API = (
     "accelerate",
     "callbacks",
     "data",
+    "distributed",
     "errors",
     "flops",
     "hardware",

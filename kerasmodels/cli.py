@@ -5,7 +5,7 @@
     kerasmodels lessons                   the numbered lessons
     kerasmodels run LESSON [--full]       execute one lesson headlessly
     kerasmodels tour [--full]             run every lesson and write a report
-    kerasmodels train {mlp,cnn,bert} --data NAME
+    kerasmodels train {mlp,cnn,bert} --data NAME [--workers N | --hosts H1:P,H2:P]
     kerasmodels serve MODEL.keras         HTTP prediction service on 127.0.0.1
     kerasmodels notebooks sync|check      regenerate notebooks/ from lessons/ (developers)
 
@@ -22,6 +22,7 @@ import importlib.metadata
 import json
 import os
 import sys
+from pathlib import Path
 
 from kerasmodels.errors import KerasmodelsError
 
@@ -95,8 +96,44 @@ def _table(summary):
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
 
+def _cmd_train_workers(args):
+    """`train --workers N` (N local processes) or `--hosts` (the command for each machine)."""
+    from kerasmodels import distributed, paths
+
+    if args.model == "bert":
+        raise KerasmodelsError("--workers/--hosts train mlp and cnn; bert trains in one process.")
+    workers = len(args.hosts.split(",")) if args.hosts else args.workers
+    out = args.out or str(paths.runs_dir() / f"train-{args.model}-{args.data}-{workers}workers")
+    worker_args = [args.model, "--data", args.data, "--epochs", str(args.epochs), "--seed", str(args.seed),
+                   "--out", out]
+    for flag, value in (("--batch-size", args.batch_size), ("--limit", args.limit), ("--preset", args.preset),
+                        ("--learning-rate", args.learning_rate)):
+        if value is not None:
+            worker_args += [flag, str(value)]
+    if args.hosts:
+        command = ["python", "-m", "kerasmodels.distributed", *worker_args]
+        for index, line in enumerate(distributed.machine_commands(args.hosts.split(","), command)):
+            print(f"# on machine {index} ({args.hosts.split(',')[index].rsplit(':', 1)[0]}):\n{line}")
+        return 0
+    result = distributed.launch_local(distributed.worker_command(worker_args), workers,
+                                      restarts=args.restarts, log_dir=f"{out}/workers")
+    summary = json.loads((Path(out) / "metrics.json").read_text(encoding="utf-8"))
+    print(f"{workers} workers on 127.0.0.1, {summary['replicas']} replicas, global batch "
+          f"{summary['global_batch_size']} ({summary['per_replica_batch_size']} per replica), "
+          f"{result.starts} start(s)")
+    for epoch, loss in enumerate(summary["loss"], 1):
+        step = summary["step_time_p50_ms"][epoch - 1] if epoch <= len(summary["step_time_p50_ms"]) else None
+        print(f"epoch {epoch}: loss {loss:.4f}" + (f", step {step:.1f} ms (median)" if step else ""))
+    print(f"test accuracy {summary['test'].get('accuracy', float('nan')):.4f}\nmodel file {summary['model_path']}"
+          f"\nworker logs {out}/workers")
+    return 0
+
+
 def _cmd_train(args):
     from kerasmodels.train import train
+
+    if args.workers > 1 or args.hosts:
+        return _cmd_train_workers(args)
 
     summary = train(
         args.model, args.data, epochs=args.epochs, batch_size=args.batch_size, limit=args.limit,
@@ -188,6 +225,12 @@ def build_parser():
     p.add_argument("--no-resume", action="store_true",
                    help="start afresh even if a checkpoint exists (the old training/ is kept as training.old-<time>)")
     p.add_argument("--out", default=None, help="output folder (default: ./runs/train-<model>-<data>)")
+    p.add_argument("--workers", type=_positive_int, default=1,
+                   help="train with N worker processes on 127.0.0.1 (MultiWorkerMirroredStrategy on "
+                        "TensorFlow, jax.distributed on JAX); --batch-size is the global batch")
+    p.add_argument("--restarts", type=int, default=1, help="with --workers: restarts after a worker dies")
+    p.add_argument("--hosts", default=None,
+                   help="HOST:PORT,... of N machines (the chief first): print the command for each machine")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("serve", help="serve a saved .keras model over HTTP (127.0.0.1 by default)")

@@ -83,8 +83,8 @@ def test_importing_the_whole_api_loads_no_course_module():
 
 
 def test_the_top_level_lists_the_api_and_nothing_of_the_course():
-    assert set(kerasmodels.API) == {"accelerate", "callbacks", "data", "errors", "flops", "hardware", "models",
-                                    "paths", "serving", "train"}
+    assert set(kerasmodels.API) == {"accelerate", "callbacks", "data", "distributed", "errors", "flops", "hardware",
+                                    "models", "paths", "serving", "train"}
     assert "course" not in dir(kerasmodels)
     for name in kerasmodels.API:
         assert importlib.util.find_spec(f"kerasmodels.{name}") is not None, name

@@ -1,0 +1,607 @@
+"""Training on several machines: recognise a multi-worker launch, set it up, and launch one locally.
+
+Every worker (process) runs the same script; the launch tells each one the
+cluster and its own place in it, the way the backends' runtimes read it:
+
+- TensorFlow: the `TF_CONFIG` environment variable (the cluster's worker
+  addresses and this task's index), read by
+  `tf.distribute.MultiWorkerMirroredStrategy`.
+- JAX: `KERAS_DISTRIBUTION_JOB_ADDRESSES` (the coordinator first),
+  `KERAS_DISTRIBUTION_NUM_PROCESSES` and `KERAS_DISTRIBUTION_PROCESS_ID`,
+  read by `keras.distribution.initialize`, which calls
+  `jax.distributed.initialize`; then `keras.distribution.DataParallel` over
+  the devices of every process.
+
+`setup()` is `kerasmodels.accelerate.setup()` for such a launch (and exactly
+that on one process): it creates the strategy or distribution and states the
+global batch size and the learning-rate rule. On a laptop, `launch_local()`
+(`kerasmodels train ... --workers N`) starts N workers on 127.0.0.1 and
+restarts all of them from the last backup if one dies; `machine_commands()`
+(`--hosts`) prints the command to type on each of N machines.
+
+```python
+import kerasmodels as km
+
+acc = km.distributed.setup(model_kind="cnn")   # first, before anything runs on the backend
+with acc.scope():
+    model = km.models.compile_model(km.models.cnn((28, 28), 10, preset="seed"), **acc.compile_kwargs())
+dataset = km.distributed.dataset(x, y, batch_size=128)   # the GLOBAL batch; the runtime splits it
+model.fit(dataset, epochs=3, callbacks=km.callbacks.default_callbacks(acc.write_dir("runs/mw") / "training"))
+```
+
+The contract, as in the TensorFlow and Keras guides:
+
+- Batch: `fit()` gets the global batch; each of the R replicas computes
+  `global / R` examples and the gradients are all-reduced, so R workers on
+  a global batch B make the same updates as one process on batch B (same
+  learning rate). Growing the global batch with the workers (a fixed batch
+  per replica) instead calls for the linear scaling rule,
+  `acc.scaled_learning_rate(lr, base_batch_size, global_batch_size)`.
+- Files: only the chief (worker 0) writes the run's files. Every worker
+  still takes part in saving (reading distributed variables may need all of
+  them), the others into a scratch folder, `acc.write_dir(folder)`, deleted
+  at the end.
+- Restarts: a worker that dies stops the step for everyone; the whole
+  cluster is restarted and every worker restores the chief's last backup
+  (`ResumableTraining`, the package's atomic `BackupAndRestore`), so the run
+  ends after the requested number of epochs.
+"""
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kerasmodels import accelerate as _accelerate
+from kerasmodels.errors import InvalidArgumentError, KerasmodelsError
+
+TF_CONFIG = "TF_CONFIG"
+JOB_ADDRESSES = "KERAS_DISTRIBUTION_JOB_ADDRESSES"
+NUM_PROCESSES = "KERAS_DISTRIBUTION_NUM_PROCESSES"
+PROCESS_ID = "KERAS_DISTRIBUTION_PROCESS_ID"
+# Set by launch_local: 0 for the first start of the cluster, 1 after the first restart, ...
+RESTART = "KERASMODELS_RESTART"
+DEFAULT_BATCH = 128
+
+
+@dataclass
+class Launch:
+    """This process's place in a multi-worker launch.
+
+    Attributes:
+        backend: "tensorflow" (from TF_CONFIG) or "jax" (from the KERAS_DISTRIBUTION_* variables).
+        num_workers: processes in the cluster.
+        worker_index: this process's index, 0..num_workers-1.
+        addresses: "host:port" of every worker (JAX: the coordinator's is the first).
+    """
+
+    backend: str
+    num_workers: int
+    worker_index: int
+    addresses: list
+
+    @property
+    def is_chief(self):
+        """Worker 0 writes the run's files (TensorFlow's convention, and JAX's process 0)."""
+        return self.worker_index == 0
+
+
+def _tf_launch(text):
+    try:
+        config = json.loads(text)
+        cluster, task = config["cluster"], config["task"]
+        workers = list(cluster.get("chief", [])) + list(cluster["worker"])
+        kind, index = task["type"], int(task["index"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise InvalidArgumentError(
+            f"TF_CONFIG is not a valid cluster description ({type(error).__name__}: {error}). Fix: "
+            'TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+            '"task": {"type": "worker", "index": 0}}\' on host1 (index 1 on host2).') from error
+    if kind not in ("worker", "chief"):
+        raise InvalidArgumentError(
+            f"TF_CONFIG task type {kind!r}: only 'worker' (and 'chief') tasks train with "
+            "MultiWorkerMirroredStrategy.")
+    if kind == "worker":
+        index += len(cluster.get("chief", []))
+    if not 0 <= index < len(workers):
+        raise InvalidArgumentError(f"TF_CONFIG task index {task['index']} is outside the cluster of "
+                                   f"{len(workers)} worker(s).")
+    return Launch("tensorflow", len(workers), index, workers)
+
+
+def _jax_launch(environ):
+    try:
+        count = int(environ[NUM_PROCESSES])
+        index = int(environ[PROCESS_ID])
+    except (KeyError, ValueError) as error:
+        raise InvalidArgumentError(
+            f"a JAX multi-process launch needs {JOB_ADDRESSES}, {NUM_PROCESSES} and {PROCESS_ID} "
+            f"(integers), got {NUM_PROCESSES}={environ.get(NUM_PROCESSES)!r}, "
+            f"{PROCESS_ID}={environ.get(PROCESS_ID)!r}.") from error
+    addresses = [a for a in environ.get(JOB_ADDRESSES, "").split(",") if a]
+    if not addresses:
+        raise InvalidArgumentError(f"{JOB_ADDRESSES} is empty: give the coordinator's host:port (process 0's).")
+    if count < 1 or not 0 <= index < count:
+        raise InvalidArgumentError(f"{PROCESS_ID}={index} is outside 0..{count - 1} ({NUM_PROCESSES}={count}).")
+    return Launch("jax", count, index, addresses)
+
+
+def detect(backend=None, environ=None):
+    """The multi-worker launch this process is part of, or None for a single process.
+
+    Args:
+        backend: the Keras backend ("tensorflow", "jax"); default the one Keras runs.
+        environ: the environment to read (default `os.environ`).
+
+    Example:
+
+    ```python
+    detect("tensorflow", {"TF_CONFIG": '{"cluster": {"worker": ["a:1", "b:2"]}, '
+                                       '"task": {"type": "worker", "index": 1}}'}).worker_index  # 1
+    ```
+    """
+    environ = os.environ if environ is None else environ
+    backend = backend or _backend()
+    tf_launch = environ.get(TF_CONFIG)
+    jax_launch = environ.get(NUM_PROCESSES) or environ.get(PROCESS_ID)
+    if backend == "tensorflow" and tf_launch:
+        launch = _tf_launch(tf_launch)
+    elif backend == "jax" and jax_launch:
+        launch = _jax_launch(environ)
+    elif tf_launch or jax_launch:
+        wanted = "TF_CONFIG" if tf_launch else "KERAS_DISTRIBUTION_*"
+        expected = "jax" if jax_launch else "tensorflow"
+        raise InvalidArgumentError(
+            f"{wanted} describes a multi-worker launch, but Keras runs the {backend} backend, which "
+            f"does not read it. Fix: KERAS_BACKEND={expected}, or unset {wanted}.")
+    else:
+        return None
+    return launch if launch.num_workers > 1 else None
+
+
+def _backend():
+    from kerasmodels import hardware
+
+    return hardware.backend_name()
+
+
+@dataclass
+class MultiWorkerSetup(_accelerate.AcceleratorSetup):
+    """`AcceleratorSetup` for a multi-worker launch: the replicas span every worker.
+
+    Attributes (besides `AcceleratorSetup`'s):
+        num_workers: processes in the cluster.
+        worker_index: this process's index.
+        is_chief: whether this process writes the run's files.
+    """
+
+    num_workers: int = 1
+    worker_index: int = 0
+    is_chief: bool = True
+    addresses: list = field(default_factory=list)
+
+    def write_dir(self, directory):
+        """Where this worker writes: `directory` on the chief, a scratch folder inside it on the others."""
+        directory = Path(directory)
+        return directory if self.is_chief else directory / ".workers" / f"worker-{self.worker_index}"
+
+    def scaled_learning_rate(self, learning_rate, base_batch_size, global_batch_size):
+        """The linear scaling rule: a global batch k times larger takes a k times larger learning rate."""
+        return float(learning_rate) * global_batch_size / base_batch_size
+
+    def __str__(self):
+        return super().__str__().replace(
+            "[accelerate]", f"[worker {self.worker_index}/{self.num_workers}]", 1)
+
+
+def setup(precision="auto", jit="auto", model_kind=None, launch="auto"):
+    """`accelerate.setup()` that also recognises a multi-worker launch; call it before anything else runs.
+
+    On a multi-worker launch it creates `tf.distribute.MultiWorkerMirroredStrategy`
+    (TensorFlow; it reads `TF_CONFIG`) or calls `keras.distribution.initialize`
+    and sets `keras.distribution.DataParallel` over the devices of every process
+    (JAX). Both must happen before the backend runs anything, hence "first".
+    Without a launch it returns `accelerate.setup(...)` unchanged.
+
+    Args:
+        precision, jit, model_kind: as for `kerasmodels.accelerate.setup`.
+        launch: "auto" (`detect()`), None (a single process) or a `Launch`.
+
+    Returns:
+        A `MultiWorkerSetup` (an `AcceleratorSetup` with `replicas` counting every
+        worker's devices), or an `AcceleratorSetup` for a single process.
+    """
+    if launch == "auto":
+        launch = detect()
+    if launch is None:
+        return _accelerate.setup(precision=precision, jit=jit, model_kind=model_kind)
+    if not isinstance(launch, Launch):
+        raise InvalidArgumentError(f"setup(launch={launch!r}): use 'auto', None or a distributed.Launch.")
+    import keras
+
+    if launch.backend != keras.backend.backend():
+        raise InvalidArgumentError(f"the launch is for {launch.backend}, but Keras runs {keras.backend.backend()}.")
+    if launch.backend == "tensorflow":
+        import tensorflow as tf
+
+        # Collective ops are configured when the strategy is created: before TensorFlow runs anything.
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        _fix_keras_multi_worker_reduce()
+        replicas = int(strategy.num_replicas_in_sync)
+        name = "MultiWorkerMirroredStrategy"
+        how = ("tf.distribute.MultiWorkerMirroredStrategy (from TF_CONFIG): a replica on every device of "
+               "every worker; gradients all-reduced over the network each step")
+    else:
+        keras.distribution.initialize(",".join(launch.addresses), launch.num_workers, launch.worker_index)
+        import jax
+
+        strategy = keras.distribution.DataParallel(devices=jax.devices())
+        keras.distribution.set_distribution(strategy)
+        replicas = len(jax.devices())
+        name = "DataParallel"
+        how = ("keras.distribution.initialize -> jax.distributed.initialize, then keras.distribution."
+               "DataParallel over the devices of every process; gradients all-reduced each step")
+    local = _accelerate.setup(precision=precision, jit=jit, devices=1, model_kind=model_kind)
+    reasons = local.reasons[:-1] + [
+        f"{launch.num_workers} workers, this is worker {launch.worker_index}"
+        + (" (the chief: it writes the run's files)" if launch.is_chief else " (writes into a scratch folder)")
+        + f": {how}; {replicas} replicas in all",
+        f"global batch = the batch given to fit(), split into {replicas} equal parts; the same learning rate "
+        "as one process on that batch. A global batch grown with the workers takes the learning rate "
+        "scaled in proportion (linear scaling rule: scaled_learning_rate())",
+    ]
+    return MultiWorkerSetup(
+        backend=launch.backend, precision=local.precision, jit_compile=local.jit_compile,
+        steps_per_execution=local.steps_per_execution, strategy_name=name, replicas=replicas,
+        devices=local.devices, reasons=reasons, strategy=strategy, applied=True,
+        num_workers=launch.num_workers, worker_index=launch.worker_index, is_chief=launch.is_chief,
+        addresses=list(launch.addresses),
+    )
+
+
+def _fix_keras_multi_worker_reduce():
+    """Keras 3's TensorFlow trainer averages each worker's logs with `reduce("MEAN", v, axis=0)`.
+
+    The logs (loss, metrics) are scalars, which have no axis 0, so every multi-worker
+    `fit()` fails (keras-team/keras#20585). Scalars are averaged over the workers
+    with `axis=None` instead; everything else goes to Keras's own function.
+    """
+    import tensorflow as tf
+    from keras.src.backend.tensorflow import trainer
+
+    original = trainer.reduce_per_replica
+    if getattr(original, "_kerasmodels_fix", False):
+        return
+
+    def reduce_per_replica(values, strategy, reduction):
+        if reduction not in ("auto", "mean") or not trainer._collective_all_reduce_multi_worker(strategy):
+            return original(values, strategy, reduction)
+
+        def reduce(value):
+            parts = value.values if trainer._is_per_replica_instance(value) else [value]
+            if all(getattr(part, "shape", None) is not None and part.shape.rank == 0 for part in parts):
+                return strategy.reduce("MEAN", value, axis=None)
+            return original(value, strategy, reduction)
+
+        return tf.nest.map_structure(reduce, values)
+
+    reduce_per_replica._kerasmodels_fix = True
+    trainer.reduce_per_replica = reduce_per_replica
+
+
+@contextlib.contextmanager
+def training(model, acc):
+    """The context for `fit()`/`evaluate()` of a `model` built in `acc.scope()`.
+
+    On TensorFlow with several workers, Keras 3 builds the model's metrics by
+    averaging a distributed first batch eagerly, which fails under
+    MultiWorkerMirroredStrategy (keras-team/keras#20585). The model then
+    forgets its strategy and runs in the strategy's scope, where Keras finds
+    it again, and builds its metrics when the training step is traced, as it
+    does without a strategy. Elsewhere this is just `acc.scope()`.
+    """
+    if getattr(acc, "strategy_name", None) == "MultiWorkerMirroredStrategy":
+        model._distribute_strategy = None
+    with acc.scope():
+        yield model
+
+
+def dataset(x, y, batch_size, shuffle=True, seed=0):
+    """A `tf.data.Dataset` of global batches that both runtimes split between the workers.
+
+    Every worker builds the same dataset (same seed, same order); TensorFlow's
+    auto-sharding (policy DATA) and Keras's `DataParallel` on JAX give each
+    replica its part of every global batch. The last incomplete batch is
+    dropped, so that every step splits evenly.
+    """
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    data = data.batch(batch_size, drop_remainder=True)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return data.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+def free_ports(count, host="127.0.0.1"):
+    """`count` TCP ports that are free on `host` right now."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((host, 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def worker_environment(addresses, index, backend):
+    """The environment variables that make a process worker `index` of the cluster `addresses`."""
+    if backend == "tensorflow":
+        config = {"cluster": {"worker": list(addresses)}, "task": {"type": "worker", "index": index}}
+        return {TF_CONFIG: json.dumps(config)}
+    if backend == "jax":
+        return {JOB_ADDRESSES: ",".join(addresses), NUM_PROCESSES: str(len(addresses)), PROCESS_ID: str(index)}
+    raise InvalidArgumentError(f"multi-worker training needs the tensorflow or jax backend, not {backend!r}.")
+
+
+def machine_commands(hosts, command, backend=None):
+    """One shell line per machine: the environment that makes it worker i, then `command`.
+
+    Args:
+        hosts: "host:port" of every machine, the chief (coordinator) first.
+        command: the command every worker runs (a list or a string).
+        backend: "tensorflow" or "jax" (default: the one Keras runs).
+
+    Example:
+
+    ```python
+    machine_commands(["10.0.0.1:12345", "10.0.0.2:12345"], "kerasmodels train cnn --data mnist",
+                     backend="jax")[1]
+    # "KERAS_BACKEND=jax KERAS_DISTRIBUTION_JOB_ADDRESSES=10.0.0.1:12345,10.0.0.2:12345 ..."
+    ```
+    """
+    import shlex
+
+    backend = backend or _backend()
+    text = command if isinstance(command, str) else shlex.join(command)
+    lines = []
+    for index in range(len(hosts)):
+        env = {"KERAS_BACKEND": backend, **worker_environment(hosts, index, backend)}
+        lines.append(" ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " " + text)
+    return lines
+
+
+@dataclass
+class LaunchResult:
+    """What `launch_local` did: `starts` of the cluster (1 + restarts) and the last return codes."""
+
+    starts: int
+    returncodes: list
+    logs: list
+
+
+def _stop(processes, grace=10.0):
+    for p in processes:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for p in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            p.wait(timeout=max(0.0, deadline - time.monotonic()))
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+def _wait_all(processes, timeout):
+    """Wait until every worker succeeded, or one failed (then stop the others: they would wait for it)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        codes = [p.poll() for p in processes]
+        if any(code not in (None, 0) for code in codes) or all(code == 0 for code in codes):
+            _stop(processes)
+            return [p.returncode for p in processes]
+        if deadline is not None and time.monotonic() > deadline:
+            _stop(processes)
+            raise KerasmodelsError(f"the {len(processes)} workers did not finish within {timeout:.0f} s; "
+                                   "they were stopped.")
+        time.sleep(0.2)
+
+
+def launch_local(command, workers, backend=None, restarts=0, log_dir=None, env=None, on_start=None,
+                 timeout=None):
+    """Run `command` as `workers` worker processes on 127.0.0.1; restart them all if one fails.
+
+    Each process gets the environment of its place in the cluster (fresh free
+    ports at every start) and `KERASMODELS_RESTART` = how many times the
+    cluster was restarted. When a worker exits with an error or is killed, the
+    others are stopped (they would wait for it forever) and, while `restarts`
+    remain, all are started again: the job resumes from its last backup.
+
+    Args:
+        command: the argument list every worker runs.
+        workers: number of processes (>= 1).
+        backend: "tensorflow" or "jax" (default: the one Keras runs).
+        restarts: how many times a failed cluster is started again.
+        log_dir: write worker i's output to `log_dir/worker-i.log` (default: this terminal).
+        env: extra environment variables for every worker.
+        on_start: called as `on_start(start_number, processes)` after each start.
+        timeout: seconds for each start before the workers are stopped.
+
+    Returns:
+        A `LaunchResult`; raises `KerasmodelsError` when the last start failed.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidArgumentError(f"launch_local(workers={workers!r}): use a positive integer.")
+    backend = backend or _backend()
+    log_dir = Path(log_dir) if log_dir is not None else None
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    codes = []
+    for start in range(restarts + 1):
+        addresses = [f"127.0.0.1:{port}" for port in free_ports(workers)]
+        processes, logs = [], []
+        try:
+            for index in range(workers):
+                worker_env = {**os.environ, **(env or {}), "KERAS_BACKEND": backend, RESTART: str(start),
+                              **worker_environment(addresses, index, backend)}
+                log = None
+                if log_dir is not None:
+                    log = open(log_dir / f"worker-{index}.log", "a")  # noqa: SIM115 (closed below)
+                    log.write(f"--- start {start + 1}, worker {index} of {workers} ---\n")
+                    log.flush()
+                    logs.append(log)
+                processes.append(subprocess.Popen(command, env=worker_env, stdout=log,
+                                                  stderr=subprocess.STDOUT if log else None))
+            if on_start is not None:
+                on_start(start, processes)
+            codes = _wait_all(processes, timeout)
+        except BaseException:
+            _stop(processes, grace=2.0)
+            raise
+        finally:
+            for log in logs:
+                log.close()
+        if all(code == 0 for code in codes):
+            return LaunchResult(start + 1, codes, [str(log_dir / f"worker-{i}.log") for i in range(workers)]
+                                if log_dir else [])
+    where = f" (logs: {log_dir})" if log_dir is not None else ""
+    raise KerasmodelsError(f"the workers failed with exit codes {codes} after {restarts + 1} start(s){where}.")
+
+
+def _restore_from_chief(acc, out):
+    """Non-chief workers resume from the chief's backup: read the chief's, write their own."""
+    if acc.is_chief:
+        return
+    source = Path(out) / "training" / "checkpoints"
+    target = acc.write_dir(out) / "training" / "checkpoints"
+    if target.exists():
+        shutil.rmtree(target)
+    if source.is_dir():
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns(".tmp-*"))
+
+
+def train_worker(model_kind, data, epochs=5, batch_size=None, limit=None, out_dir="runs/multi-worker",
+                 preset=None, learning_rate=None, seed=0, verbose=1):
+    """What each worker of `kerasmodels train --workers N` runs (also a single process without a launch).
+
+    Builds the model in the strategy's scope, trains on global batches of
+    `batch_size` with the package's default callbacks (resumable) and, on the
+    chief, writes `model.keras` and `metrics.json` (per-epoch loss and step
+    time, workers, replicas, batch sizes) into `out_dir`. Returns the summary.
+    """
+    acc = setup(model_kind=model_kind)  # first: the strategy must exist before the backend runs anything
+    import keras
+
+    from kerasmodels import callbacks, models
+    from kerasmodels import data as datasets
+    from kerasmodels.paths import atomic_write_text
+
+    chief = getattr(acc, "is_chief", True)
+    num_workers = getattr(acc, "num_workers", 1)
+    if verbose:
+        print(acc, flush=True)
+    keras.utils.set_random_seed(seed)
+    out = Path(out_dir)
+    work = acc.write_dir(out) if num_workers > 1 else out
+    work.mkdir(parents=True, exist_ok=True)
+    if num_workers > 1:
+        _restore_from_chief(acc, out)
+    batch_size = batch_size or DEFAULT_BATCH
+    if batch_size % acc.replicas:
+        raise InvalidArgumentError(f"--batch-size {batch_size} does not split into {acc.replicas} equal parts "
+                                   f"(one per replica). Fix: a multiple of {acc.replicas}.")
+    x, y = datasets.load(data, split="train", limit=limit)
+    x_val, y_val = datasets.load(data, split="validation", limit=limit)
+    x_test, y_test = datasets.load(data, split="test", limit=limit)
+    num_classes = int(max(y.max(), y_val.max(), y_test.max())) + 1
+    with acc.scope():
+        if model_kind == "cnn":
+            model = models.cnn(input_shape=x.shape[1:], num_classes=num_classes, preset=preset)
+        elif model_kind == "mlp":
+            model = models.mlp(input_shape=x.shape[1:], num_classes=num_classes)
+        else:
+            raise InvalidArgumentError(f"multi-worker training supports mlp and cnn, not {model_kind!r}.")
+        models.compile_model(model, learning_rate=learning_rate, **acc.compile_kwargs())
+    training_dir = work / "training"
+    started = time.perf_counter()
+    with training(model, acc):
+        history = model.fit(
+            dataset(x, y, batch_size, seed=seed), validation_data=dataset(x_val, y_val, batch_size, shuffle=False),
+            epochs=epochs, verbose=2 if verbose and chief else 0,
+            callbacks=callbacks.default_callbacks(training_dir, batch_size=batch_size, live_plot=False,
+                                                  verbose=verbose if chief else 0))
+        seconds = time.perf_counter() - started
+        test = model.evaluate(dataset(x_test, y_test, batch_size, shuffle=False), return_dict=True, verbose=0)
+    # Every worker saves (reading distributed variables can need all of them); only the chief's file stays.
+    tmp = work / ".model.tmp.keras"
+    model.save(tmp)
+    os.replace(tmp, work / "model.keras")
+    rows = callbacks.read_metrics(training_dir / "metrics.json") if (training_dir / "metrics.json").exists() else []
+    summary = {
+        "model": model_kind, "data": data, "backend": keras.backend.backend(),
+        "workers": num_workers, "replicas": acc.replicas, "strategy": acc.strategy_name,
+        "global_batch_size": batch_size, "per_replica_batch_size": batch_size // acc.replicas,
+        "train_examples": int(len(x)), "steps_per_epoch": int(len(x)) // batch_size,
+        "epochs_completed": int(rows[-1]["epoch"]) if rows else len(history.epoch),
+        "epochs_this_start": len(history.epoch), "restarts": int(os.environ.get(RESTART, "0")),
+        "loss": [float(r["loss"]) for r in rows],
+        "val_loss": [float(r["val_loss"]) for r in rows if "val_loss" in r],
+        "step_time_p50_ms": [float(r["step_time_p50_ms"]) for r in rows if "step_time_p50_ms" in r],
+        "fit_seconds": round(seconds, 2),
+        "test": {k: float(v) for k, v in test.items()},
+        "model_path": str(out / "model.keras"),
+    }
+    if chief:
+        atomic_write_text(out / "metrics.json", json.dumps(summary, indent=2) + "\n")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return summary
+
+
+def worker_command(args):
+    """The argument list that runs `train_worker` in a new Python process (the same interpreter)."""
+    return [sys.executable, "-m", "kerasmodels.distributed", *args]
+
+
+def _main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m kerasmodels.distributed",
+                                     description="one worker of a multi-worker training run")
+    parser.add_argument("model", choices=["mlp", "cnn"])
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=None, help="the global batch")
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--preset", default=None)
+    parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        train_worker(args.model, args.data, epochs=args.epochs, batch_size=args.batch_size, limit=args.limit,
+                     out_dir=args.out, preset=args.preset, learning_rate=args.learning_rate, seed=args.seed,
+                     verbose=0 if args.quiet else 1)
+    except KerasmodelsError as error:
+        print(f"kerasmodels worker: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())
