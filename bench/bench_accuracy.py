@@ -16,44 +16,33 @@ samples and at every epoch end; the time spent evaluating is subtracted, so
 the number is the training wall time (tracing included) from `fit` start
 until the first evaluation at or above the target.
 
-Each run appends one JSON line to `--out` and prints a Markdown table row.
+Each run appends one JSON line (recipe, curve, machine) to bench/results/accuracy.jsonl
+(`--name`) and prints a Markdown table row.
 
-Usage (from the repository root, one task at a time on a shared machine):
+Usage (from the repository root, one task at a time on a shared machine; the BERT tasks read
+rt_polarity from `--data-dir`, by default $KERASMODELS_RT_POLARITY or ../shared/data/rt-polarity):
 
-    TF_CPP_MIN_LOG_LEVEL=2 python bench/bench_accuracy.py mlp
-    TF_CPP_MIN_LOG_LEVEL=2 python bench/bench_accuracy.py cnn --precision mixed_bfloat16
-    TF_CPP_MIN_LOG_LEVEL=2 python bench/bench_accuracy.py cnn-seed
-    TF_CPP_MIN_LOG_LEVEL=2 python bench/bench_accuracy.py bert-minilm \\
-        --rt-polarity /path/to/rt-polarity
-    TF_CPP_MIN_LOG_LEVEL=2 python bench/bench_accuracy.py bert-tiny \\
-        --rt-polarity /path/to/rt-polarity
+    python bench/bench_accuracy.py mlp
+    python bench/bench_accuracy.py cnn --precision mixed_bfloat16
+    python bench/bench_accuracy.py cnn-seed
+    python bench/bench_accuracy.py bert-minilm --epochs 3 --ema 0.99
+    python bench/bench_accuracy.py bert-tiny
 """
 
 import argparse
-import json
 import os
-import platform
-import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from common import DEFAULT_RT_POLARITY, append, build, command_line  # noqa: E402
+
+import kerasmodels as km  # noqa: E402
 
 TASKS = ("mlp", "cnn", "cnn-seed", "bert-minilm", "bert-tiny")
-
-
-def load(name, split, data_dir=None, limit=None):
-    import importlib
-
-    from kerasmodels import data
-
-    if hasattr(data, "load"):
-        return data.load(name, split=split, data_dir=data_dir, limit=limit)
-    # Before kerasmodels.data exposes load(): the per-data-set module.
-    x, y = importlib.import_module(f"kerasmodels.data.{name}").load(split, data_dir=data_dir)
-    return (x, y) if limit is None else (x[:limit], y[:limit])
+FACTORY_OF_TASK = {"mlp": "mlp", "cnn": "cnn", "cnn-seed": "cnn_seed", "bert-minilm": "bert", "bert-tiny": "bert_tiny"}
 
 
 class TimeToAccuracy(keras.callbacks.Callback):
@@ -65,16 +54,12 @@ class TimeToAccuracy(keras.callbacks.Callback):
         self.target = target
         self.eval_every = eval_every
         self.stop_at_target = stop_at_target
-        self.start = None
+        self.start = None  # set by the caller right before fit
         self.eval_seconds = 0.0
         self.steps = 0
         self.history = []
         self.time_to_target = None
         self.steps_to_target = None
-
-    def on_train_begin(self, logs=None):
-        if self.start is None:
-            self.start = time.perf_counter()
 
     def _measure(self, epoch_fraction):
         began = time.perf_counter()
@@ -105,44 +90,21 @@ class TimeToAccuracy(keras.callbacks.Callback):
             self._measure(self.steps / self.params["steps"])
 
 
-def set_precision(precision):
-    keras.mixed_precision.set_global_policy(precision)
-
-
-def one_cycle(peak, total_steps, warmup_fraction=0.1):
-    """Linear warm-up to `peak`, then cosine decay to 0 (a one-cycle-like schedule)."""
-    warmup = max(1, int(total_steps * warmup_fraction))
-    return keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=total_steps - warmup, alpha=0.0, warmup_target=peak, warmup_steps=warmup
-    )
-
-
 def run_mnist(task, args):
-    from kerasmodels.models import cnn, compile_model, mlp
-
-    x_train, y_train = load("mnist", "train", limit=args.limit)
-    x_test, y_test = load("mnist", "test")
-    if task == "mlp":
-        epochs = args.epochs or 15
-        batch = args.batch_size or 128
-        steps = epochs * int(np.ceil(len(x_train) / batch))
-        model = mlp(input_shape=(28, 28), num_classes=10)
-        lr = args.learning_rate or 3e-3
-        compile_model(model, learning_rate=one_cycle(lr, steps))
-        recipe = f"Adam, one-cycle peak {lr:g}, batch {batch}, {epochs} epochs"
-    elif task == "cnn-seed":
+    x_train, y_train = km.data.load("mnist", split="train", limit=args.limit)
+    x_test, y_test = km.data.load("mnist", split="test", limit=args.test_limit)
+    model = build(FACTORY_OF_TASK[task])
+    if task == "cnn-seed":
         epochs = args.epochs or 5
         batch = args.batch_size or 32
-        model = cnn(input_shape=(28, 28), num_classes=10, preset="seed")
-        compile_model(model)
+        km.models.compile_model(model)
         recipe = f"seed 002 §5.2: Adam defaults, batch {batch}, {epochs} epochs"
     else:
-        epochs = args.epochs or 3
+        epochs = args.epochs or (15 if task == "mlp" else 3)
         batch = args.batch_size or 128
         steps = epochs * int(np.ceil(len(x_train) / batch))
-        model = cnn(input_shape=(28, 28), num_classes=10)
         lr = args.learning_rate or 3e-3
-        compile_model(model, learning_rate=one_cycle(lr, steps))
+        km.models.compile_model(model, learning_rate=km.models.warmup_cosine(lr, steps))
         recipe = f"Adam, one-cycle peak {lr:g}, batch {batch}, {epochs} epochs"
     eval_every = max(1, args.eval_every // batch) if args.eval_every else 0
     timer = TimeToAccuracy(x_test, y_test, args.target, eval_every, args.stop_at_target)
@@ -166,26 +128,22 @@ def run_mnist(task, args):
 
 
 def run_bert(task, args):
-    from kerasmodels.models import bert_classifier, compile_model
-
-    data_dir = args.rt_polarity
-    x_train, y_train = load("rt_polarity", "train", data_dir=data_dir, limit=args.limit)
-    x_test, y_test = load("rt_polarity", "test", data_dir=data_dir)
+    x_train, y_train = km.data.load("rt_polarity", split="train", data_dir=args.data_dir, limit=args.limit)
+    x_test, y_test = km.data.load("rt_polarity", split="test", data_dir=args.data_dir, limit=args.test_limit)
     keras.utils.set_random_seed(args.seed)
     batch = args.batch_size or 32
     seq = args.sequence_length
     if task == "bert-minilm":
         epochs = args.epochs or 2
         lr = args.learning_rate or 5e-5
-        model = bert_classifier(2, preset="minilm-l6", sequence_length=seq, pooling=args.pooling)
     else:
         epochs = args.epochs or 4
         lr = args.learning_rate or 1e-3
-        model = bert_classifier(2, preset="tiny", sequence_length=seq, pooling=args.pooling)
+    model = build(FACTORY_OF_TASK[task], sequence_length=seq, pooling=args.pooling)
     steps = epochs * int(np.ceil(len(x_train) / batch))
-    optimizer = keras.optimizers.AdamW(one_cycle(lr, steps), weight_decay=args.weight_decay,
+    optimizer = keras.optimizers.AdamW(km.models.warmup_cosine(lr, steps), weight_decay=args.weight_decay,
                                        use_ema=args.ema > 0, ema_momentum=args.ema or 0.99)
-    compile_model(model, optimizer=optimizer)
+    km.models.compile_model(model, optimizer=optimizer)
     began = time.perf_counter()
     curve = []
 
@@ -237,6 +195,7 @@ def main(argv=None):
                         help="measure test accuracy every this many training samples (0: epoch ends)")
     parser.add_argument("--stop-at-target", action="store_true")
     parser.add_argument("--limit", type=int, default=None, help="use only this many training examples")
+    parser.add_argument("--test-limit", type=int, default=None, help="use only this many test examples")
     parser.add_argument("--sequence-length", type=int, default=64)
     parser.add_argument("--pooling", default="auto", choices=("auto", "mean", "cls"),
                         help="BERT head, bert_classifier's pooling (auto: mean for MiniLM, cls for tiny)")
@@ -244,35 +203,32 @@ def main(argv=None):
     parser.add_argument("--ema", type=float, default=0.0,
                         help="BERT: keep an exponential moving average of the weights with this momentum "
                              "and use it at the end (0: off)")
-    parser.add_argument("--rt-polarity", default=os.environ.get("KERASMODELS_RT_POLARITY"),
-                        help="directory with rt-polarity.pos/.neg")
+    parser.add_argument("--data-dir", default=DEFAULT_RT_POLARITY, help="folder of rt-polarity.pos/.neg (BERT tasks)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="bench_accuracy.jsonl", help="JSON lines file to append to")
+    parser.add_argument("--name", default="accuracy",
+                        help="results file bench/results/NAME.jsonl, appended to (a path if NAME has a folder)")
     args = parser.parse_args(argv)
 
-    from kerasmodels import hardware
-
     keras.utils.set_random_seed(args.seed)
-    set_precision(args.precision)
+    previous_policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(args.precision)
     began = time.time()
-    if args.task.startswith("bert"):
-        result = run_bert(args.task, args)
-    else:
-        result = run_mnist(args.task, args)
+    try:
+        result = (run_bert if args.task.startswith("bert") else run_mnist)(args.task, args)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
     result = {
         "task": args.task,
+        "seed": args.seed,
         "precision": args.precision,
         "backend": keras.backend.backend(),
         "keras": keras.__version__,
         "cpu_count": os.cpu_count(),
-        "machine": platform.processor() or platform.machine(),
-        "hardware": hardware.describe(with_devices=False)["cpu"],
-        "command": "python bench/bench_accuracy.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(began)),
+        "command": command_line("bench_accuracy.py", argv),
+        "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(began)),
         **result,
     }
-    with open(args.out, "a", encoding="utf-8") as f:
-        f.write(json.dumps(result, default=str) + "\n")
+    print(f"raw results: {append(args.name, result)}")
     ttt = result.get("seconds_to_target")
     print(
         f"| {result['task']} | {result['recipe']} | {result['precision']} | "

@@ -12,18 +12,16 @@ The pretrained encoder stays frozen; each candidate sentence vector feeds a logi
 The probe is deterministic (no training randomness beyond the solver), so one run is enough;
 the embeddings take about 2.5 minutes on 2 idle cores for the full data.
 
-Usage: python bench/bench_bert_pooling.py [--limit N] [--test-limit N] [--sequence-length 64]
+Raw results: bench/results/bert_pooling.json (`--name`).
+
+Usage: python bench/bench_bert_pooling.py [--limit N] [--test-limit N] [--sequence-length 64] [--data-dir DIR]
 """
 
 import argparse
-import os
 import time
-from pathlib import Path
 
 import numpy as np
-
-HERE = Path(__file__).resolve().parent
-DEFAULT_DATA_DIR = os.environ.get("KERASMODELS_RT_POLARITY", str(HERE.parent.parent / "shared/data/rt-polarity"))
+from common import DEFAULT_RT_POLARITY, build, command_line, save, table
 
 
 def sentence_vectors(model, texts, batch_size=256):
@@ -43,23 +41,23 @@ def sentence_vectors(model, texts, batch_size=256):
     return {name: np.concatenate(parts) for name, parts in vectors.items()}
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="training sentences (default: all 8,530)")
     parser.add_argument("--test-limit", type=int, default=None, help="test sentences (default: all 1,066)")
     parser.add_argument("--sequence-length", type=int, default=64)
-    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="folder of rt-polarity.pos/.neg")
-    parser.add_argument("--name", default="bert_pooling", help="results file bench/results/NAME.json")
-    args = parser.parse_args()
+    parser.add_argument("--data-dir", default=DEFAULT_RT_POLARITY, help="folder of rt-polarity.pos/.neg")
+    parser.add_argument("--name", default="bert_pooling",
+                        help="results file bench/results/NAME.json (a path if NAME has a folder)")
+    args = parser.parse_args(argv)
 
-    from common import save, table
     from sklearn.linear_model import LogisticRegression
 
     import kerasmodels as km
 
     x_train, y_train = km.data.load("rt_polarity", split="train", data_dir=args.data_dir, limit=args.limit)
     x_test, y_test = km.data.load("rt_polarity", split="test", data_dir=args.data_dir, limit=args.test_limit)
-    model = km.models.bert_classifier(2, preset="minilm-l6", sequence_length=args.sequence_length, pooling="cls")
+    model = build("bert", sequence_length=args.sequence_length, pooling="cls")
     start = time.perf_counter()
     train, test = sentence_vectors(model, x_train), sentence_vectors(model, x_test)
     seconds = time.perf_counter() - start
@@ -70,9 +68,11 @@ def main():
     rows = [(name, f"{accuracy[name]:.2%}") for name in sorted(accuracy, key=accuracy.get, reverse=True)]
     print(table(rows, ("sentence vector", "test accuracy (linear probe, frozen MiniLM)")))
     print(f"{len(y_train)} training / {len(y_test)} test sentences; embeddings took {seconds:.0f} s")
-    save(args.name, {"command": "python bench/bench_bert_pooling.py", "train_examples": len(y_train),
-                     "test_examples": len(y_test), "sequence_length": args.sequence_length,
-                     "test_accuracy": accuracy, "embedding_seconds": seconds})
+    payload = {"command": command_line("bench_bert_pooling.py", argv), "train_examples": len(y_train),
+               "test_examples": len(y_test), "sequence_length": args.sequence_length,
+               "test_accuracy": accuracy, "embedding_seconds": seconds}
+    print(f"raw results: {save(args.name, payload)}")
+    return payload
 
 
 if __name__ == "__main__":

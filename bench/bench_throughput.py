@@ -27,59 +27,29 @@ Factories (synthetic inputs of the real shapes):
 - bert: `bert_classifier(2, "minilm-l6", sequence_length=64)` on strings longer than 64
   tokens (so every example fills the sequence), batch 32, AdamW.
 
+Raw results: bench/results/throughput.json (`--name`).
+
 Usage: python bench/bench_throughput.py [--repeats 2] [--steps 10] [--factories mlp,cnn,cnn_seed,bert]
-       [--settings float32,mixed_bfloat16,float32+jit,mixed_bfloat16+jit] [--setup-measure]
+       [--settings float32,mixed_bfloat16,float32+jit,mixed_bfloat16+jit] [--setup-measure] [--name NAME]
 """
 
 import argparse
 import json
 import os
-import subprocess
 import sys
-import time
+
+from common import build, command_line, emit, in_this_process, median, run_worker, save, synthetic_batch, table, timed_fit
 
 FACTORIES = ("mlp", "cnn", "cnn_seed", "bert")
 SETTINGS = ("float32", "mixed_bfloat16", "float32+jit", "mixed_bfloat16+jit")
 BATCH_SIZES = {"mlp": 128, "cnn": 128, "cnn_seed": 128, "bert": 32}
 BERT_SEQUENCE_LENGTH = 64
 MODEL_KINDS = {"mlp": "mlp", "cnn": "cnn", "cnn_seed": "cnn", "bert": "bert"}
-# A sentence of real words, repeated past 64 WordPiece tokens.
-BERT_TEXT = "the film is a smart , funny and moving look at a family that falls apart . " * 6
 
 
 def _parse_setting(setting):
     policy, _, jit = setting.partition("+")
     return policy, jit == "jit"
-
-
-def build(factory, sequence_length=BERT_SEQUENCE_LENGTH):
-    """The model, a batch maker and the FLOP count arguments of `factory`."""
-    import numpy as np
-
-    import kerasmodels as km
-
-    rng = np.random.default_rng(0)
-    if factory == "bert":
-        model = km.models.bert_classifier(2, preset="minilm-l6", sequence_length=sequence_length)
-        words = BERT_TEXT.split()
-
-        def batch(n):
-            # Shifted copies of the sentence: different token ids, same length.
-            x = np.array([" ".join(words[i % 7:]) for i in range(n)], dtype=object)
-            return x, rng.integers(0, 2, n).astype("int32")
-
-        return model, batch, sequence_length
-    if factory == "mlp":
-        model = km.models.mlp((28, 28), 10)
-    elif factory == "cnn":
-        model = km.models.cnn((28, 28), 10)
-    else:
-        model = km.models.cnn((28, 28), 10, preset="seed")
-
-    def batch(n):
-        return rng.random((n, 28, 28), dtype="float32"), rng.integers(0, 10, n).astype("int32")
-
-    return model, batch, None
 
 
 def matmul_peak(dtype, size, repeats=6):
@@ -95,7 +65,6 @@ def matmul_peak(dtype, size, repeats=6):
 
 def run_one(factory, setting, steps, warmup_steps, peak_size, setup_measure):
     import keras
-    import numpy as np
 
     import kerasmodels as km
     from kerasmodels.flops import TRAINING_FLOPS_FACTOR, count_flops
@@ -111,34 +80,17 @@ def run_one(factory, setting, steps, warmup_steps, peak_size, setup_measure):
         chosen["measure_true_reason"] = measured.reasons[0]
     keras.mixed_precision.set_global_policy(policy)
     keras.utils.set_random_seed(0)
-    model, batch, sequence_length = build(factory)
-    flops = count_flops(model, sequence_length=sequence_length)
+    model = build(factory, sequence_length=BERT_SEQUENCE_LENGTH)
+    flops = count_flops(model, sequence_length=BERT_SEQUENCE_LENGTH if factory == "bert" else None)
     batch_size = BATCH_SIZES[factory]
     if factory == "bert":
         optimizer = keras.optimizers.AdamW(5e-5, weight_decay=0.01)
     else:
         optimizer = keras.optimizers.Adam(1e-3)
     km.models.compile_model(model, optimizer=optimizer, jit_compile=jit)
-    x, y = batch(batch_size * (warmup_steps + steps))
-
-    step_ends = []
-
-    class StepClock(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            step_ends.append(time.perf_counter())
-
-    start = time.perf_counter()
-    # The warm-up fit traces (and with jit, XLA-compiles) the train step; the timed fit reuses it.
-    model.fit(x[: batch_size * warmup_steps], y[: batch_size * warmup_steps], batch_size=batch_size,
-              epochs=1, shuffle=False, verbose=0)
-    first_fit_seconds = time.perf_counter() - start
-    cpu_start, wall_start = time.process_time(), time.perf_counter()
-    model.fit(x[batch_size * warmup_steps:], y[batch_size * warmup_steps:], batch_size=batch_size,
-              epochs=1, shuffle=False, verbose=0, callbacks=[StepClock()])
-    # CPU seconds per wall second of this process: about the core count on an idle machine,
-    # less when other processes take the cores.
-    cores_used = (time.process_time() - cpu_start) / (time.perf_counter() - wall_start)
-    step_seconds = float(np.median(np.diff(step_ends)))
+    x, y = synthetic_batch(factory, batch_size * (warmup_steps + steps))
+    timing = timed_fit(model, x, y, batch_size, warmup_steps)
+    step_seconds = timing["step_seconds"]
     samples_per_sec = batch_size / step_seconds
     achieved = TRAINING_FLOPS_FACTOR * flops * samples_per_sec
     compute_dtype = "bfloat16" if "bfloat16" in policy else "float32"
@@ -148,7 +100,8 @@ def run_one(factory, setting, steps, warmup_steps, peak_size, setup_measure):
         "step_seconds": step_seconds, "samples_per_sec": samples_per_sec,
         "achieved_flops_per_sec": achieved, "peak_flops_per_sec": peaks,
         "mfu": achieved / peaks[compute_dtype], "mfu_vs_float32_peak": achieved / peaks["float32"],
-        "first_fit_seconds": first_fit_seconds, "cores_used": cores_used, "setup_choice": chosen,
+        "first_fit_seconds": timing["first_fit_seconds"], "cores_used": timing["cores_used"],
+        "setup_choice": chosen,
     }
 
 
@@ -156,7 +109,14 @@ def _setting_of(choice):
     return choice["precision"] + ("+jit" if choice["jit_compile"] else "")
 
 
-def main():
+def run_settings(factory, settings, args, measure_setup):
+    """Every setting of `factory` one after the other in this process (the worker of one round)."""
+    steps = max(4, args.steps // 4) if factory == "bert" else args.steps
+    return [run_one(factory, setting, steps, args.warmup_steps, args.peak_size, measure_setup and i == 0)
+            for i, setting in enumerate(settings)]
+
+
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--steps", type=int, default=10, help="timed steps (BERT: a quarter, at least 4)")
@@ -166,18 +126,21 @@ def main():
     parser.add_argument("--peak-size", type=int, default=2048, help="matmul size for the peak")
     parser.add_argument("--setup-measure", action="store_true",
                         help="also record what accelerate.setup(measure=True) picks (first repeat)")
-    parser.add_argument("--name", default="throughput", help="results file bench/results/NAME.json")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run every round in this process, not a fresh one per factory (quick checks)")
+    parser.add_argument("--name", default="throughput",
+                        help="results file bench/results/NAME.json (a path if NAME has a folder)")
     parser.add_argument("--report", metavar="JSON", help="only print the tables of a saved results file")
     parser.add_argument("--one", nargs=2, metavar=("FACTORY", "SETTINGS"), help=argparse.SUPPRESS)
     parser.add_argument("--measure-setup", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.report:
         saved = json.loads(open(args.report, encoding="utf-8").read())
         runs = saved["runs"]
         factories = list(dict.fromkeys(r["factory"] for r in runs))
         settings = [s for s in SETTINGS if any(r["setting"] == s for r in runs)]
         print(report(runs, factories, settings)[0])
-        return
+        return saved
     factories = [f for f in args.factories.split(",") if f]
     settings = [s for s in args.settings.split(",") if s]
     for name, values, allowed in (("--factories", factories, FACTORIES), ("--settings", settings, SETTINGS)):
@@ -185,14 +148,9 @@ def main():
         if unknown or not values:
             parser.error(f"{name} {','.join(values)!r}: use a comma-separated subset of {','.join(allowed)}")
     if args.one:
-        factory, these = args.one[0], args.one[1].split(",")
-        steps = max(4, args.steps // 4) if factory == "bert" else args.steps
-        for i, setting in enumerate(these):
-            result = run_one(factory, setting, steps, args.warmup_steps, args.peak_size,
-                             args.measure_setup and i == 0)
-            print("RESULT " + json.dumps(result), flush=True)
-        return
-    from common import save
+        for result in run_settings(args.one[0], args.one[1].split(","), args, args.measure_setup):
+            emit(result)
+        return None
 
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     runs = []
@@ -201,26 +159,25 @@ def main():
             # One process per factory and round; the settings run in it one after the other, in
             # an order rotated every round so that no setting always goes first.
             order = settings[repeat % len(settings):] + settings[:repeat % len(settings)]
-            argv = [sys.executable, __file__, "--one", factory, ",".join(order), "--steps", str(args.steps),
-                    "--warmup-steps", str(args.warmup_steps), "--peak-size", str(args.peak_size)]
-            if args.setup_measure and repeat == 0:
-                argv.append("--measure-setup")
-            done = subprocess.run(argv, capture_output=True, text=True, env=env)
-            if done.returncode != 0 or "RESULT " not in done.stdout:
-                sys.exit(f"{factory} failed:\n{done.stderr[-3000:]}")
-            for line in done.stdout.splitlines():
-                if not line.startswith("RESULT "):
-                    continue
-                result = dict(json.loads(line[len("RESULT "):]), repeat=repeat)
+            measure_setup = args.setup_measure and repeat == 0
+            if args.in_process:
+                results = in_this_process(run_settings, factory, order, args, measure_setup)
+            else:
+                argv_one = [sys.executable, __file__, "--one", factory, ",".join(order), "--steps", str(args.steps),
+                            "--warmup-steps", str(args.warmup_steps), "--peak-size", str(args.peak_size)]
+                results = run_worker(argv_one + (["--measure-setup"] if measure_setup else []), factory, env=env)
+            for result in results:
+                result["repeat"] = repeat
                 runs.append(result)
                 print(f"repeat {repeat} {factory:8s} {result['setting']:20s} {result['samples_per_sec']:9.1f} "
                       f"samples/s MFU {result['mfu']:.1%} cores used {result['cores_used']:.2f}", flush=True)
 
     text, summary, peaks = report(runs, factories, settings)
     print(text)
-    path = save(args.name, {"repeats": args.repeats, "steps": args.steps, "peaks": peaks, "summary": summary,
-                            "runs": runs, "command": " ".join(["python", "bench/bench_throughput.py"] + sys.argv[1:])})
-    print(f"raw results: {path}")
+    payload = {"repeats": args.repeats, "steps": args.steps, "in_process": args.in_process, "peaks": peaks,
+               "summary": summary, "runs": runs, "command": command_line("bench_throughput.py", argv)}
+    print(f"raw results: {save(args.name, payload)}")
+    return payload
 
 
 def _number(value):
@@ -229,8 +186,6 @@ def _number(value):
 
 def report(runs, factories, settings):
     """Markdown tables, a summary dict and the median peaks from the raw runs."""
-    from common import median, table
-
     peaks = {d: median([r["peak_flops_per_sec"][d] for r in runs]) for d in ("float32", "bfloat16")}
     rows, summary = [], {}
     for factory in factories:

