@@ -6,7 +6,7 @@
     kerasmodels run LESSON [--full]       execute one lesson headlessly
     kerasmodels tour [--full]             run every lesson and write a report
     kerasmodels train {mlp,cnn,bert} --data NAME [--workers N | --hosts H1:P,H2:P]
-    kerasmodels serve MODEL.keras         HTTP prediction service on 127.0.0.1
+    kerasmodels serve MODEL               HTTP prediction service on 127.0.0.1 (.keras, SavedModel, .onnx)
     kerasmodels notebooks sync|check      regenerate notebooks/ from lessons/ (developers)
 
 `kerasmodels` alone prints this help; `kerasmodels --version` the version.
@@ -149,7 +149,13 @@ def _cmd_serve(args):
     from kerasmodels.serving import serve
 
     try:
-        serve(args.model, host=args.host, port=args.port, max_body_bytes=args.max_body_bytes)
+        class_names = [name.strip() for name in args.class_names.split(",")] if args.class_names else None
+        serve(args.model, host=args.host, port=args.port, max_body_bytes=args.max_body_bytes,
+              max_batch=args.max_batch, max_text_chars=args.max_text_chars, max_request_chars=args.max_request_chars,
+              class_names=class_names, backlog=args.backlog, limit_concurrency=args.limit_concurrency,
+              keep_alive_s=args.keep_alive_s, header_timeout_s=args.header_timeout_s,
+              body_timeout_s=args.body_timeout_s, queue_timeout_s=args.queue_timeout_s,
+              log_requests=not args.no_log_requests)
     except OSError as error:
         if isinstance(error, KerasmodelsError):
             raise
@@ -233,11 +239,26 @@ def build_parser():
                    help="HOST:PORT,... of N machines (the chief first): print the command for each machine")
     p.set_defaults(func=_cmd_train)
 
-    p = sub.add_parser("serve", help="serve a saved .keras model over HTTP (127.0.0.1 by default)")
-    p.add_argument("model", help="path to a .keras file")
+    p = sub.add_parser("serve", help="serve a saved model over HTTP: TF Serving/KServe v1, Open Inference v2, "
+                                     "Prometheus /metrics, a page at / (127.0.0.1 by default)")
+    p.add_argument("model", help="a .keras file, a SavedModel folder or an .onnx file")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=_port, default=8000, help="0..65535 (0: a free port)")
     p.add_argument("--max-body-bytes", type=_positive_int, default=2_000_000, help="largest request body accepted")
+    p.add_argument("--max-batch", type=_positive_int, default=64, help="most instances in one request")
+    p.add_argument("--max-text-chars", type=_positive_int, default=5000, help="longest text instance (text models)")
+    p.add_argument("--max-request-chars", type=_positive_int, default=20000,
+                   help="most characters of text in one request, so one client cannot hold the model for long")
+    p.add_argument("--class-names", default=None, help="comma-separated class names, in output order")
+    p.add_argument("--backlog", type=_positive_int, default=2048, help="listen queue: connections waiting to be accepted")
+    p.add_argument("--limit-concurrency", type=_positive_int, default=1000,
+                   help="open connections before new ones get 503")
+    p.add_argument("--keep-alive-s", type=float, default=5, help="idle keep-alive connections close after this")
+    p.add_argument("--header-timeout-s", type=float, default=10.0, help="all headers must arrive within this")
+    p.add_argument("--body-timeout-s", type=float, default=10.0, help="the whole body must arrive within this")
+    p.add_argument("--queue-timeout-s", type=float, default=5.0,
+                   help="a request waiting this long for the model gets 503 with Retry-After")
+    p.add_argument("--no-log-requests", action="store_true", help="no line per request on stderr")
     p.set_defaults(func=_cmd_serve)
 
     for entry_point in importlib.metadata.entry_points(group=COMMANDS_GROUP):
