@@ -26,7 +26,9 @@ acc = km.distributed.setup(model_kind="cnn")   # first, before anything runs on 
 with acc.scope():
     model = km.models.compile_model(km.models.cnn((28, 28), 10, preset="seed"), **acc.compile_kwargs())
 dataset = km.distributed.dataset(x, y, batch_size=128)   # the GLOBAL batch; the runtime splits it
-model.fit(dataset, epochs=3, callbacks=km.callbacks.default_callbacks(acc.write_dir("runs/mw") / "training"))
+with km.distributed.training(model, acc):                 # acc.scope(), plus a fix for Keras 3 on TF
+    model.fit(dataset, epochs=3,
+              callbacks=km.callbacks.default_callbacks(acc.write_dir("runs/mw") / "training"))
 ```
 
 The contract, as in the TensorFlow and Keras guides:
@@ -568,6 +570,8 @@ def train_worker(model_kind, data, epochs=5, batch_size=None, limit=None, out_di
         atomic_write_text(out / "metrics.json", json.dumps(summary, indent=2) + "\n")
     else:
         shutil.rmtree(work, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the last non-chief to finish removes the scratch root
+            work.parent.rmdir()
     return summary
 
 

@@ -9,7 +9,7 @@
 #     seeds: ["002 §9.2", "001 Q2", "002 §7.2.2"]
 #     quick_seconds: 40
 #     full_seconds: 180
-#     description: FLOPs, throughput, MFU and memory with the package's callbacks; float32 vs mixed precision vs XLA measured on your machine; data-parallel training with MirroredStrategy on two devices; a profiler trace for TensorBoard.
+#     description: FLOPs, throughput, MFU and memory with the package's callbacks; float32 vs mixed precision vs XLA measured on your machine; data-parallel training on two devices and with two worker processes (MultiWorkerMirroredStrategy / JAX multi-process); a profiler trace for TensorBoard.
 # ---
 
 # %% [markdown]
@@ -31,6 +31,7 @@
 
 # %%
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -70,6 +71,11 @@ for name, flops in by_hand.items():
     print(f"{name:10s} by hand {flops:>10,d}   count_flops {package:>10,d}")
 print(f"total forward FLOPs per image: by hand {sum(by_hand.values()):,d}, count_flops {counted.total:,d} "
       "(pooling's comparisons included)")
+lesson.metric("layers counted by hand", len(by_hand))
+lesson.metric("layers where by hand = count_flops",
+              sum(flops == next(v for k, v in counted.per_layer.items() if k.endswith(name))
+                  for name, flops in by_hand.items()))
+lesson.metric("conv2d_1 forward FLOPs by hand", by_hand["conv2d_1"], fmt=",.0f")
 
 # %% [markdown]
 # ## 2. How fast could this machine go? Peak FLOP/s and MFU
@@ -153,6 +159,7 @@ lesson.metric("float32 training throughput (samples/s)", baseline, headline=True
 lesson.metric("float32 MFU", results[("float32", False)]["MFU"], fmt=".1%")
 lesson.metric("mixed_bfloat16 speed-up over float32", results[("mixed_bfloat16", False)]["samples/s"] / baseline,
               fmt=".2f")
+lesson.metric("precision/XLA configurations measured", sum(r["samples/s"] > 0 for r in results.values()))
 lesson.metric("XLA speed-up over float32", results[("float32", True)]["samples/s"] / baseline, fmt=".2f")
 
 # %%
@@ -212,6 +219,14 @@ fp16_model = km.models.compile_model(km.models.mlp(input_shape=(4,), num_classes
 keras.mixed_precision.set_global_policy("float32")
 print(f"mixed_bfloat16 Dense: weights stored as {layer.kernel.dtype}, computes and outputs {out.dtype}")
 print(f"mixed_float16 model: Keras wrapped the optimizer in {type(fp16_model.optimizer).__name__}")
+lesson.metric("float16: 1 + 1e-4", weight + np.float16(1e-4))
+lesson.metric("float16 gradient 1e-8", np.float16(gradient))
+lesson.metric("gradient 1e-8 after loss scaling and unscaling", np.float32(np.float16(gradient * 2**15)) / 2**15,
+              fmt=".3e")
+lesson.metric("mixed_bfloat16 Dense keeps float32 weights", layer.kernel.dtype == "float32")
+lesson.metric("mixed_bfloat16 Dense computes in bfloat16", keras.backend.standardize_dtype(out.dtype) == "bfloat16")
+lesson.metric("mixed_float16 adds loss scaling",
+              isinstance(fp16_model.optimizer, keras.mixed_precision.LossScaleOptimizer))
 
 # %% [markdown]
 # ## 4. Data parallelism: one model, several devices
@@ -235,14 +250,18 @@ print(f"mixed_float16 model: Keras wrapped the optimizer in {type(fp16_model.opt
 script = textwrap.dedent(f"""
     import json, os
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    # Must happen before TensorFlow initialises: two logical devices on one CPU.
-    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    # JAX: two CPU devices, set before JAX starts (it reads XLA_FLAGS once).
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+    import kerasmodels as km
+    backend = km.hardware.backend_name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        # Must happen before TensorFlow initialises: two logical devices on one CPU.
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import contextlib
     import keras
     import numpy as np
-    import kerasmodels as km
-    from kerasmodels.callbacks import km.callbacks.DeviceReport, km.callbacks.Throughput
 
     x, y = km.data.load("mnist", split="train", limit={lesson.pick(1024, 8192)})
     keras.utils.set_random_seed({lesson.seed})
@@ -251,7 +270,7 @@ script = textwrap.dedent(f"""
     def train(scope):
         with scope:
             model = km.models.compile_model(km.models.cnn(input_shape=(28, 28), num_classes=10, preset="seed"),
-                                            optimizer="sgd", learning_rate=0.05, jit_compile=False)
+                                            optimizer="sgd", learning_rate=0.05, jit_compile=backend == "jax")
         model.set_weights(initial)
         # Four identical steps from identical weights: the updates must agree (over many steps
         # rounding differences would grow, as in any chaotic system, and prove nothing).
@@ -265,7 +284,12 @@ script = textwrap.dedent(f"""
     acc = km.accelerate.setup(devices=2, model_kind="cnn", precision="float32", jit=False)
     print(acc)
     mirrored, mirrored_speed = train(acc.scope())
-    single, single_speed = train(tf.distribute.OneDeviceStrategy("/cpu:0").scope())
+    if backend == "tensorflow":
+        one_device = tf.distribute.OneDeviceStrategy("/cpu:0").scope()
+    else:
+        keras.distribution.set_distribution(None)  # back to one device
+        one_device = contextlib.nullcontext()
+    single, single_speed = train(one_device)
     difference = max(float(np.max(np.abs(a - b))) for a, b in zip(mirrored, single))
     print("RESULT", json.dumps({{"replicas": acc.replicas, "max_weight_difference": difference,
                                 "mirrored_samples_per_sec": mirrored_speed,
@@ -280,9 +304,10 @@ print("\n".join(line for line in lines if not line.startswith("RESULT")))
 if run.returncode != 0:
     raise RuntimeError("the data-parallel script failed:\n" + run.stderr[-3000:])
 parallel = json.loads(next(line for line in lines if line.startswith("RESULT"))[len("RESULT "):])
+lesson.metric("data-parallel replicas", parallel["replicas"])
 lesson.metric("max |weights(2 replicas) - weights(1 device)| after 4 steps", parallel["max_weight_difference"],
               fmt=".2e")
-print(f"samples/s: MirroredStrategy on 2 logical CPU devices {parallel['mirrored_samples_per_sec']:,.0f}, "
+print(f"samples/s: data parallel on 2 CPU devices {parallel['mirrored_samples_per_sec']:,.0f}, "
       f"one device {parallel['single_samples_per_sec']:,.0f}")
 
 # %% [markdown]
@@ -293,29 +318,73 @@ print(f"samples/s: MirroredStrategy on 2 logical CPU devices {parallel['mirrored
 # shows: build and compile the model inside `acc.scope()`, and give `fit()` the *global* batch size
 # (`acc.global_batch_size(per_replica)`), since each replica gets `global / replicas` examples.
 #
-# **Several machines.** The same code scales to several machines with two changes, neither of which
-# touches the model:
+# **Several machines.** Every machine runs the same script; the launch tells each one the cluster
+# and its place in it. TensorFlow reads `TF_CONFIG` (the workers' addresses and this task's index)
+# in `tf.distribute.MultiWorkerMirroredStrategy`; on JAX, `keras.distribution.initialize` (which
+# calls `jax.distributed.initialize`) reads the coordinator's address, the process count and this
+# process's id, then `keras.distribution.DataParallel` spans the devices of every process.
+# `km.distributed.setup()` does either, and `kerasmodels train cnn --data mnist --workers 2` tries
+# it on one machine: two worker processes talking over 127.0.0.1, exactly as two machines would
+# talk over the network. (`--hosts host1:12345,host2:12345` prints the command for each machine.)
+# Only the chief (worker 0) writes the run's files; `fit()` gets the *global* batch, which the
+# runtime splits between the workers.
 #
-# ```python
-# # TensorFlow: every worker runs the same script with its own index in TF_CONFIG
-# os.environ["TF_CONFIG"] = json.dumps({
-#     "cluster": {"worker": ["host1:12345", "host2:12345"]},
-#     "task": {"type": "worker", "index": 0},          # 1 on host2
-# })
-# strategy = tf.distribute.MultiWorkerMirroredStrategy()
-# with strategy.scope():
-#     model = km.models.compile_model(km.models.cnn((28, 28), 10, preset="seed"))
-# model.fit(dataset, epochs=3)                          # a tf.data.Dataset, sharded automatically
+# We train the seed CNN on the same data and the same global batches with one process and with
+# two workers, and compare the loss curves and the time per training step (median over the epoch).
+
+# %%
+mw_limit, mw_epochs = lesson.pick(512, 4096), lesson.pick(2, 3)
+mw_args = ["cnn", "--data", "mnist", "--preset", "seed", "--limit", str(mw_limit), "--epochs", str(mw_epochs),
+           "--batch-size", "128", "--quiet"]
+for folder in ("one-worker", "two-workers"):  # a fresh run each time (the runs would resume otherwise)
+    shutil.rmtree(lesson.output_dir / folder, ignore_errors=True)
+started = time.perf_counter()
+km.distributed.launch_local(km.distributed.worker_command(mw_args + ["--out", str(lesson.output_dir / "two-workers")]),
+                            workers=2, log_dir=lesson.output_dir / "two-workers" / "logs", timeout=600)
+two_seconds = time.perf_counter() - started
+one = km.distributed.train_worker("cnn", "mnist", epochs=mw_epochs, batch_size=128, limit=mw_limit, preset="seed",
+                                  out_dir=lesson.output_dir / "one-worker", seed=lesson.seed, verbose=0)
+two = json.loads((lesson.output_dir / "two-workers" / "metrics.json").read_text())
+keras.mixed_precision.set_global_policy("float32")
+for name, run_summary in (("1 process", one), ("2 workers", two)):
+    print(f"{name:9s}: {run_summary['replicas']} replica(s), global batch {run_summary['global_batch_size']} "
+          f"({run_summary['per_replica_batch_size']} per replica), loss per epoch "
+          + ", ".join(f"{v:.4f}" for v in run_summary["loss"])
+          + f", median step {run_summary['step_time_p50_ms'][-1]:.1f} ms")
+print(f"the two-worker run took {two_seconds:.0f} s in all, starting two Python processes included")
+lesson.metric("2 workers: max relative loss difference from 1 process",
+              max(abs(a - b) / b for a, b in zip(two["loss"], one["loss"])), fmt=".2%")
+lesson.metric("time per step, 1 process (ms)", one["step_time_p50_ms"][-1], fmt=".1f")
+lesson.metric("time per step, 2 workers (ms)", two["step_time_p50_ms"][-1], fmt=".1f")
+lesson.metric("2 workers: epochs completed", two["epochs_completed"])
+
+fig, (ax_loss, ax_time) = plt.subplots(1, 2, figsize=(10, 3.5))
+for label, run_summary, style in (("1 process", one, "o-"), ("2 workers", two, "s--")):
+    epochs_axis = range(1, len(run_summary["loss"]) + 1)
+    ax_loss.plot(epochs_axis, run_summary["loss"], style, label=label)
+ax_loss.set_xlabel("epoch")
+ax_loss.set_ylabel("training loss")
+ax_loss.set_title("Same global batches: the same curve")
+ax_loss.legend()
+step_times = [one["step_time_p50_ms"][-1], two["step_time_p50_ms"][-1]]
+ax_time.bar(["1 process", "2 workers"], step_times, color=["tab:blue", "tab:orange"])
+ax_time.set_ylabel("median time per step (ms)")
+ax_time.set_title("Time per step on this machine")
+lesson.savefig(fig, "one_vs_two_workers")
+
+# %% [markdown]
+# The curves agree to within float rounding (the metric above): two workers on a global batch make the
+# same updates as one process on that batch, so the learning rate stays the same. (Growing the global
+# batch with the workers, a fixed batch per worker, is a different run: the **linear scaling rule**
+# multiplies the learning rate by the same factor, `acc.scaled_learning_rate(...)`.)
 #
-# # JAX backend: every process calls initialize, then one DataParallel over all devices
-# import jax
-# jax.distributed.initialize(coordinator_address="host1:1234", num_processes=2, process_id=0)
-# keras.distribution.set_distribution(keras.distribution.DataParallel(devices=jax.devices()))
-# ```
-#
-# The all-reduce then crosses the network, so the bigger the model and the slower the link, the
-# more time goes into communication instead of computation: measure throughput per device as you
-# add machines.
+# The time per step is the lesson about cost. Each step now ends with an **all-reduce** of every
+# gradient between processes, here through the loopback network of one machine, and the two workers
+# share this machine's cores, so a step is not faster here. Between real machines the all-reduce crosses
+# a real network: it costs about twice the model's gradient bytes per step over the link, so the
+# bigger the model and the slower the link, the larger the share of each step spent communicating.
+# What you gain is the compute of the second machine. Measure the time per step with 1 and N workers
+# on your cluster before you plan a run on it, as above.
 
 # %% [markdown]
 # ## 5. Where does the time go? A profile for TensorBoard
@@ -353,6 +422,7 @@ reference_model.fit(x_train[:1024], y_train[:1024], batch_size=batch_size, epoch
                     callbacks=[ProfileBatches(log_dir)])
 traces = sorted(log_dir.glob("plugins/profile/*/*.xplane.pb"))
 print(f"trace written: {traces[-1].relative_to(lesson.output_dir)} ({traces[-1].stat().st_size / 1024:.0f} KiB)")
+lesson.metric("profile trace size (KiB)", traces[-1].stat().st_size / 1024, fmt=".0f")
 print(f"to look at it, in a terminal:  tensorboard --logdir {log_dir}")
 
 # %% [markdown]
@@ -424,7 +494,8 @@ course.exercises.check("13.all_reduce_mean", all_reduce_mean);
 #   16-bit units (recent GPUs, TPUs, CPUs with AMX). float16 needs loss scaling; bfloat16 does not.
 # - Data parallelism = replicas + all-reduced gradients: the replicas stay one model. Build inside
 #   `strategy.scope()`, pass the global batch size; MultiWorkerMirroredStrategy or
-#   `jax.distributed` take the same code to several machines.
+#   `jax.distributed` (`km.distributed.setup()`, `kerasmodels train --workers N`) take the same
+#   code to several processes or machines: the same curve, plus an all-reduce per step to pay for.
 # - A profiler trace (TensorBoard's PROFILE tab) shows where the time goes.
 #
 # Next: lesson 14 trains two networks against each other: generative adversarial networks.
