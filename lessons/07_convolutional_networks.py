@@ -9,7 +9,7 @@
 #     seeds: ["002 §3.1", "002 §3.2", "002 §5.2", "000 §5.2", "000 §5.3"]
 #     quick_seconds: 45
 #     full_seconds: 250
-#     description: Convolution and max pooling by hand matched against Keras, the seed's MNIST CNN with its mistakes fixed, the 5x5 prediction grid, LeNet on colour shapes, learned filters and feature maps.
+#     description: Convolution and max pooling by hand matched against Keras, the seed's MNIST CNN with its mistakes fixed, the 5x5 prediction grid, LeNet on colour shapes, learned filters and feature maps, residual connections (a deep plain stack vs the same with skips), DenseNet and EfficientNet sizes.
 # ---
 
 # %% [markdown]
@@ -21,7 +21,8 @@
 #
 # **After this lesson you can** compute a convolution and a max pooling by hand and get Keras's
 # numbers, name the four axes of a kernel tensor, count a conv layer's parameters, train the
-# documents' two CNNs (with their mistakes fixed), and read learned filters and feature maps.
+# documents' two CNNs (with their mistakes fixed), read learned filters and feature maps, and
+# explain why residual connections let deep networks train.
 #
 # **Prerequisites:** lesson 06 (a first Keras model).
 #
@@ -281,8 +282,93 @@ lesson.metric("CIFAR-10 batches per epoch at batch 32", batches, fmt=".0f");
 # > and Quoc V. Le: "EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks"
 # > (ICML 2019).
 #
-# ## 6. Exercises
-# **6.1 Output sizes.** Write the spatial size after a convolution or pooling with `padding`
+# ## 6. Deeper networks: residual connections (残差连接)
+# Stacking more layers should never hurt: a deeper net could copy the shallower one and set the
+# extra layers to the identity. In practice a deep *plain* stack trains worse, because the signal
+# and the gradient pass through every layer's weights and shrink (or grow) on the way. A **residual
+# block** (ResNet, He et al. 2015) adds its input back to its output,
+#
+# $$y = \mathrm{ReLU}\big(x + F(x)\big), \qquad F(x) = \mathrm{Conv}(\mathrm{ReLU}(\mathrm{Conv}(x))),$$
+#
+# so the layers learn a *correction* $F$ to the identity, and the gradient reaches earlier layers
+# through the $+$ unchanged. A ResNet block in Keras, and the identity it starts from: with its
+# last convolution's weights at zero it passes (non-negative) input through exactly.
+
+# %%
+def residual_block(x, filters):
+    shortcut = x
+    x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    x = keras.layers.Conv2D(filters, 3, padding="same")(x)
+    return keras.layers.Activation("relu")(keras.layers.Add()([shortcut, x]))
+
+
+block_input = keras.Input((16, 16, 8))
+block = keras.Model(block_input, residual_block(block_input, 8))
+last_conv = block.layers[-3]
+last_conv.set_weights([np.zeros_like(w) for w in last_conv.get_weights()])
+feature_maps = np.abs(np.random.default_rng(0).normal(size=(2, 16, 16, 8))).astype("float32")
+lesson.metric("ResNet block with its last conv at zero: max |output - input|",
+              np.abs(keras.ops.convert_to_numpy(block(feature_maps)) - feature_maps).max(), fmt=".1e")
+lesson.metric("ResNet block parameters (8 channels)", block.count_params(), fmt=",.0f");
+
+# %% [markdown]
+# Now the claim itself: the same 30-layer network with and without the skips, trained on the
+# 8×8 `digits` images for the same number of steps, same optimiser, same seed. (Dense layers
+# instead of convolutions so that it takes seconds; the effect is the same.)
+
+# %%
+digits, digit_labels = km.data.load("digits", split="train")
+digits = digits.reshape(len(digits), -1)
+
+
+def deep_stack(skips, depth=30, width=32):
+    inputs = keras.Input((64,))
+    h = keras.layers.Dense(width, activation="relu")(inputs)
+    for _ in range(depth // 2):
+        f = keras.layers.Dense(width, activation="relu")(h)
+        f = keras.layers.Dense(width)(f)
+        h = keras.layers.Activation("relu")(keras.layers.Add()([h, f]) if skips else f)
+    return keras.Model(inputs, keras.layers.Dense(10)(h))
+
+
+deep_losses = {}
+for skips in (False, True):
+    keras.utils.set_random_seed(lesson.seed)
+    deep = deep_stack(skips)
+    deep.compile(optimizer=keras.optimizers.Adam(1e-3),
+                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    name = "with skips" if skips else "plain"
+    deep_losses[name] = deep.fit(digits, digit_labels, batch_size=64, epochs=lesson.pick(3, 10),
+                                 verbose=0).history["loss"]
+    lesson.metric(f"30-layer net, {name}: training loss after {len(deep_losses[name])} epochs",
+                  deep_losses[name][-1], fmt=".3f")
+lesson.metric("loss of guessing uniformly over 10 classes (ln 10)", np.log(10), fmt=".3f")
+
+fig, ax = plt.subplots(figsize=(7, 4))
+for name, marker in zip(deep_losses, "os"):
+    ax.plot(np.arange(1, len(deep_losses[name]) + 1), deep_losses[name], marker=marker, lw=2, label=name)
+ax.axhline(np.log(10), color="gray", ls=":", label="uniform guess (ln 10)")
+ax.set(xlabel="epoch", ylabel="training loss", title="30 layers deep: plain stack vs residual connections")
+ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+ax.legend()
+ax.grid(alpha=0.3)
+lesson.savefig(fig, "plain_vs_residual");
+
+# %% [markdown]
+# The plain stack stays at the loss of a uniform guess: its gradient dies on the way down through
+# 30 layers. The residual one learns. Later architectures went further along the same line:
+# **DenseNet** (Huang et al., 2017) concatenates every earlier layer's maps instead of adding,
+# and **EfficientNet** (Tan and Le, 2019) scales depth, width and resolution together. Both are in
+# `keras.applications`; with `weights=None` they are built offline, and counting their parameters
+# costs nothing:
+
+# %%
+for application in (keras.applications.DenseNet121, keras.applications.EfficientNetB0):
+    lesson.metric(f"{application.__name__} parameters", application(weights=None).count_params(), fmt=",.0f")
+
+# %% [markdown]
+# ## 7. Exercises
+# **7.1 Output sizes.** Write the spatial size after a convolution or pooling with `padding`
 # "valid" or "same". Use it to check the summary above (28 → 26 → 13 → 11 → 5 → 3).
 
 # %%
@@ -293,7 +379,7 @@ def output_size(size, kernel, stride, padding):
 first_attempts = {"07.output_size": course.exercises.check("07.output_size", output_size)}
 
 # %% [markdown]
-# **6.2 A convolution by hand.** One channel, "valid", as Keras computes it. This attempt follows
+# **7.2 A convolution by hand.** One channel, "valid", as Keras computes it. This attempt follows
 # the textbook definition of convolution, which flips the kernel.
 
 # %%
@@ -307,7 +393,7 @@ def conv2d(image, kernel):
 first_attempts["07.conv2d"] = course.exercises.check("07.conv2d", conv2d)
 
 # %% [markdown]
-# **6.3 Parameters of a Conv2D layer** with a `kernel_size`×`kernel_size` kernel, `in_channels`
+# **7.3 Parameters of a Conv2D layer** with a `kernel_size`×`kernel_size` kernel, `in_channels`
 # input channels and `filters` output channels. This attempt believes seed 002's "3-D" kernel.
 
 # %%
@@ -326,5 +412,7 @@ lesson.metric("exercises passing as written", sum(map(bool, first_attempts.value
 # - Keras images are channels-last: (N, 28, 28) needs `x[..., None]` (or a `Reshape`) to become
 #   (N, 28, 28, 1). Integer labels go with sparse categorical cross-entropy, not MSE.
 # - One epoch has $\lceil N/B \rceil$ batches: choose print intervals (and "iterations") accordingly.
+# - Residual connections ($y = x + F(x)$) let very deep networks train where a plain stack of the
+#   same depth does not; DenseNet and EfficientNet build on them.
 #
 # Next: lesson 08 makes training generalise: regularisation, augmentation, schedules, early stopping.
