@@ -67,6 +67,22 @@ def test_lesson_09_facts(executed_lessons):
     for threshold in (0.5, 0.2):
         assert m[f"threshold {threshold}: seed 002 'recall' minus precision"] == pytest.approx(0, abs=1e-9)
         assert abs(m[f"threshold {threshold}: seed 002 'recall' minus keras Recall"]) > 0.01
+    # Precision-recall: AP by hand = scikit-learn's; more negatives leave the ROC AUC unchanged and lower the AP.
+    assert m["average precision by hand vs scikit-learn: difference"] < 1e-9
+    assert m["validation ROC AUC, negatives repeated 10x"] == pytest.approx(m["validation AUC"], abs=1e-12)
+    assert m["validation average precision, negatives repeated 10x"] < m["validation average precision"] - 0.05
+    # Stratified folds keep the share of 8s; plain folds let it wander more; the F1 spreads across folds.
+    assert m["StratifiedKFold: largest gap between a fold's share of 8s and the overall share"] < 0.005
+    assert (m["KFold: largest gap between a fold's share of 8s and the overall share"]
+            > m["StratifiedKFold: largest gap between a fold's share of 8s and the overall share"])
+    assert m["5-fold F1, standard deviation"] > 0
+    # The scaler fitted with the test images reports a far higher (optimistic) accuracy on the shifted test set.
+    assert (m["grey-background test images, scaler fitted on training + test: 10-class accuracy"]
+            > m["grey-background test images, scaler fitted on training only: 10-class accuracy"] + 0.2)
+    # Error analysis: rows sum to 1; the most confused pair is a real, non-zero share.
+    assert m["row-normalised confusion matrix: max |row sum - 1|"] < 1e-12
+    assert m["most confused pair: share of the true digit sent to the wrong one"] > 0
+    assert {"precision_recall", "error_analysis"} <= {f.stem for f in result.figures}
     text = notebook_text_outputs(result)
     for exercise in ("09.recall", "09.f1", "09.roc_auc"):
         assert f"[NOT YET] {exercise}" in text  # the stubs are the plausible wrong first attempts
