@@ -34,7 +34,15 @@ float32 against bfloat16 on the machine at hand instead of trusting them):
   of bfloat16 without it), for conv nets on CPU (XLA halves their speed
   there) and small MLPs.
 - `steps_per_execution`: 16 for MLPs (1.8x: the per-step Python overhead is
-  paid once per 16 steps), else 1.
+  paid once per 16 steps), 16 for CNNs on GPUs and TPUs (same reason; not yet
+  measured on a GPU), else 1.
+- float32 on GPUs of compute capability >= 8.0: JAX and TensorFlow run float32
+  matmuls as TF32 by default, torch only when asked; `float32_matmul` says
+  which, and `peak_flops()` gives the peak of that arithmetic.
+
+`recipe(model_kind, preset, acc)` gives the training recipe to go with it
+(batch size, optimizer, `warmup_cosine` peak, epochs); `kerasmodels train` uses
+both by default.
 - Devices: with several GPUs, `tf.distribute.MirroredStrategy` on
   TensorFlow and `keras.distribution.DataParallel` on JAX; one device
   otherwise. `devices=n` asks for n devices (logical CPU devices too, for
