@@ -36,12 +36,12 @@ def test_lesson_07_facts(executed_lessons):
     assert m["Dense parameters after Flatten, without pooling"] == 26 * 26 * 32 * 10 + 10
     assert m["Dense parameters after Flatten, with pooling"] == 13 * 13 * 32 * 10 + 10
     assert m["Conv2D refuses a 3-D batch (min_ndim=4)"] == 1
-    # A ResNet block starts from the identity; a 30-layer plain stack stays at the uniform guess, with skips it learns.
+    # A ResNet block starts from the identity; a 20-layer plain stack stays at the uniform guess, with skips it learns.
     assert m["ResNet block with its last conv at zero: max |output - input|"] == 0
     assert m["ResNet block parameters (8 channels)"] == 2 * (3 * 3 * 8 * 8 + 8)
     uniform = m["loss of guessing uniformly over 10 classes (ln 10)"]
-    plain = m["30-layer net, plain: training loss after 3 epochs"]
-    skips = m["30-layer net, with skips: training loss after 3 epochs"]
+    plain = m["20-layer net, plain: training loss after 3 epochs"]
+    skips = m["20-layer net, with skips: training loss after 3 epochs"]
     assert abs(plain - uniform) < 0.05
     assert skips < uniform - 0.5
     assert m["DenseNet121 parameters"] == 8_062_504
