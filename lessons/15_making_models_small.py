@@ -224,7 +224,9 @@ record("Keras int8 (Dense layers)", keras_int8.count_params(), compression.saved
 # %% [markdown]
 # **TensorFlow Lite** (for phones and microcontrollers) quantizes every layer. The path: export a
 # SavedModel (`model.export`), convert it with `tf.lite.TFLiteConverter`, run it with the TFLite
-# interpreter. Two flavours:
+# interpreter. On the JAX backend `model.export` first turns the JAX functions into TensorFlow
+# ones with `jax2tf`; the rest of the path is the same, and on either backend it needs TensorFlow
+# installed. Two flavours:
 # - *dynamic range*: int8 weights, float activations; needs no data;
 # - *full integer*: int8 weights **and** activations, int8 input and output. To choose a scale for
 #   each activation the converter runs a **representative dataset** (a few hundred training

@@ -138,36 +138,46 @@ for name, scores in [("IG top 5%", probe_ig), ("random 5%", rng.random(probe.sha
 # also model-agnostic idea: it samples many random perturbations of the input (words dropped at
 # random), weights each by its closeness to the original, and fits a small linear model to the
 # predictions; the surrogate's coefficients are the explanation.
+#
+# The vocabulary layer turns strings into token ids before the model sees them (as keras-io's
+# text examples do): strings exist only in TensorFlow, so a model that takes token ids trains on
+# every Keras backend, JAX included.
 
 # %%
 texts, labels = km.data.load("reviews", split="train")
 test_texts, test_labels = km.data.load("reviews", split="test")
 vectorize = keras.layers.TextVectorization(max_tokens=4000, output_sequence_length=48)
 vectorize.adapt(texts)
+
+
+def token_ids(batch):
+    return keras.ops.convert_to_numpy(vectorize(np.asarray(batch, dtype=object)))
+
+
 embed = keras.layers.Embedding(4000, 16, mask_zero=True)
 head = keras.layers.Dense(1)
-words_in = keras.Input(shape=(), dtype="string")
-text_model = keras.Model(words_in, head(keras.layers.GlobalAveragePooling1D()(embed(vectorize(words_in)))))
+ids_in = keras.Input(shape=(48,), dtype="int32")
+text_model = keras.Model(ids_in, head(keras.layers.GlobalAveragePooling1D()(embed(ids_in))))
 text_model.compile(optimizer=keras.optimizers.Adam(0.01),
                    loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])
-text_model.fit(texts, labels, epochs=lesson.pick(10, 30), batch_size=32, verbose=0)
-text_accuracy = text_model.evaluate(test_texts, test_labels, verbose=0, return_dict=True)["accuracy"]
+text_model.fit(token_ids(texts), labels, epochs=lesson.pick(10, 30), batch_size=32, verbose=0)
+text_accuracy = text_model.evaluate(token_ids(test_texts), test_labels, verbose=0, return_dict=True)["accuracy"]
 lesson.metric("text classifier test accuracy", text_accuracy, fmt=".1%");
 
 # %%
 sentence = str(test_texts[np.argmax([len(t.split()) < 16 for t in test_texts])])
-ids = keras.ops.convert_to_numpy(vectorize([sentence]))[0]
+ids = token_ids([sentence])[0]
 ids = ids[ids > 0]
 vocabulary = vectorize.get_vocabulary()
 w, b = [np.asarray(v) for v in head.get_weights()]
 contributions = embed.get_weights()[0][ids] @ w[:, 0] / len(ids)
-logit = float(keras.ops.convert_to_numpy(text_model.predict_on_batch(np.array([sentence])))[0, 0])
+logit = float(keras.ops.convert_to_numpy(text_model.predict_on_batch(token_ids([sentence])))[0, 0])
 print(f"{sentence!r}\nlogit {logit:.4f} = bias {b[0]:.4f} + sum of word contributions {contributions.sum():.4f}")
 lesson.metric("word contributions sum error", abs(b[0] + contributions.sum() - logit), fmt=".1e")
 
 
 def positive_probability(batch):
-    return keras.ops.convert_to_numpy(keras.ops.sigmoid(text_model.predict_on_batch(np.array(batch))))[:, 0]
+    return keras.ops.convert_to_numpy(keras.ops.sigmoid(text_model.predict_on_batch(token_ids(batch))))[:, 0]
 
 
 words, leave_one_out = explain.word_occlusion(positive_probability, sentence)

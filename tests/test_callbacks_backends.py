@@ -95,7 +95,8 @@ def run_backend(backend, tmp_path):
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_callbacks_on_backend(backend, tmp_path):
     if importlib.util.find_spec(backend) is None:
-        pytest.skip(f"{backend} is not installed")
+        pytest.skip(f"{backend} is not installed (pip install 'kerasmodels-course[{backend}]'); "
+                    f"the {backend} backend is not checked here")
     result, out = run_backend(backend, tmp_path)
     assert result["backend"] == result["device_backend"] == backend
     assert result["samples_per_sec"] > 0 and result["mfu"] > 0

@@ -73,7 +73,8 @@ def _run(backend):
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_factories_train_save_and_load_on_backend(backend):
     if importlib.util.find_spec(backend) is None:
-        pytest.skip(f"{backend} is not installed")
+        pytest.skip(f"{backend} is not installed (pip install 'kerasmodels-course[{backend}]'); "
+                    f"the {backend} backend is not checked here")
     result = _run(backend)
     assert result.returncode == 0, result.stderr[-4000:]
     for name in ("mlp", "cnn-seed", "cnn-default", "bert-tiny"):

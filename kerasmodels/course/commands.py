@@ -13,16 +13,18 @@ from kerasmodels.errors import KerasmodelsError
 
 def _cmd_lessons(args):
     specs = runner.discover()
+    verified = {s.name: runner.verification(s) for s in specs}
     if args.json:
         print(json.dumps([
             {"number": s.number, "name": s.name, "title": s.title, "seeds": s.seeds,
-             "quick_seconds": s.quick_seconds, "full_seconds": s.full_seconds} for s in specs
+             "quick_seconds": s.quick_seconds, "full_seconds": s.full_seconds, "verified": verified[s.name]}
+            for s in specs
         ], indent=2))
         return 0
-    rows = [("#", "lesson", "quick", "full", "mirrors")]
+    rows = [("#", "lesson", "quick", "full", "verified on", "mirrors")]
     for s in specs:
         rows.append((f"{s.number:02d}", s.title, _duration(s.quick_seconds), _duration(s.full_seconds),
-                     ", ".join(s.seeds) or "-"))
+                     _verified(verified[s.name]), ", ".join(s.seeds) or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
         # Run times align right so that their units line up; the last column is not padded.
@@ -31,8 +33,21 @@ def _cmd_lessons(args):
         if index == 0:
             print("  ".join("-" * w for w in widths))
     print("quick: small data, a few epochs; full: the real run (minutes on a 2-core CPU, less with a GPU).")
+    print("verified on: the Keras backends on which the lesson, as it reads now, last ran on this machine, in "
+          f"quick mode unless marked (kerasmodels run, tour or the tests; record: {runner.verification_path()}).")
     print("mirrors: the sections of the source articles each lesson follows.")
     return 0
+
+
+def _verified(records):
+    """'jax, tensorflow (full)' for passed runs; a backend whose last run failed says so; '-' when never run."""
+    if not records:
+        return "-"
+    cells = []
+    for backend, r in records.items():
+        cell = backend if r["status"] == "passed" else f"{backend} FAILED"
+        cells.append(cell + (f" ({r['mode']})" if r["mode"] != "quick" else ""))
+    return ", ".join(cells)
 
 
 def _duration(seconds):

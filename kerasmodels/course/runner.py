@@ -11,7 +11,9 @@ installs the package when, and only when, it runs on Colab or Kaggle;
 `run_lesson` executes a lesson headlessly with nbclient in its own run
 directory (figures, metrics.json, the executed notebook and its HTML
 rendering); `tour` runs them all and writes an HTML report a teacher can
-project. Neither page loads anything from the network.
+project. Neither page loads anything from the network. Each run also records,
+per lesson and Keras backend, whether the lesson's current source passed
+(`verification()`; `kerasmodels lessons` shows it).
 
 A wheel carries the lessons and notebooks in `kerasmodels/course/_lessons/`
 (see setup.py), so all of this works from a pip install as from a checkout.
@@ -37,9 +39,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kerasmodels import _project
+from kerasmodels import _project, hardware
 from kerasmodels.errors import KerasmodelsError
-from kerasmodels.paths import atomic_write_text, runs_dir
+from kerasmodels.paths import atomic_write_text, cache_dir, runs_dir
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # Where a wheel keeps its copy of lessons/ and notebooks/ (setup.py puts them there).
@@ -369,7 +371,7 @@ def _environment(**values):
                 os.environ[k] = v
 
 
-def run_lesson(spec, mode="quick", run_dir=None, timeout=None, progress=None):
+def run_lesson(spec, mode="quick", run_dir=None, timeout=None, progress=None, backend=None):
     """Execute one lesson headlessly; never raises for a failing lesson, returns its RunResult.
 
     Args:
@@ -381,6 +383,8 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=None, progress=None):
         progress: called as `progress(number, total, source, seconds)` before each code cell
             runs (the cell's 1-based number among the code cells, their count, its source
             and the seconds since the lesson started).
+        backend: the Keras backend the lesson runs on ("tensorflow", "jax", "torch"); default
+            the one `import keras` would pick here (KERAS_BACKEND, else ~/.keras/keras.json).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -415,7 +419,10 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=None, progress=None):
         on_cell_start=on_cell_start,
     )
     error = ""
+    # Named explicitly so that the backend recorded below is the one the kernel runs on.
+    backend = backend or hardware.backend_name()
     with _environment(
+        KERAS_BACKEND=backend,
         KERASMODELS_MODE=mode,
         KERASMODELS_RUN_DIR=run_dir,
         MPLBACKEND="module://matplotlib_inline.backend_inline",
@@ -454,7 +461,78 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=None, progress=None):
         render_html(notebook, result.html_path, title=f"{spec.number:02d} · {spec.title}")
     except Exception as exc:  # the run and its .ipynb are what matter; a broken nbconvert must not lose them
         print(f"kerasmodels: could not render {result.notebook_path.name} as HTML: {exc}", file=sys.stderr)
+    try:
+        record_verification(result, backend)
+    except OSError as exc:  # a read-only cache must not fail a run
+        print(f"kerasmodels: could not record the run in {verification_path()}: {exc}", file=sys.stderr)
     return result
+
+
+def verification_path():
+    """The file that records, per lesson and backend, its last run on this machine (KERASMODELS_CACHE moves it)."""
+    return cache_dir() / "verified.json"
+
+
+def source_sha256(spec):
+    return hashlib.sha256(Path(spec.source).read_bytes()).hexdigest()
+
+
+@contextlib.contextmanager
+def _locked(path):
+    """An exclusive lock on `path`.lock where the OS offers one: runs in parallel must not lose each other's records."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: the atomic write below still keeps the file whole
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _read_verification(path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def record_verification(result, backend):
+    """Remember that `result.lesson`, as its source reads now, passed or failed on `backend`."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        keras_version = version("keras")
+    except PackageNotFoundError:
+        keras_version = None
+    path = verification_path()
+    with _locked(path):
+        records = _read_verification(path)
+        records.setdefault(result.lesson.name, {})[backend] = {
+            "status": result.status,
+            "mode": result.mode,
+            "seconds": round(result.seconds, 1),
+            "date": time.strftime("%Y-%m-%d %H:%M"),
+            "keras": keras_version,
+            "source_sha256": source_sha256(result.lesson),
+        }
+        atomic_write_text(path, json.dumps(records, indent=2, sort_keys=True))
+
+
+def verification(spec):
+    """{backend: record} of the runs of `spec` whose source is the lesson's current one.
+
+    A record (from `run_lesson`, hence `kerasmodels run`, `tour` and the test suite) has
+    "status" ("passed" or "failed"), "mode", "seconds", "date" and "keras" (its version).
+    Runs of an earlier version of the lesson are left out: they verified other code.
+    """
+    current = source_sha256(spec)
+    records = _read_verification(verification_path()).get(spec.name, {})
+    return {backend: r for backend, r in sorted(records.items()) if r.get("source_sha256") == current}
 
 
 def figures_in_order(run_dir):
@@ -589,8 +667,6 @@ def write_report(results, path, info=None):
         path: where to write the page.
         info: `hardware.describe()` of the machine that ran them (default: this one).
     """
-    from kerasmodels import hardware
-
     path = Path(path)
     if info is None:
         with native_stderr_silenced():

@@ -140,6 +140,9 @@ class KeepPruned(keras.callbacks.Callback):
                        for name, mask in self.masks.items()]
 
     def on_train_batch_end(self, batch, logs=None):
+        # On JAX, fit() keeps the weights outside the variables during an epoch; reading
+        # `self.model` writes them back first, and the next step starts from the masked values.
+        self.model  # noqa: B018
         for kernel, mask in self._pairs:
             kernel.assign(kernel * mask)
 

@@ -8,11 +8,13 @@ discriminator update and then one generator update, and `fit()` keeps giving
 callbacks, progress bars and histories.
 
 Backends: the losses and the two networks use `keras.ops` and Keras layers
-only and run on every backend. The alternating training step needs gradients
-with respect to two separate sets of weights, which Keras 3 exposes per
-backend; this module implements it for TensorFlow (`tf.GradientTape`). On
-JAX or PyTorch, `GAN.compile` raises an error that says so; generating images
-with a trained generator works everywhere.
+only. The alternating training step needs gradients with respect to two
+separate sets of weights, which Keras 3 exposes per backend; it is written
+twice: for TensorFlow with `tf.GradientTape` (variables updated in place) and
+for JAX with `stateless_call` and `jax.value_and_grad` (the step receives the
+weights, optimizer and metric states and returns their new values). On
+PyTorch `GAN.compile` raises an error that says so; generating images with a
+trained generator works everywhere.
 
 Example:
 
@@ -37,6 +39,8 @@ import numpy as np
 from keras import ops
 
 GENERATOR_LOSSES = ("non_saturating", "minimax")
+# The backends GAN.train_step is written for.
+TRAINING_BACKENDS = ("tensorflow", "jax")
 
 
 def discriminator_loss(real_logits, fake_logits):
@@ -168,6 +172,8 @@ class GAN(keras.Model):
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        # Both networks are built models, so this one is too: fit() must not build it by calling it on images.
+        self.built = True
 
     @property
     def metrics(self):
@@ -182,20 +188,25 @@ class GAN(keras.Model):
                 different object from d_optimizer, since each keeps its own state.
         """
         backend = keras.backend.backend()
-        if backend != "tensorflow":
+        if backend not in TRAINING_BACKENDS:
             raise RuntimeError(
-                f"GAN.fit needs the TensorFlow backend (its training step uses tf.GradientTape); this Keras runs on "
-                f"{backend!r}. Fix: set KERAS_BACKEND=tensorflow before importing Keras. The trained generator "
-                "itself runs on any backend."
+                f"GAN.fit has a training step for {' and '.join(TRAINING_BACKENDS)}; this Keras runs on {backend!r}. "
+                "Fix: set KERAS_BACKEND=jax or KERAS_BACKEND=tensorflow before importing Keras. The trained "
+                "generator itself runs on any backend."
             )
         d_optimizer = keras.optimizers.get(d_optimizer)
         g_optimizer = keras.optimizers.get(g_optimizer)
         if d_optimizer is g_optimizer:
             raise ValueError("GAN.compile: d_optimizer and g_optimizer are the same object; give each network "
                              "its own optimizer, e.g. two keras.optimizers.Adam(2e-4, beta_1=0.5)")
-        super().compile(**kwargs)
+        super().compile(optimizer=None, **kwargs)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
+        # Keras's trainers read `model.optimizer`: whether it is built and, on JAX, which
+        # variables to pass through the compiled step. Both networks' optimizers are built now.
+        d_optimizer.build(self.discriminator.trainable_variables)
+        g_optimizer.build(self.generator.trainable_variables)
+        self.optimizer = _OptimizerPair(d_optimizer, g_optimizer)
 
     def build(self, input_shape=None):
         # fit() would otherwise build through call(); both networks are already built.
@@ -214,8 +225,15 @@ class GAN(keras.Model):
         images = ops.convert_to_numpy(self.generator(noise, training=False))
         return np.clip((images + 1.0) / 2.0, 0.0, 1.0)
 
-    def train_step(self, data):
-        import tensorflow as tf  # the backend the training step is written for (see module docstring)
+    def train_step(self, *args):
+        # fit() calls train_step(data) on TensorFlow and train_step(state, data) on JAX.
+        if keras.backend.backend() == "jax":
+            return self.jax_train_step(*args)
+        return self.tensorflow_train_step(*args)
+
+    def tensorflow_train_step(self, data):
+        """One discriminator update, then one generator update; variables change in place."""
+        import tensorflow as tf
 
         real = data[0] if isinstance(data, (tuple, list)) else data
         batch_size = ops.shape(real)[0]
@@ -242,6 +260,64 @@ class GAN(keras.Model):
         self.d_real_tracker.update_state(ops.mean(ops.sigmoid(real_logits)))
         self.d_fake_tracker.update_state(ops.mean(ops.sigmoid(fake_logits)))
         return {m.name: m.result() for m in self.metrics}
+
+    def jax_train_step(self, state, data):
+        """The same two updates as pure functions of the state: (logs, new state), nothing changed in place."""
+        import jax
+
+        trainable, non_trainable, optimizer_state, metrics_state = state
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        batch_size = ops.shape(real)[0]
+        g_net, d_net = self.generator, self.discriminator
+        g_train = _values_of(g_net.trainable_variables, self.trainable_variables, trainable)
+        d_train = _values_of(d_net.trainable_variables, self.trainable_variables, trainable)
+        g_fixed = _values_of(g_net.non_trainable_variables, self.non_trainable_variables, non_trainable)
+        d_fixed = _values_of(d_net.non_trainable_variables, self.non_trainable_variables, non_trainable)
+        d_opt_state = optimizer_state[: len(self.d_optimizer.variables)]
+        g_opt_state = optimizer_state[len(self.d_optimizer.variables):]
+
+        # The noise seed is state too: draw it inside a scope that records the seed's new value.
+        seed_state = self.seed_generator.state
+        seed_value = _values_of([seed_state], self.non_trainable_variables, non_trainable)[0]
+        with keras.StatelessScope(state_mapping=[(seed_state, seed_value)]) as scope:
+            noise_d = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+            noise_g = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        seed_value = scope.get_current_value(seed_state)
+
+        def d_loss_fn(d_train, d_fixed, g_fixed):
+            fake, g_fixed = g_net.stateless_call(g_train, g_fixed, noise_d, training=True)
+            real_logits, d_fixed = d_net.stateless_call(d_train, d_fixed, real, training=True)
+            fake_logits, d_fixed = d_net.stateless_call(d_train, d_fixed, fake, training=True)
+            return discriminator_loss(real_logits, fake_logits), (real_logits, fake_logits, d_fixed, g_fixed)
+
+        (d_loss, (real_logits, fake_logits, d_fixed, g_fixed)), d_grads = jax.value_and_grad(
+            d_loss_fn, has_aux=True)(d_train, d_fixed, g_fixed)
+        d_train, d_opt_state = self.d_optimizer.stateless_apply(d_opt_state, d_grads, d_train)
+
+        def g_loss_fn(g_train, g_fixed, d_fixed):
+            # Only the generator's weights are differentiated: D is the fixed judge in this half-step.
+            fake, g_fixed = g_net.stateless_call(g_train, g_fixed, noise_g, training=True)
+            judged, d_fixed = d_net.stateless_call(d_train, d_fixed, fake, training=True)
+            return generator_loss(judged, self.generator_loss), (g_fixed, d_fixed)
+
+        (g_loss, (g_fixed, d_fixed)), g_grads = jax.value_and_grad(g_loss_fn, has_aux=True)(g_train, g_fixed, d_fixed)
+        g_train, g_opt_state = self.g_optimizer.stateless_apply(g_opt_state, g_grads, g_train)
+
+        logs, new_metrics_state, start = {}, [], 0
+        values = (d_loss, g_loss, ops.mean(ops.sigmoid(real_logits)), ops.mean(ops.sigmoid(fake_logits)))
+        for metric, value in zip(self.metrics, values):
+            this_state = metrics_state[start : start + len(metric.variables)]
+            start += len(metric.variables)
+            this_state = metric.stateless_update_state(this_state, value)
+            logs[metric.name] = metric.stateless_result(this_state)
+            new_metrics_state += list(this_state)
+
+        trainable = _replace(self.trainable_variables, trainable, g_net.trainable_variables, g_train)
+        trainable = _replace(self.trainable_variables, trainable, d_net.trainable_variables, d_train)
+        non_trainable = _replace(self.non_trainable_variables, non_trainable, g_net.non_trainable_variables, g_fixed)
+        non_trainable = _replace(self.non_trainable_variables, non_trainable, d_net.non_trainable_variables, d_fixed)
+        non_trainable = _replace(self.non_trainable_variables, non_trainable, [seed_state], [seed_value])
+        return logs, (trainable, non_trainable, list(d_opt_state) + list(g_opt_state), new_metrics_state)
 
     def get_config(self):
         config = super().get_config()
@@ -284,6 +360,39 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.samples.append(self.model.generate(noise=self.noise))
+
+
+class _OptimizerPair:
+    """The two optimizers seen as the one `model.optimizer` Keras's trainers expect.
+
+    The trainers ask whether it is built and, on JAX, for its variables: the state
+    they pass into the compiled step and write back after each epoch.
+    """
+
+    built = True
+
+    def __init__(self, d_optimizer, g_optimizer):
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+
+    @property
+    def variables(self):
+        return list(self.d_optimizer.variables) + list(self.g_optimizer.variables)
+
+
+def _values_of(wanted, variables, values):
+    """The values (from a JAX state list `values`, parallel to `variables`) of the variables in `wanted`."""
+    position = {id(v): i for i, v in enumerate(variables)}
+    return [values[position[id(v)]] for v in wanted]
+
+
+def _replace(variables, values, changed, new_values):
+    """`values` (parallel to `variables`) with the entries of the variables in `changed` set to `new_values`."""
+    position = {id(v): i for i, v in enumerate(variables)}
+    values = list(values)
+    for v, value in zip(changed, new_values):
+        values[position[id(v)]] = value
+    return values
 
 
 def _check_positive_int(name, value):
