@@ -594,16 +594,23 @@ class Recipe:
     ema_momentum: float | None = None
     source: str = ""
 
-    def make_optimizer(self, train_examples, epochs=None, peak_learning_rate=None):
-        """The optimizer, its schedule laid out over `epochs` (default the recipe's) of `train_examples`."""
+    def make_optimizer(self, train_examples, epochs=None, learning_rate=None):
+        """The optimizer, its schedule laid out over `epochs` (default the recipe's) of `train_examples`.
+
+        A given `learning_rate` replaces the schedule: a constant rate.
+        """
         import keras
 
         from kerasmodels.models import warmup_cosine
 
         epochs = epochs or self.epochs
-        peak = peak_learning_rate or self.peak_learning_rate
         steps = epochs * -(-int(train_examples) // self.batch_size)
-        rate = warmup_cosine(peak, max(steps, 2)) if self.peak_learning_rate else peak
+        if learning_rate is not None:
+            rate = learning_rate
+        elif self.peak_learning_rate:
+            rate = warmup_cosine(self.peak_learning_rate, max(steps, 2))
+        else:
+            rate = None
         kwargs = {} if rate is None else {"learning_rate": rate}
         if self.optimizer == "adamw":
             if self.weight_decay is not None:

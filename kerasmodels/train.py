@@ -162,8 +162,9 @@ def train(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir=No
         limit: use only the first `limit` training examples.
         out_dir: run directory; default `runs/train-<model>-<data>`.
         preset: cnn: "seed" or "lenet"; bert: "minilm-l6" (default) or "tiny".
-        learning_rate: the peak of the recipe's warm-up + cosine schedule (default the recipe's:
-            cnn, mlp 3e-3; bert 5e-5, tiny 1e-3; cnn presets: Adam's default, constant).
+        learning_rate: a constant learning rate instead of the recipe's warm-up + cosine
+            schedule (whose peak is cnn, mlp 3e-3; bert 5e-5, tiny 1e-3; cnn presets: Adam's
+            default rate, constant).
         data_dir: folder for data sets read from disk (rt_polarity).
         resume: continue from the run directory's checkpoint if there is one.
         seed: random seed.
@@ -212,7 +213,7 @@ def train(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir=No
         recipe = _accelerate.recipe(model_kind, preset=preset, acc=acc)
         batch_size = batch_size or recipe.batch_size
         epochs = epochs or recipe.epochs
-        # The schedule spans the steps of this batch size; a given learning rate is its peak.
+        # The schedule spans the steps of this batch size; a given learning rate replaces it.
         recipe_used = dataclasses.replace(recipe, batch_size=batch_size)
         with acc.scope() if acc is not None else contextlib.nullcontext():
             model = _build(model_kind, x_train, num_classes, preset, sequence_length)
@@ -262,8 +263,8 @@ def train(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir=No
         "summary_path": str(summary_path),
         "backend": keras.backend.backend(),
         "accelerate": acc.as_dict() if acc is not None else None,
-        "recipe": dict(recipe_used.as_dict(), epochs=epochs,
-                       peak_learning_rate=learning_rate or recipe_used.peak_learning_rate),
+        "recipe": dict(recipe_used.as_dict(), epochs=epochs, **(
+            {"peak_learning_rate": learning_rate, "schedule": "constant (--learning-rate)"} if learning_rate else {})),
     }
     summary = json_safe(summary)
     atomic_write_text(summary_path, json.dumps(summary, indent=2, allow_nan=False) + "\n")
