@@ -46,7 +46,8 @@ both by default.
 - Devices: with several GPUs, `tf.distribute.MirroredStrategy` on
   TensorFlow and `keras.distribution.DataParallel` on JAX; one device
   otherwise. `devices=n` asks for n devices (logical CPU devices too, for
-  trying data parallelism on a laptop). Several machines: see docs/hardware.md.
+  trying data parallelism on a laptop). Several machines: `setup()` recognises a multi-worker
+  launch and hands over to `kerasmodels.distributed` (`kerasmodels train --workers N` / `--hosts`).
 """
 
 import contextlib
@@ -408,6 +409,14 @@ def setup(precision="auto", jit="auto", devices="auto", model_kind=None, hardwar
     ```
     """
     real = hardware is None
+    if real:
+        # A multi-worker launch (TF_CONFIG, or Keras's JAX process variables) must set up its
+        # strategy before the backend runs anything, so it is recognised before describe().
+        from kerasmodels import distributed
+
+        launch = distributed.detect(_hardware.backend_name())
+        if launch is not None:
+            return distributed.setup(precision, jit, model_kind, launch)
     info = _hardware.describe() if real else dict(hardware)
     backend = info.get("backend") or _hardware.backend_name()
     _validate(precision, jit, devices, model_kind, backend)

@@ -104,7 +104,7 @@ def _cmd_train_workers(args):
         raise KerasmodelsError("--workers/--hosts train mlp and cnn; bert trains in one process.")
     workers = len(args.hosts.split(",")) if args.hosts else args.workers
     out = args.out or str(paths.runs_dir() / f"train-{args.model}-{args.data}-{workers}workers")
-    worker_args = [args.model, "--data", args.data, "--epochs", str(args.epochs), "--seed", str(args.seed),
+    worker_args = [args.model, "--data", args.data, "--epochs", str(args.epochs or 3), "--seed", str(args.seed),
                    "--out", out]
     for flag, value in (("--batch-size", args.batch_size), ("--limit", args.limit), ("--preset", args.preset),
                         ("--learning-rate", args.learning_rate)):
@@ -139,7 +139,7 @@ def _cmd_train(args):
         args.model, args.data, epochs=args.epochs, batch_size=args.batch_size, limit=args.limit,
         out_dir=args.out, preset=args.preset, learning_rate=args.learning_rate,
         data_dir=args.data_dir, resume=not args.no_resume, seed=args.seed,
-        sequence_length=args.sequence_length,
+        sequence_length=args.sequence_length, precision=args.precision, accelerate=not args.no_accelerate,
     )
     print(_table(summary))
     return 0
@@ -220,7 +220,7 @@ def build_parser():
     p = sub.add_parser("train", help="train a factory model on a named data set")
     p.add_argument("model", choices=["mlp", "cnn", "bert"])
     p.add_argument("--data", required=True, help="data set name (kerasmodels data list)")
-    p.add_argument("--epochs", type=_positive_int, default=5)
+    p.add_argument("--epochs", type=_positive_int, default=None, help="default: the model's recipe (cnn: 3)")
     p.add_argument("--batch-size", type=_positive_int, default=None)
     p.add_argument("--learning-rate", type=float, default=None)
     p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training examples")
@@ -235,6 +235,10 @@ def build_parser():
                    help="train with N worker processes on 127.0.0.1 (MultiWorkerMirroredStrategy on "
                         "TensorFlow, jax.distributed on JAX); --batch-size is the global batch")
     p.add_argument("--restarts", type=int, default=1, help="with --workers: restarts after a worker dies")
+    p.add_argument("--precision", choices=["auto", "float32", "mixed_float16", "mixed_bfloat16"], default="auto",
+                   help="auto: what accelerate.setup() picks for this machine")
+    p.add_argument("--no-accelerate", action="store_true",
+                   help="train in float32 without setup()'s XLA/steps_per_execution/device choices")
     p.add_argument("--hosts", default=None,
                    help="HOST:PORT,... of N machines (the chief first): print the command for each machine")
     p.set_defaults(func=_cmd_train)
