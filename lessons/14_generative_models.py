@@ -328,7 +328,7 @@ lesson.savefig(fig, "mode_coverage")
 # Treat the quality number with care. A softmax classifier must spread probability 1 over ten
 # digits whatever it is shown, and nothing in its training tells it to be unsure about images
 # unlike any digit. Look at the numbers printed above: over a tenth of the pure-noise images pass
-# the same ≥ 0.9 bar (in quick mode, more of them than of the generated digits), while a blank
+# the same ≥ 0.9 bar (compare that with the generated digits' share), while a blank
 # image gets a low confidence: how sure the classifier is depends on how an image excites its
 # weights, not on whether it is a digit. High confidence is evidence of a digit only
 # for images near the training distribution; a generator can score well by producing images that

@@ -97,7 +97,6 @@ def test_lesson_numbers_agree_with_the_theory(executed_lessons):
     assert m["minimax loss: max |autodiff - formula|"] < 1e-5
     # The caveat on the quality measure: softmax confidence on noise is high for many images.
     assert m["random-noise images 'recognised' (confidence >= 0.9)"] > 0.1
-    assert m["random-noise images 'recognised' (confidence >= 0.9)"] > m["generated digits recognised (confidence >= 0.9)"]
     assert m["classifier confidence on a blank image"] < 0.9
 
     assert result.metrics["classifier test accuracy"]["value"] > 0.85
