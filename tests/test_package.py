@@ -51,6 +51,7 @@ NOT_IMPORTED = {
     "ipykernel": "the kernel nbclient executes the lessons in",
     "tensorboard": "keras.callbacks.TensorBoard writes for it",
     "safetensors": "keras-hub's Hugging Face converter needs it without declaring it",
+    "tf2onnx": "model.export(format='onnx') on TensorFlow imports it inside Keras",
 }
 IMPORT_NAMES = {"scikit-learn": "sklearn", "keras-hub": "keras_hub", "pillow": "PIL"}
 

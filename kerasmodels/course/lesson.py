@@ -81,8 +81,8 @@ class Lesson:
         path = self.output_dir / f"{name}.png"
         tmp = path.with_suffix(".png.tmp")
         # The report captions each figure with the title stored in the PNG.
-        title = fig._suptitle.get_text() if fig._suptitle else next((a.get_title() for a in fig.axes if a.get_title()), name)
-        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png", metadata={"Title": title})
+        title = fig._suptitle.get_text() if fig._suptitle else next((a.get_title() for a in fig.axes if a.get_title()), "")
+        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png", metadata={"Title": title} if title else None)
         os.replace(tmp, path)
         return path
 
