@@ -16,14 +16,20 @@ def mean_pooling(sequence_output, padding_mask):
     return (sequence_output * mask).sum(axis=1) / mask.sum(axis=1)
 
 
+def adapter_parameters(hidden, bottleneck):
+    return (hidden * bottleneck + bottleneck) + (bottleneck * hidden + hidden)
+
+
 SOLUTIONS = {
     "12.lora_parameters": lora_parameters,
     "12.lora_dense": lora_dense,
     "12.mean_pooling": mean_pooling,
+    "12.adapter_parameters": adapter_parameters,
 }
 
 WRONG_ANSWERS = {
     "12.lora_parameters": lambda d_in, d_out, rank: d_in * d_out + rank * (d_in + d_out),
     "12.lora_dense": lambda x, kernel, bias, a, b, alpha, rank: x @ (kernel + a @ b) + bias,
     "12.mean_pooling": lambda sequence_output, padding_mask: np.mean(sequence_output, axis=1),
+    "12.adapter_parameters": lambda hidden, bottleneck: 2 * hidden * bottleneck,
 }

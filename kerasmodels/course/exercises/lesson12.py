@@ -1,4 +1,4 @@
-"""Exercises of lesson 12: LoRA's trainable parameters, a LoRA dense layer, mean pooling."""
+"""Exercises of lesson 12: LoRA's trainable parameters, a LoRA dense layer, mean pooling, an adapter's weights."""
 
 import numpy as np
 
@@ -54,3 +54,13 @@ def check_mean_pooling(fn):
         m = np.asarray(mask, float)[..., None]
         expected = (outputs * m).sum(axis=1) / m.sum(axis=1)
         expect_close(name, fn(outputs, mask), expected, rtol=1e-6, atol=1e-9)
+
+
+@exercise("12.adapter_parameters", "weights of one bottleneck adapter",
+          hint="an adapter is two Dense layers, down to the bottleneck and back up; count everything they own",
+          formula="down: hidden x bottleneck kernel + bottleneck biases; up: bottleneck x hidden kernel + hidden "
+               "biases; in all 2 * hidden * bottleneck + bottleneck + hidden.")
+def check_adapter_parameters(fn):
+    for hidden, bottleneck in [(384, 16), (768, 64), (8, 4), (1024, 1), (5, 5)]:
+        expect_equal(f"hidden={hidden}, bottleneck={bottleneck}", fn(hidden, bottleneck),
+                     2 * hidden * bottleneck + bottleneck + hidden)
