@@ -23,8 +23,9 @@ restarts all of them from the last backup if one dies; `machine_commands()`
 import kerasmodels as km
 
 acc = km.distributed.setup(model_kind="cnn")   # first, before anything runs on the backend
+x, y = km.data.load("digits", split="train")
 with acc.scope():
-    model = km.models.compile_model(km.models.cnn((28, 28), 10, preset="seed"), **acc.compile_kwargs())
+    model = km.models.compile_model(km.models.cnn((8, 8), 10), **acc.compile_kwargs())
 dataset = km.distributed.dataset(x, y, batch_size=128)   # the GLOBAL batch; the runtime splits it
 with km.distributed.training(model, acc):                 # acc.scope(), plus a fix for Keras 3 on TF
     model.fit(dataset, epochs=3,
@@ -50,6 +51,7 @@ The contract, as in the TensorFlow and Keras guides:
 """
 
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -218,12 +220,15 @@ def setup(precision="auto", jit="auto", model_kind=None, launch="auto"):
 
     Returns:
         A `MultiWorkerSetup` (an `AcceleratorSetup` with `replicas` counting every
-        worker's devices), or an `AcceleratorSetup` for a single process.
+        worker's devices); for a single process, one worker that is the chief.
     """
     if launch == "auto":
         launch = detect()
     if launch is None:
-        return _accelerate.setup(precision=precision, jit=jit, model_kind=model_kind)
+        # One process: accelerate's choice, as a one-worker setup (the chief), so code written for
+        # several workers (`acc.write_dir(...)`, `acc.scaled_learning_rate(...)`) runs unchanged.
+        single = _accelerate.setup(precision=precision, jit=jit, model_kind=model_kind)
+        return MultiWorkerSetup(**{f.name: getattr(single, f.name) for f in dataclasses.fields(single) if f.init})
     if not isinstance(launch, Launch):
         raise InvalidArgumentError(f"setup(launch={launch!r}): use 'auto', None or a distributed.Launch.")
     import keras

@@ -94,3 +94,21 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "executed_lessons" in getattr(item, "fixturenames", ()):
             item.add_marker(slow)
+
+
+@pytest.fixture(autouse=True)
+def _restore_keras_global_state():
+    """A test that applies `accelerate.setup()` (mixed_bfloat16 on a bf16 CPU) must not change the next test's dtypes."""
+    keras = sys.modules.get("keras")
+    policy = keras.config.dtype_policy() if keras else None
+    distribution = keras.distribution.distribution() if keras else None
+    yield
+    keras = sys.modules.get("keras")
+    if keras is None:
+        return
+    if policy is None:
+        policy = "float32"
+    if keras.config.dtype_policy().name != getattr(policy, "name", policy):
+        keras.config.set_dtype_policy(policy)
+    if keras.distribution.distribution() is not distribution:
+        keras.distribution.set_distribution(distribution)
