@@ -31,6 +31,7 @@
 
 # %%
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -113,16 +114,22 @@ for dtype, value in peaks.items():
 # `DeviceReport` says what the hardware is doing when training starts; `Throughput` measures
 # samples per second, step times and MFU (leaving out each run's first step, which includes tracing
 # and compilation); `MemoryMonitor` records peak memory: the device's on a GPU, the whole process's
-# resident memory (RSS) on a CPU. We train the same CNN in four configurations, float32 or mixed
-# precision, with or without XLA compilation (`jit_compile`), in rounds, and keep each one's best
-# round, so that a moment of load from another program does not decide the comparison.
+# resident memory (RSS) on a CPU. We train the same CNN in float32 with and without XLA compilation
+# (`jit_compile`) and in mixed precision, in rounds, and keep each configuration's best round, so
+# that a moment of load from another program does not decide the comparison. Full mode adds mixed
+# precision with XLA (the slowest to compile) and float16. On JAX, Keras always compiles the
+# training step with XLA (`jit_compile=False` there runs every operation eagerly, a debugging mode),
+# so the JAX table compares the precisions only.
 
 # %%
-x_train, y_train = km.data.load("mnist", split="train", limit=lesson.pick(1536, 10240))
+x_train, y_train = km.data.load("mnist", split="train", limit=lesson.pick(1024, 10240))
 batch_size = 128
-configurations = [("float32", False), ("float32", True), ("mixed_bfloat16", False), ("mixed_bfloat16", True)]
-if lesson.full:
-    configurations.append(("mixed_float16", False))
+on_jax = keras.backend.backend() == "jax"
+if on_jax:  # (precision policy, jit_compile)
+    configurations = [("float32", True), ("mixed_bfloat16", True)] + lesson.pick([], [("mixed_float16", True)])
+else:
+    configurations = [("float32", False), ("float32", True), ("mixed_bfloat16", False)]
+    configurations += lesson.pick([], [("mixed_bfloat16", True), ("mixed_float16", False)])
 candidates = {}
 for policy, jit in configurations:
     keras.mixed_precision.set_global_policy(policy)  # read when the layers are built
@@ -144,23 +151,27 @@ for round_number in range(lesson.pick(2, 3)):
         if round_number == 0:
             r["first step s"] = speed.compile_seconds
         if stats["samples_per_sec"] > r["samples/s"]:
-            r.update({"samples/s": stats["samples_per_sec"], "MFU": stats.get("mfu", float("nan"))})
+            # Throughput leaves the MFU out when the model beat the peak we gave it (then the peak is wrong).
+            r.update({"samples/s": stats["samples_per_sec"], "MFU": stats.get("mfu")})
         peak_memory = memory.history[-1].get("peak_memory_bytes", memory.history[-1]["peak_rss_bytes"])
         r["memory MiB"] = max(r.get("memory MiB", 0), peak_memory / 2**20)
         r["loss"] = history.history["loss"][-1]
-reference_model = candidates[("float32", False)]  # kept for the profile in section 5
+reference_model = candidates[configurations[0]]  # float32, kept for the profile in section 5
 
 print(f"{'precision':15s} {'XLA':5s} {'samples/s':>10s} {'MFU':>7s} {'first step':>11s} {'memory':>9s}")
 for (policy, jit), r in results.items():
-    print(f"{policy:15s} {str(jit):5s} {r['samples/s']:10,.0f} {r['MFU']:7.1%} {r['first step s']:9.2f} s "
+    mfu = "n/a" if r["MFU"] is None else f"{r['MFU']:.1%}"
+    print(f"{policy:15s} {str(jit):5s} {r['samples/s']:10,.0f} {mfu:>7s} {r['first step s']:9.2f} s "
           f"{r['memory MiB']:5.0f} MiB")
-baseline = results[("float32", False)]["samples/s"]
+baseline = results[configurations[0]]["samples/s"]
 lesson.metric("float32 training throughput (samples/s)", baseline, headline=True, fmt=",.0f")
-lesson.metric("float32 MFU", results[("float32", False)]["MFU"], fmt=".1%")
-lesson.metric("mixed_bfloat16 speed-up over float32", results[("mixed_bfloat16", False)]["samples/s"] / baseline,
+if results[configurations[0]]["MFU"] is not None:
+    lesson.metric("float32 MFU", results[configurations[0]]["MFU"], fmt=".1%")
+lesson.metric("mixed_bfloat16 speed-up over float32", results[("mixed_bfloat16", on_jax)]["samples/s"] / baseline,
               fmt=".2f")
 lesson.metric("precision/XLA configurations measured", sum(r["samples/s"] > 0 for r in results.values()))
-lesson.metric("XLA speed-up over float32", results[("float32", True)]["samples/s"] / baseline, fmt=".2f")
+if not on_jax:
+    lesson.metric("XLA speed-up over float32", results[("float32", True)]["samples/s"] / baseline, fmt=".2f")
 
 # %%
 labels = [f"{policy}\n{'XLA' if jit else 'no XLA'}" for policy, jit in results]
@@ -178,11 +189,12 @@ lesson.savefig(fig, "precision_and_xla")
 
 # %% [markdown]
 # Read the table as a measurement of *this* machine at *this* moment. An MFU far below 100 % is
-# normal for a small CNN (small matrices, per-step overhead); an MFU above 100 % means the measured
-# "peak" is not the real one: another program was busy while section 2 ran, or this library's
-# matrix-product kernel for that dtype is slower than the convolution kernels training uses. The
-# speed ratios between rows are what to take away. XLA's first step includes its compilation,
-# which a long training run pays once.
+# normal for a small CNN (small matrices, per-step overhead). "n/a" means the training beat the
+# "peak" of section 2, so that peak is not the real one: another program was busy while section 2
+# ran, or this library's matrix-product kernel for that dtype is slower than the convolution kernels
+# training uses; `Throughput` then reports no MFU rather than one above 100 %. The speed ratios
+# between rows are what to take away. XLA's first step includes its compilation, which a long
+# training run pays once.
 #
 # Compare with what `km.accelerate.setup` would choose here without measuring (its rules come from
 # measurements on typical machines; `measure=True` times the choice on yours instead):
@@ -242,16 +254,18 @@ lesson.metric("mixed_float16 adds loss scaling",
 # > proves it: four steps on two devices with half of each batch give the same weights as four
 # > steps on one device with whole batches.
 #
-# Without a second GPU we split this CPU into two *logical* devices. TensorFlow fixes its device
-# list when it initialises, and this notebook's TensorFlow is already running, so the experiment
-# runs as a separate script, exactly as a training script on a multi-GPU machine would.
+# Without a second GPU we split this CPU into two *logical* devices: on TensorFlow with
+# `tf.config.set_logical_device_configuration`, on JAX with the XLA flag
+# `--xla_force_host_platform_device_count=2`. Both backends fix their device list when they start,
+# and this notebook's backend is already running, so the experiment runs as a separate script,
+# exactly as a training script on a multi-GPU machine would.
 
 # %%
 script = textwrap.dedent(f"""
     import json, os
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # JAX: two CPU devices, set before JAX starts (it reads XLA_FLAGS once).
-    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+    # JAX: two CPU devices. JAX reads XLA_FLAGS once, when it starts, so this comes before any import.
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=2").strip()
     import kerasmodels as km
     backend = km.hardware.backend_name()
     if backend == "tensorflow":
@@ -263,37 +277,33 @@ script = textwrap.dedent(f"""
     import keras
     import numpy as np
 
-    x, y = km.data.load("mnist", split="train", limit={lesson.pick(1024, 8192)})
+    x, y = km.data.load("mnist", split="train", limit=512)
+    jit = backend == "jax"  # JAX compiles its steps with XLA; TensorFlow's XLA is slower than its own CPU kernels here
     keras.utils.set_random_seed({lesson.seed})
     initial = km.models.cnn(input_shape=(28, 28), num_classes=10, preset="seed").get_weights()
 
     def train(scope):
         with scope:
             model = km.models.compile_model(km.models.cnn(input_shape=(28, 28), num_classes=10, preset="seed"),
-                                            optimizer="sgd", learning_rate=0.05, jit_compile=backend == "jax")
+                                            optimizer="sgd", learning_rate=0.05, jit_compile=jit)
         model.set_weights(initial)
         # Four identical steps from identical weights: the updates must agree (over many steps
         # rounding differences would grow, as in any chaotic system, and prove nothing).
-        model.fit(x[:512], y[:512], batch_size=128, epochs=1, shuffle=False, verbose=0,
+        model.fit(x, y, batch_size=128, epochs=1, shuffle=False, verbose=0,
                   callbacks=[km.callbacks.DeviceReport(batch_size=128)])
-        after_four_steps = model.get_weights()
-        speed = km.callbacks.Throughput(batch_size=128, verbose=0)
-        model.fit(x, y, batch_size=128, epochs=1, verbose=0, callbacks=[speed])
-        return after_four_steps, speed.history[-1]["samples_per_sec"]
+        return model.get_weights()
 
-    acc = km.accelerate.setup(devices=2, model_kind="cnn", precision="float32", jit=False)
+    acc = km.accelerate.setup(devices=2, model_kind="cnn", precision="float32", jit=jit)
     print(acc)
-    mirrored, mirrored_speed = train(acc.scope())
+    mirrored = train(acc.scope())
     if backend == "tensorflow":
         one_device = tf.distribute.OneDeviceStrategy("/cpu:0").scope()
     else:
         keras.distribution.set_distribution(None)  # back to one device
         one_device = contextlib.nullcontext()
-    single, single_speed = train(one_device)
+    single = train(one_device)
     difference = max(float(np.max(np.abs(a - b))) for a, b in zip(mirrored, single))
-    print("RESULT", json.dumps({{"replicas": acc.replicas, "max_weight_difference": difference,
-                                "mirrored_samples_per_sec": mirrored_speed,
-                                "single_samples_per_sec": single_speed}}))
+    print("RESULT", json.dumps({{"replicas": acc.replicas, "max_weight_difference": difference}}))
 """)
 script_path = lesson.output_dir / "data_parallel_demo.py"
 script_path.parent.mkdir(parents=True, exist_ok=True)
@@ -307,14 +317,13 @@ parallel = json.loads(next(line for line in lines if line.startswith("RESULT"))[
 lesson.metric("data-parallel replicas", parallel["replicas"])
 lesson.metric("max |weights(2 replicas) - weights(1 device)| after 4 steps", parallel["max_weight_difference"],
               fmt=".2e")
-print(f"samples/s: data parallel on 2 CPU devices {parallel['mirrored_samples_per_sec']:,.0f}, "
-      f"one device {parallel['single_samples_per_sec']:,.0f}")
 
 # %% [markdown]
 # The weights agree to float32 rounding (the two halves' gradients are summed in a different
-# order). Two logical devices share the same two cores, so whatever happens to the speed here says
-# more about how TensorFlow schedules work on a CPU than about data parallelism; on two GPUs the
-# same script runs each half-batch on its own GPU. The only things to adapt are the ones the script
+# order). We do not time this run: two logical devices share the same two cores, so its speed would
+# say more about how the backend schedules work on a CPU than about data parallelism (the cost of a
+# data-parallel step is measured below, with two processes). On two GPUs the same script runs each
+# half-batch on its own GPU. The only things to adapt are the ones the script
 # shows: build and compile the model inside `acc.scope()`, and give `fit()` the *global* batch size
 # (`acc.global_batch_size(per_replica)`), since each replica gets `global / replicas` examples.
 #
@@ -356,6 +365,8 @@ lesson.metric("2 workers: max relative loss difference from 1 process",
               max(abs(a - b) / b for a, b in zip(two["loss"], one["loss"])), fmt=".2%")
 lesson.metric("time per step, 1 process (ms)", one["step_time_p50_ms"][-1], fmt=".1f")
 lesson.metric("time per step, 2 workers (ms)", two["step_time_p50_ms"][-1], fmt=".1f")
+lesson.metric("time per step, 2 workers / 1 process", two["step_time_p50_ms"][-1] / one["step_time_p50_ms"][-1],
+              fmt=".2f")
 lesson.metric("2 workers: epochs completed", two["epochs_completed"])
 
 fig, (ax_loss, ax_time) = plt.subplots(1, 2, figsize=(10, 3.5))
@@ -380,7 +391,8 @@ lesson.savefig(fig, "one_vs_two_workers")
 #
 # The time per step is the lesson about cost. Each step now ends with an **all-reduce** of every
 # gradient between processes, here through the loopback network of one machine, and the two workers
-# share this machine's cores, so a step is not faster here. Between real machines the all-reduce crosses
+# share this machine's cores, so do not expect a faster step here: the ratio above is what the
+# all-reduce and the sharing cost on this machine. Between real machines the all-reduce crosses
 # a real network: it costs about twice the model's gradient bytes per step over the link, so the
 # bigger the model and the slower the link, the larger the share of each step spent communicating.
 # What you gain is the compute of the second machine. Measure the time per step with 1 and N workers
@@ -389,20 +401,28 @@ lesson.savefig(fig, "one_vs_two_workers")
 # %% [markdown]
 # ## 5. Where does the time go? A profile for TensorBoard
 # TensorBoard (seed 002 §7.2.2) shows a **profile**: every operation on every device, on a time
-# line. `keras.callbacks.TensorBoard(log_dir, profile_batch=(3, 5))` records one for batches 3 to 5
-# (it also needs the `tensorboard` package for its other logs). Underneath it calls
-# `tf.profiler.experimental.start/stop`, which needs nothing else; this small callback does just
-# that and writes the trace into the lesson's run folder. To look at it, install the viewer once
+# line. On TensorFlow, `keras.callbacks.TensorBoard(log_dir, profile_batch=(3, 5))` records one for
+# batches 3 to 5 (it also needs the `tensorboard` package for its other logs). Underneath it calls
+# `tf.profiler.experimental.start/stop`; JAX has the same pair, `jax.profiler.start_trace/stop_trace`,
+# and both write the same trace format. This small callback calls the pair of the backend Keras runs
+# and writes the trace into the lesson's run folder. To look at it, install the viewer once
 # (`pip install tensorboard tensorboard-plugin-profile`, in a terminal, not in the notebook), run
 # the command printed below, open http://localhost:6006 and choose PROFILE (trace viewer, op
 # statistics). We do not start a server from the notebook.
 
 # %%
-import tensorflow as tf
+if on_jax:
+    import jax
+
+    start_trace, stop_trace = jax.profiler.start_trace, jax.profiler.stop_trace
+else:
+    import tensorflow as tf
+
+    start_trace, stop_trace = tf.profiler.experimental.start, tf.profiler.experimental.stop
 
 
 class ProfileBatches(keras.callbacks.Callback):
-    """Record a TensorFlow profiler trace for training batches first..last (inclusive)."""
+    """Record a profiler trace of training batches first..last (inclusive)."""
 
     def __init__(self, log_dir, first=3, last=5):
         super().__init__()
@@ -410,11 +430,11 @@ class ProfileBatches(keras.callbacks.Callback):
 
     def on_train_batch_begin(self, batch, logs=None):
         if batch == self.first:
-            tf.profiler.experimental.start(self.log_dir)
+            start_trace(self.log_dir)
 
     def on_train_batch_end(self, batch, logs=None):
         if batch == self.last:
-            tf.profiler.experimental.stop()
+            stop_trace()
 
 
 log_dir = lesson.output_dir / "tensorboard"
@@ -427,31 +447,46 @@ print(f"to look at it, in a terminal:  tensorboard --logdir {log_dir}")
 
 # %% [markdown]
 # TensorBoard's "op statistics" page adds up the time per operation type. The trace is a protocol
-# buffer, so we can do the same sum here and see which operations this CNN's training spends its
-# time in. (On x86 CPUs TensorFlow runs oneDNN kernels, named `_MklNative...` in the trace; a
-# `FusedConv2D` is a forward convolution with its bias and ReLU fused into one kernel;
-# `Conv2DBackpropFilter` and `Conv2DBackpropInput` are the two gradients of the backward pass.)
+# buffer (an `XSpace`: planes, one per device, holding lines, one per thread, holding timed events),
+# so we can do the same sum here and see which operations this CNN's training spends its time in.
+# The names depend on the backend:
+#
+# - **TensorFlow** runs one kernel per operation on its `tf_Compute` threads; on x86 CPUs these are
+#   oneDNN kernels, named `_MklNative...` in the trace. A `FusedConv2D` is a forward convolution with
+#   its bias and ReLU fused into one kernel; `Conv2DBackpropFilter` and `Conv2DBackpropInput` are the
+#   two gradients of the backward pass.
+# - **JAX** compiles the whole training step with XLA, so the trace shows XLA's kernels (on its
+#   `tf_XLA...` threads), named after the compiled program's instructions: a `..._fusion` is several
+#   operations compiled into one kernel (`ynn_fusion`: work handed to the YNNPACK kernel library),
+#   `wrapped_` marks one operation run as its own kernel, and `reduce-window` is the pooling window.
 
 # %%
-from tensorflow.tsl.profiler.protobuf import xplane_pb2
+if on_jax:  # jax.profiler reads the trace format itself
+    trace = jax.profiler.ProfileData.from_file(str(traces[-1]))
+    events = [(line.name, event.name, event.duration_ns / 1e6)
+              for plane in trace.planes for line in plane.lines for event in line.events]
+    kernel_threads = "tf_XLA"
+else:  # TensorFlow ships the protocol buffer's Python class
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
-space = xplane_pb2.XSpace()
-space.ParseFromString(traces[-1].read_bytes())
+    space = xplane_pb2.XSpace()
+    space.ParseFromString(traces[-1].read_bytes())
+    events = [(line.name, plane.event_metadata[event.metadata_id].display_name, event.duration_ps / 1e9)
+              for plane in space.planes for line in plane.lines for event in line.events]
+    kernel_threads = "tf_Compute"
 op_time = {}
-for plane in space.planes:
-    for line in plane.lines:
-        if not line.name.startswith("tf_Compute"):
-            continue  # the threads that run TensorFlow kernels
-        for event in line.events:
-            kernel = plane.event_metadata[event.metadata_id].display_name  # e.g. _MklNativeFusedConv2D
-            if kernel:  # runtime bookkeeping events have none
-                op = kernel.replace("_MklNative", "").replace("_Mkl", "").lstrip("_")
-                op_time[op] = op_time.get(op, 0.0) + event.duration_ps / 1e9  # picoseconds -> ms
+for thread, kernel, ms in events:
+    # Keep the kernels; runtime bookkeeping has no name (TensorFlow) or a C++ one with "::" (XLA's executor).
+    if thread.startswith(kernel_threads) and kernel and "::" not in kernel and " " not in kernel:
+        op = re.sub(r"\.\d+$", "", kernel)  # XLA numbers each instance: ynn_fusion.4 -> ynn_fusion
+        op = op.replace("_MklNative", "").replace("_Mkl", "").lstrip("_")
+        op_time[op] = op_time.get(op, 0.0) + ms
+lesson.metric("operation types in the profile", len(op_time))
 top = sorted(op_time.items(), key=lambda item: item[1], reverse=True)[:10]
 fig, ax = plt.subplots(figsize=(8, 4))
 ax.barh([name for name, _ in top][::-1], [ms for _, ms in top][::-1], color="tab:purple")
 ax.set_xlabel("time in 3 training steps (ms, summed over threads)")
-ax.set_title("Where the training time goes (from the profiler trace)")
+ax.set_title(f"Where the training time goes ({keras.backend.backend()}, from the profiler trace)")
 ax.grid(axis="x", alpha=0.3)
 lesson.savefig(fig, "profile_top_ops")
 

@@ -4,6 +4,8 @@ profiler trace is written. Every fact is read from the metrics the lesson record
 
 import pytest
 
+from kerasmodels import hardware
+
 
 @pytest.fixture(scope="module")
 def lesson13(executed_lessons):
@@ -34,8 +36,9 @@ def test_two_replicas_apply_the_same_update_as_one_device(lesson13):
 def test_two_workers_follow_one_process_and_step_times_are_measured(lesson13):
     assert value(lesson13, "2 workers: max relative loss difference from 1 process") < 0.02
     assert value(lesson13, "2 workers: epochs completed") == 2  # quick mode
-    assert value(lesson13, "time per step, 1 process (ms)") > 0
-    assert value(lesson13, "time per step, 2 workers (ms)") > 0
+    one, two = value(lesson13, "time per step, 1 process (ms)"), value(lesson13, "time per step, 2 workers (ms)")
+    assert one > 0 and two > 0
+    assert value(lesson13, "time per step, 2 workers / 1 process") == pytest.approx(two / one)
     assert "one_vs_two_workers" in {f.stem for f in lesson13.figures}
 
 
@@ -47,9 +50,15 @@ def test_mixed_precision_numerics_and_measurements(lesson13):
     assert value(lesson13, "mixed_bfloat16 Dense keeps float32 weights") == 1
     assert value(lesson13, "mixed_bfloat16 Dense computes in bfloat16") == 1
     assert value(lesson13, "mixed_float16 adds loss scaling") == 1
-    assert value(lesson13, "precision/XLA configurations measured") == 4
+    # Quick mode. JAX always compiles the step with XLA: float32 and mixed_bfloat16; TensorFlow: float32 without
+    # and with XLA, mixed_bfloat16 without.
+    on_jax = hardware.backend_name() == "jax"
+    assert value(lesson13, "precision/XLA configurations measured") == (2 if on_jax else 3)
+    assert ("XLA speed-up over float32" in lesson13.metrics) == (not on_jax)
     assert value(lesson13, "float32 training throughput (samples/s)") > 0
-    assert value(lesson13, "float32 MFU") > 0
+    assert value(lesson13, "mixed_bfloat16 speed-up over float32") > 0
+    if "float32 MFU" in lesson13.metrics:  # left out when the model beat the measured peak (a busy machine)
+        assert 0 < value(lesson13, "float32 MFU") <= 1
 
 
 @pytest.mark.slow
@@ -57,4 +66,5 @@ def test_profile_trace_is_written_and_summarised(lesson13):
     traces = list((lesson13.run_dir / "tensorboard").glob("plugins/profile/*/*.xplane.pb"))
     assert traces and traces[0].stat().st_size > 1000
     assert value(lesson13, "profile trace size (KiB)") > 1
+    assert value(lesson13, "operation types in the profile") >= 3  # convolutions, pooling, dense at least
     assert {"profile_top_ops", "precision_and_xla"} <= {f.stem for f in lesson13.figures}
