@@ -7,9 +7,9 @@
 #   kerasmodels:
 #     title: Parameter-efficient fine-tuning
 #     seeds: ["003 §3.1", "003 §7.3"]
-#     quick_seconds: 70
-#     full_seconds: 1016
-#     description: Freezing, head-only fine-tuning and LoRA compared on MiniLM (trainable parameters, time per step, accuracy), LoRA's W + (alpha/r)BA by hand against Keras's enable_lora, AdaLoRA's rank allocation in NumPy, and nearest neighbours on sentence embeddings with no training.
+#     quick_seconds: 55
+#     full_seconds: 563
+#     description: Freezing, head-only fine-tuning, LoRA and bottleneck adapters compared on MiniLM (trainable parameters, time per step, accuracy), LoRA's W + (alpha/r)BA by hand against Keras's enable_lora, an adapter by hand and inside a frozen keras-hub encoder, AdaLoRA's rank allocation in NumPy, and sentence embeddings with no training (nearest neighbours, zero-shot label prompts).
 # ---
 
 # %% [markdown]
@@ -19,15 +19,17 @@
 # during fine-tuning, to reduce the compute") and §7.3 (the AdaLoRA paper).
 #
 # **After this lesson you can** freeze a pretrained encoder and train only a head, compute a LoRA
-# layer $W + \frac{\alpha}{r}BA$ by hand and match Keras's `enable_lora`, compare full, head-only and
-# LoRA fine-tuning by trainable parameters, memory, time and accuracy, explain how AdaLoRA spreads
-# a rank budget, and classify sentences with a pretrained encoder's embeddings and no training.
+# layer $W + \frac{\alpha}{r}BA$ by hand and match Keras's `enable_lora`, put bottleneck adapters
+# inside a frozen encoder, compare full, head-only, LoRA and adapter fine-tuning by trainable
+# parameters, memory, time and accuracy, explain how AdaLoRA spreads a rank budget, and classify
+# sentences with a pretrained encoder's embeddings and no training (neighbours, label prompts).
 #
 # **Prerequisites:** lesson 11 (BERT, fine-tuning).
 #
-# **Run time:** quick mode (64 training sentences per method) measured about 65 s of CPU time on a
-# 2-core CPU (90 s of wall time on a busy shared machine). Full mode trains each method for 3 epochs
-# on all 1,360 training reviews: 12 to 17 minutes on the same 2-core CPU when shared with other jobs.
+# **Run time:** quick mode (64 training sentences, 4 steps per method) measured 47 to 55 s of CPU
+# time on a 2-core CPU (64 to 79 s of wall time while other jobs shared the machine). Full mode
+# trains each method for 3 epochs (128 steps) on all 1,360 training reviews: 9.4 minutes of wall
+# time (7.7 minutes of CPU time) on the same shared 2-core CPU.
 
 # %%
 import time
@@ -39,6 +41,7 @@ import numpy as np
 import kerasmodels as km
 from kerasmodels import course
 from kerasmodels.course.scratch import text
+from kerasmodels.course.topics import adapters
 
 lesson = course.setup_lesson(12)
 rng = np.random.default_rng(lesson.seed)
@@ -53,7 +56,7 @@ rng = np.random.default_rng(lesson.seed)
 #
 # **Freezing** (冻结) a layer, `layer.trainable = False`, removes its weights from
 # `model.trainable_weights`: no gradient, no optimizer state, no change. `bert_classifier` offers
-# three settings; here is what each trains.
+# three settings; here is what each trains (section 3 adds a fourth, adapters).
 
 # %%
 variants = {
@@ -61,7 +64,7 @@ variants = {
     "head only": dict(train_backbone=False),
     "LoRA, rank 4": dict(lora_rank=4),
 }
-seq_len = lesson.pick(32, 64)
+seq_len = lesson.pick(24, 64)
 models = {name: km.models.bert_classifier(2, preset="minilm-l6", sequence_length=seq_len, **kw) for name, kw in variants.items()}
 trainable = {name: sum(int(np.prod(w.shape)) for w in m.trainable_weights) for name, m in models.items()}
 total = models["full fine-tune"].count_params()
@@ -123,30 +126,98 @@ print(f"per projection: {per_projection:,} numbers (the paper's rank-4 LoRA of a
 # Seen as a 384 × 384 matrix, that update has rank up to 12 heads × 4 = 48, not 4: more capacity,
 # more numbers, the same idea.
 #
-# ## 3. Full, head-only and LoRA fine-tuning on the same data
-# Each model trains on the same sentences with the same batches. We time every training step: the
-# first includes building (tracing) the training graph, so the table reports the median of the
-# later steps. The learning rates are the usual ones: small for full fine-tuning, larger when only
-# a few weights move.
+# ## 3. Adapters (适配器): a small block inside every encoder layer
+# LoRA changes existing weight matrices. **Adapters** (Houlsby et al., 2019) leave them alone and
+# add a new layer: a residual **bottleneck** that projects the $d$-dimensional token vector $h$ down
+# to $r \ll d$ numbers, applies a nonlinearity $f$ and projects back up:
+#
+# $$\text{adapter}(h) = h + f(h W_\text{down} + b_\text{down})\, W_\text{up} + b_\text{up}, \qquad
+#   W_\text{down} \in \mathbb{R}^{d\times r},\; W_\text{up} \in \mathbb{R}^{r\times d}.$$
+#
+# That is $2dr + r + d$ numbers per adapter. $W_\text{up}$ and $b_\text{up}$ start at zero, so the
+# adapter starts as the identity and the model as the pretrained one (LoRA's $B = 0$ again).
+# `kerasmodels.course.topics.adapters.BottleneckAdapter` is that layer; by hand first, with the
+# up-projection set to random values as if training had moved it:
+
+# %%
+hidden, bottleneck = 384, 16
+adapter = adapters.BottleneckAdapter(bottleneck)
+h = rng.normal(size=(2, 5, hidden)).astype("float32")
+lesson.metric("adapter at initialisation: max |adapter(h) - h|",
+              np.abs(keras.ops.convert_to_numpy(adapter(h)) - h).max(), fmt=".1e")
+adapter.up.kernel.assign(0.1 * rng.normal(size=(bottleneck, hidden)).astype("float32"))
+W_down, b_down = adapter.down.kernel.numpy(), adapter.down.bias.numpy()
+W_up, b_up = adapter.up.kernel.numpy(), adapter.up.bias.numpy()
+adapter_by_hand = h + keras.ops.convert_to_numpy(keras.activations.gelu(h @ W_down + b_down)) @ W_up + b_up
+lesson.metric("adapter by hand vs BottleneckAdapter: max difference",
+              np.abs(adapter_by_hand - keras.ops.convert_to_numpy(adapter(h))).max(), fmt=".1e")
+lesson.metric("weights of one adapter (d = 384, r = 16)", adapter.count_params(), fmt=",.0f")
+print(f"2dr + r + d = {2 * hidden * bottleneck + bottleneck + hidden:,}")
+
+# %% [markdown]
+# Houlsby et al. put one adapter after the attention block and one after the feed-forward block of
+# every layer; we keep the second only, as Pfeiffer et al. (2021) did. In keras-hub's
+# `TransformerEncoder` (post-layer-norm, like BERT) the feed-forward block ends with
+# $\text{LayerNorm}(x + \text{dropout}(\text{FFN}(x)))$, and the adapter goes right after the FFN's
+# output projection, before the residual addition. The encoder has no hook for an extra layer, so
+# `adapters.add_adapters` replaces that projection, in each of MiniLM's 6 layers, by
+# `Sequential([projection, adapter])` (read the module; Keras's own `enable_lora` also adds state
+# to layers that are already built). It also freezes every pretrained weight except the layer norms' scale and
+# shift: **trainable = adapters + layer norms + head**. The model's outputs must not change:
+
+# %%
+models["adapters, r = 16"] = km.models.bert_classifier(2, preset="minilm-l6", sequence_length=seq_len)
+probe = models["adapters, r = 16"].preprocessor(np.array(["A gripping story.", "Broke after a week."]))
+logits_before = keras.ops.convert_to_numpy(models["adapters, r = 16"](probe, training=False))
+inserted = adapters.add_adapters(models["adapters, r = 16"].backbone, bottleneck_dim=bottleneck)
+logits_after = keras.ops.convert_to_numpy(models["adapters, r = 16"](probe, training=False))
+lesson.metric("right after add_adapters: max change of the logits", np.abs(logits_after - logits_before).max(),
+              fmt=".1e")
+trainable["adapters, r = 16"] = sum(int(np.prod(w.shape)) for w in models["adapters, r = 16"].trainable_weights)
+layer_norm = sum(int(np.prod(w.shape)) for w in models["adapters, r = 16"].trainable_weights
+                 if w.path.endswith(("gamma", "beta")))
+lesson.metric("adapters inserted", len(inserted))
+lesson.metric("adapters, r = 16: layer-norm weights trained", layer_norm, fmt=",.0f")
+print(f"adapters, r = 16 trains {trainable['adapters, r = 16']:,} of {total:,} weights "
+      f"({trainable['adapters, r = 16'] / total:.3%}): {len(inserted)} adapters x "
+      f"{inserted[0].count_params():,} + {layer_norm:,} layer-norm weights + the head's {trainable['head only']:,}")
+
+# %% [markdown]
+# ## 4. Four ways to fine-tune, on the same data
+# Each model trains on the same sentences in the same batches, for the same number of steps. The four
+# models share one tokenizer and sequence length, so we tokenise once and give them token ids (a
+# keras-hub task with `preprocessor = None` skips its own preprocessing). We measure the CPU time of
+# every training step (`time.process_time`, all threads of this process): on a machine shared with
+# other jobs a step's wall-clock time swings with their load, its CPU time much less. The first
+# step includes building (tracing) the training graph, so the table reports the median of the later
+# steps. The learning rates are the usual ones: small for full fine-tuning, larger when
+# only a few weights move.
 
 # %%
 x_train, y_train = km.data.load("reviews", split="train", limit=lesson.pick(64, None))
 x_test, y_test = km.data.load("reviews", split="test", limit=lesson.pick(128, None))
 batch_size, epochs = lesson.pick(16, 32), lesson.pick(1, 3)
+preprocessor = models["full fine-tune"].preprocessor
+# One order for every method, reshuffled each epoch: all four see exactly the same batches.
+order = np.concatenate([rng.permutation(len(x_train)) for _ in range(epochs)])
+train_tokens = {k: keras.ops.convert_to_numpy(v)[order] for k, v in preprocessor(x_train).items()}
+test_tokens = {k: keras.ops.convert_to_numpy(v) for k, v in preprocessor(x_test).items()}
 # Quick mode takes only a handful of steps, so every rate is larger there.
 learning_rates = {"full fine-tune": lesson.pick(3e-4, 5e-5), "head only": lesson.pick(1e-2, 1e-3),
-                  "LoRA, rank 4": lesson.pick(3e-3, 1e-3)}
+                  "LoRA, rank 4": lesson.pick(3e-3, 1e-3), "adapters, r = 16": lesson.pick(3e-3, 1e-3)}
 
 
 class StepTimer(keras.callbacks.Callback):
+    """CPU seconds of every training step."""
+
     def on_train_begin(self, logs=None):
         self.seconds = []
 
     def on_train_batch_begin(self, batch, logs=None):
-        self.start = time.perf_counter()
+        self.start = time.process_time()
 
     def on_train_batch_end(self, batch, logs=None):
-        self.seconds.append(time.perf_counter() - self.start)
+        self.seconds.append(time.process_time() - self.start)
 
 
 rows = {}
@@ -154,18 +225,20 @@ rows = {}
 
 def train_and_measure(name):
     model = models[name]
+    model.preprocessor = None  # it takes the token ids above
     km.models.compile_model(model, optimizer="adamw", learning_rate=learning_rates[name])
     timer = StepTimer()
-    model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, callbacks=[timer], verbose=0)
-    logits = keras.ops.convert_to_numpy(model.predict(x_test, batch_size=64, verbose=0))
+    model.fit(train_tokens, y_train[order], batch_size=batch_size, epochs=1, callbacks=[timer], verbose=0)
+    logits = keras.ops.convert_to_numpy(model(test_tokens, training=False))
     rows[name] = {"trainable": trainable[name], "adam_mb": 2 * 4 * trainable[name] / 1e6,
-                  "first_step": timer.seconds[0], "per_step": float(np.median(timer.seconds[1:])),
+                  "steps": len(timer.seconds), "first_step": timer.seconds[0],
+                  "per_step": float(np.median(timer.seconds[1:])),
                   "accuracy": float(np.mean(logits.argmax(axis=1) == y_test))}
     lesson.metric(f"{name}: test accuracy", rows[name]["accuracy"], fmt=".1%")
 
 
 # %% [markdown]
-# One cell per method: full fine-tuning, then head-only, then LoRA.
+# One cell per method: full fine-tuning, head-only, LoRA, adapters.
 
 # %%
 train_and_measure("full fine-tune")
@@ -177,32 +250,40 @@ train_and_measure("head only")
 train_and_measure("LoRA, rank 4")
 
 # %%
-print(f"{len(x_train)} training sentences, batch {batch_size}, {epochs} epoch(s); test on {len(x_test)}\n")
-print(f"{'method':15s} {'trainable':>11s} {'Adam state':>11s} {'1st step (tracing)':>19s} {'s/step':>7s} "
-      f"{'s/epoch':>8s} {'accuracy':>9s}")
+train_and_measure("adapters, r = 16")
+
+# %%
+print(f"{len(x_train)} training sentences, batch {batch_size}, {epochs} epoch(s) = {int(np.ceil(len(order) / batch_size))} "
+      f"steps per method; test on {len(x_test)}\n")
+print(f"{'method':16s} {'trainable':>11s} {'Adam state':>11s} {'1st step (tracing)':>19s} {'s/step':>7s} "
+      f"{'s/epoch':>8s} {'accuracy':>9s}   (CPU seconds)")
 steps_per_epoch = int(np.ceil(len(x_train) / batch_size))
 for name, row in rows.items():
-    print(f"{name:15s} {row['trainable']:>11,} {row['adam_mb']:>8.2f} MB {row['first_step']:>17.1f} s "
+    print(f"{name:16s} {row['trainable']:>11,} {row['adam_mb']:>8.2f} MB {row['first_step']:>17.1f} s "
           f"{row['per_step']:>7.2f} {row['per_step'] * steps_per_epoch:>8.1f} {row['accuracy']:>9.1%}")
 for name, row in rows.items():
     lesson.metric(f"{name}: trainable parameters", row["trainable"], fmt=",.0f")
-    lesson.metric(f"{name}: seconds per step", row["per_step"], fmt=".2f")
+    lesson.metric(f"{name}: CPU seconds per step", row["per_step"], fmt=".2f")
+    lesson.metric(f"{name}: training steps", row["steps"])
 
 # %% [markdown]
-# Read the columns from left to right. The head trains 770 numbers and LoRA about 1 % of the model,
-# so their optimizer state is tiny. Time per step shrinks less than the parameter count: head-only
-# still runs the whole encoder forward (but no backward pass through it), LoRA still back-propagates
-# through every layer to reach its factors (but computes no gradient for the big matrices). In
-# quick mode a handful of steps cannot move the accuracy far from chance; full mode trains long
-# enough to compare the methods on accuracy. (Our full-mode run on a 2-core CPU measured 86.2 % for
-# full fine-tuning, 85.5 % for LoRA and 71.8 % for the head alone, on the 400 test reviews.)
+# Read the columns from left to right. The head trains 770 numbers, adapters and LoRA under 1 % of
+# the model, so their optimizer state is tiny. Time per step shrinks less than the parameter count:
+# head-only still runs the whole encoder forward (but no backward pass through it); LoRA and the
+# adapters still back-propagate through every layer to reach their weights (the adapters down to the
+# embeddings' layer norm), but compute no gradient for the big matrices. Unlike LoRA, adapters
+# cannot be merged into $W$ after training: they stay as extra layers and cost a little time at
+# inference too. Four steps in quick mode say little about accuracy; full mode trains long enough
+# to compare the methods on it. (Our full-mode run on a 2-core CPU, 128 steps per method, measured
+# 89.0 % for full fine-tuning, 86.0 % for LoRA, 85.5 % for the adapters and 72.0 % for the head
+# alone, on the 400 test reviews.)
 
 # %%
 names = list(rows)
-colors = ["tab:blue", "tab:gray", "tab:orange"]
-fig, axes = plt.subplots(1, 3, figsize=(14, 4.3))
+colors = ["tab:blue", "tab:gray", "tab:orange", "tab:green"]
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.3))
 panels = [("trainable parameters (log scale)", [rows[n]["trainable"] for n in names], "{:,.0f}"),
-          ("seconds per training step", [rows[n]["per_step"] for n in names], "{:.2f} s"),
+          ("CPU seconds per training step", [rows[n]["per_step"] for n in names], "{:.2f} s"),
           ("test accuracy", [rows[n]["accuracy"] for n in names], "{:.1%}")]
 for ax, (title, values, fmt) in zip(axes, panels):
     bars = ax.bar([n.replace(", ", "\n") for n in names], values, color=colors, width=0.6)
@@ -213,13 +294,13 @@ axes[0].set_yscale("log")
 axes[2].set_ylim(0, 1.1)
 axes[2].axhline(0.5, color="tab:red", ls="--", lw=1, label="chance")
 axes[2].legend(loc="lower right")
-fig.suptitle(f"Three ways to fine-tune MiniLM on the same {len(x_train)} reviews, "
+fig.suptitle(f"Four ways to fine-tune MiniLM on the same {len(x_train)} reviews, "
              f"{epochs} epoch{'s' if epochs > 1 else ''}")
 fig.tight_layout()
-lesson.savefig(fig, "full_head_lora")
+lesson.savefig(fig, "full_head_lora_adapters")
 
 # %% [markdown]
-# ## 4. AdaLoRA: spend the rank where it matters
+# ## 5. AdaLoRA: spend the rank where it matters
 # Plain LoRA gives every adapted matrix the same rank $r$. But some matrices need a richer update
 # than others. **AdaLoRA** (Zhang et al., 2023; seed 003 §7.3) writes each update in an SVD-like form
 #
@@ -279,44 +360,55 @@ fig.tight_layout()
 lesson.savefig(fig, "adalora_budget")
 
 # %% [markdown]
-# ## 5. No training at all: nearest neighbours on sentence embeddings
+# ## 6. No training at all: nearest neighbours on sentence embeddings
 # A pretrained encoder can be used **as is**. sentence-transformers turns all-MiniLM-L6-v2 into a
 # sentence embedding by **mean pooling**: the average of the output vectors of the real tokens,
 # scaled to length 1 (`kerasmodels.course.scratch.text.sentence_embeddings`, read it). Similar sentences get
 # similar vectors, so a test review can take the majority label of its $k$ most similar training
 # reviews (cosine similarity). Nothing is trained; the labelled examples act like the examples in
-# a prompt (prompt learning, 提示学习 in seed 003 §3.1: steering a pretrained model with the
-# form of its input instead of new weights). We reuse the frozen encoder of the head-only model, which is the pretrained one.
+# a prompt. We reuse the frozen encoder of the head-only model, which is the pretrained one, and
+# embed everything this section needs in one call (the reviews and two label prompts, below).
 
 # %%
 frozen = models["head only"]
 x_bank, y_bank = km.data.load("reviews", split="train", limit=lesson.pick(256, None))
+label_prompts = np.array(["This review is negative.", "This review is positive."])  # class 0, class 1
 start = time.perf_counter()
-bank = text.sentence_embeddings(frozen.backbone, frozen.preprocessor, x_bank)
-queries = text.sentence_embeddings(frozen.backbone, frozen.preprocessor, x_test)
-print(f"embedded {len(x_bank) + len(x_test)} sentences in {time.perf_counter() - start:.1f} s; "
-      f"shape {bank.shape}")
-lesson.metric("sentence embeddings: max |norm - 1|", np.abs(np.linalg.norm(bank, axis=1) - 1).max(), fmt=".1e")
+embedded = text.sentence_embeddings(frozen.backbone, preprocessor,
+                                    np.concatenate([x_bank, x_test, label_prompts]))
+bank, queries, anchors = np.split(embedded, [len(x_bank), len(x_bank) + len(x_test)])
+print(f"embedded {len(embedded)} sentences in {time.perf_counter() - start:.1f} s; shape {embedded.shape}")
+lesson.metric("sentence embeddings: max |norm - 1|", np.abs(np.linalg.norm(embedded, axis=1) - 1).max(), fmt=".1e")
 ks = [1, 3, 5, 9, 15, 25]  # k = 9 is fixed in advance: picking k by test accuracy would tune on the test set
 knn_accuracy = {k: float(np.mean(text.nearest_neighbour_predict(bank, y_bank, queries, k=k) == y_test)) for k in ks}
 for k, acc in knn_accuracy.items():
     print(f"k = {k:2d}: test accuracy {acc:.1%}")
 lesson.metric("nearest neighbours on MiniLM embeddings (k=9, no training): test accuracy", knn_accuracy[9],
               headline=True, fmt=".1%")
-
-# Two more ways to use the encoder with (almost) no labels: the nearest class centroid, and
-# "prompts": one sentence describing each class, with no labelled example at all.
 centroids = np.stack([bank[y_bank == c].mean(axis=0) for c in (0, 1)])
-centroid_accuracy = np.mean(np.argmax(queries @ (centroids / np.linalg.norm(centroids, axis=1, keepdims=True)).T, axis=1) == y_test)
-prompts = np.array(["A negative review: it was bad, disappointing, a waste of money.",
-                    "A positive review: it was great, excellent, I loved it."])
-anchors = text.sentence_embeddings(frozen.backbone, frozen.preprocessor, prompts)
-zero_shot_accuracy = np.mean(np.argmax(queries @ anchors.T, axis=1) == y_test)
-print(f"nearest class centroid: {centroid_accuracy:.1%} | two descriptive prompts, no labelled data: {zero_shot_accuracy:.1%}")
+centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+centroid_accuracy = lesson.metric("nearest class centroid: test accuracy",
+                                  np.mean(np.argmax(queries @ centroids.T, axis=1) == y_test), fmt=".1%")
 
 nearest = np.argmax(queries @ bank.T, axis=1)
 for i in range(3):
     print(f"\nquery ({'+' if y_test[i] else '-'}): {x_test[i]}\nnearest ({'+' if y_bank[nearest[i]] else '-'}): {x_bank[nearest[i]]}")
+
+# %% [markdown]
+# **Prompt-style use, with no labelled example at all** (提示学习, prompt learning in seed 003 §3.1:
+# steering a pretrained model with the form of its input instead of new weights). Write one sentence
+# per class, "This review is negative." and "This review is positive.", embed them like any review,
+# and give each test review the class of the prompt it is closer to: **zero-shot classification**
+# (零样本分类). The baseline to beat is chance, the share of the larger class in the test set.
+
+# %%
+zero_shot = np.argmax(queries @ anchors.T, axis=1)
+zero_shot_accuracy = lesson.metric("zero-shot label prompts (no labelled data): test accuracy",
+                                   np.mean(zero_shot == y_test), fmt=".1%")
+chance = lesson.metric("chance: share of the larger class in the test set", max(np.mean(y_test), 1 - np.mean(y_test)),
+                       fmt=".1%")
+print(f"\n{len(x_test)} test reviews | chance {chance:.1%} | two label prompts, no labels {zero_shot_accuracy:.1%} | "
+      f"{len(x_bank)} labelled reviews: k-NN {knn_accuracy[9]:.1%}, nearest centroid {centroid_accuracy:.1%}")
 
 # %% [markdown]
 # A picture of the embedding space: the two main directions (principal components) of the training
@@ -345,14 +437,21 @@ lesson.savefig(fig, "embeddings_knn")
 # %% [markdown]
 # The two classes are not separated along the two largest directions: an encoder trained to match
 # paraphrases places sentences mainly by *what they are about* (films, hotels, gadgets), and
-# sentiment is a weaker signal, which is why the neighbour vote is well above chance but far from
-# perfect. A trained head, LoRA or a full fine-tune sharpens exactly that signal. With few labelled
-# reviews, averaging each class into one centroid is steadier than a vote of 9 neighbours, and one
-# descriptive sentence per class (the prompt-style use) depends on its wording: compare the printed
-# accuracies, and try your own prompts.
+# sentiment is a weaker signal, which is why the neighbour vote is above chance but far from
+# perfect. A trained head, adapters, LoRA or a full fine-tune sharpens exactly that signal. With few
+# labelled reviews, averaging each class into one centroid beats the vote of 9 neighbours here. The
+# two label prompts use no labelled review at all and still beat chance, but stay below the
+# neighbours: in a space organised by topic, "positive" and "negative" are weak directions. Try
+# your own wording of the two prompts.
 #
-# ## 6. Exercises
-# **6.1 LoRA's trainable parameters** for one dense layer with `d_in` inputs, `d_out` outputs and
+# A **cloze prompt** ("The film was [MASK].", the model fills the blank) would be the other
+# prompt-style use of a BERT, but the all-MiniLM-L6-v2 pack has no masked-language-model head: it
+# was trained for sentence embeddings. The lesson *The Transformer block* pre-trains a small
+# character-level decoder and prompts it: it continues a prompt and, in cloze prompts, prefers the
+# true word to a wrong one.
+#
+# ## 7. Exercises
+# **7.1 LoRA's trainable parameters** for one dense layer with `d_in` inputs, `d_out` outputs and
 # rank `rank`. This attempt counts the frozen matrix too:
 
 # %%
@@ -360,10 +459,10 @@ def lora_parameters(d_in, d_out, rank):
     return d_in * d_out + rank * (d_in + d_out)
 
 
-course.exercises.check("12.lora_parameters", lora_parameters);
+first_attempts = {"12.lora_parameters": course.exercises.check("12.lora_parameters", lora_parameters)}
 
 # %% [markdown]
-# **6.2 A LoRA dense layer's output** in Keras's layout: `x` `(batch, d_in)`, `kernel` `(d_in, d_out)`,
+# **7.2 A LoRA dense layer's output** in Keras's layout: `x` `(batch, d_in)`, `kernel` `(d_in, d_out)`,
 # `bias` `(d_out,)`, `lora_a` `(d_in, rank)`, `lora_b` `(rank, d_out)`. This attempt forgets a factor:
 
 # %%
@@ -371,10 +470,10 @@ def lora_dense(x, kernel, bias, lora_a, lora_b, alpha, rank):
     return x @ (kernel + lora_a @ lora_b) + bias
 
 
-course.exercises.check("12.lora_dense", lora_dense);
+first_attempts["12.lora_dense"] = course.exercises.check("12.lora_dense", lora_dense)
 
 # %% [markdown]
-# **6.3 Mean pooling.** Average the token vectors `(batch, tokens, hidden)` of the real tokens only
+# **7.3 Mean pooling.** Average the token vectors `(batch, tokens, hidden)` of the real tokens only
 # (`padding_mask` `(batch, tokens)`, true for real tokens). This attempt averages the padding in:
 
 # %%
@@ -382,7 +481,20 @@ def mean_pooling(sequence_output, padding_mask):
     return np.mean(sequence_output, axis=1)
 
 
-course.exercises.check("12.mean_pooling", mean_pooling);
+first_attempts["12.mean_pooling"] = course.exercises.check("12.mean_pooling", mean_pooling)
+
+# %% [markdown]
+# **7.4 An adapter's weights** for token vectors of width `hidden` and a bottleneck of width
+# `bottleneck` (section 3). This attempt counts the two projection matrices only:
+
+# %%
+def adapter_parameters(hidden, bottleneck):
+    return 2 * hidden * bottleneck
+
+
+first_attempts["12.adapter_parameters"] = course.exercises.check("12.adapter_parameters", adapter_parameters)
+for exercise_id, result in first_attempts.items():
+    lesson.metric(f"exercise {exercise_id} passes as written", bool(result))
 
 # %% [markdown]
 # ## Summary
@@ -390,10 +502,14 @@ course.exercises.check("12.mean_pooling", mean_pooling);
 #   trains ~1 k numbers; the encoder still runs forward on every step.
 # - LoRA learns $W + \frac{\alpha}{r}BA$ with $B = 0$ at the start, training $r(d_\text{in}+d_\text{out})$ numbers
 #   per matrix; after training it merges into $W$ at no inference cost.
+# - Adapters add a residual bottleneck $h + f(hW_\text{down})W_\text{up}$ inside every encoder layer,
+#   the identity at the start ($W_\text{up} = 0$); with the layer norms and the head they train under
+#   1 % of MiniLM, but stay as extra layers at inference.
 # - AdaLoRA writes the update as $P\Lambda Q$ and moves a global rank budget to the matrices whose
 #   singular triplets matter most.
-# - A pretrained sentence encoder with mean pooling plus nearest neighbours classifies with no
-#   training at all.
+# - A pretrained sentence encoder with mean pooling classifies with no training at all: nearest
+#   neighbours of labelled examples, or, with no labels, the nearer of two label prompts (above
+#   chance, below the neighbours).
 #
 # Next: lesson 13 looks at the hardware that makes all of this faster: GPUs, mixed precision, XLA
 # and data parallelism.
