@@ -7,8 +7,8 @@
 #   kerasmodels:
 #     title: Hardware and scale
 #     seeds: ["002 §9.2", "001 Q2", "002 §7.2.2"]
-#     quick_seconds: 40
-#     full_seconds: 180
+#     quick_seconds: 50
+#     full_seconds: 150
 #     description: FLOPs, throughput, MFU and memory with the package's callbacks; float32 vs mixed precision vs XLA measured on your machine; data-parallel training on two devices and with two worker processes (MultiWorkerMirroredStrategy / JAX multi-process); a profiler trace for TensorBoard.
 # ---
 
@@ -26,8 +26,10 @@
 #
 # **Prerequisites:** lesson 06 (a Keras model, `fit`), lesson 07 (the CNN).
 #
-# **Run time:** quick mode about 40 s on a 2-core CPU; full mode about 3 minutes. On a GPU the
-# precision table is the interesting part: rerun it there.
+# **Run time:** on TensorFlow, quick mode needs about 47 s of CPU time on a 2-core CPU (90 s of wall
+# time on a shared, loaded one; four Python processes start, each importing the backend); full mode
+# about 2.5 minutes (121 s of CPU time). On JAX, quick mode needs about 73 s of CPU time. On a GPU
+# the precision table is the interesting part: rerun it there.
 
 # %%
 import json
@@ -384,10 +386,12 @@ ax_time.set_title("Time per step on this machine")
 lesson.savefig(fig, "one_vs_two_workers")
 
 # %% [markdown]
-# The curves agree to within float rounding (the metric above): two workers on a global batch make the
-# same updates as one process on that batch, so the learning rate stays the same. (Growing the global
-# batch with the workers, a fixed batch per worker, is a different run: the **linear scaling rule**
-# multiplies the learning rate by the same factor, `acc.scaled_learning_rate(...)`.)
+# In quick mode the curves agree to float rounding (the metric above): two workers on a global batch
+# make the same updates as one process on that batch, so the learning rate stays the same. Over the
+# many more steps of full mode the rounding differences grow (training amplifies small differences,
+# which is why section 4 compares four steps), but it stays one curve. (Growing the global batch with
+# the workers, a fixed batch per worker, is a different run: the **linear scaling rule** multiplies
+# the learning rate by the same factor, `acc.scaled_learning_rate(...)`.)
 #
 # The time per step is the lesson about cost. Each step now ends with an **all-reduce** of every
 # gradient between processes, here through the loopback network of one machine, and the two workers

@@ -34,7 +34,7 @@ def test_two_replicas_apply_the_same_update_as_one_device(lesson13):
 
 @pytest.mark.slow
 def test_two_workers_follow_one_process_and_step_times_are_measured(lesson13):
-    assert value(lesson13, "2 workers: max relative loss difference from 1 process") < 0.02
+    assert value(lesson13, "2 workers: max relative loss difference from 1 process") < 0.005  # float rounding
     assert value(lesson13, "2 workers: epochs completed") == 2  # quick mode
     one, two = value(lesson13, "time per step, 1 process (ms)"), value(lesson13, "time per step, 2 workers (ms)")
     assert one > 0 and two > 0
