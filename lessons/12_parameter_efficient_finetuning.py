@@ -26,8 +26,8 @@
 #
 # **Prerequisites:** lesson 11 (BERT, fine-tuning).
 #
-# **Run time:** quick mode (64 training sentences, 4 steps per method) measured 47 to 55 s of CPU
-# time on a 2-core CPU (64 to 79 s of wall time while other jobs shared the machine). Full mode
+# **Run time:** quick mode (64 training sentences, 4 steps per method) measured 53 s of CPU time
+# on a 2-core CPU (64 to 66 s of wall time while other jobs shared the machine). Full mode
 # trains each method for 3 epochs (128 steps) on all 1,360 training reviews: 9.4 minutes of wall
 # time (7.7 minutes of CPU time) on the same shared 2-core CPU.
 
