@@ -7,7 +7,7 @@
 #   kerasmodels:
 #     title: Hardware and scale
 #     seeds: ["002 §9.2", "001 Q2", "002 §7.2.2"]
-#     quick_seconds: 50
+#     quick_seconds: 55
 #     full_seconds: 150
 #     description: FLOPs, throughput, MFU and memory with the package's callbacks; float32 vs mixed precision vs XLA measured on your machine; data-parallel training on two devices and with two worker processes (MultiWorkerMirroredStrategy / JAX multi-process); a profiler trace for TensorBoard.
 # ---
@@ -26,10 +26,10 @@
 #
 # **Prerequisites:** lesson 06 (a Keras model, `fit`), lesson 07 (the CNN).
 #
-# **Run time:** on TensorFlow, quick mode needs about 47 s of CPU time on a 2-core CPU (90 s of wall
-# time on a shared, loaded one; four Python processes start, each importing the backend); full mode
-# about 2.5 minutes (121 s of CPU time). On JAX, quick mode needs about 73 s of CPU time. On a GPU
-# the precision table is the interesting part: rerun it there.
+# **Run time:** on TensorFlow, quick mode took 53 to 90 s on a 2-core CPU shared with other jobs,
+# depending on their load (38 to 47 s of CPU time; four Python processes start, each importing the
+# backend); full mode about 2.5 minutes (121 s of CPU time). On JAX, quick mode needs about 73 s of
+# CPU time. On a GPU the precision table is the interesting part: rerun it there.
 
 # %%
 import json
@@ -375,6 +375,7 @@ fig, (ax_loss, ax_time) = plt.subplots(1, 2, figsize=(10, 3.5))
 for label, run_summary, style in (("1 process", one, "o-"), ("2 workers", two, "s--")):
     epochs_axis = range(1, len(run_summary["loss"]) + 1)
     ax_loss.plot(epochs_axis, run_summary["loss"], style, label=label)
+ax_loss.set_xticks(range(1, len(one["loss"]) + 1))
 ax_loss.set_xlabel("epoch")
 ax_loss.set_ylabel("training loss")
 ax_loss.set_title("Same global batches: the same curve")
