@@ -255,7 +255,12 @@ def setup(precision="auto", jit="auto", model_kind=None, launch="auto"):
         name = "DataParallel"
         how = ("keras.distribution.initialize -> jax.distributed.initialize, then keras.distribution."
                "DataParallel over the devices of every process; gradients all-reduced each step")
-    local = _accelerate.setup(precision=precision, jit=jit, devices=1, model_kind=model_kind)
+    from kerasmodels import hardware
+
+    # This process's own choice (precision, XLA); a given hardware description keeps setup() from
+    # seeing the launch again and handing it back here.
+    local = _accelerate.setup(precision=precision, jit=jit, devices=1, model_kind=model_kind,
+                              hardware=hardware.describe(), apply=True)
     reasons = local.reasons[:-1] + [
         f"{launch.num_workers} workers, this is worker {launch.worker_index}"
         + (" (the chief: it writes the run's files)" if launch.is_chief else " (writes into a scratch folder)")
@@ -547,7 +552,7 @@ def train_worker(model_kind, data, epochs=5, batch_size=None, limit=None, out_di
     with training(model, acc):
         history = model.fit(
             dataset(x, y, batch_size, seed=seed), validation_data=dataset(x_val, y_val, batch_size, shuffle=False),
-            epochs=epochs, verbose=2 if verbose and chief else 0,
+            epochs=epochs, verbose=2 if verbose and chief else 0, shuffle=False,  # dataset() shuffles
             callbacks=callbacks.default_callbacks(training_dir, batch_size=batch_size, live_plot=False,
                                                   verbose=verbose if chief else 0))
         seconds = time.perf_counter() - started
