@@ -226,7 +226,7 @@ def _choose_precision(info, backend, model_kind):
         )
     return "mixed_bfloat16", (
         "CPU with avx512_bf16 (no AMX): mixed_bfloat16 trained the seed CNN 1.3-4.4x faster than "
-        "float32 in our measurements on an AMD EPYC (lesson 13, docs/hardware.md)"
+        "float32 in our measurements on an AMD EPYC (lesson 14, docs/hardware.md)"
     )
 
 

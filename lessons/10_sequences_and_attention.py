@@ -144,7 +144,7 @@ lesson.metric("praise words among the 5 neighbours of 'great'", praise_neighbour
 # words of praise ("good", "excellent", ...) than to words of blame ("bad", "terrible", ...):
 # compare the two mean cosines printed above. Skip-gram only sees which slots a word fills ("the
 # film was ___"), and "great" and "terrible" fill the same slots. Embeddings learned this way,
-# from this little text, say little about sentiment, one reason lesson 11 fine-tunes a pretrained
+# from this little text, say little about sentiment, one reason lesson 12 fine-tunes a pretrained
 # model on labelled reviews.
 #
 # A picture of the space: the 40 most frequent content words projected on the two main
@@ -376,5 +376,6 @@ course.exercises.check("10.attention", scaled_attention);
 # - Attention is $\mathrm{softmax}(QK^\top/\sqrt{d_k})V$: every position reaches every other in one
 #   step; multi-head attention runs several projected heads; a causal mask hides the future.
 #
-# Next: lesson 11 stacks self-attention into BERT, pre-trains it with masked language modelling
-# and fine-tunes it for sentiment.
+# Next: lesson 11 builds the Transformer block around this attention (positional encoding, residual
+# connections, layer normalisation, the feed-forward layer, a causal decoder); lesson 12 stacks such
+# blocks into BERT, pre-trains it with masked language modelling and fine-tunes it for sentiment.

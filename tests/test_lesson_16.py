@@ -1,63 +1,152 @@
-"""Lesson 16's claims: attributions add up and are faithful, and the fairness audit measures what it says."""
+"""Lesson 16 (making models small): pruning, quantization and distillation do what the lesson says they do."""
 
 import numpy as np
 import pytest
 
-from kerasmodels.course.topics import fairness
+
+def _small_model(seed=0):
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([keras.Input((6,)), keras.layers.Dense(16, activation="relu", name="hidden"),
+                             keras.layers.Dense(3, name="logits")])
 
 
-def test_lesson_16_numbers(executed_lessons):
+def _toy_data(n=256, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 6)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32") + (x[:, 1] > 0.5).astype("int32")
+    return x, y
+
+
+def test_global_pruning_hits_the_target_and_spares_small_layers():
+    from kerasmodels.course.topics import compression
+
+    model = _small_model()
+    masks = compression.prune_by_magnitude(model, 0.75)
+    assert compression.kernel_sparsity(model) == pytest.approx(0.75, abs=1 / 144)
+    kernels = {layer.name: np.asarray(layer.kernel) for layer in compression.prunable_layers(model)}
+    for name, mask in masks.items():
+        # Exactly the masked weights are zero, and every kept weight is at least as large as every pruned one.
+        assert np.all((kernels[name] == 0) == (mask == 0))
+    kept = np.concatenate([np.abs(k[k != 0]) for k in kernels.values()])
+    original = _small_model()
+    pruned_values = np.concatenate([np.abs(np.asarray(layer.kernel))[masks[layer.name] == 0]
+                                    for layer in compression.prunable_layers(original)])
+    assert kept.min() >= pruned_values.max()
+
+    per_layer = _small_model()
+    compression.prune_by_magnitude(per_layer, 0.5, scope="layer")
+    for layer in compression.prunable_layers(per_layer):
+        assert np.mean(np.asarray(layer.kernel) == 0) == pytest.approx(0.5, abs=0.02)
+
+
+def test_keep_pruned_holds_zeros_through_training_and_gzip_sees_them():
+    from kerasmodels.course.topics import compression
+    from kerasmodels.models import compile_model
+
+    model = compile_model(_small_model(), learning_rate=1e-2)
+    dense_size = compression.saved_size(model)
+    masks = compression.prune_by_magnitude(model, 0.8)
+    model.fit(*_toy_data(), epochs=2, batch_size=32, verbose=0, callbacks=[compression.KeepPruned(masks)])
+    for layer in compression.prunable_layers(model):
+        assert np.all(np.asarray(layer.kernel)[masks[layer.name] == 0] == 0)
+    assert compression.kernel_sparsity(model) == pytest.approx(0.8, abs=1 / 144)
+    pruned_size = compression.saved_size(model)
+    assert pruned_size["bytes"] == dense_size["bytes"]  # the zeros are still stored
+    assert pruned_size["gzip_bytes"] < 0.6 * dense_size["gzip_bytes"]
+
+
+def test_pruning_rejects_bad_arguments():
+    from kerasmodels.course.topics import compression
+
+    with pytest.raises(ValueError, match="sparsity=1.5"):
+        compression.prune_by_magnitude(_small_model(), 1.5)
+    with pytest.raises(ValueError, match="scope='row'"):
+        compression.magnitude_masks(_small_model(), 0.5, scope="row")
+
+
+def test_symmetric_quantization_error_bound_and_per_channel_scales():
+    from kerasmodels.course.topics import compression
+
+    w = np.random.default_rng(1).normal(size=(32, 8)).astype("float32") * np.arange(1, 9)
+    q, scale = compression.quantize_symmetric(w)
+    assert q.dtype == np.int8 and np.abs(q).max() == 127
+    assert np.abs(w - compression.dequantize(q, scale)).max() <= float(scale) / 2 + 1e-7
+    q_c, scale_c = compression.quantize_symmetric(w, axis=-1)
+    assert scale_c.shape == (1, 8)
+    assert np.abs(w - compression.dequantize(q_c, scale_c)).mean() < np.abs(w - compression.dequantize(q, scale)).mean()
+    q4, _ = compression.quantize_symmetric(w, bits=4)
+    assert np.abs(q4).max() == 7
+
+
+def test_distiller_trains_the_student_and_alpha_one_is_plain_cross_entropy():
+    import keras
+
+    from kerasmodels.course.topics import compression
+
+    x, y = _toy_data()
+    teacher, student = _small_model(0), _small_model(1)
+    distiller = compression.Distiller(student, teacher, temperature=3.0, alpha=1.0)
+    distiller.compile(optimizer=keras.optimizers.Adam(1e-2))
+    logits = student.predict_on_batch(x)
+    ce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, logits)
+    assert float(distiller.compute_loss(x, y, logits)) == pytest.approx(float(ce), rel=1e-5)
+
+    teacher_weights = [w.copy() for w in teacher.get_weights()]
+    before = [w.copy() for w in student.get_weights()]
+    distiller = compression.Distiller(student, teacher, temperature=3.0, alpha=0.0)
+    distiller.compile(optimizer=keras.optimizers.Adam(1e-2))
+    distiller.fit(x, y, epochs=2, batch_size=64, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(teacher_weights, teacher.get_weights()))  # teacher frozen
+    assert any(not np.allclose(a, b) for a, b in zip(before, student.get_weights()))
+    with pytest.raises(ValueError, match="loss is fixed"):
+        distiller.compile(optimizer="adam", loss="mse")
+    with pytest.raises(ValueError, match="temperature=0"):
+        compression.Distiller(student, teacher, temperature=0)
+
+
+@pytest.mark.slow
+def test_tflite_full_int8_matches_keras_predictions():
+    from kerasmodels.course.topics import compression
+    from kerasmodels.models import compile_model
+
+    x, y = _toy_data(512)
+    model = compile_model(_small_model(), learning_rate=1e-2)
+    model.fit(x, y, epochs=5, batch_size=32, verbose=0)
+    lite = compression.TFLiteClassifier(compression.to_tflite(model, "int8", representative_data=x[:100]))
+    assert lite.input["dtype"] == np.int8
+    keras_classes = np.asarray(model.predict_on_batch(x)).argmax(1)
+    assert np.mean(lite.predict(x).argmax(1) == keras_classes) > 0.95
+    with pytest.raises(ValueError, match="representative_data"):
+        compression.to_tflite(model, "int8")
+
+
+@pytest.mark.slow
+def test_lesson_table_shows_what_each_technique_buys(executed_lessons):
     result = executed_lessons(16)
     assert result.status == "passed", result.error
-    metrics = {k: v["value"] for k, v in result.metrics.items()}
-    assert metrics["CNN test accuracy"] > 0.7  # explanations need a model that learned something, not a good one
-    assert metrics["IG completeness relative error"] < 0.05
-    assert metrics["word contributions sum error"] < 1e-4
-    assert metrics["disparate impact ratio"] < 0.8  # the constructed data set does show a disparity
-    assert metrics["equal opportunity difference"] > 0.02
-    assert {f.stem for f in result.figures} >= {"image_attributions", "word_attributions", "fairness_by_group"}
+    m = {k: v["value"] for k, v in result.metrics.items()}
 
+    def row(name):
+        return {field: m[f"{name}: {field}"] for field in ("parameters", "stored KiB", "ms/batch", "test accuracy")}
 
-def test_integrated_gradients_are_exact_for_a_linear_model_on_any_backend():
-    keras = pytest.importorskip("keras")
-    from kerasmodels.course.topics import explain
-
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((3, 3)), keras.layers.Flatten(), keras.layers.Dense(2)])
-    x = np.random.default_rng(0).random((2, 3, 3)).astype("float32")
-    kernel = model.layers[-1].get_weights()[0]
-    ig = explain.integrated_gradients(model, x, steps=4, class_index=1)
-    np.testing.assert_allclose(ig.reshape(2, -1), x.reshape(2, -1) * kernel[:, 1], rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(explain.saliency(model, x, class_index=1)[0].reshape(-1), np.abs(kernel[:, 1]),
-                               rtol=1e-5)
-
-
-def test_group_metrics_and_disparities_on_a_hand_made_case():
-    y_true = np.array([1, 1, 0, 0, 1, 1, 0, 0])
-    y_pred = np.array([1, 1, 1, 0, 1, 0, 0, 0])
-    groups = np.array([0, 0, 0, 0, 1, 1, 1, 1])
-    table = fairness.group_metrics(y_true, y_pred, groups, {0: "A", 1: "B"})
-    assert table["A"]["selection rate"] == 0.75 and table["B"]["selection rate"] == 0.25
-    assert table["A"]["TPR"] == 1.0 and table["B"]["TPR"] == 0.5
-    assert table["A"]["FPR"] == 0.5 and table["B"]["FPR"] == 0.0
-    assert fairness.demographic_parity_difference(y_pred, groups) == 0.5
-    assert fairness.disparate_impact_ratio(y_pred, groups) == pytest.approx(1 / 3)
-    assert fairness.equal_opportunity_difference(y_true, y_pred, groups) == 0.5
-    assert fairness.equalized_odds_difference(y_true, y_pred, groups) == 0.5
-
-
-def test_equal_opportunity_thresholds_equalise_tpr():
-    data = fairness.make_loans(4000, seed=3)
-    scores = data["x"][:, 0] + np.random.default_rng(0).normal(0, 0.5, 4000)  # income-driven scores
-    thresholds = fairness.equal_opportunity_thresholds(scores, data["y"], data["group"], target_tpr=0.8)
-    decisions = scores >= np.vectorize(thresholds.get)(data["group"])
-    assert fairness.equal_opportunity_difference(data["y"], decisions.astype(int), data["group"]) < 0.01
-
-
-def test_make_loans_has_the_story_the_lesson_tells():
-    data = fairness.make_loans(20000, seed=0)
-    group, y = data["group"], data["y"]
-    assert 0.27 < group.mean() < 0.33
-    assert y[group == 0].mean() - y[group == 1].mean() > 0.1  # lower base rate for group B
-    assert np.mean(data["postcode"] == group) == pytest.approx(0.85, abs=0.02)  # the proxy
-    assert data["x"].shape == (20000, 4) and data["x"].dtype == np.float32
+    teacher, pruned = row("teacher (float32)"), row("pruned 90% + fine-tuned")
+    keras_int8, tflite_int8, student = row("Keras int8 (Dense layers)"), row("TFLite full int8"), row("student, distilled")
+    assert teacher["test accuracy"] > 0.9
+    # Pruning keeps every parameter; only its compressed size shrinks.
+    assert pruned["parameters"] == teacher["parameters"]
+    assert pruned["stored KiB"] < teacher["stored KiB"] / 3
+    # Quantization reduces bytes, not parameters (Keras adds scales).
+    assert keras_int8["parameters"] >= teacher["parameters"]
+    assert tflite_int8["stored KiB"] < teacher["stored KiB"] / 3
+    assert tflite_int8["test accuracy"] > teacher["test accuracy"] - 0.02
+    assert student["parameters"] < teacher["parameters"] / 10
+    # The summary: the student computes less and is faster than the teacher. (The int8 TFLite
+    # model's latency depends on the machine's load: 4.3 against 9.4 ms on a quiet run, 11.6
+    # against 6.7 on a busy one, so the lesson states no ordering for it.)
+    assert student["ms/batch"] < teacher["ms/batch"]
+    # Fine-tuning recovers what pruning to 90% lost.
+    assert pruned["test accuracy"] > m["accuracy right after pruning to 90%"]
+    assert m["int8 codes: by hand vs compression.quantize_symmetric, entries that differ"] == 0
+    assert m["max rounding error / (s/2)"] <= 1 + 1e-6

@@ -1,90 +1,48 @@
-"""Exercises of lesson 11: WordPiece by hand, the masked-LM loss, accuracy from two-class logits."""
+"""Exercises of the Transformer-block lesson: positional encoding, layer normalisation, an encoder layer's size."""
 
 import numpy as np
 
 from kerasmodels.course.exercises._core import exercise, expect_close, expect_equal
-from kerasmodels.course.scratch.text import wordpiece
-
-WORDPIECE_VOCAB = ["[UNK]", "un", "aff", "##aff", "##able", "a", "##b", "ab", "##c", "play", "##ing", "##s",
-                   "film", "##y", "u", "##n"]
-WORDPIECE_CASES = [
-    ("a whole word in the vocabulary", "film"),
-    ("prefix + continuation pieces", "unaffable"),
-    ("the continuation 'aff' must be written '##aff'", "playing"),
-    ("longest match first: 'ab' before 'a' + '##b'", "abc"),
-    ("no valid split: the whole word is [UNK], not a partial split", "unxx"),
-    ("an unknown first character", "zebra"),
-    ("several short continuations", "films"),
-]
+from kerasmodels.course.scratch import transformer
 
 
-@exercise("11.wordpiece", "WordPiece: greedy longest-match-first split of one word",
-          hint="a piece that continues a word is written differently in the vocabulary from one that starts it",
-          formula="from the current position take the LONGEST piece in the vocabulary; after the first piece, "
-               "pieces are looked up with the '##' prefix ('##ing'); if nothing matches, return ['[UNK]'] "
-               "for the whole word.")
-def check_wordpiece(fn):
-    for name, word in WORDPIECE_CASES:
-        got = fn(word, set(WORDPIECE_VOCAB))
-        expect_equal(f"{name}: wordpiece({word!r})", list(got) if isinstance(got, (list, tuple)) else got,
-                     wordpiece(word, WORDPIECE_VOCAB))
+@exercise("11.positional_encoding", "sinusoidal positional encoding, interleaved sin/cos",
+          hint="even features are sines, odd features cosines; a pair of features shares one frequency",
+          formula="PE[p, j] = sin(p * w_j) for even j, cos(p * w_j) for odd j, with "
+               "w_j = 10000 ** (-(2 * (j // 2)) / depth): features 2i and 2i+1 share the frequency w_2i.")
+def check_positional_encoding(fn):
+    for length, depth in [(4, 2), (10, 8), (50, 16), (7, 6)]:
+        expect_close(f"length={length}, depth={depth}", fn(length, depth),
+                     transformer.positional_encoding(length, depth), rtol=1e-6, atol=1e-9)
 
 
-def _log_softmax(logits):
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-
-
-def _mlm_cases():
-    rng = np.random.default_rng(11)
+def _norm_cases():
+    rng = np.random.default_rng(20)
     cases = []
-    for name, batch, masks, vocab, used in [
-        ("every slot used (all weights 1)", 2, 3, 7, None),
-        ("some unused slots (weight 0) must not count", 3, 4, 10, [[1, 1, 0, 0], [1, 0, 0, 0], [1, 1, 1, 0]]),
-        ("a single masked token", 1, 5, 6, [[0, 0, 1, 0, 0]]),
-        ("large logits (use a stable log-softmax)", 2, 2, 5, None),
-    ]:
-        scale = 60.0 if "large" in name else 2.0
-        logits = rng.normal(size=(batch, masks, vocab)) * scale
-        ids = rng.integers(0, vocab, size=(batch, masks))
-        weights = np.ones((batch, masks)) if used is None else np.asarray(used, dtype=float)
-        cases.append((name, logits, ids, weights))
+    for name, shape in [("one vector of 4 features", (1, 4)), ("batch of 3 positions, 6 features", (3, 6)),
+                        ("(batch 2, 5 positions, 8 features)", (2, 5, 8))]:
+        x = rng.normal(loc=3.0, scale=2.0, size=shape)
+        gamma, beta = rng.normal(size=shape[-1]), rng.normal(size=shape[-1])
+        cases.append((name, x, gamma, beta))
     return cases
 
 
-def masked_lm_loss_reference(logits, mask_ids, mask_weights):
-    picked = np.take_along_axis(_log_softmax(np.asarray(logits, float)), np.asarray(mask_ids)[..., None], axis=-1)[..., 0]
-    return -np.sum(picked * mask_weights) / np.sum(mask_weights)
+@exercise("11.layer_norm", "layer normalisation over each position's features",
+          hint="layer norm normalises each vector over its OWN features (the last axis), not over the batch",
+          formula="mean and variance over axis=-1 with keepdims=True; (x - mean) / sqrt(variance + epsilon) "
+               "* gamma + beta, with epsilon = 1e-5.")
+def check_layer_norm(fn):
+    for name, x, gamma, beta in _norm_cases():
+        expect_close(name, fn(x, gamma, beta), transformer.layer_norm(x, gamma, beta, 1e-5), rtol=1e-6, atol=1e-8)
 
 
-@exercise("11.masked_lm_loss", "masked-LM cross-entropy averaged over the real masked positions",
-          hint="unused mask slots (weight 0) must count neither in the sum nor in the number you divide by",
-          formula="loss = -sum(w * log p(true token)) / sum(w): divide by the number of REAL masked positions "
-               "(the sum of the weights), not by batch x slots; compute log-softmax stably (subtract the max).")
-def check_masked_lm_loss(fn):
-    for name, logits, ids, weights in _mlm_cases():
-        expect_close(name, fn(logits, ids, weights), masked_lm_loss_reference(logits, ids, weights), rtol=1e-6)
-
-
-def _accuracy_cases():
-    rng = np.random.default_rng(12)
-    logits = rng.normal(size=(8, 2))
-    labels = np.argmax(logits, axis=1)
-    labels[[1, 4, 6]] = 1 - labels[[1, 4, 6]]  # 5 of 8 right
-    return [
-        ("labels of shape (N,)", logits, labels),
-        ("labels of shape (N, 1) (no broadcasting to (N, N))", logits, labels[:, None]),
-        ("flipped labels give 1 - accuracy", logits, 1 - labels),
-        ("all right", logits, np.argmax(logits, axis=1)),
-        ("both logits negative: softmax still picks the larger", np.array([[-3.0, -1.0], [-0.5, -4.0]]), np.array([1, 0])),
-    ]
-
-
-@exercise("11.accuracy", "accuracy from two-class logits",
-          hint="accuracy compares predicted classes with the labels; watch the shapes you compare",
-          formula="the predicted class is argmax over the two logits; compare it with the labels flattened to shape "
-               "(N,) (np.ravel), then take the mean of the matches.")
-def check_accuracy(fn):
-    for name, logits, labels in _accuracy_cases():
-        expected = float(np.mean(np.argmax(logits, axis=1) == np.ravel(labels)))
-        expect_close(name, fn(logits, labels), expected)
+@exercise("11.encoder_parameters", "parameters of one keras_hub.layers.TransformerEncoder",
+          hint="count the attention (four d x d projections with biases), the feed-forward network "
+               "(two Dense layers) and the two layer norms",
+          formula="4 * (d*d + d) for Q, K, V, O; d*ff + ff and ff*d + d for the feed-forward network; "
+               "2 * 2 * d for the gamma and beta of two layer norms.")
+def check_encoder_parameters(fn):
+    for d_model, intermediate_dim in [(8, 32), (64, 128), (768, 3072), (16, 16)]:
+        expected = 4 * (d_model * d_model + d_model) + 2 * d_model * intermediate_dim + intermediate_dim + 5 * d_model
+        expect_equal(f"d_model={d_model}, intermediate_dim={intermediate_dim}", fn(d_model, intermediate_dim),
+                     expected)

@@ -1,66 +1,90 @@
-"""Exercises of lesson 12: LoRA's trainable parameters, a LoRA dense layer, mean pooling, an adapter's weights."""
+"""Exercises of lesson 12: WordPiece by hand, the masked-LM loss, accuracy from two-class logits."""
 
 import numpy as np
 
 from kerasmodels.course.exercises._core import exercise, expect_close, expect_equal
+from kerasmodels.course.scratch.text import wordpiece
+
+WORDPIECE_VOCAB = ["[UNK]", "un", "aff", "##aff", "##able", "a", "##b", "ab", "##c", "play", "##ing", "##s",
+                   "film", "##y", "u", "##n"]
+WORDPIECE_CASES = [
+    ("a whole word in the vocabulary", "film"),
+    ("prefix + continuation pieces", "unaffable"),
+    ("the continuation 'aff' must be written '##aff'", "playing"),
+    ("longest match first: 'ab' before 'a' + '##b'", "abc"),
+    ("no valid split: the whole word is [UNK], not a partial split", "unxx"),
+    ("an unknown first character", "zebra"),
+    ("several short continuations", "films"),
+]
 
 
-@exercise("12.lora_parameters", "trainable parameters of LoRA on one dense layer",
-          hint="with LoRA only the two small factors train; the pretrained matrix is frozen",
-          formula="only the two factors train: A has d_in x rank numbers and B has rank x d_out; the pretrained "
-               "d_in x d_out matrix (and its bias) stay frozen.")
-def check_lora_parameters(fn):
-    for d_in, d_out, rank in [(384, 384, 4), (768, 768, 8), (16, 12, 2), (1024, 4096, 1), (10, 3, 3)]:
-        expect_equal(f"d_in={d_in}, d_out={d_out}, rank={rank}", fn(d_in, d_out, rank), rank * (d_in + d_out))
+@exercise("12.wordpiece", "WordPiece: greedy longest-match-first split of one word",
+          hint="a piece that continues a word is written differently in the vocabulary from one that starts it",
+          formula="from the current position take the LONGEST piece in the vocabulary; after the first piece, "
+               "pieces are looked up with the '##' prefix ('##ing'); if nothing matches, return ['[UNK]'] "
+               "for the whole word.")
+def check_wordpiece(fn):
+    for name, word in WORDPIECE_CASES:
+        got = fn(word, set(WORDPIECE_VOCAB))
+        expect_equal(f"{name}: wordpiece({word!r})", list(got) if isinstance(got, (list, tuple)) else got,
+                     wordpiece(word, WORDPIECE_VOCAB))
 
 
-def _lora_cases():
-    rng = np.random.default_rng(12)
+def _log_softmax(logits):
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _mlm_cases():
+    rng = np.random.default_rng(11)
     cases = []
-    for name, batch, d_in, d_out, rank, alpha in [("rank 2, alpha 8 (scale 4)", 3, 6, 5, 2, 8.0),
-                                                  ("rank 4, alpha = rank (scale 1)", 2, 8, 4, 4, 4.0),
-                                                  ("rank 1, alpha 16", 1, 3, 7, 1, 16.0)]:
-        cases.append((name, rng.normal(size=(batch, d_in)), rng.normal(size=(d_in, d_out)), rng.normal(size=d_out),
-                      rng.normal(size=(d_in, rank)), rng.normal(size=(rank, d_out)), alpha, rank))
+    for name, batch, masks, vocab, used in [
+        ("every slot used (all weights 1)", 2, 3, 7, None),
+        ("some unused slots (weight 0) must not count", 3, 4, 10, [[1, 1, 0, 0], [1, 0, 0, 0], [1, 1, 1, 0]]),
+        ("a single masked token", 1, 5, 6, [[0, 0, 1, 0, 0]]),
+        ("large logits (use a stable log-softmax)", 2, 2, 5, None),
+    ]:
+        scale = 60.0 if "large" in name else 2.0
+        logits = rng.normal(size=(batch, masks, vocab)) * scale
+        ids = rng.integers(0, vocab, size=(batch, masks))
+        weights = np.ones((batch, masks)) if used is None else np.asarray(used, dtype=float)
+        cases.append((name, logits, ids, weights))
     return cases
 
 
-@exercise("12.lora_dense", "output of a LoRA dense layer",
-          hint="LoRA adds a scaled low-rank product to the frozen kernel; check the scale",
-          formula="y = x (W + (alpha / rank) A B) + b: the low-rank update is scaled by alpha / rank, as in "
-               "keras.layers.Dense.enable_lora.")
-def check_lora_dense(fn):
-    for name, x, kernel, bias, a, b, alpha, rank in _lora_cases():
-        expected = x @ (kernel + (alpha / rank) * a @ b) + bias
-        expect_close(name, fn(x, kernel, bias, a, b, alpha, rank), expected, rtol=1e-6, atol=1e-9)
+def masked_lm_loss_reference(logits, mask_ids, mask_weights):
+    picked = np.take_along_axis(_log_softmax(np.asarray(logits, float)), np.asarray(mask_ids)[..., None], axis=-1)[..., 0]
+    return -np.sum(picked * mask_weights) / np.sum(mask_weights)
 
 
-def _pooling_cases():
-    rng = np.random.default_rng(13)
-    outputs = rng.normal(size=(3, 5, 4))
+@exercise("12.masked_lm_loss", "masked-LM cross-entropy averaged over the real masked positions",
+          hint="unused mask slots (weight 0) must count neither in the sum nor in the number you divide by",
+          formula="loss = -sum(w * log p(true token)) / sum(w): divide by the number of REAL masked positions "
+               "(the sum of the weights), not by batch x slots; compute log-softmax stably (subtract the max).")
+def check_masked_lm_loss(fn):
+    for name, logits, ids, weights in _mlm_cases():
+        expect_close(name, fn(logits, ids, weights), masked_lm_loss_reference(logits, ids, weights), rtol=1e-6)
+
+
+def _accuracy_cases():
+    rng = np.random.default_rng(12)
+    logits = rng.normal(size=(8, 2))
+    labels = np.argmax(logits, axis=1)
+    labels[[1, 4, 6]] = 1 - labels[[1, 4, 6]]  # 5 of 8 right
     return [
-        ("no padding", outputs[:1], np.ones((1, 5), bool)),
-        ("padding at the end must not count", outputs, np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]], bool)),
-        ("mask given as 0/1 integers", outputs, np.array([[1, 1, 0, 0, 0], [1, 1, 1, 1, 0], [1, 1, 1, 0, 0]])),
+        ("labels of shape (N,)", logits, labels),
+        ("labels of shape (N, 1) (no broadcasting to (N, N))", logits, labels[:, None]),
+        ("flipped labels give 1 - accuracy", logits, 1 - labels),
+        ("all right", logits, np.argmax(logits, axis=1)),
+        ("both logits negative: softmax still picks the larger", np.array([[-3.0, -1.0], [-0.5, -4.0]]), np.array([1, 0])),
     ]
 
 
-@exercise("12.mean_pooling", "mean pooling over the real tokens",
-          hint="padding positions must not count, neither in the sum nor in how many you divide by",
-          formula="multiply the token vectors by the mask (expanded to (batch, tokens, 1)), sum over the tokens, and "
-               "divide by the number of real tokens of each sequence, not by the padded length.")
-def check_mean_pooling(fn):
-    for name, outputs, mask in _pooling_cases():
-        m = np.asarray(mask, float)[..., None]
-        expected = (outputs * m).sum(axis=1) / m.sum(axis=1)
-        expect_close(name, fn(outputs, mask), expected, rtol=1e-6, atol=1e-9)
-
-
-@exercise("12.adapter_parameters", "weights of one bottleneck adapter",
-          hint="an adapter is two Dense layers, down to the bottleneck and back up; count everything they own",
-          formula="down: hidden x bottleneck kernel + bottleneck biases; up: bottleneck x hidden kernel + hidden "
-               "biases; in all 2 * hidden * bottleneck + bottleneck + hidden.")
-def check_adapter_parameters(fn):
-    for hidden, bottleneck in [(384, 16), (768, 64), (8, 4), (1024, 1), (5, 5)]:
-        expect_equal(f"hidden={hidden}, bottleneck={bottleneck}", fn(hidden, bottleneck),
-                     2 * hidden * bottleneck + bottleneck + hidden)
+@exercise("12.accuracy", "accuracy from two-class logits",
+          hint="accuracy compares predicted classes with the labels; watch the shapes you compare",
+          formula="the predicted class is argmax over the two logits; compare it with the labels flattened to shape "
+               "(N,) (np.ravel), then take the mean of the matches.")
+def check_accuracy(fn):
+    for name, logits, labels in _accuracy_cases():
+        expected = float(np.mean(np.argmax(logits, axis=1) == np.ravel(labels)))
+        expect_close(name, fn(logits, labels), expected)

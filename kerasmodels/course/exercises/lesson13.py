@@ -1,60 +1,66 @@
-"""Exercises of lesson 13: FLOPs of a convolution, training MFU, the all-reduce of data parallelism."""
+"""Exercises of lesson 13: LoRA's trainable parameters, a LoRA dense layer, mean pooling, an adapter's weights."""
 
 import numpy as np
 
-from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_close, expect_equal
+from kerasmodels.course.exercises._core import exercise, expect_close, expect_equal
 
 
-@exercise("13.conv2d_flops", "forward FLOPs of a Conv2D layer",
-          hint="count multiply-adds per output value, then output values; the padding decides the output size",
-          formula="2 FLOPs per multiply-add; 'valid' output is (H - k + 1) x (W - k + 1), 'same' keeps H x W")
-def check_conv2d_flops(fn):
-    cases = [
-        ((28, 28, 1, 32, 3, "valid"), 2 * 3 * 3 * 1 * 32 * 26 * 26),
-        ((13, 13, 32, 64, 3, "valid"), 2 * 3 * 3 * 32 * 64 * 11 * 11),
-        ((32, 32, 3, 16, 5, "same"), 2 * 5 * 5 * 3 * 16 * 32 * 32),
-        ((7, 9, 8, 8, 1, "valid"), 2 * 8 * 8 * 7 * 9),
-        ((5, 5, 2, 4, 5, "valid"), 2 * 5 * 5 * 2 * 4),
-    ]
-    for (h, w, c_in, c_out, k, padding), expected in cases:
-        case = f"{h}x{w}x{c_in} -> {c_out} channels, {k}x{k} kernel, padding={padding!r}"
-        got = fn(h, w, c_in, c_out, k, padding=padding)
-        if got == expected / 2:
-            raise CheckFailed(case, expected, got, "you counted multiply-adds: each is 2 FLOPs (a multiply and an add)")
-        expect_equal(case, got, expected)
+@exercise("13.lora_parameters", "trainable parameters of LoRA on one dense layer",
+          hint="with LoRA only the two small factors train; the pretrained matrix is frozen",
+          formula="only the two factors train: A has d_in x rank numbers and B has rank x d_out; the pretrained "
+               "d_in x d_out matrix (and its bias) stay frozen.")
+def check_lora_parameters(fn):
+    for d_in, d_out, rank in [(384, 384, 4), (768, 768, 8), (16, 12, 2), (1024, 4096, 1), (10, 3, 3)]:
+        expect_equal(f"d_in={d_in}, d_out={d_out}, rank={rank}", fn(d_in, d_out, rank), rank * (d_in + d_out))
 
 
-@exercise("13.training_mfu", "model FLOP utilisation of training",
-          hint="a training step costs more than a forward pass: the backward pass has two products per layer",
-          formula="training FLOPs per example are about 3x the forward FLOPs (forward + two backward products)")
-def check_training_mfu(fn):
-    cases = [
-        ("seed CNN on a CPU", (2.4e6, 2000.0, 100e9)),
-        ("BERT-base on an A100", (22e9, 400.0, 312e12)),
-        ("idle hardware", (1e6, 0.0, 1e12)),
-    ]
-    for case, (flops, rate, peak) in cases:
-        got = fn(flops, rate, peak)
-        try:
-            got = float(got)
-        except (TypeError, ValueError):
-            raise CheckFailed(case, hint=None, message=f"case {case}: expected a number, got {got!r}") from None
-        expected = 3 * flops * rate / peak
-        if not np.isclose(got, expected, rtol=1e-9, atol=1e-15):
-            raise CheckFailed(case, round(expected, 6), round(got, 6))
+def _lora_cases():
+    rng = np.random.default_rng(12)
+    cases = []
+    for name, batch, d_in, d_out, rank, alpha in [("rank 2, alpha 8 (scale 4)", 3, 6, 5, 2, 8.0),
+                                                  ("rank 4, alpha = rank (scale 1)", 2, 8, 4, 4, 4.0),
+                                                  ("rank 1, alpha 16", 1, 3, 7, 1, 16.0)]:
+        cases.append((name, rng.normal(size=(batch, d_in)), rng.normal(size=(d_in, d_out)), rng.normal(size=d_out),
+                      rng.normal(size=(d_in, rank)), rng.normal(size=(rank, d_out)), alpha, rank))
+    return cases
 
 
-@exercise("13.all_reduce_mean", "the gradient all replicas apply",
-          hint="the replicas hold equal shares; the full batch's mean gradient combines their means",
-          formula="each replica's gradient is a mean over its share; the full batch's mean gradient is their average")
-def check_all_reduce_mean(fn):
+@exercise("13.lora_dense", "output of a LoRA dense layer",
+          hint="LoRA adds a scaled low-rank product to the frozen kernel; check the scale",
+          formula="y = x (W + (alpha / rank) A B) + b: the low-rank update is scaled by alpha / rank, as in "
+               "keras.layers.Dense.enable_lora.")
+def check_lora_dense(fn):
+    for name, x, kernel, bias, a, b, alpha, rank in _lora_cases():
+        expected = x @ (kernel + (alpha / rank) * a @ b) + bias
+        expect_close(name, fn(x, kernel, bias, a, b, alpha, rank), expected, rtol=1e-6, atol=1e-9)
+
+
+def _pooling_cases():
     rng = np.random.default_rng(13)
-    batch_gradients = rng.normal(size=(8, 3))  # per-example gradients of one global batch of 8
-    for replicas in (1, 2, 4):
-        shards = np.split(batch_gradients, replicas)
-        per_replica = [shard.mean(axis=0) for shard in shards]
-        got = fn([g.copy() for g in per_replica])
-        expect_close(f"{replicas} replica(s): equals the mean gradient of the whole batch", got,
-                     batch_gradients.mean(axis=0), rtol=1e-9)
-    matrices = [np.full((2, 2), 1.0), np.full((2, 2), 3.0)]
-    expect_close("2 replicas, 2x2 kernels", fn(matrices), np.full((2, 2), 2.0))
+    outputs = rng.normal(size=(3, 5, 4))
+    return [
+        ("no padding", outputs[:1], np.ones((1, 5), bool)),
+        ("padding at the end must not count", outputs, np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]], bool)),
+        ("mask given as 0/1 integers", outputs, np.array([[1, 1, 0, 0, 0], [1, 1, 1, 1, 0], [1, 1, 1, 0, 0]])),
+    ]
+
+
+@exercise("13.mean_pooling", "mean pooling over the real tokens",
+          hint="padding positions must not count, neither in the sum nor in how many you divide by",
+          formula="multiply the token vectors by the mask (expanded to (batch, tokens, 1)), sum over the tokens, and "
+               "divide by the number of real tokens of each sequence, not by the padded length.")
+def check_mean_pooling(fn):
+    for name, outputs, mask in _pooling_cases():
+        m = np.asarray(mask, float)[..., None]
+        expected = (outputs * m).sum(axis=1) / m.sum(axis=1)
+        expect_close(name, fn(outputs, mask), expected, rtol=1e-6, atol=1e-9)
+
+
+@exercise("13.adapter_parameters", "weights of one bottleneck adapter",
+          hint="an adapter is two Dense layers, down to the bottleneck and back up; count everything they own",
+          formula="down: hidden x bottleneck kernel + bottleneck biases; up: bottleneck x hidden kernel + hidden "
+               "biases; in all 2 * hidden * bottleneck + bottleneck + hidden.")
+def check_adapter_parameters(fn):
+    for hidden, bottleneck in [(384, 16), (768, 64), (8, 4), (1024, 1), (5, 5)]:
+        expect_equal(f"hidden={hidden}, bottleneck={bottleneck}", fn(hidden, bottleneck),
+                     2 * hidden * bottleneck + bottleneck + hidden)

@@ -1,105 +1,60 @@
-"""Exercises of lesson 14: GAN losses, the optimal discriminator, the class entropy that reveals mode collapse."""
+"""Exercises of lesson 14: FLOPs of a convolution, training MFU, the all-reduce of data parallelism."""
 
 import numpy as np
 
-from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_close, expect_true
+from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_close, expect_equal
 
 
-def _softplus(v):
-    return np.logaddexp(0.0, v)
+@exercise("13.conv2d_flops", "forward FLOPs of a Conv2D layer",
+          hint="count multiply-adds per output value, then output values; the padding decides the output size",
+          formula="2 FLOPs per multiply-add; 'valid' output is (H - k + 1) x (W - k + 1), 'same' keeps H x W")
+def check_conv2d_flops(fn):
+    cases = [
+        ((28, 28, 1, 32, 3, "valid"), 2 * 3 * 3 * 1 * 32 * 26 * 26),
+        ((13, 13, 32, 64, 3, "valid"), 2 * 3 * 3 * 32 * 64 * 11 * 11),
+        ((32, 32, 3, 16, 5, "same"), 2 * 5 * 5 * 3 * 16 * 32 * 32),
+        ((7, 9, 8, 8, 1, "valid"), 2 * 8 * 8 * 7 * 9),
+        ((5, 5, 2, 4, 5, "valid"), 2 * 5 * 5 * 2 * 4),
+    ]
+    for (h, w, c_in, c_out, k, padding), expected in cases:
+        case = f"{h}x{w}x{c_in} -> {c_out} channels, {k}x{k} kernel, padding={padding!r}"
+        got = fn(h, w, c_in, c_out, k, padding=padding)
+        if got == expected / 2:
+            raise CheckFailed(case, expected, got, "you counted multiply-adds: each is 2 FLOPs (a multiply and an add)")
+        expect_equal(case, got, expected)
 
 
-def _finite_float(case, value, hint=None):
-    try:
-        number = float(np.asarray(value, dtype=np.float64))
-    except (TypeError, ValueError):
-        raise CheckFailed(case, hint=hint, message=f"case {case}: expected one number, got {value!r}") from None
-    expect_true(case, np.isfinite(number), f"expected a finite number, got {number}", hint=hint)
-    return number
+@exercise("14.training_mfu", "model FLOP utilisation of training",
+          hint="a training step costs more than a forward pass: the backward pass has two products per layer",
+          formula="training FLOPs per example are about 3x the forward FLOPs (forward + two backward products)")
+def check_training_mfu(fn):
+    cases = [
+        ("seed CNN on a CPU", (2.4e6, 2000.0, 100e9)),
+        ("BERT-base on an A100", (22e9, 400.0, 312e12)),
+        ("idle hardware", (1e6, 0.0, 1e12)),
+    ]
+    for case, (flops, rate, peak) in cases:
+        got = fn(flops, rate, peak)
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            raise CheckFailed(case, hint=None, message=f"case {case}: expected a number, got {got!r}") from None
+        expected = 3 * flops * rate / peak
+        if not np.isclose(got, expected, rtol=1e-9, atol=1e-15):
+            raise CheckFailed(case, round(expected, 6), round(got, 6))
 
 
-def _expect_number(case, got, expected, hint, rtol=1e-6, atol=1e-9):
-    if not np.isclose(got, expected, rtol=rtol, atol=atol):
-        raise CheckFailed(case, round(float(expected), 6), round(float(got), 6), hint)
-
-
-DISCRIMINATOR_CASES = {
-    "moderate logits": ([2.0, 0.5, -1.0], [-3.0, 0.0, 1.5]),
-    "D undecided (all logits 0)": ([0.0, 0.0], [0.0, 0.0]),
-    "D very sure and right (real +40, fake -40)": ([40.0, 40.0], [-40.0, -40.0]),
-    "D very sure and wrong (real -800, fake +800)": ([-800.0], [800.0]),
-}
-
-
-@exercise("14.discriminator_loss", "the discriminator's binary cross-entropy from logits",
-          hint="write -log sigmoid in a form that cannot overflow or take log(0) for large logits",
-          formula="softplus(-real_logits) for real images, softplus(fake_logits) for generated ones")
-def check_discriminator_loss(fn):
-    for case, (real, fake) in DISCRIMINATOR_CASES.items():
-        real, fake = np.array(real), np.array(fake)
-        expected = np.mean(_softplus(-real)) + np.mean(_softplus(fake))
-        with np.errstate(all="ignore"):
-            got = fn(real, fake)
-        got = _finite_float(case, got, hint="sigmoid rounds to exactly 0 or 1 for large logits, and log(0) "
-                                             "is -inf: compute -log D from the logit directly")
-        _expect_number(case, got, expected,
-                       hint="real images have label 1, generated ones label 0")
-
-
-GENERATOR_CASES = {
-    "moderate logits": [-3.0, 0.0, 1.5],
-    "D undecided": [0.0],
-    "D rejects the fakes (logit -30)": [-30.0, -30.0],
-    "D fooled (logit +30)": [30.0],
-    "extreme logit -900": [-900.0],
-}
-
-
-@exercise("14.generator_loss", "the non-saturating generator loss",
-          hint="the generator wants D(G(z)) high, with a loss whose gradient stays large while D rejects its images",
-          formula="minimise -log D(G(z)) = softplus(-logit), not log(1 - D(G(z)))")
-def check_generator_loss(fn):
-    for case, fake in GENERATOR_CASES.items():
-        fake = np.array(fake)
-        with np.errstate(all="ignore"):
-            got = fn(fake)
-        got = _finite_float(case, got, hint="sigmoid rounds to 0 for very negative logits: compute -log D from the logit")
-        _expect_number(case, got, np.mean(_softplus(-fake)),
-                       hint="log(1 - D) is the minimax loss, whose gradient vanishes when D rejects the fakes; "
-                            "the non-saturating loss asks for D(G(z)) to be high instead")
-
-
-@exercise("14.optimal_discriminator", "the optimal discriminator D*",
-          hint="for fixed G, maximise the discriminator's objective pointwise in x",
-          formula="D* = p_data / (p_data + p_g)")
-def check_optimal_discriminator(fn):
-    cases = {
-        "densities equal": (np.array([0.2, 1.0, 3.0]), np.array([0.2, 1.0, 3.0])),
-        "only real data here": (np.array([0.5, 2.0]), np.array([0.0, 0.0])),
-        "only generated data here": (np.array([0.0]), np.array([0.7])),
-        "mixed": (np.array([0.1, 0.3, 0.9]), np.array([0.3, 0.1, 0.9])),
-    }
-    for case, (p_data, p_g) in cases.items():
-        with np.errstate(all="ignore"):
-            got = fn(p_data.copy(), p_g.copy())
-        expect_close(case, got, p_data / (p_data + p_g), rtol=1e-9,
-                     hint="D* is a probability, 1/2 where the two densities agree")
-
-
-@exercise("14.class_entropy", "entropy in bits of a class histogram",
-          hint="turn counts into shares first; classes that never occur contribute nothing",
-          formula="frequencies = bincount / n; keep p > 0; H = -sum(p log2 p)")
-def check_class_entropy(fn):
-    cases = {
-        "uniform over 10 classes": (np.repeat(np.arange(10), 5), 10, np.log2(10)),
-        "total collapse onto one digit": (np.full(20, 7), 10, 0.0),
-        "two digits, equally often (others missing)": (np.array([1, 7] * 8), 10, 1.0),
-        "four classes, 1/2 1/4 1/8 1/8": (np.array([0, 0, 0, 0, 1, 1, 2, 3]), 4, 1.75),
-    }
-    for case, (labels, k, expected) in cases.items():
-        with np.errstate(all="ignore"):
-            got = fn(labels.copy(), num_classes=k)
-        got = _finite_float(case, got, hint="classes that never occur contribute 0 (p log p -> 0 as p -> 0), "
-                                            "but log(0) is -inf")
-        _expect_number(case, got, expected, rtol=1e-9, atol=1e-12,
-                       hint="entropy in bits uses log base 2")
+@exercise("14.all_reduce_mean", "the gradient all replicas apply",
+          hint="the replicas hold equal shares; the full batch's mean gradient combines their means",
+          formula="each replica's gradient is a mean over its share; the full batch's mean gradient is their average")
+def check_all_reduce_mean(fn):
+    rng = np.random.default_rng(13)
+    batch_gradients = rng.normal(size=(8, 3))  # per-example gradients of one global batch of 8
+    for replicas in (1, 2, 4):
+        shards = np.split(batch_gradients, replicas)
+        per_replica = [shard.mean(axis=0) for shard in shards]
+        got = fn([g.copy() for g in per_replica])
+        expect_close(f"{replicas} replica(s): equals the mean gradient of the whole batch", got,
+                     batch_gradients.mean(axis=0), rtol=1e-9)
+    matrices = [np.full((2, 2), 1.0), np.full((2, 2), 3.0)]
+    expect_close("2 replicas, 2x2 kernels", fn(matrices), np.full((2, 2), 2.0))

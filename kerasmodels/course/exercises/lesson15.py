@@ -1,111 +1,105 @@
-"""Exercises of lesson 15: a magnitude-pruning mask, int8 quantization, temperature softmax, the distillation loss."""
+"""Exercises of lesson 15: GAN losses, the optimal discriminator, the class entropy that reveals mode collapse."""
 
 import numpy as np
 
-from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_close, expect_equal, expect_true
+from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_close, expect_true
 
 
-def _array(case, value, hint=None):
+def _softplus(v):
+    return np.logaddexp(0.0, v)
+
+
+def _finite_float(case, value, hint=None):
     try:
-        return np.asarray(value, dtype=np.float64)
+        number = float(np.asarray(value, dtype=np.float64))
     except (TypeError, ValueError):
-        raise CheckFailed(case, hint=hint, message=f"case {case}: expected an array, got {value!r}") from None
+        raise CheckFailed(case, hint=hint, message=f"case {case}: expected one number, got {value!r}") from None
+    expect_true(case, np.isfinite(number), f"expected a finite number, got {number}", hint=hint)
+    return number
 
 
-@exercise("15.magnitude_mask", "the mask of magnitude pruning",
-          hint="pruning removes the weights nearest zero, whatever their sign",
-          formula="rank by |w| (np.abs), zero the smallest `sparsity` fraction: mask = |w| > quantile(|w|, sparsity)")
-def check_magnitude_mask(fn):
-    cases = {
-        "the lesson's 2x3 matrix at 50%": (np.array([[0.5, -0.05, 0.3], [-0.8, 0.02, -0.1]]), 0.5),
-        "large negative weights are important too (50%)": (np.array([-4.0, -3.0, 0.1, 0.2, 1.0, 2.0]), 0.5),
-        "no pruning (0%)": (np.array([0.3, -0.2, 0.1, 0.4]), 0.0),
-        "75% of a 4x2 kernel": (np.array([[0.9, -0.01], [0.2, -0.7], [0.05, 0.3], [-0.15, 0.02]]), 0.75),
-    }
-    for case, (weights, sparsity) in cases.items():
-        magnitudes = np.abs(weights).ravel()
-        expected = np.ones(weights.size)
-        expected[np.argsort(magnitudes, kind="stable")[: int(round(sparsity * weights.size))]] = 0.0
-        expected = expected.reshape(weights.shape)
-        got = _array(case, fn(weights.copy(), sparsity))
-        expect_close(case, got, expected,
-                     hint="a weight of -4 is far from zero: compare magnitudes |w|, not signed values"
-                     if "negative" in case else None)
+def _expect_number(case, got, expected, hint, rtol=1e-6, atol=1e-9):
+    if not np.isclose(got, expected, rtol=rtol, atol=atol):
+        raise CheckFailed(case, round(float(expected), 6), round(float(got), 6), hint)
 
 
-@exercise("15.quantize_int8", "symmetric int8 quantization",
-          hint="the scale must make the largest MAGNITUDE, positive or negative, land on 127",
-          formula="scale = max(|w|) / 127 so that the most negative weight fits too; q = round(w / scale) as int8")
-def check_quantize_int8(fn):
-    cases = {
-        "mixed signs, largest magnitude negative": np.array([0.5, -1.27, 0.02, 0.9]),
-        "all positive": np.array([[0.1, 0.2], [0.3, 0.4]]),
-        "all negative": np.array([-0.3, -0.6, -0.05]),
-        "tiny weights": np.array([1e-4, -2e-4, 5e-5]),
-    }
-    for case, weights in cases.items():
-        answer = fn(weights.copy())
-        expect_true(case, isinstance(answer, tuple) and len(answer) == 2,
-                    f"expected a tuple (q, scale), got {type(answer).__name__}")
-        q, scale = answer
-        q = np.asarray(q)
-        expect_equal(f"{case}: dtype of q", str(q.dtype), "int8", hint="cast with .astype(np.int8)")
-        expected_scale = np.abs(weights).max() / 127
-        if not np.isclose(float(np.asarray(scale)), expected_scale, rtol=1e-6):
-            raise CheckFailed(f"{case}: scale", float(round(expected_scale, 8)), round(float(np.asarray(scale)), 8))
-        expect_close(f"{case}: q", q, np.round(weights / expected_scale), atol=0.5)
-        error = np.abs(weights - q.astype(np.float64) * float(np.asarray(scale)))
-        expect_true(case, error.max() <= expected_scale / 2 * (1 + 1e-6),
-                    f"reconstruction error {error.max():.3g} exceeds scale/2 = {expected_scale / 2:.3g}")
+DISCRIMINATOR_CASES = {
+    "moderate logits": ([2.0, 0.5, -1.0], [-3.0, 0.0, 1.5]),
+    "D undecided (all logits 0)": ([0.0, 0.0], [0.0, 0.0]),
+    "D very sure and right (real +40, fake -40)": ([40.0, 40.0], [-40.0, -40.0]),
+    "D very sure and wrong (real -800, fake +800)": ([-800.0], [800.0]),
+}
 
 
-@exercise("15.softmax_with_temperature", "softmax with a temperature",
-          hint="large logits overflow np.exp: shift each row first (the softmax does not change)",
-          formula="divide the logits by T, subtract the row maximum before np.exp, normalise each row")
-def check_softmax_with_temperature(fn):
-    cases = {
-        "T = 1": (np.array([[2.0, 1.0, 0.1]]), 1.0),
-        "T = 4 softens": (np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 5.0]]), 4.0),
-        "T = 0.5 sharpens": (np.array([[1.0, 2.0]]), 0.5),
-        "large logits (2000) must not overflow": (np.array([[2000.0, 1990.0, 0.0]]), 2.0),
-    }
-    for case, (logits, temperature) in cases.items():
-        z = logits / temperature
-        expected = np.exp(z - z.max(axis=-1, keepdims=True))
-        expected /= expected.sum(axis=-1, keepdims=True)
+@exercise("15.discriminator_loss", "the discriminator's binary cross-entropy from logits",
+          hint="write -log sigmoid in a form that cannot overflow or take log(0) for large logits",
+          formula="softplus(-real_logits) for real images, softplus(fake_logits) for generated ones")
+def check_discriminator_loss(fn):
+    for case, (real, fake) in DISCRIMINATOR_CASES.items():
+        real, fake = np.array(real), np.array(fake)
+        expected = np.mean(_softplus(-real)) + np.mean(_softplus(fake))
         with np.errstate(all="ignore"):
-            got = _array(case, fn(logits.copy(), temperature))
-        expect_true(case, np.all(np.isfinite(got)), f"got non-finite values {got}",
-                    hint="np.exp(1000) overflows: subtract each row's maximum first (the softmax does not change)")
-        expect_close(case, got, expected, rtol=1e-6, atol=1e-12)
+            got = fn(real, fake)
+        got = _finite_float(case, got, hint="sigmoid rounds to exactly 0 or 1 for large logits, and log(0) "
+                                             "is -inf: compute -log D from the logit directly")
+        _expect_number(case, got, expected,
+                       hint="real images have label 1, generated ones label 0")
 
 
-@exercise("15.distillation_loss", "the soft part of the distillation loss",
-          hint="KL divergence of the softened teacher and student, averaged over the batch, then rescaled by the temperature",
-          formula="KL(p || q) = sum p (log p - log q) per example, averaged over the batch, times T**2")
-def check_distillation_loss(fn):
-    def log_softmax(z):
-        z = z - z.max(axis=-1, keepdims=True)
-        return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+GENERATOR_CASES = {
+    "moderate logits": [-3.0, 0.0, 1.5],
+    "D undecided": [0.0],
+    "D rejects the fakes (logit -30)": [-30.0, -30.0],
+    "D fooled (logit +30)": [30.0],
+    "extreme logit -900": [-900.0],
+}
 
-    rng = np.random.default_rng(15)
-    cases = {
-        "one example, T = 1": (np.array([[1.0, 0.0, -1.0]]), np.array([[3.0, 0.5, -2.0]]), 1.0),
-        "batch of 4, T = 4": (rng.normal(size=(4, 10)), 3 * rng.normal(size=(4, 10)), 4.0),
-        "student equals teacher": (np.array([[0.2, 1.5]]), np.array([[0.2, 1.5]]), 3.0),
-        "T = 2, batch of 3": (rng.normal(size=(3, 5)), rng.normal(size=(3, 5)), 2.0),
-    }
-    for case, (student, teacher, t) in cases.items():
-        log_p, log_q = log_softmax(teacher / t), log_softmax(student / t)
-        expected = t * t * np.mean(np.sum(np.exp(log_p) * (log_p - log_q), axis=-1))
+
+@exercise("15.generator_loss", "the non-saturating generator loss",
+          hint="the generator wants D(G(z)) high, with a loss whose gradient stays large while D rejects its images",
+          formula="minimise -log D(G(z)) = softplus(-logit), not log(1 - D(G(z)))")
+def check_generator_loss(fn):
+    for case, fake in GENERATOR_CASES.items():
+        fake = np.array(fake)
         with np.errstate(all="ignore"):
-            got = fn(student.copy(), teacher.copy(), t)
-        try:
-            got = float(np.asarray(got, dtype=np.float64))
-        except (TypeError, ValueError):
-            raise CheckFailed(case, hint=None, message=f"case {case}: expected one number, got {got!r}") from None
-        if not np.isclose(got, expected, rtol=1e-6, atol=1e-10):
-            hint = None
-            if np.isclose(got * t * t, expected, rtol=1e-6) and t != 1:
-                hint = "right KL, but multiply by T**2 so the soft term's gradients do not shrink as T grows"
-            raise CheckFailed(case, round(float(expected), 6), round(got, 6), hint)
+            got = fn(fake)
+        got = _finite_float(case, got, hint="sigmoid rounds to 0 for very negative logits: compute -log D from the logit")
+        _expect_number(case, got, np.mean(_softplus(-fake)),
+                       hint="log(1 - D) is the minimax loss, whose gradient vanishes when D rejects the fakes; "
+                            "the non-saturating loss asks for D(G(z)) to be high instead")
+
+
+@exercise("15.optimal_discriminator", "the optimal discriminator D*",
+          hint="for fixed G, maximise the discriminator's objective pointwise in x",
+          formula="D* = p_data / (p_data + p_g)")
+def check_optimal_discriminator(fn):
+    cases = {
+        "densities equal": (np.array([0.2, 1.0, 3.0]), np.array([0.2, 1.0, 3.0])),
+        "only real data here": (np.array([0.5, 2.0]), np.array([0.0, 0.0])),
+        "only generated data here": (np.array([0.0]), np.array([0.7])),
+        "mixed": (np.array([0.1, 0.3, 0.9]), np.array([0.3, 0.1, 0.9])),
+    }
+    for case, (p_data, p_g) in cases.items():
+        with np.errstate(all="ignore"):
+            got = fn(p_data.copy(), p_g.copy())
+        expect_close(case, got, p_data / (p_data + p_g), rtol=1e-9,
+                     hint="D* is a probability, 1/2 where the two densities agree")
+
+
+@exercise("15.class_entropy", "entropy in bits of a class histogram",
+          hint="turn counts into shares first; classes that never occur contribute nothing",
+          formula="frequencies = bincount / n; keep p > 0; H = -sum(p log2 p)")
+def check_class_entropy(fn):
+    cases = {
+        "uniform over 10 classes": (np.repeat(np.arange(10), 5), 10, np.log2(10)),
+        "total collapse onto one digit": (np.full(20, 7), 10, 0.0),
+        "two digits, equally often (others missing)": (np.array([1, 7] * 8), 10, 1.0),
+        "four classes, 1/2 1/4 1/8 1/8": (np.array([0, 0, 0, 0, 1, 1, 2, 3]), 4, 1.75),
+    }
+    for case, (labels, k, expected) in cases.items():
+        with np.errstate(all="ignore"):
+            got = fn(labels.copy(), num_classes=k)
+        got = _finite_float(case, got, hint="classes that never occur contribute 0 (p log p -> 0 as p -> 0), "
+                                            "but log(0) is -inf")
+        _expect_number(case, got, expected, rtol=1e-9, atol=1e-12,
+                       hint="entropy in bits uses log base 2")

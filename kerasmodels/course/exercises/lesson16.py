@@ -1,52 +1,111 @@
-"""Exercises of lesson 16: demographic parity, equal opportunity, integrated gradients."""
+"""Exercises of lesson 16: a magnitude-pruning mask, int8 quantization, temperature softmax, the distillation loss."""
 
 import numpy as np
 
-from kerasmodels.course.exercises._core import exercise, expect_close
-from kerasmodels.course.topics.fairness import demographic_parity_difference, equal_opportunity_difference
-
-_GROUP_CASES = {
-    "two groups, rates 3/4 and 1/4": ([1, 1, 1, 0, 1, 0, 0, 0], [0, 0, 0, 0, 1, 1, 1, 1],
-                                      [1, 1, 0, 0, 1, 1, 0, 0]),
-    "equal rates": ([1, 0, 1, 0], [0, 0, 1, 1], [1, 0, 1, 0]),
-    "three groups (labels 0, 1, 2)": ([1, 1, 0, 1, 0, 0, 1, 1, 1], [0, 0, 0, 1, 1, 1, 2, 2, 2],
-                                      [1, 1, 1, 1, 1, 0, 1, 0, 1]),
-    "string group names": ([1, 0, 0, 0], ["a", "a", "b", "b"], [1, 1, 1, 0]),
-}
+from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_close, expect_equal, expect_true
 
 
-@exercise("16.demographic_parity_difference", "demographic parity difference",
-          hint="compare how often each group is selected (predicted 1)",
-          formula="compute the selection rate mean(y_pred == 1) of every group in np.unique(groups), "
-               "then max(rates) - min(rates)")
-def check_demographic_parity(fn):
-    for case, (y_pred, groups, _) in _GROUP_CASES.items():
-        y_pred, groups = np.array(y_pred), np.array(groups)
-        expect_close(case, fn(y_pred, groups), demographic_parity_difference(y_pred, groups))
+def _array(case, value, hint=None):
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CheckFailed(case, hint=hint, message=f"case {case}: expected an array, got {value!r}") from None
 
 
-@exercise("16.equal_opportunity_difference", "equal opportunity (TPR) difference",
-          hint="compare how often each group's truly positive members are selected",
-          formula="the TPR of a group is the mean of y_pred over its members with y_true == 1; "
-               "return max - min over the groups")
-def check_equal_opportunity(fn):
-    for case, (y_pred, groups, y_true) in _GROUP_CASES.items():
-        y_pred, groups, y_true = np.array(y_pred), np.array(groups), np.array(y_true)
-        expect_close(case, fn(y_true, y_pred, groups), equal_opportunity_difference(y_true, y_pred, groups))
-
-
-@exercise("16.integrated_gradients", "integrated gradients with a midpoint Riemann sum",
-          hint="average the gradient along the straight path from the baseline to x, then weigh it by the step x - baseline",
-          formula="alphas = (np.arange(steps) + 0.5) / steps; average grad_fn(baseline + a * (x - baseline)) over "
-               "the alphas, then multiply by (x - baseline)")
-def check_integrated_gradients(fn):
-    x = np.array([0.5, -1.0, 2.0])
+@exercise("16.magnitude_mask", "the mask of magnitude pruning",
+          hint="pruning removes the weights nearest zero, whatever their sign",
+          formula="rank by |w| (np.abs), zero the smallest `sparsity` fraction: mask = |w| > quantile(|w|, sparsity)")
+def check_magnitude_mask(fn):
     cases = {
-        # For f(x) = sum(x**2), IG_i = x_i**2 - baseline_i**2 exactly (completeness, one variable each).
-        "f = sum(x^2), zero baseline": (lambda v: 2 * v, x, np.zeros(3), x**2),
-        "f = sum(x^2), baseline 1": (lambda v: 2 * v, x, np.ones(3), x**2 - 1),
-        "f = sum(sin x), zero baseline": (np.cos, x, np.zeros(3), np.sin(x)),
-        "linear f = w.x": (lambda v: np.array([1.0, -2.0, 3.0]), x, np.zeros(3), np.array([0.5, 2.0, 6.0])),
+        "the lesson's 2x3 matrix at 50%": (np.array([[0.5, -0.05, 0.3], [-0.8, 0.02, -0.1]]), 0.5),
+        "large negative weights are important too (50%)": (np.array([-4.0, -3.0, 0.1, 0.2, 1.0, 2.0]), 0.5),
+        "no pruning (0%)": (np.array([0.3, -0.2, 0.1, 0.4]), 0.0),
+        "75% of a 4x2 kernel": (np.array([[0.9, -0.01], [0.2, -0.7], [0.05, 0.3], [-0.15, 0.02]]), 0.75),
     }
-    for case, (grad_fn, point, baseline, expected) in cases.items():
-        expect_close(case, fn(grad_fn, point, baseline, 200), expected, rtol=1e-3, atol=1e-4)
+    for case, (weights, sparsity) in cases.items():
+        magnitudes = np.abs(weights).ravel()
+        expected = np.ones(weights.size)
+        expected[np.argsort(magnitudes, kind="stable")[: int(round(sparsity * weights.size))]] = 0.0
+        expected = expected.reshape(weights.shape)
+        got = _array(case, fn(weights.copy(), sparsity))
+        expect_close(case, got, expected,
+                     hint="a weight of -4 is far from zero: compare magnitudes |w|, not signed values"
+                     if "negative" in case else None)
+
+
+@exercise("15.quantize_int8", "symmetric int8 quantization",
+          hint="the scale must make the largest MAGNITUDE, positive or negative, land on 127",
+          formula="scale = max(|w|) / 127 so that the most negative weight fits too; q = round(w / scale) as int8")
+def check_quantize_int8(fn):
+    cases = {
+        "mixed signs, largest magnitude negative": np.array([0.5, -1.27, 0.02, 0.9]),
+        "all positive": np.array([[0.1, 0.2], [0.3, 0.4]]),
+        "all negative": np.array([-0.3, -0.6, -0.05]),
+        "tiny weights": np.array([1e-4, -2e-4, 5e-5]),
+    }
+    for case, weights in cases.items():
+        answer = fn(weights.copy())
+        expect_true(case, isinstance(answer, tuple) and len(answer) == 2,
+                    f"expected a tuple (q, scale), got {type(answer).__name__}")
+        q, scale = answer
+        q = np.asarray(q)
+        expect_equal(f"{case}: dtype of q", str(q.dtype), "int8", hint="cast with .astype(np.int8)")
+        expected_scale = np.abs(weights).max() / 127
+        if not np.isclose(float(np.asarray(scale)), expected_scale, rtol=1e-6):
+            raise CheckFailed(f"{case}: scale", float(round(expected_scale, 8)), round(float(np.asarray(scale)), 8))
+        expect_close(f"{case}: q", q, np.round(weights / expected_scale), atol=0.5)
+        error = np.abs(weights - q.astype(np.float64) * float(np.asarray(scale)))
+        expect_true(case, error.max() <= expected_scale / 2 * (1 + 1e-6),
+                    f"reconstruction error {error.max():.3g} exceeds scale/2 = {expected_scale / 2:.3g}")
+
+
+@exercise("16.softmax_with_temperature", "softmax with a temperature",
+          hint="large logits overflow np.exp: shift each row first (the softmax does not change)",
+          formula="divide the logits by T, subtract the row maximum before np.exp, normalise each row")
+def check_softmax_with_temperature(fn):
+    cases = {
+        "T = 1": (np.array([[2.0, 1.0, 0.1]]), 1.0),
+        "T = 4 softens": (np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 5.0]]), 4.0),
+        "T = 0.5 sharpens": (np.array([[1.0, 2.0]]), 0.5),
+        "large logits (2000) must not overflow": (np.array([[2000.0, 1990.0, 0.0]]), 2.0),
+    }
+    for case, (logits, temperature) in cases.items():
+        z = logits / temperature
+        expected = np.exp(z - z.max(axis=-1, keepdims=True))
+        expected /= expected.sum(axis=-1, keepdims=True)
+        with np.errstate(all="ignore"):
+            got = _array(case, fn(logits.copy(), temperature))
+        expect_true(case, np.all(np.isfinite(got)), f"got non-finite values {got}",
+                    hint="np.exp(1000) overflows: subtract each row's maximum first (the softmax does not change)")
+        expect_close(case, got, expected, rtol=1e-6, atol=1e-12)
+
+
+@exercise("16.distillation_loss", "the soft part of the distillation loss",
+          hint="KL divergence of the softened teacher and student, averaged over the batch, then rescaled by the temperature",
+          formula="KL(p || q) = sum p (log p - log q) per example, averaged over the batch, times T**2")
+def check_distillation_loss(fn):
+    def log_softmax(z):
+        z = z - z.max(axis=-1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+    rng = np.random.default_rng(15)
+    cases = {
+        "one example, T = 1": (np.array([[1.0, 0.0, -1.0]]), np.array([[3.0, 0.5, -2.0]]), 1.0),
+        "batch of 4, T = 4": (rng.normal(size=(4, 10)), 3 * rng.normal(size=(4, 10)), 4.0),
+        "student equals teacher": (np.array([[0.2, 1.5]]), np.array([[0.2, 1.5]]), 3.0),
+        "T = 2, batch of 3": (rng.normal(size=(3, 5)), rng.normal(size=(3, 5)), 2.0),
+    }
+    for case, (student, teacher, t) in cases.items():
+        log_p, log_q = log_softmax(teacher / t), log_softmax(student / t)
+        expected = t * t * np.mean(np.sum(np.exp(log_p) * (log_p - log_q), axis=-1))
+        with np.errstate(all="ignore"):
+            got = fn(student.copy(), teacher.copy(), t)
+        try:
+            got = float(np.asarray(got, dtype=np.float64))
+        except (TypeError, ValueError):
+            raise CheckFailed(case, hint=None, message=f"case {case}: expected one number, got {got!r}") from None
+        if not np.isclose(got, expected, rtol=1e-6, atol=1e-10):
+            hint = None
+            if np.isclose(got * t * t, expected, rtol=1e-6) and t != 1:
+                hint = "right KL, but multiply by T**2 so the soft term's gradients do not shrink as T grows"
+            raise CheckFailed(case, round(float(expected), 6), round(got, 6), hint)

@@ -1,84 +1,60 @@
-"""Exercises of lesson 18: validating a request, the population stability index, Little's law."""
-
-import math
+"""Exercises of lesson 18: k-anonymity, per-example clipping (DP-SGD), FedAvg's weighted average."""
 
 import numpy as np
 
-from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_close, expect_true
+from kerasmodels.course.exercises._core import exercise, expect_close, expect_equal
+from kerasmodels.course.topics.privacy import average_weights, clip_per_example, k_anonymity
+
+K_CASES = {
+    "all rows different": [(1, "a"), (2, "a"), (3, "b")],
+    "two groups of 2 and 3": [(1, "a"), (1, "a"), (2, "b"), (2, "b"), (2, "b")],
+    "one unique among a crowd": [("80110", 1970, "F")] * 4 + [("80111", 1970, "F")],
+    "one person": [(7,)],
+    "everybody identical": [(0, 0)] * 6,
+}
 
 
-def _image(value=0.5):
-    return np.full((28, 28), value).tolist()
+@exercise("18.k_anonymity", "k of a released table",
+          hint="k is the size of the SMALLEST group of identical rows, not the number of groups",
+          formula="count how many rows share each distinct tuple (a dict or collections.Counter), then take the "
+               "smallest count")
+def check_k_anonymity(fn):
+    for case, rows in K_CASES.items():
+        expect_equal(case, fn(list(rows)), k_anonymity(rows))
 
 
-@exercise("18.validate_image", "validate one 28x28 image for the service",
-          hint="check type, shape, finiteness and range, refusing anything else",
-          formula="check, in order: it converts to a numeric array (np.asarray(...).dtype.kind in 'iuf', not bool), "
-               "shape (28, 28), np.isfinite everywhere, and 0 <= value <= 1")
-def check_validate_image(fn):
-    good = {"mid-grey image": _image(0.5), "black image": _image(0.0), "white image": _image(1.0),
-            "integer zeros": np.zeros((28, 28), int).tolist()}
-    for case, instance in good.items():
-        try:
-            answer = fn(instance)
-        except Exception as error:  # a valid image must not raise
-            raise CheckFailed(case, message=f"case {case}: a valid image raised {type(error).__name__}: {error}")
-        expect_true(case, answer is None, f"a valid image must give None, got {answer!r}")
-    nan_image, big_image = _image(), _image()
-    nan_image[3][4] = float("nan")
-    big_image[0][0] = 255.0
-    inf_image = _image()
-    inf_image[27][27] = float("inf")
-    bad = {
-        "28x28x1 (extra channel axis)": np.zeros((28, 28, 1)).tolist(),
-        "32x32": np.zeros((32, 32)).tolist(),
-        "flat 784 vector": [0.0] * 784,
-        "a NaN pixel": nan_image,
-        "an infinite pixel": inf_image,
-        "a pixel of 255": big_image,
-        "negative pixels": _image(-0.5),
-        "strings": np.full((28, 28), "0.5").tolist(),
-        "booleans": np.zeros((28, 28), bool).tolist(),
-        "ragged rows": [[0.0] * 28] * 27 + [[0.0] * 27],
-    }
-    for case, instance in bad.items():
-        try:
-            answer = fn(instance)
-        except Exception as error:
-            raise CheckFailed(case, message=f"case {case}: raised {type(error).__name__} instead of returning an "
-                                            "error message; a service must answer, not crash")
-        expect_true(case, isinstance(answer, str) and answer.strip() != "",
-                    f"a bad image must give an error message (a non-empty str), got {answer!r}")
-
-
-def _psi(reference_counts, current_counts, floor=1e-4):
-    r = np.maximum(np.asarray(reference_counts, float) / np.sum(reference_counts), floor)
-    c = np.maximum(np.asarray(current_counts, float) / np.sum(current_counts), floor)
-    return float(np.sum((c - r) * np.log(c / r)))
-
-
-@exercise("18.psi", "population stability index from bin counts",
-          hint="compare shares, not counts, and keep empty bins from making a logarithm infinite",
-          formula="PSI = sum((c - r) * ln(c / r)) over the bins, with r and c the shares (counts / total), each "
-               "floored at 1e-4; it is symmetric in r and c")
-def check_psi(fn):
+@exercise("18.clip_per_example", "clip each example's gradient to norm C",
+          hint="each example (row) gets its own norm and its own scale",
+          formula="norms = np.linalg.norm(gradients, axis=1, keepdims=True); scale each row by "
+               "min(1, clip_norm / norm) - rows already shorter than C stay as they are")
+def check_clip_per_example(fn):
+    rng = np.random.default_rng(17)
     cases = {
-        "identical distributions": ([10, 20, 30, 40], [1, 2, 3, 4]),
-        "a shift": ([25, 25, 25, 25], [10, 20, 30, 40]),
-        "reversed shift (PSI is symmetric)": ([10, 20, 30, 40], [25, 25, 25, 25]),
-        "an empty current bin": ([50, 50, 0 + 100], [0, 100, 100]),
-        "strong drift": ([90, 10], [10, 90]),
+        "one long row [3, 4], C=1": (np.array([[3.0, 4.0]]), 1.0),
+        "one short row [0.3, 0.4], C=1 (unchanged)": (np.array([[0.3, 0.4]]), 1.0),
+        "rows of mixed lengths, C=2": (np.array([[3.0, 4.0], [0.6, 0.8], [0.0, 10.0]]), 2.0),
+        "8 random rows of 5, C=0.5": (rng.normal(0, 1, (8, 5)), 0.5),
     }
-    for case, (ref, cur) in cases.items():
-        expect_close(case, fn(ref, cur), _psi(ref, cur), rtol=1e-6, atol=1e-9)
+    for case, (gradients, clip_norm) in cases.items():
+        got = fn(gradients.copy(), clip_norm)
+        expect_close(case, got, clip_per_example(gradients, clip_norm), rtol=1e-6, atol=1e-9)
 
 
-@exercise("18.max_throughput", "Little's law: the most requests per second",
-          hint="Little's law: in-flight requests = throughput x time per request; watch the units",
-          formula="throughput = requests in flight / time per request, and the time must be in seconds: "
-               "workers / (latency_ms / 1000)")
-def check_max_throughput(fn):
-    for workers, latency_ms in [(1, 100.0), (4, 20.0), (8, 2.5), (1, 1000.0), (16, 50.0)]:
-        expect_close(f"workers={workers}, latency_ms={latency_ms}", fn(workers, latency_ms),
-                     workers / (latency_ms / 1000.0), rtol=1e-9)
-    expect_true("result is finite", math.isfinite(float(fn(2, 10.0))), "the answer must be a finite number")
+@exercise("18.fedavg", "FedAvg: example-weighted average of client weights",
+          hint="clients with more examples should count for more",
+          formula="weight client k by n_k / sum(n): sum(n_k / n * w_k[i] for each client) for each weight array i")
+def check_fedavg(fn):
+    cases = {
+        "two clients, equal sizes": ([[np.array([0.0, 2.0])], [np.array([2.0, 4.0])]], [10, 10]),
+        "two clients, 1 vs 3 examples": ([[np.array([0.0])], [np.array([4.0])]], [1, 3]),
+        "three clients, kernel and bias": (
+            [[np.ones((2, 2)), np.zeros(2)], [3 * np.ones((2, 2)), np.ones(2)], [np.zeros((2, 2)), 5 * np.ones(2)]],
+            [100, 50, 50]),
+        "one client": ([[np.array([1.0, -1.0])]], [7]),
+    }
+    for case, (weights, sizes) in cases.items():
+        got = fn(weights, sizes)
+        expected = average_weights(weights, sizes)
+        expect_equal(f"{case}: number of weight arrays", len(got), len(expected))
+        for i, (g, e) in enumerate(zip(got, expected)):
+            expect_close(f"{case}, weight array {i}", g, e)

@@ -4,5 +4,5 @@
 - `optimizers`: SGD, momentum, Adagrad, RMSprop, Adam, AdamW as update rules (lesson 05).
 - `metrics`: confusion matrix, precision/recall/F1, ROC and AUC (lesson 09).
 - `attention`: scaled dot-product and multi-head attention (lesson 10).
-- `text`: WordPiece, mean pooling, sentence embeddings (lessons 11-12).
+- `text`: WordPiece, mean pooling, sentence embeddings (lessons 12-13).
 """

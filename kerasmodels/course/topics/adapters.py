@@ -1,4 +1,4 @@
-"""Bottleneck adapters (Houlsby et al., 2019) inside a frozen keras-hub BERT encoder (lesson 12).
+"""Bottleneck adapters (Houlsby et al., 2019) inside a frozen keras-hub BERT encoder (lesson 13).
 
 An adapter is a small residual block, `x + W_up f(W_down x)`: a projection
 down to a few dimensions (the bottleneck), a nonlinearity and a projection

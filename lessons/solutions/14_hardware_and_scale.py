@@ -1,4 +1,4 @@
-"""Solutions to lesson 13's exercises, and plausible wrong answers the checks must reject."""
+"""Solutions to lesson 14's exercises, and plausible wrong answers the checks must reject."""
 
 import numpy as np
 
@@ -21,12 +21,12 @@ def all_reduce_mean(per_replica_gradients):
 
 SOLUTIONS = {
     "13.conv2d_flops": conv2d_flops,
-    "13.training_mfu": training_mfu,
-    "13.all_reduce_mean": all_reduce_mean,
+    "14.training_mfu": training_mfu,
+    "14.all_reduce_mean": all_reduce_mean,
 }
 
 WRONG_ANSWERS = {
     "13.conv2d_flops": lambda h, w, c_in, c_out, k, padding="valid": 2 * k * k * c_in * c_out * h * w,
-    "13.training_mfu": lambda flops, rate, peak: flops * rate / peak,
-    "13.all_reduce_mean": lambda grads: np.sum(grads, axis=0),
+    "14.training_mfu": lambda flops, rate, peak: flops * rate / peak,
+    "14.all_reduce_mean": lambda grads: np.sum(grads, axis=0),
 }

@@ -24,7 +24,7 @@
 # parameters, memory, time and accuracy, explain how AdaLoRA spreads a rank budget, and classify
 # sentences with a pretrained encoder's embeddings and no training (neighbours, label prompts).
 #
-# **Prerequisites:** lesson 11 (BERT, fine-tuning).
+# **Prerequisites:** lesson 12 (BERT, fine-tuning).
 #
 # **Run time:** quick mode (64 training sentences, 4 steps per method) measured 53 s of CPU time
 # on a 2-core CPU (64 to 66 s of wall time while other jobs shared the machine). Full mode
@@ -43,12 +43,12 @@ from kerasmodels import course
 from kerasmodels.course.scratch import text
 from kerasmodels.course.topics import adapters
 
-lesson = course.setup_lesson(12)
+lesson = course.setup_lesson(13)
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
 # ## 1. Why not fine-tune everything?
-# Full fine-tuning (lesson 11) updates every weight. Training with Adam keeps, for every trainable
+# Full fine-tuning (lesson 12) updates every weight. Training with Adam keeps, for every trainable
 # weight, its gradient and two moment estimates: three more numbers per weight, and a full copy of
 # the model per task. For MiniLM (22.7 M weights) that is fine; for a 7-billion-weight language model
 # it is 84 GB of float32 state before the activations. **Parameter-efficient fine-tuning**
@@ -459,7 +459,7 @@ def lora_parameters(d_in, d_out, rank):
     return d_in * d_out + rank * (d_in + d_out)
 
 
-first_attempts = {"12.lora_parameters": course.exercises.check("12.lora_parameters", lora_parameters)}
+first_attempts = {"13.lora_parameters": course.exercises.check("13.lora_parameters", lora_parameters)}
 
 # %% [markdown]
 # **7.2 A LoRA dense layer's output** in Keras's layout: `x` `(batch, d_in)`, `kernel` `(d_in, d_out)`,
@@ -470,7 +470,7 @@ def lora_dense(x, kernel, bias, lora_a, lora_b, alpha, rank):
     return x @ (kernel + lora_a @ lora_b) + bias
 
 
-first_attempts["12.lora_dense"] = course.exercises.check("12.lora_dense", lora_dense)
+first_attempts["13.lora_dense"] = course.exercises.check("13.lora_dense", lora_dense)
 
 # %% [markdown]
 # **7.3 Mean pooling.** Average the token vectors `(batch, tokens, hidden)` of the real tokens only
@@ -481,7 +481,7 @@ def mean_pooling(sequence_output, padding_mask):
     return np.mean(sequence_output, axis=1)
 
 
-first_attempts["12.mean_pooling"] = course.exercises.check("12.mean_pooling", mean_pooling)
+first_attempts["13.mean_pooling"] = course.exercises.check("13.mean_pooling", mean_pooling)
 
 # %% [markdown]
 # **7.4 An adapter's weights** for token vectors of width `hidden` and a bottleneck of width
@@ -492,7 +492,7 @@ def adapter_parameters(hidden, bottleneck):
     return 2 * hidden * bottleneck
 
 
-first_attempts["12.adapter_parameters"] = course.exercises.check("12.adapter_parameters", adapter_parameters)
+first_attempts["13.adapter_parameters"] = course.exercises.check("13.adapter_parameters", adapter_parameters)
 for exercise_id, result in first_attempts.items():
     lesson.metric(f"exercise {exercise_id} passes as written", bool(result))
 
@@ -511,5 +511,5 @@ for exercise_id, result in first_attempts.items():
 #   neighbours of labelled examples, or, with no labels, the nearer of two label prompts (above
 #   chance, below the neighbours).
 #
-# Next: lesson 13 looks at the hardware that makes all of this faster: GPUs, mixed precision, XLA
+# Next: lesson 14 looks at the hardware that makes all of this faster: GPUs, mixed precision, XLA
 # and data parallelism.

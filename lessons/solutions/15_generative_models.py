@@ -1,4 +1,4 @@
-"""Solutions to lesson 14's exercises, and plausible wrong answers the checks must reject."""
+"""Solutions to lesson 15's exercises, and plausible wrong answers the checks must reject."""
 
 import numpy as np
 
@@ -33,15 +33,15 @@ def _entropy_in_nats(predicted_labels, num_classes=10):
 
 
 SOLUTIONS = {
-    "14.discriminator_loss": discriminator_loss,
-    "14.generator_loss": generator_loss,
-    "14.optimal_discriminator": optimal_discriminator,
-    "14.class_entropy": class_entropy,
+    "15.discriminator_loss": discriminator_loss,
+    "15.generator_loss": generator_loss,
+    "15.optimal_discriminator": optimal_discriminator,
+    "15.class_entropy": class_entropy,
 }
 
 WRONG_ANSWERS = {
-    "14.discriminator_loss": _naive_discriminator_loss,
-    "14.generator_loss": lambda fake_logits: float(np.mean(-np.logaddexp(0, fake_logits))),
-    "14.optimal_discriminator": lambda p_data, p_g: p_g / (p_data + p_g),
-    "14.class_entropy": _entropy_in_nats,
+    "15.discriminator_loss": _naive_discriminator_loss,
+    "15.generator_loss": lambda fake_logits: float(np.mean(-np.logaddexp(0, fake_logits))),
+    "15.optimal_discriminator": lambda p_data, p_g: p_g / (p_data + p_g),
+    "15.class_entropy": _entropy_in_nats,
 }

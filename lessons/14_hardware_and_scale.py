@@ -47,7 +47,7 @@ import numpy as np
 import kerasmodels as km
 from kerasmodels import course
 
-lesson = course.setup_lesson(13)
+lesson = course.setup_lesson(14)
 
 # %% [markdown]
 # ## 1. How much work is one example? FLOPs by hand and by the package
@@ -513,7 +513,7 @@ def training_mfu(forward_flops_per_example, examples_per_second, peak_flops_per_
     return forward_flops_per_example * examples_per_second / peak_flops_per_second
 
 
-course.exercises.check("13.training_mfu", training_mfu);
+course.exercises.check("14.training_mfu", training_mfu);
 
 # %%
 def all_reduce_mean(per_replica_gradients):
@@ -522,7 +522,7 @@ def all_reduce_mean(per_replica_gradients):
     return np.sum(per_replica_gradients, axis=0)
 
 
-course.exercises.check("13.all_reduce_mean", all_reduce_mean);
+course.exercises.check("14.all_reduce_mean", all_reduce_mean);
 
 # %% [markdown]
 # ## Summary
@@ -538,4 +538,4 @@ course.exercises.check("13.all_reduce_mean", all_reduce_mean);
 #   code to several processes or machines: the same curve, plus an all-reduce per step to pay for.
 # - A profiler trace (TensorBoard's PROFILE tab) shows where the time goes.
 #
-# Next: lesson 14 trains two networks against each other: generative adversarial networks.
+# Next: lesson 15 trains two networks against each other: generative adversarial networks.

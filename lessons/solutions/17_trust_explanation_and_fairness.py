@@ -1,4 +1,4 @@
-"""Solutions to lesson 16's exercises, and plausible wrong answers the checks must reject."""
+"""Solutions to lesson 17's exercises, and plausible wrong answers the checks must reject."""
 
 import numpy as np
 
@@ -29,13 +29,13 @@ def selection_rate_gap(y_true, y_pred, groups):
 
 
 SOLUTIONS = {
-    "16.demographic_parity_difference": demographic_parity_difference,
-    "16.equal_opportunity_difference": equal_opportunity_difference,
-    "16.integrated_gradients": integrated_gradients,
+    "17.demographic_parity_difference": demographic_parity_difference,
+    "17.equal_opportunity_difference": equal_opportunity_difference,
+    "17.integrated_gradients": integrated_gradients,
 }
 
 WRONG_ANSWERS = {
-    "16.demographic_parity_difference": two_group_parity,
-    "16.equal_opportunity_difference": selection_rate_gap,
-    "16.integrated_gradients": lambda grad_fn, x, baseline, steps: (x - baseline) * grad_fn(x),
+    "17.demographic_parity_difference": two_group_parity,
+    "17.equal_opportunity_difference": selection_rate_gap,
+    "17.integrated_gradients": lambda grad_fn, x, baseline, steps: (x - baseline) * grad_fn(x),
 }

@@ -24,7 +24,7 @@
 # tiny BERT, fine-tune a pretrained BERT for sentiment in Keras, and spot the six mistakes of the
 # seed's fine-tuning code.
 #
-# **Prerequisites:** lessons 02 (cross-entropy), 09 (accuracy) and 10 (attention).
+# **Prerequisites:** lessons 02 (cross-entropy), 09 (accuracy), 10 (attention) and 11 (the Transformer block).
 #
 # **Run time:** quick mode (256 training sentences, one epoch) measured 56 to 65 s of CPU time on a
 # 2-core CPU (1 to 2 minutes of wall time, depending on the load of the shared machine). Full mode
@@ -44,7 +44,7 @@ import kerasmodels as km
 from kerasmodels import course
 from kerasmodels.course.scratch import text
 
-lesson = course.setup_lesson(11)
+lesson = course.setup_lesson(12)
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -527,7 +527,7 @@ def wordpiece_tokens(word, vocabulary):
     return tokens
 
 
-course.exercises.check("11.wordpiece", wordpiece_tokens);
+course.exercises.check("12.wordpiece", wordpiece_tokens);
 
 # %% [markdown]
 # **6.2 The masked-LM loss.** Given `logits` `(batch, masks, vocabulary)`, the true `mask_ids`
@@ -541,7 +541,7 @@ def masked_lm_loss(logits, mask_ids, mask_weights):
     return -np.mean(picked * mask_weights)
 
 
-course.exercises.check("11.masked_lm_loss", masked_lm_loss);
+course.exercises.check("12.masked_lm_loss", masked_lm_loss);
 
 # %% [markdown]
 # **6.3 Accuracy from two-class logits**, for labels of shape `(N,)` or `(N, 1)`. This is the
@@ -552,7 +552,7 @@ def accuracy_from_logits(logits, labels):
     return float(np.mean(1 / (1 + np.exp(-np.asarray(logits))) >= 0.5))
 
 
-course.exercises.check("11.accuracy", accuracy_from_logits);
+course.exercises.check("12.accuracy", accuracy_from_logits);
 
 # %% [markdown]
 # ## Summary
@@ -567,5 +567,5 @@ course.exercises.check("11.accuracy", accuracy_from_logits);
 # - BERT is an encoder of about 110 M parameters (base), not a model of "数百亿" parameters, and not
 #   a translator.
 #
-# Next: lesson 12 fine-tunes MiniLM more cheaply: freezing, LoRA, and using its embeddings with no
+# Next: lesson 13 fine-tunes MiniLM more cheaply: freezing, LoRA, and using its embeddings with no
 # training at all.

@@ -1,4 +1,4 @@
-"""Solutions to lesson 19's exercises, and plausible wrong answers the checks must reject."""
+"""Solutions to lesson 20's exercises, and plausible wrong answers the checks must reject."""
 
 import numpy as np
 
@@ -40,13 +40,13 @@ def explores_only_the_other_actions(q_values, epsilon, rng):
 
 
 SOLUTIONS = {
-    "19.q_update": q_update,
-    "19.bellman_targets": bellman_targets,
-    "19.epsilon_greedy": epsilon_greedy,
+    "20.q_update": q_update,
+    "20.bellman_targets": bellman_targets,
+    "20.epsilon_greedy": epsilon_greedy,
 }
 
 WRONG_ANSWERS = {
-    "19.q_update": q_update_bootstrapping_the_goal,
-    "19.bellman_targets": targets_without_the_terminal_mask,
-    "19.epsilon_greedy": explores_only_the_other_actions,
+    "20.q_update": q_update_bootstrapping_the_goal,
+    "20.bellman_targets": targets_without_the_terminal_mask,
+    "20.epsilon_greedy": explores_only_the_other_actions,
 }

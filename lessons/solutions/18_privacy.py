@@ -1,4 +1,4 @@
-"""Solutions to lesson 17's exercises, and plausible wrong answers the checks must reject."""
+"""Solutions to lesson 18's exercises, and plausible wrong answers the checks must reject."""
 
 import collections
 
@@ -24,13 +24,13 @@ def clip_whole_batch(gradients, clip_norm):
 
 
 SOLUTIONS = {
-    "17.k_anonymity": k_anonymity,
-    "17.clip_per_example": clip_per_example,
-    "17.fedavg": fedavg,
+    "18.k_anonymity": k_anonymity,
+    "18.clip_per_example": clip_per_example,
+    "18.fedavg": fedavg,
 }
 
 WRONG_ANSWERS = {
-    "17.k_anonymity": lambda rows: len(set(rows)),
-    "17.clip_per_example": clip_whole_batch,
-    "17.fedavg": lambda ws, ns: [np.mean([w[i] for w in ws], axis=0) for i in range(len(ws[0]))],
+    "18.k_anonymity": lambda rows: len(set(rows)),
+    "18.clip_per_example": clip_whole_batch,
+    "18.fedavg": lambda ws, ns: [np.mean([w[i] for w in ws], axis=0) for i in range(len(ws[0]))],
 }

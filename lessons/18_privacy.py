@@ -39,7 +39,7 @@ import kerasmodels as km
 from kerasmodels import course
 from kerasmodels.course.topics import privacy
 
-lesson = course.setup_lesson(17)
+lesson = course.setup_lesson(18)
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -359,7 +359,7 @@ def k_anonymity(rows):
     return len(set(rows))
 
 
-course.exercises.check("17.k_anonymity", k_anonymity);
+course.exercises.check("18.k_anonymity", k_anonymity);
 
 # %% [markdown]
 # Next, the heart of DP-SGD: clip every example's gradient (a row of `gradients`) to L2 norm at
@@ -371,7 +371,7 @@ def clip_per_example(gradients, clip_norm):
     return gradients * min(1.0, clip_norm / norm)
 
 
-course.exercises.check("17.clip_per_example", clip_per_example);
+course.exercises.check("18.clip_per_example", clip_per_example);
 
 # %% [markdown]
 # Finally, FedAvg's server step: average the clients' weights (each a list of arrays),
@@ -382,7 +382,7 @@ def fedavg(client_weights, client_sizes):
     return [np.mean([w[i] for w in client_weights], axis=0) for i in range(len(client_weights[0]))]
 
 
-course.exercises.check("17.fedavg", fedavg);
+course.exercises.check("18.fedavg", fedavg);
 
 # %% [markdown]
 # ## Summary
@@ -395,4 +395,4 @@ course.exercises.check("17.fedavg", fedavg);
 # - FedAvg keeps raw data on clients and averages weights by $n_k/n$; non-IID clients slow it
 #   down, and the updates themselves leak data unless protected.
 #
-# Next: lesson 18 takes a trained model to production: export, serving, latency and monitoring.
+# Next: lesson 19 takes a trained model to production: export, serving, latency and monitoring.

@@ -1,4 +1,4 @@
-"""Solutions to lesson 15's exercises, and plausible wrong answers the checks must reject."""
+"""Solutions to lesson 16's exercises, and plausible wrong answers the checks must reject."""
 
 import numpy as np
 
@@ -39,15 +39,15 @@ def _kl_without_t_squared(student_logits, teacher_logits, temperature):
 
 
 SOLUTIONS = {
-    "15.magnitude_mask": magnitude_mask,
+    "16.magnitude_mask": magnitude_mask,
     "15.quantize_int8": quantize_int8,
-    "15.softmax_with_temperature": softmax_with_temperature,
-    "15.distillation_loss": distillation_loss,
+    "16.softmax_with_temperature": softmax_with_temperature,
+    "16.distillation_loss": distillation_loss,
 }
 
 WRONG_ANSWERS = {
-    "15.magnitude_mask": _signed_mask,
+    "16.magnitude_mask": _signed_mask,
     "15.quantize_int8": lambda w: (np.round(w / (np.max(w) / 127)).astype(np.int8), np.max(w) / 127),
-    "15.softmax_with_temperature": lambda z, t: np.exp(z / t) / np.exp(z / t).sum(axis=-1, keepdims=True),
-    "15.distillation_loss": _kl_without_t_squared,
+    "16.softmax_with_temperature": lambda z, t: np.exp(z / t) / np.exp(z / t).sum(axis=-1, keepdims=True),
+    "16.distillation_loss": _kl_without_t_squared,
 }

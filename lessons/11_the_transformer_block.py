@@ -46,7 +46,7 @@ import kerasmodels as km
 from kerasmodels import course
 from kerasmodels.course.scratch import transformer
 
-lesson = course.setup_lesson(20)
+lesson = course.setup_lesson(11)
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -333,7 +333,7 @@ def positional_encoding(length, depth):
     return np.concatenate([np.sin(positions * frequencies), np.cos(positions * frequencies)], axis=-1)
 
 
-course.exercises.check("20.positional_encoding", positional_encoding);
+course.exercises.check("11.positional_encoding", positional_encoding);
 
 # %% [markdown]
 # **8.2 Layer normalisation** of `x` (any leading axes, features last), with $\epsilon = 10^{-5}$.
@@ -345,7 +345,7 @@ def layer_norm(x, gamma, beta):
     return (x - mean) / np.sqrt(variance + 1e-5) * gamma + beta
 
 
-course.exercises.check("20.layer_norm", layer_norm);
+course.exercises.check("11.layer_norm", layer_norm);
 
 # %% [markdown]
 # **8.3 Count the parameters** of one `keras_hub.layers.TransformerEncoder` for model width
@@ -356,7 +356,7 @@ def encoder_parameters(d_model, intermediate_dim):
     return 4 * d_model * d_model + 2 * d_model * intermediate_dim
 
 
-course.exercises.check("20.encoder_parameters", encoder_parameters);
+course.exercises.check("11.encoder_parameters", encoder_parameters);
 
 # %% [markdown]
 # ## Summary
@@ -369,5 +369,5 @@ course.exercises.check("20.encoder_parameters", encoder_parameters);
 #   pre-trained** language model; a temperature trades correctness for variety when sampling, and a
 #   **prompt** turns its knowledge into answers without task training.
 #
-# Next: BERT (lesson 11) builds on this block: it stacks encoder layers, pre-trains them with
+# Next: BERT (lesson 12) builds on this block: it stacks encoder layers, pre-trains them with
 # masked language modelling and fine-tunes them for sentiment.

@@ -39,7 +39,7 @@ from kerasmodels import course
 from kerasmodels.course.scratch import numpy_nn
 from kerasmodels.course.topics import gan
 
-lesson = course.setup_lesson(14)
+lesson = course.setup_lesson(15)
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -357,7 +357,7 @@ def discriminator_loss(real_logits, fake_logits):
     return -np.mean(np.log(d_real)) - np.mean(np.log(1 - d_fake))
 
 
-course.exercises.check("14.discriminator_loss", discriminator_loss);
+course.exercises.check("15.discriminator_loss", discriminator_loss);
 
 # %% [markdown]
 # Rewrite it with `np.logaddexp(0, v)` $= \log(1 + e^{v}) = \operatorname{softplus}(v)$. Next, the
@@ -369,7 +369,7 @@ def generator_loss(fake_logits):
     return np.mean(-np.logaddexp(0, fake_logits))
 
 
-course.exercises.check("14.generator_loss", generator_loss);
+course.exercises.check("15.generator_loss", generator_loss);
 
 # %%
 def optimal_discriminator(p_data, p_g):
@@ -377,7 +377,7 @@ def optimal_discriminator(p_data, p_g):
     return p_data / p_g
 
 
-course.exercises.check("14.optimal_discriminator", optimal_discriminator);
+course.exercises.check("15.optimal_discriminator", optimal_discriminator);
 
 # %%
 def class_entropy(predicted_labels, num_classes=10):
@@ -386,7 +386,7 @@ def class_entropy(predicted_labels, num_classes=10):
     return -np.sum(frequencies * np.log(frequencies))
 
 
-course.exercises.check("14.class_entropy", class_entropy);
+course.exercises.check("15.class_entropy", class_entropy);
 
 # %% [markdown]
 # ## Summary
@@ -399,4 +399,4 @@ course.exercises.check("14.class_entropy", class_entropy);
 # - GAN losses do not tell you how good the samples are; measure quality and diversity (mode
 #   collapse) with a classifier.
 #
-# Next: lesson 15 makes trained models small: pruning, int8 quantization and distillation.
+# Next: lesson 16 makes trained models small: pruning, int8 quantization and distillation.

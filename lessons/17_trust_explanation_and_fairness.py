@@ -37,7 +37,7 @@ import kerasmodels as km
 from kerasmodels import course
 from kerasmodels.course.topics import explain, fairness
 
-lesson = course.setup_lesson(16)
+lesson = course.setup_lesson(17)
 rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
@@ -302,7 +302,7 @@ def demographic_parity_difference(y_pred, groups):
     return abs(y_pred[groups == 0].mean() - y_pred[groups == 1].mean())
 
 
-course.exercises.check("16.demographic_parity_difference", demographic_parity_difference);
+course.exercises.check("17.demographic_parity_difference", demographic_parity_difference);
 
 # %% [markdown]
 # Equal opportunity compares true positive rates: the approval rate among the people with
@@ -315,7 +315,7 @@ def equal_opportunity_difference(y_true, y_pred, groups):
     return max(rates) - min(rates)
 
 
-course.exercises.check("16.equal_opportunity_difference", equal_opportunity_difference);
+course.exercises.check("17.equal_opportunity_difference", equal_opportunity_difference);
 
 # %% [markdown]
 # Finally, integrated gradients from a gradient function: average `grad_fn` at the midpoints
@@ -327,7 +327,7 @@ def integrated_gradients(grad_fn, x, baseline, steps):
     return (x - baseline) * grad_fn(x)
 
 
-course.exercises.check("16.integrated_gradients", integrated_gradients);
+course.exercises.check("17.integrated_gradients", integrated_gradients);
 
 # %% [markdown]
 # ## Summary
@@ -340,4 +340,4 @@ course.exercises.check("16.integrated_gradients", integrated_gradients);
 #   group column does not remove proxies.
 # - With different base rates these criteria conflict; choose one, say why, report the rest.
 #
-# Next: lesson 17 asks what a model and its training reveal about the people in the data.
+# Next: lesson 18 asks what a model and its training reveal about the people in the data.

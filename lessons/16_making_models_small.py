@@ -39,7 +39,7 @@ import kerasmodels as km
 from kerasmodels import course
 from kerasmodels.course.topics import compression
 
-lesson = course.setup_lesson(15)
+lesson = course.setup_lesson(16)
 
 # %% [markdown]
 # ## 1. The model to shrink
@@ -378,7 +378,7 @@ def magnitude_mask(weights, sparsity):
     return (weights > np.quantile(weights, sparsity)).astype("float32")
 
 
-course.exercises.check("15.magnitude_mask", magnitude_mask);
+course.exercises.check("16.magnitude_mask", magnitude_mask);
 
 # %%
 def quantize_int8(weights):
@@ -396,7 +396,7 @@ def softmax_with_temperature(logits, temperature):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-course.exercises.check("15.softmax_with_temperature", softmax_with_temperature);
+course.exercises.check("16.softmax_with_temperature", softmax_with_temperature);
 
 # %%
 def distillation_loss(student_logits, teacher_logits, temperature):
@@ -408,7 +408,7 @@ def distillation_loss(student_logits, teacher_logits, temperature):
     return np.mean(np.sum(p * np.log(p / q), axis=-1))
 
 
-course.exercises.check("15.distillation_loss", distillation_loss);
+course.exercises.check("16.distillation_loss", distillation_loss);
 
 # %% [markdown]
 # ## Summary
@@ -426,4 +426,4 @@ course.exercises.check("15.distillation_loss", distillation_loss);
 #   zeros go through the same dense products.
 # - Always measure size, latency and accuracy together, on the hardware you deploy to.
 #
-# Next: lesson 16 asks whether we can trust what a model predicts: explanations and fairness.
+# Next: lesson 17 asks whether we can trust what a model predicts: explanations and fairness.

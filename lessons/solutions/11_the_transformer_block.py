@@ -38,14 +38,14 @@ def encoder_parameters(d_model, intermediate_dim):
 
 
 SOLUTIONS = {
-    "20.positional_encoding": positional_encoding,
-    "20.layer_norm": layer_norm,
-    "20.encoder_parameters": encoder_parameters,
+    "11.positional_encoding": positional_encoding,
+    "11.layer_norm": layer_norm,
+    "11.encoder_parameters": encoder_parameters,
 }
 
 WRONG_ANSWERS = {
-    "20.positional_encoding": positional_encoding_halves,
-    "20.layer_norm": batch_norm,
+    "11.positional_encoding": positional_encoding_halves,
+    "11.layer_norm": batch_norm,
     # Forgets the layer norms' gamma and beta.
-    "20.encoder_parameters": lambda d, ff: 4 * (d * d + d) + 2 * d * ff + ff + d,
+    "11.encoder_parameters": lambda d, ff: 4 * (d * d + d) + 2 * d * ff + ff + d,
 }

@@ -1,4 +1,4 @@
-"""Solutions to lesson 11's exercises, and plausible wrong answers the checks must reject."""
+"""Solutions to lesson 12's exercises, and plausible wrong answers the checks must reject."""
 
 import numpy as np
 
@@ -54,13 +54,13 @@ def _accuracy_broadcasting(logits, labels):
 
 
 SOLUTIONS = {
-    "11.wordpiece": wordpiece_tokens,
-    "11.masked_lm_loss": masked_lm_loss,
-    "11.accuracy": accuracy_from_logits,
+    "12.wordpiece": wordpiece_tokens,
+    "12.masked_lm_loss": masked_lm_loss,
+    "12.accuracy": accuracy_from_logits,
 }
 
 WRONG_ANSWERS = {
-    "11.wordpiece": _wordpiece_without_hashes,
-    "11.masked_lm_loss": _loss_over_all_slots,
-    "11.accuracy": _accuracy_broadcasting,
+    "12.wordpiece": _wordpiece_without_hashes,
+    "12.masked_lm_loss": _loss_over_all_slots,
+    "12.accuracy": _accuracy_broadcasting,
 }

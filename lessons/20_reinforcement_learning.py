@@ -43,7 +43,7 @@ import numpy as np
 from kerasmodels import course
 from kerasmodels.course.topics import rl
 
-lesson = course.setup_lesson(19)
+lesson = course.setup_lesson(20)
 rng = np.random.default_rng(lesson.seed)
 print("gymnasium", gymnasium.__version__)
 
@@ -351,7 +351,7 @@ lesson.metric("AlphaGo policy network parameters", alphago_parameters, fmt=",.0f
 lesson.metric("this lesson's CartPole Q-network parameters", agent.q_network.count_params(), fmt=",.0f");
 
 # %% [markdown]
-# Between one and four million parameters. BERT-base, counted in lesson 11, has about 110 million,
+# Between one and four million parameters. BERT-base, counted in lesson 12, has about 110 million,
 # and GPT-3, of the GPT family the seed lists in the same breath, 175 billion. What made DQN and
 # AlphaGo hard was not their size but the learning problem: no labels, rewards that arrive late,
 # data that the agent's own actions produce. They are landmark reinforcement-learning models, not
@@ -368,7 +368,7 @@ def q_update(q, state, action, reward, next_state, terminated, alpha, gamma):
     return q
 
 
-course.exercises.check("19.q_update", q_update);
+course.exercises.check("20.q_update", q_update);
 
 # %% [markdown]
 # **4.2 Bellman targets for a batch.** `rewards` (batch,), `next_q_values` (batch, actions) from the
@@ -379,7 +379,7 @@ def bellman_targets(rewards, next_q_values, terminated, gamma):
     return rewards + gamma * np.max(next_q_values, axis=1)
 
 
-course.exercises.check("19.bellman_targets", bellman_targets);
+course.exercises.check("20.bellman_targets", bellman_targets);
 
 # %% [markdown]
 # **4.3 Epsilon-greedy.** Return an action index: random with probability `epsilon`, greedy
@@ -394,7 +394,7 @@ def epsilon_greedy(q_values, epsilon, rng):
     return greedy
 
 
-course.exercises.check("19.epsilon_greedy", epsilon_greedy);
+course.exercises.check("20.epsilon_greedy", epsilon_greedy);
 
 # %% [markdown]
 # ## Summary

@@ -1,4 +1,4 @@
-"""Solutions to lesson 18's exercises, and plausible wrong answers the checks must reject."""
+"""Solutions to lesson 19's exercises, and plausible wrong answers the checks must reject."""
 
 import numpy as np
 
@@ -41,13 +41,13 @@ def one_sided_divergence(reference_counts, current_counts):
 
 
 SOLUTIONS = {
-    "18.validate_image": validate_image,
-    "18.psi": psi,
-    "18.max_throughput": max_throughput,
+    "19.validate_image": validate_image,
+    "19.psi": psi,
+    "19.max_throughput": max_throughput,
 }
 
 WRONG_ANSWERS = {
-    "18.validate_image": shape_only,
-    "18.psi": one_sided_divergence,
-    "18.max_throughput": lambda workers, latency_ms: workers / latency_ms,
+    "19.validate_image": shape_only,
+    "19.psi": one_sided_divergence,
+    "19.max_throughput": lambda workers, latency_ms: workers / latency_ms,
 }

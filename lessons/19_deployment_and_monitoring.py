@@ -46,9 +46,9 @@ import kerasmodels as km
 from kerasmodels import course
 from kerasmodels.course.topics import loadtest
 
-lesson = course.setup_lesson(18)
+lesson = course.setup_lesson(19)
 rng = np.random.default_rng(lesson.seed)
-workdir = Path(tempfile.mkdtemp(prefix="lesson18-"))
+workdir = Path(tempfile.mkdtemp(prefix="lesson19-"))
 
 # %% [markdown]
 # ## 1. A model worth deploying
@@ -478,7 +478,7 @@ lesson.metric("accuracy during the scanner fault", fault_accuracy, fmt=".1%");
 # %% [markdown]
 # ## 6. The same service for text
 # Text models that take raw strings are served the same way: the service validates that every
-# instance is a non-empty string of bounded length. Here the small review classifier of lesson 16
+# instance is a non-empty string of bounded length. Here the small review classifier of lesson 17
 # (`kerasmodels serve` also loads keras-hub `BertTextClassifier` files, e.g. from
 # `kerasmodels.models.bert_classifier`).
 
@@ -519,7 +519,7 @@ def validate_image(instance):
     return None
 
 
-course.exercises.check("18.validate_image", validate_image);
+course.exercises.check("19.validate_image", validate_image);
 
 # %% [markdown]
 # Next, the population stability index from bin counts (reference and current), flooring every
@@ -533,7 +533,7 @@ def psi(reference_counts, current_counts):
     return float(np.sum(c * np.log(c / r)))
 
 
-course.exercises.check("18.psi", psi);
+course.exercises.check("19.psi", psi);
 
 # %% [markdown]
 # Finally, Little's law for capacity planning: with `workers` requests served at a time, each
@@ -544,7 +544,7 @@ def max_throughput(workers, latency_ms):
     return workers / latency_ms
 
 
-course.exercises.check("18.max_throughput", max_throughput);
+course.exercises.check("19.max_throughput", max_throughput);
 
 # %% [markdown]
 # ## Summary
