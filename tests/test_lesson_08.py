@@ -25,5 +25,14 @@ def test_lesson_08_facts(executed_lessons):
         "evaluate: L2 penalty (model.losses)"]
     assert m["dropout in training: fraction zeroed"] == pytest.approx(0.5, abs=0.03)
     assert m["dropout at inference: largest change"] == 0
+    # Hyper-parameter search (quick mode): the grid trains 3x the settings random search does and finds the better
+    # one, which random search never tried; both winners use no dropout; retraining a setting changes its score.
+    assert m["grid search: trainings"] == 9 and m["random search: trainings"] == 3
+    assert m["random search tried the grid's best setting"] == 0
+    assert m["grid search: best validation accuracy"] > m["random search: best validation accuracy"]
+    assert m["grid search: dropout rate of the best setting"] == 0
+    assert m["random search: dropout rate of the best setting"] == 0
+    assert m["same setting in both searches: largest difference in validation accuracy"] > 0
     assert m["exercises passing as written"] == 0  # every first attempt is a plausible mistake
-    assert {"regularisation_experiment.png", "learning_rate_schedules.png"} <= {f.name for f in result.figures}
+    assert {"regularisation_experiment.png", "learning_rate_schedules.png", "hyperparameter_search.png"} <= {
+        f.name for f in result.figures}
