@@ -357,9 +357,11 @@ lesson.savefig(fig, "size_vs_accuracy")
 # the hardware). Which models lose accuracy, and how much? How many times smaller is each? Which
 # are actually faster? A model can only be faster if it does less arithmetic or cheaper
 # arithmetic: the student (fewer operations) and the full-integer TFLite model (int8 kernels).
-# The student is faster than the teacher in the ms/batch column. Whether the int8 model is depends
-# on the runtime, its threads and the machine's load: on a quiet machine its int8 kernels can be
-# the fastest of all, on a busy 2-core machine the TFLite interpreter can be slower than Keras.
+# The student has over ten times fewer parameters, and so fewer operations; whether that shows in
+# the ms/batch column depends, like the int8 model's speed, on the backend, the runtime and the
+# machine's load (in this course's test runs the student was faster on TensorFlow, not always on
+# JAX on a busy machine; on a quiet machine the int8 kernels can be the fastest of all, on a busy
+# 2-core machine the TFLite interpreter can be slower than Keras).
 # Zeroed weights still go through the same dense products. Rules of thumb: quantize almost always
 # (cheap, little accuracy lost); distil when you can afford a training run; prune when a runtime
 # or a compressor can exploit the zeros.
@@ -419,8 +421,8 @@ course.exercises.check("16.distillation_loss", distillation_loss);
 #   error ≤ $s/2$. Keras: `model.quantize("int8")`; TFLite: a converter, and a representative
 #   dataset for full-integer models.
 # - Distillation (知识蒸馏) trains a small student on the teacher's temperature-softened outputs;
-#   the student does less arithmetic, so it is faster as well as smaller.
-# - Two of the techniques reduce computation: the student (fewer operations, faster in the table)
+#   the student does less arithmetic as well as being smaller, which can make it faster: measure it.
+# - Two of the techniques reduce computation: the student (fewer operations)
 #   and the full-integer TFLite model (cheaper int8 operations, faster only where the runtime's
 #   int8 kernels win on your machine: read its ms/batch). Unstructured pruning does not: its
 #   zeros go through the same dense products.

@@ -32,6 +32,9 @@
 
 # %%
 import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -84,8 +87,21 @@ tf.get_logger().setLevel("ERROR")  # no "Assets written to" lines
 keras_path = workdir / "mnist_cnn.keras"
 cnn.save(keras_path)
 cnn.export(workdir / "savedmodel", verbose=False)
-cnn.export(workdir / "mnist_cnn.onnx", format="onnx", verbose=False)
-cnn.export(workdir / "mnist_cnn.tflite", format="litert", verbose=False)
+if keras.backend.backend() == "tensorflow":
+    cnn.export(workdir / "mnist_cnn.onnx", format="onnx", verbose=False)
+    cnn.export(workdir / "mnist_cnn.tflite", format="litert", verbose=False)
+else:
+    # Keras exports ONNX from JAX through the jax2onnx package and LiteRT only from TensorFlow or
+    # PyTorch: the saved .keras file is the same on every backend, so export from it with TensorFlow.
+    print(f"On the {keras.backend.backend()} backend: exporting ONNX and TFLite from {keras_path.name} "
+          "with the TensorFlow backend in a subprocess (needs TensorFlow installed).")
+    exporter = ("import sys, numpy as np, keras\n"
+                "model = keras.saving.load_model(sys.argv[1])\n"
+                "model(np.zeros((1, *model.inputs[0].shape[1:]), 'float32'))  # export needs a called model\n"
+                "model.export(sys.argv[2], format='onnx', verbose=False)\n"
+                "model.export(sys.argv[3], format='litert', verbose=False)\n")
+    subprocess.run([sys.executable, "-c", exporter, str(keras_path), str(workdir / "mnist_cnn.onnx"),
+                    str(workdir / "mnist_cnn.tflite")], check=True, env={**os.environ, "KERAS_BACKEND": "tensorflow"})
 
 batch = x_test[:64]
 reference = cnn.predict_on_batch(batch)
@@ -483,26 +499,32 @@ lesson.metric("accuracy during the scanner fault", fault_accuracy, fmt=".1%");
 # `kerasmodels.models.bert_classifier`).
 
 # %%
-texts, labels = km.data.load("reviews", split="train")
-vectorize = keras.layers.TextVectorization(max_tokens=4000, output_sequence_length=48)
-vectorize.adapt(texts)
-text_in = keras.Input(shape=(), dtype="string")
-hidden = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(4000, 16, mask_zero=True)(vectorize(text_in)))
-review_model = keras.Model(text_in, keras.layers.Dense(1)(hidden), name="review_classifier")
-review_model.compile(optimizer=keras.optimizers.Adam(0.01), loss=keras.losses.BinaryCrossentropy(from_logits=True))
-review_model.fit(texts, labels, epochs=lesson.pick(8, 30), batch_size=32, verbose=0)
-review_model.save(workdir / "reviews.keras")
-names = ["negative", "positive"]
-with km.serving.make_server(workdir / "reviews.keras", max_text_chars=500, class_names=names) as text_server:
-    for body in ({"instances": ["A warm, friendly place with great coffee.", "The battery died after an hour."]},
-                 {"instances": [42]}, {"instances": [""]}, {"instances": ["x" * 600]}):
-        request = urllib.request.Request(text_server.url + "/v1/models/review_classifier:predict",
-                                         data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-        try:
-            answer = json.load(urllib.request.urlopen(request, timeout=30))
-            print(200, [(names[int(np.argmax(p))], round(max(p), 2)) for p in answer["predictions"]])
-        except urllib.error.HTTPError as error:
-            print(error.code, json.load(error)["error"])
+if keras.backend.backend() != "tensorflow":
+    # A Keras model with string ops inside (TextVectorization on a string input) runs only on TensorFlow.
+    print(f"Skipped on the {keras.backend.backend()} backend: this model takes raw strings, and string ops "
+          "inside a Keras model run only on TensorFlow (a keras-hub classifier tokenizes in its "
+          "preprocessor, outside the model).")
+else:
+    texts, labels = km.data.load("reviews", split="train")
+    vectorize = keras.layers.TextVectorization(max_tokens=4000, output_sequence_length=48)
+    vectorize.adapt(texts)
+    text_in = keras.Input(shape=(), dtype="string")
+    hidden = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(4000, 16, mask_zero=True)(vectorize(text_in)))
+    review_model = keras.Model(text_in, keras.layers.Dense(1)(hidden), name="review_classifier")
+    review_model.compile(optimizer=keras.optimizers.Adam(0.01), loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    review_model.fit(texts, labels, epochs=lesson.pick(8, 30), batch_size=32, verbose=0)
+    review_model.save(workdir / "reviews.keras")
+    names = ["negative", "positive"]
+    with km.serving.make_server(workdir / "reviews.keras", max_text_chars=500, class_names=names) as text_server:
+        for body in ({"instances": ["A warm, friendly place with great coffee.", "The battery died after an hour."]},
+                     {"instances": [42]}, {"instances": [""]}, {"instances": ["x" * 600]}):
+            request = urllib.request.Request(text_server.url + "/v1/models/review_classifier:predict",
+                                             data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+            try:
+                answer = json.load(urllib.request.urlopen(request, timeout=30))
+                print(200, [(names[int(np.argmax(p))], round(max(p), 2)) for p in answer["predictions"]])
+            except urllib.error.HTTPError as error:
+                print(error.code, json.load(error)["error"])
 server.stop()
 
 # %% [markdown]

@@ -53,7 +53,7 @@ NOT_IMPORTED = {
     "safetensors": "keras-hub's Hugging Face converter needs it without declaring it",
     "tf2onnx": "model.export(format='onnx') on TensorFlow imports it inside Keras",
 }
-IMPORT_NAMES = {"scikit-learn": "sklearn", "keras-hub": "keras_hub", "pillow": "PIL"}
+IMPORT_NAMES = {"scikit-learn": "sklearn", "keras-hub": "keras_hub", "pillow": "PIL", "keras-tuner": "keras_tuner"}
 
 
 def test_every_declared_dependency_is_used():
