@@ -505,7 +505,7 @@ def conv2d_flops(height, width, in_channels, out_channels, kernel_size, padding=
     return kernel_size * kernel_size * in_channels * out_channels * out_h * out_w
 
 
-course.exercises.check("13.conv2d_flops", conv2d_flops);
+course.exercises.check("14.conv2d_flops", conv2d_flops);
 
 # %%
 def training_mfu(forward_flops_per_example, examples_per_second, peak_flops_per_second):

@@ -389,7 +389,7 @@ def quantize_int8(weights):
     return np.round(weights / scale).astype(np.int8), scale
 
 
-course.exercises.check("15.quantize_int8", quantize_int8);
+course.exercises.check("16.quantize_int8", quantize_int8);
 
 # %%
 def softmax_with_temperature(logits, temperature):

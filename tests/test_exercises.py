@@ -81,3 +81,15 @@ def test_expect_close_reports_shape_mismatch():
 
     with pytest.raises(exercises.CheckFailed, match="expected shape"):
         exercises.expect_close("x", np.zeros((2, 3)), np.zeros((3, 2)))
+
+
+def test_every_exercise_id_names_the_lesson_that_registers_it():
+    # "14.conv2d_flops" must live in exercises/lesson14.py: check() loads that module first, and
+    # `kerasmodels assignment export 14` looks there.
+    import kerasmodels.course.exercises._core as core
+
+    core._load_all()
+    wrong = {ex_id: ex.checker.__module__ for ex_id, ex in core._REGISTRY.items()
+             if ex.checker.__module__.startswith("kerasmodels.course.exercises.lesson")
+             and not ex.checker.__module__.endswith("lesson" + ex_id.split(".")[0])}
+    assert wrong == {}

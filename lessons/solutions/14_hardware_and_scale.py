@@ -20,13 +20,13 @@ def all_reduce_mean(per_replica_gradients):
 
 
 SOLUTIONS = {
-    "13.conv2d_flops": conv2d_flops,
+    "14.conv2d_flops": conv2d_flops,
     "14.training_mfu": training_mfu,
     "14.all_reduce_mean": all_reduce_mean,
 }
 
 WRONG_ANSWERS = {
-    "13.conv2d_flops": lambda h, w, c_in, c_out, k, padding="valid": 2 * k * k * c_in * c_out * h * w,
+    "14.conv2d_flops": lambda h, w, c_in, c_out, k, padding="valid": 2 * k * k * c_in * c_out * h * w,
     "14.training_mfu": lambda flops, rate, peak: flops * rate / peak,
     "14.all_reduce_mean": lambda grads: np.sum(grads, axis=0),
 }

@@ -5,7 +5,7 @@ import numpy as np
 from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_close, expect_equal
 
 
-@exercise("13.conv2d_flops", "forward FLOPs of a Conv2D layer",
+@exercise("14.conv2d_flops", "forward FLOPs of a Conv2D layer",
           hint="count multiply-adds per output value, then output values; the padding decides the output size",
           formula="2 FLOPs per multiply-add; 'valid' output is (H - k + 1) x (W - k + 1), 'same' keeps H x W")
 def check_conv2d_flops(fn):

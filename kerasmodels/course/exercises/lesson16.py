@@ -33,7 +33,7 @@ def check_magnitude_mask(fn):
                      if "negative" in case else None)
 
 
-@exercise("15.quantize_int8", "symmetric int8 quantization",
+@exercise("16.quantize_int8", "symmetric int8 quantization",
           hint="the scale must make the largest MAGNITUDE, positive or negative, land on 127",
           formula="scale = max(|w|) / 127 so that the most negative weight fits too; q = round(w / scale) as int8")
 def check_quantize_int8(fn):
