@@ -15,7 +15,7 @@ The supported API, what you import in your own notebooks and scripts:
 - `kerasmodels.errors`, `kerasmodels.paths`: the package's errors and where it writes.
 - the `kerasmodels` command line (`kerasmodels.cli`).
 
-Everything else is course material: `kerasmodels.course` holds the lessons'
+Everything else is course material: the `course` subpackage holds the lessons'
 machinery (`setup_lesson`, the runner, plots, graded exercises) and the modules
 that re-implement things from scratch to teach them (`course.scratch`) or
 teach one topic (`course.topics`). It may change with the lessons; the API

@@ -205,7 +205,7 @@ def _header(spec, exercise_ids, points):
         The exercises of lesson {spec.number:02d}, as an assignment: {len(exercise_ids)} exercises,
         {points:g} point{'s' if points != 1 else ''} each, {total:g} in all.
 
-        - Write your answer in each answer cell, in place of `raise NotImplementedError()`.
+        - Write your answer in each answer cell, in place of the line nbgrader left there to fail until you do.
           Keep the function's name and arguments.
         - The locked cell after each answer runs the same checks as `course.exercises.check` in the
           lesson and prints its feedback: run it as often as you like. The grader runs exactly

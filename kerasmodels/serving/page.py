@@ -39,7 +39,7 @@ small { color: #666; }
   <br><button id="clear">Clear</button><button id="predict-image">Predict</button>
 </div>
 <div id="text-input" hidden>
-  <textarea id="text" placeholder="Type a sentence"></textarea>
+  <label for="text">Type a sentence:</label><br><textarea id="text"></textarea>
   <br><button id="predict-text">Predict</button>
 </div>
 <p id="status"></p>
