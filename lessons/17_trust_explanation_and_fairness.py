@@ -9,7 +9,7 @@
 #     seeds: ["000 §9.3", "001 Q4", "003 Q5"]
 #     quick_seconds: 55
 #     full_seconds: 183
-#     description: Saliency, integrated gradients and occlusion on a CNN, word attributions on a text classifier, and a fairness check across groups with per-group metrics and disparity measures.
+#     description: Saliency, integrated gradients and occlusion on a CNN, word attributions on a text classifier (leave-one-out, and Shapley values by a small KernelSHAP checked against the shap package), and a fairness check across groups with per-group metrics and disparity measures.
 # ---
 
 # %% [markdown]
@@ -20,7 +20,8 @@
 #
 # **After this lesson you can** show which pixels a CNN used for a decision with saliency maps,
 # integrated gradients and occlusion, and check that the attributions add up; say which words
-# moved a text classifier; and audit a classifier for fairness across groups with per-group
+# moved a text classifier, with leave-one-out and with Shapley values computed by a KernelSHAP you
+# can read (checked against the `shap` package); and audit a classifier for fairness across groups with per-group
 # metrics and disparity measures, knowing which fairness criteria cannot all hold at once.
 #
 # **Prerequisites:** lesson 07 (CNNs), lesson 09 (precision, recall, true/false positive rates).
@@ -32,6 +33,7 @@
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
+import shap
 
 import kerasmodels as km
 from kerasmodels import course
@@ -206,12 +208,132 @@ plt.show()
 # the effect of the sentence getting shorter. Model-agnostic explanations approximate; check
 # them against an exact decomposition where one exists.
 #
+# ### SHAP: Shapley values (沙普利值) of the words
+# **SHAP** (SHapley Additive exPlanations, Lundberg & Lee 2017) treats the $M$ words as players
+# in a game whose payout is the prediction. A coalition $z \in \{0,1\}^M$ keeps the words with
+# $z_i = 1$ and replaces the others by background values; $v(z)$ is the prediction averaged over
+# the background rows. Word $i$'s **Shapley value** is its marginal contribution averaged over
+# every order in which the words could join:
+#
+# $$\phi_i = \sum_{S \subseteq \{1..M\} \setminus \{i\}} \frac{|S|!\,(M-|S|-1)!}{M!}\,\big(v(S \cup \{i\}) - v(S)\big).$$
+#
+# **KernelSHAP** gets the same numbers from a weighted least squares over coalitions, with the
+# Shapley kernel $\pi(z) = \frac{M-1}{\binom{M}{|z|}\,|z|\,(M-|z|)}$ and the **efficiency**
+# constraint that the attributions add up to the gap from the average prediction:
+#
+# $$\min_\phi \sum_z \pi(z)\big(v(z) - v(\mathbf{0}) - z^\top\phi\big)^2 \quad\text{s.t.}\quad \sum_i \phi_i = f(x) - \mathbb{E}[f(\text{background})].$$
+#
+# With all $2^M - 2$ coalitions it is exact (the empty and the full coalition have infinite
+# weight: they enter as $v(\mathbf{0})$ and the constraint); for large $M$ one samples coalitions. `explain.kernel_shap` is that, in about 30 lines.
+#
+# Here the features are the sentence's token ids, and the background is one row of `[UNK]`, the
+# token the vocabulary layer gives a word it does not know: a word outside the coalition becomes
+# `[UNK]`, so the sentence keeps its length $n$. (Deleting it, as leave-one-out did above, would
+# leave the empty coalition with no words to average.) We explain $P(\text{positive})$ with our
+# function and with `shap.KernelExplainer` on the same numpy predict function and background,
+# asking it to enumerate every coalition without its L1 feature selection.
+
+# %%
+def padded(rows):
+    rows = np.asarray(rows).round().astype("int32")  # shap passes float rows
+    return np.pad(rows, ((0, 0), (0, 48 - rows.shape[1])))  # id 0 = padding, masked
+
+
+def logit_of_ids(rows):  # a direct call: batches of every size, no retraced predict function
+    return keras.ops.convert_to_numpy(text_model(padded(rows), training=False))[:, 0].astype("float64")
+
+
+def positive_probability_of_ids(rows):
+    return 1 / (1 + np.exp(-logit_of_ids(rows)))
+
+
+unknown_id = vocabulary.index("[UNK]")
+all_unknown = np.full((1, len(ids)), unknown_id)  # the background: one row of [UNK]
+assert len(ids) <= 12, "enumerating 2^M coalitions is for a short sentence"
+our_shap, expected_p = explain.kernel_shap(positive_probability_of_ids, ids, all_unknown)
+explainer = shap.KernelExplainer(positive_probability_of_ids, all_unknown.astype("float64"))
+package_shap = explainer.shap_values(ids[None].astype("float64"), nsamples=2 ** len(ids) - 2, l1_reg=False,
+                                     silent=True)[0]
+p_sentence = positive_probability_of_ids(ids[None])[0]
+shap_difference = np.max(np.abs(our_shap - package_shap))
+efficiency_error = abs(our_shap.sum() - (p_sentence - expected_p))
+print(f"M = {len(ids)} words, {2 ** len(ids) - 2} coalitions; P(sentence) = {p_sentence:.4f}, "
+      f"E[f(background)] = P(all [UNK]) = {expected_p:.4f} (shap: {float(np.ravel(explainer.expected_value)[0]):.4f})")
+print(f"sum of SHAP values {our_shap.sum():.4f} = P(sentence) - P(all [UNK]) = {p_sentence - expected_p:.4f}")
+lesson.metric("KernelSHAP vs shap.KernelExplainer max difference", shap_difference, fmt=".1e")
+lesson.metric("SHAP efficiency error", efficiency_error, fmt=".1e");
+
+# %% [markdown]
+# Leave-one-out with the same background, $f(x) - f(x \text{ with word } i \to \texttt{[UNK]})$,
+# changes one word against the full sentence only; SHAP averages over all coalitions. On the
+# logit, a sum of one term per word, the two should coincide with the exact contributions
+# $w^\top(e_t - e_{\texttt{[UNK]}})/n$. On the probability, the sigmoid couples the words.
+
+# %%
+one_word_unknown = np.where(np.eye(len(ids), dtype=bool), unknown_id, ids)  # row i: word i -> [UNK]
+loo_p = p_sentence - positive_probability_of_ids(one_word_unknown)
+loo_logit = logit_of_ids(ids[None])[0] - logit_of_ids(one_word_unknown)
+logit_shap, _ = explain.kernel_shap(logit_of_ids, ids, all_unknown)
+embeddings = embed.get_weights()[0]
+exact_vs_unknown = (embeddings[ids] - embeddings[unknown_id]) @ w[:, 0] / len(ids)
+logit_shap_error, logit_loo_error = np.max(np.abs(logit_shap - exact_vs_unknown)), np.max(np.abs(loo_logit - exact_vs_unknown))
+print(f"logit: max |SHAP - exact| {logit_shap_error:.1e}, max |leave-one-out - exact| {logit_loo_error:.1e}")
+loo_gap = abs(loo_p.sum() - (p_sentence - expected_p))
+print(f"P(positive): max |SHAP - leave-one-out| {np.max(np.abs(our_shap - loo_p)):.4f}; leave-one-out sums to "
+      f"{loo_p.sum():.4f}, not {p_sentence - expected_p:.4f}")
+known = ids != unknown_id  # a word already [UNK] gets 0 from both: replacing it changes nothing
+larger_share = np.mean(np.abs(our_shap[known]) > np.abs(loo_p[known]))
+print(f"|SHAP| > |leave-one-out| for {larger_share:.0%} of the {known.sum()} words the vocabulary knows; "
+      f"sigmoid slope P(1 - P) {p_sentence * (1 - p_sentence):.3f} at the sentence, "
+      f"{expected_p * (1 - expected_p):.3f} at all [UNK]")
+lesson.metric("logit SHAP vs exact contributions max difference", logit_shap_error, fmt=".1e")
+lesson.metric("logit leave-one-out vs exact contributions max difference", logit_loo_error, fmt=".1e")
+lesson.metric("probability SHAP vs leave-one-out max difference", np.max(np.abs(our_shap - loo_p)), fmt=".4f")
+lesson.metric("leave-one-out efficiency error", loo_gap, fmt=".4f")
+lesson.metric("P(positive) of the explained sentence", p_sentence, fmt=".4f")
+lesson.metric("P(positive) of the all-[UNK] background", expected_p, fmt=".4f")
+lesson.metric("share of known words with |SHAP| > |leave-one-out|", larger_share, fmt=".0%");
+
+# %%
+fig, ax = plt.subplots(figsize=(9, 0.55 * len(ids) + 1.6))
+bar_rows = np.arange(len(ids))[::-1]
+for offset, values, label, style in [
+        (0.27, our_shap, "ours: explain.kernel_shap", dict(color="tab:blue")),
+        (0.0, package_shap, "shap.KernelExplainer", dict(color="tab:orange", hatch="..")),
+        (-0.27, loo_p, "leave-one-out (word -> [UNK])", dict(color="0.6", hatch="//"))]:
+    ax.barh(bar_rows + offset, values, height=0.27, label=label, edgecolor="black", linewidth=0.5, **style)
+ax.set_yticks(bar_rows, tokens)
+ax.axvline(0, color="black", linewidth=0.8)
+ax.set_xlabel("attribution to P(positive)")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, fontsize=10)
+ax.set_title(f"SHAP values add up to P(sentence) − P(all [UNK]) = {p_sentence - expected_p:+.3f}; "
+             f"leave-one-out to {loo_p.sum():+.3f}", fontsize=11)
+fig.suptitle(f"Shapley values of the words: ours vs shap (max difference {shap_difference:.0e})", fontsize=13)
+fig.tight_layout()
+lesson.savefig(fig, "shap_word_attributions")
+plt.show()
+
+# %% [markdown]
+# Our KernelSHAP and `shap.KernelExplainer` agree to rounding, and the values add up to
+# P(sentence) − P(all `[UNK]`): the efficiency constraint holds. A word the vocabulary does not
+# know is `[UNK]` already; replacing it changes nothing, so both give it 0.
+#
+# On the logit, SHAP and leave-one-out both recover the exact contributions
+# $w^\top(e_t - e_{\texttt{[UNK]}})/n$ up to float32 rounding: when the output is a sum of one
+# term per word, a word adds the same amount to every coalition, so averaging over coalitions
+# changes nothing. On $P(\text{positive})$ they differ. The sentence sits where the sigmoid is
+# flatter than at P(all `[UNK]`) (the slopes $P(1-P)$ printed above), and leave-one-out measures
+# each word only there; SHAP averages the word's effect over all coalitions, many of them nearer
+# P(all `[UNK]`). Here every word the vocabulary knows gets a larger attribution, in absolute
+# value, from SHAP than from leave-one-out, and leave-one-out's values do not add up to the gap.
+#
 # > **Errata (seed 001 Q4)** "使用可视化工具，如 TensorBoard、MOMENTUM 等" ("use visualisation tools
 # > such as TensorBoard, MOMENTUM"). There is no explanation tool called MOMENTUM: momentum is an
 # > optimizer term (lesson 05). And TensorBoard shows training curves and graphs, not *why* a
 # > prediction was made. The methods that answer that question are the ones in this lesson:
 # > gradients (saliency, integrated gradients), perturbations (occlusion, leave-one-out, LIME),
-# > and Shapley values (SHAP), and each should pass a check such as completeness or deletion.
+# > and Shapley values (SHAP, computed above), and each should pass a check such as
+# > completeness, efficiency or deletion.
 #
 # ## 4. Fairness across groups
 # A bank wants a model to approve loans. We construct the data so we know the truth: applicants
@@ -335,6 +457,11 @@ course.exercises.check("17.integrated_gradients", integrated_gradients);
 #   $f(x) - f(x_0)$ (completeness), a check you can run; occlusion needs only predictions.
 # - Test an explanation: completeness, deletion tests, or an exact decomposition where the
 #   model allows one (the averaged-embedding text model).
+# - SHAP values are Shapley values: a feature's marginal contribution averaged over coalitions.
+#   KernelSHAP finds them by a weighted least squares with the efficiency constraint
+#   $\sum_i \phi_i = f(x) - \mathbb{E}[f(\text{background})]$, exactly when all $2^M$ coalitions
+#   are enumerated; ours matched `shap.KernelExplainer`. On an output that is a sum of per-word
+#   terms SHAP equals leave-one-out; through the sigmoid they differ, and only SHAP adds up.
 # - Fairness is audited per group: selection rate (demographic parity), TPR (equal
 #   opportunity), TPR and FPR (equalised odds), precision (predictive parity). Dropping the
 #   group column does not remove proxies.

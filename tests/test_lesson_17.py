@@ -1,21 +1,110 @@
 """Lesson 17's claims: attributions add up and are faithful, and the fairness audit measures what it says."""
 
+import itertools
+import math
+
 import numpy as np
 import pytest
 
 from kerasmodels.course.topics import fairness
 
 
-def test_lesson_16_numbers(executed_lessons):
+def test_lesson_17_numbers(executed_lessons):
     result = executed_lessons(17)
     assert result.status == "passed", result.error
     metrics = {k: v["value"] for k, v in result.metrics.items()}
     assert metrics["CNN test accuracy"] > 0.7  # explanations need a model that learned something, not a good one
     assert metrics["IG completeness relative error"] < 0.05
     assert metrics["word contributions sum error"] < 1e-4
+    # Same 1022 coalitions, same predictions, both solved in float64: only the linear algebra's rounding
+    # differs (about 1e-10 measured); 1e-6 is still a thousand times below the smallest word's attribution.
+    assert metrics["KernelSHAP vs shap.KernelExplainer max difference"] < 1e-6
+    assert metrics["SHAP efficiency error"] < 1e-9  # the constraint is solved exactly, not fitted
+    # On the additive logit both methods give the exact contributions; float32 logits near 3 round at ~2e-7.
+    assert metrics["logit SHAP vs exact contributions max difference"] < 1e-5
+    assert metrics["logit leave-one-out vs exact contributions max difference"] < 1e-5
+    # Through the sigmoid they differ, SHAP larger for every known word, and only SHAP adds up to the gap.
+    assert metrics["probability SHAP vs leave-one-out max difference"] > 0.01
+    assert metrics["share of known words with |SHAP| > |leave-one-out|"] == 1.0
+    assert metrics["leave-one-out efficiency error"] > 0.01
+    p_sentence, p_background = metrics["P(positive) of the explained sentence"], metrics["P(positive) of the all-[UNK] background"]
+    assert p_sentence * (1 - p_sentence) < p_background * (1 - p_background)  # the sentence sits where the sigmoid is flatter
     assert metrics["disparate impact ratio"] < 0.8  # the constructed data set does show a disparity
     assert metrics["equal opportunity difference"] > 0.02
-    assert {f.stem for f in result.figures} >= {"image_attributions", "word_attributions", "fairness_by_group"}
+    assert {f.stem for f in result.figures} >= {"image_attributions", "word_attributions", "shap_word_attributions",
+                                                "fairness_by_group"}
+
+
+def exact_shapley_values(predict, x, background):
+    """Shapley's formula itself: every subset S of the other features, weighted |S|!(M-|S|-1)!/M!."""
+    M = len(x)
+
+    def value(subset):
+        rows = background.copy()
+        rows[:, list(subset)] = x[list(subset)]
+        return predict(rows).mean()
+
+    phi = np.zeros(M)
+    for i in range(M):
+        others = [j for j in range(M) if j != i]
+        for size in range(M):
+            weight = math.factorial(size) * math.factorial(M - size - 1) / math.factorial(M)
+            for subset in itertools.combinations(others, size):
+                phi[i] += weight * (value(subset + (i,)) - value(subset))
+    return phi
+
+
+def test_kernel_shap_of_a_linear_model_is_w_times_x_minus_the_background_mean():
+    from kerasmodels.course.topics import explain
+
+    rng = np.random.default_rng(0)
+    w, bias = rng.normal(size=5), 0.7
+    x, background = rng.normal(size=5), rng.normal(size=(8, 5))
+    phi, expected_value = explain.kernel_shap(lambda rows: rows @ w + bias, x, background)
+    np.testing.assert_allclose(phi, w * (x - background.mean(0)), atol=1e-12)
+    assert expected_value == pytest.approx(np.mean(background @ w + bias))
+
+
+def test_kernel_shap_enumerating_all_coalitions_is_shapleys_formula():
+    from kerasmodels.course.topics import explain
+
+    rng = np.random.default_rng(1)
+    weights = rng.normal(size=(5, 5))
+    predict = lambda rows: np.tanh(rows @ weights).sum(1) + rows[:, 0] * rows[:, 3]  # interactions everywhere
+    x, background = rng.normal(size=5), rng.normal(size=(4, 5))
+    exact = exact_shapley_values(predict, x, background)
+    phi, expected_value = explain.kernel_shap(predict, x, background)
+    np.testing.assert_allclose(phi, exact, atol=1e-12)
+    assert phi.sum() == pytest.approx(predict(x[None])[0] - expected_value, abs=1e-12)  # efficiency
+    # A feature equal to the background everywhere changes nothing and gets 0 (the dummy property).
+    phi_dummy, _ = explain.kernel_shap(predict, np.r_[x[:4], 0.0], np.c_[background[:, :4], np.zeros(4)])
+    assert abs(phi_dummy[4]) < 1e-12
+    # Sampled coalitions: an estimate, still efficient by construction.
+    sampled, _ = explain.kernel_shap(predict, x, background, n_samples=400, seed=0)
+    assert sampled.sum() == pytest.approx(exact.sum(), abs=1e-12)
+    assert np.max(np.abs(sampled - exact)) < 0.1 * np.max(np.abs(exact))
+
+
+def test_shapley_kernel_weights():
+    from kerasmodels.course.topics import explain
+
+    # M = 4: sizes 1 and 3 get 3 / (4 * 1 * 3) = 1/4, size 2 gets 3 / (6 * 2 * 2) = 1/8; empty and full are infinite.
+    np.testing.assert_allclose(explain.shapley_kernel_weight(4, [1, 2, 3]), [0.25, 0.125, 0.25])
+    assert np.isinf(explain.shapley_kernel_weight(4, [0, 4])).all()
+
+
+def test_kernel_shap_matches_the_shap_package():
+    shap = pytest.importorskip("shap")
+    from kerasmodels.course.topics import explain
+
+    rng = np.random.default_rng(2)
+    predict = lambda rows: 1 / (1 + np.exp(-(rows[:, 0] * rows[:, 1] - rows[:, 2] + 0.5 * rows[:, 3] ** 2)))
+    x, background = rng.normal(size=4), rng.normal(size=(6, 4))
+    phi, expected_value = explain.kernel_shap(predict, x, background)
+    explainer = shap.KernelExplainer(predict, background)
+    reference = explainer.shap_values(x[None], nsamples=2**4 - 2, l1_reg=False, silent=True)[0]
+    np.testing.assert_allclose(phi, reference, atol=1e-10)
+    assert expected_value == pytest.approx(float(np.ravel(explainer.expected_value)[0]))
 
 
 def test_integrated_gradients_are_exact_for_a_linear_model_on_any_backend():

@@ -12,6 +12,9 @@ one input, and return an attribution map with the input's shape (or per word):
   probability drops (Zeiler & Fergus 2014). Model-agnostic: needs only predictions.
 - `word_occlusion`: the same idea for text: drop one word at a time and record how the
   positive probability changes (the leave-one-out core of LIME-style explanations).
+- `kernel_shap`: Shapley values (SHAP) of any function of M features by KernelSHAP
+  (Lundberg & Lee 2017): a weighted least squares over coalitions of features, exact
+  when all 2^M coalitions are enumerated. Model-agnostic: needs only predictions.
 
 Gradients are taken on the active Keras backend (TensorFlow, JAX or PyTorch).
 
@@ -23,6 +26,8 @@ maps = explain.integrated_gradients(model, x[:4], steps=32)  # model: logits; x:
 maps.shape == x[:4].shape   # True
 ```
 """
+
+import math
 
 import numpy as np
 
@@ -143,6 +148,93 @@ def word_occlusion(predict_positive, text):
     variants = [str(text)] + [" ".join(words[:i] + words[i + 1:]) for i in range(len(words))]
     probs = np.asarray(predict_positive(variants), dtype=np.float64).reshape(-1)
     return words, probs[0] - probs[1:]
+
+
+def shapley_kernel_weight(num_features, coalition_size):
+    """π(z) = (M − 1) / (C(M, |z|) · |z| · (M − |z|)), the weight KernelSHAP gives a coalition of |z| features.
+
+    Infinite for the empty and the full coalition: KernelSHAP imposes those two as constraints instead.
+    """
+    M, s = int(num_features), np.asarray(coalition_size)
+    with np.errstate(divide="ignore"):
+        return (M - 1) / (np.vectorize(math.comb)(M, s) * s * (M - s))
+
+
+def kernel_shap(predict, x, background, n_samples=None, seed=0):
+    """Shapley values of `predict` at one input `x` by KernelSHAP, small and explicit.
+
+    A coalition z ∈ {0, 1}^M keeps the features with z_i = 1 from x and takes the others
+    from a background row b; its value is the average over the background rows,
+
+        v(z) = mean_b predict(z ⊙ x + (1 − z) ⊙ b),   v(0) = E[f(background)],  v(1) = f(x).
+
+    The Shapley values φ solve the weighted least squares (Lundberg & Lee 2017, Theorem 2)
+
+        min_φ  Σ_z π(z) (v(z) − v(0) − z·φ)²   subject to  Σ_i φ_i = f(x) − E[f(background)]
+
+    with the Shapley kernel π(z) = (M − 1) / (C(M, |z|) |z| (M − |z|)). The constraint is
+    *efficiency*: the attributions add up to how far f(x) is from the average prediction.
+    With all 2^M − 2 coalitions (neither empty nor full) the solution is exact; with
+    `n_samples` coalitions drawn with probability ∝ π(z), it is an estimate.
+
+    Args:
+        predict: function from an array (N, M) to N numbers (or (N, 1)), the model explained.
+        x: the input explained, M features.
+        background: (B, M) rows whose values stand in for the features left out; its
+            average prediction is the reference E[f(background)].
+        n_samples: coalitions to sample; None (or at least 2^M − 2) enumerates them all.
+        seed: for the sampled coalitions.
+
+    Returns:
+        (phi, expected_value): the M attributions and E[f(background)], with
+        phi.sum() == f(x) − expected_value up to rounding.
+
+    Example:
+
+    ```python
+    import numpy as np
+    from kerasmodels.course.topics import explain
+    predict = lambda rows: rows[:, 0] * rows[:, 1] + 2 * rows[:, 2]  # an interaction and a linear term
+    background = np.zeros((1, 3))
+    phi, expected = explain.kernel_shap(predict, np.array([1.0, 3.0, 1.0]), background)
+    np.round(phi, 6)  # [1.5, 1.5, 2.]: the product's 3 is split evenly between features 0 and 1
+    ```
+    """
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    background = np.atleast_2d(np.asarray(background, dtype=np.float64))
+    M = len(x)
+    if M < 2 or background.shape[1] != M:
+        raise ValueError(f"need at least 2 features and a background with as many columns, got x {x.shape}, "
+                         f"background {background.shape}")
+
+    def f(rows):
+        return np.asarray(predict(rows), dtype=np.float64).reshape(len(rows))
+
+    f_x, expected_value = f(x[None])[0], f(background).mean()
+    sizes = np.arange(1, M)
+    if n_samples is None or n_samples >= 2**M - 2:  # every coalition once, weighted by π(z)
+        codes = np.arange(1, 2**M - 1)
+        z = (codes[:, None] >> np.arange(M)) & 1
+        weights = shapley_kernel_weight(M, z.sum(1))
+    else:  # |z| drawn with probability ∝ C(M, s) π(s), then a uniform subset of that size: weights all equal
+        rng = np.random.default_rng(seed)
+        size_probability = (M - 1) / (sizes * (M - sizes))
+        drawn_sizes = rng.choice(sizes, size=int(n_samples), p=size_probability / size_probability.sum())
+        z = np.zeros((int(n_samples), M), dtype=int)
+        for row, size in zip(z, drawn_sizes):
+            row[rng.choice(M, size=size, replace=False)] = 1
+        weights = np.ones(int(n_samples))
+    # v(z): each coalition completed by every background row, predictions averaged over the rows.
+    hybrids = np.where(z[:, None, :] == 1, x, background[None, :, :])  # (K, B, M)
+    v = f(hybrids.reshape(-1, M)).reshape(len(z), len(background)).mean(1)
+    # Weighted least squares with the efficiency constraint, solved as one linear (KKT) system:
+    #   [Zᵀ W Z  1] [φ]   [Zᵀ W (v − v0)]
+    #   [1ᵀ      0] [λ] = [f(x) − v0    ]
+    ZtW = z.T * weights
+    kkt = np.block([[ZtW @ z, np.ones((M, 1))], [np.ones((1, M)), np.zeros((1, 1))]])
+    rhs = np.concatenate([ZtW @ (v - expected_value), [f_x - expected_value]])
+    phi = np.linalg.solve(kkt, rhs)[:M]
+    return phi, expected_value
 
 
 def overlay(ax, image, attribution, title=None, alpha=0.55, cmap="inferno"):
