@@ -89,7 +89,15 @@ def notebook_text_outputs(result):
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test that executes a lesson notebook (the `executed_lessons` fixture) is slow, marked or not."""
+    """A test that executes a lesson notebook (the `executed_lessons` fixture) is slow, marked or not.
+
+    What "slow" means (pyproject.toml registers the marker): the test executes a lesson notebook,
+    starts a Python process that imports TensorFlow, JAX or torch (a second backend, a kill and
+    resume, a saved model loaded elsewhere, a server or bench script run end to end), or trains
+    for more than a few seconds (a BERT fine-tuned, several trainings). Other tests mark
+    themselves `@pytest.mark.slow` with the reason beside the mark. The fast lane
+    (`pytest -m "not slow"`) leaves them out; the full suite, which CI runs, runs every test.
+    """
     slow = pytest.mark.slow
     for item in items:
         if "executed_lessons" in getattr(item, "fixturenames", ()):

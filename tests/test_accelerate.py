@@ -172,6 +172,7 @@ DATA_PARALLEL = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a process of its own per backend (two CPU devices)
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_two_cpu_devices_give_the_same_loss_curve_as_one(backend, tmp_path):
     if importlib.util.find_spec(backend) is None:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import kerasmodels
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,6 +75,7 @@ def test_the_scanner_sees_every_kind_of_import(tmp_path):
         fake.unlink(missing_ok=True)
 
 
+@pytest.mark.slow  # a fresh process imports the whole API, TensorFlow included
 def test_importing_the_whole_api_loads_no_course_module():
     api = ", ".join(f"kerasmodels.{name}" for name in kerasmodels.API) + ", kerasmodels.cli"
     code = (f"import sys, {api}\n"

@@ -66,6 +66,7 @@ def test_throughput_reports_mfu_and_setup_choice(tmp_path, capsys):
                                                          "float32+jit", "mixed_bfloat16+jit")
 
 
+@pytest.mark.slow  # a second backend: JAX in a process of its own
 def test_backends_gives_ratios_to_tensorflow(tmp_path, capsys):
     # TensorFlow runs here; JAX in a fresh process, as every backend does without --in-process.
     result = script("bench_backends").main([
@@ -106,6 +107,7 @@ def test_accuracy_appends_one_record_per_run(tmp_path, capsys):
     assert "| mlp |" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # trains a BERT end to end
 @needs_rt_polarity
 def test_accuracy_trains_the_tiny_bert(tmp_path, capsys):
     record = script("bench_accuracy").main([
@@ -127,6 +129,7 @@ def test_bert_pooling_probe_scores_the_three_sentence_vectors(tmp_path, capsys):
     assert result["train_examples"] == 48 and "linear probe" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # fine-tunes MiniLM (probe, then per-layer rates)
 @needs_rt_polarity
 @needs_minilm
 def test_bert_recipes_reports_validation_and_test_after_each_epoch(tmp_path, capsys):
@@ -142,6 +145,7 @@ def test_bert_recipes_reports_validation_and_test_after_each_epoch(tmp_path, cap
     assert "| llrd+lpft | seed 0 |" in capsys.readouterr().out
 
 
+@pytest.mark.slow  # fine-tunes MiniLM; the Hugging Face side in a torch process
 @needs_rt_polarity
 @needs_minilm
 def test_bert_vs_hf_runs_both_sides_on_the_same_sentences(tmp_path, capsys):

@@ -441,3 +441,18 @@ def test_default_callbacks_without_a_directory_write_nothing(tmp_path, monkeypat
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ValueError, match="live_plot"):
         kcb.default_callbacks(live_plot="yes")
+
+
+def test_default_callbacks_pass_a_known_peak_to_throughput_and_measure_nothing(monkeypatch):
+    def no_measuring(*args, **kwargs):
+        raise AssertionError("a given peak must not be measured")
+
+    monkeypatch.setattr(flops, "measure_cpu_peak", no_measuring)
+    callbacks = kcb.default_callbacks(batch_size=32, live_plot=False, verbose=0, peak_flops=1e12)
+    [throughput] = [c for c in callbacks if isinstance(c, kcb.Throughput)]
+    x, y = tiny_data()
+    tiny_model().fit(x, y, batch_size=32, epochs=1, verbose=0, callbacks=callbacks)
+    assert (throughput.peak, throughput.peak_source) == (1e12, "given")
+    assert 0 < throughput.history[-1]["mfu"] < 1
+    with pytest.raises(ValueError, match="peak_flops"):
+        kcb.default_callbacks(peak_flops="measured")

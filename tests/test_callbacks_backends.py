@@ -92,6 +92,7 @@ def run_backend(backend, tmp_path):
     return result, done.stdout
 
 
+@pytest.mark.slow  # a second backend, in a process of its own
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_callbacks_on_backend(backend, tmp_path):
     if importlib.util.find_spec(backend) is None:

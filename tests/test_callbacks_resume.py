@@ -40,6 +40,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a training process killed and started again
 def test_sigkill_mid_epoch_then_resume(tmp_path):
     script = tmp_path / "train.py"
     script.write_text(SCRIPT)

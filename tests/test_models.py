@@ -329,6 +329,7 @@ def _weights_after_one_epoch(shuffle):
     return np.asarray(model.get_layer("logits").weights[0])
 
 
+@pytest.mark.slow  # trains a BERT three times
 def test_fit_on_strings_reshuffles_reproducibly():
     # keras-hub's own fit ignores shuffle=True for arrays; ours honours it, seeded.
     first, again, unshuffled = (_weights_after_one_epoch(True), _weights_after_one_epoch(True),
@@ -337,6 +338,7 @@ def test_fit_on_strings_reshuffles_reproducibly():
     assert not np.allclose(first, unshuffled, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow  # a new process imports TensorFlow
 def test_load_model_in_a_new_process_registers_the_bert_head(tmp_path):
     import subprocess
     import sys

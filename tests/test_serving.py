@@ -267,6 +267,7 @@ def test_make_server_explains_a_missing_or_wrong_model_file(tmp_path):
         serving.make_server(other)
 
 
+@pytest.mark.slow  # the server process imports TensorFlow
 def test_cli_serve_binds_loopback_and_answers(image_model_path):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
     process = subprocess.Popen([sys.executable, "-m", "kerasmodels", "serve", str(image_model_path), "--port", "0"],

@@ -16,7 +16,10 @@ Example:
 
 ```python
 from kerasmodels.callbacks import default_callbacks
-model.fit(x, y, batch_size=64, epochs=3, callbacks=default_callbacks("runs/demo", batch_size=64))
+# peak_flops: your hardware's peak FLOP/s, if you know it (then nothing is measured); the default
+# "auto" takes a known GPU's data sheet or times a matmul on this CPU, once per process.
+callbacks = default_callbacks("runs/demo", batch_size=64, peak_flops=1e12)
+model.fit(x, y, batch_size=64, epochs=2, callbacks=callbacks)
 ```
 """
 

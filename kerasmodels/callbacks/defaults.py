@@ -13,7 +13,8 @@ from kerasmodels.callbacks.throughput import Throughput
 
 
 def default_callbacks(directory=None, batch_size=None, live_plot=None, resumable=True,
-                      tokens_per_example=None, monitor="val_loss", tensorboard=False, verbose=1):
+                      tokens_per_example=None, monitor="val_loss", tensorboard=False, verbose=1,
+                      peak_flops="auto"):
     """The callbacks a lesson passes to `fit()`, in the order they must run.
 
     Always: `DeviceReport`, `Throughput`, `MemoryMonitor`, `NaNGuard`. With a
@@ -32,6 +33,9 @@ def default_callbacks(directory=None, batch_size=None, live_plot=None, resumable
         tensorboard: also add `keras.callbacks.TensorBoard(directory/tensorboard)`
             (needs TensorFlow installed).
         verbose: 0 prints nothing, 1 the short reports.
+        peak_flops: the peak FLOP/s behind MFU, passed to `Throughput`: "auto"
+            (a known GPU's data sheet, or a matmul timed on this CPU once per
+            process), a number you know (nothing is measured), or None (no MFU).
 
     Example:
 
@@ -45,7 +49,8 @@ def default_callbacks(directory=None, batch_size=None, live_plot=None, resumable
     if live_plot not in (None, True, False):
         raise ValueError(f"default_callbacks(live_plot={live_plot!r}): use True, False or None (auto).")
     directory = Path(directory) if directory is not None else None
-    throughput = Throughput(batch_size=batch_size, tokens_per_example=tokens_per_example, verbose=verbose)
+    throughput = Throughput(batch_size=batch_size, tokens_per_example=tokens_per_example, peak_flops=peak_flops,
+                            verbose=verbose)
     memory = MemoryMonitor(verbose=verbose)
     callbacks = []
     if directory is not None and resumable:
