@@ -15,8 +15,10 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import kerasmodels as km
 from kerasmodels.data import packs
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -166,3 +168,40 @@ def test_bert_vs_hf_runs_both_sides_on_the_same_sentences(tmp_path, capsys):
     if has_hf:
         assert "keras - hf test accuracy" in capsys.readouterr().out
         assert result["throughput"]["hf"]["ratio_to_hf"] == 1.0
+
+
+@pytest.mark.slow  # tokenizes rt_polarity and trains MiniLM briefly
+@needs_rt_polarity
+@needs_minilm
+def test_packed_minilm_computes_what_the_string_model_computes_and_trains(tmp_path):
+    recipes = script("bench_bert_recipes")
+    common = script("common")
+    recipes.main(["--pack", str(tmp_path / "pack"), "--sequence-length", "16", "--data-dir", str(RT_POLARITY)])
+    strings = common.build("bert", sequence_length=16)
+    packed, splits = recipes.load_packed(tmp_path / "pack")
+    packed.get_layer("logits").set_weights(strings.get_layer("logits").get_weights())
+    texts, labels = km.data.load("rt_polarity", split="test", data_dir=str(RT_POLARITY), limit=32)
+    token_ids, packed_labels = splits["test"]
+    assert (packed_labels[:32] == labels).all()
+    expected = np.asarray(strings.predict(np.asarray(texts, dtype=object), verbose=0))
+    got = np.asarray(packed.predict_on_batch({key: value[:32] for key, value in token_ids.items()}))
+    # float16 embedding rows in the pack: logits of about 0.2 agree to a few 1e-5.
+    np.testing.assert_allclose(got, expected, atol=1e-3)
+    record = recipes.main(["lpft", "--packed", str(tmp_path / "pack"), "--limit", "64", "--eval-limit", "16",
+                           "--epochs", "1", "--name", str(tmp_path / "recipes")])
+    assert record["inputs"] == "packed token ids" and record["test_samples"] == 16
+
+
+def test_recipe_summary_chooses_on_validation_among_recipes_with_three_seeds(tmp_path):
+    runs = [("base", s, 0.85, t) for s, t in enumerate((0.84, 0.83, 0.845))]
+    runs += [("lpft", s, 0.86, t) for s, t in enumerate((0.82, 0.83, 0.835))]
+    runs += [("llrd", 0, 0.99, 0.99)]  # one seed: shown, never chosen
+    path = tmp_path / "runs.jsonl"
+    path.write_text("".join(json.dumps({"recipe": r, "seed": s, "val_accuracy": v, "test_accuracy": t,
+                                        "peak_learning_rate": 5e-5, "epochs": 3, "precision": "float32"}) + "\n"
+                            for r, s, v, t in runs))
+    rows = script("bench_bert_recipes").print_summary(path)
+    assert [row["recipe"] for row in rows] == ["llrd", "lpft", "base"]
+    lpft = rows[1]
+    assert lpft["seeds"] == [0, 1, 2] and lpft["test_median"] == pytest.approx(83.0)
+    assert (lpft["test_min"], lpft["test_max"]) == (pytest.approx(82.0), pytest.approx(83.5))

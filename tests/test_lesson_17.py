@@ -27,7 +27,8 @@ def test_lesson_17_numbers(executed_lessons):
     assert metrics["probability SHAP vs leave-one-out max difference"] > 0.01
     assert metrics["share of known words with |SHAP| > |leave-one-out|"] == 1.0
     assert metrics["leave-one-out efficiency error"] > 0.01
-    p_sentence, p_background = metrics["P(positive) of the explained sentence"], metrics["P(positive) of the all-[UNK] background"]
+    p_sentence = metrics["P(positive) of the explained sentence"]
+    p_background = metrics["P(positive) of the all-[UNK] background"]
     assert p_sentence * (1 - p_sentence) < p_background * (1 - p_background)  # the sentence sits where the sigmoid is flatter
     assert metrics["disparate impact ratio"] < 0.8  # the constructed data set does show a disparity
     assert metrics["equal opportunity difference"] > 0.02
