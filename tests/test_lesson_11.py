@@ -48,7 +48,7 @@ def test_sampling_at_a_tiny_temperature_is_greedy():
     assert np.isclose(score, log_probs[2, 4] + log_probs[3, 5])
 
 
-def test_lesson_20_facts(executed_lessons):
+def test_lesson_11_facts(executed_lessons):
     from conftest import notebook_text_outputs
 
     result = executed_lessons(11)

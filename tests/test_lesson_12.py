@@ -52,7 +52,7 @@ def test_nearest_neighbour_predict():
         text.nearest_neighbour_predict(bank, labels, np.ones((1, 3)))
 
 
-def test_lesson_11_facts(executed_lessons):
+def test_lesson_12_facts(executed_lessons):
     from conftest import notebook_text_outputs
 
     result = executed_lessons(12)

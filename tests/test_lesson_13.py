@@ -74,7 +74,7 @@ def test_bottleneck_adapter_config_round_trip():
     assert clone(x).shape == (2, 4, 6) and clone.count_params() == 2 * 6 * 3 + 3 + 6
 
 
-def test_lesson_12_facts(executed_lessons):
+def test_lesson_13_facts(executed_lessons):
     result = executed_lessons(13)
     assert result.status == "passed", result.error
     m = {k: v["value"] for k, v in result.metrics.items()}

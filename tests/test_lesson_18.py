@@ -8,7 +8,7 @@ import pytest
 from kerasmodels.course.topics import privacy
 
 
-def test_lesson_17_numbers(executed_lessons):
+def test_lesson_18_numbers(executed_lessons):
     result = executed_lessons(18)
     assert result.status == "passed", result.error
     metrics = {k: v["value"] for k, v in result.metrics.items()}

@@ -2,7 +2,7 @@
 the metrics have bounded labels, the load test and drift monitor work."""
 
 
-def test_lesson_18_numbers(executed_lessons):
+def test_lesson_19_numbers(executed_lessons):
     result = executed_lessons(19)
     assert result.status == "passed", result.error
     metrics = {k: v["value"] for k, v in result.metrics.items()}
@@ -15,7 +15,7 @@ def test_lesson_18_numbers(executed_lessons):
     assert {f.stem for f in result.figures} >= {"latency_throughput", "drift_monitor"}
 
 
-def test_lesson_18_hardening_and_metrics(executed_lessons):
+def test_lesson_19_hardening_and_metrics(executed_lessons):
     result = executed_lessons(19)
     assert result.status == "passed", result.error
     m = {k: v["value"] for k, v in result.metrics.items()}
@@ -27,7 +27,7 @@ def test_lesson_18_hardening_and_metrics(executed_lessons):
     assert m["route labels in /metrics"] <= 10
 
 
-def test_lesson_18_service_never_answered_500(executed_lessons):
+def test_lesson_19_service_never_answered_500(executed_lessons):
     import sys
     from pathlib import Path
 

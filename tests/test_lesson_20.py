@@ -6,7 +6,7 @@ import pytest
 from kerasmodels.course.topics import rl
 
 
-def test_lesson_19_numbers(executed_lessons):
+def test_lesson_20_numbers(executed_lessons):
     result = executed_lessons(20)
     assert result.status == "passed", result.error
     m = {k: v["value"] for k, v in result.metrics.items()}
