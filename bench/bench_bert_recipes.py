@@ -172,6 +172,9 @@ def load_packed(folder):
     from kerasmodels.models.bert_mean_pooled import MeanPooledBertClassifier
 
     folder = Path(folder)
+    if not (folder / "backbone.json").is_file() or not (folder / "minilm_rt_polarity.npz").is_file():
+        raise SystemExit(f"--packed {folder}: not a folder written by --pack (backbone.json and "
+                         f"minilm_rt_polarity.npz); write one with `python bench/bench_bert_recipes.py --pack {folder}`")
     meta = json.loads((folder / "backbone.json").read_text())
     arrays = np.load(folder / "minilm_rt_polarity.npz")
     backbone = keras_hub.models.BertBackbone.from_config(meta["config"])
