@@ -53,7 +53,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import DEFAULT_RT_POLARITY, append, build  # noqa: E402
+from common import DEFAULT_RT_POLARITY, append, build, median  # noqa: E402
 
 RECIPES = ("base", "llrd", "freeze-embeddings", "lpft")
 
@@ -92,8 +92,8 @@ class LayerwiseDecayAdamW(keras.optimizers.AdamW):
         return super().update_step(gradient, variable, learning_rate)
 
 
-def rows(x, start, stop):
-    """Examples start:stop of strings (a preprocessed batch) or of packed token ids (a dict)."""
+def examples(x, start, stop):
+    """Examples start:stop of an array of strings or of packed token ids (a dict of arrays)."""
     if isinstance(x, dict):
         return {key: value[start:stop] for key, value in x.items()}
     return np.asarray(x[start:stop], dtype=object)
@@ -106,7 +106,7 @@ def probe_head(model, x, y, batch_size=256):
     pooled = keras.Model(model.input, model.get_layer("mean_pooling").output)
     prepare = (lambda batch: batch) if model.preprocessor is None else model.preprocessor
     vectors = np.concatenate([
-        np.asarray(pooled.predict_on_batch(prepare(rows(x, i, i + batch_size))), dtype="float32")
+        np.asarray(pooled.predict_on_batch(prepare(examples(x, i, i + batch_size))), dtype="float32")
         for i in range(0, len(y), batch_size)
     ])
     probe = LogisticRegression(max_iter=3000).fit(vectors, y)
@@ -123,17 +123,18 @@ SPLITS = ("train", "validation", "test")
 
 def device_name():
     """The accelerator the run used ("NVIDIA H100 80GB HBM3"), or "cpu"."""
-    if keras.backend.backend() == "jax":
-        import jax
+    from kerasmodels import hardware
 
-        device = jax.devices()[0]
-        return "cpu" if device.platform == "cpu" else device.device_kind
-    return "cpu"
+    found = hardware.accelerators()
+    return found[0].name if found else "cpu"
 
 
 def pack(args):
     """Write the splits as token ids and the backbone's weights (used embedding rows only) to a folder."""
+    import io
+
     import kerasmodels as km
+    from kerasmodels import paths
 
     model = build("bert", sequence_length=args.sequence_length)
     tokens = {}
@@ -157,10 +158,11 @@ def pack(args):
     config = model.backbone.get_config() | {"vocabulary_size": len(used)}
     config.pop("dtype", None)  # the backbone takes the dtype policy of the run that loads it
     folder = Path(args.pack)
-    folder.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(folder / "minilm_rt_polarity.npz", **arrays)
-    (folder / "backbone.json").write_text(json.dumps({"config": config, "sequence_length": args.sequence_length,
-                                                      "vocabulary_rows_kept": int(len(used))}))
+    packed = io.BytesIO()
+    np.savez_compressed(packed, **arrays)
+    paths.atomic_write_bytes(folder / "minilm_rt_polarity.npz", packed.getvalue())
+    paths.atomic_write_text(folder / "backbone.json", json.dumps(
+        {"config": config, "sequence_length": args.sequence_length, "vocabulary_rows_kept": int(len(used))}))
     print(f"packed {len(used)} of {model.backbone.vocabulary_size} embedding rows, "
           f"{sum(len(t['labels']) for t in tokens.values())} sentences -> {folder}")
 
@@ -198,8 +200,6 @@ def summarise(path):
     Returns the rows, best median validation accuracy first; the first row with three or more
     seeds is the recipe validation chooses.
     """
-    import statistics
-
     groups = {}
     for line in Path(path).read_text().splitlines():
         run = json.loads(line)
@@ -210,8 +210,8 @@ def summarise(path):
         tests = [100 * run["test_accuracy"] for run in runs]
         rows.append({"recipe": recipe, "peak": peak, "epochs": epochs, "precision": precision, "device": device,
                      "seeds": sorted(run["seed"] for run in runs),
-                     "val_median": statistics.median(100 * run["val_accuracy"] for run in runs),
-                     "test_median": statistics.median(tests), "test_min": min(tests), "test_max": max(tests)})
+                     "val_median": median([100 * run["val_accuracy"] for run in runs]),
+                     "test_median": median(tests), "test_min": min(tests), "test_max": max(tests)})
     return sorted(rows, key=lambda row: -row["val_median"])
 
 
@@ -273,7 +273,7 @@ def run(args, parts):
         model, splits = load_packed(args.packed)
         limits = {"train": args.limit, "validation": args.eval_limit, "test": args.eval_limit}
         (x_train, y_train), (x_val, y_val), (x_test, y_test) = (
-            (rows(x, 0, limits[split]), y[:limits[split]]) for split, (x, y) in splits.items())
+            (examples(x, 0, limits[split]), y[:limits[split]]) for split, (x, y) in splits.items())
     else:
         x_train, y_train = km.data.load("rt_polarity", split="train", data_dir=args.data_dir, limit=args.limit)
         x_val, y_val = km.data.load("rt_polarity", split="validation", data_dir=args.data_dir, limit=args.eval_limit)

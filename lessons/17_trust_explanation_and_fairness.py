@@ -292,7 +292,10 @@ lesson.metric("probability SHAP vs leave-one-out max difference", np.max(np.abs(
 lesson.metric("leave-one-out efficiency error", loo_gap, fmt=".4f")
 lesson.metric("P(positive) of the explained sentence", p_sentence, fmt=".4f")
 lesson.metric("P(positive) of the all-[UNK] background", expected_p, fmt=".4f")
-lesson.metric("share of known words with |SHAP| > |leave-one-out|", larger_share, fmt=".0%");
+lesson.metric("share of known words with |SHAP| > |leave-one-out|", larger_share, fmt=".0%")
+lesson.metric("words of the sentence the vocabulary does not know", int((~known).sum()))
+lesson.metric("largest |SHAP| or |leave-one-out| of an [UNK] word",
+              float(np.max(np.abs(np.r_[our_shap[~known], loo_p[~known]]), initial=0.0)), fmt=".1e");
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 0.55 * len(ids) + 1.6))

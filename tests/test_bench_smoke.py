@@ -218,3 +218,7 @@ def test_the_minilm_target_quoted_in_docs_and_lesson_12_is_the_recorded_one():
     assert f"**{median}%** ({low}-{high})" in docs and f"median {median} %, range {low}-{high} %" in lesson
     assert chosen["test_median"] < 84.0 and "target is\n# missed" in lesson  # said as measured
     assert f"median validation {chosen['val_median']:.2f} %" in lesson
+    base = next(row for row in rows if row["recipe"] == "base")
+    assert f"`base`\n# {base['val_median']:.2f} %" in lesson
+    lowest, highest = f"{min(row['test_min'] for row in rows):.2f}", f"{max(row['test_max'] for row in rows):.2f}"
+    assert f"lie between {lowest} % and\n# {highest} %" in lesson and f"between {lowest}% and {highest}%" in docs

@@ -26,6 +26,9 @@ def test_lesson_17_numbers(executed_lessons):
     # Through the sigmoid they differ, SHAP larger for every known word, and only SHAP adds up to the gap.
     assert metrics["probability SHAP vs leave-one-out max difference"] > 0.01
     assert metrics["share of known words with |SHAP| > |leave-one-out|"] == 1.0
+    # The prose's "a word the vocabulary does not know ... both give it 0": the sentence has one.
+    assert metrics["words of the sentence the vocabulary does not know"] >= 1
+    assert metrics["largest |SHAP| or |leave-one-out| of an [UNK] word"] < 1e-6  # float32 rounding only
     assert metrics["leave-one-out efficiency error"] > 0.01
     p_sentence = metrics["P(positive) of the explained sentence"]
     p_background = metrics["P(positive) of the all-[UNK] background"]
