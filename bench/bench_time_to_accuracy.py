@@ -1,4 +1,4 @@
-"""Time-to-accuracy on full MNIST: `cnn()` (default recipe) versus the seed 002 §5.2 recipe.
+"""Time-to-accuracy on full MNIST: `cnn()` (default recipe) versus the article 002 §5.2 recipe.
 
 Wall time from the start of `fit` until test accuracy first reaches the target (99.0%),
 measured with the clock paused while the test set is evaluated (every quarter epoch). Each

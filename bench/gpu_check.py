@@ -13,7 +13,7 @@ share a process with it), each printing as it goes:
    hidden 384, random weights), batch 256, sequence 128, mixed_bfloat16, against Hugging Face
    transformers' `BertForSequenceClassification` of the same shape in bfloat16 autocast, eager
    and `torch.compile` (skipped with a line when torch or transformers is not installed).
-5. time to 99%: `cnn()` with `accelerate.recipe` versus the seed 002 §5.2 recipe on MNIST, test
+5. time to 99%: `cnn()` with `accelerate.recipe` versus the article 002 §5.2 recipe on MNIST, test
    accuracy every quarter epoch, evaluation time left out.
 6. lessons: `python -m kerasmodels run 6 --full` and `run 7 --full`.
 
@@ -234,7 +234,7 @@ def worker_tta(quick, recipe_name):
         model = km.models.cnn((28, 28), 10, preset="seed")
         km.models.compile_model(model)
         batch_size, epochs, policy = 32, (1 if quick else 5), "float32"
-        described = "seed 002 §5.2: its network, Adam defaults, batch 32, 5 epochs, float32"
+        described = "article 002 §5.2: its network, Adam defaults, batch 32, 5 epochs, float32"
     steps_per_epoch = -(-len(x_train) // batch_size)
     every = max(1, steps_per_epoch // 4)
 

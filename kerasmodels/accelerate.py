@@ -672,7 +672,7 @@ def recipe(model_kind, preset=None, acc=None):
     on_accelerator = acc is not None and acc.device_kind != "CPU"
     if model_kind == "cnn" and preset is not None:
         return Recipe(32 * replicas, None, 5, source=f"cnn(preset={preset!r}): its document's recipe, "
-                      "Adam with its default rate, batch 32, 5 epochs (seed 002 §5.2)")
+                      "Adam with its default rate, batch 32, 5 epochs (article 002 §5.2)")
     if model_kind == "cnn" and on_accelerator:
         return Recipe(GPU_CNN_BATCH * replicas, GPU_CNN_PEAK, GPU_CNN_EPOCHS, source=(
             f"cnn() on {acc.device_kind}: batch {GPU_CNN_BATCH} per device, Adam, warmup_cosine peak "

@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 00 · Check your setup
 #
-# **Mirrors:** no seed section: this lesson makes sure every later lesson can run.
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): no seed section: this lesson makes sure every later lesson can run.
 #
 # **After this lesson you can** tell which Keras, backend and device your notebooks use, see which
 # offline data sets are ready, train a tiny model end to end, and fix the usual problems

@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 01 · Neurons and activations
 #
-# **Mirrors:** seed 001 §4.2 (the neuron model), seed 000 §4.2 and seed 004 §2.1.2 (sigmoid, tanh, ReLU).
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 001 §4.2 (the neuron model), article 000 §4.2 and article 004 §2.1.2 (sigmoid, tanh, ReLU).
 #
 # **After this lesson you can** compute a neuron's output by hand and get the same number from
 # `keras.layers.Dense`; write sigmoid, tanh and ReLU and their derivatives; check a derivative
@@ -38,7 +38,7 @@ lesson = course.setup_lesson(1)
 # %% [markdown]
 # ## 1. One neuron
 # A neuron (神经元) weights each input $x_j$ by $w_j$, adds a bias (偏置) $b$ and passes the sum
-# through an activation function (激活函数) $\sigma$ (seed 001 §4.2):
+# through an activation function (激活函数) $\sigma$ (article 001 §4.2):
 #
 # $$y = \sigma\Big(\sum_{j=1}^{n} w_j x_j + b\Big) = \sigma(\mathbf{x}\cdot\mathbf{w} + b).$$
 #
@@ -200,11 +200,11 @@ print(f"0.25**10 = {0.25**10:.1e}: the activation factors alone")
 # push sigmoid units into their flat tails, where $\sigma'$ is far below 0.25, so in practice they
 # often make gradients vanish instead.) The cure is to keep the per-layer factor near 1: weights
 # initialised at the right scale (lesson 06's `Dense` layers do this), and activations such as ReLU,
-# whose slope is exactly 1 for active units, which is one reason seed 000 §4.2 says it speeds up
+# whose slope is exactly 1 for active units, which is one reason article 000 §4.2 says it speeds up
 # convergence.
 
 # %% [markdown]
-# > **Errata (seed 001 §4.2)**: "每个神经元可以表示为一个线性函数" ("each neuron can be
+# > **Errata (article 001 §4.2)**: "每个神经元可以表示为一个线性函数" ("each neuron can be
 # > represented as a linear function"), followed by $y = \sigma(\sum w x + b)$.
 # >
 # > A neuron is a linear (strictly, *affine*) map **followed by a non-linear activation**, and the

@@ -15,8 +15,8 @@
 # %% [markdown]
 # # 02 · Loss and gradient descent
 #
-# **Mirrors:** seed 000 §4.1–§4.3 (loss, gradient descent, the linear-regression example),
-# seed 002 §4.2.2 (MSE and cross-entropy), seed 003 §4.2 (binary and categorical cross-entropy).
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 000 §4.1–§4.3 (loss, gradient descent, the linear-regression example),
+# article 002 §4.2.2 (MSE and cross-entropy), article 003 §4.2 (binary and categorical cross-entropy).
 #
 # **After this lesson you can** compute MSE, binary and categorical cross-entropy by hand and match
 # `keras.losses`; derive the gradient of a loss; run gradient descent $\theta \leftarrow \theta -
@@ -43,10 +43,10 @@ lesson = course.setup_lesson(2)
 # A loss function (损失函数) turns predictions and true values into one number to make small.
 #
 # - **Mean squared error** (均方误差, MSE) for numbers: $\mathrm{MSE} = \frac{1}{n}\sum_i (y_i - \hat y_i)^2$
-#   (seed 002 §4.2.2). Seed 000 §4.2 writes $\frac12 (y-\hat y)^2$: the $\frac12$ only cancels the 2
+#   (article 002 §4.2.2). Article 000 §4.2 writes $\frac12 (y-\hat y)^2$: the $\frac12$ only cancels the 2
 #   of the derivative; Keras's `MeanSquaredError` has no $\frac12$.
 # - **Binary cross-entropy** (二元交叉熵) for a probability $p$ of the class 1 and a label $y\in\{0,1\}$:
-#   $-[y\log p + (1-y)\log(1-p)]$, averaged over examples (seed 003 §4.2).
+#   $-[y\log p + (1-y)\log(1-p)]$, averaged over examples (article 003 §4.2).
 # - **Categorical cross-entropy** (交叉熵) for $C$ classes, probabilities $p_1..p_C$ and a one-hot label:
 #   $-\sum_c y_c \log p_c$, that is $-\log(\text{probability given to the true class})$.
 #
@@ -75,7 +75,7 @@ lesson.metric("max |hand loss - keras.losses|",
               max(abs(mse_hand - mse_keras), abs(bce_hand - bce_keras), abs(cce_hand - cce_keras)), fmt=".1e");
 
 # %% [markdown]
-# > **Errata (seed 002 §4.2.2)**: "给定预测概率分布p和真实分布t，CE损失函数为：
+# > **Errata (article 002 §4.2.2)**: "给定预测概率分布p和真实分布t，CE损失函数为：
 # > $CE = -\frac{1}{n} \sum_{i=1}^{n} t_i \log p_i$".
 # >
 # > One index does two jobs. $t_i$ and $p_i$ are entries of *one* distribution, so $i$ runs over the
@@ -113,7 +113,7 @@ plt.show()
 
 # %% [markdown]
 # ## 2. Gradient descent on linear regression
-# Seed 000 §4.3 fits $\hat y = \theta_0 + \theta_1 x$. Over $n$ examples, with the $\frac12$ convention,
+# Article 000 §4.3 fits $\hat y = \theta_0 + \theta_1 x$. Over $n$ examples, with the $\frac12$ convention,
 #
 # $$L(\theta_0,\theta_1) = \frac{1}{2n}\sum_{i=1}^{n}(y_i - \theta_0 - \theta_1 x_i)^2 .$$
 #
@@ -205,7 +205,7 @@ lesson.savefig(fig, "gradient_descent_path")
 plt.show()
 
 # %% [markdown]
-# > **Errata (seed 000 §4.3)**: the document writes
+# > **Errata (article 000 §4.3)**: the document writes
 # > $\nabla_{\theta_0}L = y - \theta_0 - \theta_1 x$, $\nabla_{\theta_1}L = -(y - \theta_0 - \theta_1x)$,
 # > $\nabla_\theta L = \nabla_{\theta_0}L + \nabla_{\theta_1}L$ and
 # > $\theta_{t+1} = \theta_t - \alpha(y - \theta_0 - \theta_1x)$.

@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 03 · Backpropagation by hand
 #
-# **Mirrors:** seed 001 §4.4 (the backpropagation example of a three-layer perceptron).
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 001 §4.4 (the backpropagation example of a three-layer perceptron).
 #
 # **After this lesson you can** write the forward and the backward pass of a multilayer
 # perceptron (多层感知机, MLP) in NumPy; derive each layer's error term $\delta$ with the chain rule;
@@ -39,7 +39,7 @@ lesson = course.setup_lesson(3)
 
 # %% [markdown]
 # ## 1. The network and its forward pass
-# Seed 001 §4.4 uses three layers with sigmoid activations and the squared-error loss. With one
+# Article 001 §4.4 uses three layers with sigmoid activations and the squared-error loss. With one
 # example per row of $X$:
 #
 # $$z_1 = XW_1 + b_1,\; a_1 = \sigma(z_1),\quad z_2 = a_1W_2 + b_2,\; a_2 = \sigma(z_2),\quad
@@ -97,7 +97,7 @@ def draw_graph():
     ax.set_xlim(-0.2, len(nodes) * 1.75)
     ax.set_ylim(-1.0, 1.9)
     ax.axis("off")
-    ax.set_title("Computation graph of the three-layer MLP of seed 001 §4.4")
+    ax.set_title("Computation graph of the three-layer MLP of article 001 §4.4")
     return fig
 
 
@@ -170,7 +170,7 @@ print(f"loss: ours {J:.12f}, Keras {J_keras:.12f}")
 lesson.metric("max relative error vs Keras autodiff", auto_error, fmt=".1e");
 
 # %% [markdown]
-# > **Errata (seed 001 §4.4)**: the document gives $\delta_2 = (a_2w_3 + b_3)'\,\delta_3$,
+# > **Errata (article 001 §4.4)**: the document gives $\delta_2 = (a_2w_3 + b_3)'\,\delta_3$,
 # > $\delta_1 = (a_1w_2 + b_2)'\,\delta_2$ and $\dfrac{\partial J}{\partial w_{31}} = \delta_3a_1$, and
 # > stops without the gradients of $W_1$ and $W_2$.
 # >

@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 04 · The maths toolkit
 #
-# **Mirrors:** seed 002 §4.1 (matrices, product, transpose), §4.2.1 (gradients), §4.3 (probability
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 002 §4.1 (matrices, product, transpose), §4.2.1 (gradients), §4.3 (probability
 # distributions, Bayes' theorem) and §4.4 (a worked example of gradient descent).
 #
 # **After this lesson you can** multiply and transpose matrices by hand and check the result with
@@ -60,7 +60,7 @@ lesson.metric("AB by hand vs A @ B: max difference", np.abs(C_hand - A @ B).max(
 lesson.metric("AB by hand vs keras.ops.matmul: max difference", np.abs(C_hand - C_keras).max(), fmt=".1e");
 
 # %% [markdown]
-# Seed 002 §4.1.2 writes the product as `C = A * B`. In NumPy and Keras `*` is the **element-wise**
+# Article 002 §4.1.2 writes the product as `C = A * B`. In NumPy and Keras `*` is the **element-wise**
 # product, a different operation that needs equal shapes:
 
 # %%
@@ -73,7 +73,7 @@ print("S @ S =\n", S @ S, "\nS * S (element-wise) =\n", S * S)
 # $A$ becomes the first **column** of $A^{\top}$. Lesson 03 needed it for every gradient
 # ($\partial J/\partial W = a^{\top}\delta$).
 #
-# > **Errata (seed 002 §4.1.2)**: the document prints
+# > **Errata (article 002 §4.1.2)**: the document prints
 # > $\begin{bmatrix} a_{11} & a_{12} \\ a_{21} & a_{22} \end{bmatrix}^T =
 # >  \begin{bmatrix} a_{21} & a_{11} \\ a_{22} & a_{12} \end{bmatrix}$.
 # >
@@ -95,7 +95,7 @@ lesson.metric("max |rot(PQ) - rot(Q) rot(P)|", np.abs(rotate(P @ Q) - rotate(Q) 
 # %% [markdown]
 # ## 3. Gradients
 # The gradient (梯度) of $f(x, y)$ is the vector of its partial derivatives,
-# $\nabla f = (\partial f/\partial x, \partial f/\partial y)$ (seed 002 §4.2.1). It points in the
+# $\nabla f = (\partial f/\partial x, \partial f/\partial y)$ (article 002 §4.2.1). It points in the
 # direction of steepest **ascent**, perpendicular to the contour lines; gradient descent walks the
 # opposite way. Take $f(x, y) = x^2 + xy + 2y^2$; by hand $\nabla f = (2x + y,\; x + 4y)$.
 
@@ -140,7 +140,7 @@ plt.show()
 # (二项分布) counts the successes in $n$ independent Bernoulli trials:
 # $P(K=k) = \binom{n}{k}p^k(1-p)^{n-k}$ for $k = 0..n$.
 #
-# > **Errata (seed 002 §4.3.1)**: "伯努利分布……$P(X = k) = C_n^k p^k (1-p)^{n-k}$".
+# > **Errata (article 002 §4.3.1)**: "伯努利分布……$P(X = k) = C_n^k p^k (1-p)^{n-k}$".
 # >
 # > That is the binomial distribution. Bernoulli is its special case $n = 1$, where $C_1^k = 1$ and
 # > $k$ can only be 0 or 1. The simulation sums $n$ Bernoulli draws and finds the binomial
@@ -273,7 +273,7 @@ plt.show()
 
 # %% [markdown]
 # ## 6. What gradient descent updates
-# > **Errata (seed 002 §4.4)**: with $L(p, y) = \frac12(p-y)^2$ the document "updates parameters"
+# > **Errata (article 002 §4.4)**: with $L(p, y) = \frac12(p-y)^2$ the document "updates parameters"
 # > by $p_{new} = p_{old} - \alpha\nabla L(p_{old}, y)$, changing the predicted probability $p$ itself.
 # >
 # > $p$ is an **output** of the model, not a parameter. Gradient descent changes the parameters
@@ -301,7 +301,7 @@ print(f"updating w and b:  w = {w:.2f}, b = {b:.2f}, test accuracy {accuracy_par
 print(f"updating p itself: p = {p_shared:.3f} (the fraction of 1-labels, {y_train.mean():.3f}), "
       f"test accuracy {accuracy_p:.1%}")
 lesson.metric("test accuracy, parameters updated", accuracy_parameters, fmt=".1%")
-lesson.metric("test accuracy, p updated (seed 002 §4.4)", accuracy_p, fmt=".1%");
+lesson.metric("test accuracy, p updated (article 002 §4.4)", accuracy_p, fmt=".1%");
 
 # %% [markdown]
 # ## 7. Exercises

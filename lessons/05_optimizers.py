@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 05 · Optimizers
 #
-# **Mirrors:** seed 004 §2.2 (SGD and its variants Momentum, Adagrad, RMSprop, Adam) and seed 000
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 004 §2.2 (SGD and its variants Momentum, Adagrad, RMSprop, Adam) and article 000
 # §9.2 ("choose a suitable optimizer such as Adam or AdamW").
 #
 # **After this lesson you can** write each of the six optimizers' update rules in a few lines of
@@ -309,7 +309,7 @@ plt.show()
 # reasonable choices, not tuned). AdamW's curve lies almost on Adam's: its decay shrinks each
 # weight by only $\alpha\lambda = 0.003 \times 0.004$ per step, which takes many epochs to show; its
 # point is better generalisation on long runs (lesson 08), not speed. Adam and AdamW are popular
-# because they work reasonably well without much tuning, which is why seed 000 §9.2 recommends them.
+# because they work reasonably well without much tuning, which is why article 000 §9.2 recommends them.
 #
 # ## 7. Exercises
 # **7.1** One step of SGD with momentum in Keras's form. Return `(w_new, m_new)`. The first

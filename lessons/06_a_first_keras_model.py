@@ -9,16 +9,16 @@
 #     seeds: ["001 §5.2", "001 §5.3", "001 §5.4"]
 #     quick_seconds: 40
 #     full_seconds: 100
-#     description: The MLP of seed 001 §5.2 on MNIST with compile/fit/evaluate and the package's callbacks; the one-sigmoid-unit mistake shown and fixed; misclassified digits.
+#     description: The MLP of article 001 §5.2 on MNIST with compile/fit/evaluate and the package's callbacks; the one-sigmoid-unit mistake shown and fixed; misclassified digits.
 # ---
 
 # %% [markdown]
 # # 06 · A first Keras model
 #
-# **Mirrors:** seed 001 §5.2–§5.4 (a TensorFlow/Keras multilayer perceptron on MNIST, its
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 001 §5.2–§5.4 (a TensorFlow/Keras multilayer perceptron on MNIST, its
 # explanation and its reported results).
 #
-# **After this lesson you can** load MNIST, build the 784→64→64→10 network of seed 001 §5.2 with
+# **After this lesson you can** load MNIST, build the 784→64→64→10 network of article 001 §5.2 with
 # `kerasmodels.models.mlp`, train it with `compile`/`fit`/`evaluate` and the package's callbacks,
 # read its learning curves, look at the digits it gets wrong, and spot an output layer that does not
 # match the labels.
@@ -60,7 +60,7 @@ plt.show()
 
 # %% [markdown]
 # ## 2. The document's model, and what is wrong with it
-# Seed 001 §5.2 builds this network and reports `633/633 ... accuracy: 0.9727 - val_accuracy: 0.9644`:
+# Article 001 §5.2 builds this network and reports `633/633 ... accuracy: 0.9727 - val_accuracy: 0.9644`:
 #
 # ```python
 # model = tf.keras.Sequential([
@@ -71,7 +71,7 @@ plt.show()
 # model.fit(x_train, y_train, epochs=10, batch_size=128, validation_data=(x_test, y_test))
 # ```
 #
-# > **Errata (seed 001 §5.2 and §5.4)**: "第三个层有 1 个神经元，激活函数为 sigmoid，用于实现二分类任务"
+# > **Errata (article 001 §5.2 and §5.4)**: "第三个层有 1 个神经元，激活函数为 sigmoid，用于实现二分类任务"
 # > (the third layer has one sigmoid neuron, for a binary classification task), trained on MNIST.
 # >
 # > MNIST has **ten** classes. One sigmoid unit outputs one number in $(0, 1)$: it cannot say

@@ -15,9 +15,9 @@
 # %% [markdown]
 # # 07 · Convolutional networks
 #
-# **Mirrors:** seed 002 §3.1–3.2 (convolution, pooling and fully connected layers (全连接层: `Dense`
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 002 §3.1–3.2 (convolution, pooling and fully connected layers (全连接层: `Dense`
 # layers, every output connected to every input), with pseudo-code),
-# seed 002 §5.2 (the MNIST CNN and its 5×5 prediction grid), seed 000 §5.2–5.3 (LeNet on CIFAR-10).
+# article 002 §5.2 (the MNIST CNN and its 5×5 prediction grid), article 000 §5.2–5.3 (LeNet on CIFAR-10).
 #
 # **After this lesson you can** compute a convolution and a max pooling by hand and get Keras's
 # numbers, name the four axes of a kernel tensor, count a conv layer's parameters, train the
@@ -76,7 +76,7 @@ conv_error = np.abs(hand_maps - keras_maps[0]).max()
 lesson.metric("convolution by hand vs keras Conv2D: max difference", conv_error, fmt=".1e");
 
 # %% [markdown]
-# > **Errata (seed 002 §3.1.1)** "The convolution kernel is a three-dimensional matrix containing
+# > **Errata (article 002 §3.1.1)** "The convolution kernel is a three-dimensional matrix containing
 # > several kernels, each corresponding to one feature map." A `Conv2D` layer's kernels form a
 # > **four**-dimensional tensor (height, width, input channels, output channels): every output
 # > channel has its own $k \times k \times C_{in}$ kernel that spans *all* input channels. On a
@@ -105,7 +105,7 @@ lesson.metric("max pooling by hand vs keras: max difference", np.abs(hand_pooled
 lesson.metric("MaxPooling2D count_params", pool.count_params(), fmt=".0f");
 
 # %% [markdown]
-# > **Errata (seed 002 §3.1.2)** "池化层用于对特征图进行降维操作，减少参数数量" (the pooling layer
+# > **Errata (article 002 §3.1.2)** "池化层用于对特征图进行降维操作，减少参数数量" (the pooling layer
 # > reduces the dimensions of the feature maps, *reducing the number of parameters*). Pooling has
 # > no parameters of its own (`count_params()` = 0 above). What it shrinks is the feature maps, and
 # > with them the computation of later layers and the weights of a `Dense` layer that follows a
@@ -122,7 +122,7 @@ for pooled in (False, True):
                   head.layers[-1].count_params(), fmt=",.0f");
 
 # %% [markdown]
-# > **Errata (seed 002 §3.2)** The pseudo-code initialises `weights_pool1 =
+# > **Errata (article 002 §3.2)** The pseudo-code initialises `weights_pool1 =
 # > initialize_pooling_weights()` and later runs `weights_pool1 = update_weights(d_weights_pool1)`.
 # > Pooling has no weights to initialise or update (above: 0 parameters; a max has nothing to learn).
 # > The same pseudo-code also performs one forward pass, backward pass and update *before* its
@@ -145,14 +145,14 @@ for layer in tiny.layers:
     print(f"{layer.name:16s} trainable weights: {sum(int(np.prod(w.shape)) for w in layer.trainable_weights)}")
 
 # %% [markdown]
-# ## 3. The CNN of seed 002 §5.2 on MNIST
+# ## 3. The CNN of article 002 §5.2 on MNIST
 # The document's network: three 3×3 convolutions (32, 64, 64 filters) with two max poolings, a
 # dense layer of 64 and ten outputs. `km.models.cnn(preset="seed")` builds it layer for layer, with
 # one change: the last layer outputs **logits** and the loss applies the softmax
 # (`from_logits=True`), which is numerically safer than a softmax layer followed by a
 # cross-entropy.
 #
-# > **Errata (seed 002 §5.2)** The model declares `keras.Input(shape=(28, 28, 1))` but is fed
+# > **Errata (article 002 §5.2)** The model declares `keras.Input(shape=(28, 28, 1))` but is fed
 # > `train_images` of shape (60000, 28, 28): there is no channel axis. A convolution layer needs
 # > the 4-D shape (batch, height, width, channels) and says so. Keras 3 *models* quietly add a
 # > missing trailing axis of size 1 at their input, so the document's code happens to run in
@@ -177,7 +177,7 @@ print("explicit fix, x[..., None]:", x_train[:8].shape, "->", fixed_input.shape)
 # `km.models.cnn` accepts `input_shape=(28, 28)` and adds the channel axis inside the model (a
 # `Reshape` layer), so (N, 28, 28) arrays work as they are.
 #
-# > **Errata (seed 002 §5.3.3)** The text says the model is compiled with "mean squared error (MSE)";
+# > **Errata (article 002 §5.3.3)** The text says the model is compiled with "mean squared error (MSE)";
 # > the code uses `sparse_categorical_crossentropy`, which is right for integer labels 0–9. MSE would
 # > compare ten probabilities with a single integer. Here are both on three predictions:
 
@@ -200,16 +200,16 @@ seed_cnn.summary(line_length=90)
 # The seed's own call, `model.fit(train_images, train_labels, epochs=5)`: Keras's default batch of 32.
 seed_cnn.fit(x_train, y_train, epochs=lesson.pick(1, 5), batch_size=32, verbose=0)
 _, mnist_accuracy = seed_cnn.evaluate(x_test, y_test, verbose=0)
-lesson.metric("MNIST test accuracy (seed 002 CNN)", mnist_accuracy, headline=True, fmt=".2%");
+lesson.metric("MNIST test accuracy (article 002 CNN)", mnist_accuracy, headline=True, fmt=".2%");
 
 # %% [markdown]
-# The document's 5×5 grid of test images with their predicted labels (seed 002 §5.2.7); here the true
+# The document's 5×5 grid of test images with their predicted labels (article 002 §5.2.7); here the true
 # label is in brackets, and wrong predictions are marked ✗ (and red), right ones ✓ (and green).
 
 # %%
 predicted = np.argmax(seed_cnn.predict(x_test[:25], verbose=0), axis=1)
 fig = course.plots.image_grid(x_test[:25], labels=y_test[:25], predictions=predicted, ncols=5, size=1.6,
-                          title="seed 002 CNN: predicted (true) on the first 25 test images")
+                          title="article 002 CNN: predicted (true) on the first 25 test images")
 lesson.savefig(fig, "mnist_prediction_grid");
 
 # %% [markdown]
@@ -236,8 +236,8 @@ fig.tight_layout()
 lesson.savefig(fig, "filters_and_feature_maps");
 
 # %% [markdown]
-# ## 5. LeNet of seed 000 §5.2 on colour images
-# Seed 000 trains a PyTorch LeNet (two 5×5 convolutions with 6 and 16 filters, dense layers of 120
+# ## 5. LeNet of article 000 §5.2 on colour images
+# Article 000 trains a PyTorch LeNet (two 5×5 convolutions with 6 and 16 filters, dense layers of 120
 # and 84) on CIFAR-10 with batch 32. CIFAR-10 must be downloaded, so we use the offline `shapes` set:
 # 32×32 colour images of 10 shape classes, the same size as CIFAR-10. `preset="lenet"` is the same
 # network in Keras.
@@ -259,7 +259,7 @@ fig = course.plots.image_grid(shapes_test[:20], labels=shape_test_labels[:20], p
 lesson.savefig(fig, "lenet_shapes_predictions");
 
 # %% [markdown]
-# > **Errata (seed 000 §5.2–5.3)** The training loop prints `if i % 2000 == 1999` ("print every
+# > **Errata (article 000 §5.2–5.3)** The training loop prints `if i % 2000 == 1999` ("print every
 # > 2000 mini-batches") and the text says each epoch trains 2000 iterations. With 50,000 CIFAR-10
 # > training images and batch 32, an epoch has $\lceil 50000/32 \rceil = 1563$ batches, so `i` never
 # > reaches 1999 and the loop never prints. Counting it:
@@ -272,9 +272,9 @@ print("a print interval that works, e.g. every 500 batches:", [i + 1 for i in ra
 lesson.metric("CIFAR-10 batches per epoch at batch 32", batches, fmt=".0f");
 
 # %% [markdown]
-# > **Errata (seed 000 §7.1 and seed 001 §7.1, reading lists)** Seed 000 §7.1 recommends
+# > **Errata (article 000 §7.1 and article 001 §7.1, reading lists)** Article 000 §7.1 recommends
 # > "“A Theoretical Analysis of the Visual Cortex” (1990) by David H. Hubel and Torsten Wiesel", and
-# > seed 001 §7.1 "《EfficientNet：更高效的网络结构设计》（Matthew L. Francis 等人著）". Neither
+# > article 001 §7.1 "《EfficientNet：更高效的网络结构设计》（Matthew L. Francis 等人著）". Neither
 # > reference exists as cited. Hubel and Wiesel's receptive-field papers, the biology behind
 # > convolution's local kernels, are "Receptive fields of single neurones in the cat's striate
 # > cortex" (J. Physiol., 1959) and "Receptive fields, binocular interaction and functional
@@ -394,7 +394,7 @@ first_attempts["07.conv2d"] = course.exercises.check("07.conv2d", conv2d)
 
 # %% [markdown]
 # **7.3 Parameters of a Conv2D layer** with a `kernel_size`×`kernel_size` kernel, `in_channels`
-# input channels and `filters` output channels. This attempt believes seed 002's "3-D" kernel.
+# input channels and `filters` output channels. This attempt believes article 002's "3-D" kernel.
 
 # %%
 def conv_parameters(kernel_size, in_channels, filters):

@@ -15,9 +15,9 @@
 # %% [markdown]
 # # 08 · Training that generalises
 #
-# **Mirrors:** seed 003 §4.1 (L2 regularisation and dropout "to prevent over-fitting"), seed 001 Q3
-# and seed 002 §9.2 (data augmentation, batch normalisation, learning-rate schedules: exponential
-# decay, cosine annealing), seed 000 §3.2.2 (hyper-parameters: learning rate, batch size, epochs).
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 003 §4.1 (L2 regularisation and dropout "to prevent over-fitting"), article 001 Q3
+# and article 002 §9.2 (data augmentation, batch normalisation, learning-rate schedules: exponential
+# decay, cosine annealing), article 000 §3.2.2 (hyper-parameters: learning rate, batch size, epochs).
 #
 # **After this lesson you can** recognise over-fitting (过拟合) and under-fitting (欠拟合) in
 # training curves, compute an L2 penalty, a dropout mask, a batch normalisation and a learning-rate
@@ -271,10 +271,10 @@ lesson.savefig(fig, "augmented_digits");
 
 # %% [markdown]
 # ## 4. Learning-rate schedules
-# Hyper-parameters (超参数, seed 000 §3.2.2) are the settings training does not learn: learning rate,
+# Hyper-parameters (超参数, article 000 §3.2.2) are the settings training does not learn: learning rate,
 # batch size, epochs, and the regularisation strengths above. The learning rate matters most, and
 # it need not be constant: a learning-rate schedule (学习率调度) changes it as training proceeds. Two
-# schedules from seed 002 §9.2, exponential decay (指数衰减) and cosine annealing (余弦退火), for
+# schedules from article 002 §9.2, exponential decay (指数衰减) and cosine annealing (余弦退火), for
 # step $t$ out of $T$:
 #
 # $$\text{exponential: } \eta_t = \eta_0\, r^{t/T_d}, \qquad

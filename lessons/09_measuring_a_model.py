@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 09 · Measuring a model
 #
-# **Mirrors:** seed 002 §9.3 (accuracy, precision, recall, F1, ROC, AUC), seed 001 §3.2 and §5.2
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 002 §9.3 (accuracy, precision, recall, F1, ROC, AUC), article 001 §3.2 and §5.2
 # (evaluating on validation data).
 #
 # **After this lesson you can** compute a confusion matrix, accuracy, precision, recall, F1, a ROC
@@ -46,7 +46,7 @@ lesson = course.setup_lesson(9)
 
 # %% [markdown]
 # ## 1. Three splits, three jobs
-# Seed 001 §3.2 lists "evaluate the model on validation data (验证数据)" as a step of building a
+# Article 001 §3.2 lists "evaluate the model on validation data (验证数据)" as a step of building a
 # model. There are three sets, each with one job:
 #
 # | split | Chinese | job |
@@ -126,7 +126,7 @@ for name, metric in keras_metrics.items():
 lesson.metric("largest difference hand vs keras.metrics", worst, fmt=".1e")
 
 # %% [markdown]
-# > **Errata (seed 002 §9.3)** The document defines recall (召回率) as "among the samples the model
+# > **Errata (article 002 §9.3)** The document defines recall (召回率) as "among the samples the model
 # > predicts as positive, the proportion that are actually positive" — word for word the same as
 # > its definition of precision two lines above. That is precision, $TP/(TP+FP)$. Recall divides by
 # > the examples that **are** positive: $TP/(TP+FN)$. The two answer different questions and can be
@@ -141,11 +141,11 @@ for threshold in (0.5, 0.2):
     seed_002_recall = c.tp / max(c.tp + c.fp, 1)  # the document's definition
     keras_recall = keras.metrics.Recall(thresholds=threshold)
     keras_recall.update_state(b_val, p_val)
-    print(f"threshold {threshold}: seed 002 'recall' = {seed_002_recall:.3f} (= precision "
+    print(f"threshold {threshold}: article 002 'recall' = {seed_002_recall:.3f} (= precision "
           f"{ms.precision(b_val, pred):.3f}); true recall = {ms.recall(b_val, pred):.3f}; "
           f"keras Recall = {float(keras_recall.result()):.3f}")
-    lesson.metric(f"threshold {threshold}: seed 002 'recall' minus precision", seed_002_recall - ms.precision(b_val, pred))
-    lesson.metric(f"threshold {threshold}: seed 002 'recall' minus keras Recall",
+    lesson.metric(f"threshold {threshold}: article 002 'recall' minus precision", seed_002_recall - ms.precision(b_val, pred))
+    lesson.metric(f"threshold {threshold}: article 002 'recall' minus keras Recall",
                   seed_002_recall - float(keras_recall.result()))
 
 # %% [markdown]
@@ -404,7 +404,7 @@ fig.suptitle("Error analysis: where the mistakes are, and what they look like")
 lesson.savefig(fig, "error_analysis")
 
 # %% [markdown]
-# > **Errata (seed 001 §5.2, with §3.2)** The document's MNIST example trains with
+# > **Errata (article 001 §5.2, with §3.2)** The document's MNIST example trains with
 # > `validation_data=(x_test, y_test)` and then calls `model.evaluate(x_test, y_test)`, calling the
 # > result the model's generalisation. When the test set also serves as validation set, every
 # > choice you make by looking at it (when to stop, which run to keep, which threshold) leaks into
@@ -440,7 +440,7 @@ lesson.metric("selection bias: best random model's validation accuracy", val_sco
 # ## 7. Exercises
 # Each stub below is a plausible first attempt; run the check, read the feedback, fix it.
 #
-# **7.1 Recall.** This first attempt copies seed 002's definition:
+# **7.1 Recall.** This first attempt copies article 002's definition:
 
 # %%
 def recall(y_true, y_pred):
@@ -479,7 +479,7 @@ course.exercises.check("09.roc_auc", roc_auc);
 # %% [markdown]
 # ## Summary
 # - The confusion matrix holds every count; accuracy, precision $TP/(TP+FP)$, recall $TP/(TP+FN)$
-#   and $F_1$ are ratios of its cells. Seed 002 §9.3 prints precision's definition for recall.
+#   and $F_1$ are ratios of its cells. Article 002 §9.3 prints precision's definition for recall.
 # - On imbalanced classes accuracy rewards doing nothing: report precision, recall, F1 (or AUC).
 # - The ROC curve shows every threshold at once; its AUC is the chance that a positive outscores a
 #   negative. Thresholds are chosen on validation data. When positives are rare, the

@@ -15,8 +15,8 @@
 # %% [markdown]
 # # 10 · Sequences and attention
 #
-# **Mirrors:** seed 004 §2.3 (word embeddings: Word2Vec, GloVe; RNN, LSTM, GRU; attention) and
-# seed 001 §7.3 ("Attention Is All You Need", the Transformer's self-attention, 自注意力).
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 004 §2.3 (word embeddings: Word2Vec, GloVe; RNN, LSTM, GRU; attention) and
+# article 001 §7.3 ("Attention Is All You Need", the Transformer's self-attention, 自注意力).
 #
 # **After this lesson you can** explain what an embedding is and train one (skip-gram), write the
 # step of a recurrent network by hand and count an LSTM's parameters, and compute
@@ -171,9 +171,9 @@ lesson.savefig(fig, "embedding_map")
 
 # %% [markdown]
 # ## 2. Recurrent networks: RNN (循环神经网络), LSTM, GRU
-# > **Errata (seed 004 §2.3.2)** "RNN（递归神经网络）": 递归神经网络 means a *recursive* neural
+# > **Errata (article 004 §2.3.2)** "RNN（递归神经网络）": 递归神经网络 means a *recursive* neural
 # > network, a different model that applies the same weights over a tree (a parse tree, say). A
-# > recurrent network, which loops over time steps, is **循环神经网络**, the term seed 002 §9.1 uses.
+# > recurrent network, which loops over time steps, is **循环神经网络**, the term article 002 §9.1 uses.
 #
 # A recurrent layer reads a sequence one step at a time and carries a **state** $h_t$:
 #
@@ -276,7 +276,7 @@ for name in kinds:
 # ## 3. Attention (注意力机制)
 # Attention lets every position look at every other position **directly**. A query vector $q$
 # scores each key $k_j$ by a dot product; the softmax turns the scores into weights; the output is
-# the weighted average of the values $v_j$. Stacked for all positions (seed 001 §7.3, *Attention
+# the weighted average of the values $v_j$. Stacked for all positions (article 001 §7.3, *Attention
 # Is All You Need*):
 #
 # $$\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right)V.$$

@@ -13,11 +13,11 @@
 # ---
 
 # %% [markdown]
-# # The Transformer block
+# # 11 · The Transformer block
 #
-# **Mirrors:** seed 001 §7.3 and seed 003 §7.3 (the papers they recommend: *Attention Is All You
-# Need*, BERT, GPT-2), seed 000 §9.2 ("choose an architecture such as Transformer, BERT") and
-# seed 003 §3.1 (pre-training and 提示学习, prompting).
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 001 §7.3 and article 003 §7.3 (the papers they recommend: *Attention Is All You
+# Need*, BERT, GPT-2), article 000 §9.2 ("choose an architecture such as Transformer, BERT") and
+# article 003 §3.1 (pre-training and 提示学习, prompting).
 #
 # **After this lesson you can** say why a Transformer needs positional encodings, write one encoder
 # layer (attention, residual connections, layer normalisation, feed-forward network) in NumPy so
@@ -146,7 +146,7 @@ lesson.metric("encoder layer by hand vs keras_hub TransformerEncoder: max differ
 lesson.metric("TransformerEncoder parameters, d_model 16, d_ff 32", encoder.count_params());
 
 # %% [markdown]
-# > **Errata (seed 000 §9.2)** "选择合适的模型架构，如 Transformer、BERT 等" lists BERT as an
+# > **Errata (article 000 §9.2)** "选择合适的模型架构，如 Transformer、BERT 等" lists BERT as an
 # > alternative to the Transformer. BERT *is* a Transformer: a stack of the encoder layers above
 # > (12 of them, $d = 768$, $d_{ff} = 3072$, 12 heads in BERT-base) on top of token, position and
 # > segment embeddings. Counting it that way gives the size BERT-base's paper reports (110M):
@@ -161,7 +161,7 @@ print(f"one 768-wide encoder layer: {bert_layer.count_params():,} parameters")
 lesson.metric("BERT-base parameters counted as 12 encoder layers + embeddings + pooler", bert_base, fmt=",.0f")
 
 # %% [markdown]
-# > **Errata (seed 003 §7.3)** "Attention is All You Need：Transformer模型原论文，提出了自注意力机制"
+# > **Errata (article 003 §7.3)** "Attention is All You Need：Transformer模型原论文，提出了自注意力机制"
 # > says the paper *introduced* self-attention. Self-attention (intra-attention) was in use before
 # > it, for example in Cheng, Dong and Lapata (2016), Parikh et al. (2016) and Lin et al. (2017,
 # > "A Structured Self-Attentive Sentence Embedding"), always next to a recurrent or convolutional
@@ -281,8 +281,8 @@ for temperature in temperatures:
 # The lower the temperature, the larger the share of real words (measured above); at a high
 # temperature the model picks unlikely characters often enough to misspell most words.
 #
-# ## 7. Prompting (提示学习, seed 003 §3.1)
-# Seed 003 describes prompting as "designing a suitable input format that guides the model to a
+# ## 7. Prompting (提示学习, article 003 §3.1)
+# Article 003 describes prompting as "designing a suitable input format that guides the model to a
 # specific reasoning or generation task". For a pre-trained language model a **prompt** is simply
 # the text it continues, and a task can be phrased as a comparison of continuations, with no
 # training for the task at all. A **cloze** prompt: we cut held-out reviews in the middle and ask
@@ -318,7 +318,7 @@ lesson.metric("cloze prompt: share of true words preferred (chance 50%)", hits /
 # The model prefers the true word far more often than chance (measured above): what it learned by
 # predicting characters already contains some knowledge of English and of the reviews, and a
 # prompt gets it out. Large models are prompted the same way with instructions and examples;
-# seed 003 §7.3's GPT-2 paper ("Language Models are Unsupervised Multitask Learners") is about
+# article 003 §7.3's GPT-2 paper ("Language Models are Unsupervised Multitask Learners") is about
 # exactly this, tasks solved by prompting a model that was only pre-trained to predict the next
 # token (self-supervised: the labels are the text itself).
 #

@@ -9,14 +9,14 @@
 #     seeds: ["000 §2.1", "003 §3.1", "004 §1.2.2", "003 §4.3", "003 §5.2"]
 #     quick_seconds: 60
 #     full_seconds: 1800
-#     description: WordPiece by hand, masked language modelling on a tiny BERT, and pretrained MiniLM versus a BERT from scratch on sentiment, with the seed 003 §5.2 code's six mistakes fixed.
+#     description: WordPiece by hand, masked language modelling on a tiny BERT, and pretrained MiniLM versus a BERT from scratch on sentiment, with the article 003 §5.2 code's six mistakes fixed.
 # ---
 
 # %% [markdown]
-# # 11 · BERT: pre-training and fine-tuning
+# # 12 · BERT: pre-training and fine-tuning
 #
-# **Mirrors:** seed 000 §2.1 and 003 §3.1 (pre-training, fine-tuning, transfer learning), seed 004
-# §1.2.2 (WordPiece and BERT's pre-training, with an erratum), seed 003 §4.3 and §5.2 (sentiment
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 000 §2.1 and 003 §3.1 (pre-training, fine-tuning, transfer learning), article 004
+# §1.2.2 (WordPiece and BERT's pre-training, with an erratum), article 003 §4.3 and §5.2 (sentiment
 # analysis by fine-tuning BERT, with the code's errata).
 #
 # **After this lesson you can** split words into WordPiece tokens by hand, explain what BERT learns
@@ -50,7 +50,7 @@ rng = np.random.default_rng(lesson.seed)
 # %% [markdown]
 # ## 1. Pre-training, fine-tuning, transfer learning
 # Labelled data is expensive; raw text is nearly free. BERT therefore learns in two stages
-# (seed 000 §2.1, 003 §3.1):
+# (article 000 §2.1, 003 §3.1):
 #
 # 1. **Pre-training** (预训练): a large encoder learns from billions of words of *unlabelled* text with
 #    a task whose answers are in the text itself (self-supervised learning, 自监督学习).
@@ -109,7 +109,7 @@ for t, s in zip(token_ids, segment_ids):
     print(f"{minilm_vocab[t]:>8s} {t:6d} {s:7d} {int(t != minilm_tokenizer.pad_token_id):12d}")
 
 # %% [markdown]
-# > **Errata (seed 004 §1.2.2)** The seed lists under pre-training techniques: "self-supervised
+# > **Errata (article 004 §1.2.2)** The seed lists under pre-training techniques: "self-supervised
 # > learning: such as WordPiece, BERT's prefix encoding". Both halves are wrong. **WordPiece is a
 # > tokenizer**: its vocabulary is counted from a corpus once, before training, and splitting is the
 # > deterministic rule above; nothing in it learns while the model trains (the cell above reproduced
@@ -228,7 +228,7 @@ for target, guess, w in zip(probe_targets[0], guesses, probe_weights[0]):
 # That is what we transfer next.
 #
 # ## 4. Fine-tuning for sentiment: pretrained versus from scratch
-# Seed 003 §4.3's recipe: a pretrained BERT, a linear classifier on one vector per sentence,
+# Article 003 §4.3's recipe: a pretrained BERT, a linear classifier on one vector per sentence,
 # supervised training on labelled sentences. `bert_classifier` builds exactly that from raw
 # strings to two logits. Which vector? BERT was pre-trained to summarise a sentence pair in its
 # `[CLS]` token (for next-sentence prediction, through a dense "pooler" layer), so keras-hub's
@@ -346,7 +346,7 @@ lesson.savefig(fig, "pretrained_vs_scratch")
 # split that played no part in the choice can tell you whether a gain is real.
 #
 # ## 5. The seed's fine-tuning code, mistake by mistake
-# > **Errata (seed 003 §5.2)** The PyTorch code that "fine-tunes BERT for sentiment" cannot run,
+# > **Errata (article 003 §5.2)** The PyTorch code that "fine-tunes BERT for sentiment" cannot run,
 # > and its "accuracy" means nothing. Each mistake, shown with NumPy and Keras on the logits our
 # > fine-tuned MiniLM just produced:
 #
@@ -491,7 +491,7 @@ lesson.metric("seed formula: true labels minus flipped labels",
 # `bert_classifier` (tokenizer, padding mask, integer labels, logits), `compile_model` (sparse
 # cross-entropy from logits), `fit`, and accuracy as `argmax == label`.
 #
-# > **Errata (seed 003 §2.1)** "大模型：指具有数百亿甚至数千亿参数的模型，如BERT、GPT系列"
+# > **Errata (article 003 §2.1)** "大模型：指具有数百亿甚至数千亿参数的模型，如BERT、GPT系列"
 # > ("large models: models with tens or hundreds of billions of parameters, such as BERT and the
 # > GPT series"). BERT-base has about 110 million parameters, BERT-large 340 million: a thousand
 # > times fewer than "数百亿". GPT-3 (175 billion) fits the sentence; BERT does not. Build BERT-base's
@@ -504,7 +504,7 @@ lesson.metric("BERT-base parameters (keras-hub, bert-base's configuration)", ber
 del bert_base
 
 # %% [markdown]
-# > **Errata (seed 002 §9.1)** "BERT：适用于文本分类、机器翻译和问答系统等任务" ("BERT: suited to
+# > **Errata (article 002 §9.1)** "BERT：适用于文本分类、机器翻译和问答系统等任务" ("BERT: suited to
 # > text classification, machine translation and question answering"). BERT is an **encoder only**:
 # > it turns a sentence into one vector per input token (`sequence_output` above has the input's
 # > length) and has no decoder that writes a new sentence token by token. Classification and

@@ -13,9 +13,9 @@
 # ---
 
 # %% [markdown]
-# # 12 · Parameter-efficient fine-tuning
+# # 13 · Parameter-efficient fine-tuning
 #
-# **Mirrors:** seed 003 §3.1 ("parameter-efficient fine-tuning: update only part of the parameters
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 003 §3.1 ("parameter-efficient fine-tuning: update only part of the parameters
 # during fine-tuning, to reduce the compute") and §7.3 (the AdaLoRA paper).
 #
 # **After this lesson you can** freeze a pretrained encoder and train only a head, compute a LoRA
@@ -302,7 +302,7 @@ lesson.savefig(fig, "full_head_lora_adapters")
 # %% [markdown]
 # ## 5. AdaLoRA: spend the rank where it matters
 # Plain LoRA gives every adapted matrix the same rank $r$. But some matrices need a richer update
-# than others. **AdaLoRA** (Zhang et al., 2023; seed 003 §7.3) writes each update in an SVD-like form
+# than others. **AdaLoRA** (Zhang et al., 2023; article 003 §7.3) writes each update in an SVD-like form
 #
 # $$\Delta W = P\,\Lambda\,Q, \qquad \Lambda = \mathrm{diag}(\lambda_1, \dots, \lambda_r),$$
 #
@@ -395,7 +395,7 @@ for i in range(3):
     print(f"\nquery ({'+' if y_test[i] else '-'}): {x_test[i]}\nnearest ({'+' if y_bank[nearest[i]] else '-'}): {x_bank[nearest[i]]}")
 
 # %% [markdown]
-# **Prompt-style use, with no labelled example at all** (提示学习, prompt learning in seed 003 §3.1:
+# **Prompt-style use, with no labelled example at all** (提示学习, prompt learning in article 003 §3.1:
 # steering a pretrained model with the form of its input instead of new weights). Write one sentence
 # per class, "This review is negative." and "This review is positive.", embed them like any review,
 # and give each test review the class of the prompt it is closer to: **zero-shot classification**

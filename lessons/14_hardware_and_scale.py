@@ -13,10 +13,10 @@
 # ---
 
 # %% [markdown]
-# # 13 · Hardware and scale
+# # 14 · Hardware and scale
 #
-# **Mirrors:** seed 002 §9.2 (mixed precision, 混合精度训练), seed 001 Q2 (distributed training with
-# TensorFlow's MirroredStrategy, 分布式训练) and seed 002 §7.2.2 (TensorBoard for debugging and
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 002 §9.2 (mixed precision, 混合精度训练), article 001 Q2 (distributed training with
+# TensorFlow's MirroredStrategy, 分布式训练) and article 002 §7.2.2 (TensorBoard for debugging and
 # performance analysis, 性能分析).
 #
 # **After this lesson you can** count a model's FLOPs and compute its model FLOP utilisation (MFU),
@@ -205,7 +205,7 @@ lesson.savefig(fig, "precision_and_xla")
 print(km.accelerate.setup(model_kind="cnn", apply=False))
 
 # %% [markdown]
-# > **Errata (seed 002 §9.2)**: "混合精度训练：将浮点数运算转换为半精度浮点数运算，提高训练速度和降低内存消耗"
+# > **Errata (article 002 §9.2)**: "混合精度训练：将浮点数运算转换为半精度浮点数运算，提高训练速度和降低内存消耗"
 # > ("mixed precision training converts floating-point operations to half precision, raising
 # > speed and lowering memory use").
 # >
@@ -250,7 +250,7 @@ lesson.metric("mixed_float16 adds loss scaling",
 # is `tf.distribute.MirroredStrategy`; `km.accelerate.setup(devices=n)` creates it (or
 # `keras.distribution.DataParallel` on JAX).
 #
-# > **Errata (seed 001 Q2)**: "将数据分片，并行训练多个模型副本" ("shard the data and train several
+# > **Errata (article 001 Q2)**: "将数据分片，并行训练多个模型副本" ("shard the data and train several
 # > model replicas in parallel") can be read as several independent models. It is one model: the
 # > replicas never diverge, because their gradients are averaged at every step. The check below
 # > proves it: four steps on two devices with half of each batch give the same weights as four
@@ -405,7 +405,7 @@ lesson.savefig(fig, "one_vs_two_workers")
 
 # %% [markdown]
 # ## 5. Where does the time go? A profile for TensorBoard
-# TensorBoard (seed 002 §7.2.2) shows a **profile**: every operation on every device, on a time
+# TensorBoard (article 002 §7.2.2) shows a **profile**: every operation on every device, on a time
 # line. On TensorFlow, `keras.callbacks.TensorBoard(log_dir, profile_batch=(3, 5))` records one for
 # batches 3 to 5 (it also needs the `tensorboard` package for its other logs). Underneath it calls
 # `tf.profiler.experimental.start/stop`; JAX has the same pair, `jax.profiler.start_trace/stop_trace`,

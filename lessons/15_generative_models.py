@@ -13,9 +13,9 @@
 # ---
 
 # %% [markdown]
-# # 14 · Generative models: a GAN on MNIST
+# # 15 · Generative models: a GAN on MNIST
 #
-# **Mirrors:** seed 004 §2.4.3 (生成对抗网络 GAN: its structure and its training process) and
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 004 §2.4.3 (生成对抗网络 GAN: its structure and its training process) and
 # 004 term 5 ("two networks, a generator and a discriminator, trained adversarially").
 #
 # **After this lesson you can** write the GAN game as a formula and as two losses, compute the

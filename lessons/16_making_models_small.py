@@ -13,10 +13,10 @@
 # ---
 
 # %% [markdown]
-# # 15 · Making models small: pruning, quantization, distillation
+# # 16 · Making models small: pruning, quantization, distillation
 #
-# **Mirrors:** seed 001 Q3 ("model compression: weight pruning, quantization, knowledge
-# distillation", 模型压缩：权重剪枝、量化、知识蒸馏), seed 003 Q3 (参数压缩, 模型剪枝) and seed 004
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 001 Q3 ("model compression: weight pruning, quantization, knowledge
+# distillation", 模型压缩：权重剪枝、量化、知识蒸馏), article 003 Q3 (参数压缩, 模型剪枝) and article 004
 # term 9 (模型压缩: "fewer parameters, lower computational complexity").
 #
 # **After this lesson you can** prune a trained network by weight magnitude and fine-tune it,
@@ -43,7 +43,7 @@ lesson = course.setup_lesson(16)
 
 # %% [markdown]
 # ## 1. The model to shrink
-# The teacher is the MNIST CNN of seed 002 §5.2 (`km.models.cnn(preset="seed")`, lesson 07).
+# The teacher is the MNIST CNN of article 002 §5.2 (`km.models.cnn(preset="seed")`, lesson 07).
 
 # %%
 x_train, y_train = km.data.load("mnist", split="train", limit=lesson.pick(10000, None))
@@ -155,7 +155,7 @@ ax.grid(alpha=0.3)
 lesson.savefig(fig, "pruning_sweep")
 
 # %% [markdown]
-# > **Errata (seed 003 Q3, seed 004 term 9)**: "参数压缩：通过剪枝、量化等方法减少模型参数量，降低计算资源消耗"
+# > **Errata (article 003 Q3, article 004 term 9)**: "参数压缩：通过剪枝、量化等方法减少模型参数量，降低计算资源消耗"
 # > ("parameter compression: reduce the number of parameters by pruning, quantization, etc.") and
 # > "模型剪枝：去除模型中不重要的参数和层，提高计算效率" ("pruning removes unimportant parameters and
 # > layers and raises computational efficiency").
@@ -366,7 +366,7 @@ lesson.savefig(fig, "size_vs_accuracy")
 # (cheap, little accuracy lost); distil when you can afford a training run; prune when a runtime
 # or a compressor can exploit the zeros.
 #
-# > **Errata (seed 003 Q3)**: the same list offers "模型集成：将多个模型集成" (ensembling several
+# > **Errata (article 003 Q3)**: the same list offers "模型集成：将多个模型集成" (ensembling several
 # > models) as a way to *avoid wasting* compute. An ensemble of $k$ models costs $k$ times the
 # > memory and the inference time. The compression technique that belongs there is the
 # > opposite: distil the ensemble (or one large model) into a single small student, as above.

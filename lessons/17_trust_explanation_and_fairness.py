@@ -13,10 +13,10 @@
 # ---
 
 # %% [markdown]
-# # 16 · Trust: explanation and fairness
+# # 17 · Trust: explanation and fairness
 #
-# **Mirrors:** seed 000 §9.3 (transparency and fairness, 透明性和公平性), seed 001 Q4
-# (explainability 解释性: visualisation, LIME, SHAP), seed 003 Q5 (fairness evaluation 公平性评估).
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 000 §9.3 (transparency and fairness, 透明性和公平性), article 001 Q4
+# (explainability 解释性: visualisation, LIME, SHAP), article 003 Q5 (fairness evaluation 公平性评估).
 #
 # **After this lesson you can** show which pixels a CNN used for a decision with saliency maps,
 # integrated gradients and occlusion, and check that the attributions add up; say which words
@@ -330,7 +330,7 @@ plt.show()
 # P(all `[UNK]`). Here every word the vocabulary knows gets a larger attribution, in absolute
 # value, from SHAP than from leave-one-out, and leave-one-out's values do not add up to the gap.
 #
-# > **Errata (seed 001 Q4)** "使用可视化工具，如 TensorBoard、MOMENTUM 等" ("use visualisation tools
+# > **Errata (article 001 Q4)** "使用可视化工具，如 TensorBoard、MOMENTUM 等" ("use visualisation tools
 # > such as TensorBoard, MOMENTUM"). There is no explanation tool called MOMENTUM: momentum is an
 # > optimizer term (lesson 05). And TensorBoard shows training curves and graphs, not *why* a
 # > prediction was made. The methods that answer that question are the ones in this lesson:
@@ -402,7 +402,7 @@ lesson.savefig(fig, "fairness_by_group")
 plt.show()
 
 # %% [markdown]
-# > **Errata (seed 003 Q5)** "公平性评估：……确保模型在各种数据分布上的表现一致" ("fairness
+# > **Errata (article 003 Q5)** "公平性评估：……确保模型在各种数据分布上的表现一致" ("fairness
 # > evaluation ensures the model performs consistently on every data distribution"). That is
 # > impossible in general: when the groups' base rates differ, an imperfect classifier cannot
 # > have equal precision *and* equal TPR *and* equal FPR across them (Chouldechova 2017;

@@ -13,10 +13,10 @@
 # ---
 
 # %% [markdown]
-# # 17 · Privacy
+# # 18 · Privacy
 #
-# **Mirrors:** seed 001 Q5 and 003 Q4 (anonymisation 匿名化 / 数据脱敏, differential privacy
-# 差分隐私), seed 004 term 10 (federated learning 联邦学习).
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 001 Q5 and 003 Q4 (anonymisation 匿名化 / 数据脱敏, differential privacy
+# 差分隐私), article 004 term 10 (federated learning 联邦学习).
 #
 # **After this lesson you can** show why a table without names can still identify people;
 # state what differential privacy promises and train a model with DP-SGD by hand (per-example
@@ -44,7 +44,7 @@ rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
 # ## 1. Removing names is not anonymisation
-# Seed 001 Q5 recommends "anonymisation (匿名化处理) to lower the risk of leaks". The usual way
+# Article 001 Q5 recommends "anonymisation (匿名化处理) to lower the risk of leaks". The usual way
 # is to delete the direct identifiers (name, ID number) and keep the rest. But the rest holds
 # **quasi-identifiers** (准标识符): ZIP code, birth date and sex together are unique for most
 # people (Sweeney found about 87 % of US residents unique on these three). Anyone holding a
@@ -196,7 +196,7 @@ print("norms before:", np.round(np.linalg.norm(flat, axis=1)[:8], 2), "...")
 print("norms after: ", np.round(np.linalg.norm(clipped, axis=1)[:8], 2), "...")
 
 # %% [markdown]
-# > **Errata (seed 003 Q4)** "差分隐私：在数据使用过程中加入噪声，保护数据隐私" ("differential
+# > **Errata (article 003 Q4)** "差分隐私：在数据使用过程中加入噪声，保护数据隐私" ("differential
 # > privacy: add noise while using the data"). Adding noise is not enough: the noise must be
 # > calibrated to a *bounded* sensitivity, which in training means clipping each example's
 # > gradient first. Without clipping one unusual example (here a mislabelled, saturated image)
@@ -326,7 +326,7 @@ plt.show()
 # Non-IID clients pull the global model in different directions (each one's local optimum
 # forgets the classes it never sees), so it learns more slowly than with IID clients.
 #
-# > **Errata (seed 004 term 10, seed 003 Q4)** "联邦学习……同时保护参与方的数据隐私" ("federated
+# > **Errata (article 004 term 10, article 003 Q4)** "联邦学习……同时保护参与方的数据隐私" ("federated
 # > learning protects the participants' data privacy"). Keeping data on the device is not the
 # > same as keeping it private: the updates are computed from the data and can give it back.
 # > For a dense layer $y = xW + b$, one example's gradient is $\partial L/\partial W = x \otimes

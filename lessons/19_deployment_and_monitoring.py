@@ -13,10 +13,10 @@
 # ---
 
 # %% [markdown]
-# # 18 · Deployment and monitoring
+# # 19 · Deployment and monitoring
 #
-# **Mirrors:** seed 000 §3.2.4 (model deployment 模型部署 and performance monitoring 性能监控),
-# seed 001 §3.2 (the steps of building a model, ending with deployment).
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 000 §3.2.4 (model deployment 模型部署 and performance monitoring 性能监控),
+# article 001 §3.2 (the steps of building a model, ending with deployment).
 #
 # **After this lesson you can** export a Keras model to `.keras`, SavedModel, ONNX and TFLite and
 # check the copies agree; serve it with `kerasmodels serve` over the protocols real clients speak
@@ -468,7 +468,7 @@ lesson.savefig(fig, "drift_monitor")
 plt.show()
 
 # %% [markdown]
-# > **Errata (seed 001 §3.2, seed 000 §3.2.4)** The documents draw building a model as a line,
+# > **Errata (article 001 §3.2, article 000 §3.2.4)** The documents draw building a model as a line,
 # > "数据收集 → 模型设计 → 模型训练 → 模型评估 → 模型部署", that ends at deployment, and ask to
 # > "监控模型性能" (monitor the model's performance) after it. Deployment is not the end: it starts a
 # > loop (monitor → detect drift → collect and label new data → retrain → redeploy). And a

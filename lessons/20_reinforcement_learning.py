@@ -13,9 +13,9 @@
 # ---
 
 # %% [markdown]
-# # 19 · Reinforcement learning
+# # 20 · Reinforcement learning
 #
-# **Mirrors:** seed 004 §1.1.2, which lists reinforcement-learning models (强化学习模型) "such as
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 004 §1.1.2, which lists reinforcement-learning models (强化学习模型) "such as
 # Deep Q-Networks (DQN) and AlphaGo" among the types of AI models.
 #
 # **After this lesson you can** write the Bellman target and the Q-learning update; learn a Q-table
@@ -321,7 +321,7 @@ lesson.metric("PUCT example: move the policy network likes most", int(np.argmax(
 # simulation goes there. Unvisited move 4 is not forgotten: its $U$ grows with every simulation
 # elsewhere.
 #
-# > **Errata (seed 004 §1.1.2)** The seed defines "AI 大模型" as models "具有大规模参数" (with
+# > **Errata (article 004 §1.1.2)** The seed defines "AI 大模型" as models "具有大规模参数" (with
 # > parameters at a large scale) and then lists "强化学习模型：例如 Deep Q-Networks（DQN）、AlphaGo"
 # > as one type of them. DQN and AlphaGo are landmarks of reinforcement learning, but their networks
 # > are small. Build the published architectures (random weights) and count: DQN's Atari network

@@ -10,7 +10,7 @@ def test_lesson_02_facts(executed_lessons):
     m = {k: v["value"] for k, v in result.metrics.items()}
     assert m["max |hand loss - keras.losses|"] < 1e-6
     assert m["|theta_GD - theta_least_squares|"] < 1e-6
-    # Seed 002 §4.2.2: with both indices the cross-entropy is Keras's; one index read as the class
+    # Article 002 §4.2.2: with both indices the cross-entropy is Keras's; one index read as the class
     # divides it by the number of classes (3).
     assert m["CE with both indices vs keras: difference"] < 1e-6
     assert m["CE of example 1 / the document's formula read literally"] == pytest.approx(3.0)

@@ -34,7 +34,7 @@ def test_backprop_matches_keras_autodiff():
 
 
 def test_the_documents_delta_fails_the_check():
-    # delta2 = delta3 W3^T without sigma'(z2), as seed 001 §4.4 can be read, gives wrong gradients.
+    # delta2 = delta3 W3^T without sigma'(z2), as article 001 §4.4 can be read, gives wrong gradients.
     net = numpy_nn.MLP((4, 5, 3, 2), seed=3)
     x, t = _batch((4, 5, 3, 2), seed=3)
     y, cache = net.forward(x)

@@ -24,7 +24,7 @@ def test_lesson_04_facts(executed_lessons):
     assert m["largest |Binomial(1000, 0.003) - Poisson(3)| over k"] < 0.001
     # Updating parameters learns the rule; updating p only learns the label frequency.
     assert m["test accuracy, parameters updated"] > 0.9
-    assert m["test accuracy, p updated (seed 002 §4.4)"] < 0.7
+    assert m["test accuracy, p updated (article 002 §4.4)"] < 0.7
     assert m["exercises passing as written"] == 0
     figures = {f.stem for f in result.figures}
     assert {"gradient_field", "bernoulli_binomial", "bayes_natural_frequencies", "normal_poisson"} <= figures

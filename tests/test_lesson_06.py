@@ -8,7 +8,7 @@ def test_lesson_06_facts(executed_lessons):
     result = executed_lessons(6)
     assert result.status == "passed", result.error
     m = {k: v["value"] for k, v in result.metrics.items()}
-    # Seed 001 §5.4 prints 633/633; 60,000 images in batches of 128 make 469.
+    # Article 001 §5.4 prints 633/633; 60,000 images in batches of 128 make 469.
     assert m["batches per epoch, 60,000 images at batch 128"] == 469
     assert m["batches per epoch, our 12,000 images at batch 128"] == 94
     assert m["parameters by hand"] == m["parameters Keras counts"] == 55_050
@@ -27,6 +27,6 @@ def test_quick_mode_mlp_and_cnn_are_level(executed_lessons):
     # Lesson 06's prose: in quick mode lesson 07's CNN does not yet beat the MLP (both near 93 %);
     # the difference is a full-mode result (docs/benchmarks.md).
     mlp = executed_lessons(6).metrics["MNIST test accuracy"]["value"]
-    cnn = executed_lessons(7).metrics["MNIST test accuracy (seed 002 CNN)"]["value"]
+    cnn = executed_lessons(7).metrics["MNIST test accuracy (article 002 CNN)"]["value"]
     assert abs(mlp - cnn) < 0.02
     assert 0.9 < mlp < 0.96 and 0.9 < cnn < 0.96

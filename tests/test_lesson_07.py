@@ -24,10 +24,10 @@ def test_lesson_07_facts(executed_lessons):
     assert m["convolution by hand vs keras Conv2D: max difference"] < 1e-5
     assert m["max pooling by hand vs keras: max difference"] == 0
     assert m["CIFAR-10 batches per epoch at batch 32"] == 1563
-    assert m["MNIST test accuracy (seed 002 CNN)"] > 0.85  # quick mode: a 6,000-image subset, one epoch
+    assert m["MNIST test accuracy (article 002 CNN)"] > 0.85  # quick mode: a 6,000-image subset, one epoch
     assert m["shapes test accuracy (LeNet)"] > 0.3  # well above the 10 % of guessing
     assert m["lines printed by the document's loop per epoch"] == 0
-    # Kernels are 4-D (seed 002 §3.1.1 says 3-D); pooling has no parameters (seed 002 §3.1.2 says it
+    # Kernels are 4-D (article 002 §3.1.1 says 3-D); pooling has no parameters (article 002 §3.1.2 says it
     # reduces them): it shrinks the maps, and so the Dense layer after Flatten.
     assert m["second conv layer: kernel axes"] == 4
     assert m["second conv layer: kernel weights"] == 3 * 3 * 32 * 64

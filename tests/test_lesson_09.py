@@ -65,8 +65,8 @@ def test_lesson_09_facts(executed_lessons):
     assert m["precision + recall + F1 of always answering 'not 8'"] == 0
     # The seed's "recall" is precision, and differs from keras.metrics.Recall.
     for threshold in (0.5, 0.2):
-        assert m[f"threshold {threshold}: seed 002 'recall' minus precision"] == pytest.approx(0, abs=1e-9)
-        assert abs(m[f"threshold {threshold}: seed 002 'recall' minus keras Recall"]) > 0.01
+        assert m[f"threshold {threshold}: article 002 'recall' minus precision"] == pytest.approx(0, abs=1e-9)
+        assert abs(m[f"threshold {threshold}: article 002 'recall' minus keras Recall"]) > 0.01
     # Precision-recall: AP by hand = scikit-learn's; more negatives leave the ROC AUC unchanged and lower the AP.
     assert m["average precision by hand vs scikit-learn: difference"] < 1e-9
     assert m["validation ROC AUC, negatives repeated 10x"] == pytest.approx(m["validation AUC"], abs=1e-12)

@@ -53,7 +53,7 @@ def _images(n, shape=(28, 28), seed=0):
 def test_mlp_shapes_and_parameters_match_seed_001():
     model = mlp(input_shape=(28, 28), num_classes=10)
     assert model.output.shape == (None, 10)
-    # 784*64+64 + 64*64+64 + 64*10+10: the network of seed 001 §5.2 with 10 logits.
+    # 784*64+64 + 64*64+64 + 64*10+10: the network of article 001 §5.2 with 10 logits.
     assert model.count_params() == 55050
     assert model.get_layer("logits").activation is keras.activations.linear
 
@@ -74,7 +74,7 @@ def test_cnn_seed_preset_is_the_document_network():
     assert all(c.kernel_size == (3, 3) and c.padding == "valid" for c in convs)
     assert len(_layers_of(model, keras.layers.MaxPooling2D)) == 2
     assert [d.units for d in _layers_of(model, keras.layers.Dense)] == [64, 10]
-    # The count Keras prints for seed 002 §5.2's model.summary().
+    # The count Keras prints for article 002 §5.2's model.summary().
     assert model.count_params() == 93322
     assert model.layers[-1].activation is keras.activations.linear
 

@@ -219,7 +219,7 @@ def bert_classifier(
     order (it ignores `shuffle`): there, pass `kerasmodels.data.to_tf_dataset(
     x, y, shuffle=True)` to reshuffle every epoch.
 
-    Mirrors the sentiment fine-tuning of seed 003 §5.2 (a pretrained BERT
+    Mirrors the sentiment fine-tuning of article 003 §5.2 (a pretrained BERT
     fine-tuned on labelled sentences), with that code's errata fixed: the
     texts really are tokenized, the attention mask is the padding mask,
     labels are integer class ids, and two-class logits are not squashed by

@@ -126,7 +126,7 @@ def _size_estimate(input_shape, steps, dense_units, num_classes, per_conv=2):
 
 
 def _seed_network(x, num_classes):
-    # seed 002 §5.2.3, layer for layer; its softmax output becomes logits.
+    # article 002 §5.2.3, layer for layer; its softmax output becomes logits.
     layers = keras.layers
     x = layers.Conv2D(32, (3, 3), activation="relu", name="conv2d_1")(x)
     x = layers.MaxPooling2D((2, 2), name="max_pooling2d_1")(x)
@@ -142,7 +142,7 @@ _SEED_PLAN = [("valid_conv", 3), ("pool", 2), ("valid_conv", 3), ("pool", 2), ("
 
 
 def _lenet_network(x, num_classes):
-    # seed 000 §5.2.2 (PyTorch `Net`): transforms.Normalize(0.5, 0.5) maps [0, 1]
+    # article 000 §5.2.2 (PyTorch `Net`): transforms.Normalize(0.5, 0.5) maps [0, 1]
     # pixels to [-1, 1]; here that step is part of the model.
     layers = keras.layers
     x = layers.Rescaling(2.0, offset=-1.0, name="normalize")(x)
@@ -199,11 +199,11 @@ def cnn(
 
     Three networks:
 
-    - `preset="seed"`: the MNIST CNN of seed 002 §5.2, layer for layer
+    - `preset="seed"`: the MNIST CNN of article 002 §5.2, layer for layer
       (Conv 32 → MaxPool → Conv 64 → MaxPool → Conv 64 → Dense 64 → output;
       3x3 kernels, "valid" padding, ReLU). 93,322 parameters for 28x28x1
       inputs and 10 classes.
-    - `preset="lenet"`: the CIFAR-10 network of seed 000 §5.2, ported from
+    - `preset="lenet"`: the CIFAR-10 network of article 000 §5.2, ported from
       PyTorch (Conv 6@5x5 → MaxPool → Conv 16@5x5 → MaxPool → Dense 120 →
       Dense 84 → output). The document's `transforms.Normalize(0.5, 0.5)` is
       the model's first layer, so it takes pixels in [0, 1]. 62,006
@@ -232,7 +232,7 @@ def cnn(
     ```
 
     On MNIST with 2 CPU cores this first reaches 99.0% test accuracy after
-    about 2 epochs, 3.3x sooner in wall time than the seed 002 §5.2 recipe
+    about 2 epochs, 3.3x sooner in wall time than the article 002 §5.2 recipe
     (its network, Adam defaults, batch 32, 5 epochs), and 5.5x sooner with
     the `mixed_bfloat16` policy on a CPU with bfloat16 support
     (`keras.mixed_precision.set_global_policy("mixed_bfloat16")`; the
@@ -246,7 +246,7 @@ def cnn(
 
     A 2-D `input_shape` such as `(28, 28)` gets its channel axis inside the
     model (a `Reshape` to `(28, 28, 1)`), so (N, 28, 28) arrays can be fed
-    directly; this avoids the mistake of seed 002 §5.2, which declares
+    directly; this avoids the mistake of article 002 §5.2, which declares
     28x28x1 inputs but feeds 28x28 arrays. Images are channels-last.
 
     Args:

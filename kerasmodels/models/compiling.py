@@ -64,7 +64,7 @@ def compile_model(
 
     Every kerasmodels factory outputs logits. This helper reads the number of
     output units and picks the loss to match, so a one-unit output is never
-    trained against ten-class labels (the mistake of seed 001 §5.2) and a
+    trained against ten-class labels (the mistake of article 001 §5.2) and a
     softmax is never applied twice:
 
     - 1 unit: `BinaryCrossentropy(from_logits=True)` +

@@ -20,7 +20,7 @@ def mlp(
 ):
     """Build a multi-layer perceptron classifier that outputs logits.
 
-    Mirrors the network of seed 001 §5.2 (784 → 64 → 64 → output, ReLU), with
+    Mirrors the network of article 001 §5.2 (784 → 64 → 64 → output, ReLU), with
     that section's mistake corrected: the document puts one sigmoid unit on
     MNIST's ten classes. Here the output layer has `num_classes` units and no
     activation (logits); pair it with `compile_model`, which picks the matching

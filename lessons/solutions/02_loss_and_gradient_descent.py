@@ -17,7 +17,7 @@ def categorical_cross_entropy(y, p):
 
 
 def _document_gradient(theta0, theta1, x, y):
-    # Seed 000 §4.3: wrong sign for theta0, missing factor x for theta1.
+    # Article 000 §4.3: wrong sign for theta0, missing factor x for theta1.
     r = np.mean(y - theta0 - theta1 * x)
     return r, -r
 

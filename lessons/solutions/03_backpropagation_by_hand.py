@@ -29,7 +29,7 @@ SOLUTIONS = {
 WRONG_ANSWERS = {
     # Forgets the slope of the output sigmoid.
     "03.output_delta": lambda y, t, z: y - t,
-    # Seed 001 §4.4's reading: back through the weights but without sigma'(z).
+    # Article 001 §4.4's reading: back through the weights but without sigma'(z).
     "03.hidden_delta": lambda delta_next, W_next, z: delta_next @ W_next.T,
     # Multiplies in the wrong order: (units_out, units_in), the transpose of W's shape.
     "03.weight_gradient": lambda a_prev, delta: delta.T @ a_prev,

@@ -23,7 +23,7 @@ SOLUTIONS = {
 }
 
 WRONG_ANSWERS = {
-    # Seed 002 §4.1.2's matrix: a clockwise rotation.
+    # Article 002 §4.1.2's matrix: a clockwise rotation.
     "04.transpose": lambda rows: [list(reversed(column)) for column in zip(*rows)],
     # The Bernoulli formula used for n trials: forgets C(n, k) and the n.
     "04.binomial_pmf": lambda n, k, p: p**k * (1 - p) ** (1 - k),

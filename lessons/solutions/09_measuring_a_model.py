@@ -23,7 +23,7 @@ def roc_auc(y_true, scores):
 
 
 def recall_as_in_seed_002(y_true, y_pred):
-    # Seed 002 §9.3's definition: "of the examples predicted positive, the fraction that are positive".
+    # Article 002 §9.3's definition: "of the examples predicted positive, the fraction that are positive".
     tp = np.sum((y_true == 1) & (y_pred == 1))
     fp = np.sum((y_true == 0) & (y_pred == 1))
     return tp / (tp + fp) if tp + fp else 0.0

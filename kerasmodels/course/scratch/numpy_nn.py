@@ -5,7 +5,7 @@ derivatives, the forward pass that stores every z and a, the backward pass that
 turns the output error into one delta per layer, and two independent checks of
 the gradients (finite differences and the backend's automatic differentiation).
 
-The network follows seed 001 §4.4, with row-vector inputs (one example per row):
+The network follows article 001 §4.4, with row-vector inputs (one example per row):
 
     z_l = a_{l-1} W_l + b_l,   a_l = f(z_l),   a_0 = x,   y = a_L
     J = 1/2 * sum((y - t)^2)
@@ -97,9 +97,9 @@ class MLP:
 
     Args:
         layer_sizes: (inputs, hidden_1, ..., outputs); (4, 5, 3, 2) is the three-layer network
-            of seed 001 §4.4 with weight matrices W1 (4x5), W2 (5x3), W3 (3x2).
+            of article 001 §4.4 with weight matrices W1 (4x5), W2 (5x3), W3 (3x2).
         activation: activation of the hidden layers, a name in ACTIVATIONS.
-        output_activation: activation of the last layer (seed 001 uses "sigmoid").
+        output_activation: activation of the last layer (article 001 uses "sigmoid").
         seed: seed of the weight initialisation.
         dtype: float64 keeps finite-difference checks accurate to 1e-10.
 
@@ -168,7 +168,7 @@ class MLP:
         return self.forward(x)[0]
 
     def loss(self, x, t, params=None):
-        """J = 1/2 * sum((y - t)^2), summed over the batch and the outputs as in seed 001 §4.4."""
+        """J = 1/2 * sum((y - t)^2), summed over the batch and the outputs as in article 001 §4.4."""
         y, _ = self.forward(x, params)
         return 0.5 * float(np.sum((y - np.asarray(t, dtype=self.dtype)) ** 2))
 
