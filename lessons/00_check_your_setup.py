@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Check your setup
-#     seeds: []
+#     articles: []
 #     quick_seconds: 15
 #     full_seconds: 15
 #     description: Versions, Keras backend, devices, data packs, and what to do when something is off.

@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Neurons and activations
-#     seeds: ["001 §4.2", "000 §4.2", "004 §2.1.2"]
+#     articles: ["001 §4.2", "000 §4.2", "004 §2.1.2"]
 #     quick_seconds: 20
 #     full_seconds: 20
 #     description: One neuron by hand and in Keras; sigmoid, tanh and ReLU with their derivatives, checked three ways.

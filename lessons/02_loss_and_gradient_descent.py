@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Loss and gradient descent
-#     seeds: ["000 §4.1", "000 §4.2", "000 §4.3", "002 §4.2.2", "003 §4.2"]
+#     articles: ["000 §4.1", "000 §4.2", "000 §4.3", "002 §4.2.2", "003 §4.2"]
 #     quick_seconds: 30
 #     full_seconds: 30
 #     description: MSE and cross-entropy by hand and in Keras; gradient descent on linear regression derived correctly, with its path on the loss surface and the effect of the learning rate.

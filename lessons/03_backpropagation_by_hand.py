@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Backpropagation by hand
-#     seeds: ["001 §4.4"]
+#     articles: ["001 §4.4"]
 #     quick_seconds: 25
 #     full_seconds: 30
 #     description: Forward and backward pass of a three-layer MLP in NumPy, one layer at a time; a float64 gradient check and the same gradients from autodiff.

@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: The maths toolkit
-#     seeds: ["002 §4.1", "002 §4.2.1", "002 §4.3", "002 §4.4"]
+#     articles: ["002 §4.1", "002 §4.2.1", "002 §4.3", "002 §4.4"]
 #     quick_seconds: 25
 #     full_seconds: 25
 #     description: Matrix product and transpose, gradients, Bernoulli, binomial, normal and Poisson, Bayes' theorem with a worked example, and what gradient descent updates.

@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Optimizers
-#     seeds: ["004 §2.2", "000 §9.2"]
+#     articles: ["004 §2.2", "000 §9.2"]
 #     quick_seconds: 40
 #     full_seconds: 95
 #     description: SGD, Momentum, Adagrad, RMSprop, Adam and AdamW written from scratch, checked step by step against keras.optimizers, and drawn on one loss surface.

@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: A first Keras model
-#     seeds: ["001 §5.2", "001 §5.3", "001 §5.4"]
+#     articles: ["001 §5.2", "001 §5.3", "001 §5.4"]
 #     quick_seconds: 40
 #     full_seconds: 100
 #     description: The MLP of article 001 §5.2 on MNIST with compile/fit/evaluate and the package's callbacks; the one-sigmoid-unit mistake shown and fixed; misclassified digits.

@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Convolutional networks
-#     seeds: ["002 §3.1", "002 §3.2", "002 §5.2", "000 §5.2", "000 §5.3"]
+#     articles: ["002 §3.1", "002 §3.2", "002 §5.2", "000 §5.2", "000 §5.3"]
 #     quick_seconds: 55
 #     full_seconds: 250
 #     description: Convolution and max pooling by hand matched against Keras, the seed's MNIST CNN with its mistakes fixed, the 5x5 prediction grid, LeNet on colour shapes, learned filters and feature maps, residual connections (a deep plain stack vs the same with skips), DenseNet and EfficientNet sizes.

@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Training that generalises
-#     seeds: ["003 §4.1", "001 Q3", "002 §9.2", "000 §3.2.2"]
+#     articles: ["003 §4.1", "001 Q3", "002 §9.2", "000 §3.2.2"]
 #     quick_seconds: 50
 #     full_seconds: 120
 #     description: Over- and under-fitting made visible, then L2, dropout, batch normalisation, augmentation, learning-rate schedules and early stopping, each in a controlled experiment on the same small data, and a hyper-parameter search by grid and by KerasTuner's random search.

@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Measuring a model
-#     seeds: ["002 §9.3", "001 §3.2", "001 §5.2"]
+#     articles: ["002 §9.3", "001 §3.2", "001 §5.2"]
 #     quick_seconds: 35
 #     full_seconds: 40
 #     description: Confusion matrix, accuracy, precision, recall, F1, ROC and AUC by hand and with keras.metrics; why accuracy misleads on imbalanced data; the precision-recall curve; stratified k-fold cross-validation; scaling without leaks; error analysis; validation versus test.

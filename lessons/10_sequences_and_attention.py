@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Sequences and attention
-#     seeds: ["004 §2.3", "001 §7.3"]
+#     articles: ["004 §2.3", "001 §7.3"]
 #     quick_seconds: 45
 #     full_seconds: 90
 #     description: Word embeddings from a small skip-gram, RNN/LSTM/GRU on a memory task, and scaled dot-product attention by hand matched against keras.layers.MultiHeadAttention.

@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: The Transformer block
-#     seeds: ["001 §7.3", "003 §7.3", "000 §9.2", "003 §3.1"]
+#     articles: ["001 §7.3", "003 §7.3", "000 §9.2", "003 §3.1"]
 #     quick_seconds: 50
 #     full_seconds: 240
 #     description: Positional encoding, residual connections, layer normalisation and the feed-forward network; one encoder layer by hand matched against keras_hub's TransformerEncoder; a causal decoder pre-trained as a character language model, sampled with temperature and prompted.

@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: "BERT: pre-training and fine-tuning"
-#     seeds: ["000 §2.1", "003 §3.1", "004 §1.2.2", "003 §4.3", "003 §5.2"]
+#     articles: ["000 §2.1", "003 §3.1", "004 §1.2.2", "003 §4.3", "003 §5.2"]
 #     quick_seconds: 60
 #     full_seconds: 1800
 #     description: WordPiece by hand, masked language modelling on a tiny BERT, and pretrained MiniLM versus a BERT from scratch on sentiment, with the article 003 §5.2 code's six mistakes fixed.

@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Parameter-efficient fine-tuning
-#     seeds: ["003 §3.1", "003 §7.3"]
+#     articles: ["003 §3.1", "003 §7.3"]
 #     quick_seconds: 55
 #     full_seconds: 563
 #     description: Freezing, head-only fine-tuning, LoRA and bottleneck adapters compared on MiniLM (trainable parameters, time per step, accuracy), LoRA's W + (alpha/r)BA by hand against Keras's enable_lora, an adapter by hand and inside a frozen keras-hub encoder, AdaLoRA's rank allocation in NumPy, and sentence embeddings with no training (nearest neighbours, zero-shot label prompts).

@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Hardware and scale
-#     seeds: ["002 §9.2", "001 Q2", "002 §7.2.2"]
+#     articles: ["002 §9.2", "001 Q2", "002 §7.2.2"]
 #     quick_seconds: 55
 #     full_seconds: 150
 #     description: FLOPs, throughput, MFU and memory with the package's callbacks; float32 vs mixed precision vs XLA measured on your machine; data-parallel training on two devices and with two worker processes (MultiWorkerMirroredStrategy / JAX multi-process); a profiler trace for TensorBoard.

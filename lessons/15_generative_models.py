@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Generative models
-#     seeds: ["004 §2.4.3", "004 term 5"]
+#     articles: ["004 §2.4.3", "004 term 5"]
 #     quick_seconds: 30
 #     full_seconds: 600
 #     description: A GAN on MNIST with a custom train_step; the optimal discriminator, the non-saturating loss, and mode collapse measured with a classifier.

@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Making models small
-#     seeds: ["001 Q3", "003 Q3", "004 term 9"]
+#     articles: ["001 Q3", "003 Q3", "004 term 9"]
 #     quick_seconds: 45
 #     full_seconds: 300
 #     description: Magnitude pruning, int8 quantization (Keras quantize, TFLite with a representative dataset) and knowledge distillation of the MNIST CNN, with size, latency and accuracy in one table.

@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: "Trust: explanation and fairness"
-#     seeds: ["000 §9.3", "001 Q4", "003 Q5"]
+#     articles: ["000 §9.3", "001 Q4", "003 Q5"]
 #     quick_seconds: 55
 #     full_seconds: 183
 #     description: Saliency, integrated gradients and occlusion on a CNN, word attributions on a text classifier (leave-one-out, and Shapley values by a small KernelSHAP checked against the shap package), and a fairness check across groups with per-group metrics and disparity measures.

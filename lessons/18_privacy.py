@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Privacy
-#     seeds: ["001 Q5", "003 Q4", "004 term 10"]
+#     articles: ["001 Q5", "003 Q4", "004 term 10"]
 #     quick_seconds: 37
 #     full_seconds: 800
 #     description: Why removing names is not anonymisation, DP-SGD by hand with its privacy-utility curve, and federated averaging over non-IID clients.

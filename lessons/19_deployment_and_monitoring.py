@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Deployment and monitoring
-#     seeds: ["000 §3.2.4", "001 §3.2"]
+#     articles: ["000 §3.2.4", "001 §3.2"]
 #     quick_seconds: 60
 #     full_seconds: 213
 #     description: Export to .keras, SavedModel, ONNX and TFLite; a prediction service speaking the standard protocols (TF Serving/KServe v1, Open Inference Protocol v2) on uvicorn, hardened against hostile clients; Prometheus metrics; a load test with latency percentiles; input drift monitoring.

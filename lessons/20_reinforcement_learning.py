@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Reinforcement learning
-#     seeds: ["004 §1.1.2"]
+#     articles: ["004 §1.1.2"]
 #     quick_seconds: 40
 #     full_seconds: 130
 #     description: Tabular Q-learning on FrozenLake checked against value iteration, a DQN (replay buffer, target network, epsilon-greedy) that solves CartPole, and AlphaGo's idea.

@@ -20,7 +20,7 @@ TINY_LESSON = textwrap.dedent(
     #     name: python3
     #   kerasmodels:
     #     title: Tiny
-    #     seeds: ["001 §4.2"]
+    #     articles: ["001 §4.2"]
     #     quick_seconds: 1
     #     full_seconds: 2
     # ---
@@ -65,7 +65,7 @@ def lesson_dirs(tmp_path, monkeypatch):
 def test_discover_reads_header_metadata(lesson_dirs):
     specs = runner.discover()
     assert [s.name for s in specs] == ["98_tiny", "99_broken"]
-    assert specs[0].title == "Tiny" and specs[0].seeds == ["001 §4.2"]
+    assert specs[0].title == "Tiny" and specs[0].articles == ["001 §4.2"]
     assert specs[0].quick_seconds == 1
 
 

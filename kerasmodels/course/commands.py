@@ -16,7 +16,7 @@ def _cmd_lessons(args):
     verified = {s.name: runner.verification(s) for s in specs}
     if args.json:
         print(json.dumps([
-            {"number": s.number, "name": s.name, "title": s.title, "seeds": s.seeds,
+            {"number": s.number, "name": s.name, "title": s.title, "articles": s.articles,
              "quick_seconds": s.quick_seconds, "full_seconds": s.full_seconds, "verified": verified[s.name]}
             for s in specs
         ], indent=2))
@@ -24,7 +24,7 @@ def _cmd_lessons(args):
     rows = [("#", "lesson", "quick", "full", "verified on", "mirrors")]
     for s in specs:
         rows.append((f"{s.number:02d}", s.title, _duration(s.quick_seconds), _duration(s.full_seconds),
-                     _verified(verified[s.name]), ", ".join(s.seeds) or "-"))
+                     _verified(verified[s.name]), ", ".join(s.articles) or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
         # Run times align right so that their units line up; the last column is not padded.

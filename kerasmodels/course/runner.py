@@ -1,7 +1,7 @@
 """Find, sync and execute the numbered lessons.
 
 A lesson's source of truth is `lessons/NN_slug.py` in jupytext "percent" format.
-Its YAML header carries a `kerasmodels:` block (title, seeds, run times) that
+Its YAML header carries a `kerasmodels:` block (title, the source-article sections it mirrors, run times) that
 `kerasmodels lessons` lists. `notebooks/NN_slug.ipynb` is generated from it
 without outputs (`kerasmodels notebooks sync`); a test fails when they differ.
 A generated notebook starts with "Open in Colab/Kaggle" links and a cell that
@@ -85,7 +85,7 @@ class LessonSpec:
     slug: str
     title: str
     source: Path
-    seeds: list = field(default_factory=list)
+    articles: list = field(default_factory=list)
     quick_seconds: float | None = None
     full_seconds: float | None = None
     description: str = ""
@@ -153,7 +153,7 @@ def discover(directory=None):
                 slug=match.group(2),
                 title=meta.get("title", match.group(2).replace("_", " ").capitalize()),
                 source=path,
-                seeds=list(meta.get("seeds", [])),
+                articles=list(meta.get("articles", [])),
                 quick_seconds=meta.get("quick_seconds"),
                 full_seconds=meta.get("full_seconds"),
                 description=meta.get("description", ""),
@@ -701,7 +701,7 @@ def write_report(results, path, info=None):
                 links.append(f"<a href='{esc(Path(os.path.relpath(target, path.parent)).as_posix())}'>{label}</a>")
         parts.append(
             f"<h2 id='{esc(r.lesson.name)}'>{r.lesson.number:02d} · {esc(r.lesson.title)}</h2>"
-            f"<p>Mirrors: {esc(', '.join(r.lesson.seeds) or '-')}. {' · '.join(links)}</p>"
+            f"<p>Mirrors: {esc(', '.join(r.lesson.articles) or '-')}. {' · '.join(links)}</p>"
         )
         if r.error:
             parts.append(f"<p class='failed'>{esc(r.error)}</p>")
