@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 00 · Check your setup
 #
-# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): no seed section: this lesson makes sure every later lesson can run.
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): none: this lesson makes sure every later lesson can run.
 #
 # **After this lesson you can** tell which Keras, backend and device your notebooks use, see which
 # offline data sets are ready, train a tiny model end to end, and fix the usual problems
@@ -44,8 +44,10 @@ lesson = course.setup_lesson(0)
 
 # %% [markdown]
 # ## 2. Keras 3 and its backend
-# Keras 3 runs the same model code on three backends: TensorFlow (the default here), JAX and
-# PyTorch. The backend is fixed when Keras is first imported, from the environment variable
+# Keras 3 runs the same model code on several backends. Every lesson of this course is tested
+# on two of them, TensorFlow (the default here) and JAX. PyTorch is optional
+# (`pip install torch`, or the package's `[torch]` extra): the package's models and callbacks are
+# tested on it when it is installed, the lessons are not. The backend is fixed when Keras is first imported, from the environment variable
 # `KERAS_BACKEND` or `~/.keras/keras.json`. Let us ask Keras directly and run one matrix product
 # on it, timing it to estimate how many floating-point operations per second (FLOP/s) this
 # machine does. A product of two $n \times n$ matrices costs $2n^3$ operations.
@@ -145,7 +147,7 @@ lesson.metric("digits test accuracy", accuracy, headline=True, fmt=".1%")
 # ## 7. Exercises
 # Each exercise is checked by `course.exercises.check`: it tells you which case failed, what it
 # expected and what it got. The first one matters throughout the course: how many batches
-# (steps) does one epoch have? (The documents get this wrong for CIFAR-10, see lesson 07.)
+# (steps) does one epoch have? (Article 000 §5.2–5.3 gets this wrong for CIFAR-10; lesson 07 counts it.)
 
 # %%
 def batches_per_epoch(num_examples, batch_size):
@@ -170,7 +172,8 @@ course.exercises.check("00.dense_parameters", dense_parameters);
 # %% [markdown]
 # ## Summary
 # - `course.setup_lesson(n)` starts every lesson: seeds, versions, backend, devices, mode.
-# - Keras 3 runs one model code on TensorFlow, JAX or PyTorch; the backend is fixed at import.
+# - Keras 3 runs one model code on several backends; these lessons are tested on TensorFlow and JAX
+#   (PyTorch is optional and not tested with the lessons); the backend is fixed at import.
 # - Data comes from the package, scikit-learn or offline packs, never from the network at run time.
 # - One epoch has $\lceil N / B \rceil$ batches; a dense layer has $\text{inputs} \times \text{units} + \text{units}$ parameters.
 #

@@ -75,6 +75,23 @@ lesson.metric("max |hand loss - keras.losses|",
               max(abs(mse_hand - mse_keras), abs(bce_hand - bce_keras), abs(cce_hand - cce_keras)), fmt=".1e");
 
 # %% [markdown]
+# > **Errata (article 001 §4.3)**: "以均方误差（MSE）为例……其定义如下：
+# > $J = \frac{1}{2} \sum_{i=1}^{n} (y_i - \hat{y_i})^2$".
+# >
+# > That is half the **sum** of squared errors, not their mean: the mean squared error divides the
+# > sum by $n$, this formula by 2. The two agree only for $n = 2$, and their ratio $n/2$ grows with
+# > the number of examples. On the four examples above, and on the same four repeated ten times
+# > (40 examples with exactly the same errors):
+
+# %%
+for repeats in (1, 10):
+    errors = np.tile(y_true - y_pred, repeats)
+    half_sum = 0.5 * np.sum(errors**2)
+    print(f"n = {errors.size:2d}: MSE = {np.mean(errors**2):.3f}   article 001's 1/2 * sum = {half_sum:.3f}")
+    lesson.metric(f"article 001's 1/2 sum of squares / MSE, n = {errors.size}", half_sum / np.mean(errors**2),
+                  fmt=".1f")
+
+# %% [markdown]
 # > **Errata (article 002 §4.2.2)**: "给定预测概率分布p和真实分布t，CE损失函数为：
 # > $CE = -\frac{1}{n} \sum_{i=1}^{n} t_i \log p_i$".
 # >
@@ -90,7 +107,7 @@ cce_two_indices = -np.mean(np.sum(one_hot * np.log(probs), axis=1))  # mean over
 literal = -np.mean(one_hot[0] * np.log(probs[0]))  # example 1 only, 1/n with n = the 3 classes
 print(f"example 1: cross-entropy {-np.log(probs[0, 0]):.4f}, the formula read literally {literal:.4f}")
 lesson.metric("CE with both indices vs keras: difference", abs(cce_two_indices - cce_keras), fmt=".1e")
-lesson.metric("CE of example 1 / the document's formula read literally", -np.log(probs[0, 0]) / literal, fmt=".3f");
+lesson.metric("CE of example 1 / article 002's formula read literally", -np.log(probs[0, 0]) / literal, fmt=".3f");
 
 # %% [markdown]
 # Why cross-entropy for probabilities rather than squared error? Look at the loss of one
@@ -205,7 +222,7 @@ lesson.savefig(fig, "gradient_descent_path")
 plt.show()
 
 # %% [markdown]
-# > **Errata (article 000 §4.3)**: the document writes
+# > **Errata (article 000 §4.3)**: the article writes
 # > $\nabla_{\theta_0}L = y - \theta_0 - \theta_1 x$, $\nabla_{\theta_1}L = -(y - \theta_0 - \theta_1x)$,
 # > $\nabla_\theta L = \nabla_{\theta_0}L + \nabla_{\theta_1}L$ and
 # > $\theta_{t+1} = \theta_t - \alpha(y - \theta_0 - \theta_1x)$.
@@ -213,30 +230,31 @@ plt.show()
 # > Three mistakes: (1) $\partial L/\partial\theta_0 = -(y-\theta_0-\theta_1x)$: the sign is wrong;
 # > (2) $\partial L/\partial\theta_1 = -(y-\theta_0-\theta_1x)\,x$: the factor $x$ is missing;
 # > (3) the gradient is the vector of the two partial derivatives, not their sum, and each parameter
-# > moves by its own component. The update the document prints uses the wrong-signed residual for
+# > moves by its own component. The update the article prints uses the wrong-signed residual for
 # > every parameter, so it climbs the loss instead of descending it. The code runs each version.
 
 # %%
-def gradient_document_sum(theta):
+def gradient_article_sum(theta):
     r = np.mean(y - theta[0] - theta[1] * x)
-    summed = r + (-r)  # "grad theta0 + grad theta1" with the document's components
-    return np.array([summed, summed])
+    return r + (-r)  # "grad theta0 + grad theta1" with article 000's components: one number
 
 
-def gradient_document_update(theta):
+def gradient_article_update(theta):
     r = np.mean(y - theta[0] - theta[1] * x)
     return np.array([r, r])  # theta <- theta - alpha * (y - theta0 - theta1 x), for both parameters
 
 
-print(f"document's summed gradient at {theta_test}: {gradient_document_sum(theta_test)} (a scalar 0: no direction)")
-for name, grad in [("correct gradient", gradient), ("document's update", gradient_document_update)]:
+summed = gradient_article_sum(theta_test)
+print(f"article 000's summed gradient at {theta_test}: {summed} (one number, not a vector of two: no direction)")
+lesson.metric("article 000's summed gradient", summed, fmt=".1f")
+for name, grad in [("correct gradient", gradient), ("article 000's update", gradient_article_update)]:
     end = descend(theta_test, 0.3, 30, grad)[-1]
-    print(f"{name:18s} after 30 steps: theta = {end.round(3)}")
+    print(f"{name:20s} after 30 steps: theta = {end.round(3)}")
     lesson.metric(f"{name}: loss after 30 steps", loss(end), fmt=".3g")
 lesson.metric("loss at the start", loss(theta_test), fmt=".3g");
 
 # %% [markdown]
-# With the document's components the "sum" is always $r - r = 0$, and its update rule walks uphill:
+# With article 000's components the "sum" is always $r - r = 0$, and its update rule walks uphill:
 # the loss grows instead of shrinking.
 #
 # ## 3. Choosing the learning rate
@@ -278,7 +296,7 @@ plt.show()
 # %% [markdown]
 # ## 4. Exercises
 # **4.1** The gradient of the linear-regression loss $L = \frac{1}{2n}\sum(y - \theta_0 - \theta_1x)^2$.
-# The first attempt below copies the document; fix it.
+# The first attempt below copies article 000 §4.3; fix it.
 
 # %%
 def linreg_gradient(theta0, theta1, x, y):

@@ -40,9 +40,10 @@ lesson = course.setup_lesson(3)
 # %% [markdown]
 # ## 1. The network and its forward pass
 # Article 001 §4.4 uses three layers with sigmoid activations and the squared-error loss. With one
-# example per row of $X$:
+# example per row of $X$, and calling the input $a_0 = X$ so that every layer reads the activations
+# of the one before it:
 #
-# $$z_1 = XW_1 + b_1,\; a_1 = \sigma(z_1),\quad z_2 = a_1W_2 + b_2,\; a_2 = \sigma(z_2),\quad
+# $$z_1 = a_0W_1 + b_1,\; a_1 = \sigma(z_1),\quad z_2 = a_1W_2 + b_2,\; a_2 = \sigma(z_2),\quad
 #   z_3 = a_2W_3 + b_3,\; y = \sigma(z_3),\qquad J = \tfrac12\sum (y - t)^2 .$$
 #
 # We take 4 inputs, hidden layers of 5 and 3 units and 2 outputs, so $W_1$ is $4\times5$, $W_2$
@@ -56,7 +57,8 @@ rng = np.random.default_rng(lesson.seed)
 X = rng.normal(size=(6, 4))  # a batch of 6 examples
 T = rng.uniform(size=(6, 2))  # their targets
 
-z1 = X @ W1 + b1
+a0 = X  # the input is the activation of "layer 0"
+z1 = a0 @ W1 + b1
 a1 = numpy_nn.sigmoid(z1)
 z2 = a1 @ W2 + b2
 a2 = numpy_nn.sigmoid(z2)
@@ -75,7 +77,7 @@ print(f"loss J = {J:.6f}   (the package's MLP.loss gives {net.loss(X, T):.6f})")
 
 # %%
 def draw_graph():
-    nodes = ["X", "z₁ = XW₁+b₁", "a₁ = σ(z₁)", "z₂ = a₁W₂+b₂", "a₂ = σ(z₂)", "z₃ = a₂W₃+b₃", "y = σ(z₃)",
+    nodes = ["a₀ = X", "z₁ = a₀W₁+b₁", "a₁ = σ(z₁)", "z₂ = a₁W₂+b₂", "a₂ = σ(z₂)", "z₃ = a₂W₃+b₃", "y = σ(z₃)",
              "J = ½Σ(y−t)²"]
     # back[i] labels the arrow from box i to box i-1: dJ/d(value of box i-1), box i's input.
     back = ["", "δ₁W₁ᵀ", "δ₁", "δ₂W₂ᵀ", "δ₂", "δ₃W₃ᵀ", "δ₃", "y − t"]
@@ -90,8 +92,10 @@ def draw_graph():
             ax.annotate("", xy=(x0 - 0.33, 0.25), xytext=(x0 - 0.02, 0.25),
                         arrowprops=dict(arrowstyle="->", lw=1.6, color="tab:red"))
             ax.text(x0 - 0.18, -0.25, back[i], ha="center", va="top", color="tab:red", fontsize=11)
-    for i, (w, layer) in enumerate([("W₁, b₁", 1), ("W₂, b₂", 3), ("W₃, b₃", 5)]):
-        ax.text(layer * 1.75 + 0.7, 1.2, f"{w}\n∂J/∂W = aᵀδ", ha="center", va="bottom", fontsize=10, color="tab:green")
+    for n, layer in ((1, 1), (2, 3), (3, 5)):
+        below, this = "₀₁₂₃"[n - 1], "₀₁₂₃"[n]
+        ax.text(layer * 1.75 + 0.7, 1.2, f"W{this}, b{this}\n∂J/∂W{this} = a{below}ᵀδ{this}", ha="center",
+                va="bottom", fontsize=10, color="tab:green")
     ax.text(0, -0.85, "black: forward pass (values)    red: backward pass, ∂J/∂(the value of the box the"
             " arrow points to); δ = ∂J/∂z", fontsize=10)
     ax.set_xlim(-0.2, len(nodes) * 1.75)
@@ -139,11 +143,11 @@ errors += [check("W2", dW2), check("b2", db2)]
 
 # %% [markdown]
 # **Layer 1.** The same step once more: $\delta_1 = (\delta_2W_2^{\top})\odot\sigma'(z_1)$,
-# $\dfrac{\partial J}{\partial W_1} = X^{\top}\delta_1$, $\dfrac{\partial J}{\partial b_1} = \sum\delta_1$.
+# $\dfrac{\partial J}{\partial W_1} = a_0^{\top}\delta_1 = X^{\top}\delta_1$, $\dfrac{\partial J}{\partial b_1} = \sum\delta_1$.
 
 # %%
 delta1 = (delta2 @ W2.T) * numpy_nn.sigmoid_derivative(z1)
-dW1, db1 = X.T @ delta1, delta1.sum(axis=0)
+dW1, db1 = a0.T @ delta1, delta1.sum(axis=0)
 errors += [check("W1", dW1), check("b1", db1)]
 lesson.metric("max relative gradient error (backprop vs finite differences)", max(errors), headline=True, fmt=".1e");
 
@@ -170,7 +174,7 @@ print(f"loss: ours {J:.12f}, Keras {J_keras:.12f}")
 lesson.metric("max relative error vs Keras autodiff", auto_error, fmt=".1e");
 
 # %% [markdown]
-# > **Errata (article 001 §4.4)**: the document gives $\delta_2 = (a_2w_3 + b_3)'\,\delta_3$,
+# > **Errata (article 001 §4.4)**: the article gives $\delta_2 = (a_2w_3 + b_3)'\,\delta_3$,
 # > $\delta_1 = (a_1w_2 + b_2)'\,\delta_2$ and $\dfrac{\partial J}{\partial w_{31}} = \delta_3a_1$, and
 # > stops without the gradients of $W_1$ and $W_2$.
 # >
@@ -181,7 +185,7 @@ lesson.metric("max relative error vs Keras autodiff", auto_error, fmt=".1e");
 # > - Layer 3's weights multiply $a_2$, never $a_1$, so no gradient of $W_3$ involves $a_1$:
 # >   $\partial J/\partial W_3 = a_2^{\top}\delta_3$. ($a_1^{\top}\delta_3$ is even the wrong shape,
 # >   $5\times2$ for a $3\times2$ matrix.)
-# > - The missing ones: $\partial J/\partial W_2 = a_1^{\top}\delta_2$ and $\partial J/\partial W_1 = X^{\top}\delta_1$.
+# > - The missing ones: $\partial J/\partial W_2 = a_1^{\top}\delta_2$ and $\partial J/\partial W_1 = a_0^{\top}\delta_1 = X^{\top}\delta_1$.
 # >
 # > The code measures what the tempting readings get wrong.
 
@@ -249,8 +253,8 @@ course.exercises.check("03.output_delta", output_delta);
 # %% [markdown]
 # **6.2** Send an error term one layer back: given $\delta_{l+1}$ (`delta_next`, shape
 # `(batch, units_next)`), the weights $W_{l+1}$ (`W_next`, shape `(units, units_next)`) and $z_l$
-# (`z`, shape `(batch, units)`) of sigmoid units, return $\delta_l$. The first attempt is the
-# document's.
+# (`z`, shape `(batch, units)`) of sigmoid units, return $\delta_l$. The first attempt is one
+# reading of article 001 §4.4's $\delta_2$.
 
 # %%
 def hidden_delta(delta_next, W_next, z):

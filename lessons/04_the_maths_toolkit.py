@@ -73,7 +73,7 @@ print("S @ S =\n", S @ S, "\nS * S (element-wise) =\n", S * S)
 # $A$ becomes the first **column** of $A^{\top}$. Lesson 03 needed it for every gradient
 # ($\partial J/\partial W = a^{\top}\delta$).
 #
-# > **Errata (article 002 §4.1.2)**: the document prints
+# > **Errata (article 002 §4.1.2)**: the article prints
 # > $\begin{bmatrix} a_{11} & a_{12} \\ a_{21} & a_{22} \end{bmatrix}^T =
 # >  \begin{bmatrix} a_{21} & a_{11} \\ a_{22} & a_{12} \end{bmatrix}$.
 # >
@@ -85,7 +85,7 @@ print("S @ S =\n", S @ S, "\nS * S (element-wise) =\n", S * S)
 # %%
 symbols = np.array([["a11", "a12"], ["a21", "a22"]])
 print("transpose (.T):\n", symbols.T)
-print("the document's matrix = rotate clockwise (np.rot90(A, -1)):\n", np.rot90(symbols, -1))
+print("article 002's matrix = rotate clockwise (np.rot90(A, -1)):\n", np.rot90(symbols, -1))
 
 P, Q = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
 rotate = lambda M: np.rot90(M, -1)  # noqa: E731
@@ -180,8 +180,11 @@ plt.show()
 # ### Two more: the normal and the Poisson distributions
 # The **normal** (Gaussian) distribution (正态分布) has the density
 # $f(x) = \frac{1}{\sigma\sqrt{2\pi}}\exp\!\big(-\frac{(x-\mu)^2}{2\sigma^2}\big)$; it is where sums of
-# many small independent effects end up (the central limit theorem), and it is how weights are
-# initialised (lesson 06) and noise is modelled (MSE is minus its log-likelihood, up to constants).
+# many small independent effects end up (the central limit theorem), and it models noise: for
+# Gaussian noise, minus the log-likelihood is the MSE up to a scale and a constant. Some weight
+# initialisers draw from it (Keras's `HeNormal`, `GlorotNormal`), but a `Dense` layer's default,
+# `GlorotUniform`, draws from a *uniform* distribution; what matters is the spread, which lesson 01
+# §3 measures.
 # The **Poisson** distribution (泊松分布) counts rare events in a fixed interval, at rate $\lambda$:
 # $P(K=k) = \lambda^k e^{-\lambda}/k!$; it is the binomial's limit for many trials with a small
 # $p$ and $np = \lambda$. We sample both and compare with the formulas, and compare Binomial(1000,
@@ -237,12 +240,14 @@ plt.show()
 #
 # $$P(A\mid B) = \frac{P(B\mid A)\,P(A)}{P(B)},\qquad P(B) = P(B\mid A)P(A) + P(B\mid \bar A)P(\bar A).$$
 #
-# A test for a condition that 1 % of people have detects 95 % of real cases (sensitivity) and
-# wrongly flags 5 % of healthy people. You test positive: how likely are you to have it? With
+# A test for a condition that 1 % of people have detects 90 % of real cases (its *sensitivity*,
+# $P(B\mid A)$) and wrongly flags 5 % of healthy people (its *false-positive rate*, $P(B\mid\bar A)$).
+# Note that the false-positive rate is not the miss rate $1 - 0.90 = 10\,\%$: the two describe
+# different groups of people. You test positive: how likely are you to have it? With
 # $A$ = "has the condition", $B$ = "tests positive":
 
 # %%
-prior, sensitivity, false_positive_rate = 0.01, 0.95, 0.05
+prior, sensitivity, false_positive_rate = 0.01, 0.90, 0.05
 p_positive = sensitivity * prior + false_positive_rate * (1 - prior)
 posterior = sensitivity * prior / p_positive
 print(f"P(positive) = {p_positive:.4f}")
@@ -256,8 +261,9 @@ print(f"simulated {people:,} people: {positive.sum():,} test positive")
 lesson.metric("simulated: share of the positives who have the condition", has[positive].mean(), fmt=".1%");
 
 # %% [markdown]
-# Only about one positive in six is real, although the test is "95 % accurate": the healthy
-# majority produces more false alarms than the 1 % produce true ones. Per 10,000 people:
+# Only about one positive in six and a half is real (the posterior above), although the test
+# catches 90 % of cases and clears 95 % of healthy people: the healthy majority produces more false
+# alarms than the 1 % produce true ones. Per 10,000 people:
 
 # %%
 per = 10_000
@@ -273,7 +279,7 @@ plt.show()
 
 # %% [markdown]
 # ## 6. What gradient descent updates
-# > **Errata (article 002 §4.4)**: with $L(p, y) = \frac12(p-y)^2$ the document "updates parameters"
+# > **Errata (article 002 §4.4)**: with $L(p, y) = \frac12(p-y)^2$ the article "updates parameters"
 # > by $p_{new} = p_{old} - \alpha\nabla L(p_{old}, y)$, changing the predicted probability $p$ itself.
 # >
 # > $p$ is an **output** of the model, not a parameter. Gradient descent changes the parameters
@@ -295,7 +301,7 @@ accuracy_parameters = np.mean((numpy_nn.sigmoid(w * x_test + b) > 0.5) == y_test
 
 p_shared = 0.5
 for _ in range(500):
-    p_shared = p_shared - 0.1 * np.mean(p_shared - y_train)  # the document's update, over the training set
+    p_shared = p_shared - 0.1 * np.mean(p_shared - y_train)  # article 002 §4.4's update, over the training set
 accuracy_p = np.mean((np.full_like(x_test, p_shared) > 0.5) == y_test)
 print(f"updating w and b:  w = {w:.2f}, b = {b:.2f}, test accuracy {accuracy_parameters:.1%}")
 print(f"updating p itself: p = {p_shared:.3f} (the fraction of 1-labels, {y_train.mean():.3f}), "
@@ -305,7 +311,7 @@ lesson.metric("test accuracy, p updated (article 002 §4.4)", accuracy_p, fmt=".
 
 # %% [markdown]
 # ## 7. Exercises
-# **7.1** Transpose a matrix given as a list of rows, without NumPy. The first attempt is the document's.
+# **7.1** Transpose a matrix given as a list of rows, without NumPy. The first attempt copies article 002 §4.1.2.
 
 # %%
 def transpose(rows):

@@ -38,5 +38,21 @@ def test_lesson_01_runs_and_derivatives_agree(executed_lessons):
         assert m[f"gradient norm after 10 sigmoid layers, {size} weights"] <= m[f"bound prod(0.25 ||W_l||), {size} weights"]
     assert m["gradient norm after 10 sigmoid layers, small weights"] < 1e-3
     assert m["gradient norm after 10 sigmoid layers, large weights"] > 10 > 0.25**10
+    # Keras's default (Glorot uniform) for 16 -> 16 has the "small" case's spread, 0.25.
+    assert m["std of a fresh Dense(16) kernel on 16 inputs"] == pytest.approx(0.25, abs=0.03)
+    # With those weights: sigmoid's gradient vanishes on every seed, tanh's survives on every seed.
+    assert m["largest gradient norm after 10 layers over 20 seeds, Glorot + sigmoid"] < 2e-6
+    assert m["median gradient norm after 10 layers, Glorot + sigmoid"] < 1e-6
+    assert 0.1 < m["smallest gradient norm after 10 layers over 20 seeds, Glorot + tanh"]
+    assert m["largest gradient norm after 10 layers over 20 seeds, Glorot + tanh"] < 0.6
+    assert 0.2 < m["median gradient norm after 10 layers, Glorot + tanh"] < 0.4
+    # ReLU: He's weights are Glorot's draws times sqrt(2), so every seed's gradient is 2**5 = 32 times larger.
+    assert m["He / Glorot gradient with ReLU, smallest over seeds"] == pytest.approx(32, rel=1e-4)
+    assert m["He / Glorot gradient with ReLU, largest over seeds"] == pytest.approx(32, rel=1e-4)
+    assert 0.01 < m["median gradient norm after 10 layers, Glorot + ReLU"] < 0.1
+    assert 0.3 < m["median gradient norm after 10 layers, He + ReLU"] < 3
+    # "the run does not show one beating the other": He + ReLU's seeds overlap tanh's.
+    assert (m["smallest gradient norm after 10 layers over 20 seeds, He + ReLU"]
+            < m["largest gradient norm after 10 layers over 20 seeds, Glorot + tanh"])
     assert m["exercises passing as written"] == 0
-    assert {"neuron_output", "activations"} <= {f.stem for f in result.figures}
+    assert {"neuron_output", "activations", "initialisation_gradients"} <= {f.stem for f in result.figures}

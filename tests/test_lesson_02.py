@@ -1,4 +1,4 @@
-"""Lesson 02: losses match keras.losses; gradient descent reaches least squares; the document's rule diverges."""
+"""Lesson 02: losses match keras.losses; gradient descent reaches least squares; article 000's rule diverges."""
 
 import pytest
 
@@ -13,12 +13,17 @@ def test_lesson_02_facts(executed_lessons):
     # Article 002 §4.2.2: with both indices the cross-entropy is Keras's; one index read as the class
     # divides it by the number of classes (3).
     assert m["CE with both indices vs keras: difference"] < 1e-6
-    assert m["CE of example 1 / the document's formula read literally"] == pytest.approx(3.0)
+    assert m["CE of example 1 / article 002's formula read literally"] == pytest.approx(3.0)
+    # Article 001 §4.3's "MSE" is half the sum of squares: n/2 times the mean, growing with n.
+    assert m["article 001's 1/2 sum of squares / MSE, n = 4"] == pytest.approx(2.0)
+    assert m["article 001's 1/2 sum of squares / MSE, n = 40"] == pytest.approx(20.0)
     # Keras's SGD on MSE with lr/2 reproduces our 200 steps.
     assert m["|theta_Keras - theta_ours| after 200 steps"] < 2e-4
-    # The document's update climbs: its loss after 30 steps is huge, the correct one is not.
+    # Article 000's "sum" of the two components is one number, 0; its update climbs: its loss after
+    # 30 steps is huge, the correct one is not.
+    assert m["article 000's summed gradient"] == 0
     assert m["correct gradient: loss after 30 steps"] < 0.2 < m["loss at the start"]
-    assert m["document's update: loss after 30 steps"] > 1e3
+    assert m["article 000's update: loss after 30 steps"] > 1e3
     # Below the stability limit the loss converges, above it diverges.
     assert m["too large: loss after 40 steps"] > 100 * m["near the limit: loss after 40 steps"]
     assert m["good: loss after 40 steps"] < m["too small: loss after 40 steps"]

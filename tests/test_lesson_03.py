@@ -33,7 +33,7 @@ def test_backprop_matches_keras_autodiff():
         assert numpy_nn.relative_error(ours[name], theirs[name]) < 1e-10
 
 
-def test_the_documents_delta_fails_the_check():
+def test_article_001s_delta_fails_the_check():
     # delta2 = delta3 W3^T without sigma'(z2), as article 001 §4.4 can be read, gives wrong gradients.
     net = numpy_nn.MLP((4, 5, 3, 2), seed=3)
     x, t = _batch((4, 5, 3, 2), seed=3)

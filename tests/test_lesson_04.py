@@ -1,6 +1,19 @@
-"""Lesson 04: transpose versus the document's rotation, binomial simulation, Bayes, what GD updates."""
+"""Lesson 04: transpose versus article 002's rotation, binomial simulation, Bayes, what GD updates."""
 
 import pytest
+
+from kerasmodels.course import exercises
+
+
+def _posterior_with_miss_rate(prior, sensitivity, false_positive_rate):
+    # The classic slip: the healthy test positive at 1 - sensitivity (the miss rate), not at the FPR.
+    return sensitivity * prior / (sensitivity * prior + (1 - sensitivity) * (1 - prior))
+
+
+def test_bayes_check_rejects_the_miss_rate_in_place_of_the_false_positive_rate():
+    result = exercises.check("04.bayes_posterior", _posterior_with_miss_rate, quiet=True)
+    assert not result.passed
+    assert "false_positive_rate=0.2" in result.message, result.message
 
 
 @pytest.mark.slow
@@ -11,9 +24,10 @@ def test_lesson_04_facts(executed_lessons):
     assert m["AB by hand vs A @ B: max difference"] == 0
     assert m["AB by hand vs keras.ops.matmul: max difference"] < 1e-6
     assert m["max |(PQ)^T - Q^T P^T|"] < 1e-12
-    assert m["max |rot(PQ) - rot(Q) rot(P)|"] > 0.1  # the document's "transpose" breaks the rule
+    assert m["max |rot(PQ) - rot(Q) rot(P)|"] > 0.1  # article 002's "transpose" breaks the rule
     posterior = m["P(condition | positive test)"]
-    assert posterior == pytest.approx(0.95 * 0.01 / (0.95 * 0.01 + 0.05 * 0.99))
+    assert posterior == pytest.approx(0.90 * 0.01 / (0.90 * 0.01 + 0.05 * 0.99))
+    assert 6 < 1 / posterior < 7  # "about one positive in six and a half is real"
     assert m["simulated: share of the positives who have the condition"] == pytest.approx(posterior, abs=0.02)
     assert m["largest |simulated - binomial formula| over k = 0..10"] < 0.01
     # Normal and Poisson: samples match the formulas; the prose's 68%, mean = variance, the binomial limit.

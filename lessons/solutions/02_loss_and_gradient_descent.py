@@ -16,7 +16,7 @@ def categorical_cross_entropy(y, p):
     return -np.mean(np.log(p[np.arange(len(y)), y]))
 
 
-def _document_gradient(theta0, theta1, x, y):
+def _article_000_gradient(theta0, theta1, x, y):
     # Article 000 §4.3: wrong sign for theta0, missing factor x for theta1.
     r = np.mean(y - theta0 - theta1 * x)
     return r, -r
@@ -29,7 +29,7 @@ SOLUTIONS = {
 }
 
 WRONG_ANSWERS = {
-    "02.linreg_gradient": _document_gradient,
+    "02.linreg_gradient": _article_000_gradient,
     # Forgets the (1 - y) log(1 - p) term, so label-0 examples cost nothing.
     "02.binary_cross_entropy": lambda y, p: -np.mean(y * np.log(p)),
     # Sums over all classes' log-probabilities instead of the true one.

@@ -37,10 +37,14 @@ def check_binomial_pmf(fn):
 
 @exercise("04.bayes_posterior", "P(condition | positive test) by Bayes' theorem",
           hint="Bayes' theorem: P(A|B) = P(B|A) P(A) / P(B); a positive test comes from the sick AND from the "
-               "healthy, and P(B) must count both",
+               "healthy, and P(B) must count both; the healthy test positive at the false-positive rate, "
+               "which is not the miss rate 1 - sensitivity",
           formula="sensitivity*prior / (sensitivity*prior + false_positive_rate*(1 - prior))")
 def check_bayes_posterior(fn):
-    for prior, sens, fpr in [(0.01, 0.95, 0.05), (0.5, 0.9, 0.1), (0.001, 0.99, 0.01), (0.2, 1.0, 0.0)]:
+    # The last two cases have a false-positive rate other than the miss rate 1 - sensitivity, so an answer
+    # that uses the miss rate for the healthy fails them.
+    for prior, sens, fpr in [(0.01, 0.95, 0.05), (0.5, 0.9, 0.1), (0.001, 0.99, 0.01), (0.2, 1.0, 0.0),
+                             (0.01, 0.9, 0.2), (0.3, 0.6, 0.05)]:
         expected = sens * prior / (sens * prior + fpr * (1 - prior))
         expect_close(f"prior={prior}, sensitivity={sens}, false_positive_rate={fpr}",
                      fn(prior, sens, fpr), expected, rtol=1e-9)
