@@ -554,27 +554,66 @@ def figure_title(path):
 
 # nbconvert's lab template loads require.js, MathJax, mermaid and widget scripts from CDNs. A
 # report projected in a classroom (or read on a train) must not depend on them: these blocks are
-# emptied, and maths stays as its readable $...$ source.
+# emptied, and the maths is written as MathML instead (course.mathml), which browsers render natively.
 _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mathjax -%}<style>MATHML_CSS</style>{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 """
+# The page next to each rendered lesson that its "five source articles" link leads to, offline.
+SOURCES_PAGE = "sources.html"
+
+
+def _local_sources_links(text, target):
+    """`text` with links to the source-articles page on GitHub pointed at `target` (a local page or #anchor)."""
+    from kerasmodels.course import sources
+
+    return re.sub(re.escape(sources.PAGE_URL) + r"(#[^\"'\s<>]*)?",
+                  lambda m: target if target.startswith("#") else target + (m.group(1) or ""), text)
+
+
+def _sources_html(heading_level=1):
+    """The source-articles page (course.sources) as HTML, its headings starting at `heading_level`."""
+    from kerasmodels.course import mathml, sources
+
+    markdown = sources.markdown()
+    if heading_level > 1:
+        markdown = re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + heading_level - 1) + " ", markdown,
+                          flags=re.MULTILINE)
+    return mathml.markdown_to_html(markdown)
+
+
+def write_sources_page(path):
+    """A standalone page listing the five source articles (what lessons' headers link to), offline."""
+    return atomic_write_text(
+        path,
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>The five source articles</title>"
+        f"<style>{_REPORT_CSS}</style></head><body>\n{_sources_html()}\n</body></html>",
+    )
 
 
 def render_html(notebook, path, title=None):
-    """Write `notebook` as a standalone HTML page that makes no network requests."""
-    import jinja2
-    from nbconvert import HTMLExporter
+    """Write `notebook` as a standalone HTML page that makes no network requests, its maths as MathML.
 
-    exporter = HTMLExporter(
+    Its link to the source-articles page on GitHub leads to `sources.html`, written beside it.
+    """
+    import jinja2
+
+    from kerasmodels.course import mathml
+
+    path = Path(path)
+    exporter = mathml.exporter_class()(
         template_name="lab",
-        extra_loaders=[jinja2.DictLoader({"kerasmodels_offline.html.j2": _OFFLINE_TEMPLATE})],
+        extra_loaders=[jinja2.DictLoader(
+            {"kerasmodels_offline.html.j2": _OFFLINE_TEMPLATE.replace("MATHML_CSS", mathml.CSS)})],
         template_file="kerasmodels_offline.html.j2",
     )
-    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title or Path(path).stem}})
-    return atomic_write_text(path, body)
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title or path.stem}})
+    linked = _local_sources_links(body, SOURCES_PAGE)
+    if linked != body:
+        write_sources_page(path.parent / SOURCES_PAGE)
+    return atomic_write_text(path, linked)
 
 
 def _cell_error(notebook, exc):
@@ -659,14 +698,17 @@ _REPORT_CSS = (
 def write_report(results, path, info=None):
     """An HTML page a teacher can project: the machine, the results table, every lesson's figures.
 
-    One self-contained file (figures embedded) that loads nothing from the network; each lesson
-    links to its executed notebook rendered as HTML.
+    One self-contained file (figures embedded, maths as MathML) that loads nothing from the network;
+    each lesson links to its executed notebook rendered as HTML, and the page ends with the five
+    source articles the lessons mirror (course.sources).
 
     Args:
         results: `RunResult`s from `run_lesson` or `tour`.
         path: where to write the page.
         info: `hardware.describe()` of the machine that ran them (default: this one).
     """
+    from kerasmodels.course import mathml
+
     path = Path(path)
     if info is None:
         with native_stderr_silenced():
@@ -677,7 +719,7 @@ def write_report(results, path, info=None):
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>kerasmodels tour, {esc(time.strftime('%Y-%m-%d'))}</title>"
-        f"<style>{_REPORT_CSS}</style></head><body>",
+        f"<style>{_REPORT_CSS}{mathml.CSS}</style></head><body>",
         "<h1>kerasmodels tour</h1>",
         "<p class='meta'>"
         f"{esc(time.strftime('%Y-%m-%d %H:%M'))} · {esc(mode)} mode<br>{esc(versions)}<br>"
@@ -701,7 +743,7 @@ def write_report(results, path, info=None):
                 links.append(f"<a href='{esc(Path(os.path.relpath(target, path.parent)).as_posix())}'>{label}</a>")
         parts.append(
             f"<h2 id='{esc(r.lesson.name)}'>{r.lesson.number:02d} · {esc(r.lesson.title)}</h2>"
-            f"<p>Mirrors: {esc(', '.join(r.lesson.articles) or '-')}. {' · '.join(links)}</p>"
+            f"<p><a href='#sources'>Mirrors</a>: {esc(', '.join(r.lesson.articles) or '-')}. {' · '.join(links)}</p>"
         )
         if r.error:
             parts.append(f"<p class='failed'>{esc(r.error)}</p>")
@@ -710,7 +752,8 @@ def write_report(results, path, info=None):
             caption = figure_title(figure)
             parts.append(
                 f"<figure><img alt='{esc(caption)}' src='data:image/png;base64,{data}'>"
-                f"<figcaption>Figure {r.lesson.number}.{number}: {esc(caption)}</figcaption></figure>"
+                f"<figcaption>Figure {r.lesson.number}.{number}: {mathml.text_to_html(caption)}</figcaption></figure>"
             )
+    parts.append(f"<section id='sources'><h2>Source articles</h2>{_sources_html(heading_level=3)}</section>")
     parts.append("</body></html>")
-    return atomic_write_text(path, "\n".join(parts))
+    return atomic_write_text(path, _local_sources_links("\n".join(parts), "#sources"))
