@@ -23,8 +23,8 @@ float32 against bfloat16 on the machine at hand instead of trusting them):
   On CPUs (TensorFlow): with AMX (`amx_bf16`, Intel Sapphire Rapids and
   later) mixed_bfloat16 for CNNs and BERT (a small CNN trains ~1.8x faster);
   with `avx512_bf16` but no AMX (e.g. AMD EPYC Zen 4) mixed_bfloat16 for CNNs
-  (the seed CNN trained 1.3-4.4x faster) and for BERT (bert_classifier
-  ("minilm-l6") 1.51x, median of 3 rounds), float32 for other models (a
+  (article 002's MNIST CNN, `cnn(preset="article002")`, trained 1.3-4.4x
+  faster) and for BERT (bert_classifier("minilm-l6") 1.51x, median of 3 rounds), float32 for other models (a
   transformer block built from raw ops measured 2.4x slower); float32
   without bfloat16 instructions, and always for small MLPs (they are bound
   by per-step overhead).
@@ -225,7 +225,7 @@ def _choose_precision(info, backend, model_kind):
             "than float32 on this class of CPU"
         )
     return "mixed_bfloat16", (
-        "CPU with avx512_bf16 (no AMX): mixed_bfloat16 trained the seed CNN 1.3-4.4x faster than "
+        "CPU with avx512_bf16 (no AMX): mixed_bfloat16 trained article 002's MNIST CNN 1.3-4.4x faster than "
         "float32 in our measurements on an AMD EPYC (lesson 14, docs/hardware.md)"
     )
 
@@ -650,7 +650,7 @@ def recipe(model_kind, preset=None, acc=None):
 
     Args:
         model_kind: "cnn", "mlp" or "bert".
-        preset: the factory's preset (cnn: None, "seed", "lenet"; bert: "minilm-l6", "tiny").
+        preset: the factory's preset (cnn: None, "article002", "lenet"; bert: "minilm-l6", "tiny").
         acc: an `AcceleratorSetup` (default: the CPU recipe, one device).
 
     Returns:
@@ -671,8 +671,8 @@ def recipe(model_kind, preset=None, acc=None):
     replicas = acc.replicas if acc is not None else 1
     on_accelerator = acc is not None and acc.device_kind != "CPU"
     if model_kind == "cnn" and preset is not None:
-        return Recipe(32 * replicas, None, 5, source=f"cnn(preset={preset!r}): its document's recipe, "
-                      "Adam with its default rate, batch 32, 5 epochs (article 002 §5.2)")
+        return Recipe(32 * replicas, None, 5, source=f"cnn(preset={preset!r}): the recipe of article 002 §5.2, "
+                      "Adam with its default rate, batch 32, 5 epochs")
     if model_kind == "cnn" and on_accelerator:
         return Recipe(GPU_CNN_BATCH * replicas, GPU_CNN_PEAK, GPU_CNN_EPOCHS, source=(
             f"cnn() on {acc.device_kind}: batch {GPU_CNN_BATCH} per device, Adam, warmup_cosine peak "

@@ -20,7 +20,6 @@ kerasmodels, printed as one line that asks for a report; 130 interrupted.
 import argparse
 import importlib.metadata
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -224,7 +223,7 @@ def build_parser():
     p.add_argument("--batch-size", type=_positive_int, default=None)
     p.add_argument("--learning-rate", type=float, default=None)
     p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training examples")
-    p.add_argument("--preset", default=None, help="cnn: seed|lenet; bert: minilm-l6|tiny")
+    p.add_argument("--preset", default=None, help="cnn: article002|lenet; bert: minilm-l6|tiny")
     p.add_argument("--data-dir", default=None, help="folder of a data set read from disk (rt_polarity)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--sequence-length", type=_positive_int, default=64, help="tokens per text example (bert)")
@@ -276,7 +275,6 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 0
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         return args.func(args)
     except KerasmodelsError as error:

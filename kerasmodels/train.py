@@ -33,6 +33,7 @@ import math
 import numbers
 import os
 import time
+import warnings
 from pathlib import Path
 
 from kerasmodels.errors import InvalidArgumentError, KerasmodelsError
@@ -42,7 +43,9 @@ IMAGE_SETS = ("digits", "mnist", "shapes", "cifar10")
 TEXT_SETS = ("reviews", "rt_polarity")
 MODELS = {"mlp": IMAGE_SETS, "cnn": IMAGE_SETS, "bert": TEXT_SETS}
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
-PRESETS = {"mlp": (), "cnn": ("seed", "lenet"), "bert": ("minilm-l6", "tiny")}
+PRESETS = {"mlp": (), "cnn": ("article002", "lenet"), "bert": ("minilm-l6", "tiny")}
+# Old preset names that still work (with a DeprecationWarning naming the new one).
+RENAMED_PRESETS = {"cnn": {"seed": "article002"}}
 CHECKPOINTS = "checkpoints"  # default_callbacks keeps ResumableTraining's files in training/checkpoints
 
 
@@ -61,6 +64,15 @@ def _check(model_kind, data):
 def _positive(name, value):
     if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1):
         raise InvalidArgumentError(f"--{name.replace('_', '-')} must be a positive integer, got {value!r}")
+
+
+def _renamed(model_kind, preset):
+    new = RENAMED_PRESETS.get(model_kind, {}).get(preset)
+    if new is None:
+        return preset
+    warnings.warn(f"--preset {preset} is deprecated; use --preset {new} (the same network).",
+                  DeprecationWarning, stacklevel=3)
+    return new
 
 
 def _check_arguments(model_kind, preset, learning_rate, seed):
@@ -161,7 +173,8 @@ def train(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir=No
         batch_size: default the recipe's (cnn: 128 on a CPU, 512 per GPU; mlp 128; bert 32).
         limit: use only the first `limit` training examples.
         out_dir: run directory; default `runs/train-<model>-<data>`.
-        preset: cnn: "seed" or "lenet"; bert: "minilm-l6" (default) or "tiny".
+        preset: cnn: "article002" (the MNIST CNN of article 002 §5.2; the old name
+            "seed" still works, with a DeprecationWarning) or "lenet"; bert: "minilm-l6" (default) or "tiny".
         learning_rate: a constant learning rate instead of the recipe's warm-up + cosine
             schedule (whose peak is cnn, mlp 3e-3; bert 5e-5, tiny 1e-3; cnn presets: Adam's
             default rate, constant).
@@ -178,6 +191,7 @@ def train(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir=No
     _positive("batch_size", batch_size)
     _positive("limit", limit)
     _positive("sequence_length", sequence_length)
+    preset = _renamed(model_kind, preset)
     _check_arguments(model_kind, preset, learning_rate, seed)
     if precision not in PRECISIONS:
         raise InvalidArgumentError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")

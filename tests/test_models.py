@@ -1,5 +1,6 @@
 """kerasmodels.models: architectures, logits convention, saving, errors, freezing, training."""
 
+import importlib
 import importlib.util
 
 import numpy as np
@@ -50,7 +51,7 @@ def _images(n, shape=(28, 28), seed=0):
 # --- architectures -------------------------------------------------------
 
 
-def test_mlp_shapes_and_parameters_match_seed_001():
+def test_mlp_shapes_and_parameters_match_article_001():
     model = mlp(input_shape=(28, 28), num_classes=10)
     assert model.output.shape == (None, 10)
     # 784*64+64 + 64*64+64 + 64*10+10: the network of article 001 §5.2 with 10 logits.
@@ -67,8 +68,8 @@ def test_mlp_options_add_layers_and_regularisation():
     assert model.output.shape == (None, 3)
 
 
-def test_cnn_seed_preset_is_the_document_network():
-    model = cnn(input_shape=(28, 28, 1), num_classes=10, preset="seed")
+def test_cnn_article002_preset_is_the_article_network():
+    model = cnn(input_shape=(28, 28, 1), num_classes=10, preset="article002")
     convs = _layers_of(model, keras.layers.Conv2D)
     assert [c.filters for c in convs] == [32, 64, 64]
     assert all(c.kernel_size == (3, 3) and c.padding == "valid" for c in convs)
@@ -77,10 +78,22 @@ def test_cnn_seed_preset_is_the_document_network():
     # The count Keras prints for article 002 §5.2's model.summary().
     assert model.count_params() == 93322
     assert model.layers[-1].activation is keras.activations.linear
+    assert model.name == "cnn_article002"
+
+
+def test_cnn_old_preset_name_seed_still_works_and_warns():
+    with pytest.warns(DeprecationWarning, match=r"preset='seed'.*deprecated.*preset='article002'"):
+        old = cnn((28, 28), 10, preset="seed")
+    new = cnn((28, 28), 10, preset="article002")
+    assert old.name == new.name == "cnn_article002"
+    assert [type(layer).__name__ for layer in old.layers] == [type(layer).__name__ for layer in new.layers]
+    assert old.count_params() == new.count_params() == 93322
+    presets = importlib.import_module("kerasmodels.models.cnn").PRESETS
+    assert "seed" not in presets and "article002" in presets  # error messages list the new name only
 
 
 def test_cnn_two_dimensional_input_gets_a_channel_axis():
-    model = cnn(input_shape=(28, 28), num_classes=10, preset="seed")
+    model = cnn(input_shape=(28, 28), num_classes=10, preset="article002")
     reshape = model.get_layer("add_channel_axis")
     assert reshape.output.shape == (None, 28, 28, 1)
     assert model.count_params() == 93322
@@ -88,7 +101,7 @@ def test_cnn_two_dimensional_input_gets_a_channel_axis():
     assert model.predict(x, verbose=0).shape == (3, 10)
 
 
-def test_cnn_lenet_preset_is_the_pytorch_net_of_seed_000():
+def test_cnn_lenet_preset_is_the_pytorch_net_of_article_000():
     model = cnn(input_shape=(32, 32, 3), num_classes=10, preset="lenet")
     convs = _layers_of(model, keras.layers.Conv2D)
     assert [(c.filters, c.kernel_size) for c in convs] == [(6, (5, 5)), (16, (5, 5))]
@@ -118,7 +131,7 @@ def test_cnn_default_recipe_structure_and_options():
 
 
 def test_augmentation_is_active_in_training_only():
-    model = cnn((28, 28), 10, preset="seed", augmentation="light")
+    model = cnn((28, 28), 10, preset="article002", augmentation="light")
     augment = model.get_layer("augmentation")
     x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
     inference = keras.ops.convert_to_numpy(augment(x, training=False))
@@ -206,10 +219,10 @@ def test_probabilities_apply_softmax_or_sigmoid():
     "build",
     [
         lambda: mlp((28, 28), 4),
-        lambda: cnn((28, 28), 4, preset="seed"),
+        lambda: cnn((28, 28), 4, preset="article002"),
         lambda: cnn((28, 28), 4, filters=(8, 16), dense_units=(16,)),
     ],
-    ids=["mlp", "cnn-seed", "cnn-default"],
+    ids=["mlp", "cnn-article002", "cnn-default"],
 )
 def test_a_few_training_steps_reduce_the_loss(build):
     x, y = _images(256)
@@ -242,11 +255,11 @@ def test_tiny_bert_trains_on_raw_strings():
     "build, shape",
     [
         (lambda: mlp((28, 28), 10, batch_norm=True, dropout=0.1, l2=1e-4), (28, 28)),
-        (lambda: cnn((28, 28), 10, preset="seed"), (28, 28)),
+        (lambda: cnn((28, 28), 10, preset="article002"), (28, 28)),
         (lambda: cnn((32, 32, 3), 10, preset="lenet", augmentation="standard"), (32, 32, 3)),
         (lambda: cnn((28, 28), 1, batch_norm=True, augmentation="light"), (28, 28)),
     ],
-    ids=["mlp", "cnn-seed", "cnn-lenet", "cnn-default"],
+    ids=["mlp", "cnn-article002", "cnn-lenet", "cnn-default"],
 )
 def test_save_and_load_gives_identical_predictions(tmp_path, build, shape):
     model = compile_model(build())
@@ -437,14 +450,14 @@ BAD_ARGUMENTS = [
      ["input_shape", "batch", "(60000, 28, 28, 1)"]),
     (mlp, dict(input_shape=(28, 0), num_classes=10), ["input_shape", "(28, 0)"]),
     (cnn, dict(input_shape=(784,), num_classes=10), ["input_shape", "2 or 3", "(784,)"]),
-    (cnn, dict(input_shape=(10, 10), num_classes=10, preset="seed"),
-     ["(10, 10)", "too small", "18x18", "seed"]),
+    (cnn, dict(input_shape=(10, 10), num_classes=10, preset="article002"),
+     ["(10, 10)", "too small", "18x18", "article002"]),
     (cnn, dict(input_shape=(12, 12, 3), num_classes=10, preset="lenet"), ["16x16", "lenet"]),
     (cnn, dict(input_shape=(4, 4), num_classes=10), ["too small", "8x8"]),
     (cnn, dict(input_shape=(28, 28), num_classes=10, preset="vgg16"),
-     ["preset", "'vgg16'", "'seed'", "'lenet'"]),
-    (cnn, dict(input_shape=(28, 28), num_classes=10, preset="seed", filters=(16,)),
-     ["preset='seed'", "filters=(16,)", "preset=None"]),
+     ["preset", "'vgg16'", "'article002'", "'lenet'"]),
+    (cnn, dict(input_shape=(28, 28), num_classes=10, preset="article002", filters=(16,)),
+     ["preset='article002'", "filters=(16,)", "preset=None", "article 002"]),
     (cnn, dict(input_shape=(28, 28), num_classes=10, filters=(32, 0)), ["filters", "0"]),
     (cnn, dict(input_shape=(28, 28), num_classes=10, kernel_size=0), ["kernel_size", "0"]),
     (cnn, dict(input_shape=(28, 28), num_classes=10, augmentation="rotate"),

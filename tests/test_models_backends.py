@@ -28,7 +28,7 @@ SCRIPT = textwrap.dedent(
     tmp = tempfile.mkdtemp()
     builders = {
         "mlp": lambda: mlp((18, 18), 2),
-        "cnn-seed": lambda: cnn((18, 18), 2, preset="seed"),  # the smallest size it accepts
+        "cnn-article002": lambda: cnn((18, 18), 2, preset="article002"),  # the smallest size it accepts
         "cnn-default": lambda: cnn((18, 18), 1, filters=(8, 16), augmentation="light"),
     }
     for name, build in builders.items():

@@ -1,10 +1,15 @@
-"""Convolutional image classifiers that output logits: the documents' networks and a fast default."""
+"""Convolutional image classifiers that output logits: the source articles' networks and a fast default."""
+
+import warnings
 
 import keras
 
 from kerasmodels.models import _checks
 
-PRESETS = ("seed", "lenet")
+PRESETS = ("article002", "lenet")
+
+# Old preset names that still work, with a DeprecationWarning naming the new one.
+DEPRECATED_PRESETS = {"seed": "article002"}
 
 AUGMENTATIONS = ("flip", "light", "standard")
 
@@ -125,7 +130,7 @@ def _size_estimate(input_shape, steps, dense_units, num_classes, per_conv=2):
     return parameters, activations
 
 
-def _seed_network(x, num_classes):
+def _article002_network(x, num_classes):
     # article 002 §5.2.3, layer for layer; its softmax output becomes logits.
     layers = keras.layers
     x = layers.Conv2D(32, (3, 3), activation="relu", name="conv2d_1")(x)
@@ -138,7 +143,7 @@ def _seed_network(x, num_classes):
     return layers.Dense(num_classes, dtype="float32", name="logits")(x)
 
 
-_SEED_PLAN = [("valid_conv", 3), ("pool", 2), ("valid_conv", 3), ("pool", 2), ("valid_conv", 3)]
+_ARTICLE002_PLAN = [("valid_conv", 3), ("pool", 2), ("valid_conv", 3), ("pool", 2), ("valid_conv", 3)]
 
 
 def _lenet_network(x, num_classes):
@@ -199,13 +204,14 @@ def cnn(
 
     Three networks:
 
-    - `preset="seed"`: the MNIST CNN of article 002 §5.2, layer for layer
+    - `preset="article002"`: the MNIST CNN of article 002 §5.2, layer for layer
       (Conv 32 → MaxPool → Conv 64 → MaxPool → Conv 64 → Dense 64 → output;
       3x3 kernels, "valid" padding, ReLU). 93,322 parameters for 28x28x1
-      inputs and 10 classes.
+      inputs and 10 classes. Its old name `preset="seed"` still works and
+      warns (DeprecationWarning).
     - `preset="lenet"`: the CIFAR-10 network of article 000 §5.2, ported from
       PyTorch (Conv 6@5x5 → MaxPool → Conv 16@5x5 → MaxPool → Dense 120 →
-      Dense 84 → output). The document's `transforms.Normalize(0.5, 0.5)` is
+      Dense 84 → output). The article's `transforms.Normalize(0.5, 0.5)` is
       the model's first layer, so it takes pixels in [0, 1]. 62,006
       parameters for 32x32x3 inputs and 10 classes.
     - `preset=None` (default): a recipe tuned for time-to-accuracy on CPU.
@@ -214,7 +220,7 @@ def cnn(
       then Dropout → Dense(`dense_units`, ReLU) → Dropout → output. The
       defaults are `filters=(16, 32, 64)`, `kernel_size=3`,
       `dense_units=(128,)`, `dropout=0.1`, `batch_norm=False`: about 2M
-      multiply-adds per 28x28 image (the seed network: 2.8M).
+      multiply-adds per 28x28 image (article 002's network: 2.8M).
 
     Recommended training recipe for the default network (measured with
     `bench/bench_accuracy.py`; numbers in docs/benchmarks.md): batch size
@@ -253,7 +259,8 @@ def cnn(
         input_shape: `(height, width)` or `(height, width, channels)`,
             without the batch axis.
         num_classes: number of classes; `1` means binary with one logit.
-        preset: `None`, `"seed"` or `"lenet"`. A preset fixes the
+        preset: `None`, `"article002"` or `"lenet"` (the source articles
+            are listed in docs/sources.md). A preset fixes the
             architecture, so `filters`, `kernel_size`, `dense_units`,
             `dropout` and `batch_norm` must then be left unset.
         filters: default network only: the widths of the convolution
@@ -267,7 +274,7 @@ def cnn(
         augmentation: `None`, a preset name (`"flip"`, `"light"`,
             `"standard"`; see `augmentation_layers`) or a list of Keras
             preprocessing layers. Active during training only.
-        name: name of the model (default `"cnn"`, `"cnn_seed"`,
+        name: name of the model (default `"cnn"`, `"cnn_article002"`,
             `"cnn_lenet"`).
         max_bytes: refuse sizes whose estimated training memory (weights,
             gradients, Adam state, activations of a batch of 32) exceeds this;
@@ -285,7 +292,7 @@ def cnn(
 
     x = np.random.rand(64, 28, 28).astype("float32")
     y = np.random.randint(0, 10, size=64)
-    model = compile_model(cnn(input_shape=(28, 28), num_classes=10, preset="seed"))
+    model = compile_model(cnn(input_shape=(28, 28), num_classes=10, preset="article002"))
     model.fit(x, y, epochs=1, verbose=0)
     model.predict(x[:2], verbose=0).shape  # (2, 10) logits
     ```
@@ -300,18 +307,23 @@ def cnn(
         "dropout": dropout,
         "batch_norm": batch_norm,
     }
+    if preset in DEPRECATED_PRESETS:
+        new = DEPRECATED_PRESETS[preset]
+        warnings.warn(f"cnn(preset={preset!r}) is deprecated; use preset={new!r} (the same network).",
+                      DeprecationWarning, stacklevel=2)
+        preset = new
     if preset is not None:
         if preset not in PRESETS:
             raise _checks.unknown_preset(preset, (None,) + PRESETS)
         given = [f"{k}={v!r}" for k, v in architecture.items() if v is not None]
         if given:
             raise ValueError(
-                f"preset={preset!r} fixes the architecture of seed "
-                f"{'002' if preset == 'seed' else '000'} §5.2, so {', '.join(given)} cannot "
+                f"preset={preset!r} fixes the architecture of article "
+                f"{'002' if preset == 'article002' else '000'} §5.2, so {', '.join(given)} cannot "
                 f"be applied. Leave them unset, or use preset=None to build the "
                 f"configurable default network."
             )
-        plan = _SEED_PLAN if preset == "seed" else _LENET_PLAN
+        plan = _ARTICLE002_PLAN if preset == "article002" else _LENET_PLAN
         _check_image_size(input_shape, plan, f"preset={preset!r}")
     else:
         filters = _checks.positive_int_tuple(
@@ -328,7 +340,7 @@ def cnn(
         batch_norm = _checks.boolean("batch_norm", False if batch_norm is None else batch_norm)
         plan = [("pool", 2)] * len(filters)
         _check_image_size(input_shape, plan, f"{len(filters)} pooling stages (filters={filters!r})")
-    if preset == "seed":
+    if preset == "article002":
         steps = [("conv", 32, 3, "valid"), ("pool", 2), ("conv", 64, 3, "valid"), ("pool", 2),
                  ("conv", 64, 3, "valid")]
         size = _size_estimate(input_shape, steps, (64,), num_classes)
@@ -348,8 +360,8 @@ def cnn(
         x = keras.layers.Reshape(input_shape + (1,), name="add_channel_axis")(x)
     if aug_layers:
         x = keras.Sequential(aug_layers, name="augmentation")(x)
-    if preset == "seed":
-        outputs = _seed_network(x, num_classes)
+    if preset == "article002":
+        outputs = _article002_network(x, num_classes)
     elif preset == "lenet":
         outputs = _lenet_network(x, num_classes)
     else:
