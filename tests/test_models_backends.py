@@ -77,5 +77,5 @@ def test_factories_train_save_and_load_on_backend(backend):
                     f"the {backend} backend is not checked here")
     result = _run(backend)
     assert result.returncode == 0, result.stderr[-4000:]
-    for name in ("mlp", "cnn-seed", "cnn-default", "bert-tiny"):
+    for name in ("mlp", "cnn-article002", "cnn-default", "bert-tiny"):
         assert f"ok {name}" in result.stdout, result.stdout
