@@ -5,7 +5,7 @@ Tasks:
 - `mlp`: `mlp()` (784-64-64-10) on full MNIST (50k train / 10k test).
 - `cnn`: the default `cnn()` with its recommended recipe on full MNIST, with
   the wall time from fit start until test accuracy first reaches 99.0%.
-- `cnn-seed`: the article 002 §5.2 recipe (`cnn(preset="seed")`, Adam defaults,
+- `cnn-seed`: the article 002 §5.2 recipe (`cnn(preset="article002")`, Adam defaults,
   batch 32, 5 epochs), timed the same way; the baseline of `cnn`.
 - `bert-minilm`: `bert_classifier("minilm-l6")` fine-tuned on rt_polarity's
   training split, accuracy on its test split.

@@ -14,7 +14,7 @@ bench/requirements-hf.txt); kerasmodels is taken from this checkout (PYTHONPATH)
 installed into that venv. TensorFlow and JAX run with this Python.
 
 Factories: mlp = `mlp((28, 28), 10)`, cnn = `cnn((28, 28), 10)` (default recipe), cnn_seed =
-`cnn((28, 28), 10, preset="seed")`; batch 128.
+`cnn((28, 28), 10, preset="article002")`; batch 128.
 
 Raw results: bench/results/backends.json (`--name`).
 

@@ -23,7 +23,7 @@ Factories (synthetic inputs of the real shapes):
 
 - mlp: `mlp((28, 28), 10)` (784-64-64-10, article 001 §5.2), batch 128.
 - cnn: `cnn((28, 28), 10)` (the default recipe), batch 128.
-- cnn_seed: `cnn((28, 28), 10, preset="seed")` (article 002 §5.2), batch 128.
+- cnn_seed: `cnn((28, 28), 10, preset="article002")` (article 002 §5.2), batch 128.
 - bert: `bert_classifier(2, "minilm-l6", sequence_length=64)` on strings longer than 64
   tokens (so every example fills the sequence), batch 32, AdamW.
 

@@ -10,7 +10,7 @@ that machine noise hits both alike, and the report gives medians and their ratio
   then cosine decay to 0 at the last step), the precision `accelerate.setup("cnn")` picks.
   (The runs recorded before warmup_cosine existed decayed over all `steps` after the warm-up,
   so their rate at the last step was still 2.4% of the peak; the warm-up was the same.)
-- seed: `cnn(preset="seed")` (the document's network), Adam defaults, batch 32, 5 epochs, float32.
+- seed: `cnn(preset="article002")` (article 002's network), Adam defaults, batch 32, 5 epochs, float32.
 
 Raw results: bench/results/time_to_accuracy.json (`--name`).
 

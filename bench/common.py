@@ -89,7 +89,7 @@ def build(factory, sequence_length=64, **kwargs):
     """A fresh model of `factory` under the current dtype policy (set it first).
 
     mlp: `mlp((28, 28), 10)` (784-64-64-10); cnn: the default `cnn((28, 28), 10)`; cnn_seed:
-    `cnn(preset="seed")` (article 002 §5.2); bert: `bert_classifier(2, "minilm-l6")`; bert_tiny:
+    `cnn(preset="article002")` (article 002 §5.2); bert: `bert_classifier(2, "minilm-l6")`; bert_tiny:
     `bert_classifier(2, "tiny")`. Extra keyword arguments go to the factory.
     """
     import kerasmodels as km
@@ -99,7 +99,7 @@ def build(factory, sequence_length=64, **kwargs):
     if factory == "cnn":
         return km.models.cnn((28, 28), 10, **kwargs)
     if factory == "cnn_seed":
-        return km.models.cnn((28, 28), 10, preset="seed", **kwargs)
+        return km.models.cnn((28, 28), 10, preset="article002", **kwargs)
     if factory in ("bert", "bert_tiny"):
         preset = "minilm-l6" if factory == "bert" else "tiny"
         return km.models.bert_classifier(2, preset=preset, sequence_length=sequence_length, **kwargs)

@@ -231,7 +231,7 @@ def worker_tta(quick, recipe_name):
         batch_size, policy, described = recipe.batch_size, acc.precision, recipe.source
     else:
         keras.mixed_precision.set_global_policy("float32")
-        model = km.models.cnn((28, 28), 10, preset="seed")
+        model = km.models.cnn((28, 28), 10, preset="article002")
         km.models.compile_model(model)
         batch_size, epochs, policy = 32, (1 if quick else 5), "float32"
         described = "article 002 §5.2: its network, Adam defaults, batch 32, 5 epochs, float32"
