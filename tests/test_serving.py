@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -183,6 +184,27 @@ def test_load_test_reports_percentiles_and_throughput(image_server):
     assert report.instances == 30 and report.throughput_rps > 0
     assert 0 < report.percentile(50) <= report.percentile(90) <= report.percentile(99)
     assert set(report.as_dict()) >= {"p50_ms", "p90_ms", "p99_ms", "throughput_rps"}
+
+
+def test_no_tcp_stall_on_a_kept_alive_connection(image_server):
+    """Every request on a kept-alive connection costs milliseconds, not the ~40 ms of Nagle + delayed ACK.
+
+    A server socket without TCP_NODELAY holds the response body (written after its headers) until the
+    client acknowledges the headers, and Linux delays that ACK by 40 ms: a floor under every request's
+    latency that does not grow with load (lesson 19 once measured it as the model's latency).
+    """
+    connection = http.client.HTTPConnection("127.0.0.1", image_server.server_address[1], timeout=30)
+    seconds = []
+    for _ in range(25):
+        started = time.perf_counter()
+        connection.request("GET", "/v2/health/live")
+        connection.getresponse().read()
+        seconds.append(time.perf_counter() - started)
+    connection.close()
+    assert np.median(seconds) < 0.02, f"median {np.median(seconds) * 1000:.1f} ms per GET on one connection"
+    report = loadtest.run_load_test(image_server.url + PREDICT, [{"instances": images(1).tolist()}], requests=25,
+                                    concurrency=1)
+    assert report.succeeded == 25 and report.percentile(50) < 20, str(report)
 
 
 def test_load_tester_is_bounded_and_loopback_only():
