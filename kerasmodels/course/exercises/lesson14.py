@@ -6,7 +6,8 @@ from kerasmodels.course.exercises._core import CheckFailed, exercise, expect_clo
 
 
 @exercise("14.conv2d_flops", "forward FLOPs of a Conv2D layer",
-          hint="count multiply-adds per output value, then output values; the padding decides the output size",
+          hint="the work is (operations per output value) x (number of output values); the padding decides "
+               "how many output values there are",
           formula="2 FLOPs per multiply-add; 'valid' output is (H - k + 1) x (W - k + 1), 'same' keeps H x W")
 def check_conv2d_flops(fn):
     cases = [
@@ -20,7 +21,8 @@ def check_conv2d_flops(fn):
         case = f"{h}x{w}x{c_in} -> {c_out} channels, {k}x{k} kernel, padding={padding!r}"
         got = fn(h, w, c_in, c_out, k, padding=padding)
         if got == expected / 2:
-            raise CheckFailed(case, expected, got, "you counted multiply-adds: each is 2 FLOPs (a multiply and an add)")
+            raise CheckFailed(case, expected, got, "your count is exactly half of the expected one: how many "
+                                                   "floating-point operations is one multiply-add?")
         expect_equal(case, got, expected)
 
 

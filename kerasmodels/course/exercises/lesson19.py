@@ -41,6 +41,9 @@ def check_validate_image(fn):
         "booleans": np.zeros((28, 28), bool).tolist(),
         "ragged rows": [[0.0] * 28] * 27 + [[0.0] * 27],
     }
+    type_hint = ("np.asarray(instance, dtype=float) turns the strings \"0.5\" and the booleans True/False into "
+                 "numbers without complaint, so a client's type mistake would be served as if it were an image; "
+                 "convert without a dtype and look at what NumPy made of the input")
     for case, instance in bad.items():
         try:
             answer = fn(instance)
@@ -48,7 +51,8 @@ def check_validate_image(fn):
             raise CheckFailed(case, message=f"case {case}: raised {type(error).__name__} instead of returning an "
                                             "error message; a service must answer, not crash")
         expect_true(case, isinstance(answer, str) and answer.strip() != "",
-                    f"a bad image must give an error message (a non-empty str), got {answer!r}")
+                    f"a bad image must give an error message (a non-empty str), got {answer!r}",
+                    hint=type_hint if case in ("strings", "booleans") else None)
 
 
 def _psi(reference_counts, current_counts, floor=1e-4):

@@ -66,8 +66,8 @@ def check_bellman_targets(fn):
 
 
 @exercise("20.epsilon_greedy", "epsilon-greedy action choice",
-          hint="explore with probability epsilon by picking any action uniformly (the greedy one included), "
-               "otherwise exploit the best action; use the rng you are given",
+          hint="with probability epsilon explore: every action of the environment equally likely; otherwise "
+               "exploit the best action; use the rng you are given",
           formula="if rng.random() < epsilon: return int(rng.integers(len(q_values))) else: return "
                   "int(np.argmax(q_values)); the greedy action then has probability 1 - epsilon + epsilon / n")
 def check_epsilon_greedy(fn):
@@ -91,7 +91,7 @@ def check_epsilon_greedy(fn):
         worst = int(np.argmax(np.abs(shares - expected)))
         expect_true(case, np.abs(shares - expected).max() < 0.03,
                     f"action {worst} was chosen {shares[worst]:.1%} of the time, expected {expected[worst]:.1%} "
-                    f"(the greedy action {greedy} should get 1 - epsilon + epsilon / {n} = {expected[greedy]:.1%})")
+                    f"(the greedy action is {greedy})")
     expect_true("the answer uses the rng it is given",
                 len({fn(np.array([0.0, 0.0, 1.0]), 1.0, np.random.default_rng(7)) for _ in range(5)}) == 1,
                 "the same seed must give the same choice: draw from `rng`, not from np.random or random")
