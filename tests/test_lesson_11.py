@@ -73,9 +73,21 @@ def test_lesson_11_facts(executed_lessons):
     shares = [m[f"temperature {t}: share of generated words that are real words"] for t in (0.5, 1.0, 1.5)]
     assert shares[0] > shares[1] > shares[2]
     assert shares[2] < 0.5  # "misspell most words"
-    # The cloze prompt: well above chance.
-    assert m["cloze questions asked"] >= 30
-    assert m["cloze prompt: share of true words preferred (chance 50%)"] > 0.6
+    # The cloze prompt, against its controls: with a random wrong word the model, the model after another
+    # review's prompt and word frequency alone all score about the same (well above chance); with a wrong
+    # word of the same frequency every score drops, frequency alone stays above half, and the 95% interval
+    # of what the own prompt adds includes zero (the prose: the test cannot show the prompt is used).
+    assert m["cloze questions asked"] >= 150
+    cloze = {(kind, who): m[f"cloze, {kind}: {who}"] for kind in ("random word", "same-frequency word")
+             for who in ("model with the review's own prompt", "model with another review's prompt",
+                         "word-frequency baseline")}
+    random_scores = [cloze["random word", who] for who in ("model with the review's own prompt",
+                                                           "model with another review's prompt", "word-frequency baseline")]
+    assert min(random_scores) > 0.7 and max(random_scores) - min(random_scores) < 0.06
+    for who in ("model with the review's own prompt", "model with another review's prompt", "word-frequency baseline"):
+        assert cloze["same-frequency word", who] < cloze["random word", who]
+    assert cloze["same-frequency word", "word-frequency baseline"] > 0.5
+    assert m["cloze, same-frequency word: own minus another prompt, 95% interval low"] < 0
     text = notebook_text_outputs(result)
     for exercise in ("11.positional_encoding", "11.layer_norm", "11.encoder_parameters"):
         assert f"[NOT YET] {exercise}" in text
