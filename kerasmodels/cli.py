@@ -129,8 +129,13 @@ def _cmd_train_workers(args):
 
 
 def _cmd_train(args):
-    from kerasmodels.train import train
+    from kerasmodels.train import RENAMED_PRESETS, train
 
+    renamed = RENAMED_PRESETS.get(args.model, {}).get(args.preset)
+    if renamed is not None:
+        print(f"kerasmodels: warning: --preset {args.preset} is deprecated; use --preset {renamed} "
+              "(the same network).", file=sys.stderr)
+        args.preset = renamed
     if args.workers > 1 or args.hosts:
         return _cmd_train_workers(args)
 

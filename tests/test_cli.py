@@ -50,8 +50,32 @@ def test_lessons_lists_every_lesson():
     out = cli("lessons")
     assert out.returncode == 0
     assert "\n00  Check your setup" in out.stdout
+    # The mirrors column names sections as a reader can follow them, and says where the articles are listed.
+    assert "article 001 §4.2, article 000 §4.2" in out.stdout and "docs/sources.md" in out.stdout
+    assert "seed" not in out.stdout.lower() and "the document" not in out.stdout.lower()
     rows = json.loads(cli("lessons", "--json").stdout)
     assert rows[0]["name"] == "00_check_your_setup"
+    assert rows[1]["articles"][0] == "001 §4.2"
+
+
+def test_train_preset_seed_is_the_old_name_of_article002(monkeypatch, capsys):
+    import importlib
+
+    from kerasmodels import cli as cli_module
+
+    train_module = importlib.import_module("kerasmodels.train")
+    calls = []
+    monkeypatch.setattr(train_module, "train", lambda *a, **kw: calls.append(kw["preset"]) or {})
+    monkeypatch.setattr(cli_module, "_table", lambda summary: "")
+    assert cli_module.main(["train", "cnn", "--data", "digits", "--preset", "seed"]) == 0
+    assert calls == ["article002"]
+    assert "--preset seed is deprecated; use --preset article002" in capsys.readouterr().err
+    # The Python API warns too, and the new name is the one listed.
+    with pytest.warns(DeprecationWarning, match="use --preset article002"):
+        assert train_module._renamed("cnn", "seed") == "article002"
+    assert train_module.PRESETS["cnn"] == ("article002", "lenet")
+    out = cli("train", "cnn", "--data", "digits", "--preset", "vgg16")
+    assert out.returncode == 2 and "presets: article002, lenet" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_run_unknown_lesson_is_a_one_line_error_and_debug_shows_traceback():

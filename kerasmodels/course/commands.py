@@ -6,7 +6,7 @@ Registered under the `kerasmodels.commands` entry point, so the command line
 
 import json
 
-from kerasmodels.course import runner
+from kerasmodels.course import runner, sources
 from kerasmodels.course.lesson import default_mode
 from kerasmodels.errors import KerasmodelsError
 
@@ -24,7 +24,7 @@ def _cmd_lessons(args):
     rows = [("#", "lesson", "quick", "full", "verified on", "mirrors")]
     for s in specs:
         rows.append((f"{s.number:02d}", s.title, _duration(s.quick_seconds), _duration(s.full_seconds),
-                     _verified(verified[s.name]), ", ".join(s.articles) or "-"))
+                     _verified(verified[s.name]), ", ".join(f"article {a}" for a in s.articles) or "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
         # Run times align right so that their units line up; the last column is not padded.
@@ -35,7 +35,8 @@ def _cmd_lessons(args):
     print("quick: small data, a few epochs; full: the real run (minutes on a 2-core CPU, less with a GPU).")
     print("verified on: the Keras backends on which the lesson, as it reads now, last ran on this machine, in "
           f"quick mode unless marked (kerasmodels run, tour or the tests; record: {runner.verification_path()}).")
-    print("mirrors: the sections of the source articles each lesson follows.")
+    print("mirrors: the sections of the five source articles each lesson follows (article 002 §5.2: article 002, "
+          f"section 5.2); the articles are listed in docs/sources.md, {sources.PAGE_URL}")
     return 0
 
 
