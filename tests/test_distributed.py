@@ -88,7 +88,7 @@ def test_launch_local_restarts_the_whole_cluster_when_a_worker_fails(tmp_path):
 
 
 def worker_args(out, epochs):
-    return ["cnn", "--data", "mnist", "--preset", "seed", "--limit", str(LIMIT), "--batch-size", str(BATCH),
+    return ["cnn", "--data", "mnist", "--preset", "article002", "--limit", str(LIMIT), "--batch-size", str(BATCH),
             "--epochs", str(epochs), "--out", str(out), "--quiet"]
 
 
