@@ -37,7 +37,12 @@ model.output_shape  # (None, 10)
 
 import importlib
 
+from kerasmodels import _native_log
+
 __version__ = "0.1.0"
+
+# Before anything imports TensorFlow: no C++ start-up chatter in a learner's first cell (see _native_log).
+_native_log.install()
 
 # The supported API, imported on first use (`km.models`, `km.data`, ...).
 API = (

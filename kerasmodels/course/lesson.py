@@ -128,7 +128,6 @@ def setup_lesson(number, seed=0, mode=None, quiet=False):
     import warnings
 
     warnings.filterwarnings("ignore", message=".*np.find_common_type.*")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     info = hardware.describe(with_devices=False)
     problems = check_versions(info["versions"])
     import keras

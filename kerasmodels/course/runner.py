@@ -345,16 +345,11 @@ def sync(specs=None, check=False, force=False):
 
 @contextlib.contextmanager
 def native_stderr_silenced():
-    """Send file descriptor 2 to /dev/null for a while: TensorFlow's import writes its C++ log there."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
+    """Drop what is written to file descriptor 2 for a while: TensorFlow's import writes its C++ log there."""
+    from kerasmodels import _native_log
+
+    with _native_log.native_stderr_filtered(lambda line: True):
         yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 @contextlib.contextmanager
