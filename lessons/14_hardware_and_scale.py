@@ -55,8 +55,8 @@ lesson = course.setup_lesson(14)
 # producing an $H \times W$ map does $k^2 C_\text{in} C_\text{out} H W$ multiply-adds, i.e.
 # **$2 k^2 C_\text{in} C_\text{out} H W$ FLOPs** (floating-point operations); a dense layer with
 # $n$ inputs and $m$ outputs does $2nm$. Training costs about **3×** the forward pass (the backward
-# pass computes gradients for both activations and weights). We count the seed CNN (lesson 07) by
-# hand, layer by layer, and compare with `count_flops`:
+# pass computes gradients for both activations and weights). We count the MNIST CNN of article 002
+# §5.2 (lesson 07; `preset="seed"` builds it) by hand, layer by layer, and compare with `count_flops`:
 
 # %%
 model = km.models.cnn(input_shape=(28, 28), num_classes=10, preset="seed")
@@ -185,7 +185,7 @@ for bar, r in zip(bars, results.values()):
                 (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=10)
 ax.set_ylabel("training samples per second")
 ax.set_ylim(0, max(speeds) * 1.3)
-ax.set_title(f"Seed CNN on MNIST, batch {batch_size}: what helps on this machine")
+ax.set_title(f"Article 002's CNN on MNIST, batch {batch_size}: what helps on this machine")
 ax.grid(axis="y", alpha=0.3)
 lesson.savefig(fig, "precision_and_xla")
 
@@ -340,7 +340,7 @@ lesson.metric("max |weights(2 replicas) - weights(1 device)| after 4 steps", par
 # Only the chief (worker 0) writes the run's files; `fit()` gets the *global* batch, which the
 # runtime splits between the workers.
 #
-# We train the seed CNN on the same data and the same global batches with one process and with
+# We train article 002's CNN on the same data and the same global batches with one process and with
 # two workers, and compare the loss curves and the time per training step (median over the epoch).
 
 # %%
