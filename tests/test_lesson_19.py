@@ -9,6 +9,14 @@ def test_lesson_19_numbers(executed_lessons):
     assert metrics["max logit difference across exports"] < 1e-3  # .keras, SavedModel, ONNX and TFLite agree
     assert metrics["bad requests answered with 4xx"] == 1.0
     assert metrics["p50 latency, 1 client (ms)"] > 0 and metrics["throughput, 4 clients (req/s)"] > 0
+    # Section 4: the service saturates, so more clients mostly wait: p50 with 4 clients is above p50 with 1 and
+    # 2, and 4 clients get less than twice the throughput of 1 (with the old 40 ms TCP stall it was 4x).
+    assert metrics["p50 latency, 4 clients (ms)"] > max(metrics["p50 latency, 1 client (ms)"],
+                                                       metrics["p50 latency, 2 clients (ms)"])
+    assert metrics["throughput, 4 clients (req/s)"] < 2 * metrics["throughput, 1 client (req/s)"]
+    for clients in ("1 client", "2 clients", "4 clients"):  # "the two columns agree"
+        assert 0.8 < metrics[f"Little's law / measured throughput, {clients}"] < 1.25
+    assert metrics["images/s, 16 per request over best 1 per request"] > 2  # "several times more images"
     assert metrics["PSI on normal traffic"] < 0.1  # no false alarm on in-distribution traffic
     assert metrics["PSI after the scanner fault"] > 0.25  # the simulated fault is flagged
     assert metrics["accuracy during the scanner fault"] < metrics["CNN test accuracy"]
