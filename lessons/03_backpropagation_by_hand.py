@@ -165,7 +165,7 @@ print("largest difference from MLP.backward:", max(np.max(np.abs(ours[k] - packa
 # ## 4. The same gradients from automatic differentiation
 # A framework never asks us for $\delta$s: it records the forward pass and applies the chain rule
 # itself. `MLP.ops_loss` writes the same $J$ with `keras.ops`, and `numpy_nn.keras_gradients` asks the
-# backend (here TensorFlow's `GradientTape`) for its gradients.
+# backend (TensorFlow's `GradientTape` here; `jax.value_and_grad` on JAX) for its gradients.
 
 # %%
 J_keras, auto_grads = numpy_nn.keras_gradients(net, X, T)

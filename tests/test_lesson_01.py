@@ -43,9 +43,11 @@ def test_lesson_01_runs_and_derivatives_agree(executed_lessons):
     # With those weights: sigmoid's gradient vanishes on every seed, tanh's survives on every seed.
     assert m["largest gradient norm after 10 layers over 20 seeds, Glorot + sigmoid"] < 2e-6
     assert m["median gradient norm after 10 layers, Glorot + sigmoid"] < 1e-6
+    assert 0.2 < m["median factor per layer, Glorot + sigmoid"] < 0.3  # "shrinks about four times" per layer
     assert 0.1 < m["smallest gradient norm after 10 layers over 20 seeds, Glorot + tanh"]
     assert m["largest gradient norm after 10 layers over 20 seeds, Glorot + tanh"] < 0.6
     assert 0.2 < m["median gradient norm after 10 layers, Glorot + tanh"] < 0.4
+    assert 0.85 < m["median factor per layer, Glorot + tanh"] < 0.9  # "loses about 12 % per layer"
     # ReLU: He's weights are Glorot's draws times sqrt(2), so every seed's gradient is 2**5 = 32 times larger.
     assert m["He / Glorot gradient with ReLU, smallest over seeds"] == pytest.approx(32, rel=1e-4)
     assert m["He / Glorot gradient with ReLU, largest over seeds"] == pytest.approx(32, rel=1e-4)
