@@ -3,18 +3,23 @@
 Chromium is driven over the DevTools protocol (`--remote-debugging-pipe`, standard library only):
 every request the page itself makes is reported by `Network.requestWillBeSent` for the page's
 session, apart from the browser's own background traffic, and after the load event the page
-says whether each image decoded and takes up space. Skips where no Chromium is installed
-(Debian: apt-get install -y chromium).
+says whether each image decoded and takes up space, and whether each formula (MathML) was laid
+out with a size and no LaTeX source shows as text. Skips where no Chromium is installed
+(Debian: apt-get install -y chromium). With KERASMODELS_SCREENSHOTS=folder the pages' screenshots
+are saved there, to look at.
 """
 
+import base64
 import fcntl
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +34,14 @@ pytestmark = [
 IMAGES = """JSON.stringify([...document.images].map((img) => ({
   alt: img.alt, loaded: img.complete && img.naturalWidth > 0,
   width: img.getBoundingClientRect().width, height: img.getBoundingClientRect().height})))"""
+# Every <math> element's laid-out size, and the page's visible text (where unrendered LaTeX would show).
+MATHS = """JSON.stringify({
+  maths: [...document.querySelectorAll('math')].map((m) => {
+    const box = m.getBoundingClientRect();
+    return {display: m.getAttribute('display'), width: box.width, height: box.height};
+  }),
+  unconverted: document.querySelectorAll('code.tex').length,
+  text: document.body.innerText})"""
 
 
 class Chromium:
@@ -86,8 +99,11 @@ class Chromium:
         assert "error" not in reply, reply
         return reply["result"]
 
-    def visit(self, path, settle_s=1.0, timeout_s=60):
-        """Load a file; return (URLs the page requested, what it says about its images)."""
+    def visit(self, path, settle_s=1.0, timeout_s=60, screenshot=None):
+        """Load a file; return (URLs the page requested, what it says about its images).
+
+        `self.maths` is then what the page says about its formulas; `screenshot`: a PNG path to save the page to.
+        """
         target = self.send("Target.createTarget", url="about:blank")["targetId"]
         session = self.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         for domain in ("Network", "Page", "Runtime"):
@@ -107,6 +123,14 @@ class Chromium:
                 loaded_at = time.monotonic()
         assert loaded_at is not None, f"{path.name} did not finish loading in {timeout_s} s"
         images = self.send("Runtime.evaluate", session, expression=IMAGES, returnByValue=True)["result"]["value"]
+        self.maths = json.loads(
+            self.send("Runtime.evaluate", session, expression=MATHS, returnByValue=True)["result"]["value"])
+        if screenshot:
+            self.send("Emulation.setDeviceMetricsOverride", session, width=1100, height=1400, deviceScaleFactor=1,
+                      mobile=False)
+            shot = self.send("Page.captureScreenshot", session, format="png")["data"]
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            screenshot.write_bytes(base64.b64decode(shot))
         self.send("Target.closeTarget", targetId=target)
         return [url for url in requested if not url.startswith(("file:", "data:"))], json.loads(images)
 
@@ -145,8 +169,37 @@ def test_report_and_rendered_notebooks_load_offline_with_every_figure_shown(brow
     assert requested == []
     assert images and all(i["loaded"] and i["width"] > 50 for i in images), images
 
-    # A lesson full of maths, rendered without executing it: no MathJax fetched, the $...$ source stays.
+    # A lesson full of maths, rendered without executing it: no MathJax fetched, every formula laid out.
     maths = runner.render_html(runner.notebook_from_source(runner.find(4), hosted=False), tmp_path / "04.html")
     requested, _ = browser.visit(maths)
     assert requested == []
-    assert "$" in maths.read_text()
+    assert_maths_rendered(browser.maths, at_least=50)
+
+
+def assert_maths_rendered(page, at_least):
+    """Every formula is MathML with a size (none left as LaTeX source), and no $$ shows as text."""
+    assert len(page["maths"]) >= at_least, len(page["maths"])
+    assert all(m["width"] > 0 and m["height"] > 0 for m in page["maths"]), page["maths"]
+    assert page["unconverted"] == 0
+    assert "$$" not in page["text"]
+    assert not re.search(r"\$\\(?:frac|sigma|sum|mathbf|partial|delta)", page["text"])
+
+
+def test_lesson_03_and_the_report_show_their_maths_offline(browser, tmp_path, executed_lessons):
+    result = executed_lessons(3)
+    shots = os.environ.get("KERASMODELS_SCREENSHOTS")
+    requested, _ = browser.visit(result.html_path, screenshot=Path(shots) / "03.png" if shots else None)
+    assert requested == []
+    assert_maths_rendered(browser.maths, at_least=40)
+    assert any(m["display"] == "block" for m in browser.maths["maths"])  # its display formula too
+    # The header's link to the source articles leads to a page beside it, which loads offline too.
+    assert (result.html_path.parent / runner.SOURCES_PAGE).exists()
+    requested, _ = browser.visit(result.html_path.parent / runner.SOURCES_PAGE)
+    assert requested == [] and "Article 004" in browser.maths["text"]
+
+    report = runner.write_report([executed_lessons(1), result], tmp_path / "report.html")
+    requested, figures = browser.visit(report, screenshot=Path(shots) / "report.png" if shots else None)
+    assert requested == []
+    assert all(f["loaded"] for f in figures)
+    assert_maths_rendered(browser.maths, at_least=2)  # lesson 01's figure captions carry maths
+    assert "Source articles" in browser.maths["text"]
