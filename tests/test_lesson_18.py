@@ -22,6 +22,22 @@ def test_lesson_18_numbers(executed_lessons):
     # probabilities near 1e-6 in the farthest bins (relative error ~1e-10).
     assert metrics["largest exact probability ratio, Laplace count"] <= metrics["e^epsilon of the Laplace count"] * (1 + 1e-9)
     assert metrics["largest exact probability ratio, Laplace count"] == pytest.approx(math.exp(0.5), rel=1e-9)
+    # The bins of 411 and 412 straddle the two true counts: for 412, P(with) = 1 - e^(-1/4) (the centre bin)
+    # and P(without) = (e^(-1/4) - e^(-3/4)) / 2 (Laplace scale 2), a ratio of 1.4437.
+    straddle = (1 - math.exp(-0.25)) / (0.5 * (math.exp(-0.25) - math.exp(-0.75)))
+    assert metrics["smallest exact probability ratio, Laplace count"] == pytest.approx(straddle, rel=1e-9)
+    assert metrics["smallest exact probability ratio, Laplace count"] == pytest.approx(1.4437, abs=1e-4)
+    # The sampled maximum: its simultaneous interval holds e^eps, and every bin's holds its exact ratio.
+    low = metrics["largest sampled ratio: simultaneous 95% interval, low end"]
+    high = metrics["largest sampled ratio: simultaneous 95% interval, high end"]
+    assert low <= math.exp(0.5) <= high
+    assert low <= metrics["largest sampled probability ratio"] <= high
+    assert metrics["bins whose simultaneous interval misses the exact ratio"] == 0
+    # The prose: the sampled maximum is above e^eps (biased upwards), some one-bin intervals miss.
+    assert metrics["largest sampled probability ratio"] > math.exp(0.5)
+    assert metrics["bins whose one-bin interval misses the exact ratio"] >= 1
+    # ... and non-IID clients end less accurate than IID ones after the same rounds.
+    assert metrics["FedAvg non-IID test accuracy"] < metrics["FedAvg IID test accuracy"]
     # A one-noise-std shift (clipped) is detectable ~69% of the time (Phi(1/2)); unclipped, almost always.
     assert metrics["membership guess accuracy, one step, clipped"] == pytest.approx(0.691, abs=0.01)
     assert metrics["membership guess accuracy, one step, unclipped"] > 0.99

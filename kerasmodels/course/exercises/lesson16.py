@@ -81,7 +81,8 @@ def check_softmax_with_temperature(fn):
 
 
 @exercise("16.distillation_loss", "the soft part of the distillation loss",
-          hint="KL divergence of the softened teacher and student, averaged over the batch, then rescaled by the temperature",
+          hint="compare your function with the soft term of section 4's loss, factor by factor: one factor keeps its "
+               "gradients the same size whatever T is",
           formula="KL(p || q) = sum p (log p - log q) per example, averaged over the batch, times T**2")
 def check_distillation_loss(fn):
     def log_softmax(z):

@@ -65,9 +65,9 @@ def magnitude_masks(model, sparsity, scope="global"):
     Args:
         model: a built Keras model.
         sparsity: fraction of weights set to zero, in [0, 1).
-        scope: "global" ranks all kernels' weights together, so large layers lose more and
-            small ones (the first convolution) keep what they need; "layer" removes the same
-            fraction from every kernel.
+        scope: "global" ranks all kernels' weights together, so each layer loses the share of
+            its weights that falls below one common threshold (layers whose weights are
+            smaller lose more); "layer" removes the same fraction from every kernel.
 
     Returns:
         {layer name: float32 mask of the kernel's shape}, 1 = kept, 0 = pruned.
@@ -157,6 +157,15 @@ def kernel_sparsity(model):
     return zeros / total if total else 0.0
 
 
+def layer_sparsity(model):
+    """Per prunable layer: {layer name: (fraction of its kernel exactly zero, kernel size)}, in layer order."""
+    result = {}
+    for layer in prunable_layers(model):
+        kernel = ops.convert_to_numpy(layer.kernel)
+        result[layer.name] = (float(np.count_nonzero(kernel == 0)) / kernel.size, int(kernel.size))
+    return result
+
+
 def quantize_symmetric(weights, bits=8, axis=None):
     """Symmetric linear quantization: weights ≈ q * scale with q an integer in [-(2^(b-1) - 1), 2^(b-1) - 1].
 
@@ -231,6 +240,41 @@ def latency(predict, x, repeats=20, warmup=3):
         start = time.perf_counter()
         ops.convert_to_numpy(predict(x))
         best = min(best, time.perf_counter() - start)
+    return best
+
+
+def latencies(predicts, x, rounds=20, warmup=3, clock=time.perf_counter):
+    """Best wall time in seconds of each callable in `predicts` on `x`, timed in turns.
+
+    One call of each per round, `rounds` rounds, every other round in reverse order: a burst of
+    background load then slows every model alike instead of whichever happened to be timed
+    during it, so the models can be compared with each other. The minimum over rounds, as in
+    `latency`.
+
+    Args:
+        predicts: {name: callable}, e.g. {"teacher": teacher.predict_on_batch, ...}.
+        x: the input every callable gets.
+        rounds: timed calls of each.
+        warmup: untimed calls of each first.
+        clock: `time.perf_counter` (wall time, what a user waits) or `time.process_time`
+            (CPU time of this process, all threads: the work done, which other programs on a
+            busy machine inflate much less).
+
+    Returns:
+        {name: seconds}, in the order of `predicts`.
+    """
+    if rounds < 1:
+        raise ValueError(f"rounds={rounds!r}: expected at least 1")
+    for predict in predicts.values():
+        for _ in range(warmup):
+            ops.convert_to_numpy(predict(x))
+    best = dict.fromkeys(predicts, float("inf"))
+    for turn in range(rounds):
+        # Every other round in reverse order: no model is always the one timed right after another.
+        for name, predict in list(predicts.items())[:: 1 if turn % 2 == 0 else -1]:
+            start = clock()
+            ops.convert_to_numpy(predict(x))
+            best[name] = min(best[name], clock() - start)
     return best
 
 

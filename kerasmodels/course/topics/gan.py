@@ -338,6 +338,33 @@ class GAN(keras.Model):
         return cls(**config)
 
 
+def frechet_distance(features_a, features_b):
+    """Fréchet distance between Gaussians fitted to two sets of feature vectors (the formula of FID).
+
+    d² = |μ_a - μ_b|² + Tr(Σ_a + Σ_b - 2 (Σ_a Σ_b)^½). FID applies it to Inception-v3 features of real
+    and generated images; any network's features will do for a comparison within one lesson. Two
+    finite samples of the same distribution give a small positive value, not 0: compare with that floor.
+
+    Args:
+        features_a: array (N, D), one feature vector per row.
+        features_b: array (M, D) with the same D.
+
+    Returns:
+        The squared distance d², a float ≥ 0 (0 for identical sets).
+    """
+    a, b = np.asarray(features_a, dtype="float64"), np.asarray(features_b, dtype="float64")
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
+        raise ValueError(f"frechet_distance: expected two arrays (N, D) and (M, D) with N, M >= 2 and the same D, "
+                         f"got shapes {a.shape} and {b.shape}")
+    mean_a, mean_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.cov(a, rowvar=False).reshape(a.shape[1], -1), np.cov(b, rowvar=False).reshape(b.shape[1], -1)
+    # Tr (Σ_a Σ_b)^½ = Σ sqrt(eigenvalues of Σ_a^½ Σ_b Σ_a^½), a symmetric matrix: no complex round-off.
+    values, vectors = np.linalg.eigh(cov_a)
+    root_a = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+    cross = np.sqrt(np.clip(np.linalg.eigvalsh(root_a @ cov_b @ root_a), 0, None)).sum()
+    return float(max(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * cross, 0.0))
+
+
 class SampleGrid(keras.callbacks.Callback):
     """Keeps the generator's images for the same fixed noise after every epoch.
 

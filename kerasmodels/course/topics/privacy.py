@@ -1,6 +1,6 @@
 """Privacy in machine learning, by hand: anonymity sets, DP-SGD with its accountant, federated averaging.
 
-Three ideas the documents name (匿名化 anonymisation, 差分隐私 differential privacy,
+Three ideas the source articles (000-004) name (匿名化 anonymisation, 差分隐私 differential privacy,
 联邦学习 federated learning) and what each really guarantees:
 
 - `k_anonymity` / `unique_share`: how many records share the same quasi-identifiers
@@ -202,9 +202,14 @@ def dp_sgd_epsilon(sampling_rate, noise_multiplier, steps, delta=1e-5, orders=DE
     return best
 
 
-def laplace_count(true_count, epsilon, rng, sensitivity=1.0):
-    """The Laplace mechanism: a count released with noise of scale sensitivity/ε is ε-DP."""
-    return true_count + rng.laplace(0.0, sensitivity / epsilon)
+def laplace_count(true_count, epsilon, rng, sensitivity=1.0, size=None):
+    """The Laplace mechanism: a count released with noise of scale sensitivity/ε is ε-DP.
+
+    `size` (an int or shape) draws that many independent releases at once, as NumPy's `size` does.
+    """
+    if epsilon <= 0:
+        raise ValueError(f"laplace_count: epsilon={epsilon!r} must be positive (smaller = more private)")
+    return true_count + rng.laplace(0.0, sensitivity / epsilon, size)
 
 
 # -- federated learning -------------------------------------------------------------------------
