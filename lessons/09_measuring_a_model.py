@@ -126,27 +126,27 @@ for name, metric in keras_metrics.items():
 lesson.metric("largest difference hand vs keras.metrics", worst, fmt=".1e")
 
 # %% [markdown]
-# > **Errata (article 002 §9.3)** The document defines recall (召回率) as "among the samples the model
+# > **Errata (article 002 §9.3)** Article 002 defines recall (召回率) as "among the samples the model
 # > predicts as positive, the proportion that are actually positive" — word for word the same as
 # > its definition of precision two lines above. That is precision, $TP/(TP+FP)$. Recall divides by
 # > the examples that **are** positive: $TP/(TP+FN)$. The two answer different questions and can be
 # > far apart: a detector that says "8" only when it is sure has high precision and low recall.
-# > Below, the document's formula gives exactly precision, and both differ from Keras's `Recall`
+# > Below, article 002's formula gives exactly precision, and both differ from Keras's `Recall`
 # > at both thresholds; lowering the threshold trades precision for recall.
 
 # %%
 for threshold in (0.5, 0.2):
     pred = (p_val >= threshold).astype(np.int32)
     c = ms.binary_counts(b_val, pred)
-    seed_002_recall = c.tp / max(c.tp + c.fp, 1)  # the document's definition
+    article_002_recall = c.tp / max(c.tp + c.fp, 1)  # article 002's definition
     keras_recall = keras.metrics.Recall(thresholds=threshold)
     keras_recall.update_state(b_val, p_val)
-    print(f"threshold {threshold}: article 002 'recall' = {seed_002_recall:.3f} (= precision "
+    print(f"threshold {threshold}: article 002 'recall' = {article_002_recall:.3f} (= precision "
           f"{ms.precision(b_val, pred):.3f}); true recall = {ms.recall(b_val, pred):.3f}; "
           f"keras Recall = {float(keras_recall.result()):.3f}")
-    lesson.metric(f"threshold {threshold}: article 002 'recall' minus precision", seed_002_recall - ms.precision(b_val, pred))
+    lesson.metric(f"threshold {threshold}: article 002 'recall' minus precision", article_002_recall - ms.precision(b_val, pred))
     lesson.metric(f"threshold {threshold}: article 002 'recall' minus keras Recall",
-                  seed_002_recall - float(keras_recall.result()))
+                  article_002_recall - float(keras_recall.result()))
 
 # %% [markdown]
 # ## 4. When accuracy misleads
@@ -270,8 +270,11 @@ lesson.savefig(fig, "precision_recall")
 # cross-validation** splits the data into $k$ folds, trains $k$ times on $k-1$ folds and
 # validates on the one left out, and reports the mean and the spread. **Stratified** folds keep
 # each class's share in every fold, which matters for a rare class. (The model here is
-# scikit-learn's logistic regression, the same model as our one-unit detector, fitted in
-# milliseconds.)
+# scikit-learn's `LogisticRegression`, fitted in milliseconds: the same form as our one-unit
+# detector, a weighted sum of the 64 pixels through a sigmoid, but not the same training. By
+# default it adds an L2 penalty on the weights (strength $1/C$, $C = 1$) to the cross-entropy and
+# solves to convergence, where the Keras detector had no penalty and stopped after a few epochs of
+# Adam. The numbers below are this model's, not the detector's.)
 
 # %%
 x_pool = np.concatenate([x_train, x_val]).reshape(-1, 64)
@@ -382,7 +385,7 @@ lesson.metric("most confused pair: share of the true digit sent to the wrong one
               fmt=".1%")
 
 fig = plt.figure(figsize=(12, 5))
-grid_spec = fig.add_gridspec(3, 6, width_ratios=[3, 3, 3, 1, 1, 1])
+grid_spec = fig.add_gridspec(3, 8, width_ratios=[3, 3, 3, 0.2, 0.9, 1, 1, 1])
 ax = fig.add_subplot(grid_spec[:, :3])
 image = ax.imshow(row_normalised, cmap="Blues", vmin=0, vmax=1)
 for i, j in np.argwhere(matrix > 0):
@@ -390,11 +393,11 @@ for i, j in np.argwhere(matrix > 0):
             color="white" if row_normalised[i, j] > 0.5 else "black")
 ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true",
        title="Confusion matrix, each row divided by its total")
-fig.colorbar(image, ax=ax, fraction=0.046)
+fig.colorbar(image, cax=fig.add_subplot(grid_spec[:, 3]), label="share of the row")
 for row, (true_d, pred_d) in enumerate(worst_pairs):
     examples = np.flatnonzero((y_test == true_d) & (pred10 == pred_d))[:3]
     for col in range(3):
-        cell = fig.add_subplot(grid_spec[row, 3 + col])
+        cell = fig.add_subplot(grid_spec[row, 5 + col])
         cell.axis("off")
         if col < len(examples):
             cell.imshow(x_test[examples[col]], cmap="gray_r")
@@ -404,7 +407,7 @@ fig.suptitle("Error analysis: where the mistakes are, and what they look like")
 lesson.savefig(fig, "error_analysis")
 
 # %% [markdown]
-# > **Errata (article 001 §5.2, with §3.2)** The document's MNIST example trains with
+# > **Errata (article 001 §5.2, with §3.2)** Article 001's MNIST example trains with
 # > `validation_data=(x_test, y_test)` and then calls `model.evaluate(x_test, y_test)`, calling the
 # > result the model's generalisation. When the test set also serves as validation set, every
 # > choice you make by looking at it (when to stop, which run to keep, which threshold) leaks into

@@ -63,7 +63,7 @@ def test_lesson_09_facts(executed_lessons):
     assert m["10-class test accuracy"] > 0.9
     assert m["selection bias: best random model's validation accuracy"] > 0.55
     assert m["precision + recall + F1 of always answering 'not 8'"] == 0
-    # The seed's "recall" is precision, and differs from keras.metrics.Recall.
+    # Article 002's "recall" is precision, and differs from keras.metrics.Recall.
     for threshold in (0.5, 0.2):
         assert m[f"threshold {threshold}: article 002 'recall' minus precision"] == pytest.approx(0, abs=1e-9)
         assert abs(m[f"threshold {threshold}: article 002 'recall' minus keras Recall"]) > 0.01

@@ -22,7 +22,7 @@ def roc_auc(y_true, scores):
     return wins / (len(pos) * len(neg))
 
 
-def recall_as_in_seed_002(y_true, y_pred):
+def recall_as_in_article_002(y_true, y_pred):
     # Article 002 §9.3's definition: "of the examples predicted positive, the fraction that are positive".
     tp = np.sum((y_true == 1) & (y_pred == 1))
     fp = np.sum((y_true == 0) & (y_pred == 1))
@@ -49,7 +49,7 @@ SOLUTIONS = {
 }
 
 WRONG_ANSWERS = {
-    "09.recall": recall_as_in_seed_002,
+    "09.recall": recall_as_in_article_002,
     "09.f1": f1_arithmetic_mean,
     "09.roc_auc": roc_auc_ignoring_ties,
 }
