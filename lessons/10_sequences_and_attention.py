@@ -171,9 +171,11 @@ lesson.savefig(fig, "embedding_map")
 
 # %% [markdown]
 # ## 2. Recurrent networks: RNN (循环神经网络), LSTM, GRU
-# > **Errata (article 004 §2.3.2)** "RNN（递归神经网络）": 递归神经网络 means a *recursive* neural
-# > network, a different model that applies the same weights over a tree (a parse tree, say). A
-# > recurrent network, which loops over time steps, is **循环神经网络**, the term article 002 §9.1 uses.
+# > **A note on terms (article 004 §2.3.2)** Article 004 writes "RNN（递归神经网络）". In Chinese
+# > usage 递归神经网络 is ambiguous: it is also used for recurrent networks, as here, but it is the
+# > usual name of the *recursive* neural network, a different model that applies the same weights
+# > over a tree (a parse tree, say). For the network that loops over time steps, prefer
+# > **循环神经网络**, the term article 002 §9.1 uses, which has only that meaning.
 #
 # A recurrent layer reads a sequence one step at a time and carries a **state** $h_t$:
 #
@@ -205,12 +207,35 @@ lesson.metric("SimpleRNN by hand vs keras: max difference", rnn_error, fmt=".1e"
 #
 # where each $(\cdot)$ is its own $x_t W_\ast + h_{t-1} U_\ast + b_\ast$. The **GRU** (门控循环单元)
 # merges this into two gates (update $z_t$, reset $r_t$) and no separate cell. Four blocks of
-# weights for the LSTM, three for the GRU:
+# weights for the LSTM (three gates and the candidate $\tilde c_t$), three for the GRU (two gates
+# and the candidate state). Each block has an input kernel ($n \times u$ for $n$ input features
+# and $u$ units), a recurrent kernel ($u \times u$) and a bias ($u$). One detail of Keras: its GRU
+# defaults to `reset_after=True` (the variant cuDNN implements), which applies the reset gate
+# *after* multiplying the previous state by $U$, $\tilde h_t = \tanh(x_tW + b + r_t \odot (h_{t-1}U
+# + b'))$, and so needs a second bias vector $b'$ per block:
+#
+# $$\text{RNN: } nu + u^2 + u,\qquad \text{LSTM: } 4(nu + u^2 + u),\qquad
+#   \text{GRU (Keras default): } 3(nu + u^2 + 2u).$$
+#
+# The formulas against Keras's own count, for $n = 8$, $u = 16$:
 
 # %%
-for layer in [keras.layers.SimpleRNN(16), keras.layers.LSTM(16), keras.layers.GRU(16)]:
-    layer.build((None, None, 8))
-    lesson.metric(f"{type(layer).__name__} parameters, 8 input features, 16 units", layer.count_params())
+n_in, units = 8, 16
+formulas = {"SimpleRNN": n_in * units + units**2 + units, "LSTM": 4 * (n_in * units + units**2 + units),
+            "GRU": 3 * (n_in * units + units**2 + 2 * units)}
+for layer in [keras.layers.SimpleRNN(units), keras.layers.LSTM(units), keras.layers.GRU(units),
+              keras.layers.GRU(units, reset_after=False)]:
+    layer.build((None, None, n_in))
+    name = type(layer).__name__ + ("" if getattr(layer, "reset_after", True) else " (reset_after=False)")
+    by_formula = formulas.get(name, 3 * (n_in * units + units**2 + units))
+    print(f"{name:28s} keras {layer.count_params():5d}, formula {by_formula:5d}, "
+          f"weights {[tuple(w.shape) for w in layer.weights]}")
+    lesson.metric(f"{name} parameters, 8 input features, 16 units", layer.count_params())
+    lesson.metric(f"{name} parameters: keras minus formula", layer.count_params() - by_formula)
+
+# %% [markdown]
+# The GRU's bias has shape (2, 48): two rows of $3u$, where `reset_after=False` (the original GRU
+# of Cho et al., 2014) has one, and 48 fewer parameters.
 
 # %% [markdown]
 # ### A memory task where gating matters
@@ -372,7 +397,8 @@ course.exercises.check("10.attention", scaled_attention);
 # - An embedding is a learned lookup table (= one-hot times a matrix); skip-gram trains it by
 #   telling real (word, context) pairs from random ones; GloVe fits co-occurrence counts.
 # - An RNN carries a state $h_t = \tanh(x_tW + h_{t-1}U + b)$; LSTM (4 weight blocks) and GRU
-#   (3 blocks) add gates so information and gradients survive longer sequences.
+#   (3 blocks; Keras's default GRU has two bias vectors per block) add gates, and on the adding
+#   problem only the gated layers carried a number across 50 steps.
 # - Attention is $\mathrm{softmax}(QK^\top/\sqrt{d_k})V$: every position reaches every other in one
 #   step; multi-head attention runs several projected heads; a causal mask hides the future.
 #

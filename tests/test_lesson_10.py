@@ -57,7 +57,10 @@ def test_lesson_10_facts(executed_lessons):
     assert m["embedding lookup vs one-hot @ E: max difference"] < 1e-6
     assert m["attention weights: max |row sum - 1|"] < 1e-5
     assert m["LSTM parameters, 8 input features, 16 units"] == 4 * (8 * 16 + 16 * 16 + 16)
-    assert m["GRU parameters, 8 input features, 16 units"] == 3 * (8 * 16 + 16 * 16 + 2 * 16)
+    assert m["GRU parameters, 8 input features, 16 units"] == 3 * (8 * 16 + 16 * 16 + 2 * 16) == 1248
+    assert m["GRU (reset_after=False) parameters, 8 input features, 16 units"] == 3 * (8 * 16 + 16 * 16 + 16)
+    for layer in ("SimpleRNN", "LSTM", "GRU", "GRU (reset_after=False)"):
+        assert m[f"{layer} parameters: keras minus formula"] == 0
     # The prose: "great" is not nearer to praise than to blame, and its neighbours are not praise words.
     assert m["praise words among the 5 neighbours of 'great'"] == 0
     assert m["cosine of 'great' to praise words, mean"] <= m["cosine of 'great' to blame words, mean"]
