@@ -4,6 +4,10 @@
   KERASMODELS_CACHE.
 - `runs_dir()`: executed lessons and reports, overridable with KERASMODELS_RUNS
   (default: ./runs in the current directory).
+
+Both only name a folder: it is created by whatever first writes into it (the atomic writers
+below create the parents they need), so asking where things go (`kerasmodels info`) leaves no
+empty `./runs` behind in whatever folder it ran in.
 """
 
 import os
@@ -18,14 +22,11 @@ def cache_dir():
     else:
         base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
         path = Path(base) / "kerasmodels"
-    path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def runs_dir():
-    path = Path(os.environ.get("KERASMODELS_RUNS") or Path.cwd() / "runs").expanduser()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return Path(os.environ.get("KERASMODELS_RUNS") or Path.cwd() / "runs").expanduser()
 
 
 def _umask():

@@ -164,7 +164,11 @@ def test_wrong_paths_methods_and_media_types(image_server):
     assert request(image_server, "POST", "/health", b"{}")[0] == 405
     assert request(image_server, "DELETE", PREDICT)[0] == 405
     assert request(image_server, "POST", "/v1/models/other_model:predict", b"{}")[1]["code"] == "unknown_model"
+    # v1 reads the body as JSON whatever Content-Type says, as TF Serving does (curl -d sends a form type) ...
     status, answer = request(image_server, "POST", PREDICT, b"x=1", {"Content-Type": "text/plain"})
+    assert status == 400 and answer["code"] != "unsupported_media_type", answer
+    # ... while the v2 protocol, whose clients send application/json, keeps its 415.
+    status, answer = request(image_server, "POST", "/v2/models/tiny_cnn/infer", b"x=1", {"Content-Type": "text/plain"})
     assert (status, answer["code"]) == (415, "unsupported_media_type")
 
 

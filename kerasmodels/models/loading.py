@@ -44,11 +44,25 @@ def _cause(error):
     return text if len(text) <= _MESSAGE_LIMIT else text[:_MESSAGE_LIMIT] + "..."
 
 
+# What a .keras archive may hold once unpacked. Keras reads config.json and metadata.json whole
+# into memory, so those are small; weights compress poorly (random floats), so a member that
+# unpacks to far more than the file's size is a zip bomb, not a model.
+MAX_JSON_MEMBER_BYTES = 64 * 2**20
+MAX_EXPANSION = 50  # total unpacked bytes per byte of file ...
+EXPANSION_ALLOWANCE = 64 * 2**20  # ... beyond this many (small files compress a lot: JSON, zeros)
+
+
 def _check_archive(path):
-    """A .keras file is a zip archive; say so when it is truncated or damaged."""
+    """A .keras file is a zip archive: say so when it is truncated, damaged or a zip bomb.
+
+    Sizes are checked from the archive's directory before anything is unpacked, so a small file
+    that would unpack to gigabytes is refused in milliseconds and without the memory.
+    """
     size = path.stat().st_size
     try:
         with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            _check_member_sizes(path, size, members)
             bad_member = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise DamagedFileError(
@@ -59,6 +73,27 @@ def _check_archive(path):
         raise DamagedFileError(
             f"model file {str(path)!r} is damaged (its member {bad_member!r} fails its checksum). "
             "Fix: save or copy the model again.")
+    if "config.json" not in {member.filename for member in members}:
+        raise DamagedFileError(
+            f"model file {str(path)!r} has no config.json, so it is not a Keras 3 .keras file "
+            f"(it holds {', '.join(m.filename for m in members[:5]) or 'nothing'}). "
+            "Fix: save the model with model.save('model.keras').")
+
+
+def _check_member_sizes(path, size, members):
+    unpacked = sum(member.file_size for member in members)
+    for member in members:
+        if member.filename.endswith(".json") and member.file_size > MAX_JSON_MEMBER_BYTES:
+            raise DamagedFileError(
+                f"model file {str(path)!r} is refused: its {member.filename} unpacks to "
+                f"{member.file_size / 2**20:.0f} MiB (a model's is well under "
+                f"{MAX_JSON_MEMBER_BYTES // 2**20} MiB); it is not a model kerasmodels saved. "
+                "Fix: load only .keras files from sources you trust, or save the model again.")
+    if unpacked > MAX_EXPANSION * size + EXPANSION_ALLOWANCE:
+        raise DamagedFileError(
+            f"model file {str(path)!r} is refused: its {size / 2**20:.1f} MiB unpack to "
+            f"{unpacked / 2**20:.0f} MiB, more than a model's weights compress (a zip bomb?). "
+            "Fix: load only .keras files from sources you trust, or save the model again.")
 
 
 def load_model(path, **kwargs):
@@ -104,3 +139,8 @@ def load_model(path, **kwargs):
         return keras.saving.load_model(path, **kwargs)
     except (ValueError, TypeError) as error:
         raise KerasmodelsError(f"model file {str(path)!r} cannot be loaded: {_cause(error)}") from error
+    except (OSError, KeyError, EOFError) as error:
+        # h5py raises OSError for a weights file that is not HDF5; a missing member is a KeyError.
+        raise DamagedFileError(
+            f"model file {str(path)!r} is damaged: {type(error).__name__}: {_cause(error)}. "
+            "Fix: save or copy the model again.") from error

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kerasmodels.errors import KerasmodelsError
+from kerasmodels.errors import DamagedFileError, KerasmodelsError
 
 PROBABILITY_OPS = ("softmax", "sigmoid")
 
@@ -182,7 +182,16 @@ def load_runtime(path):
         if not (path / "saved_model.pb").is_file():
             raise KerasmodelsError(f"{path} is a folder without saved_model.pb: not a SavedModel "
                                    "(write one with model.export(path))")
-        return SavedModelRuntime(path)
+        try:
+            return SavedModelRuntime(path)
+        except KerasmodelsError:
+            raise
+        except Exception as error:  # TensorFlow's loader raises protobuf, OpError and OS errors for bad folders
+            cause = " ".join(str(error).split())[:300] or type(error).__name__
+            raise DamagedFileError(
+                f"SavedModel folder {str(path)!r} cannot be loaded ({type(error).__name__}: {cause}); "
+                "it is damaged or incomplete (a SavedModel needs saved_model.pb and its variables/ folder). "
+                "Fix: export the model again with model.export(path).") from error
     from kerasmodels.models import load_model
 
     return KerasRuntime(load_model(path))  # checks the file and explains what is wrong with it

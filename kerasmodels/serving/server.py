@@ -55,7 +55,9 @@ with make_server("cnn.keras") as server:  # port 0: a free port, served in a bac
 """
 
 import asyncio
+import copy
 import json
+import logging
 import socket
 import sys
 import threading
@@ -274,9 +276,15 @@ class _Endpoints:
             return _json_error(500, "internal_error", "the model failed on this request; see the server log")
 
     @staticmethod
-    def _json_body(request, body):
+    def _json_body(request, body, any_content_type=False):
+        """The body parsed as JSON; `any_content_type`: whatever Content-Type says, as TF Serving does.
+
+        TF Serving's documented call, `curl -d '{"instances": ...}' .../v1/models/NAME:predict`,
+        sends `application/x-www-form-urlencoded` (curl's default for -d); TF Serving reads the body
+        as JSON all the same, so the v1 endpoints do too. A body that is not JSON is still a 400.
+        """
         content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-        if content_type not in ("application/json", "text/json", ""):
+        if not any_content_type and content_type not in ("application/json", "text/json", ""):
             raise RequestError(415, "unsupported_media_type", f"Content-Type {content_type!r}: send application/json")
         return parse_json(body)
 
@@ -308,6 +316,9 @@ class _Endpoints:
         return await self._answer(work)
 
     async def v1_status(self, request):
+        if request.path_params["name"].endswith(":predict"):  # GET on the predict route, matched as a name
+            return _json_error(405, "method_not_allowed", f"GET is not supported on {request.url.path[:200]}; "
+                                                          "allowed: POST", headers={"Allow": "POST"})
         return await self._about_model(request, protocols.v1_model_status)
 
     async def v1_predict(self, request):
@@ -316,7 +327,8 @@ class _Endpoints:
         def work():
             if "name" in request.path_params:
                 self._check_name(request)
-            answer, batch, probs = protocols.v1_predict(self.predictor, self._json_body(request, body))
+            answer, batch, probs = protocols.v1_predict(self.predictor,
+                                                        self._json_body(request, body, any_content_type=True))
             self._observe(batch, probs)
             return JSONResponse(answer)
 
@@ -348,7 +360,9 @@ class _Endpoints:
             if header_length is None:
                 header, binary = self._json_body(request, body), b""
             else:  # the binary tensor extension: JSON header, then raw tensor bytes
-                if not header_length.isdigit() or int(header_length) > len(body):
+                # ASCII digits only ("²".isdigit() is True) and few of them (int() of 5,000 digits raises).
+                if not (header_length.isascii() and header_length.isdigit() and len(header_length) <= 12
+                        and int(header_length) <= len(body)):
                     raise RequestError(400, "bad_header_length", f"Inference-Header-Content-Length "
                                                                  f"{header_length[:30]!r} does not fit the body")
                 header, binary = parse_json(body[:int(header_length)]), body[int(header_length):]
@@ -509,6 +523,12 @@ class PredictionServer:
         self.stop()
 
 
+# uvicorn's logging, with its access lines on stderr (uvicorn's default is stdout), where `serve --help`
+# says they go and where they do not mix with what a script reads from stdout.
+_LOG_CONFIG = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+_LOG_CONFIG["handlers"]["access"]["stream"] = "ext://sys.stderr"
+
+
 def _bind(host, port, backlog):
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not the default 0: asyncio sets TCP_NODELAY only on accepted sockets whose proto says TCP.
@@ -587,7 +607,11 @@ def make_server(model_path, host="127.0.0.1", port=0, max_body_bytes=DEFAULT_MAX
     config = uvicorn.Config(app, http=protocol, ws="none", lifespan="off", backlog=int(backlog),
                             limit_concurrency=int(limit_concurrency), timeout_keep_alive=keep_alive_s,
                             log_level="warning" if log_requests else "error", access_log=log_requests,
-                            server_header=False)
+                            log_config=_LOG_CONFIG, server_header=False)
+    if log_requests:
+        # uvicorn logs each request at INFO on "uvicorn.access"; the WARNING level above (which keeps
+        # uvicorn's start-up chatter quiet) would drop them, so that one logger is opened to INFO.
+        logging.getLogger("uvicorn.access").setLevel(logging.INFO)
     sock = _bind(host, port, int(backlog))
     return PredictionServer(sock, app, metrics, predictor, monitor, config)
 
