@@ -21,13 +21,14 @@
 #
 # **After this lesson you can** split words into WordPiece tokens by hand, explain what BERT learns
 # in pre-training (masked language modelling, next-sentence prediction) and watch it happen on a
-# tiny BERT, fine-tune a pretrained BERT for sentiment in Keras, and spot the six mistakes of the
-# seed's fine-tuning code.
+# tiny BERT, fine-tune a pretrained BERT for sentiment in Keras, and spot the six mistakes of
+# article 003 §5.2's fine-tuning code.
 #
 # **Prerequisites:** lessons 02 (cross-entropy), 09 (accuracy), 10 (attention) and 11 (the Transformer block).
 #
 # **Run time:** quick mode (256 training sentences, one epoch) measured 56 to 65 s of CPU time on a
-# 2-core CPU (1 to 2 minutes of wall time, depending on the load of the shared machine). Full mode
+# 2-core CPU (1 to 2 minutes of wall time, depending on the load of the shared machine; 1 min 49 s
+# of CPU time and 10 minutes of wall time in a later run on a machine overloaded by other jobs). Full mode
 # fine-tunes on all 8,530 training sentences of rt_polarity for 3 epochs: 30 minutes on a 2-core CPU
 # shared with other jobs (7 minutes on the reviews when rt_polarity is not available). Set
 # `KERASMODELS_RT_POLARITY` to the folder of rt-polarity.pos/.neg to use it.
@@ -109,7 +110,7 @@ for t, s in zip(token_ids, segment_ids):
     print(f"{minilm_vocab[t]:>8s} {t:6d} {s:7d} {int(t != minilm_tokenizer.pad_token_id):12d}")
 
 # %% [markdown]
-# > **Errata (article 004 §1.2.2)** The seed lists under pre-training techniques: "self-supervised
+# > **Errata (article 004 §1.2.2)** The article lists under pre-training techniques: "self-supervised
 # > learning: such as WordPiece, BERT's prefix encoding". Both halves are wrong. **WordPiece is a
 # > tokenizer**: its vocabulary is counted from a corpus once, before training, and splitting is the
 # > deterministic rule above; nothing in it learns while the model trains (the cell above reproduced
@@ -177,7 +178,8 @@ lesson.metric("MLM: selected and left unchanged", np.mean(seen == originals), fm
 #
 # Each epoch draws new masks (dynamic masking). A reference line: a model that ignores the context
 # and always predicts the token frequencies has a loss equal to the entropy of the unigram
-# distribution of the masked tokens. Beating it means the model uses the context.
+# distribution of the masked tokens. Reaching it means the model has learned which tokens are
+# frequent; only going below it means the model uses the context.
 
 # %%
 mlm = keras_hub.models.BertMaskedLM(
@@ -197,19 +199,27 @@ print(f"{len(mlm_losses)} steps; loss of uniform guessing ln(V) = {np.log(len(ti
       f"first step {mlm_losses[0]:.2f}, mean of the last 10 steps {np.mean(mlm_losses[-10:]):.2f}")
 lesson.metric("MLM loss, mean of the last 10 steps", np.mean(mlm_losses[-10:]), fmt=".2f")
 lesson.metric("MLM loss of a uniform guess, ln V", np.log(len(tiny_vocab)), fmt=".2f")
+lesson.metric("MLM loss of the word-frequency predictor", unigram_entropy, fmt=".2f")
 
 fig, ax = plt.subplots(figsize=(8, 4.5))
 ax.plot(np.arange(1, len(mlm_losses) + 1), mlm_losses, lw=1.5, label="masked-LM loss per step")
 ax.axhline(np.log(len(tiny_vocab)), color="gray", ls=":", label=f"uniform guess, ln V = {np.log(len(tiny_vocab)):.2f}")
 ax.axhline(unigram_entropy, color="tab:red", ls="--", label=f"word frequencies only = {unigram_entropy:.2f}")
 ax.set(xlabel="training step (32 sentences)", ylabel="cross-entropy (nats)",
-       title="Masked language modelling: a tiny BERT learning from unlabelled reviews")
+       title=f"Masked language modelling: a tiny BERT on unlabelled reviews, {len(mlm_losses)} steps")
 ax.grid(alpha=0.3)
 ax.legend()
 fig.tight_layout()
 lesson.savefig(fig, "mlm_loss")
 
 # %% [markdown]
+# Compare the last steps with the two lines (numbers printed above). In quick mode (one pass over
+# the reviews, 43 steps) the loss falls far below uniform guessing, to about the word-frequency
+# line, and not below it: so far the tiny BERT has learned which tokens are frequent, not how to
+# use the context. Full mode's 8 passes (344 steps, fresh masks each pass) go below the line: in
+# another run (TensorFlow, 2-core CPU, the MLM cells in full mode) the mean of the last 10 steps was
+# 5.11 nats against the line's 5.41, below it from the second pass on.
+#
 # What does it guess for the masked slots of a sentence it has not trained on?
 
 # %%
@@ -223,7 +233,7 @@ for target, guess, w in zip(probe_targets[0], guesses, probe_weights[0]):
         print(f"  true {tiny_vocab[target]!r:14s} guessed {tiny_vocab[guess]!r}")
 
 # %% [markdown]
-# After a minute the tiny model guesses mostly frequent words. BERT-base ran this for a million
+# After one pass the tiny model guesses mostly frequent words. BERT-base ran this for a million
 # steps of 256 sequences over 3.3 billion words; MiniLM inherits the result by distillation.
 # That is what we transfer next.
 #
@@ -234,10 +244,11 @@ for target, guess, w in zip(probe_targets[0], guesses, probe_weights[0]):
 # `[CLS]` token (for next-sentence prediction, through a dense "pooler" layer), so keras-hub's
 # `BertTextClassifier` reads that. MiniLM (all-MiniLM-L6-v2) was trained differently: its sentence
 # vector is the **mean of its token vectors**, and its pooler was never trained. So for MiniLM
-# `bert_classifier` reads the mean (`pooling="auto"`; `pooling="cls"` gives keras-hub's head).
-# `bench/bench_bert_pooling.py` measured the difference with the encoder frozen: a linear
-# classifier on rt_polarity reaches 76.5 % from the mean, 73.0 % from `[CLS]` and 71.1 % from the
-# pooler (docs/benchmarks.md).
+# `bert_classifier` reads the mean (`pooling="auto"`). `pooling="cls"` gives keras-hub's head,
+# which reads the `[CLS]` vector *after the pooler* (a dense layer with tanh), not the raw `[CLS]`
+# vector. `bench/bench_bert_pooling.py` measured the three with the encoder frozen: a linear
+# classifier on rt_polarity reaches 76.5 % from the mean, 73.0 % from the raw `[CLS]` vector and
+# 71.1 % from the pooler's output, the vector `pooling="cls"` reads (docs/benchmarks.md).
 #
 # We fine-tune the pretrained MiniLM (22.7 M parameters) and, on the **same** sentences, train the
 # tiny BERT from random weights. Full mode uses the 8,530 training sentences of `rt_polarity`
@@ -345,7 +356,7 @@ lesson.savefig(fig, "pretrained_vs_scratch")
 # A one-point difference on 1,066 sentences is 11 sentences, the size of the noise, and only a
 # split that played no part in the choice can tell you whether a gain is real.
 #
-# ## 5. The seed's fine-tuning code, mistake by mistake
+# ## 5. Article 003 §5.2's fine-tuning code, mistake by mistake
 # > **Errata (article 003 §5.2)** The PyTorch code that "fine-tunes BERT for sentiment" cannot run,
 # > and its "accuracy" means nothing. Each mistake, shown with NumPy and Keras on the logits our
 # > fine-tuned MiniLM just produced:
@@ -356,7 +367,7 @@ lesson.savefig(fig, "pretrained_vs_scratch")
 # %%
 train_data = "train_data.txt"
 print("the first batches are:", [batch for batch in train_data][:5])
-lesson.metric("longest 'batch' the seed's loop yields (characters)", max(len(batch) for batch in train_data))
+lesson.metric("longest 'batch' the article's loop yields (characters)", max(len(batch) for batch in train_data))
 try:
     [batch for batch in train_data][0]["input"]
 except TypeError as error:
@@ -383,27 +394,27 @@ print({name: tuple(value.shape) for name, value in batch.items()})
 # **(3) `attention_mask = input_ids.ne(-100)`**: −100 is the label value PyTorch's loss *ignores*;
 # no token id is ever −100, so this mask is all ones and the model attends to the padding. The
 # padding mask must be `token_ids != pad_id`. Does it matter? Run MiniLM's encoder on one sentence
-# without padding, padded with the right mask, and padded with the seed's mask:
+# without padding, padded with the right mask, and padded with the article's mask:
 
 # %%
 batch = {k: keras.ops.convert_to_numpy(v) for k, v in minilm.preprocessor(np.array(["a gripping, beautifully acted film"])).items()}
 n_real = int(batch["padding_mask"].sum())
-seed_mask = batch["token_ids"] != -100
-print(f"real tokens {n_real} of {seq_len} | seed mask marks {seed_mask.sum()} as real")
+article_mask = batch["token_ids"] != -100
+print(f"real tokens {n_real} of {seq_len} | the article's mask marks {article_mask.sum()} as real")
 lesson.metric("positions where padding_mask != (token_ids != pad)",
               np.sum(batch["padding_mask"] != (batch["token_ids"] != minilm_tokenizer.pad_token_id)))
 cls_vector = {}
 for name, ids, mask in [("unpadded", batch["token_ids"][:, :n_real], batch["padding_mask"][:, :n_real]),
                         ("padded, right mask", batch["token_ids"], batch["padding_mask"]),
-                        ("padded, seed mask", batch["token_ids"], seed_mask)]:
+                        ("padded, the article's mask", batch["token_ids"], article_mask)]:
     out = minilm.backbone({"token_ids": ids, "segment_ids": np.zeros_like(ids), "padding_mask": mask})
     cls_vector[name] = keras.ops.convert_to_numpy(out["sequence_output"])[0, 0]
-for name in ["padded, right mask", "padded, seed mask"]:
+for name in ["padded, right mask", "padded, the article's mask"]:
     lesson.metric(f"[CLS] vector, {name}: max difference from unpadded",
                   np.abs(cls_vector[name] - cls_vector["unpadded"]).max(), fmt=".2e")
 
 # %% [markdown]
-# With the right mask, padding changes nothing (float round-off); with the seed's mask, the
+# With the right mask, padding changes nothing (float round-off); with the article's mask, the
 # sentence's representation depends on how much padding follows it.
 #
 # **(4) `labels = batch["label"].unsqueeze(1)`** makes labels of shape `(N, 1)`. Passed to Hugging
@@ -469,7 +480,7 @@ print(f"our test logits: sigmoid row sums range {sig.sum(axis=1).min():.3f}..{si
 # prints the same number. The fix compares the arg-max class with the labels:
 
 # %%
-def seed_accuracy(logits, labels):
+def article_accuracy(logits, labels):  # article 003 §5.2's formula
     predictions = 1 / (1 + np.exp(-logits))
     return (predictions >= 0.5).mean()
 
@@ -480,28 +491,33 @@ def accuracy(logits, labels):
 
 for name, labels in [("true labels", y_test), ("flipped labels", 1 - y_test),
                      ("random labels", rng.integers(0, 2, len(y_test)))]:
-    print(f"{name:15s}: seed formula {seed_accuracy(minilm_logits, labels):.3f} | "
+    print(f"{name:15s}: the article's formula {article_accuracy(minilm_logits, labels):.3f} | "
           f"argmax == labels {accuracy(minilm_logits, labels):.3f}")
-lesson.metric("seed formula: true labels minus flipped labels",
-              seed_accuracy(minilm_logits, y_test) - seed_accuracy(minilm_logits, 1 - y_test));
+lesson.metric("the article's formula: true labels minus flipped labels",
+              article_accuracy(minilm_logits, y_test) - article_accuracy(minilm_logits, 1 - y_test));
 
 # %% [markdown]
-# The seed also reports an accuracy of 0.8608 "after running the code", which cannot have been
+# Article 003 §5.2 also reports an accuracy of 0.8608 "after running the code", which cannot have been
 # produced by it: the code stops at mistake (1). The correct version of the whole listing is section 4:
 # `bert_classifier` (tokenizer, padding mask, integer labels, logits), `compile_model` (sparse
 # cross-entropy from logits), `fit`, and accuracy as `argmax == label`.
 #
 # > **Errata (article 003 §2.1)** "大模型：指具有数百亿甚至数千亿参数的模型，如BERT、GPT系列"
 # > ("large models: models with tens or hundreds of billions of parameters, such as BERT and the
-# > GPT series"). BERT-base has about 110 million parameters, BERT-large 340 million: a thousand
-# > times fewer than "数百亿". GPT-3 (175 billion) fits the sentence; BERT does not. Build BERT-base's
-# > architecture (its published configuration, random weights, nothing downloaded) and count:
+# > GPT series"). BERT-base has about 110 million parameters, BERT-large 340 million. "数百亿" is
+# > several hundred times 10⁸, that is 2 to 9 × 10¹⁰ (20 to 90 billion): about 180 to 820 times
+# > BERT-base, 60 to 260 times BERT-large. GPT-3 (175 billion) fits the sentence; BERT does not.
+# > Build BERT-base's architecture (its published configuration, random weights, nothing
+# > downloaded), count, and divide:
 
 # %%
 bert_base = keras_hub.models.BertBackbone(vocabulary_size=30522, num_layers=12, num_heads=12, hidden_dim=768,
                                           intermediate_dim=3072, max_sequence_length=512, num_segments=2)
-lesson.metric("BERT-base parameters (keras-hub, bert-base's configuration)", bert_base.count_params(), fmt=",.0f")
+bert_base_parameters = lesson.metric("BERT-base parameters (keras-hub, bert-base's configuration)",
+                                     bert_base.count_params(), fmt=",.0f")
 del bert_base
+lesson.metric("数百亿 (2e10 to 9e10) divided by BERT-base's count: low end", 2e10 / bert_base_parameters, fmt=".0f")
+lesson.metric("数百亿 (2e10 to 9e10) divided by BERT-base's count: high end", 9e10 / bert_base_parameters, fmt=".0f")
 
 # %% [markdown]
 # > **Errata (article 002 §9.1)** "BERT：适用于文本分类、机器翻译和问答系统等任务" ("BERT: suited to
@@ -547,7 +563,7 @@ course.exercises.check("12.masked_lm_loss", masked_lm_loss);
 
 # %% [markdown]
 # **6.3 Accuracy from two-class logits**, for labels of shape `(N,)` or `(N, 1)`. This is the
-# seed's formula; make it compare with the labels (and beware of broadcasting):
+# formula of article 003 §5.2; make it compare with the labels (and beware of broadcasting):
 
 # %%
 def accuracy_from_logits(logits, labels):

@@ -65,22 +65,28 @@ def test_lesson_12_facts(executed_lessons):
     assert 0.75 < m["MLM: selected and replaced by [MASK]"] < 0.85
     assert 0.06 < m["MLM: selected and replaced by a random token"] < 0.14
     assert 0.06 < m["MLM: selected and left unchanged"] < 0.14
-    # The masked-LM loss falls below uniform guessing within the quick run.
-    assert m["MLM loss, mean of the last 10 steps"] < m["MLM loss of a uniform guess, ln V"] - 0.5
+    # The masked-LM loss falls far below uniform guessing within the quick run, to about the word-frequency
+    # predictor's loss and not clearly below it (the prose says so for quick mode).
+    mlm = m["MLM loss, mean of the last 10 steps"]
+    assert mlm < m["MLM loss of a uniform guess, ln V"] - 0.5
+    assert mlm > m["MLM loss of the word-frequency predictor"] - 0.15
     # Errata 003 §5.2: characters, list.to, the mask, broadcasting, sigmoid vs softmax, label-blind accuracy.
-    assert m["longest 'batch' the seed's loop yields (characters)"] == 1
+    assert m["longest 'batch' the article's loop yields (characters)"] == 1
     assert m["encode's result has a .to method"] == 0
     assert m["positions where padding_mask != (token_ids != pad)"] == 0
     assert m["[CLS] vector, padded, right mask: max difference from unpadded"] < 1e-4
-    assert m["[CLS] vector, padded, seed mask: max difference from unpadded"] > 1e-2
+    assert m["[CLS] vector, padded, the article's mask: max difference from unpadded"] > 1e-2
     # (4): (N, 1) labels are harmless in Keras's sparse CE, wrong in hand-written element-wise code.
     assert abs(m["sparse CE, (N,1) labels minus (N,) labels"]) < 1e-6
     assert abs(m["accuracy of the broadcast (N,N) table"] - 0.5) < 0.02  # balanced labels: ~0.5 whatever the model
     assert m["real test accuracy (quick-mode MiniLM)"] > 0.6
     assert abs(m["hand-written BCE with (N,1) labels"] - m["hand-written BCE with (N,) labels"]) > 0.05
-    assert m["seed formula: true labels minus flipped labels"] == 0
+    assert m["the article's formula: true labels minus flipped labels"] == 0
     # Errata 003 §2.1: BERT-base has about 110 million parameters, not tens of billions.
     assert 105e6 < m["BERT-base parameters (keras-hub, bert-base's configuration)"] < 115e6
+    # "数百亿" (2e10 to 9e10) is about 180 to 820 times BERT-base, as the erratum says.
+    assert round(m["数百亿 (2e10 to 9e10) divided by BERT-base's count: low end"], -1) == 180
+    assert round(m["数百亿 (2e10 to 9e10) divided by BERT-base's count: high end"], -1) == 820
     text_out = notebook_text_outputs(result)  # the graders' feedback to the learner's first attempts
     for exercise in ("12.wordpiece", "12.masked_lm_loss", "12.accuracy"):
         assert f"[NOT YET] {exercise}" in text_out
