@@ -116,7 +116,9 @@ def test_the_report_has_the_source_articles_and_captions_with_maths(tmp_path):
                  "accelerators": [], "cpu": {"model": "cpu", "cores": 2}, "backend": "tensorflow"}
     text = runner.write_report([result], tmp_path / "report.html", info=fake_info).read_text()
     assert re.search(r"<figcaption>Figure 1\.1: activation <math[^>]*>.*</math></figcaption>", text)
-    assert "<section id='sources'><h2>Source articles</h2>" in text and "href='#sources'" in text
+    assert "<section id='sources'><h2>Source articles</h2>" in text
+    assert "<a href='#sources'>Mirrors</a>: article 001 §4.2." in text
+    assert text.count("<a ") == text.count("</a>") and not re.search(r"<a [^>]*/>", text)  # every link closed
     for article in sources.ARTICLES:
         assert article.english_title in text
     assert sources.PAGE_URL not in text

@@ -104,8 +104,8 @@ def markdown_to_html(source):
     """Markdown (a lesson's cell, a page) as HTML, its maths as MathML, parsed as nbconvert parses it."""
     from nbconvert.filters.markdown_mistune import MarkdownWithMath
 
-    # Headings get ids (links to them work) without a visible pilcrow: these pages have no lab CSS to hide it.
-    return MarkdownWithMath(renderer=_renderer_class()(escape=False, anchor_link_text="")).render(source)
+    # No pilcrow links on headings: these pages have no lab CSS to hide them.
+    return MarkdownWithMath(renderer=_renderer_class()(escape=False, exclude_anchor_links=True)).render(source)
 
 
 def exporter_class():

@@ -32,9 +32,12 @@ import contextlib
 import hashlib
 import html
 import json
+import logging
 import os
 import re
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -428,7 +431,7 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=None, progress=None, ba
     ):
         # The kernel's own stderr goes to a file in the run directory instead of the terminal;
         # cell errors still land in the notebook.
-        with open(run_dir / "kernel-stderr.log", "wb") as kernel_stderr:
+        with open(run_dir / "kernel-stderr.log", "wb") as kernel_stderr, _interrupt_noted() as interrupted:
             try:
                 client.execute(stderr=kernel_stderr)
             except CellExecutionError as exc:
@@ -436,6 +439,14 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=None, progress=None, ba
             except (CellTimeoutError, DeadKernelError, TimeoutError) as exc:
                 first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                 error = f"{type(exc).__name__}: {first_line} (kernel log: {run_dir / 'kernel-stderr.log'})"
+            except Exception:
+                if not (interrupted or _stopped_by_signal(client)):
+                    raise
+            if interrupted or _stopped_by_signal(client):
+                # Ctrl-C: nbclient tears the kernel down and its own tasks fail in whatever way
+                # (an AssertionError, a cell error); the user pressed Ctrl-C, so that is what is
+                # reported. The run folder is left as it is.
+                raise KeyboardInterrupt
     seconds = time.perf_counter() - started
     atomic_write_text(run_dir / f"{spec.name}.ipynb", nbformat.writes(notebook))
     metrics = {}
@@ -461,6 +472,36 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=None, progress=None, ba
     except OSError as exc:  # a read-only cache must not fail a run
         print(f"kerasmodels: could not record the run in {verification_path()}: {exc}", file=sys.stderr)
     return result
+
+
+def _stopped_by_signal(client):
+    """Whether nbclient's own SIGINT/SIGTERM handler (installed while it executes) shut the kernel down."""
+    stopped = getattr(client, "_async_cleanup_kernel_future", None) is not None
+    if stopped:  # its kernel-polling task fails as the kernel goes: not worth an asyncio traceback
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+    return stopped
+
+
+@contextlib.contextmanager
+def _interrupt_noted():
+    """While executing: a list that becomes non-empty when SIGINT (Ctrl-C) arrives, which still interrupts."""
+    interrupted = []
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+
+    def note(signum, frame):
+        interrupted.append(signum)
+        # nbclient's kernel-polling task then fails as the kernel goes; asyncio would log that
+        # as "Task exception was never retrieved" with a traceback under "interrupted".
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        signal.default_int_handler(signum, frame)
+
+    previous = signal.signal(signal.SIGINT, note)
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def verification_path():
@@ -738,7 +779,8 @@ def write_report(results, path, info=None):
                 links.append(f"<a href='{esc(Path(os.path.relpath(target, path.parent)).as_posix())}'>{label}</a>")
         parts.append(
             f"<h2 id='{esc(r.lesson.name)}'>{r.lesson.number:02d} · {esc(r.lesson.title)}</h2>"
-            f"<p><a href='#sources'>Mirrors</a>: {esc(', '.join(r.lesson.articles) or '-')}. {' · '.join(links)}</p>"
+            f"<p><a href='#sources'>Mirrors</a>: {esc(', '.join(f'article {a}' for a in r.lesson.articles) or '-')}. "
+            f"{' · '.join(links)}</p>"
         )
         if r.error:
             parts.append(f"<p class='failed'>{esc(r.error)}</p>")
