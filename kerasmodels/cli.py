@@ -179,6 +179,10 @@ def _port(text):
     return port
 
 
+# Counts (epochs, batch sizes, limits) end up in int32/int64 tensors and loops; beyond this they overflow.
+MAX_COUNT = 2**31 - 1
+
+
 def _positive_int(text):
     try:
         value = int(text)
@@ -186,7 +190,13 @@ def _positive_int(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} must be a positive integer")
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"{value} is too large (at most {MAX_COUNT:,})")
     return value
+
+
+def _non_negative_int(text):
+    return 0 if text.strip() == "0" else _positive_int(text)
 
 
 def _version():
@@ -238,7 +248,7 @@ def build_parser():
     p.add_argument("--workers", type=_positive_int, default=1,
                    help="train with N worker processes on 127.0.0.1 (MultiWorkerMirroredStrategy on "
                         "TensorFlow, jax.distributed on JAX); --batch-size is the global batch")
-    p.add_argument("--restarts", type=int, default=1, help="with --workers: restarts after a worker dies")
+    p.add_argument("--restarts", type=_non_negative_int, default=1, help="with --workers: restarts after a worker dies")
     p.add_argument("--precision", choices=["auto", "float32", "mixed_float16", "mixed_bfloat16"], default="auto",
                    help="auto: what accelerate.setup() picks for this machine")
     p.add_argument("--no-accelerate", action="store_true",
@@ -291,14 +301,26 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("kerasmodels: interrupted", file=sys.stderr)
         return 130
+    except OSError as error:
+        # A path the user named that cannot be used (a parent that is a file, no permission, a
+        # full disk): the user's to fix. An OSError without a file name is treated as a bug below.
+        if args.debug or not error.filename:
+            return _internal_error(args, error)
+        print(f"kerasmodels: error: cannot use {error.filename}: {error.strerror or error}. "
+              "Fix: name a folder you can write to (no part of the path may be a file).", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as error:
-        # Anything else is a bug of kerasmodels, not the user's mistake: say so.
-        if args.debug:
-            raise
-        message = str(error).splitlines()[0] if str(error) else ""
-        print(f"kerasmodels: internal error ({type(error).__name__}: {message}), please report it; "
-              "rerun with --debug for the traceback", file=sys.stderr)
-        return EXIT_INTERNAL
+        return _internal_error(args, error)
+
+
+def _internal_error(args, error):
+    """Anything else is a bug of kerasmodels, not the user's mistake: say so (the traceback under --debug)."""
+    if args.debug:
+        raise error
+    message = str(error).splitlines()[0] if str(error) else ""
+    print(f"kerasmodels: internal error ({type(error).__name__}: {message}), please report it; "
+          "rerun with --debug for the traceback", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

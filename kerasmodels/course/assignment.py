@@ -104,8 +104,8 @@ def export(lesson, course_dir, name=None, points=1, solutions_dir=None, force=Fa
 
     from kerasmodels.course import runner
 
-    if not (isinstance(points, int | float) and points > 0):
-        raise KerasmodelsError(f"points must be a positive number, got {points!r}")
+    if not (isinstance(points, int | float) and 0 < points < float("inf")):
+        raise KerasmodelsError(f"points must be a positive finite number, got {points!r}")
     spec = runner.find(lesson)
     name = name or spec.name
     if not re.fullmatch(r"[A-Za-z0-9][\w.-]*", name):
@@ -359,10 +359,10 @@ def _points(text):
         value = float(text)
     except ValueError:
         value = -1
-    if value <= 0:
+    if not 0 < value < float("inf"):  # also refuses nan and inf: nbgrader's JSON has no Infinity
         import argparse
 
-        raise argparse.ArgumentTypeError(f"points must be a positive number, got {text!r}")
+        raise argparse.ArgumentTypeError(f"points must be a positive finite number, got {text!r}")
     return int(value) if value.is_integer() else value
 
 

@@ -75,7 +75,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Match, Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from kerasmodels.errors import KerasmodelsError
+from kerasmodels.errors import InvalidArgumentError, KerasmodelsError
 from kerasmodels.serving import drift, page, protocols
 from kerasmodels.serving.predictor import (
     DEFAULT_MAX_BATCH,
@@ -584,7 +584,8 @@ def make_server(model_path, host="127.0.0.1", port=0, max_body_bytes=DEFAULT_MAX
         A `PredictionServer`; call `.start()` (background) or `.serve_forever()`.
     """
     if int(max_body_bytes) < 64:
-        raise ValueError(f"max_body_bytes={max_body_bytes!r}: must be at least 64 bytes")
+        raise InvalidArgumentError(f"max_body_bytes={max_body_bytes!r} is too small: no request fits; "
+                                   "use at least 64 bytes (--max-body-bytes 64)")
     runtime = load_runtime(model_path) if model is None else model if is_runtime(model) else KerasRuntime(model)
     predictor = Predictor(runtime, class_names=class_names, max_batch=max_batch, max_text_chars=max_text_chars,
                           max_request_chars=max_request_chars, value_range=value_range, outputs=outputs,
