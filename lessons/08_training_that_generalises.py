@@ -26,7 +26,8 @@
 #
 # **Prerequisites:** lessons 05 (optimizers) and 06 (a first Keras model).
 #
-# **Run time:** about 50 s on a 2-core CPU in quick mode, 2 min in full mode.
+# **Run time:** quick mode took 116 s of CPU time (one run, TensorFlow, on a 2-core CPU shared with
+# other jobs, so its wall time, 11 min, says little); full mode about 2 min (not re-measured).
 
 # %%
 import keras
