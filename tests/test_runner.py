@@ -107,6 +107,27 @@ def test_sync_refuses_to_overwrite_a_notebook_edited_by_hand(lesson_dirs):
     assert "my own experiment" not in path.read_text() and "new cell" in path.read_text()
 
 
+
+@pytest.mark.parametrize("edited", [True, False], ids=["edited", "only the metadata stripped"])
+def test_sync_decides_edited_from_the_cells_when_the_metadata_is_stripped(lesson_dirs, edited):
+    # Some editors and tools drop metadata they do not know, and with it sync's fingerprint.
+    runner.sync()
+    path = lesson_dirs / "notebooks" / "98_tiny.ipynb"
+    nb = json.loads(path.read_text())
+    del nb["metadata"]["kerasmodels"]
+    if edited:
+        nb["cells"][-1]["source"] = "my own experiment = 1\n"
+    path.write_text(json.dumps(nb))
+    if edited:
+        source = lesson_dirs / "lessons" / "98_tiny.py"
+        source.write_text(source.read_text() + "\n# %%\nprint('new cell')\n")
+        with pytest.raises(KerasmodelsError, match="edited by hand"):
+            runner.sync()
+        assert "my own experiment" in path.read_text()  # nothing written
+    else:  # the cells are what the lesson generates: regenerating loses nothing
+        assert [p.stem for p in runner.sync()] == ["98_tiny"]
+        assert "cells_sha256" in path.read_text()
+
 def test_generated_notebook_opens_on_colab_and_kaggle(lesson_dirs):
     from kerasmodels import _project
 

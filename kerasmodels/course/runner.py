@@ -305,17 +305,25 @@ def _generated_notebooks(specs):
     return generated
 
 
-def _edited_by_hand(path):
-    """True when a generated notebook's cells no longer match the fingerprint sync stamped on them."""
+def _edited_by_hand(path, generated_text):
+    """True when a notebook in notebooks/ holds cells that sync did not write.
+
+    With the fingerprint sync stamps (`metadata.kerasmodels.cells_sha256`): the cells differ from it.
+    Without one (some editors and tools strip metadata they do not know, and notebooks from before
+    fingerprints have none): the cells differ from what the lesson generates now. Either way the
+    decision is made on the cells' code and Markdown, never on the metadata alone.
+    """
     import nbformat
 
     try:
         notebook = nbformat.read(path, as_version=4)
     except Exception:
         return True  # unreadable: a half-saved edit, not ours to overwrite silently
+    cells = _cells_sha256(notebook.cells)
     recorded = notebook.metadata.get("kerasmodels", {}).get("cells_sha256")
-    # A notebook written before fingerprints existed was generated, never edited here.
-    return recorded is not None and recorded != _cells_sha256(notebook.cells)
+    if recorded is not None:
+        return recorded != cells
+    return cells != _cells_sha256(nbformat.reads(generated_text, as_version=4).cells)
 
 
 def sync(specs=None, check=False, force=False):
@@ -333,7 +341,7 @@ def sync(specs=None, check=False, force=False):
             stale.append((path, text))
     if check:
         return [path for path, _ in stale]
-    edited = [path for path, _ in stale if path.exists() and _edited_by_hand(path)]
+    edited = [path for path, text in stale if path.exists() and _edited_by_hand(path, text)]
     if edited and not force:
         raise KerasmodelsError(
             "these notebooks were edited by hand and regenerating would lose the edits: "
