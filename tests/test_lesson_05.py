@@ -92,3 +92,15 @@ def test_lesson_05_facts(executed_lessons):
         assert 1.5 < spread[0.04, b] / spread[0.01, b] < 2.7  # four times the learning rate, about double
     assert spread[0.01, 4] == pytest.approx(spread[0.04, 16], rel=0.3)  # same alpha / B
     assert m["GD RMS distance from the minimum, alpha=0.04"] < 1e-6
+    # Momentum's long-run step is alpha / (1 - mu); on the digits MLP (quick mode) the long-run step decides,
+    # and at the same long-run step momentum and SGD differ by less than a fifth of the step-size gap.
+    assert m["Momentum(0.05, 0.9): step 200 on a constant gradient / (alpha / (1 - mu))"] == pytest.approx(1, abs=1e-4)
+    loss = {k: m[f"digits MLP, {k}: training loss after 6 epochs"] for k in (
+        "SGD (long-run step 0.1)", "Momentum (long-run step 0.1)",
+        "SGD, 0.5 (long-run step 0.5)", "Momentum, 0.05 / 0.9 (long-run step 0.5)")}
+    sgd_01, mom_01 = loss["SGD (long-run step 0.1)"], loss["Momentum (long-run step 0.1)"]
+    sgd_05, mom_05 = loss["SGD, 0.5 (long-run step 0.5)"], loss["Momentum, 0.05 / 0.9 (long-run step 0.5)"]
+    step_gap = min(sgd_01, mom_01) - max(sgd_05, mom_05)
+    assert step_gap > 0.3
+    assert abs(sgd_01 - mom_01) < step_gap / 5 and abs(sgd_05 - mom_05) < step_gap / 5
+    assert mom_01 > sgd_01  # at 0.1, momentum is a little behind

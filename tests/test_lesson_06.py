@@ -1,4 +1,4 @@
-"""Lesson 06: the corrected MLP learns MNIST; the document's one-sigmoid model cannot."""
+"""Lesson 06: the corrected MLP learns MNIST; article 001 §5.2's one-sigmoid model cannot."""
 
 import pytest
 
@@ -12,9 +12,9 @@ def test_lesson_06_facts(executed_lessons):
     assert m["batches per epoch, 60,000 images at batch 128"] == 469
     assert m["batches per epoch, our 12,000 images at batch 128"] == 94
     assert m["parameters by hand"] == m["parameters Keras counts"] == 55_050
-    # The document's model: its "accuracy" can only count labels 0 and 1.
+    # Article 001 §5.2's model: its "accuracy" can only count labels 0 and 1.
     share_01 = m["share of these test labels that are 0 or 1 (the most that accuracy could ever count)"]
-    assert m["document's model: reported 'accuracy'"] <= share_01 + 1e-6 < 0.3
+    assert m["article 001 §5.2's model: reported 'accuracy'"] <= share_01 + 1e-6 < 0.3
     # Quick mode (12,000 images, 4 epochs) is far above chance and far above the broken model.
     assert m["MNIST test accuracy"] > 0.85
     assert m["exercises passing as written"] == 0

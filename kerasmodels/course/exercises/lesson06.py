@@ -12,9 +12,10 @@ def _softmax(z):
 
 
 @exercise("06.softmax", "softmax of a batch of logits",
-          hint="np.exp overflows for large logits; shifting a row by a constant does not change its softmax, "
-               "and each row (not the whole array) must sum to 1",
-          formula="e = np.exp(z - z.max(axis=1, keepdims=True)); return e / e.sum(axis=1, keepdims=True)")
+          hint="np.exp(1000) is inf, and inf / inf is nan. Which change to a row of logits leaves its softmax "
+               "unchanged (look at what cancels in the fraction)? And each row, not the whole array, must sum to 1",
+          formula="subtract each row's maximum first, e^(z_c - m) / sum_k e^(z_k - m) = e^(z_c) / sum_k e^(z_k): "
+                  "e = np.exp(z - z.max(axis=1, keepdims=True)); return e / e.sum(axis=1, keepdims=True)")
 def check_softmax(fn):
     cases = {
         "one row of small logits": np.array([[1.0, 2.0, 3.0]]),
