@@ -95,13 +95,63 @@ def _table(summary):
     return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
 
 
-def _cmd_train_workers(args):
-    """`train --workers N` (N local processes) or `--hosts` (the command for each machine)."""
-    from kerasmodels import distributed, paths
+def _parse_hosts(text):
+    """`--hosts` as a list of "host:port", or a one-line error naming the bad entry and the fix."""
+    example = "Fix: --hosts 10.0.0.1:12345,10.0.0.2:12345 (HOST:PORT of each machine, the chief first)."
+    hosts = [part.strip() for part in text.split(",")]
+    for entry in hosts:
+        host, colon, port = entry.rpartition(":")
+        if not colon or not host or not port.isdigit():
+            raise KerasmodelsError(f"--hosts {text!r}: {entry!r} is not HOST:PORT. {example}")
+        if not 1 <= int(port) <= 65535:
+            raise KerasmodelsError(f"--hosts {text!r}: port {port} of {entry!r} is outside 1..65535. {example}")
+    duplicates = sorted({h for h in hosts if hosts.count(h) > 1})
+    if duplicates:
+        raise KerasmodelsError(f"--hosts {text!r} names {', '.join(duplicates)} twice; each worker needs its "
+                               f"own HOST:PORT. {example}")
+    return hosts
+
+
+def _check_train_workers(args, workers):
+    """Everything a worker would refuse, refused before any worker starts (they take ~25 s to start)."""
+    from kerasmodels import distributed
+    from kerasmodels.train import _check, _check_arguments
 
     if args.model == "bert":
-        raise KerasmodelsError("--workers/--hosts train mlp and cnn; bert trains in one process.")
-    workers = len(args.hosts.split(",")) if args.hosts else args.workers
+        raise KerasmodelsError("--workers/--hosts train mlp and cnn; bert trains in one process. "
+                               "Fix: leave out --workers/--hosts.")
+    if args.hosts and args.workers > 1:
+        raise KerasmodelsError("give --workers N (processes on this machine) or --hosts (one worker per "
+                               "machine), not both. Fix: leave out one of them.")
+    ignored = [flag for flag, used in (("--data-dir", args.data_dir is not None),
+                                       ("--precision", args.precision != "auto"),
+                                       ("--no-accelerate", args.no_accelerate),
+                                       ("--sequence-length", args.sequence_length != 64)) if used]
+    if ignored:
+        raise KerasmodelsError(f"{', '.join(ignored)} cannot be used with --workers/--hosts (the workers do "
+                               "not read it). Fix: leave it out, or train in one process.")
+    _check(args.model, args.data)
+    _check_arguments(args.model, args.preset, args.learning_rate, args.seed)
+    batch = args.batch_size or distributed.DEFAULT_BATCH
+    what = f"--batch-size {batch}" if args.batch_size else f"the default global batch {batch}"
+    if batch % workers:
+        low, high = batch - batch % workers, batch - batch % workers + workers
+        suggestion = f"{low} or {high}" if low else f"{high}"
+        raise KerasmodelsError(f"{what} does not split into {workers} equal parts (one per worker). "
+                               f"Fix: --batch-size {suggestion} (a multiple of {workers}).")
+    if args.limit is not None and args.limit < batch:
+        raise KerasmodelsError(f"--limit {args.limit} is smaller than the global batch {batch}, so an epoch has no "
+                               f"full batch to train on. Fix: --limit {batch} or more, or a smaller --batch-size.")
+
+
+def _cmd_train_workers(args):
+    """`train --workers N` (N local processes) or `--hosts` (the command for each machine)."""
+    from kerasmodels import distributed, paths, runlock
+    from kerasmodels.train import _make_run_dir, _move_aside
+
+    hosts = _parse_hosts(args.hosts) if args.hosts else None
+    workers = len(hosts) if hosts else args.workers
+    _check_train_workers(args, workers)
     out = args.out or str(paths.runs_dir() / f"train-{args.model}-{args.data}-{workers}workers")
     worker_args = [args.model, "--data", args.data, "--epochs", str(args.epochs or 3), "--seed", str(args.seed),
                    "--out", out]
@@ -109,13 +159,24 @@ def _cmd_train_workers(args):
                         ("--learning-rate", args.learning_rate)):
         if value is not None:
             worker_args += [flag, str(value)]
-    if args.hosts:
+    if hosts:
+        if args.no_resume:
+            raise KerasmodelsError("--no-resume cannot be used with --hosts. Fix: move the chief's "
+                                   f"{out}/training aside on its machine, or pass another --out.")
         command = ["python", "-m", "kerasmodels.distributed", *worker_args]
-        for index, line in enumerate(distributed.machine_commands(args.hosts.split(","), command)):
-            print(f"# on machine {index} ({args.hosts.split(',')[index].rsplit(':', 1)[0]}):\n{line}")
+        for index, line in enumerate(distributed.machine_commands(hosts, command)):
+            print(f"# on machine {index} ({hosts[index].rsplit(':', 1)[0]}):\n{line}")
         return 0
-    result = distributed.launch_local(distributed.worker_command(worker_args), workers,
-                                      restarts=args.restarts, log_dir=f"{out}/workers")
+    _make_run_dir(Path(out))
+    # One run per folder; the workers inherit the lock, so it holds until the last of them has exited.
+    with runlock.hold(out) as lock:
+        training_dir = Path(out) / "training"
+        if args.no_resume and training_dir.exists():
+            print(f"[train] starting afresh; the previous training folder is kept as {_move_aside(training_dir)}",
+                  flush=True)
+        result = distributed.launch_local(distributed.worker_command(worker_args), workers,
+                                          restarts=args.restarts, log_dir=f"{out}/workers",
+                                          env={runlock.HELD_ENV: "1"}, pass_fds=(lock.fd,))
     summary = json.loads((Path(out) / "metrics.json").read_text(encoding="utf-8"))
     print(f"{workers} workers on 127.0.0.1, {summary['replicas']} replicas, global batch "
           f"{summary['global_batch_size']} ({summary['per_replica_batch_size']} per replica), "

@@ -54,6 +54,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -64,6 +65,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kerasmodels import accelerate as _accelerate
+from kerasmodels import runlock
 from kerasmodels.errors import InvalidArgumentError, KerasmodelsError
 
 TF_CONFIG = "TF_CONFIG"
@@ -72,6 +74,10 @@ NUM_PROCESSES = "KERAS_DISTRIBUTION_NUM_PROCESSES"
 PROCESS_ID = "KERAS_DISTRIBUTION_PROCESS_ID"
 # Set by launch_local: 0 for the first start of the cluster, 1 after the first restart, ...
 RESTART = "KERASMODELS_RESTART"
+# Set by launch_local: the launcher's pid; a worker whose launcher is gone exits (watch_parent).
+PARENT_PID = "KERASMODELS_PARENT_PID"
+EXIT_USAGE = 2  # a worker's usage error (bad data set, batch size...): a restart cannot fix it
+EXIT_ORPHAN = 143  # a worker that exits because its launcher is gone
 DEFAULT_BATCH = 128
 
 
@@ -418,13 +424,17 @@ def _stop(processes, grace=10.0):
 
 
 def _wait_all(processes, timeout):
-    """Wait until every worker succeeded, or one failed (then stop the others: they would wait for it)."""
+    """Wait until every worker succeeded, or one failed (then stop the others: they would wait for it).
+
+    Returns the exit codes and the index of the worker that failed first (None if none did).
+    """
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         codes = [p.poll() for p in processes]
-        if any(code not in (None, 0) for code in codes) or all(code == 0 for code in codes):
+        failed = [i for i, code in enumerate(codes) if code not in (None, 0)]
+        if failed or all(code == 0 for code in codes):
             _stop(processes)
-            return [p.returncode for p in processes]
+            return [p.returncode for p in processes], (failed[0] if failed else None)
         if deadline is not None and time.monotonic() > deadline:
             _stop(processes)
             raise KerasmodelsError(f"the {len(processes)} workers did not finish within {timeout:.0f} s; "
@@ -432,15 +442,96 @@ def _wait_all(processes, timeout):
         time.sleep(0.2)
 
 
+_ERROR_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b|kerasmodels worker: error:)")
+
+
+def last_error_line(log_path, start_marker=None):
+    """The line of a worker's log that says why it failed (the last error line after `start_marker`)."""
+    try:
+        text = Path(log_path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if start_marker and start_marker in text:
+        text = text[text.rindex(start_marker) + len(start_marker):]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if _ERROR_LINE.match(line)]
+    line = (errors or lines or [None])[-1]
+    if line is None:
+        return None
+    line = line.removeprefix("kerasmodels worker: error: ")
+    return line if len(line) <= 400 else line[:397] + "..."
+
+
+def _die_with_parent_preexec():
+    """In the child, before exec: ask Linux to SIGKILL it when the launcher dies (prctl PR_SET_PDEATHSIG)."""
+    try:
+        _LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except Exception:  # noqa: BLE001, S110 (the worker's own parent watch is the fallback)
+        pass
+
+
+def _libc():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _libc()
+
+
+def watch_parent(parent_pid=None, interval=0.5):
+    """Exit this worker at once when its launcher is gone (the portable fallback for PR_SET_PDEATHSIG).
+
+    A daemon thread compares the parent's pid with the launcher's (`KERASMODELS_PARENT_PID`);
+    a killed launcher leaves orphans whose parent becomes another process.
+    """
+    parent = parent_pid or os.environ.get(PARENT_PID)
+    if not parent:
+        return None
+    parent = int(parent)
+
+    def gone():
+        if os.name == "nt":
+            import psutil
+
+            return not psutil.pid_exists(parent)
+        return os.getppid() != parent
+
+    if gone():
+        os._exit(EXIT_ORPHAN)
+
+    def watch():
+        while not gone():
+            time.sleep(interval)
+        os._exit(EXIT_ORPHAN)
+
+    import threading
+
+    thread = threading.Thread(target=watch, name="kerasmodels-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 def launch_local(command, workers, backend=None, restarts=0, log_dir=None, env=None, on_start=None,
-                 timeout=None):
+                 timeout=None, pass_fds=()):
     """Run `command` as `workers` worker processes on 127.0.0.1; restart them all if one fails.
 
     Each process gets the environment of its place in the cluster (fresh free
     ports at every start) and `KERASMODELS_RESTART` = how many times the
     cluster was restarted. When a worker exits with an error or is killed, the
     others are stopped (they would wait for it forever) and, while `restarts`
-    remain, all are started again: the job resumes from its last backup.
+    remain, all are started again: the job resumes from its last backup. A
+    worker that exits with a usage error (exit status 2: a bad argument, a
+    missing data set) is not restarted: the same start would fail the same way.
+
+    The workers die with the launcher: on Linux the kernel kills them when it
+    exits, however it exits (`prctl(PR_SET_PDEATHSIG)`); elsewhere each worker
+    watches its parent (`KERASMODELS_PARENT_PID`, see `watch_parent`).
 
     Args:
         command: the argument list every worker runs.
@@ -451,46 +542,71 @@ def launch_local(command, workers, backend=None, restarts=0, log_dir=None, env=N
         env: extra environment variables for every worker.
         on_start: called as `on_start(start_number, processes)` after each start.
         timeout: seconds for each start before the workers are stopped.
+        pass_fds: descriptors the workers inherit (POSIX), e.g. the run folder's lock.
 
     Returns:
-        A `LaunchResult`; raises `KerasmodelsError` when the last start failed.
+        A `LaunchResult`; raises `KerasmodelsError` when the last start failed, with the
+        failing worker's last error line from its log.
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InvalidArgumentError(f"launch_local(workers={workers!r}): use a positive integer.")
+    if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 0:
+        raise InvalidArgumentError(f"launch_local(restarts={restarts!r}): use an integer >= 0.")
     backend = backend or _backend()
     log_dir = Path(log_dir) if log_dir is not None else None
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
-    codes = []
+    popen_extra = {"preexec_fn": _die_with_parent_preexec} if _LIBC is not None else {}
+    if pass_fds and os.name != "nt":
+        popen_extra["pass_fds"] = tuple(pass_fds)
+    codes, failed, start = [], None, 0
     for start in range(restarts + 1):
         addresses = [f"127.0.0.1:{port}" for port in free_ports(workers)]
         processes, logs = [], []
         try:
             for index in range(workers):
                 worker_env = {**os.environ, **(env or {}), "KERAS_BACKEND": backend, RESTART: str(start),
-                              **worker_environment(addresses, index, backend)}
+                              PARENT_PID: str(os.getpid()), **worker_environment(addresses, index, backend)}
                 log = None
                 if log_dir is not None:
                     log = open(log_dir / f"worker-{index}.log", "a")  # noqa: SIM115 (closed below)
-                    log.write(f"--- start {start + 1}, worker {index} of {workers} ---\n")
+                    log.write(_start_marker(start, index, workers))
                     log.flush()
                     logs.append(log)
                 processes.append(subprocess.Popen(command, env=worker_env, stdout=log,
-                                                  stderr=subprocess.STDOUT if log else None))
+                                                  stderr=subprocess.STDOUT if log else None, **popen_extra))
             if on_start is not None:
                 on_start(start, processes)
-            codes = _wait_all(processes, timeout)
+            codes, failed = _wait_all(processes, timeout)
         except BaseException:
             _stop(processes, grace=2.0)
             raise
         finally:
             for log in logs:
                 log.close()
-        if all(code == 0 for code in codes):
+        if failed is None:
             return LaunchResult(start + 1, codes, [str(log_dir / f"worker-{i}.log") for i in range(workers)]
                                 if log_dir else [])
-    where = f" (logs: {log_dir})" if log_dir is not None else ""
-    raise KerasmodelsError(f"the workers failed with exit codes {codes} after {restarts + 1} start(s){where}.")
+        if codes[failed] == EXIT_USAGE:
+            break
+    raise KerasmodelsError(_failure_message(codes, failed, start, log_dir, workers))
+
+
+def _start_marker(start, index, workers):
+    return f"--- start {start + 1}, worker {index} of {workers} ---\n"
+
+
+def _failure_message(codes, failed, start, log_dir, workers):
+    code = codes[failed]
+    how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+    message = f"worker {failed} {how} (start {start + 1}"
+    message += "; not restarted: a usage error fails the same way again)" if code == EXIT_USAGE else ")"
+    if log_dir is not None:
+        log = log_dir / f"worker-{failed}.log"
+        line = last_error_line(log, _start_marker(start, failed, workers).strip())
+        message += f": {line}" if line else ""
+        message += f" (log: {log})"
+    return message + f"; exit codes {codes}."
 
 
 def _restore_from_chief(acc, out):
@@ -513,8 +629,23 @@ def train_worker(model_kind, data, epochs=5, batch_size=None, limit=None, out_di
     `batch_size` with the package's default callbacks (resumable) and, on the
     chief, writes `model.keras` and `metrics.json` (per-epoch loss and step
     time, workers, replicas, batch sizes) into `out_dir`. Returns the summary.
+
+    The chief holds `out_dir`'s run lock (`kerasmodels.runlock`) unless its
+    launcher already does (`kerasmodels train --workers N`).
     """
     acc = setup(model_kind=model_kind)  # first: the strategy must exist before the backend runs anything
+    lock = None
+    if getattr(acc, "is_chief", True) and not os.environ.get(runlock.HELD_ENV):
+        lock = runlock.RunLock(out_dir).acquire()
+    try:
+        return _train_worker(acc, model_kind, data, epochs, batch_size, limit, out_dir, preset, learning_rate,
+                             seed, verbose)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _train_worker(acc, model_kind, data, epochs, batch_size, limit, out_dir, preset, learning_rate, seed, verbose):
     import keras
 
     from kerasmodels import callbacks, models
@@ -605,6 +736,7 @@ def _main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True)
     parser.add_argument("--quiet", action="store_true")
+    watch_parent()  # first: a worker whose launcher is gone must not train on
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
@@ -613,7 +745,7 @@ def _main(argv=None):
                      verbose=0 if args.quiet else 1)
     except KerasmodelsError as error:
         print(f"kerasmodels worker: error: {error}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     return 0
 
 

@@ -36,6 +36,7 @@ import time
 import warnings
 from pathlib import Path
 
+from kerasmodels import runlock
 from kerasmodels.errors import InvalidArgumentError, KerasmodelsError
 from kerasmodels.paths import atomic_write_text, runs_dir
 
@@ -197,6 +198,14 @@ def train(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir=No
         raise InvalidArgumentError(f"--precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     out = Path(out_dir).expanduser() if out_dir else runs_dir() / f"train-{model_kind}-{data}"
     _make_run_dir(out)  # before the slow imports: a wrong --out is reported at once
+    # One run per folder: a second `train` into it is refused, naming the first (runlock).
+    with runlock.hold(out):
+        return _train_in(out, model_kind, data, epochs, batch_size, limit, preset, learning_rate, data_dir,
+                         resume, seed, sequence_length, verbose, precision, accelerate)
+
+
+def _train_in(out, model_kind, data, epochs, batch_size, limit, preset, learning_rate, data_dir, resume, seed,
+              sequence_length, verbose, precision, accelerate):
     import keras
 
     from kerasmodels import accelerate as _accelerate
