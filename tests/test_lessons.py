@@ -25,7 +25,7 @@ def test_notebooks_are_in_sync_with_lesson_sources():
 def test_lesson_follows_the_standard(spec):
     source = spec.source.read_text(encoding="utf-8")
     assert spec.title and spec.quick_seconds and spec.full_seconds, "header metadata incomplete"
-    assert "**Mirrors:**" in source
+    assert "**Mirrors** ([the five source articles](" in source, "the header names what it mirrors and links the sources page"
     assert "**Run time:**" in source
     assert f"course.setup_lesson({spec.number})" in source, "the setup cell must call course.setup_lesson(N)"
     assert "course.exercises.check(" in source, "a lesson has graded exercises"
