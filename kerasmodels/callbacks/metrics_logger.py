@@ -12,6 +12,7 @@ from pathlib import Path
 import keras
 
 from kerasmodels.callbacks._common import say
+from kerasmodels.errors import DamagedFileError
 from kerasmodels.paths import atomic_write_text
 
 
@@ -29,9 +30,51 @@ def _plain(value):
 
 
 def read_metrics(path):
-    """The rows of a `metrics.json` written by `MetricsLogger` (a list of dicts)."""
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)["epochs"]
+    """The rows of a `metrics.json` written by `MetricsLogger` (a list of dicts).
+
+    Raises:
+        DamagedFileError: the file is truncated or not a MetricsLogger log (one line: the file and the fix).
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            rows = json.load(f)["epochs"]
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise ValueError("'epochs' is not a list of rows")
+        return rows
+    except (ValueError, KeyError, TypeError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DamagedFileError(
+            f"{path} is damaged ({type(error).__name__}: {reason}). Fix: run the same training command "
+            f"again (it rebuilds the log from metrics.csv beside it and keeps the damaged file as "
+            f"{Path(path).name}.damaged-<time>), or move {path} aside.") from error
+
+
+def repair(directory):
+    """Make `metrics.json` and `metrics.csv` in `directory` whole again, from whichever of them is intact.
+
+    Nothing is deleted: a damaged file is kept as `<name>.damaged-<time>`. Returns the rows now
+    logged (empty if there were no logs, or neither could be read: then both are kept aside).
+    """
+    directory = Path(directory)
+    json_path, csv_path = directory / "metrics.json", directory / "metrics.csv"
+    if not json_path.exists() and not csv_path.exists():
+        return []
+    rows = recover_rows(directory)  # moves a damaged metrics.json aside, recovers from the CSV
+    if not rows:
+        return []
+    try:
+        csv_rows = _read_csv_rows(csv_path)
+    except (OSError, ValueError, csv.Error):
+        csv_rows = None
+    json_whole = json_path.exists()
+    if json_whole and csv_rows is not None and [r["epoch"] for r in csv_rows] == [r["epoch"] for r in rows]:
+        return rows
+    if csv_path.exists() and json_whole:
+        kept = _move_aside(csv_path)
+        say(f"[metrics] {csv_path} did not match {json_path}; rewrote it from the JSON log "
+            f"(the old file is kept as {kept})")
+    _write_rows(directory, rows)
+    return rows
 
 
 def _csv_value(text):
@@ -53,7 +96,11 @@ def _read_csv_rows(path):
 
 
 def _move_aside(path):
-    target = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    stamp = time.strftime('%Y%m%d-%H%M%S')
+    target, counter = path.with_name(f"{path.name}.damaged-{stamp}"), 1
+    while target.exists():  # never over an earlier damaged copy
+        counter += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{counter}")
     os.replace(path, target)
     return target
 
@@ -69,11 +116,8 @@ def recover_rows(directory):
     if not json_path.exists() and not csv_path.exists():
         return []
     try:
-        rows = read_metrics(json_path)
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise ValueError("'epochs' is not a list of rows")
-        return rows
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        return read_metrics(json_path)
+    except (OSError, DamagedFileError) as error:
         json_error = error
     damaged = _move_aside(json_path) if json_path.exists() else None
     try:
@@ -159,14 +203,25 @@ class MetricsLogger(keras.callbacks.Callback):
         self.rows = [r for r in self.rows if r["epoch"] < row["epoch"]] + [row]
         self._write()
 
+    def on_train_end(self, logs=None):
+        if self._first_epoch is None:
+            # This call trained no epoch (a finished run called again): nothing rewrote the logs, so a
+            # damaged one would stay damaged. Check them and rebuild one from the other.
+            self.rows = repair(self.directory)
+
     def _write(self):
-        columns = []
-        for row in self.rows:
-            columns += [key for key in row if key not in columns]
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        for row in self.rows:
-            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
-        atomic_write_text(self.csv_path, buffer.getvalue())
-        atomic_write_text(self.json_path, json.dumps({"epochs": self.rows}, indent=1, allow_nan=False) + "\n")
+        _write_rows(self.directory, self.rows)
+
+
+def _write_rows(directory, rows):
+    directory = Path(directory)
+    columns = []
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+    atomic_write_text(directory / "metrics.csv", buffer.getvalue())
+    atomic_write_text(directory / "metrics.json", json.dumps({"epochs": rows}, indent=1, allow_nan=False) + "\n")

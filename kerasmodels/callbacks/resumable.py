@@ -18,6 +18,7 @@ replaced). The state it replaces is kept as `state.previous.weights.h5`, the
 fallback if the newest file is ever damaged.
 """
 
+import contextlib
 import hashlib
 import math
 import os
@@ -245,12 +246,22 @@ class ResumableTraining(keras.callbacks.Callback):
         """Keep the current state as the previous one; the current name stays valid throughout."""
         if not self.state_path.exists():
             return
+        previous = self.directory / PREVIOUS_STATE_FILE
+        with contextlib.suppress(OSError):
+            if os.path.samefile(self.state_path, previous):
+                # A kill after the last call, before the new state replaced the current one: the two
+                # names are one file already. (os.replace between two links of one file does nothing
+                # and would leave the temporary link behind.)
+                return
         tmp = self.directory / f"{_TMP_PREFIX}{os.getpid()}-{PREVIOUS_STATE_FILE}"
         try:
             os.link(self.state_path, tmp)
         except OSError:  # file systems without hard links
             shutil.copyfile(self.state_path, tmp)
-        os.replace(tmp, self.directory / PREVIOUS_STATE_FILE)
+        try:
+            os.replace(tmp, previous)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def _write_state(self, path, epoch):
         import h5py
