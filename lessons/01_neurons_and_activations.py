@@ -161,6 +161,7 @@ lesson.metric("max |formula - autodiff|", max(r[2] for r in rows), headline=True
 # %% [markdown]
 # All three agree to about $10^{-10}$ or better: the formulas in the table are right.
 #
+# ## 4. Stacking layers
 # **Why the size of $\sigma'$ matters.** Lesson 03 shows that the gradient reaching an early layer
 # is a product with two factors per layer above it: the activation's slopes $\sigma'(z_l)$ **and**
 # the layer's weight matrix $W_l^\top$. Sigmoid's slope is at most 0.25, but that bounds the
@@ -203,8 +204,8 @@ print(f"0.25**10 = {0.25**10:.1e}: the activation factors alone")
 #
 # **Which initialisation suits which activation.** A `Dense` layer's weights start random; Keras's
 # default initialiser (权重初始化) is Glorot (also called Xavier) *uniform*, with variance
-# $2/(\text{fan-in} + \text{fan-out})$. For our 16-to-16 layers that is a spread of
-# $\sqrt{2/32} = 0.25$, exactly the "small" weights above. Glorot chose this scale so that a layer
+# $2/(\text{fan-in} + \text{fan-out})$. For our 16-to-16 layers that is a standard deviation of
+# $\sqrt{2/32} = 0.25$, the same spread as the "small" weights above. Glorot chose this scale so that a layer
 # neither grows nor shrinks the signal when the activation's slope is about 1 near 0, as tanh's is.
 # Sigmoid's slope is at most 0.25, so each layer still shrinks the gradient about four times. ReLU
 # passes half of its inputs with slope 1 and zeroes the rest, which halves the variance in each layer;
@@ -306,10 +307,10 @@ residual = np.max(np.abs(x_batch @ best_single - with_relu))
 print(f"with a ReLU in between: the best single matrix still misses by up to {residual:.2f}")
 
 # %% [markdown]
-# ## 4. Exercises
+# ## 5. Exercises
 # Each check tries your function on several named cases and tells you which one failed.
 #
-# **4.1** Write one sigmoid neuron for a batch: `x` has one example per row, `w` one weight per
+# **5.1** Write one sigmoid neuron for a batch: `x` has one example per row, `w` one weight per
 # column, `b` is a number. The first attempt below has a common mistake; run it, read the
 # feedback, fix it.
 
@@ -322,7 +323,7 @@ def neuron(x, w, b):
 first_attempts = {"01.neuron": course.exercises.check("01.neuron", neuron)}
 
 # %% [markdown]
-# **4.2** The derivative of the sigmoid, without calling `numpy_nn`.
+# **5.2** The derivative of the sigmoid, without calling `numpy_nn`.
 
 # %%
 def sigmoid_derivative(z):
@@ -333,7 +334,7 @@ def sigmoid_derivative(z):
 first_attempts["01.sigmoid_derivative"] = course.exercises.check("01.sigmoid_derivative", sigmoid_derivative)
 
 # %% [markdown]
-# **4.3** The derivative of ReLU, using the frameworks' convention at exactly $z = 0$.
+# **5.3** The derivative of ReLU, using the frameworks' convention at exactly $z = 0$.
 
 # %%
 def relu_derivative(z):

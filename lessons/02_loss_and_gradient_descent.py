@@ -16,7 +16,8 @@
 # # 02 · Loss and gradient descent
 #
 # **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 000 §4.1–§4.3 (loss, gradient descent, the linear-regression example),
-# article 002 §4.2.2 (MSE and cross-entropy), article 003 §4.2 (binary and categorical cross-entropy).
+# article 002 §4.2.2 (MSE and cross-entropy), article 003 §4.2 (binary and categorical cross-entropy);
+# it also corrects article 001 §4.3's definition of MSE.
 #
 # **After this lesson you can** compute MSE, binary and categorical cross-entropy by hand and match
 # `keras.losses`; derive the gradient of a loss; run gradient descent $\theta \leftarrow \theta -
@@ -335,6 +336,8 @@ lesson.metric("exercises passing as written", sum(map(bool, first_attempts.value
 # ## Summary
 # - MSE for numbers, binary cross-entropy for one probability, categorical cross-entropy for $C$;
 #   cross-entropy punishes confident mistakes without bound.
+# - MSE is the *mean* of the squared errors; $\frac12\sum$ (article 001 §4.3) is $n/2$ times larger
+#   and grows with the number of examples.
 # - The gradient is a vector of partial derivatives; for linear regression
 #   $\nabla L = -\frac1n\big(\sum r_i, \sum r_i x_i\big)$. Check it with finite differences or autodiff.
 # - Gradient descent $\theta \leftarrow \theta - \alpha\nabla L$: too small crawls, too large

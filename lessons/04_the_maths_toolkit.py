@@ -184,7 +184,7 @@ plt.show()
 # Gaussian noise, minus the log-likelihood is the MSE up to a scale and a constant. Some weight
 # initialisers draw from it (Keras's `HeNormal`, `GlorotNormal`), but a `Dense` layer's default,
 # `GlorotUniform`, draws from a *uniform* distribution; what matters is the spread, which lesson 01
-# §3 measures.
+# §4 measures.
 # The **Poisson** distribution (泊松分布) counts rare events in a fixed interval, at rate $\lambda$:
 # $P(K=k) = \lambda^k e^{-\lambda}/k!$; it is the binomial's limit for many trials with a small
 # $p$ and $np = \lambda$. We sample both and compare with the formulas, and compare Binomial(1000,
