@@ -26,11 +26,21 @@
 # **Prerequisites:** lesson 02 (losses, gradient descent), lesson 05 (Adam), lesson 06 (a first
 # Keras model). The environments come from `gymnasium` (no downloads).
 #
-# **Run time:** quick mode about 40 s on a 2-core CPU (the DQN trains for 10,000 steps and only
-# starts to learn). Full mode: 1.5 to 2 min on a 2-core CPU shared with other jobs (86 s and
-# 129 s in two runs, about 45 s of CPU time), mean return 500.0 over 100 evaluation episodes
-# (every one lasted the full 500 steps; CartPole-v1's "solved" threshold is 475), after 28,416
-# training steps.
+# **Run time:** quick mode (the DQN trains for 10,000 steps) took about 40 s on a 2-core CPU in an
+# earlier measurement; on one shared with other jobs (load average about 15), the lesson and its
+# tests took 200 s, about 60 s of CPU time. Full mode allows up to 150,000 steps and stops once 20 greedy evaluation
+# episodes all last 500 steps, so how long it runs depends on the seed and on the machine. The lesson's DQN cell in full mode, on TensorFlow on a 2-core CPU (AMD EPYC) shared
+# with other jobs (load average about 15), with `keras.utils.set_random_seed(seed)` and
+# `seed=seed`:
+#
+# | seed | training steps | mean return, 100 evaluation episodes | CPU time | wall time |
+# |---|---|---|---|---|
+# | 0 (the lesson's) | 28,416 | 500.0 | 85 s | 374 s |
+# | 1 | 28,416 | 500.0 | 89 s | 326 s |
+# | 2 | 26,368 | 500.0 | 92 s | 285 s |
+#
+# Every evaluation episode of the three lasted the full 500 steps (CartPole-v1's "solved"
+# threshold is 475). A review run on another machine stopped seed 0 after 6,912 steps, in 26 s.
 
 # %%
 import time
@@ -236,8 +246,10 @@ plt.show()
 
 # %% [markdown]
 # The curve rises: the last training episodes last longer than the first ones and than the random
-# policy's (the numbers above). In quick mode 10,000 steps are only the start, and its greedy
-# return over 100 fresh episodes (the headline number above) is far from 475. The dots also show
+# policy's (the numbers above). In quick mode, with seed 0 on this course's CPU, 10,000 steps are
+# not enough: the greedy return over 100 fresh episodes (the headline number above) is far from
+# 475. How many steps DQN needs depends on the seed and on the machine (see the run times at the
+# top). The dots also show
 # how noisy DQN's progress is, even late: the greedy evaluations (orange) jump up and down from
 # one round to the next, which is why the agent keeps the best evaluated network instead of the
 # last one. The greedy return over 100 fresh episodes is the number to judge it by.
@@ -270,24 +282,29 @@ lesson.metric("Bellman targets: by hand vs keras.ops, max difference", np.abs(np
 # falls would approach $1 + \gamma + \gamma^2 + \dots = 1/(1-\gamma) = 100$.
 #
 # ## 3. AlphaGo's idea
-# Go has far too many positions for a table or an exhaustive search. AlphaGo (Silver et al., 2016,
-# the program that beat Lee Sedol) combines three parts:
+# Go has far too many positions for a table or an exhaustive search. AlphaGo, as described by
+# Silver et al. (2016, *Nature*), is the version that beat the European champion Fan Hui 5–0 in
+# October 2015; Lee Sedol lost 4–1 in March 2016 to a later, stronger version. It combines three parts:
 # - a **policy network** $p(a \mid s)$ (策略网络): a convolutional network over the 19 × 19 board
 #   that gives a probability to every move, first trained to predict human experts' moves, then
-#   improved by reinforcement learning in games against earlier versions of itself;
+#   improved by reinforcement learning in games against earlier versions of itself (the search
+#   took its priors from the supervised version, which made the stronger player in that role);
 # - a **value network** $v(s)$ (价值网络): a convolutional network that predicts, from a position,
 #   who will win, trained on positions from those self-play games;
 # - **Monte Carlo tree search** (蒙特卡洛树搜索) at play time. Each simulation walks down the tree from
 #   the current position choosing, at every node, the move with the largest
 #   $Q(s, a) + U(s, a)$, $U(s, a) = c\, P(s, a) \sqrt{\textstyle\sum_b N(s, b)} / (1 + N(s, a))$;
-#   it expands the leaf it reaches with the policy's priors $P$, evaluates the leaf with the value
-#   network (mixed, in 2016, with a fast random play-out to the end), and adds that value to the
-#   visit counts $N$ and mean values $Q$ along the path. After many simulations AlphaGo plays the
-#   most visited move.
+#   it expands the leaf it reaches with the policy's priors $P$, evaluates the leaf, and adds that
+#   value to the visit counts $N$ and mean values $Q$ along the path. In the 2016 paper the leaf's
+#   value is half the value network's $v(s)$ and half the result of a **rollout** (快速走子) played
+#   to the end of the game by a *fast rollout policy*: not random moves, but a small linear softmax
+#   over local pattern features, also learned from experts' moves, that picks a move in
+#   microseconds. After many simulations AlphaGo plays the most visited move.
 #
-# The policy narrows the search to a few moves, the value network replaces playing to the end, and
-# the search corrects both. AlphaGo Zero (2017) then learned from self-play alone, with one network
-# with a policy and a value head, and without the play-outs. One selection step, computed:
+# The policy narrows the search to a few moves, the value network (with the rollouts) judges a
+# position without searching to the end, and the search corrects both. AlphaGo Zero (2017) then
+# learned from self-play alone, with one network with a policy and a value head, and without
+# rollouts. One selection step, computed:
 
 # %%
 priors, visits, q_means = np.array([0.50, 0.25, 0.15, 0.10]), np.array([12, 5, 2, 0]), np.array([0.52, 0.60, 0.40, 0.0])
@@ -321,7 +338,7 @@ lesson.metric("PUCT example: move the policy network likes most", int(np.argmax(
 # simulation goes there. Unvisited move 4 is not forgotten: its $U$ grows with every simulation
 # elsewhere.
 #
-# > **Errata (article 004 §1.1.2)** The seed defines "AI 大模型" as models "具有大规模参数" (with
+# > **Errata (article 004 §1.1.2)** The article defines "AI 大模型" as models "具有大规模参数" (with
 # > parameters at a large scale) and then lists "强化学习模型：例如 Deep Q-Networks（DQN）、AlphaGo"
 # > as one type of them. DQN and AlphaGo are landmarks of reinforcement learning, but their networks
 # > are small. Build the published architectures (random weights) and count: DQN's Atari network
@@ -352,7 +369,7 @@ lesson.metric("this lesson's CartPole Q-network parameters", agent.q_network.cou
 
 # %% [markdown]
 # Between one and four million parameters. BERT-base, counted in lesson 12, has about 110 million,
-# and GPT-3, of the GPT family the seed lists in the same breath, 175 billion. What made DQN and
+# and GPT-3, of the GPT family article 004 lists in the same breath, 175 billion. What made DQN and
 # AlphaGo hard was not their size but the learning problem: no labels, rewards that arrive late,
 # data that the agent's own actions produce. They are landmark reinforcement-learning models, not
 # large models.
