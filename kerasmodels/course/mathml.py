@@ -17,7 +17,7 @@ Example:
 from kerasmodels.course import mathml
 
 mathml.latex_to_mathml(r"\\sigma(z) = 1/(1+e^{-z})").startswith("<math")  # True
-mathml.text_to_html("derivative $\\sigma'(z)$ & more")  # escaped text, the formula as <math>
+mathml.text_to_html(r"derivative $\\sigma'(z)$ & more")  # escaped text, the formula as <math>
 ```
 """
 
