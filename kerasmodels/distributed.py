@@ -47,7 +47,14 @@ The contract, as in the TensorFlow and Keras guides:
 - Restarts: a worker that dies stops the step for everyone; the whole
   cluster is restarted and every worker restores the chief's last backup
   (`ResumableTraining`, the package's atomic `BackupAndRestore`), so the run
-  ends after the requested number of epochs.
+  ends after the requested number of epochs. A worker's usage error (exit
+  status 2: a bad argument, a missing data set) is not restarted, and the
+  launcher's error quotes the failing worker's last error line from its log.
+- Lifetime: workers die with their launcher, however it ends (`kill -9`
+  included): `prctl(PR_SET_PDEATHSIG)` on Linux, a parent watch elsewhere.
+  `kerasmodels train` holds the output folder's lock (`kerasmodels.runlock`)
+  for the whole run, the workers included, so a second run into the same
+  folder is refused with a line naming the first.
 """
 
 import contextlib

@@ -157,3 +157,46 @@ def test_a_killed_worker_resumes_from_the_last_backup(tmp_path):
     assert summary["epochs_this_start"] == epochs - killed["epoch"]
     assert summary["epochs_completed"] == epochs and len(summary["loss"]) == epochs
     check_saved_model_loads(summary)
+
+
+def process_alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.slow  # two TensorFlow workers trained, their launcher killed with -9, then the run again
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to see which processes live")
+def test_kill_9_of_the_launcher_takes_the_workers_with_it_and_the_rerun_finishes_clean(tmp_path):
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "kerasmodels", "train", "cnn", "--workers", "2", "--data", "digits",
+               "--batch-size", "32", "--epochs", "3", "--out", str(out)]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    launcher = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 400
+        while time.monotonic() < deadline and launcher.poll() is None:
+            state = read_state(out / "training" / "checkpoints")
+            if state is not None and state["epoch"] >= 1:
+                break
+            time.sleep(0.1)
+        assert launcher.poll() is None, "the run ended before its first backup"
+        with open(f"/proc/{launcher.pid}/task/{launcher.pid}/children") as f:
+            workers = [int(pid) for pid in f.read().split()]
+        assert len(workers) == 2
+        launcher.send_signal(signal.SIGKILL)
+        launcher.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(process_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(process_alive(pid) for pid in workers), "the workers outlived their launcher"
+    finally:
+        launcher.kill()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((out / "metrics.json").read_text())
+    assert summary["epochs_completed"] == 3 and summary["epochs_this_start"] < 3
+    hidden = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.name.startswith("."))
+    assert hidden == [], hidden  # no .tmp-* checkpoints, no lock file, no .workers scratch folder
