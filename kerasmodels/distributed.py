@@ -52,7 +52,7 @@ The contract, as in the TensorFlow and Keras guides:
   launcher's error quotes the failing worker's last error line from its log.
 - Lifetime: workers die with their launcher, however it ends (`kill -9`
   included): `prctl(PR_SET_PDEATHSIG)` on Linux, a parent watch elsewhere.
-  `kerasmodels train` holds the output folder's lock (`kerasmodels.runlock`)
+  `kerasmodels train` holds the output folder's lock (`kerasmodels._runlock`)
   for the whole run, the workers included, so a second run into the same
   folder is refused with a line naming the first.
 """
@@ -71,8 +71,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kerasmodels import _runlock as runlock
 from kerasmodels import accelerate as _accelerate
-from kerasmodels import runlock
 from kerasmodels.errors import InvalidArgumentError, KerasmodelsError
 
 TF_CONFIG = "TF_CONFIG"
@@ -637,7 +637,7 @@ def train_worker(model_kind, data, epochs=5, batch_size=None, limit=None, out_di
     chief, writes `model.keras` and `metrics.json` (per-epoch loss and step
     time, workers, replicas, batch sizes) into `out_dir`. Returns the summary.
 
-    The chief holds `out_dir`'s run lock (`kerasmodels.runlock`) unless its
+    The chief holds `out_dir`'s run lock (`kerasmodels._runlock`) unless its
     launcher already does (`kerasmodels train --workers N`).
     """
     acc = setup(model_kind=model_kind)  # first: the strategy must exist before the backend runs anything

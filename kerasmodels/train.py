@@ -36,7 +36,7 @@ import time
 import warnings
 from pathlib import Path
 
-from kerasmodels import runlock
+from kerasmodels import _runlock as runlock
 from kerasmodels.errors import InvalidArgumentError, KerasmodelsError
 from kerasmodels.paths import atomic_write_text, runs_dir
 

@@ -11,7 +11,8 @@ import time
 
 import pytest
 
-from kerasmodels import cli, distributed, runlock
+from kerasmodels import _runlock as runlock
+from kerasmodels import cli, distributed
 from kerasmodels.errors import KerasmodelsError
 
 
@@ -138,7 +139,7 @@ def test_workers_die_when_their_launcher_is_killed(tmp_path, how):
 
 # One run per folder --------------------------------------------------------------------------------------
 
-HOLDER = "import sys, time\nfrom kerasmodels import runlock\nrunlock.RunLock(sys.argv[1], 'kerasmodels train " \
+HOLDER = "import sys, time\nfrom kerasmodels import _runlock as runlock\nrunlock.RunLock(sys.argv[1], 'kerasmodels train " \
          "cnn --workers 2').acquire()\nprint('locked', flush=True)\ntime.sleep(120)\n"
 
 
