@@ -5,10 +5,11 @@ import numpy as np
 from kerasmodels.course.exercises._core import exercise, expect_close, expect_equal
 
 
-@exercise("13.lora_parameters", "trainable parameters of LoRA on one dense layer",
+@exercise("13.lora_parameters", "LoRA's trainable factors on one dense layer (the two factors only, bias not counted)",
           hint="with LoRA only the two small factors train; the pretrained matrix is frozen",
-          formula="only the two factors train: A has d_in x rank numbers and B has rank x d_out; the pretrained "
-               "d_in x d_out matrix (and its bias) stay frozen.")
+          formula="count the two factors only: A has d_in x rank numbers and B has rank x d_out; the pretrained "
+               "d_in x d_out matrix is frozen. (As in the paper the bias is not counted: Keras's enable_lora "
+               "leaves it trainable unless you set dense.bias.trainable = False.)")
 def check_lora_parameters(fn):
     for d_in, d_out, rank in [(384, 384, 4), (768, 768, 8), (16, 12, 2), (1024, 4096, 1), (10, 3, 3)]:
         expect_equal(f"d_in={d_in}, d_out={d_out}, rank={rank}", fn(d_in, d_out, rank), rank * (d_in + d_out))

@@ -211,3 +211,22 @@ def _average_ranks(values):
     for start, stop in zip(boundaries[:-1], boundaries[1:]):
         ranks[order[start:stop]] = (start + stop + 1) / 2  # 1-based average rank of a tie group
     return ranks
+
+
+def paired_difference(a_right, b_right, z=1.96):
+    """Accuracy of A minus accuracy of B on the same examples, with a 95% interval (normal approximation).
+
+    `a_right` and `b_right` say, per example, whether A and B got it right (bools or 0/1,
+    fractions such as 0.5 for a tie allowed). Pairing uses only where they disagree, so the
+    interval is narrower than the two accuracies' own intervals. Returns
+    `(difference, low, high)`.
+    """
+    a = np.asarray(a_right, dtype=float)
+    b = np.asarray(b_right, dtype=float)
+    if a.shape != b.shape or a.ndim != 1 or len(a) < 2:
+        raise ValueError(f"a_right and b_right must be 1-D and of one length >= 2, got shapes {a.shape} and {b.shape}; "
+                         "pass one entry per example, for the same examples in the same order.")
+    d = a - b
+    difference = float(d.mean())
+    half = z * float(np.sqrt(max(np.mean(d**2) - difference**2, 0.0) / len(d)))
+    return difference, difference - half, difference + half
