@@ -12,7 +12,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-SHIPPED = (("lessons", "[0-9][0-9]_*.py"), ("notebooks", "*.ipynb"))
+SHIPPED = (("lessons", "[0-9][0-9]_*.py"), ("lessons/solutions", "[0-9][0-9]_*.py"), ("notebooks", "*.ipynb"))
 
 
 class BuildPyWithLessons(build_py):

@@ -239,3 +239,23 @@ def test_the_grading_kernel_has_no_network_even_below_python():
     if not network_namespace_prefix():
         pytest.skip("no network namespace on this system: only the Python-level block applies")
     assert "refused" in outputs[1]  # _socket bypasses Python's block; the namespace has no route
+
+
+@pytest.mark.slow
+def test_a_built_package_carries_the_solutions_so_export_needs_no_checkout(tmp_path):
+    """Issue 29 item 12: `assignment export` needed a checkout or --solutions; the wheel now ships them."""
+
+    root = Path(__file__).resolve().parents[1]
+    build = tmp_path / "build"
+    subprocess.run([sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(build)], cwd=root, check=True,
+                   capture_output=True, timeout=300)
+    shipped = build / "kerasmodels" / "course" / "_lessons" / "lessons"
+    assert sorted(p.name for p in (shipped / "solutions").glob("[0-9][0-9]_*.py")) == sorted(
+        p.name for p in (root / "lessons" / "solutions").glob("[0-9][0-9]_*.py"))
+    code = ("from kerasmodels.course import assignment; "
+            f"print(assignment.export(3, {str(tmp_path / 'course')!r}))")
+    env = {**os.environ, "KERASMODELS_LESSONS": str(shipped)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert list((tmp_path / "course" / "source").glob("03_*/03_*.ipynb"))
