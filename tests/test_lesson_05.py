@@ -81,6 +81,21 @@ def test_lesson_05_facts(executed_lessons):
     assert sorted(final.values())[1] > 10 * final["Adagrad"]
     assert m["Momentum smallest w2 on the ravine"] < -0.5
     assert m["Adam largest w1 on the ravine"] > 0.5 and m["AdamW largest w1 on the ravine"] > 0.5
+    # Adam and AdamW overshoot across the valley too (w2 to about -0.7 and -0.6); only Adagrad and
+    # RMSprop head nearly straight for the minimum.
+    assert m["Adam smallest w2 on the ravine"] < -0.55 and m["AdamW smallest w2 on the ravine"] < -0.55
+    assert m["Adagrad smallest w2 on the ravine"] > -0.01 and m["RMSprop smallest w2 on the ravine"] > -0.01
+    # Adagrad wins by a settled per-coordinate rate: above GD's 0.4 along the valley, below 1/2 across.
+    assert m["Adagrad: effective learning rate along the valley at the end"] > 2 * 0.4
+    assert m["Adagrad: effective learning rate across the valley at the end"] < 0.5
+    assert m["Adagrad: share of the final accumulator reached after 10 steps, along the valley"] > 0.9
+    # Adam + L2 divides the decay by sqrt(v): the large-gradient weight is barely decayed, the small one
+    # hard; AdamW decays both alike.
+    assert m["Adam + L2: weight kept by the decay, gradients of size 0.01"] < 0.2
+    assert m["Adam + L2: weight kept by the decay, gradients of size 10"] > 0.9
+    aw_small = m["AdamW: weight kept by the decay, gradients of size 0.01"]
+    aw_large = m["AdamW: weight kept by the decay, gradients of size 10"]
+    assert aw_small < 0.8 and aw_large < 0.8 and abs(aw_small - aw_large) < 0.05
     # Mini-batch SGD: jitter grows with the learning rate, shrinks with the batch size, about sqrt(alpha / B);
     # full-batch GD settles.
     spread = {(a, b): m[f"SGD RMS distance from the minimum, alpha={a}, B={b}"]
@@ -103,4 +118,6 @@ def test_lesson_05_facts(executed_lessons):
     step_gap = min(sgd_01, mom_01) - max(sgd_05, mom_05)
     assert step_gap > 0.3
     assert abs(sgd_01 - mom_01) < step_gap / 5 and abs(sgd_05 - mom_05) < step_gap / 5
+    # A second seed moves each of the four losses by much less than the step-size gap.
+    assert m["digits MLP: largest change of these four losses with a second seed (6 epochs)"] < step_gap / 5
     assert mom_01 > sgd_01  # at 0.1, momentum is a little behind

@@ -80,13 +80,14 @@ def _history_dict(history):
     return history.history if hasattr(history, "history") else dict(history)
 
 
-def training_curves(histories, metrics=("loss", "accuracy"), title=None):
+def training_curves(histories, metrics=("loss", "accuracy"), title=None, ylabels=None):
     """Training (solid) and validation (dashed) curves of one or several runs side by side.
 
     Args:
         histories: a keras History, a dict of lists, or {run name: History/dict}.
         metrics: metric names to draw, one panel each (missing ones are skipped).
         title: optional figure title.
+        ylabels: optional {metric: y-axis label}, e.g. {"loss": "cross-entropy"}.
     """
     if hasattr(histories, "history") or (histories and all(isinstance(v, list) for v in histories.values())):
         histories = {"": histories}
@@ -109,6 +110,8 @@ def training_curves(histories, metrics=("loss", "accuracy"), title=None):
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # no epoch 1.5
         ax.set_title(metric)
+        if ylabels and metric in ylabels:
+            ax.set_ylabel(ylabels[metric])
         ax.grid(alpha=0.3)
         ax.legend(fontsize=9)
     if title:
