@@ -1,6 +1,28 @@
 """Lesson 06: the corrected MLP learns MNIST; article 001 §5.2's one-sigmoid model cannot."""
 
+import numpy as np
 import pytest
+
+from kerasmodels.course import exercises
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=1, keepdims=True),  # one maximum for the batch
+    lambda z: np.exp(z - z.min(axis=1, keepdims=True))
+    / np.exp(z - z.min(axis=1, keepdims=True)).sum(axis=1, keepdims=True),  # each row's minimum
+    lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True),  # no shift at all
+], ids=["global max", "row minimum", "no shift"])
+def test_softmax_checker_rejects_plausible_wrong_shifts(wrong):
+    result = exercises.check("06.softmax", wrong, quiet=True)
+    assert not result.passed and "case" in result.message
+
+
+def test_softmax_checker_accepts_the_row_max_shift():
+    def right(z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    assert exercises.check("06.softmax", right, quiet=True).passed
 
 
 @pytest.mark.slow
@@ -17,6 +39,14 @@ def test_lesson_06_facts(executed_lessons):
     assert m["article 001 §5.2's model: reported 'accuracy'"] <= share_01 + 1e-6 < 0.3
     # Quick mode (12,000 images, 4 epochs) is far above chance and far above the broken model.
     assert m["MNIST test accuracy"] > 0.85
+    assert m["misclassified test images"] == round((1 - m["MNIST test accuracy"]) * 10_000)
+    assert 0.004 < m["standard error of this accuracy on 2,000 test images"] < 0.008  # about 0.6 points
+    # The learning curves: after epoch 1 validation is below training (running average with dropout
+    # against end-of-epoch without); re-evaluated after the epoch, the training loss drops too.
+    assert m["epoch 1: validation loss (end of epoch, dropout off)"] < m["epoch 1: training loss (running average, dropout on)"]
+    assert m["last epoch: training loss re-evaluated after the epoch (dropout off)"] < m[
+        "last epoch: training loss as fit reports it"]
+    assert m["validation loss fell at every epoch"] == 1
     assert m["exercises passing as written"] == 0
     assert {"mnist_examples", "training_curves", "misclassified_digits", "confusion_matrix"} <= {
         f.stem for f in result.figures}

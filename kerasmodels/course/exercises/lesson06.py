@@ -22,6 +22,9 @@ def check_softmax(fn):
         "two rows (normalise each row, not the whole batch)": np.array([[0.0, 0.0], [1.0, -1.0]]),
         "large logits must not overflow": np.array([[1000.0, 1001.0, 999.0]]),
         "very negative logits must not underflow to 0/0": np.array([[-1000.0, -1001.0]]),
+        "rows at very different scales (shift each row by its own maximum)": np.array([[1000.0, 1001.0],
+                                                                                      [-1000.0, -1001.0]]),
+        "a row spread over more than 710 (exp(710) overflows)": np.array([[0.0, 1000.0], [-5.0, 800.0]]),
     }
     for name, z in cases.items():
         with np.errstate(all="ignore"):
