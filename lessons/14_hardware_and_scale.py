@@ -56,10 +56,10 @@ lesson = course.setup_lesson(14)
 # **$2 k^2 C_\text{in} C_\text{out} H W$ FLOPs** (floating-point operations); a dense layer with
 # $n$ inputs and $m$ outputs does $2nm$. Training costs about **3×** the forward pass (the backward
 # pass computes gradients for both activations and weights). We count the MNIST CNN of article 002
-# §5.2 (lesson 07; `preset="seed"` builds it) by hand, layer by layer, and compare with `count_flops`:
+# §5.2 (lesson 07; `preset="article002"` builds it) by hand, layer by layer, and compare with `count_flops`:
 
 # %%
-model = km.models.cnn(input_shape=(28, 28), num_classes=10, preset="seed")
+model = km.models.cnn(input_shape=(28, 28), num_classes=10, preset="article002")
 by_hand = {}
 for layer in model.layers:
     if isinstance(layer, keras.layers.Conv2D):
@@ -82,41 +82,42 @@ lesson.metric("conv2d_1 forward FLOPs by hand", by_hand["conv2d_1"], fmt=",.0f")
 
 # %% [markdown]
 # ## 2. How fast could this machine go? Peak FLOP/s and MFU
-# The **peak** is what the hardware can do on the friendliest possible work, a large matrix
-# product. We time one in float32 and in bfloat16 on this machine, keeping the best of several
-# runs (other programs can only slow a run down); for GPUs the package's `peak_flops` uses the
-# data sheet. **MFU** (model FLOP utilisation) is the share of the peak your training achieves:
+# **MFU** (model FLOP utilisation) is the share of the hardware's peak that your training achieves:
 #
 # $$\text{MFU} = \frac{3 \times \text{forward FLOPs per example} \times \text{examples per second}}
 #   {\text{peak FLOP/s}}.$$
+#
+# The standard definition (PaLM, Chowdhery et al. 2022) divides by the **theoretical peak**: cores
+# × FLOPs per cycle × clock, from the data sheet. The package's `km.flops.peak_flops` knows the
+# data-sheet peaks of common GPUs (`km.flops.GPU_PEAK_TFLOPS`, per arithmetic: float32, TF32,
+# bfloat16). For a CPU it has no data sheet, so it *measures* the fastest large matrix product
+# the backend runs (`km.flops.measure_cpu_peak`: here 2048 × 2048, the best of several runs, since
+# other programs can only slow a run down). That number is a **matmul speed**, a lower bound of
+# the true peak: an MFU computed from it overstates the real MFU, and training that runs faster
+# than it proves the measurement was too low.
 
 # %%
-def matmul_peak(dtype, n=1024, trials=lesson.pick(10, 30)):
-    a = keras.ops.cast(keras.random.normal((n, n), seed=1), dtype)
-    b = keras.ops.cast(keras.random.normal((n, n), seed=2), dtype)
-
-    def product():  # reading one element back waits for the whole product to finish
-        return keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.matmul(a, b)[0, 0], "float32"))
-
-    product()  # warm-up
-    best = float("inf")
-    for _ in range(trials):
-        start = time.perf_counter()
-        product()
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best
-
-
-peaks = {dtype: matmul_peak(dtype) for dtype in ("float32", "bfloat16")}
-for dtype, value in peaks.items():
-    print(f"{dtype:9s} matmul peak of this machine: {value / 1e9:7.1f} GFLOP/s")
+accelerators = km.hardware.accelerators(keras.backend.backend())
+peaks, peak_sources = {}, {}
+for dtype in ("float32", "bfloat16"):
+    if accelerators:  # the data sheet's peak, times the number of GPUs
+        one, peak_sources[dtype] = km.flops.peak_flops(dtype, accelerators[0].name)
+        peaks[dtype] = one * len(accelerators) if one else None
+    else:
+        peaks[dtype] = km.flops.measure_cpu_peak(dtype, size=2048, repeats=lesson.pick(3, 10), warmup=1)
+        peak_sources[dtype] = f"matmul speed: best {dtype} 2048x2048 matmul measured on this CPU"
+    shown = "unknown" if peaks[dtype] is None else f"{peaks[dtype] / 1e9:9,.1f} GFLOP/s"
+    print(f"{dtype:9s} {shown}   ({peak_sources[dtype]})")
+peak_is_measured = not accelerators
 
 # %% [markdown]
 # ## 3. Throughput and memory while training, with the package's callbacks
 # `DeviceReport` says what the hardware is doing when training starts; `Throughput` measures
 # samples per second, step times and MFU (leaving out each run's first step, which includes tracing
 # and compilation); `MemoryMonitor` records peak memory: the device's on a GPU, the whole process's
-# resident memory (RSS) on a CPU. We train the same CNN in float32 with and without XLA compilation
+# resident memory (RSS) on a CPU. On a CPU that RSS holds every model of this notebook and the
+# backend's runtime, and grows with the order of the runs, so it cannot compare configurations:
+# the table leaves it out there, and we count the bytes that precision changes instead. We train the same CNN in float32 with and without XLA compilation
 # (`jit_compile`) and in mixed precision, in rounds, and keep each configuration's best round, so
 # that a moment of load from another program does not decide the comparison. Full mode adds mixed
 # precision with XLA (the slowest to compile) and float16. On JAX, Keras always compiles the
@@ -136,7 +137,7 @@ candidates = {}
 for policy, jit in configurations:
     keras.mixed_precision.set_global_policy(policy)  # read when the layers are built
     candidates[(policy, jit)] = km.models.compile_model(
-        km.models.cnn(input_shape=(28, 28), num_classes=10, preset="seed"), jit_compile=jit)
+        km.models.cnn(input_shape=(28, 28), num_classes=10, preset="article002"), jit_compile=jit)
 keras.mixed_precision.set_global_policy("float32")
 
 results = {config: {"samples/s": 0.0} for config in configurations}
@@ -160,12 +161,18 @@ for round_number in range(lesson.pick(2, 3)):
         r["loss"] = history.history["loss"][-1]
 reference_model = candidates[configurations[0]]  # float32, kept for the profile in section 5
 
-print(f"{'precision':15s} {'XLA':5s} {'samples/s':>10s} {'MFU':>7s} {'first step':>11s} {'memory':>9s}")
+print(f"{'precision':15s} {'XLA':5s} {'samples/s':>10s} {'GFLOP/s':>8s} {'MFU':>7s} {'first step':>11s}"
+      + ("" if peak_is_measured else f" {'memory':>9s}"))
 for (policy, jit), r in results.items():
     mfu = "n/a" if r["MFU"] is None else f"{r['MFU']:.1%}"
-    print(f"{policy:15s} {str(jit):5s} {r['samples/s']:10,.0f} {mfu:>7s} {r['first step s']:9.2f} s "
-          f"{r['memory MiB']:5.0f} MiB")
+    achieved = 3 * counted.total * r["samples/s"] / 1e9  # training FLOP/s: 3 x forward
+    print(f"{policy:15s} {str(jit):5s} {r['samples/s']:10,.0f} {achieved:8.1f} {mfu:>7s} {r['first step s']:9.2f} s"
+          + ("" if peak_is_measured else f" {r['memory MiB']:5.0f} MiB"))
+if peak_is_measured:
+    print("MFU here = training FLOP/s / the matmul speed of section 2 (an upper bound of the true MFU); "
+          "memory left out: on a CPU it is the whole process's RSS")
 baseline = results[configurations[0]]["samples/s"]
+lesson.metric("float32 training GFLOP/s", 3 * counted.total * baseline / 1e9, fmt=".1f")
 lesson.metric("float32 training throughput (samples/s)", baseline, headline=True, fmt=",.0f")
 if results[configurations[0]]["MFU"] is not None:
     lesson.metric("float32 MFU", results[configurations[0]]["MFU"], fmt=".1%")
@@ -174,6 +181,29 @@ lesson.metric("mixed_bfloat16 speed-up over float32", results[("mixed_bfloat16",
 lesson.metric("precision/XLA configurations measured", sum(r["samples/s"] > 0 for r in results.values()))
 if not on_jax:
     lesson.metric("XLA speed-up over float32", results[("float32", True)]["samples/s"] / baseline, fmt=".2f")
+    print(f"float32 with XLA, first step left out: {results[('float32', True)]['samples/s'] / baseline:.2f}x the "
+          "speed of float32 without it")
+
+
+# What precision changes in memory, counted: the outputs of every layer for one batch (what the backward
+# pass keeps), in each policy's compute dtype; the weights stay float32 in both.
+def activation_bytes(network):
+    total = 0
+    for layer in network.layers:
+        if isinstance(layer, (keras.layers.InputLayer, keras.layers.Flatten)):
+            continue  # the input is the data itself; Flatten is a view of its input
+        dtype = keras.backend.standardize_dtype(layer.output.dtype)
+        total += batch_size * int(np.prod(layer.output.shape[1:])) * (2 if dtype in ("bfloat16", "float16") else 4)
+    return total
+
+
+float32_bytes = activation_bytes(candidates[configurations[0]])
+mixed_bytes = activation_bytes(candidates[("mixed_bfloat16", on_jax)])
+weight_bytes = sum(int(np.prod(w.shape)) * 4 for w in candidates[configurations[0]].weights)
+print(f"layer outputs for a batch of {batch_size}: float32 {float32_bytes / 2**20:.2f} MiB, "
+      f"mixed_bfloat16 {mixed_bytes / 2**20:.2f} MiB ({mixed_bytes / float32_bytes:.2f}x; the logits "
+      f"stay float32); weights {weight_bytes / 2**20:.2f} MiB in both")
+lesson.metric("activation bytes per batch, mixed_bfloat16 / float32", mixed_bytes / float32_bytes, fmt=".2f")
 
 # %%
 labels = [f"{policy}\n{'XLA' if jit else 'no XLA'}" for policy, jit in results]
@@ -190,13 +220,19 @@ ax.grid(axis="y", alpha=0.3)
 lesson.savefig(fig, "precision_and_xla")
 
 # %% [markdown]
-# Read the table as a measurement of *this* machine at *this* moment. An MFU far below 100 % is
-# normal for a small CNN (small matrices, per-step overhead). "n/a" means the training beat the
-# "peak" of section 2, so that peak is not the real one: another program was busy while section 2
-# ran, or this library's matrix-product kernel for that dtype is slower than the convolution kernels
-# training uses; `Throughput` then reports no MFU rather than one above 100 %. The speed ratios
-# between rows are what to take away. XLA's first step includes its compilation, which a long
-# training run pays once.
+# Read the table as a measurement of *this* machine at *this* moment. The GFLOP/s column is the
+# training's arithmetic rate (3 × forward FLOPs × samples/s). On a GPU the MFU column divides it
+# by the data sheet's peak. On a CPU it divides by section 2's matmul speed, so it is an upper
+# bound of the true MFU; "n/a" means the training beat that matmul speed, which proves the
+# measurement too low (another program was busy while section 2 ran, or this library's matrix
+# product for that dtype is slower than the convolution kernels training uses): `Throughput` then
+# reports no MFU rather than one above 100 %. The speed ratios between rows are what to take away.
+# The throughput column already leaves out each run's first step, where XLA compiles, so the XLA
+# row is XLA's steady-state speed: on TensorFlow on this CPU its steps themselves are slower, not
+# only its first one (the ratio is printed under the table; on JAX every row is compiled).
+#
+# Mixed precision halves the bytes of most layer outputs (the count printed above), which is its
+# memory saving; the weights, their updates and the optimizer's state stay float32.
 #
 # Compare with what `km.accelerate.setup` would choose here without measuring (its rules come from
 # measurements on typical machines; `measure=True` times the choice on yours instead):
@@ -205,13 +241,23 @@ lesson.savefig(fig, "precision_and_xla")
 print(km.accelerate.setup(model_kind="cnn", apply=False))
 
 # %% [markdown]
+# Its rule for XLA on TensorFlow ("it halves the speed of conv nets on CPU") comes from earlier
+# measurements; the ratio printed under the table is this run's, on this machine at its load, and
+# may be far from one half. Both say the same thing: leave XLA off for a CNN on a CPU.
+
+# %% [markdown]
 # > **Errata (article 002 §9.2)**: "混合精度训练：将浮点数运算转换为半精度浮点数运算，提高训练速度和降低内存消耗"
 # > ("mixed precision training converts floating-point operations to half precision, raising
 # > speed and lowering memory use").
 # >
-# > That describes *half*-precision training, and it fails. *Mixed* precision computes the big
-# > products in 16 bits but keeps the weights, their updates and numerically delicate operations
-# > (softmax, losses, reductions) in float32. Two reasons, in code: a float16 number has only 10
+# > That describes *half*-precision training, and it often fails: small updates vanish and small
+# > gradients underflow (pure 16-bit training does work with extra care, such as stochastic
+# > rounding and float32 optimizer state). *Mixed* precision computes the big products in 16 bits
+# > but keeps the weights and their updates in float32. Keras does not keep the output layer's
+# > softmax in float32 by itself: under a mixed policy a `Dense(..., activation="softmax")`
+# > computes and outputs 16 bits. The rule is to build the last layer (or its activation) with
+# > `dtype="float32"`, as `kerasmodels/models/cnn.py` does for its `logits` layer; the cell below
+# > shows both. Keras's losses compute in float32. Two reasons for float32, in code: a float16 number has only 10
 # > mantissa bits, so small updates to a weight of 1 vanish; and its smallest positive value is
 # > about $6 \times 10^{-8}$, so small gradients underflow to zero, which is why float16 training
 # > multiplies the loss by a large **loss scale** before the backward pass and divides the
@@ -228,10 +274,15 @@ print(f"float16 gradient 1e-8 -> {np.float16(gradient)};  with loss scale 2**15:
 keras.mixed_precision.set_global_policy("mixed_bfloat16")
 layer = keras.layers.Dense(4)
 out = layer(np.ones((1, 3), dtype="float32"))
+softmax_16 = keras.layers.Dense(4, activation="softmax")(np.ones((1, 3), dtype="float32"))
+softmax_32 = keras.layers.Dense(4, activation="softmax", dtype="float32")(np.ones((1, 3), dtype="float32"))
+mixed_cnn = km.models.cnn(input_shape=(28, 28), num_classes=10, preset="article002")
 keras.mixed_precision.set_global_policy("mixed_float16")
 fp16_model = km.models.compile_model(km.models.mlp(input_shape=(4,), num_classes=2, hidden_units=(8,)))
 keras.mixed_precision.set_global_policy("float32")
 print(f"mixed_bfloat16 Dense: weights stored as {layer.kernel.dtype}, computes and outputs {out.dtype}")
+print(f"mixed_bfloat16 Dense(softmax): outputs {softmax_16.dtype}; with dtype='float32': {softmax_32.dtype}; "
+      f"the package CNN's logits layer computes in {mixed_cnn.get_layer('logits').compute_dtype}")
 print(f"mixed_float16 model: Keras wrapped the optimizer in {type(fp16_model.optimizer).__name__}")
 lesson.metric("float16: 1 + 1e-4", weight + np.float16(1e-4))
 lesson.metric("float16 gradient 1e-8", np.float16(gradient))
@@ -239,6 +290,12 @@ lesson.metric("gradient 1e-8 after loss scaling and unscaling", np.float32(np.fl
               fmt=".3e")
 lesson.metric("mixed_bfloat16 Dense keeps float32 weights", layer.kernel.dtype == "float32")
 lesson.metric("mixed_bfloat16 Dense computes in bfloat16", keras.backend.standardize_dtype(out.dtype) == "bfloat16")
+lesson.metric("mixed_bfloat16 Dense(softmax) outputs bfloat16",
+              keras.backend.standardize_dtype(softmax_16.dtype) == "bfloat16")
+lesson.metric("Dense(softmax, dtype='float32') outputs float32",
+              keras.backend.standardize_dtype(softmax_32.dtype) == "float32")
+lesson.metric("package CNN logits compute in float32 under mixed_bfloat16",
+              mixed_cnn.get_layer("logits").compute_dtype == "float32")
 lesson.metric("mixed_float16 adds loss scaling",
               isinstance(fp16_model.optimizer, keras.mixed_precision.LossScaleOptimizer))
 
@@ -254,7 +311,9 @@ lesson.metric("mixed_float16 adds loss scaling",
 # > model replicas in parallel") can be read as several independent models. It is one model: the
 # > replicas never diverge, because their gradients are averaged at every step. The check below
 # > proves it: four steps on two devices with half of each batch give the same weights as four
-# > steps on one device with whole batches.
+# > steps on one device with whole batches. The same sentence names "PyTorch 的 Data Parallel"
+# > (`torch.nn.DataParallel`); PyTorch's documentation recommends `DistributedDataParallel`
+# > instead, even on a single machine.
 #
 # Without a second GPU we split this CPU into two *logical* devices: on TensorFlow with
 # `tf.config.set_logical_device_configuration`, on JAX with the XLA flag
@@ -282,11 +341,11 @@ script = textwrap.dedent(f"""
     x, y = km.data.load("mnist", split="train", limit=512)
     jit = backend == "jax"  # JAX compiles its steps with XLA; TensorFlow's XLA is slower than its own CPU kernels here
     keras.utils.set_random_seed({lesson.seed})
-    initial = km.models.cnn(input_shape=(28, 28), num_classes=10, preset="seed").get_weights()
+    initial = km.models.cnn(input_shape=(28, 28), num_classes=10, preset="article002").get_weights()
 
     def train(scope):
         with scope:
-            model = km.models.compile_model(km.models.cnn(input_shape=(28, 28), num_classes=10, preset="seed"),
+            model = km.models.compile_model(km.models.cnn(input_shape=(28, 28), num_classes=10, preset="article002"),
                                             optimizer="sgd", learning_rate=0.05, jit_compile=jit)
         model.set_weights(initial)
         # Four identical steps from identical weights: the updates must agree (over many steps
@@ -345,7 +404,7 @@ lesson.metric("max |weights(2 replicas) - weights(1 device)| after 4 steps", par
 
 # %%
 mw_limit, mw_epochs = lesson.pick(512, 4096), lesson.pick(2, 3)
-mw_args = ["cnn", "--data", "mnist", "--preset", "seed", "--limit", str(mw_limit), "--epochs", str(mw_epochs),
+mw_args = ["cnn", "--data", "mnist", "--preset", "article002", "--limit", str(mw_limit), "--epochs", str(mw_epochs),
            "--batch-size", "128", "--quiet"]
 for folder in ("one-worker", "two-workers"):  # a fresh run each time (the runs would resume otherwise)
     shutil.rmtree(lesson.output_dir / folder, ignore_errors=True)
@@ -353,7 +412,7 @@ started = time.perf_counter()
 km.distributed.launch_local(km.distributed.worker_command(mw_args + ["--out", str(lesson.output_dir / "two-workers")]),
                             workers=2, log_dir=lesson.output_dir / "two-workers" / "logs", timeout=600)
 two_seconds = time.perf_counter() - started
-one = km.distributed.train_worker("cnn", "mnist", epochs=mw_epochs, batch_size=128, limit=mw_limit, preset="seed",
+one = km.distributed.train_worker("cnn", "mnist", epochs=mw_epochs, batch_size=128, limit=mw_limit, preset="article002",
                                   out_dir=lesson.output_dir / "one-worker", seed=lesson.seed, verbose=0)
 two = json.loads((lesson.output_dir / "two-workers" / "metrics.json").read_text())
 keras.mixed_precision.set_global_policy("float32")
@@ -398,7 +457,8 @@ lesson.savefig(fig, "one_vs_two_workers")
 # gradient between processes, here through the loopback network of one machine, and the two workers
 # share this machine's cores, so do not expect a faster step here: the ratio above is what the
 # all-reduce and the sharing cost on this machine. Between real machines the all-reduce crosses
-# a real network: it costs about twice the model's gradient bytes per step over the link, so the
+# a real network: a ring all-reduce sends 2(N − 1)/N times the model's gradient bytes per worker
+# and step over the link (once for two workers, nearly twice for many), so the
 # bigger the model and the slower the link, the larger the share of each step spent communicating.
 # What you gain is the compute of the second machine. Measure the time per step with 1 and N workers
 # on your cluster before you plan a run on it, as above.
@@ -406,8 +466,10 @@ lesson.savefig(fig, "one_vs_two_workers")
 # %% [markdown]
 # ## 5. Where does the time go? A profile for TensorBoard
 # TensorBoard (article 002 §7.2.2) shows a **profile**: every operation on every device, on a time
-# line. On TensorFlow, `keras.callbacks.TensorBoard(log_dir, profile_batch=(3, 5))` records one for
-# batches 3 to 5 (it also needs the `tensorboard` package for its other logs). Underneath it calls
+# line. On TensorFlow, `keras.callbacks.TensorBoard(log_dir, profile_batch=(4, 6))` records one for
+# the 4th to 6th batches (it also needs the `tensorboard` package for its other logs). TensorBoard
+# counts batches from 1, while Keras passes callbacks 0-based batch numbers; the small callback below
+# uses those, so its `first=3, last=5` are the same three batches. Underneath it calls
 # `tf.profiler.experimental.start/stop`; JAX has the same pair, `jax.profiler.start_trace/stop_trace`,
 # and both write the same trace format. This small callback calls the pair of the backend Keras runs
 # and writes the trace into the lesson's run folder. To look at it, install the viewer once

@@ -125,8 +125,12 @@ lesson.metric("FrozenLake: Q-learning greedy policy success rate", learned_succe
 lesson.metric("FrozenLake: optimal policy (value iteration) success rate", optimal_success, fmt=".1%")
 lesson.metric("FrozenLake: states where Q-learning's greedy action is optimal", agree)
 lesson.metric("FrozenLake: largest Q* value lost by Q-learning's choices", regret, fmt=".3f")
-above = int(np.sum(tabular.q.max(axis=1)[non_terminal] > q_star.max(axis=1)[non_terminal]))
-lesson.metric("FrozenLake: states whose learned max Q is above the exact one", above);
+error = tabular.q.max(axis=1)[non_terminal] - q_star.max(axis=1)[non_terminal]  # learned - exact
+print(f"learned max Q - exact: {int(np.sum(error > 0))} of {len(non_terminal)} states above, "
+      f"{int(np.sum(error < 0))} below; mean {error.mean():+.3f}, largest |difference| {np.abs(error).max():.3f}")
+lesson.metric("FrozenLake: states whose learned max Q is above the exact one", int(np.sum(error > 0)))
+lesson.metric("FrozenLake: states whose learned max Q is below the exact one", int(np.sum(error < 0)))
+lesson.metric("FrozenLake: largest |learned max Q - exact|", np.abs(error).max(), fmt=".3f");
 
 # %%
 arrows = {0: (-1, 0), 1: (0, -1), 2: (1, 0), 3: (0, 1)}  # LEFT, DOWN, RIGHT, UP as (dx, dy), y upwards
@@ -147,10 +151,13 @@ for s in range(num_states):
         axes[1].text(col, row, desc[row, col], ha="center", va="center", fontsize=16, weight="bold")
         continue
     dx, dy = arrows[int(learned_policy[s])]
-    color = "black" if learned_policy[s] == optimal_policy[s] else "tab:red"
-    axes[1].arrow(col - 0.2 * dx, row + 0.2 * dy, 0.4 * dx, -0.4 * dy, head_width=0.12, color=color)
+    differs = learned_policy[s] != optimal_policy[s]
+    axes[1].arrow(col - 0.2 * dx, row + 0.2 * dy, 0.4 * dx, -0.4 * dy, head_width=0.12,
+                  color="tab:red" if differs else "black", ls="--" if differs else "-")
+    if differs:  # a mark as well as a colour, for readers who cannot tell red from black
+        axes[1].text(col + 0.32, row - 0.3, "≠", ha="center", va="center", fontsize=14, color="tab:red")
     axes[1].text(col, row + 0.38, f"{values[row, col]:.2f} ({q_star[s].max():.2f})", ha="center", fontsize=8)
-axes[1].set(xticks=[], yticks=[], title="Greedy actions; max Q learned (exact)\nred: differs from value iteration")
+axes[1].set(xticks=[], yticks=[], title="Greedy actions; max Q learned (exact)\nred, dashed, ≠: differs from value iteration")
 fig.tight_layout()
 lesson.savefig(fig, "frozenlake_q_learning")
 plt.show()
@@ -158,14 +165,18 @@ plt.show()
 # %% [markdown]
 # The greedy policy read off the learned table reaches the goal about as often as the optimal
 # policy of value iteration (compare the two success rates above), and far more often than a
-# random walk. Where an arrow differs from value iteration's (red), the choice costs nothing: the
+# random walk. Where an arrow differs from value iteration's (red, dashed, marked ≠), the choice costs nothing: the
 # exact $Q^*$ values of the two actions are equal (the largest value lost, printed above, is 0).
 # Some arrows look odd: near a hole the best move often points *away* from the goal, because on
 # slippery ice the only safe intended move is one whose two sideways slips also miss the hole.
 #
-# The learned values are estimates, and several lie *above* the exact ones (the count is printed
-# above). That is no accident: the target takes a $\max$ over noisy estimates, and the max of noisy
-# numbers is biased upwards (maximisation bias; Double Q-learning and Double DQN correct it).
+# The learned values are estimates, and they scatter around the exact ones: with a constant step
+# $\alpha$ every sampled target keeps moving them, so some lie above $Q^*$ and some below (the
+# counts and the mean difference are printed above; with another seed the split changes, and with
+# a smaller $\alpha$ the values move less). Theory adds a systematic push upwards: the target takes a
+# $\max$ over noisy estimates, and the max of noisy numbers is biased upwards (*maximisation bias*;
+# Double Q-learning and Double DQN correct it). One run with a constant $\alpha$ cannot show that
+# bias apart from the scatter: that needs many seeds, compared with Double Q-learning.
 #
 # ## 2. Deep Q-networks: a network instead of a table
 # **CartPole**: push a cart left or right to keep a pole upright. The state is four real numbers
@@ -294,8 +305,8 @@ lesson.metric("Bellman targets: by hand vs keras.ops, max difference", np.abs(np
 # - **Monte Carlo tree search** (蒙特卡洛树搜索) at play time. Each simulation walks down the tree from
 #   the current position choosing, at every node, the move with the largest
 #   $Q(s, a) + U(s, a)$, $U(s, a) = c\, P(s, a) \sqrt{\textstyle\sum_b N(s, b)} / (1 + N(s, a))$;
-#   it expands the leaf it reaches with the policy's priors $P$, evaluates the leaf, and adds that
-#   value to the visit counts $N$ and mean values $Q$ along the path. In the 2016 paper the leaf's
+#   it expands the leaf it reaches with the policy's priors $P$, evaluates the leaf, and, along the
+#   path, increments each visit count $N$ by one and updates each mean value $Q$ with the leaf's value. In the 2016 paper the leaf's
 #   value is half the value network's $v(s)$ and half the result of a **rollout** (快速走子) played
 #   to the end of the game by a *fast rollout policy*: not random moves, but a small linear softmax
 #   over local pattern features, also learned from experts' moves, that picks a move in
@@ -311,7 +322,7 @@ priors, visits, q_means = np.array([0.50, 0.25, 0.15, 0.10]), np.array([12, 5, 2
 scores = rl.puct_scores(priors, visits, q_means, c_puct=1.5)
 chosen = int(np.argmax(scores))
 fig, ax = plt.subplots(figsize=(10, 4.2))
-ax.set(xlim=(-0.5, 3.5), ylim=(-0.35, 1.25), xticks=[], yticks=[])
+ax.set(xlim=(-0.5, 3.5), ylim=(-0.6, 1.25), xticks=[], yticks=[])
 ax.text(1.5, 1.1, f"position s   (N = {visits.sum()} simulations so far)", ha="center",
         bbox={"boxstyle": "round", "fc": "lightgray"})
 for move in range(4):
@@ -321,8 +332,13 @@ for move in range(4):
             f"U = {u:.2f}\nQ + U = {scores[move]:.2f}", ha="center", va="center", fontsize=9,
             bbox={"boxstyle": "round", "fc": "honeydew" if move == chosen else "white",
                   "ec": "tab:green" if move == chosen else "gray"})
-ax.plot([chosen, chosen], [0.27, 0.05], color="tab:green", lw=3)
-ax.text(chosen, -0.1, "new leaf: priors from the policy network,\nvalue v(s') from the value network",
+# Below the chosen move the search keeps descending (argmax Q + U at every node it has visited before)
+# until it reaches a position not yet in the tree: that new leaf s_L is expanded and evaluated.
+ax.plot([chosen, chosen], [0.27, -0.22], color="tab:green", lw=2, ls=":", marker="o", markevery=[1, 2],
+        markersize=6)
+ax.text(chosen + 0.08, 0.02, "descends deeper,\nargmax Q + U\nat every node", ha="left", va="center", fontsize=8)
+ax.text(chosen, -0.42, "new leaf s_L: priors P from the policy network;\n"
+        "value ½ v(s_L) (value network) + ½ rollout result (2016 paper)",
         ha="center", va="center", fontsize=9, bbox={"boxstyle": "round", "fc": "lightyellow"})
 ax.set_title("AlphaGo's tree search: descend into argmax Q + U, evaluate, back up N and Q")
 for side in ax.spines.values():
@@ -346,6 +362,12 @@ lesson.metric("PUCT example: move the policy network likes most", int(np.argmax(
 # > actions) and AlphaGo's policy network (Silver et al., 2016: 48 feature planes of the 19 × 19
 # > board, 12 convolutional layers of 192 filters and a final 1 × 1 convolution with one bias per
 # > board point).
+# >
+# > The same list sets "神经网络模型" (neural-network models, "such as GPT, BERT") against
+# > "强化学习模型" (reinforcement-learning models, DQN and AlphaGo) as if they were two kinds of model.
+# > They are not: DQN and AlphaGo are neural networks too. Reinforcement learning is a learning
+# > setting (learning from rewards instead of labels), not a kind of model; the same network can be
+# > trained either way, as AlphaGo's policy network was (first on experts' moves, then by self-play).
 
 # %%
 dqn_atari = keras.Sequential([
@@ -389,7 +411,8 @@ course.exercises.check("20.q_update", q_update);
 
 # %% [markdown]
 # **4.2 Bellman targets for a batch.** `rewards` (batch,), `next_q_values` (batch, actions) from the
-# target network, `terminated` (batch,) of booleans: return the targets, vectorised.
+# target network, `terminated` (batch,) of booleans (`True` where the episode ended): return the
+# targets, vectorised.
 
 # %%
 def bellman_targets(rewards, next_q_values, terminated, gamma):
@@ -425,3 +448,10 @@ course.exercises.check("20.epsilon_greedy", epsilon_greedy);
 #   training curve is noisy.
 # - AlphaGo = a policy network (where to look) + a value network (who is winning) + tree search
 #   (which corrects both at play time). Famous, but not a "large model".
+#
+# **Further reading.** Article 001's reading list (§7.3, printed twice in the article) names two books:
+# 《强化学习》 by Richard S. Sutton and Andrew G. Barto, which is *Reinforcement Learning: An
+# Introduction* (2nd ed., MIT Press, 2018, free online at incompleteideas.net), the standard
+# textbook and the one to read; and 《深度强化学习》 "by John Redmon et al.", a book we could not
+# find (the name resembles Joseph Redmon, an author of the YOLO object detector, not of a
+# reinforcement-learning book). Start with Sutton and Barto.

@@ -19,7 +19,10 @@ def test_lesson_20_numbers(executed_lessons):
     assert learned > 10 * random and learned > 0.5
     assert abs(learned - optimal) < 0.05  # 1000 episodes each: a few points of sampling noise
     assert m["FrozenLake: largest Q* value lost by Q-learning's choices"] < 1e-9
-    assert m["FrozenLake: states whose learned max Q is above the exact one"] >= 3  # "several"
+    # "they scatter around the exact ones": some above, some below, by a few hundredths at most.
+    assert m["FrozenLake: states whose learned max Q is above the exact one"] >= 1
+    assert m["FrozenLake: states whose learned max Q is below the exact one"] >= 1
+    assert m["FrozenLake: largest |learned max Q - exact|"] < 0.2
 
     # CartPole: the learning curve rises above its start and above a random policy.
     first = m["CartPole: mean return of the first 20 training episodes"]
@@ -108,3 +111,20 @@ def test_dqn_learn_round_fits_the_bellman_target():
 def test_puct_prefers_the_prior_when_values_tie_and_the_value_when_visited():
     assert np.argmax(rl.puct_scores([0.7, 0.3], [1, 1], [0.5, 0.5])) == 0
     assert np.argmax(rl.puct_scores([0.7, 0.3], [50, 50], [0.2, 0.6])) == 1
+
+
+def test_bellman_targets_exercise_accepts_every_right_form_with_boolean_terminated():
+    from kerasmodels.course import exercises
+
+    def with_where(rewards, next_q_values, terminated, gamma):  # needs booleans: ~ of an int array is wrong
+        return np.where(~terminated, rewards + gamma * np.max(next_q_values, axis=1), rewards)
+
+    def with_mask(rewards, next_q_values, terminated, gamma):
+        return rewards + gamma * (1 - terminated) * next_q_values.max(axis=1)
+
+    def without_mask(rewards, next_q_values, terminated, gamma):
+        return rewards + gamma * np.max(next_q_values, axis=1)
+
+    assert exercises.check("20.bellman_targets", with_where, quiet=True)
+    assert exercises.check("20.bellman_targets", with_mask, quiet=True)
+    assert not exercises.check("20.bellman_targets", without_mask, quiet=True)

@@ -45,20 +45,22 @@ def _bellman(rewards, next_q, terminated, gamma):
           hint="each target is the reward plus the discounted value of the best next action, and a terminal "
                "transition has no next value",
           formula="y = rewards + gamma * (1 - terminated) * max over actions of next_q_values (axis=1), "
-                  "vectorised over the batch")
+                  "vectorised over the batch (terminated holds booleans: 1 - True is 0), or "
+                  "np.where(terminated, rewards, rewards + gamma * next_q_values.max(axis=1))")
 def check_bellman_targets(fn):
     rng = np.random.default_rng(19)
     cases = {
         "two transitions, the second terminal": ([1.0, 1.0], [[0.5, 2.0], [3.0, 1.0]], [False, True], 0.9),
-        "no terminal transition": ([0.0, 1.0, -1.0], [[1.0, 2.0], [0.0, -3.0], [5.0, 4.0]], [0, 0, 0], 0.99),
-        "every transition terminal": ([1.0, 2.0], [[10.0, 20.0], [30.0, 40.0]], [1, 1], 0.99),
+        "no terminal transition": ([0.0, 1.0, -1.0], [[1.0, 2.0], [0.0, -3.0], [5.0, 4.0]], [False] * 3, 0.99),
+        "every transition terminal": ([1.0, 2.0], [[10.0, 20.0], [30.0, 40.0]], [True, True], 0.99),
         "gamma = 0 (only the reward counts)": ([1.0, 0.5], [[7.0, 8.0], [9.0, 1.0]], [False, False], 0.0),
         "negative next values (max, not max of |q|)": ([0.0], [[-5.0, -1.0, -3.0]], [False], 0.5),
         "a random batch of 64 with 3 actions": (rng.normal(size=64), rng.normal(size=(64, 3)),
                                                  rng.random(64) < 0.2, 0.97),
     }
     for case, (rewards, next_q, terminated, gamma) in cases.items():
-        rewards, next_q, terminated = np.asarray(rewards, float), np.asarray(next_q, float), np.asarray(terminated)
+        rewards, next_q = np.asarray(rewards, float), np.asarray(next_q, float)
+        terminated = np.asarray(terminated, bool)  # booleans, as the lesson says
         got = fn(rewards.copy(), next_q.copy(), terminated.copy(), gamma)
         if np.ndim(got) == 2 and np.shape(got)[1] == 1:  # a column (batch, 1) is the same answer
             got = np.ravel(got)
