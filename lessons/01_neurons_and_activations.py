@@ -107,14 +107,19 @@ plt.show()
 
 # %%
 z = np.linspace(-5, 5, 401)
+styles = {"sigmoid": ("tab:blue", "-", "o"), "tanh": ("tab:orange", "--", "s"), "relu": ("tab:green", "-.", "^")}
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-for name, (f, df) in numpy_nn.ACTIVATIONS.items():
-    if name == "linear":
-        continue
-    left.plot(z, f(z), lw=2, label=name)
-    right.plot(z, df(z), lw=2, label=name)
+for name, (color, style, marker) in styles.items():
+    f, df = numpy_nn.ACTIVATIONS[name]
+    line = dict(color=color, ls=style, marker=marker, markevery=50, lw=2)
+    left.plot(z, f(z), label=name, **line)
+    pieces = [z < 0, z > 0] if name == "relu" else [np.isfinite(z)]  # ReLU' jumps at 0: two pieces
+    for i, piece in enumerate(pieces):
+        right.plot(z[piece], df(z[piece]), label=name if i == 0 else None, **line)
 left.set_title("activation $\\sigma(z)$")
 right.set_title("derivative $\\sigma'(z)$")
+left.set_ylabel("$\\sigma(z)$")
+right.set_ylabel("$\\sigma'(z)$")
 for ax in (left, right):
     ax.axhline(0, color="gray", lw=0.8)
     ax.axvline(0, color="gray", lw=0.8)
@@ -123,7 +128,7 @@ for ax in (left, right):
     ax.legend()
 left.set_ylim(-1.2, 2.5)
 right.axhline(0.25, color="tab:blue", ls=":", lw=1)
-right.text(-4.9, 0.28, "sigmoid' never exceeds 0.25", color="tab:blue", fontsize=10)
+right.text(1.6, 0.36, "sigmoid' never\nexceeds 0.25\n(dotted line)", color="tab:blue", fontsize=10)
 lesson.savefig(fig, "activations")
 plt.show()
 
@@ -132,9 +137,16 @@ plt.show()
 # A formula for a derivative is easy to get wrong. Two independent checks:
 #
 # 1. **Finite differences**: $\sigma'(z) \approx \dfrac{\sigma(z+\varepsilon) - \sigma(z-\varepsilon)}{2\varepsilon}$,
-#    accurate to about $\varepsilon^2$.
+#    Its truncation error shrinks like $\varepsilon^2$ ($10^{-12}$ for $\varepsilon = 10^{-6}$), but
+#    subtracting two nearly equal float64 numbers adds a rounding error of about
+#    $10^{-16}/\varepsilon$; with $\varepsilon = 10^{-6}$ that rounding, about $10^{-10}$, dominates.
 # 2. **Automatic differentiation** (自动微分): the backend (here through `keras.ops`) records the
-#    computation and differentiates it exactly. Because each output depends only on its own input,
+#    computation and applies the chain rule to it, exact up to floating-point rounding. Our inputs
+#    are float64; JAX computes in float32 unless 64-bit types are switched on, so
+#    `numpy_nn.autodiff_gradients` switches them on for float64 inputs. On TensorFlow all three agree
+#    with the formula to float64 rounding; on JAX sigmoid and ReLU do too, but Keras's `ops.tanh`
+#    casts float64 to float32 there, so its row shows about $2.5\times10^{-7}$ (a JAX run on the
+#    2-core CPU, either mode). Because each output depends only on its own input,
 #    the gradient of $\sum_i \sigma(z_i)$ with respect to $z_i$ is $\sigma'(z_i)$.
 #
 # We avoid $z = 0$ for ReLU, where it has no derivative (frameworks use 0 there).
@@ -159,7 +171,9 @@ lesson.metric("max |formula - finite difference|", max(r[1] for r in rows), fmt=
 lesson.metric("max |formula - autodiff|", max(r[2] for r in rows), headline=True, fmt=".1e");
 
 # %% [markdown]
-# All three agree to about $10^{-10}$ or better: the formulas in the table are right.
+# Finite differences agree with the formulas to about $10^{-10}$ (the rounding error above),
+# autodiff (on TensorFlow, the default backend) to float64 rounding, about $10^{-16}$: the
+# formulas in the table are right.
 #
 # ## 4. Stacking layers
 # **Why the size of $\sigma'$ matters.** Lesson 03 shows that the gradient reaching an early layer
@@ -210,9 +224,13 @@ print(f"0.25**10 = {0.25**10:.1e}: the activation factors alone")
 # Sigmoid's slope is at most 0.25, so each layer still shrinks the gradient about four times. ReLU
 # passes half of its inputs with slope 1 and zeroes the rest, which halves the variance in each layer;
 # He initialisation makes up for that with variance $2/\text{fan-in}$, $\sqrt2$ times Glorot's spread
-# here. The code draws the weights with Keras's own initialisers (biases 0, as in a fresh
-# `Dense` layer), sends a batch of 256 inputs through ten 16-unit layers and a gradient of norm 1 back, for
-# 20 random draws (seeds) of each pairing:
+# here (in general He's spread is $\sqrt{(\text{fan-in}+\text{fan-out})/\text{fan-in}}$ times Glorot's).
+# The code draws the weights with Keras's own initialisers, a fresh matrix for every layer (a Keras
+# initialiser with a fixed integer seed returns the same matrix on every call, so each layer gets
+# its own seed), biases 0 as in a fresh `Dense` layer, sends a batch of 256 inputs through ten
+# 16-unit layers and a gradient of norm 1 back, for 20 random draws (seeds) of each pairing. A
+# fifth pairing tries an old remedy for sigmoid, Glorot's range multiplied by 4 (as in the Theano
+# tutorials that followed Glorot and Bengio, 2010), to make up for sigmoid's slope of 0.25:
 
 # %%
 fresh = keras.layers.Dense(width)
@@ -222,16 +240,18 @@ print(f"a fresh Dense({width}) on {width} inputs: {type(fresh.kernel_initializer
       f"weights' standard deviation {fresh_std:.3f}")
 lesson.metric("std of a fresh Dense(16) kernel on 16 inputs", fresh_std, fmt=".3f")
 
-pairings = {"Glorot + sigmoid": ("GlorotUniform", "sigmoid"), "Glorot + tanh": ("GlorotUniform", "tanh"),
-            "Glorot + ReLU": ("GlorotUniform", "relu"), "He + ReLU": ("HeUniform", "relu")}
+pairings = {"Glorot + sigmoid": ("GlorotUniform", 1, "sigmoid"), "4 × Glorot + sigmoid": ("GlorotUniform", 4, "sigmoid"),
+            "Glorot + tanh": ("GlorotUniform", 1, "tanh"), "Glorot + ReLU": ("GlorotUniform", 1, "relu"),
+            "He + ReLU": ("HeUniform", 1, "relu")}
 seeds = range(20)
 profiles = {}  # pairing -> (seed, layers passed back) gradient norms
-for name, (initializer_name, activation) in pairings.items():
+for name, (initializer_name, factor, activation) in pairings.items():
     f, df = numpy_nn.ACTIVATIONS[activation]
+    initializer = getattr(keras.initializers, initializer_name)
     runs = []
     for seed in seeds:
-        initializer = getattr(keras.initializers, initializer_name)(seed=seed)
-        weights = [keras.ops.convert_to_numpy(initializer((width, width))).astype(float) for _ in range(depth)]
+        weights = [factor * keras.ops.convert_to_numpy(initializer(seed=seed * depth + layer)((width, width))).astype(float)
+                   for layer in range(depth)]  # one seed per layer: a fresh matrix each
         data = np.random.default_rng(seed)
         a, zs = data.normal(size=(256, width)), []
         for W in weights:
@@ -256,9 +276,9 @@ lesson.metric("He / Glorot gradient with ReLU, smallest over seeds", ratio.min()
 lesson.metric("He / Glorot gradient with ReLU, largest over seeds", ratio.max(), fmt=".2f")
 
 fig, ax = plt.subplots(figsize=(8, 4.8))
-for name, runs in profiles.items():
+for (name, runs), style in zip(profiles.items(), ["o-", "v:", "s--", "^-.", "D-"]):
     layers = np.arange(depth + 1)
-    line, = ax.semilogy(layers, np.median(runs, axis=0), "o-", lw=2, label=name)
+    line, = ax.semilogy(layers, np.median(runs, axis=0), style, lw=2, label=name)
     ax.fill_between(layers, runs.min(axis=0), runs.max(axis=0), color=line.get_color(), alpha=0.15)
 ax.set_xlabel("layers the gradient has passed back through")
 ax.set_ylabel("gradient norm (1 at the output; log scale)")
@@ -269,19 +289,28 @@ lesson.savefig(fig, "initialisation_gradients")
 plt.show()
 
 # %% [markdown]
-# Keras's default is the right scale for tanh and the wrong one for sigmoid: with the same Glorot
-# weights, the median gradient after ten sigmoid layers is about $5\times10^{-7}$ (every seed below
-# $2\times10^{-6}$), while ten tanh layers keep it near 0.3 (every seed between 0.1 and 0.6). For ReLU the two initialisers draw the
-# same random numbers, He's $\sqrt2$ times larger, and ReLU passes scale straight through, so every
-# seed's gradient is exactly $\sqrt2^{10} = 32$ times larger with He: a median near 1 against
-# about 0.03 with Glorot. (With only 16 units, one draw of weights differs a lot from the next:
-# He + ReLU ranges from about 0.2 to 7 between seeds, and that range overlaps tanh's.)
+# Keras's default is the right scale for tanh and the wrong one for sigmoid (numbers from
+# TensorFlow's draws; JAX draws other random numbers, so its values differ somewhat): with
+# the same Glorot weights, the median gradient after ten sigmoid layers is about $4\times10^{-7}$
+# (every seed below $10^{-6}$), while ten tanh layers keep it near 0.3 (every seed between 0.15 and
+# 0.4). Four times larger weights lift sigmoid's median more than ten thousand times, to about
+# $6\times10^{-3}$, yet it still vanishes (about 0.6 per layer). The usual remedy is therefore not
+# a better scale but keeping sigmoid out of hidden layers: tanh or ReLU inside, sigmoid only at an
+# output that must be a probability. (Géron's *Hands-On Machine Learning*, ch. 11, lists Glorot for
+# sigmoid as well; Glorot and Bengio's derivation assumes a slope of about 1 near 0, which holds for
+# tanh, not for sigmoid.)
 #
-# So at this depth Glorot + tanh and He + ReLU both keep the gradient alive; the run does not show
-# one beating the other. ReLU with He initialisation became the usual choice for deep networks for
-# reasons beyond this run: ReLU's slope is exactly 1 wherever it is active, so it does not flatten
-# out like tanh's (here tanh still loses about 12 % per layer), and it is cheap to compute; article
-# 000 §4.2 says it speeds up convergence.
+# For ReLU the two initialisers draw the same random numbers, He's $\sqrt2$ times larger, and ReLU
+# passes scale straight through, so every seed's gradient is exactly $\sqrt2^{10} = 32$ times
+# larger with He: a median of about 0.7 against about 0.02 with Glorot.
+#
+# So at this depth Glorot + tanh and He + ReLU both keep the gradient alive. He + ReLU keeps more of
+# it in the median (per-layer factor about 0.96 against tanh's 0.88, so tanh loses about 12 % per layer), but
+# with only 16 units one draw of weights differs a lot from the next: He + ReLU's 20 seeds range from
+# about 0.36 to 1.5, tanh's from 0.18 to 0.38, so the two ranges touch. ReLU with He initialisation
+# became the usual choice for deep networks partly for this reason, ReLU's slope is exactly 1
+# wherever it is active, so it does not flatten out like tanh's, and partly because it is cheap to
+# compute; article 000 §4.3 says it speeds up convergence ("提高模型的收敛速度").
 
 # %% [markdown]
 # > **Errata (article 001 §4.2)**: "每个神经元可以表示为一个线性函数" ("each neuron can be
@@ -353,8 +382,10 @@ lesson.metric("exercises passing as written", sum(map(bool, first_attempts.value
 # - A gradient through $L$ layers is bounded by $\prod_l(\sigma'_{\max}\|W_l\|)$: small weights make it
 #   vanish, large ones can make it explode; the slope bound alone decides neither.
 # - Initialisation must suit the activation: Keras's default (Glorot) suits tanh and lets sigmoid's
-#   gradient vanish; ReLU needs He's $\sqrt2$ larger weights.
-# - Check any derivative with finite differences and with autodiff; they should agree to ~1e-10.
+#   gradient vanish (better: keep sigmoid for outputs); ReLU needs He's variance $2/\text{fan-in}$
+#   ($\sqrt2$ times Glorot's spread when fan-in = fan-out).
+# - Check any derivative with finite differences (float64, $\varepsilon = 10^{-6}$: agreement to
+#   ~1e-10) and with autodiff (agreement to float64 rounding where the backend computes in float64).
 # - The activation must be non-linear, or stacked layers collapse into one linear map.
 #
 # Next: lesson 02 measures how wrong a neuron is (a *loss*) and moves its weights downhill.

@@ -165,7 +165,9 @@ print("largest difference from MLP.backward:", max(np.max(np.abs(ours[k] - packa
 # ## 4. The same gradients from automatic differentiation
 # A framework never asks us for $\delta$s: it records the forward pass and applies the chain rule
 # itself. `MLP.ops_loss` writes the same $J$ with `keras.ops`, and `numpy_nn.keras_gradients` asks the
-# backend (TensorFlow's `GradientTape` here; `jax.value_and_grad` on JAX) for its gradients.
+# backend (TensorFlow's `GradientTape` here; `jax.value_and_grad` on JAX) for its gradients. Our
+# arrays are float64; JAX computes in float32 unless its 64-bit mode is on, so the helper switches
+# it on for this call, and on both backends the two agree to float64 rounding.
 
 # %%
 J_keras, auto_grads = numpy_nn.keras_gradients(net, X, T)
@@ -186,6 +188,11 @@ lesson.metric("max relative error vs Keras autodiff", auto_error, fmt=".1e");
 # >   $\partial J/\partial W_3 = a_2^{\top}\delta_3$. ($a_1^{\top}\delta_3$ is even the wrong shape,
 # >   $5\times2$ for a $3\times2$ matrix.)
 # > - The missing ones: $\partial J/\partial W_2 = a_1^{\top}\delta_2$ and $\partial J/\partial W_1 = a_0^{\top}\delta_1 = X^{\top}\delta_1$.
+# > - Smaller slips in the same section: $\partial J/\partial w_{32} = \delta_3a_2$ has its factors the
+# >   wrong way round for row vectors (one example per row): it is $a_2^{\top}\delta_3$;
+# >   $\partial J/\partial b = \delta$ holds for one example, and for a batch it is the sum of $\delta$
+# >   over the examples; and $J = \frac12\sum_i(y_i - y)^2$ uses $y_i$ for the target and $y$ for the
+# >   output, which is why we write $t$ for the target.
 # >
 # > The code measures what the tempting readings get wrong.
 
@@ -196,6 +203,8 @@ print(f"delta2 without sigma'(z2): dW2 relative error vs finite differences "
       f"{numpy_nn.relative_error(a1.T @ delta2_no_slope, numeric_dW2):.2f}")
 print(f"delta2 = (delta3 W3^T) * sigma'(z2): dW2 relative error {numpy_nn.relative_error(a1.T @ delta2, numeric_dW2):.1e}")
 print(f"dJ/dW3 from a1: shape {(a1.T @ delta3).shape}, but W3 has shape {W3.shape}")
+print(f"delta3 {delta3.shape} times a2 {a2.shape} does not chain; a2^T delta3 has shape {(a2.T @ delta3).shape}, like W3")
+print(f"delta3 has shape {delta3.shape}, b3 has shape {b3.shape}: dJ/db3 is delta3 summed over the batch")
 
 # %% [markdown]
 # ## 5. Using the gradients: a NumPy network learns
@@ -215,6 +224,15 @@ for step in range(steps):
     history.append(loss / len(points))
 accuracy = np.mean((circle_net.predict(points) > 0.5) == inside)
 lesson.metric("circle training accuracy", accuracy, fmt=".1%")
+rising = np.flatnonzero(np.diff(history) > 0) + 1  # steps whose loss is above the step before
+if rising.size:
+    print(f"the loss rose at {rising.size} steps, between step {rising[0]} and step {rising[-1]}")
+    lesson.metric("share of those rises two steps after the last (a zig-zag)", np.mean(np.diff(rising) == 2), fmt=".0%")
+    lesson.metric("first step where the loss rose", rising[0], fmt=".0f")
+    lesson.metric("last step where the loss rose", rising[-1], fmt=".0f")
+    lesson.metric("loss at the top of the bump / loss before it",
+                  max(history[rising[0]:rising[-1] + 1]) / history[rising[0] - 1], fmt=".2f")
+    lesson.metric("loss at the end / loss before the bump", history[-1] / history[rising[0] - 1], fmt=".2f")
 
 grid = np.linspace(-1, 1, 150)
 g1, g2 = np.meshgrid(grid, grid)
@@ -230,12 +248,19 @@ is_in = inside[:, 0] == 1
 ax_map.scatter(*points[is_in].T, c="gold", edgecolor="black", s=22, label="inside")
 ax_map.scatter(*points[~is_in].T, c="white", edgecolor="black", s=22, label="outside")
 ax_map.add_patch(plt.Circle((0, 0), np.sqrt(0.5), fill=False, ls="--", lw=2, label="true circle"))
-ax_map.legend(loc="upper right", fontsize=9, framealpha=0.9)
+ax_map.legend(loc="upper left", bbox_to_anchor=(0, -0.12), ncol=3, fontsize=9, framealpha=0.9)
 fig.colorbar(image, ax=ax_map, label="predicted probability of 'inside'")
 ax_map.set_aspect("equal")
 ax_map.set_title(f"what it learned (training accuracy {accuracy:.1%})")
 lesson.savefig(fig, "numpy_mlp_training")
 plt.show()
+
+# %% [markdown]
+# The loss falls steadily except for one bump, between steps about 1040 and 1140 (the same in quick
+# and full mode): it climbs by about 40 %, and for most of the bump (about 60 % of its rising steps)
+# it zig-zags, going up every other step. That is a brief overshoot, the pattern of lesson 02's learning rate near its limit: for a while the fixed step is
+# too long for the valley the weights are in, they bounce across it, then settle and keep
+# descending; by the end of the quick run the loss is well below where the bump began.
 
 # %% [markdown]
 # ## 6. Exercises

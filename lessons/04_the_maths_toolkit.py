@@ -61,11 +61,15 @@ lesson.metric("AB by hand vs keras.ops.matmul: max difference", np.abs(C_hand - 
 
 # %% [markdown]
 # Article 002 §4.1.2 writes the product as `C = A * B`. In NumPy and Keras `*` is the **element-wise**
-# product, a different operation that needs equal shapes:
+# product, a different operation. It needs equal or *broadcastable* shapes (a dimension of size 1
+# is stretched to match), so a wrong `*` often runs without an error and silently gives another shape:
 
 # %%
 S = np.array([[1.0, 2.0], [3.0, 4.0]])
 print("S @ S =\n", S @ S, "\nS * S (element-wise) =\n", S * S)
+column, row = np.ones((3, 1)), np.arange(3.0)
+print(f"(3, 1) * (3,) runs without an error and gives shape {(column * row).shape}, not 3 numbers")
+lesson.metric("entries of a (3, 1) * (3,) product (broadcast)", (column * row).size, fmt=".0f");
 
 # %% [markdown]
 # ## 2. Transpose
@@ -132,7 +136,17 @@ plt.show()
 
 # %% [markdown]
 # This $f$ is a bowl with its minimum at $(0, 0)$: gradient descent walks against the arrows,
-# straight across the contours, towards it. The arrows are longest where the bowl is steepest.
+# downhill and perpendicular to the contours. On this tilted, elongated bowl that is *not* straight at
+# the minimum: at $(1.8, -1.8)$, $-\nabla f = (-1.8, 5.4)$ while the minimum lies in the direction
+# $(-1.8, 1.8)$, an angle of about 27° (computed below), so the path bends on its way in. The arrows
+# are longest where the bowl is steepest.
+
+# %%
+corner = np.array([1.8, -1.8])
+downhill, to_minimum = -grad_f(corner), -corner
+cosine = downhill @ to_minimum / (np.linalg.norm(downhill) * np.linalg.norm(to_minimum))
+lesson.metric("angle between -grad f and the direction to the minimum at (1.8, -1.8), degrees",
+              math.degrees(math.acos(cosine)), fmt=".1f");
 #
 # ## 4. Bernoulli and binomial distributions
 # A **Bernoulli** distribution (伯努利分布) describes *one* yes/no trial that succeeds with
@@ -181,7 +195,10 @@ plt.show()
 # The **normal** (Gaussian) distribution (正态分布) has the density
 # $f(x) = \frac{1}{\sigma\sqrt{2\pi}}\exp\!\big(-\frac{(x-\mu)^2}{2\sigma^2}\big)$; it is where sums of
 # many small independent effects end up (the central limit theorem), and it models noise: for
-# Gaussian noise, minus the log-likelihood is the MSE up to a scale and a constant. Some weight
+# Gaussian noise, minus the log-likelihood is the MSE up to a scale and a constant. (Article 002
+# §4.3.1 prints $P(X \le x) = \Phi(x) = \frac{1}{\sqrt{2\pi}\sigma}\int_{-\infty}^{x} e^{-(t-\mu)^2/2\sigma^2}dt$: that is the
+# *cumulative* distribution function, the integral of this density, not the density; and $\Phi$ names
+# the *standard* normal's CDF, so for $N(\mu, \sigma^2)$ it should read $\Phi\big((x-\mu)/\sigma\big)$.) Some weight
 # initialisers draw from it (Keras's `HeNormal`, `GlorotNormal`), but a `Dense` layer's default,
 # `GlorotUniform`, draws from a *uniform* distribution; what matters is the spread, which lesson 01
 # §4 measures.
@@ -217,7 +234,8 @@ left.bar(centres, histogram, width=bin_edges[1] - bin_edges[0], color="tab:blue"
          label=f"{samples:,} draws (histogram)")
 left.plot(centres, normal_density, color="black", lw=2, label="formula")
 left.set(title=f"Normal(mu = {mu}, sigma = {sigma})", xlabel="x", ylabel="density")
-left.legend(fontsize=9)
+left.set_ylim(0, 1.35 * normal_density.max())  # room above the peak for the legend
+left.legend(fontsize=9, loc="upper left")
 ks = np.arange(kmax + 1)
 right.bar(ks - 0.2, poisson_simulated, width=0.4, label=f"{samples:,} draws")
 right.bar(ks + 0.2, poisson, width=0.4, label=r"formula $\lambda^k e^{-\lambda}/k!$")
@@ -287,6 +305,9 @@ plt.show()
 # > $\partial L/\partial w = (p - y)\,\sigma'(z)\,x$. Nudging $p$ towards $y$ learns nothing: there is
 # > no model left to apply to a new input, and one shared $p$ over many examples just drifts to the
 # > average label. The code trains both on a one-feature problem and tests them on new points.
+# >
+# > We keep the article's squared-error loss to mirror it; for a sigmoid classifier the usual choice
+# > is binary cross-entropy, whose gradient $(p - y)\,x$ has no $\sigma'(z)$ factor to vanish (lesson 02).
 
 # %%
 x_train, x_test = rng.normal(size=200), rng.normal(size=200)

@@ -62,4 +62,11 @@ def test_lesson_03_facts(executed_lessons):
     assert result.metrics["max relative gradient error (backprop vs finite differences)"]["value"] < 1e-6
     assert result.metrics["max relative error vs Keras autodiff"]["value"] < 1e-10
     assert result.metrics["circle training accuracy"]["value"] > 0.9
+    m = {k: v["value"] for k, v in result.metrics.items()}
+    # "one bump, between steps about 1040 and 1140 ... rises by about 40 % ... well below where it began"
+    assert 1000 <= m["first step where the loss rose"] <= 1080
+    assert 1100 <= m["last step where the loss rose"] <= 1180
+    assert 1.3 < m["loss at the top of the bump / loss before it"] < 1.5
+    assert m["loss at the end / loss before the bump"] < 0.8
+    assert 0.5 < m["share of those rises two steps after the last (a zig-zag)"] < 0.75  # "about 60 %"
     assert {"computation_graph", "numpy_mlp_training"} <= {f.stem for f in result.figures}

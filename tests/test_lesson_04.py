@@ -23,6 +23,9 @@ def test_lesson_04_facts(executed_lessons):
     m = {k: v["value"] for k, v in result.metrics.items()}
     assert m["AB by hand vs A @ B: max difference"] == 0
     assert m["AB by hand vs keras.ops.matmul: max difference"] < 1e-6
+    assert m["entries of a (3, 1) * (3,) product (broadcast)"] == 9  # a wrong `*` runs silently
+    # On the tilted bowl, -grad f does not point at the minimum: about 27 degrees off at (1.8, -1.8).
+    assert m["angle between -grad f and the direction to the minimum at (1.8, -1.8), degrees"] == pytest.approx(26.6, abs=0.5)
     assert m["max |(PQ)^T - Q^T P^T|"] < 1e-12
     assert m["max |rot(PQ) - rot(Q) rot(P)|"] > 0.1  # article 002's "transpose" breaks the rule
     posterior = m["P(condition | positive test)"]

@@ -280,7 +280,11 @@ def autodiff_gradients(fn, params):
     """Gradients of a scalar `fn(tensors)` by the Keras backend's automatic differentiation.
 
     Keras 3 has no backend-neutral `gradient` op, so this dispatches to
-    tf.GradientTape, jax.grad or torch.autograd.
+    tf.GradientTape, jax.grad or torch.autograd. JAX computes in float32 unless 64-bit
+    types are enabled, so when any parameter is float64 the JAX call runs inside
+    `jax.enable_x64(True)`: float64 in, float64 gradients out, on every backend. (Some
+    keras.ops, e.g. `ops.tanh` and `ops.mean`, still compute in float32 on JAX: Keras casts
+    float64 to float32 there whatever JAX's mode.)
 
     Args:
         fn: takes a dict of backend tensors (same keys as `params`) and returns a scalar tensor.
@@ -302,10 +306,22 @@ def autodiff_gradients(fn, params):
         grads = tape.gradient(value, [tensors[name] for name in names])
         return float(value), {name: np.asarray(g) for name, g in zip(names, grads)}
     if backend == "jax":
+        import contextlib
+
         import jax
 
-        value, grads = jax.value_and_grad(fn)({name: jax.numpy.asarray(params[name]) for name in names})
-        return float(value), {name: np.asarray(grads[name]) for name in names}
+        wants_x64 = any(np.asarray(params[name]).dtype == np.float64 for name in names)
+        if not wants_x64:
+            context = contextlib.nullcontext()
+        elif hasattr(jax, "enable_x64"):  # jax >= 0.7 (a config context manager)
+            context = jax.enable_x64(True)
+        else:  # older jax
+            from jax.experimental import enable_x64
+
+            context = enable_x64()
+        with context:
+            value, grads = jax.value_and_grad(fn)({name: jax.numpy.asarray(params[name]) for name in names})
+            return float(value), {name: np.asarray(grads[name]) for name in names}
     if backend == "torch":
         import torch
 
