@@ -1,5 +1,8 @@
 """Lesson 08: the remedies computed by hand equal Keras's; the controlled experiment shows over- and under-fitting."""
 
+import math
+
+import numpy as np
 import pytest
 
 
@@ -45,3 +48,34 @@ def test_lesson_08_facts(executed_lessons):
     assert m["exercises passing as written"] == 0  # every first attempt is a plausible mistake
     assert {"regularisation_experiment.png", "learning_rate_schedules.png", "hyperparameter_search.png"} <= {
         f.name for f in result.figures}
+
+
+def test_exercises_accept_keras_float32_answers_and_reject_classic_mistakes():
+    import keras
+
+    from kerasmodels.course import exercises
+
+    def keras_cosine(step, initial, decay_steps, alpha):
+        return float(keras.optimizers.schedules.CosineDecay(initial, decay_steps, alpha=alpha)(step))
+
+    def keras_batch_norm(x, gamma, beta, eps):
+        layer = keras.layers.BatchNormalization(epsilon=eps)
+        layer.build(x.shape)
+        layer.gamma.assign(gamma.astype("float32"))
+        layer.beta.assign(beta.astype("float32"))
+        return keras.ops.convert_to_numpy(layer(x.astype("float32"), training=True))
+
+    assert exercises.check("08.cosine_decay", keras_cosine, quiet=True).passed
+    assert exercises.check("08.batch_norm", keras_batch_norm, quiet=True).passed
+    wrong = {
+        "08.cosine_decay": [  # alpha forgotten; no clamp after decay_steps
+            lambda t, lr, T, a: lr * 0.5 * (1 + math.cos(math.pi * min(t, T) / T)),
+            lambda t, lr, T, a: lr * (a + (1 - a) * 0.5 * (1 + math.cos(math.pi * t / T)))],
+        "08.batch_norm": [  # eps forgotten; unbiased variance; per example instead of per feature
+            lambda x, g, b, eps: g * (x - x.mean(0)) / np.sqrt(x.var(0)) + b,
+            lambda x, g, b, eps: g * (x - x.mean(0)) / np.sqrt(x.var(0, ddof=1) + eps) + b,
+            lambda x, g, b, eps: g * (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, keepdims=True) + eps) + b],
+    }
+    for exercise_id, answers in wrong.items():
+        for answer in answers:
+            assert not exercises.check(exercise_id, answer, quiet=True).passed

@@ -31,8 +31,9 @@ def check_cosine_decay(fn):
                                               (25, 0.01, 100, 0.1), (150, 0.1, 100, 0.05), (1, 1.0, 3, 0.0)]:
         t = min(step, decay_steps)
         expected = initial * (alpha + (1 - alpha) * 0.5 * (1 + math.cos(math.pi * t / decay_steps)))
+        # rtol 1e-5: a float32 answer (Keras's CosineDecay computes in float32) is right too.
         expect_close(f"step={step}, initial={initial}, decay_steps={decay_steps}, alpha={alpha}",
-                     fn(step, initial, decay_steps, alpha), expected, rtol=1e-9, atol=1e-12)
+                     fn(step, initial, decay_steps, alpha), expected, rtol=1e-5, atol=1e-9)
 
 
 @exercise("08.batch_norm", "batch normalisation in training mode",
@@ -47,4 +48,6 @@ def check_batch_norm(fn):
     for name, x in cases:
         gamma, beta, eps = rng.normal(size=x.shape[1]), rng.normal(size=x.shape[1]), 1e-3
         expected = gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + beta
-        expect_close(name, fn(x, gamma, beta, eps), expected, rtol=1e-7, atol=1e-9)
+        # rtol 1e-5 accepts float32 (Keras's BatchNormalization); forgetting eps or using the unbiased
+        # variance (ddof=1) still changes the answer by far more.
+        expect_close(name, fn(x, gamma, beta, eps), expected, rtol=1e-5, atol=1e-6)

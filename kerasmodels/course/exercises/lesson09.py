@@ -7,8 +7,10 @@ from kerasmodels.course.scratch import metrics as ms
 
 # (name, y_true, y_pred): chosen so that precision and recall differ, plus the edge cases.
 LABEL_CASES = [
-    ("3 TP, 1 FP, 2 FN", [1, 1, 1, 1, 1, 0, 0, 0], [1, 1, 1, 0, 0, 1, 0, 0]),
+    # First the case that shows why F1 is a harmonic mean: precision 1/4, recall 1, F1 0.4 where the
+    # plain average would say 0.625.
     ("1 TP, 3 FP, 0 FN", [1, 0, 0, 0, 0], [1, 1, 1, 1, 0]),
+    ("3 TP, 1 FP, 2 FN", [1, 1, 1, 1, 1, 0, 0, 0], [1, 1, 1, 0, 0, 1, 0, 0]),
     ("all correct", [0, 1, 0, 1], [0, 1, 0, 1]),
     ("no positive example (recall defined as 0)", [0, 0, 0], [1, 0, 0]),
     ("no positive prediction", [1, 1, 0], [0, 0, 0]),
@@ -29,9 +31,11 @@ def _as_arrays(y_true, other):
     return np.array(y_true), np.array(other)
 
 
-@exercise("09.recall", "recall = TP / (TP + FN)",
+@exercise("09.recall", "recall, from the confusion matrix's counts",
           hint="recall asks: of the examples that ARE positive, how many did the model find? "
-               "The denominator counts the true positives plus the positives it missed (false negatives).")
+               "Which examples belong in the denominator: those predicted positive, or those that are positive?",
+          formula="recall = TP / (TP + FN): the true positives plus the positives it missed (false negatives); "
+                  "TP / (TP + FP) is precision. Return 0 when there is no positive example.")
 def check_recall(fn):
     for name, y_true, y_pred in LABEL_CASES:
         yt, yp = _as_arrays(y_true, y_pred)
