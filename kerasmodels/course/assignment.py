@@ -63,7 +63,8 @@ def configure_grading(c, cell_timeout=60, notebook_timeout=600, block_network=Tr
     - a kernel that dies (a crash, memory exhausted) fails its cell and the rest,
       instead of nbgrader dropping the whole submission;
     - the kernel runs in a network namespace with loopback only where Linux allows
-      one (`unshare`), and with Python's sockets refusing remote hosts everywhere.
+      one (`unshare`), and with Python's sockets refusing remote hosts everywhere;
+    - nbgrader's own harmless SQLAlchemy warnings are silenced (see `silence_gradebook_warnings`).
 
     Args:
         c: the config object of nbgrader_config.py (`c = get_config()`).
@@ -75,6 +76,7 @@ def configure_grading(c, cell_timeout=60, notebook_timeout=600, block_network=Tr
 
     from kerasmodels.course import assignment_grading
 
+    silence_gradebook_warnings()
     c.ExecutePreprocessor.timeout = cell_timeout
     c.GradingExecute.notebook_timeout = notebook_timeout
     c.GradingExecute.block_network = block_network
@@ -82,6 +84,21 @@ def configure_grading(c, cell_timeout=60, notebook_timeout=600, block_network=Tr
     c.Autograde.autograde_preprocessors = [
         assignment_grading.GradingExecute if getattr(p, "__name__", "") == "Execute" else p for p in default
     ]
+
+
+# nbgrader 0.9's Gradebook.add_submission builds a SubmittedAssignment with its notebooks and grades
+# before adding it to the session; reading `assignment.notebooks` autoflushes, and SQLAlchemy 2 warns,
+# once per relationship, that the not-yet-added object is skipped. The add follows, nothing is lost.
+GRADEBOOK_WARNING = r"Object of type <Submitted\w+> not in session, add operation along '\w+\.submissions' will not proceed"
+
+
+def silence_gradebook_warnings():
+    """Hide the three `SAWarning`s nbgrader's gradebook prints during `nbgrader autograde` (and only those)."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", message=GRADEBOOK_WARNING, category=SAWarning)
 
 
 def export(lesson, course_dir, name=None, points=1, solutions_dir=None, force=False,

@@ -4,8 +4,9 @@ nbgrader runs each submission in a kernel with a per-cell timeout. What it does 
 stop a notebook whose cells each stay under the limit but together run for hours, grade
 a notebook whose kernel dies (it drops the whole submission), or keep student code off
 the network. `GradingExecute` adds those three; `OfflineKernelManager` starts the kernel
-in a network namespace with loopback only where Linux allows an unprivileged one
-(`unshare --net`), talking to nbgrader over Unix sockets, which cross namespaces.
+in a network namespace with loopback only (up, so a student's local server works) where
+Linux allows an unprivileged one (`unshare --net`), talking to nbgrader over Unix
+sockets, which cross namespaces.
 """
 
 import functools
@@ -24,24 +25,47 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, default
 
+from kerasmodels.course import assignment_offline
+
 # Run in the kernel before the notebook: Python's sockets refuse every host but loopback.
 PYTHON_BLOCK = "import kerasmodels.course.assignment_offline as _offline; _offline.block_network(); del _offline"
 
 
 @functools.cache
-def network_namespace_prefix():
-    """The command prefix that runs a program without network, or [] where this system cannot."""
+def _namespace():
+    """(prefix, loopback): the command prefix that runs a program without network ([] where this system
+    cannot), and whether 127.0.0.1 works inside it.
+
+    The prefix is `unshare --net ...` followed by `python -m kerasmodels.course.assignment_offline`, which
+    brings the namespace's loopback up (it starts down) before it executes the kernel. An unprivileged
+    user can do that only as root of its own user namespace (`--map-root-user`); where no flags allow it,
+    a namespace without loopback is used (127.0.0.1 then fails with Errno 101, like every other address).
+    """
     unshare = shutil.which("unshare")
     if not sys.platform.startswith("linux") or not unshare:
-        return []
-    for flags in (["--net", "--map-current-user"], ["--net", "--map-root-user"], ["--net"]):
+        return [], False
+    python = [sys.executable, *(["-P"] if sys.version_info >= (3, 11) else []), "-m", assignment_offline.__name__]
+    fallback = None
+    for flags in (["--net", "--map-root-user"], ["--net", "--map-current-user"], ["--net"]):
         try:
-            probe = subprocess.run([unshare, *flags, "true"], capture_output=True, timeout=30)
+            probe = subprocess.run([unshare, *flags, *python, "--probe"], capture_output=True, timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             continue
         if probe.returncode == 0:
-            return [unshare, *flags]
-    return []
+            return [unshare, *flags, *python, "--"], True
+        if probe.returncode == assignment_offline.LOOPBACK_DOWN and fallback is None:
+            fallback = [unshare, *flags, *python, "--"]
+    return (fallback, False) if fallback else ([], False)
+
+
+def network_namespace_prefix():
+    """The command prefix that runs a program without network, or [] where this system cannot."""
+    return _namespace()[0]
+
+
+def namespace_has_loopback():
+    """Whether 127.0.0.1 is reachable in the grading kernel's network namespace (False without one)."""
+    return _namespace()[1]
 
 
 class OfflineKernelManager(AsyncKernelManager):
