@@ -169,6 +169,7 @@ def test_nbgrader_grades_a_class_with_the_checks_scores(tmp_path):
     assert "Timeout waiting for execute reply (8s)" in log  # ExecutePreprocessor.timeout cut bob's loop
     assert "Notebook time limit" not in log
     assert "The kernel died in cell" in log  # GradingExecute graded carol's notebook
+    assert "SAWarning" not in log, log  # nbgrader's gradebook warnings are silenced by configure_grading
 
     # The gradebook's scores are what the checks say about the same answers.
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
@@ -228,17 +229,63 @@ def test_the_notebook_time_limit_cuts_cells_that_each_stay_under_the_cell_limit(
     assert "NotRun" in outputs[2] and "time limit (3 s)" in outputs[2]
 
 
-@pytest.mark.slow
-def test_the_grading_kernel_has_no_network_even_below_python():
-    from kerasmodels.course.assignment_grading import network_namespace_prefix
+# What a student's code sees in the grading kernel (docs/teachers.md, "No network"): a remote host through
+# Python's socket module, then below it (`_socket`, and a subprocess, whose Python is not patched: -I also
+# keeps the test suite's own sitecustomize block off it), then a server of its own on 127.0.0.1.
+REMOTE_VIA_PYTHON = "import urllib.request\nurllib.request.urlopen('http://1.1.1.1', timeout=5)"
+REMOTE_BELOW_PYTHON = ("import _socket\ns = _socket.socket()\ns.settimeout(5)\ntry:\n    s.connect(('1.1.1.1', 80))\n"
+                       "except OSError as error:\n    print('below python:', error)")
+REMOTE_FROM_SUBPROCESS = (
+    "import subprocess, sys\n"
+    "code = 'import socket; socket.create_connection((\"1.1.1.1\", 80), timeout=5)'\n"
+    "print('subprocess:', subprocess.run([sys.executable, '-I', '-c', code], capture_output=True, text=True)"
+    ".stderr.strip().splitlines()[-1])")
+LOCAL_SERVER = (
+    "import socket, threading\nserver = socket.socket(); server.bind(('127.0.0.1', 0)); server.listen(1)\n"
+    "threading.Thread(target=lambda: server.accept()[0].sendall(b'hello'), daemon=True).start()\n"
+    "with socket.create_connection(server.getsockname(), timeout=5) as client:\n"
+    "    print('local server says', client.recv(5).decode())")
 
-    raw = ("import _socket\ns = _socket.socket()\ns.settimeout(5)\ntry:\n    s.connect(('1.1.1.1', 80))\n"
-           "except OSError as error:\n    print('refused', error.errno)")
-    outputs = _run_graded(["import socket; socket.getaddrinfo('pypi.org', 443)", raw], timeout=30)
-    assert "NetworkBlocked" in outputs[0] and "no network while grading" in outputs[0]
+
+@pytest.mark.slow  # starts a grading kernel (about 10 s)
+def test_the_grading_kernel_has_no_network_even_below_python_but_loopback_works():
+    from kerasmodels.course.assignment_grading import namespace_has_loopback, network_namespace_prefix
+
+    outputs = _run_graded(["import socket; socket.getaddrinfo('pypi.org', 443)", REMOTE_VIA_PYTHON,
+                           REMOTE_BELOW_PYTHON, REMOTE_FROM_SUBPROCESS, LOCAL_SERVER], timeout=30)
+    assert "NetworkBlocked: no network while grading: name lookup of 'pypi.org' refused" in outputs[0]
+    assert "no network while grading: connection to '1.1.1.1' refused" in outputs[1]  # URLError wraps it
     if not network_namespace_prefix():
         pytest.skip("no network namespace on this system: only the Python-level block applies")
-    assert "refused" in outputs[1]  # _socket bypasses Python's block; the namespace has no route
+    # _socket and a subprocess bypass Python's block: the namespace has no route out.
+    assert "below python: [Errno 101] Network is unreachable" in outputs[2], outputs[2]
+    assert "subprocess: OSError: [Errno 101] Network is unreachable" in outputs[3], outputs[3]
+    if not namespace_has_loopback():
+        pytest.skip("this system's network namespace cannot bring its loopback up")
+    assert "local server says hello" in outputs[4], outputs[4]
+
+
+def test_the_sandbox_wrapper_brings_loopback_up_and_runs_the_command():
+    """`python -m kerasmodels.course.assignment_offline CMD` execs CMD; in a fresh namespace lo starts down."""
+    from kerasmodels.course import assignment_offline
+    from kerasmodels.course.assignment_grading import namespace_has_loopback, network_namespace_prefix
+
+    module = [sys.executable, "-m", "kerasmodels.course.assignment_offline"]
+    done = subprocess.run([*module, "--", sys.executable, "-c", "print('ran')"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and done.stdout == "ran\n", done.stderr
+    assert subprocess.run(module, capture_output=True, timeout=60).returncode == 2  # no command: usage
+    unshare = network_namespace_prefix()[:network_namespace_prefix().index(sys.executable)]
+    if not unshare:
+        pytest.skip("no network namespace on this system")
+    # Without the wrapper, 127.0.0.1 is unreachable in the namespace; with it, it works.
+    check = "import kerasmodels.course.assignment_offline as o; o._loopback_works()"
+    bare = subprocess.run([*unshare, sys.executable, "-c", check], capture_output=True, text=True, timeout=60)
+    assert bare.returncode != 0 and "Network is unreachable" in bare.stderr
+    wrapped = subprocess.run(network_namespace_prefix() + [sys.executable, "-c", check], capture_output=True,
+                             text=True, timeout=60)
+    assert (wrapped.returncode == 0) == namespace_has_loopback(), wrapped.stderr
+    assert assignment_offline.LOOPBACK_DOWN == 3
 
 
 @pytest.mark.slow
@@ -259,3 +306,24 @@ def test_a_built_package_carries_the_solutions_so_export_needs_no_checkout(tmp_p
                           timeout=300)
     assert done.returncode == 0, done.stderr
     assert list((tmp_path / "course" / "source").glob("03_*/03_*.ipynb"))
+
+
+def test_configure_grading_silences_exactly_nbgrader_gradebook_warnings():
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+    from traitlets.config import Config
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assignment.configure_grading(Config())
+        for owner in ("Student", "Assignment", "Notebook"):
+            kind = "SubmittedNotebook" if owner == "Notebook" else "SubmittedAssignment"
+            warnings.warn(f"Object of type <{kind}> not in session, add operation along '{owner}.submissions' "
+                          "will not proceed (This warning originated from the Session 'autoflush' process)",
+                          SAWarning, stacklevel=2)
+        warnings.warn("Object of type <Grade> not in session, add operation along 'Notebook.grades' will not proceed",
+                      SAWarning, stacklevel=2)  # any other SQLAlchemy warning still shows
+        warnings.warn("Object of type <SubmittedNotebook> not in session, add operation along 'Notebook.submissions' "
+                      "will not proceed", UserWarning, stacklevel=2)
+    assert [str(w.message)[:30] for w in caught] == ["Object of type <Grade> not in ", "Object of type <SubmittedNoteb"]
