@@ -26,10 +26,12 @@
 #
 # **Prerequisites:** lesson 06 (a Keras model, `fit`), lesson 07 (the CNN).
 #
-# **Run time:** on TensorFlow, quick mode took 53 to 90 s on a 2-core CPU shared with other jobs,
-# depending on their load (38 to 47 s of CPU time; four Python processes start, each importing the
-# backend); full mode about 2.5 minutes (121 s of CPU time). On JAX, quick mode needs about 73 s of
-# CPU time. On a GPU the precision table is the interesting part: rerun it there.
+# **Run time:** on TensorFlow on a 2-core CPU (AMD EPYC), quick mode used about 77 s of CPU time
+# (`time kerasmodels run 14`; four Python processes start, each importing the backend). Wall time
+# depends on the machine's load: that run took 5 minutes with other jobs keeping the load average
+# near 11. Earlier versions of this lesson needed about 121 s of CPU time in full mode on
+# TensorFlow, and about 73 s in quick mode on JAX. On a GPU the precision table is the interesting
+# part: rerun it there.
 
 # %%
 import json
@@ -226,7 +228,9 @@ lesson.savefig(fig, "precision_and_xla")
 # bound of the true MFU; "n/a" means the training beat that matmul speed, which proves the
 # measurement too low (another program was busy while section 2 ran, or this library's matrix
 # product for that dtype is slower than the convolution kernels training uses): `Throughput` then
-# reports no MFU rather than one above 100 %. The speed ratios between rows are what to take away.
+# reports no MFU rather than one above 100 %. A CPU MFU near 100 % likewise says that the matmul
+# ran slowly while it was measured, not that a small CNN used the hardware well. The speed ratios
+# between rows are what to take away.
 # The throughput column already leaves out each run's first step, where XLA compiles, so the XLA
 # row is XLA's steady-state speed: on TensorFlow on this CPU its steps themselves are slower, not
 # only its first one (the ratio is printed under the table; on JAX every row is compiled).

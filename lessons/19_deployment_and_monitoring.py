@@ -524,7 +524,8 @@ ax.axvspan(len(stream) + 50, steps[-1] + 50, color="gray", alpha=0.15)
 ax.text(len(stream) + 80, 0.02, "scanner fault", fontsize=11)
 lines = ax.get_legend_handles_labels()
 lines2 = ax2.get_legend_handles_labels()
-ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="lower left", fontsize=9)
+ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3,
+          fontsize=9)  # below the axes: inside, it would cover the normal phase's points
 ax.set_title("Input drift is visible before anyone labels a single image")
 fig.tight_layout()
 lesson.savefig(fig, "drift_monitor")

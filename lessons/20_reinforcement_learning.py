@@ -334,8 +334,8 @@ for move in range(4):
                   "ec": "tab:green" if move == chosen else "gray"})
 # Below the chosen move the search keeps descending (argmax Q + U at every node it has visited before)
 # until it reaches a position not yet in the tree: that new leaf s_L is expanded and evaluated.
-ax.plot([chosen, chosen], [0.27, -0.22], color="tab:green", lw=2, ls=":", marker="o", markevery=[1, 2],
-        markersize=6)
+ax.plot([chosen, chosen], [0.27, -0.22], color="tab:green", lw=2, ls=":")
+ax.plot([chosen, chosen], [0.12, -0.04], "o", color="tab:green", markersize=6)  # nodes visited before
 ax.text(chosen + 0.08, 0.02, "descends deeper,\nargmax Q + U\nat every node", ha="left", va="center", fontsize=8)
 ax.text(chosen, -0.42, "new leaf s_L: priors P from the policy network;\n"
         "value ½ v(s_L) (value network) + ½ rollout result (2016 paper)",
