@@ -205,10 +205,12 @@ def test_no_tcp_stall_on_a_kept_alive_connection(image_server):
         connection.getresponse().read()
         seconds.append(time.perf_counter() - started)
     connection.close()
-    assert np.median(seconds) < 0.02, f"median {np.median(seconds) * 1000:.1f} ms per GET on one connection"
+    # The stall is a floor under *every* request, so even the fastest shows it; the fastest is also
+    # what a busy machine (other processes on the cores) disturbs least.
+    assert min(seconds) < 0.02, f"fastest of 25 GETs on one connection took {min(seconds) * 1000:.1f} ms"
     report = loadtest.run_load_test(image_server.url + PREDICT, [{"instances": images(1).tolist()}], requests=25,
                                     concurrency=1)
-    assert report.succeeded == 25 and report.percentile(50) < 20, str(report)
+    assert report.succeeded == 25 and report.percentile(10) < 20, str(report)
 
 
 def test_load_tester_is_bounded_and_loopback_only():
