@@ -146,13 +146,15 @@ lesson.savefig(fig, "optimal_discriminator")
 
 # %% [markdown]
 # ## 3. Why the generator does not minimise $\log(1 - D(G(z)))$
-# Early in training $G$'s images are bad, $D$ rejects them confidently and $D(G(z)) \approx 0$.
-# With $D = \sigma(\ell)$, the minimax generator loss $\log(1-\sigma(\ell))$ has derivative
-# $-\sigma(\ell) = -D$ with respect to the logit: almost zero exactly when $G$ most needs a
-# signal. The **non-saturating** loss $-\log D(G(z))$ has the same fixed point but derivative
-# $-(1 - D)$: large when $G$ is bad. We compute both derivatives with the backend's autodiff
+# Goodfellow et al. (2014, §3) point out that early in training, while $G$'s images are poor,
+# $D$ *can* reject them with high confidence, $D(G(z)) \approx 0$. With $D = \sigma(\ell)$, the
+# minimax generator loss $\log(1-\sigma(\ell))$ has derivative $-\sigma(\ell) = -D$ with respect
+# to the logit: almost zero exactly when $G$ most needs a signal. The **non-saturating** loss
+# $-\log D(G(z))$ has the same fixed point but derivative $-(1 - D)$: large when $D$ rejects
+# $G$'s images. We compute both derivatives with the backend's autodiff
 # (`numpy_nn.autodiff_gradients`: `tf.GradientTape` on TensorFlow, `jax.grad` on JAX) and check
-# them against these formulas.
+# them against these formulas. Whether a given run ever enters the shaded zone is a measurement,
+# not a law: section 4's curve of $d_\text{fake}$ shows whether ours did.
 
 # %%
 d_values = np.linspace(0.001, 0.999, 200)
@@ -169,9 +171,10 @@ lesson.metric("minimax loss: max |autodiff - formula|", np.max(np.abs(derivative
 
 fig, ax = plt.subplots(figsize=(7, 4))
 ax.plot(d_values, np.abs(derivatives["minimax"]), linewidth=2, label="minimax: log(1 - D(G(z)))")
-ax.plot(d_values, np.abs(derivatives["non_saturating"]), linewidth=2, label="non-saturating: -log D(G(z))")
+ax.plot(d_values, np.abs(derivatives["non_saturating"]), linewidth=2, linestyle="--",
+        label="non-saturating: -log D(G(z))")
 ax.axvspan(0, 0.1, color="gray", alpha=0.15)
-ax.text(0.012, 0.5, "start of\ntraining", fontsize=10)
+ax.text(0.012, 0.5, "D rejects\nconfidently", fontsize=10)
 ax.set_xlabel("D(G(z)): how real the discriminator finds a generated image")
 ax.set_ylabel("|gradient| w.r.t. D's logit")
 ax.set_title("The generator's learning signal")
@@ -194,8 +197,11 @@ print(inspect.getsource(gan.GAN.jax_train_step if backend == "jax" else gan.GAN.
 
 # %% [markdown]
 # One batch = one discriminator step (real images and fresh fakes), then one generator step
-# through the frozen judge. Each network has its own Adam optimizer; $\beta_1 = 0.5$ is the usual
-# GAN choice because momentum from a judge that has since changed its mind does more harm than good.
+# through the frozen judge. Each network has its own Adam optimizer with $\beta_1 = 0.5$ instead of
+# Keras's default 0.9, as in DCGAN (Radford et al. 2015), whose authors report an empirical finding:
+# with 0.9 training oscillated and was unstable, 0.5 stabilised it. A common explanation, a
+# heuristic rather than a result, is that momentum keeps pushing in a direction chosen against an
+# opponent that has since changed.
 # On TensorFlow the step records the forward pass on a `tf.GradientTape` and the optimizers update
 # the variables in place. On JAX nothing is updated in place: `fit()` hands the step the current
 # weights, optimizer and metric states, the step differentiates pure functions of the weights
@@ -222,10 +228,15 @@ sample_grid = gan.SampleGrid(fixed_noise)
 history = model.fit(x_real, epochs=epochs, batch_size=64, callbacks=[sample_grid], verbose=2)
 
 # %% [markdown]
-# The same ten noise vectors after each epoch: each column is one $z$, watched as $G$ learns. A
-# row in which every column shows the *same* image is mode collapse in its purest form: ten
-# different $z$, one output. The spread printed under the figure (the pixel standard deviation
-# across the ten samples, averaged over pixels) measures it: near 0 means collapse.
+# The same ten noise vectors after each epoch: each column is one $z$, watched as $G$ learns. The
+# spread printed under the figure is the pixel standard deviation across the ten samples, averaged
+# over pixels: near 0 means ten different $z$ gave one image. In this run epoch 1's row is close to
+# that (its spread is far below the real digits'), and it is *not* mode collapse: an untrained
+# generator has not yet learned to use $z$ and draws one blurry average for every noise vector.
+# Mode collapse is a generator *losing* diversity it had, or never finding it while its images
+# become sharp. By the last epoch the spread here is of the order of the real digits' (it also
+# counts pixel noise that real digits lack, so it is a rough measure; section 5 measures diversity
+# properly).
 
 # %%
 shown = np.unique(np.linspace(0, epochs - 1, min(epochs, 8)).astype(int))
@@ -234,27 +245,33 @@ fig = course.plots.image_rows([sample_grid.samples[e] for e in shown], [f"epoch 
 lesson.savefig(fig, "samples_per_epoch")
 spread = [float(np.mean(np.std(samples, axis=0))) for samples in sample_grid.samples]
 print("spread across the 10 samples, per epoch:", " ".join(f"{v:.3f}" for v in spread))
-print(f"spread across 10 real training digits:   {np.mean(np.std((x_real[:10] + 1) / 2, axis=0)):.3f}")
+real_spread = float(np.mean(np.std((x_real[:10] + 1) / 2, axis=0)))
+print(f"spread across 10 real training digits:   {real_spread:.3f}")
+lesson.metric("sample spread, epoch 1", spread[0], fmt=".3f")
+lesson.metric("sample spread, last epoch", spread[-1], fmt=".3f")
+lesson.metric("sample spread, 10 real digits", real_spread, fmt=".3f")
 
 # %% [markdown]
 # A GAN's losses do not fall like a classifier's: each network's loss is measured against an
 # opponent that keeps improving. At the game's equilibrium $D$ outputs $\tfrac12$ everywhere, the
 # discriminator loss is $2\log 2 \approx 1.39$ and the generator loss $\log 2 \approx 0.69$. What
 # to watch instead: $D$'s mean output on real ($d_\text{real}$) and generated ($d_\text{fake}$)
-# images; when $d_\text{fake}$ stays near 0, $D$ has won and $G$ gets little signal.
+# images; when $d_\text{fake}$ stays near 0, $D$ has won: the situation of section 3, where only
+# the non-saturating loss still gives $G$ a strong signal.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 epochs_axis = np.arange(1, epochs + 1)
 axes[0].plot(epochs_axis, history.history["d_loss"], marker="o", label="discriminator")
-axes[0].plot(epochs_axis, history.history["g_loss"], marker="o", label="generator")
+axes[0].plot(epochs_axis, history.history["g_loss"], marker="s", linestyle="--", label="generator")
 axes[0].axhline(2 * np.log(2), color="tab:blue", linestyle=":", label="equilibrium D loss (2 log 2)")
 axes[0].axhline(np.log(2), color="tab:orange", linestyle=":", label="equilibrium G loss (log 2)")
 axes[0].set_title("Losses")
 axes[0].set_ylabel("loss, mean over the epoch (nats)")
 axes[1].plot(epochs_axis, history.history["d_real"], marker="o", label="mean D(x), real")
-axes[1].plot(epochs_axis, history.history["d_fake"], marker="o", label="mean D(G(z)), generated")
+axes[1].plot(epochs_axis, history.history["d_fake"], marker="s", linestyle="--", label="mean D(G(z)), generated")
 axes[1].axhline(0.5, color="gray", linestyle=":", label="equilibrium 0.5")
+axes[1].axhspan(0, 0.1, color="gray", alpha=0.15, label="D rejects confidently (section 3)")
 axes[1].set_ylim(0, 1)
 axes[1].set_title("Discriminator outputs")
 axes[1].set_ylabel("mean D output (probability 'real')")
@@ -265,6 +282,16 @@ for ax in axes:
     ax.legend(fontsize=9)
 fig.tight_layout()
 lesson.savefig(fig, "gan_training_curves")
+lowest_d_fake = float(np.min(history.history["d_fake"]))
+print("epoch-mean D(G(z)):", " ".join(f"{v:.3f}" for v in history.history["d_fake"]),
+      f"| lowest {lowest_d_fake:.3f}")
+lesson.metric("lowest epoch-mean D(G(z))", lowest_d_fake, fmt=".3f")
+
+# %% [markdown]
+# In this run the epoch means of $D(G(z))$ printed above stay far above the shaded zone: over
+# whole epochs, $D$ never rejected the generated images confidently (a mean cannot rule out a few
+# batches inside an epoch). Section 3's vanishing gradient is a risk the non-saturating loss guards
+# against, not something this run showed.
 
 # %% [markdown]
 # ## 5. Mode collapse and realism, measured
@@ -338,7 +365,8 @@ lesson.metric("classifier confidence on a blank image", blank_confidence[0], fmt
 
 fig, ax = plt.subplots(figsize=(8, 4))
 ax.bar(np.arange(10) - 0.2, real_hist, width=0.4, label="real test digits")
-ax.bar(np.arange(10) + 0.2, generated_hist, width=0.4, label="generated digits")
+ax.bar(np.arange(10) + 0.2, generated_hist, width=0.4, hatch="//", edgecolor="black", linewidth=0.5,
+       label="generated digits")
 ax.set_xticks(range(10))
 ax.set_xlabel("class predicted by the MNIST classifier")
 ax.set_ylabel("share of 1,000 images")

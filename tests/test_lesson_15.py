@@ -128,6 +128,14 @@ def test_lesson_numbers_agree_with_the_theory(executed_lessons):
     # Noise is classified mostly as one or two classes: its entropy is below the generated digits'.
     assert m["class entropy (bits), noise"] + 1 < m["class entropy (bits), generated"] < m["class entropy (bits), real"]
     assert "samples_per_epoch" in {f.stem for f in result.figures}
+    # Section 3 says D *can* reject the fakes confidently; section 4 says this run's epoch means never
+    # came near the shaded zone D(G(z)) < 0.1 (the review's run: 0.566, 0.474, 0.441, 0.420).
+    assert m["lowest epoch-mean D(G(z))"] > 0.2
+    # Epoch 1's ten samples are nearly identical (a generator not yet using z), the last epoch's
+    # spread is of the order of ten real digits' (the review's run: 0.044, 0.172, real 0.151).
+    assert m["sample spread, epoch 1"] < 0.5 * m["sample spread, 10 real digits"]
+    assert m["sample spread, last epoch"] > 2 * m["sample spread, epoch 1"]
+    assert 0.6 < m["sample spread, last epoch"] / m["sample spread, 10 real digits"] < 1.6
 
 
 JAX_SCRIPT = """
@@ -181,3 +189,18 @@ def test_gan_trains_on_jax_with_a_stateless_step():
     result = subprocess.run([sys.executable, "-c", JAX_SCRIPT], env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-4000:]
     assert "ok jax gan" in result.stdout
+
+
+def test_discriminator_loss_checker_names_the_half_loss_mistake():
+    """One mean over the concatenated logits is half the loss: the hint says so, not 'labels 1 and 0'."""
+    from kerasmodels.course import exercises
+
+    def one_mean_over_both(real_logits, fake_logits):
+        return float(np.mean(np.concatenate([np.logaddexp(0, -real_logits), np.logaddexp(0, fake_logits)])))
+
+    result = exercises.check("15.discriminator_loss", one_mean_over_both, quiet=True)
+    assert not result.passed
+    assert "sum of two means" in result.message
+    swapped = exercises.check("15.discriminator_loss", lambda r, f: float(np.mean(np.logaddexp(0, r))
+                                                                       + np.mean(np.logaddexp(0, -f))), quiet=True)
+    assert not swapped.passed and "label 1" in swapped.message
