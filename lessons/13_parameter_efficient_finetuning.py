@@ -42,6 +42,7 @@ import numpy as np
 import kerasmodels as km
 from kerasmodels import course
 from kerasmodels.course.scratch import text
+from kerasmodels.course.scratch.metrics import paired_difference
 from kerasmodels.course.topics import adapters
 
 lesson = course.setup_lesson(13)
@@ -81,7 +82,10 @@ for name, m in models.items():
 # $$W' = W + \frac{\alpha}{r} B A, \qquad B \in \mathbb{R}^{d_\text{out}\times r},\;
 #   A \in \mathbb{R}^{r\times d_\text{in}},\; r \ll \min(d_\text{in}, d_\text{out}).$$
 #
-# It trains $r(d_\text{in} + d_\text{out})$ numbers instead of $d_\text{in} d_\text{out}$. $B$ starts at
+# In the paper it trains $r(d_\text{in} + d_\text{out})$ numbers instead of $d_\text{in} d_\text{out}$
+# (the bias too stays frozen). Keras's `Dense.enable_lora` freezes only the kernel: the bias stays
+# trainable (the cell prints it), which adds $d_\text{out}$ numbers; set `dense.bias.trainable = False`
+# to match the paper. $B$ starts at
 # zero, so training starts exactly from the pretrained model; $\alpha/r$ scales the update so the
 # learning rate need not change with $r$. Keras stores a Dense kernel as $(d_\text{in}, d_\text{out})$
 # and computes $xW$, so its factors are the transposes: `lora_kernel_a` $= A^\top$ with shape
@@ -104,8 +108,13 @@ A_t, B_t = dense.lora_kernel_a.numpy(), dense.lora_kernel_b.numpy()
 by_hand = x @ (W + (alpha / r) * A_t @ B_t) + b
 lora_error = np.abs(by_hand - keras.ops.convert_to_numpy(dense(x))).max()
 lesson.metric("LoRA by hand vs keras enable_lora: max difference", lora_error, fmt=".1e")
-print(f"LoRA trains {r * (d_in + d_out)} numbers instead of {d_in * d_out}; the update has rank "
-      f"{np.linalg.matrix_rank(A_t @ B_t)}")
+keras_trains = sum(int(np.prod(w.shape)) for w in dense.trainable_weights)
+print(f"LoRA's factors are {r * (d_in + d_out)} numbers instead of {d_in * d_out}; with the bias Keras trains "
+      f"{keras_trains}; the update has rank {np.linalg.matrix_rank(A_t @ B_t)}")
+lesson.metric("Dense.enable_lora: trainable numbers (factors + bias)", keras_trains)
+dense.bias.trainable = False
+lesson.metric("Dense.enable_lora with bias.trainable = False: trainable numbers",
+              sum(int(np.prod(w.shape)) for w in dense.trainable_weights));
 
 # %% [markdown]
 # After training, $W + \frac{\alpha}{r}BA$ can be **merged** into one matrix: the fine-tuned model then
@@ -256,11 +265,11 @@ train_and_measure("adapters, r = 16")
 # %%
 print(f"{len(x_train)} training sentences, batch {batch_size}, {epochs} epoch(s) = {int(np.ceil(len(order) / batch_size))} "
       f"steps per method; test on {len(x_test)}\n")
-print(f"{'method':16s} {'trainable':>11s} {'Adam state':>11s} {'1st step (tracing)':>19s} {'s/step':>7s} "
+print(f"{'method':16s} {'trainable':>11s} {'Adam moments':>12s} {'1st step (tracing)':>19s} {'s/step':>7s} "
       f"{'s/epoch':>8s} {'accuracy':>9s}   (CPU seconds)")
 steps_per_epoch = int(np.ceil(len(x_train) / batch_size))
 for name, row in rows.items():
-    print(f"{name:16s} {row['trainable']:>11,} {row['adam_mb']:>8.2f} MB {row['first_step']:>17.1f} s "
+    print(f"{name:16s} {row['trainable']:>11,} {row['adam_mb']:>9.2f} MB {row['first_step']:>17.1f} s "
           f"{row['per_step']:>7.2f} {row['per_step'] * steps_per_epoch:>8.1f} {row['accuracy']:>9.1%}")
 for name, row in rows.items():
     lesson.metric(f"{name}: trainable parameters", row["trainable"], fmt=",.0f")
@@ -269,7 +278,8 @@ for name, row in rows.items():
 
 # %% [markdown]
 # Read the columns from left to right. The head trains 770 numbers, adapters and LoRA under 1 % of
-# the model, so their optimizer state is tiny. Time per step shrinks less than the parameter count:
+# the model, so their optimizer state is tiny. ("Adam moments" counts Adam's two moment estimates,
+# 2 × 4 bytes per trainable weight; the gradient of §1 adds 4 bytes more while a step runs.) Time per step shrinks less than the parameter count:
 # head-only still runs the whole encoder forward (but no backward pass through it); LoRA and the
 # adapters still back-propagate through every layer to reach their weights (the adapters down to the
 # embeddings' layer norm), but compute no gradient for the big matrices. Unlike LoRA, adapters
@@ -309,7 +319,10 @@ lesson.savefig(fig, "full_head_lora_adapters")
 #
 # with $P$ and $Q$ pushed towards orthogonal columns/rows by a penalty
 # $\lVert P^\top P - I\rVert_F^2 + \lVert QQ^\top - I\rVert_F^2$. Each triplet $(P_{:,i}, \lambda_i, Q_{i,:})$
-# gets an **importance score** (a smoothed sensitivity $|\lambda_i\,\partial L/\partial\lambda_i|$);
+# gets an **importance score**: in the paper (§3.3) the score of $\lambda_i$ plus the mean score of
+# the entries of $P_{:,i}$ and of $Q_{i,:}$, each entry's score being its sensitivity
+# $|w\,\partial L/\partial w|$, smoothed over steps, times the uncertainty of that sensitivity
+# (simplified here to "how much the loss depends on the triplet");
 # during training the least important triplets across *all* matrices are switched off
 # ($\lambda_i \leftarrow 0$) until a global rank budget is met. Matrices that matter keep more rank.
 #
@@ -383,7 +396,7 @@ embedded = text.sentence_embeddings(frozen.backbone, preprocessor,
 bank, validation, queries, anchors = np.split(embedded, np.cumsum([len(x_bank), len(x_val), len(x_test)]))
 print(f"embedded {len(embedded)} sentences in {time.perf_counter() - start:.1f} s; shape {embedded.shape}")
 lesson.metric("sentence embeddings: max |norm - 1|", np.abs(np.linalg.norm(embedded, axis=1) - 1).max(), fmt=".1e")
-ks = [1, 3, 5, 9, 15, 25]
+ks = [1, 3, 5, 9, 15, 25, 35, 51, 75]
 val_accuracy = {k: float(np.mean(text.nearest_neighbour_predict(bank, y_bank, validation, k=k) == y_val)) for k in ks}
 best_k = max(ks, key=lambda k: (val_accuracy[k], -k))  # the best on validation; a tie goes to the smaller k
 knn_accuracy = {k: float(np.mean(text.nearest_neighbour_predict(bank, y_bank, queries, k=k) == y_test)) for k in ks}
@@ -391,12 +404,14 @@ for k in ks:
     print(f"k = {k:2d}: validation accuracy {val_accuracy[k]:.1%} ({len(x_val)} reviews)"
           f"{'  <- chosen' if k == best_k else ''}  | test accuracy {knn_accuracy[k]:.1%}")
 lesson.metric("k chosen on validation", best_k)
+lesson.metric("largest k of the grid", max(ks))
 knn = lesson.metric("nearest neighbours on MiniLM embeddings (k chosen on validation, no training): test accuracy",
                     knn_accuracy[best_k], headline=True, fmt=".1%")
 centroids = np.stack([bank[y_bank == c].mean(axis=0) for c in (0, 1)])
 centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-centroid_accuracy = lesson.metric("nearest class centroid: test accuracy",
-                                  np.mean(np.argmax(queries @ centroids.T, axis=1) == y_test), fmt=".1%")
+centroid_right = np.argmax(queries @ centroids.T, axis=1) == y_test
+centroid_accuracy = lesson.metric("nearest class centroid: test accuracy", np.mean(centroid_right), fmt=".1%")
+knn_right = text.nearest_neighbour_predict(bank, y_bank, queries, k=best_k) == y_test
 
 
 def count_and_interval(accuracy, n=len(x_test)):
@@ -426,6 +441,13 @@ print(f"\n{len(x_test)} test reviews, right answers and 95% intervals:\n  chance
       f"  {len(x_bank)} labelled reviews, {best_k} nearest neighbours: {count_and_interval(knn)}\n"
       f"  {len(x_bank)} labelled reviews, nearest centroid: {count_and_interval(centroid_accuracy)}")
 lesson.metric("nearest centroid minus k-NN: test reviews", round((centroid_accuracy - knn) * len(x_test)))
+# The same test reviews: a paired comparison, from the reviews where the two disagree.
+difference, low, high = paired_difference(centroid_right, knn_right)
+print(f"  centroid minus {best_k}-NN on the same reviews: {difference:+.1%} (95% interval {low:+.1%} to {high:+.1%}); "
+      f"the centroid alone right on {int(np.sum(centroid_right & ~knn_right))}, the vote alone on "
+      f"{int(np.sum(knn_right & ~centroid_right))}")
+lesson.metric("nearest centroid minus k-NN, paired: 95% interval low", low, fmt="+.1%")
+lesson.metric("nearest centroid minus k-NN, paired: 95% interval high", high, fmt="+.1%")
 lesson.metric("test accuracy: 95% interval half-width at 70%", 1.96 * np.sqrt(0.7 * 0.3 / len(x_test)), fmt=".1%")
 
 # %% [markdown]
@@ -462,20 +484,24 @@ lesson.savefig(fig, "embeddings_knn")
 # reviews give each accuracy a 95% interval of about ±8 points. In this quick run the neighbour vote,
 # with $k$ chosen on validation, is not distinguishable from chance (its interval includes it); the
 # test curve in the figure jumps by more than 10 points between neighbouring values of $k$, which
-# is why $k$ must not be read off it. Averaging each class into one centroid does better than the
-# vote, by more than the interval of either. The two label prompts use no labelled review at all
+# is why $k$ must not be read off it. The grid reaches $k = 75$, so the chosen $k$ is not at its edge
+# (validation accuracy falls again for larger $k$). Averaging each class into one centroid does
+# better than the vote: the two intervals overlap, but both methods answer the *same* 128 reviews,
+# so the fair test is paired, from the reviews where they disagree (as in lesson 11), and its 95%
+# interval of the difference (printed above) excludes zero. The two label prompts use no labelled review at all
 # and land just above chance, at the edge of what 128 reviews can show. Try your own wording of the
 # two prompts.
 #
 # A **cloze prompt** ("The film was [MASK].", the model fills the blank) would be the other
 # prompt-style use of a BERT, but the all-MiniLM-L6-v2 pack has no masked-language-model head: it
-# was trained for sentence embeddings. The lesson *The Transformer block* pre-trains a small
-# character-level decoder and prompts it: it continues a prompt and, in cloze prompts, prefers the
-# true word to a wrong one.
+# was trained for sentence embeddings. Lesson 11 prompts a small character decoder with cloze
+# questions and shows, with controls, that its right answers come from word frequency, not from
+# reading the prompt.
 #
 # ## 7. Exercises
-# **7.1 LoRA's trainable parameters** for one dense layer with `d_in` inputs, `d_out` outputs and
-# rank `rank`. This attempt counts the frozen matrix too:
+# **7.1 LoRA's trainable factors** for one dense layer with `d_in` inputs, `d_out` outputs and
+# rank `rank`: the two factors only, as in the paper (not the bias that Keras leaves trainable, §2).
+# This attempt counts the frozen matrix too:
 
 # %%
 def lora_parameters(d_in, d_out, rank):

@@ -1,6 +1,7 @@
 """Lesson 13: LoRA by hand equals enable_lora, adapters inside a frozen encoder, the cost table, no-training uses."""
 
 import numpy as np
+import pytest
 
 METHODS = ("full fine-tune", "head only", "LoRA, rank 4", "adapters, r = 16")
 
@@ -80,6 +81,9 @@ def test_lesson_13_facts(executed_lessons):
     m = {k: v["value"] for k, v in result.metrics.items()}
     assert m["LoRA by hand vs keras enable_lora: max difference"] < 1e-5
     assert m["right after enable_lora (B = 0): max change of the output"] < 1e-6
+    # Keras's Dense.enable_lora leaves the bias trainable: 2 * (16 + 12) factors + 12 bias; frozen bias: 56.
+    assert m["Dense.enable_lora: trainable numbers (factors + bias)"] == 2 * (16 + 12) + 12
+    assert m["Dense.enable_lora with bias.trainable = False: trainable numbers"] == 2 * (16 + 12)
     # Adapters: the layer matches the formula, starts as the identity, and so does MiniLM with six of them.
     assert m["adapter by hand vs BottleneckAdapter: max difference"] < 1e-5
     assert m["adapter at initialisation: max |adapter(h) - h|"] == 0
@@ -104,18 +108,34 @@ def test_lesson_13_facts(executed_lessons):
     assert sum(adaptive) == 16 and all(rank >= need for rank, need in zip(adaptive, [1, 2, 4, 8]))
     assert m["adaptive (AdaLoRA idea): total squared error"] < m["uniform LoRA: total squared error"] / 5
     # Mean-pooled MiniLM embeddings with no training: unit length; k (chosen on validation) is one of the
-    # candidates; the k-NN vote's 95% interval includes chance; the centroid beats chance and the vote by
-    # more than the interval; the two label prompts (no labels at all) land above chance.
+    # candidates; the k-NN vote's 95% interval includes chance; the centroid beats chance, and the vote in a
+    # paired test; the two label prompts (no labels at all) land above chance.
     chance = m["chance: share of the larger class in the test set"]
     knn = m["nearest neighbours on MiniLM embeddings (k chosen on validation, no training): test accuracy"]
     centroid = m["nearest class centroid: test accuracy"]
     half_width = m["test accuracy: 95% interval half-width at 70%"]
     assert m["sentence embeddings: max |norm - 1|"] < 5e-4
-    assert m["k chosen on validation"] in (1, 3, 5, 9, 15, 25)
+    assert m["k chosen on validation"] in (1, 3, 5, 9, 15, 25, 35, 51, 75)
     assert knn - 1.96 * np.sqrt(knn * (1 - knn) / 128) < chance
     assert centroid > chance + half_width
     assert m["nearest centroid minus k-NN: test reviews"] / 128 > half_width
+    # The chosen k is inside the grid, and the centroid's advantage holds in a paired test.
+    assert m["k chosen on validation"] < m["largest k of the grid"]
+    assert m["nearest centroid minus k-NN, paired: 95% interval low"] > 0
     assert chance < m["zero-shot label prompts (no labelled data): test accuracy"]
     # The exercises' first attempts are wrong on purpose: the learner sees the graders' feedback.
     for exercise in ("13.lora_parameters", "13.lora_dense", "13.mean_pooling", "13.adapter_parameters"):
         assert m[f"exercise {exercise} passes as written"] == 0
+
+
+def test_paired_difference_uses_the_disagreements():
+    from kerasmodels.course.scratch.metrics import paired_difference
+
+    a = np.array([1, 1, 1, 0] * 50, bool)
+    b = np.array([1, 0, 1, 0] * 50, bool)  # A right on 50 more of 200, never worse
+    difference, low, high = paired_difference(a, b)
+    assert difference == 0.25 and low < 0.25 < high
+    assert np.isclose(high - difference, 1.96 * np.sqrt((0.25 - 0.25**2) / 200))
+    assert paired_difference(a, a) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="same examples"):
+        paired_difference(a, b[:-1])
