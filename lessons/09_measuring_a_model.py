@@ -195,17 +195,17 @@ for t in grid:
     curves["F1"].append(ms.f1_score(b_val, pred))
 best_threshold = float(grid[int(np.argmax(curves["F1"]))])
 
-fig, (ax_roc, ax_t) = plt.subplots(1, 2, figsize=(11, 4.5))
+fig, (ax_roc, ax_t) = plt.subplots(1, 2, figsize=(11, 5.2))
 ax_roc.plot(fpr, tpr, lw=2, label=f"detector (AUC = {auc_pairs:.3f})")
 ax_roc.plot([0, 1], [0, 1], "k--", label="guessing (AUC = 0.5)")
 ax_roc.set(xlabel="false-positive rate FP / (FP + TN)", ylabel="true-positive rate (recall)",
            title="ROC curve, 'is it an 8?' (validation)")
-ax_roc.legend(loc="lower right")
+ax_roc.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize=9)
 for name, values in curves.items():
     ax_t.plot(grid, values, lw=2, label=name)
 ax_t.axvline(best_threshold, color="gray", ls=":", label=f"best F1 at t = {best_threshold:.2f}")
 ax_t.set(xlabel="threshold t on the probability", ylabel="value", title="Choosing a threshold (validation)")
-ax_t.legend(loc="lower left")
+ax_t.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize=9)
 for ax in (ax_roc, ax_t):
     ax.grid(alpha=0.3)
 fig.tight_layout()
@@ -272,9 +272,11 @@ lesson.savefig(fig, "precision_recall")
 # each class's share in every fold, which matters for a rare class. (The model here is
 # scikit-learn's `LogisticRegression`, fitted in milliseconds: the same form as our one-unit
 # detector, a weighted sum of the 64 pixels through a sigmoid, but not the same training. By
-# default it adds an L2 penalty on the weights (strength $1/C$, $C = 1$) to the cross-entropy and
-# solves to convergence, where the Keras detector had no penalty and stopped after a few epochs of
-# Adam. The numbers below are this model's, not the detector's.)
+# default it minimises $\tfrac12\lVert w\rVert^2 + C\sum_{i=1}^{n} \ell_i$ with $C = 1$, where $\ell_i$
+# is example $i$'s cross-entropy, *summed*, not averaged, over the $n$ training examples: per
+# example the penalty weighs $\lVert w\rVert^2/(2Cn)$, small with $n$ in the hundreds. It solves to
+# convergence, where the Keras detector had no penalty and stopped after a few epochs of Adam. The
+# numbers below are this model's, not the detector's.)
 
 # %%
 x_pool = np.concatenate([x_train, x_val]).reshape(-1, 64)
@@ -305,9 +307,12 @@ for name, shares in fold_share.items():
 # $x' = (x - \min)/(\max - \min)$. Either way the statistics ($\mu, \sigma, \min, \max$)
 # are learned from data, so they must come from the **training split only** and then be applied
 # unchanged to validation and test data, exactly as the model's weights are. Fitting them on all
-# the data lets the test set shape the transform. A scaler fitted on all the data makes the
-# test features look like the training features by construction, which hides a shift that a
-# deployed model would meet. Suppose the test images come from a scanner with a grey background,
+# the data lets the test set shape the transform. A scaler is one affine map per feature, applied
+# to both splits alike, so fitting it on all the data does not remove a shift between them; but the
+# test images enter its $\mu$ and $\sigma$. Where a feature barely varies in training (a corner
+# pixel that is almost always 0), a shifted test set inflates its $\sigma$, and the shift, measured
+# in those inflated units, shrinks: the leak hides the shift exactly in the rarely used pixels,
+# where it looked largest. Suppose the test images come from a scanner with a grey background,
 # every pixel 0.2 brighter:
 
 # %%
@@ -323,12 +328,22 @@ leak_scores = {}
 for name, scaler in [("fitted on training only", honest), ("fitted on training + test", leaky)]:
     model = LogisticRegression(max_iter=300).fit(scaler.transform(flat_train), y_train)
     leak_scores[name] = model.score(scaler.transform(shifted_test), y_test)
+    # The shift the model meets: per pixel, test mean minus training mean, in the scaler's units.
+    gap = scaler.transform(shifted_test).mean(axis=0) - scaler.transform(flat_train).mean(axis=0)
+    print(f"scaler {name:26s}: shift per pixel in standard deviations, median {np.median(gap):.2f}, "
+          f"largest {gap.max():.1f}; accuracy on the grey-background test images {leak_scores[name]:.1%}")
     lesson.metric(f"grey-background test images, scaler {name}: 10-class accuracy", leak_scores[name], fmt=".1%")
+    lesson.metric(f"scaler {name}: median shift per pixel (standard deviations)", np.median(gap), fmt=".2f")
+    lesson.metric(f"scaler {name}: largest shift per pixel (standard deviations)", gap.max(), fmt=".1f")
 
 # %% [markdown]
-# The leaky scaler reports a far higher test accuracy (the two numbers above), because it took the
-# shifted images' statistics into account; a deployed model sees new images one at a time and
-# cannot. The honest number is the one to expect. Splits themselves should be **stratified** (as
+# The shift survives both scalers: the median pixel moves by a similar number of standard
+# deviations either way. What the leak changes is the tail: fitted on training only, the largest
+# shift (a pixel that is nearly constant in training) is dozens of standard deviations, and the
+# model's weight on that pixel turns it into a large wrong vote; fitted with the test images, no
+# pixel moves by more than a few. The leaky scaler therefore reports a far higher test accuracy
+# (the numbers above), because it took the shifted images' statistics into account; a deployed
+# model sees new images one at a time and cannot. The honest number is the one to expect. Splits themselves should be **stratified** (as
 # `digits` and `reviews` are, and as `train_test_split(..., stratify=y)` does) so that a rare
 # class is not missing from one of them.
 
@@ -371,13 +386,23 @@ lesson.metric("10-class test accuracy", ms.accuracy(y_test, pred10), fmt=".1%")
 # Counts favour big classes; dividing each row by its total gives, per true digit, the share sent
 # to each prediction (the diagonal is the recall). The largest off-diagonal cells are the mistakes
 # to look at first, and looking at the images themselves says whether the labels, the data or the
-# model is to blame.
+# model is to blame. With about 35 test images per digit a single error is already 3 %, so a cell
+# holding one image is noise, tied with every other one-image cell; only pairs with two or more
+# errors (printed below, and shown with their images) single out a confusion.
 
 # %%
 row_normalised = matrix / matrix.sum(axis=1, keepdims=True)
 off_diagonal = row_normalised - np.diag(np.diag(row_normalised))
 worst_pairs = [tuple(int(i) for i in np.unravel_index(k, off_diagonal.shape))
-               for k in np.argsort(-off_diagonal, axis=None)[:3]]
+               for k in np.argsort(-off_diagonal, axis=None, kind="stable")[:3]]
+worst_pairs = [pair for pair in worst_pairs if matrix[pair] >= 2] or worst_pairs[:1]
+errors_off_diagonal = matrix - np.diag(np.diag(matrix))
+print(f"confused pairs with 2 or more errors: {int(np.sum(errors_off_diagonal >= 2))}; "
+      f"with exactly 1: {int(np.sum(errors_off_diagonal == 1))}")
+for true_d, pred_d in worst_pairs:
+    print(f"  true {true_d} predicted as {pred_d}: {matrix[true_d, pred_d]} of {matrix[true_d].sum()} images")
+lesson.metric("confused pairs with 2 or more errors", int(np.sum(errors_off_diagonal >= 2)), fmt=".0f")
+lesson.metric("confused pairs with exactly 1 error", int(np.sum(errors_off_diagonal == 1)), fmt=".0f")
 lesson.metric("row-normalised confusion matrix: max |row sum - 1|", np.abs(row_normalised.sum(axis=1) - 1).max(),
               fmt=".1e")
 true_digit, predicted_digit = worst_pairs[0]
@@ -402,7 +427,7 @@ for row, (true_d, pred_d) in enumerate(worst_pairs):
         if col < len(examples):
             cell.imshow(x_test[examples[col]], cmap="gray_r")
         if col == 0:
-            cell.set_title(f"true {true_d}, said {pred_d}", fontsize=9, loc="left")
+            cell.set_title(f"true {true_d}, said {pred_d} ({matrix[true_d, pred_d]} images)", fontsize=9, loc="left")
 fig.suptitle("Error analysis: where the mistakes are, and what they look like")
 lesson.savefig(fig, "error_analysis")
 
@@ -428,16 +453,23 @@ winner = int(np.argmax(val_scores))
 winner_test = float((guesses_test[winner] == truth_test).mean())
 print(f"best of 200 coin-flippers on validation: {val_scores[winner]:.0%}; the same model on test: {winner_test:.0%}")
 
-fig, ax = plt.subplots(figsize=(7, 4))
+fig, ax = plt.subplots(figsize=(7, 4.8))
 ax.hist(val_scores, bins=np.arange(0.3, 0.76, 0.02), color="tab:blue", alpha=0.8,
         label="validation accuracy of 200 random models")
 ax.axvline(val_scores[winner], color="tab:red", lw=2, label=f"chosen on validation: {val_scores[winner]:.0%}")
 ax.axvline(winner_test, color="tab:green", lw=2, ls="--", label=f"same model on test: {winner_test:.0%}")
 ax.set(xlabel="accuracy", ylabel="number of models", title="Choosing on a set makes its score optimistic")
-ax.legend(fontsize=10, loc="upper right")
+ax.legend(fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
 fig.tight_layout()
 lesson.savefig(fig, "selection_bias")
 lesson.metric("selection bias: best random model's validation accuracy", val_scores[winner], fmt=".0%")
+lesson.metric("selection bias: the same model's test accuracy", winner_test, fmt=".0%")
+
+# %% [markdown]
+# The winner's test score is what a coin-flipper gets: on 100 fresh examples a model that guesses
+# scores 50 % with a standard deviation of $\sqrt{0.5 \cdot 0.5 / 100} = 5$ points, and the test
+# score printed above lies within about two of those of 50 %. Its validation score was pure luck of
+# the draw, selected.
 
 # %% [markdown]
 # ## 7. Exercises

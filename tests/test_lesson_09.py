@@ -79,6 +79,17 @@ def test_lesson_09_facts(executed_lessons):
     # The scaler fitted with the test images reports a far higher (optimistic) accuracy on the shifted test set.
     assert (m["grey-background test images, scaler fitted on training + test: 10-class accuracy"]
             > m["grey-background test images, scaler fitted on training only: 10-class accuracy"] + 0.2)
+    # The shift survives both scalers (similar median); the leak caps the extreme pixels' shift.
+    honest, leaky = "fitted on training only", "fitted on training + test"
+    assert m[f"scaler {honest}: median shift per pixel (standard deviations)"] == pytest.approx(
+        m[f"scaler {leaky}: median shift per pixel (standard deviations)"], abs=0.25)
+    assert m[f"scaler {honest}: largest shift per pixel (standard deviations)"] > 20
+    assert m[f"scaler {leaky}: largest shift per pixel (standard deviations)"] < 5
+    # Selection bias: the winner's test score is a coin-flipper's, within two standard deviations (5 points) of 50 %.
+    assert abs(m["selection bias: the same model's test accuracy"] - 0.5) <= 0.1
+    # Error analysis: most off-diagonal cells hold one image; at least one pair holds two or more.
+    assert m["confused pairs with 2 or more errors"] >= 1
+    assert m["confused pairs with exactly 1 error"] > m["confused pairs with 2 or more errors"]
     # Error analysis: rows sum to 1; the most confused pair is a real, non-zero share.
     assert m["row-normalised confusion matrix: max |row sum - 1|"] < 1e-12
     assert m["most confused pair: share of the true digit sent to the wrong one"] > 0
