@@ -389,7 +389,7 @@ lesson.metric("ResNet block parameters (8 channels)", block.count_params(), fmt=
 # the layers); as in the block above, each skip block's last layer starts at zero, so the residual
 # stack starts as the identity. A plain stack cannot start that way: zeros there would pass nothing.
 #
-# First, is the plain stack's gradient vanishing? `keras_gradients` returns the gradient of the loss
+# First, is the plain stack's gradient vanishing? `gradients.keras_gradients` returns the gradient of the loss
 # for every weight at initialisation, on 512 images. With He initialisation the first layer's
 # gradient is no smaller than the last layer's. With Keras's default `glorot_uniform` (variance
 # $2/(n_{in}+n_{out})$, half of He's here) the signal's variance halves at every ReLU layer on the
@@ -397,7 +397,7 @@ lesson.metric("ResNet block parameters (8 channels)", block.count_params(), fmt=
 # input, and every layer's gradient is tiny:
 
 # %%
-from kerasmodels.course.topics.privacy import keras_gradients
+from kerasmodels.course import gradients
 
 digits, digit_labels = km.data.load("digits", split="train")
 digits = digits.reshape(len(digits), -1)
@@ -416,8 +416,8 @@ def deep_stack(skips, depth=20, width=32, init="he_normal"):
 first_norms = {}
 for init in ("glorot_uniform", "he_normal"):
     keras.utils.set_random_seed(lesson.seed)
-    gradients = keras_gradients(deep_stack(False, init=init), digits[:512], digit_labels[:512])
-    first_norm, last_norm = np.linalg.norm(gradients[0]), np.linalg.norm(gradients[-2])  # kernels, not biases
+    layer_gradients = gradients.keras_gradients(deep_stack(False, init=init), digits[:512], digit_labels[:512])
+    first_norm, last_norm = np.linalg.norm(layer_gradients[0]), np.linalg.norm(layer_gradients[-2])  # kernels
     print(f"plain stack, {init:14s}: gradient norm of the first layer {first_norm:.1e}, of the last {last_norm:.1e}")
     lesson.metric(f"22-layer plain stack, {init}: first-layer gradient norm at initialisation", first_norm, fmt=".1e")
     lesson.metric(f"22-layer plain stack, {init}: last-layer gradient norm at initialisation", last_norm, fmt=".1e")

@@ -28,6 +28,8 @@ import math
 
 import numpy as np
 
+from kerasmodels.course.gradients import keras_gradients  # noqa: F401 (lesson 18 calls privacy.keras_gradients)
+
 DEFAULT_ORDERS = tuple(range(2, 129))
 
 
@@ -307,44 +309,3 @@ def invert_dense_gradient(grad_kernel, grad_bias):
     if grad_bias[j] == 0:
         raise ValueError("the bias gradient is zero everywhere: nothing to invert")
     return grad_kernel[:, j] / grad_bias[j]
-
-
-def keras_gradients(model, x, y, loss=None):
-    """Gradients of the mean loss over (x, y) w.r.t. `model.trainable_weights`, as NumPy arrays, on any backend.
-
-    Args:
-        model: a Keras model producing logits.
-        x, y: a batch and its integer labels.
-        loss: a Keras loss; default sparse categorical cross-entropy from logits.
-    """
-    import keras
-
-    loss = loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    backend = keras.backend.backend()
-    weights = model.trainable_weights
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            value = loss(y, model(x, training=False))
-        return [np.asarray(g) for g in tape.gradient(value, weights)]
-    if backend == "jax":
-        import jax
-
-        trainable = [w.value for w in weights]
-        others = [w.value for w in model.non_trainable_weights]
-
-        def loss_of(values):
-            logits, _ = model.stateless_call(values, others, x, training=False)
-            return loss(y, logits)
-
-        return [np.asarray(g) for g in jax.grad(loss_of)(trainable)]
-    if backend == "torch":
-        import torch
-
-        for w in weights:
-            w.value.grad = None
-        value = loss(torch.as_tensor(y), model(x, training=False))
-        value.backward()
-        return [w.value.grad.detach().cpu().numpy() for w in weights]
-    raise ValueError(f"backend {backend!r}: keras_gradients supports tensorflow, jax and torch")
