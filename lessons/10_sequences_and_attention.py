@@ -7,8 +7,8 @@
 #   kerasmodels:
 #     title: Sequences and attention
 #     articles: ["004 §2.3", "001 §7.3"]
-#     quick_seconds: 45
-#     full_seconds: 90
+#     quick_seconds: 65
+#     full_seconds: 160
 #     description: Word embeddings from a small skip-gram, RNN/LSTM/GRU on a memory task, and scaled dot-product attention by hand matched against keras.layers.MultiHeadAttention.
 # ---
 
@@ -25,7 +25,9 @@
 #
 # **Prerequisites:** lessons 03 (backpropagation) and 06 (a first Keras model).
 #
-# **Run time:** about 45 s on a 2-core CPU in quick mode, 90 s in full mode.
+# **Run time:** quick mode measured 64 s of CPU time on a 2-core CPU (one run, TensorFlow; its wall
+# time, 6 minutes on a machine shared with other jobs, depends on the load). Full mode (8000
+# sequences, 15 epochs) was not re-measured; expect about 2.5 times as long.
 
 # %%
 import re
@@ -57,6 +59,7 @@ counts = Counter(word for sentence in sentences for word in sentence)
 vocabulary = [word for word, count in counts.most_common() if count >= 3]
 index = {word: i for i, word in enumerate(vocabulary)}
 print(f"{len(texts)} reviews, {sum(counts.values())} words, vocabulary of {len(vocabulary)} words seen 3 times or more")
+lesson.metric("reviews corpus: words", sum(counts.values()), fmt=".0f")
 
 embedding = keras.layers.Embedding(len(vocabulary), 4)
 ids = np.array([index[w] for w in ["the", "food", "was", "great"]])
@@ -76,8 +79,8 @@ lesson.metric("embedding lookup vs one-hot @ E: max difference",
 #   L = -\log\sigma(E_w\cdot C_c) - \sum_{j=1}^{k} \log\sigma(-E_w\cdot C_{n_j}).$$
 #
 # (GloVe reaches similar vectors differently: it fits $E_w\cdot C_c$ to the logarithm of the
-# co-occurrence *counts* of the whole corpus.) Our corpus is tiny (a few thousand words; Word2Vec
-# was trained on billions), so expect topic neighbours rather than synonyms.
+# co-occurrence *counts* of the whole corpus.) Our corpus is tiny (about 19 000 words, printed
+# above; Word2Vec was trained on billions), so expect topic neighbours rather than synonyms.
 
 # %%
 WINDOW, NEGATIVES = 4, 4
@@ -133,36 +136,67 @@ blame = [w for w in ["bad", "terrible", "awful", "poor", "worst", "horrible", "d
 to_praise = float(np.mean([unit[index["great"]] @ unit[index[w]] for w in praise]))
 to_blame = float(np.mean([unit[index["great"]] @ unit[index[w]] for w in blame]))
 praise_neighbours = sum(w in praise for w, _ in neighbours("great"))
-print(f"'great': mean cosine to {len(praise)} praise words {to_praise:.2f}, to {len(blame)} blame words {to_blame:.2f}; "
+# The yardstick: ordinary frequent words that carry no sentiment at all.
+ordinary = [w for w in ["the", "and", "was", "it", "we", "food", "place", "time"] if w in index]
+to_ordinary = float(np.mean([unit[index["great"]] @ unit[index[w]] for w in ordinary]))
+common_direction = float(np.linalg.norm(unit.mean(axis=0)))
+print(f"'great': mean cosine to {len(praise)} praise words {to_praise:.2f}, to {len(blame)} blame words {to_blame:.2f}, "
+      f"to {len(ordinary)} ordinary words ({', '.join(ordinary)}) {to_ordinary:.2f}; "
       f"praise words among its 5 neighbours: {praise_neighbours}")
+print(f"length of the mean unit vector: {common_direction:.2f} (near 0 if the directions were spread evenly); "
+      f"'great' occurs {counts['great']} times, the blame words "
+      f"{min(counts[w] for w in blame)} to {max(counts[w] for w in blame)} times each")
 lesson.metric("cosine of 'great' to praise words, mean", to_praise, fmt=".2f")
 lesson.metric("cosine of 'great' to blame words, mean", to_blame, fmt=".2f")
+lesson.metric("cosine of 'great' to ordinary frequent words, mean", to_ordinary, fmt=".2f")
+lesson.metric("length of the mean unit word vector", common_direction, fmt=".2f")
+lesson.metric("blame words: most occurrences of any", max(counts[w] for w in blame), fmt=".0f")
 lesson.metric("praise words among the 5 neighbours of 'great'", praise_neighbours);
 
 # %% [markdown]
-# Look at "great": none of its five nearest neighbours is a word of praise, and it is no closer to
-# words of praise ("good", "excellent", ...) than to words of blame ("bad", "terrible", ...):
-# compare the two mean cosines printed above. Skip-gram only sees which slots a word fills ("the
-# film was ___"), and "great" and "terrible" fill the same slots. Embeddings learned this way,
-# from this little text, say little about sentiment, one reason lesson 12 fine-tunes a pretrained
-# model on labelled reviews.
+# Look at "great": none of its five nearest neighbours is a word of praise, and the space shows no
+# sentiment structure at all. Its mean cosine to words of praise ("good", "excellent", ...) is no
+# higher than to words of blame ("bad", "terrible", ...), and neither is higher than its mean
+# cosine to ordinary words such as "the" and "was" (the three means printed above). The vectors share one common direction (the mean unit
+# vector is far from length 0), so every cosine is high and a high cosine says little. The cause
+# here is the data: about 19 000 words, and each blame word occurs only a handful of times (the
+# counts are printed), too few examples to place it. (On large corpora skip-gram vectors are
+# reported to put antonyms such as "good" and "bad" close together, because they fill the same
+# slots, "the film was ___"; this corpus is too small to show even that.) Embeddings learned from
+# this little text say nothing about sentiment, one reason lesson 12 fine-tunes a pretrained model
+# on labelled reviews.
 #
-# A picture of the space: the 40 most frequent content words projected on the two main
-# directions of the embedding matrix (principal components, via the SVD).
+# A picture of the space: the 40 most frequent words left after removing a list of function words
+# ("the", "it's", "one", ...), projected on the two main directions of the embedding matrix
+# (principal components, via the SVD).
 
 # %%
 stop = {"the", "and", "a", "was", "is", "i", "to", "it", "in", "of", "but", "that", "for", "we", "at",
         "my", "on", "so", "with", "us", "this", "are", "were", "they", "had", "our", "all", "about",
         "could", "even", "which", "from", "up", "have", "as", "out", "than", "be", "did", "you", "an",
-        "has", "when", "after", "such", "its", "their", "there", "me", "what", "by", "no", "not"}
+        "has", "when", "after", "such", "its", "their", "there", "me", "what", "by", "no", "not",
+        "i've", "it's", "i'm", "don't", "didn't", "wasn't", "isn't", "won't", "can't", "there's", "one",
+        "every", "very", "just", "would", "will", "also", "again", "only", "more", "or", "if", "do", "been",
+        "really", "much", "some", "them", "he", "she", "his", "her", "your", "too", "can", "because",
+        "then", "into", "over", "how", "who", "any", "other", "these", "those", "both", "each", "most",
+        "still", "got", "get", "go", "went", "made", "make", "way", "back", "two", "first", "here", "well"}
 shown = [w for w in vocabulary if w not in stop][:40]
 centred = vectors[[index[w] for w in shown]] - vectors[[index[w] for w in shown]].mean(axis=0)
 _, _, components = np.linalg.svd(centred, full_matrices=False)
 xy = centred @ components[:2].T
 fig, ax = plt.subplots(figsize=(10, 7))
 ax.scatter(xy[:, 0], xy[:, 1], s=12, color="tab:blue")
-for (x, y), word in zip(xy, shown):
-    ax.annotate(word, (x, y), fontsize=10, xytext=(3, 2), textcoords="offset points")
+# Nudge labels that would overlap: a label moves up, one line at a time, until no placed label
+# is within one line height and about a word's width of it.
+line, width = 0.045 * np.ptp(xy[:, 1]), 0.12 * np.ptp(xy[:, 0])
+placed = []
+for (x, y), word in sorted(zip(xy, shown), key=lambda item: item[0][1]):
+    label_y = y
+    while any(abs(x - px) < width and abs(label_y - py) < line for px, py in placed):
+        label_y += line
+    placed.append((x, label_y))
+    ax.annotate(word, (x, y), xytext=(x, label_y), textcoords="data", fontsize=10,
+                arrowprops={"arrowstyle": "-", "color": "gray", "lw": 0.5} if label_y != y else None)
 ax.set(title="Skip-gram word vectors trained on the reviews (first two principal components)",
        xlabel="principal component 1", ylabel="principal component 2")
 ax.grid(alpha=0.3)
@@ -263,10 +297,11 @@ kinds = {"SimpleRNN": keras.layers.SimpleRNN, "LSTM": keras.layers.LSTM, "GRU": 
 outputs = {name: keras.layers.Dense(1, name=name)(layer(16)(inputs)) for name, layer in kinds.items()}
 memory_model = keras.Model(inputs, outputs)
 memory_model.compile(optimizer=keras.optimizers.Adam(0.01), loss={name: "mse" for name in kinds})
-start = time.perf_counter()
+start, start_cpu = time.perf_counter(), time.process_time()
 memory_history = memory_model.fit(x_seq, {n: y_seq for n in kinds}, batch_size=32, epochs=lesson.pick(10, 15),
                                   validation_data=(x_seq_val, {n: y_seq_val for n in kinds}), verbose=0)
-print(f"trained three recurrent layers in {time.perf_counter() - start:.1f} s")
+print(f"trained three recurrent layers in {time.process_time() - start_cpu:.1f} s of CPU time "
+      f"({time.perf_counter() - start:.1f} s of wall time, which depends on the machine's load)")
 guess_the_mean = float(np.mean((y_seq_val - y_seq.mean()) ** 2))
 
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
@@ -290,12 +325,40 @@ for name in kinds:
 
 # %% [markdown]
 # The gated layers solve it (an error far below the mean's); the plain RNN stays at the
-# predict-the-mean line: its gradient from the target back to the first marked step passes through
-# up to 49 factors $\mathrm{diag}(1-h_t^2)U^\top$ and fades, while the LSTM's cell and the GRU's
-# update gate pass it on nearly unchanged. (On a short sequence, or a task a saturated state can
-# remember, such as one bit, the plain RNN keeps up: gates matter when the distance is long and the
-# value to remember is not a single bit.) What all
-# three share is the *sequential* loop: step $t$ must wait for step $t-1$, and information from
+# predict-the-mean line. Is that the distance, or can a plain RNN of 16 units not add at all? The
+# same SimpleRNN, optimiser, number of sequences and epochs, on sequences of $T = 10$:
+
+# %%
+def adding_problem(length, count, generator):
+    """Sequences of (number, marker) pairs with two marked steps, one per half, and their sums."""
+    numbers = generator.uniform(0, 1, size=(count, length))
+    marks = np.zeros((count, length))
+    marks[np.arange(count), generator.integers(0, length // 2, count)] = 1
+    marks[np.arange(count), generator.integers(length // 2, length, count)] = 1
+    return np.stack([numbers, marks], axis=-1).astype("float32"), (numbers * marks).sum(axis=1).astype("float32")
+
+
+SHORT = 10
+x_short, y_short = adding_problem(SHORT, N + 500, np.random.default_rng(lesson.seed + 1))
+keras.utils.set_random_seed(lesson.seed)
+short_rnn = keras.Sequential([keras.Input((SHORT, 2)), keras.layers.SimpleRNN(16), keras.layers.Dense(1)])
+short_rnn.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+start_cpu = time.process_time()
+short_history = short_rnn.fit(x_short[:N], y_short[:N], batch_size=32, epochs=lesson.pick(10, 15),
+                              validation_data=(x_short[N:], y_short[N:]), verbose=0).history
+short_mean = float(np.mean((y_short[N:] - y_short[:N].mean()) ** 2))
+print(f"T = {SHORT}: SimpleRNN validation MSE {short_history['val_loss'][-1]:.4f}, predict-the-mean {short_mean:.3f} "
+      f"({time.process_time() - start_cpu:.1f} s of CPU time)")
+lesson.metric(f"adding problem, T = {SHORT}: SimpleRNN validation MSE", short_history["val_loss"][-1], fmt=".4f")
+lesson.metric(f"adding problem, T = {SHORT}: predict-the-mean MSE", short_mean, fmt=".3f")
+
+# %% [markdown]
+# Over 10 steps the plain RNN learns the sum (an error far below the mean's), so the network can
+# add; what defeats it at $T = 50$ is the distance. That is what the gradient predicts: from the
+# target back to the first marked step it passes through up to 49 factors
+# $\mathrm{diag}(1-h_t^2)U^\top$, which tend to shrink it, while the LSTM's cell and the GRU's
+# update gate pass it on nearly unchanged (this run measures the errors, not the gradients). What
+# all three share is the *sequential* loop: step $t$ must wait for step $t-1$, and information from
 # step 1 reaches step $T$ only through $T-1$ multiplications.
 #
 # ## 3. Attention (注意力机制)
@@ -321,7 +384,8 @@ for d_k in (4, 64, 512):
 # projections $Q = XW_Q$, $K = XW_K$, $V = XW_V$; **multi-head** attention runs $h$ such heads on
 # smaller projections and mixes their outputs with $W_O$. We take a real review, turn its words
 # into our skip-gram vectors, run `keras.layers.MultiHeadAttention`, and recompute the same thing
-# in NumPy with `kerasmodels.course.scratch.attention` (read it: it is 30 lines).
+# in NumPy with `kerasmodels.course.scratch.attention` (read it: its functions are about 70
+# lines, `scaled_dot_product_attention` alone about 30).
 
 # %%
 review = next(s for s in sentences if 7 <= len(s) <= 11 and all(w in index for w in s))
@@ -398,7 +462,7 @@ course.exercises.check("10.attention", scaled_attention);
 #   telling real (word, context) pairs from random ones; GloVe fits co-occurrence counts.
 # - An RNN carries a state $h_t = \tanh(x_tW + h_{t-1}U + b)$; LSTM (4 weight blocks) and GRU
 #   (3 blocks; Keras's default GRU has two bias vectors per block) add gates, and on the adding
-#   problem only the gated layers carried a number across 50 steps.
+#   problem only the gated layers carried a number across 50 steps (the plain RNN managed 10).
 # - Attention is $\mathrm{softmax}(QK^\top/\sqrt{d_k})V$: every position reaches every other in one
 #   step; multi-head attention runs several projected heads; a causal mask hides the future.
 #

@@ -61,15 +61,24 @@ def test_lesson_10_facts(executed_lessons):
     assert m["GRU (reset_after=False) parameters, 8 input features, 16 units"] == 3 * (8 * 16 + 16 * 16 + 16)
     for layer in ("SimpleRNN", "LSTM", "GRU", "GRU (reset_after=False)"):
         assert m[f"{layer} parameters: keras minus formula"] == 0
-    # The prose: "great" is not nearer to praise than to blame, and its neighbours are not praise words.
+    # The prose: "great" is not nearer to praise than to blame, nor to either than to ordinary words; its
+    # neighbours are not praise words; the vectors share a common direction; the corpus and blame words are small.
     assert m["praise words among the 5 neighbours of 'great'"] == 0
     assert m["cosine of 'great' to praise words, mean"] <= m["cosine of 'great' to blame words, mean"]
+    for kind in ("praise", "blame"):
+        assert (m[f"cosine of 'great' to {kind} words, mean"]
+                <= m["cosine of 'great' to ordinary frequent words, mean"] + 0.02)
+    assert m["length of the mean unit word vector"] > 0.3
+    assert m["blame words: most occurrences of any"] <= 15
+    assert 18_500 <= m["reviews corpus: words"] < 19_500  # "about 19 000 words"
     # The adding problem at T = 50: both gated layers solve it, the plain RNN stays near the mean's error.
     baseline = m["adding problem: predict-the-mean MSE"]
     for gated in ("LSTM", "GRU"):
         assert m[f"adding problem: {gated} validation MSE"] < 0.1 * baseline
         assert m[f"adding problem: {gated} validation MSE"] < 0.1 * m["adding problem: SimpleRNN validation MSE"]
     assert m["adding problem: SimpleRNN validation MSE"] > 0.8 * baseline
+    # ... while the same SimpleRNN learns the sum over 10 steps: the distance, not the adding, defeats it.
+    assert m["adding problem, T = 10: SimpleRNN validation MSE"] < 0.1 * m["adding problem, T = 10: predict-the-mean MSE"]
     text = notebook_text_outputs(result)  # the graders' feedback to the learner's first attempts
     for exercise in ("10.rnn_step", "10.lstm_parameters", "10.attention"):
         assert f"[NOT YET] {exercise}" in text
