@@ -87,20 +87,32 @@ print(f"{'total':10s} {teacher.count_params():7,d} parameters  {compression.weig
 
 # %% [markdown]
 # ## 2. Magnitude pruning (剪枝)
-# The simplest pruning rule: weights close to zero matter least, so set the fraction $s$ with the
-# smallest $|w|$ to zero. With $\tau$ the $s$-quantile of all $|w|$, the mask is
-# $m = \mathbb 1[|w| > \tau]$ and the pruned weights are $m \odot w$. Ranking all layers
-# together ("global" pruning) uses one threshold $\tau$ for every layer, so each layer loses the
-# share of its weights that lie below it: not the same share everywhere, and not a share that
-# spares small layers. By hand on a small matrix, then with the package:
+# The simplest pruning rule: weights close to zero matter least, so rank all $n$ weights by $|w|$
+# and set the $k = \operatorname{round}(s\,n)$ smallest to zero, for a sparsity $s$. The mask $m$
+# is 0 on those $k$ weights and 1 elsewhere, and the pruned weights are $m \odot w$. (A threshold
+# rule, $m = \mathbb 1[|w| > \tau]$ with $\tau$ the $s$-quantile of $|w|$, gives almost the same
+# mask but goes wrong at the edges: at $s = 0$ the quantile is the smallest $|w|$, and "$>$" prunes
+# that weight; the rank rule, which `compression.magnitude_masks` uses, prunes exactly $k$.)
+# Ranking all layers together ("global" pruning) amounts to one threshold for every layer, so each
+# layer loses the share of its weights that lie below it: not the same share everywhere, and not a
+# share that spares small layers. By hand on a small matrix, then with the package:
 
 # %%
 w = np.array([[0.5, -0.05, 0.3], [-0.8, 0.02, -0.1]], dtype="float32")
-by_hand = (np.abs(w) > np.quantile(np.abs(w), 0.5)).astype("float32")
+k = round(0.5 * w.size)
+by_hand = np.ones(w.size, dtype="float32")
+by_hand[np.argsort(np.abs(w), axis=None)[:k]] = 0.0  # the k smallest |w|
+by_hand = by_hand.reshape(w.shape)
 tiny = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, use_bias=False)])
 tiny.set_weights([w])
 masks = compression.magnitude_masks(tiny, 0.5)
 print("mask by hand:\n", by_hand, "\nmask from compression.magnitude_masks:\n", next(iter(masks.values())))
+lesson.metric("by-hand rank mask vs compression.magnitude_masks at 50%, entries that differ",
+              int(np.sum(by_hand != next(iter(masks.values())))))
+threshold_at_zero = np.abs(w) > np.quantile(np.abs(w), 0.0)
+print(f"sparsity 0: the rank rule prunes {round(0.0 * w.size)} weights, the quantile threshold "
+      f"|w| > quantile(|w|, 0) prunes {int(np.sum(~threshold_at_zero))}")
+lesson.metric("quantile-threshold mask at sparsity 0: weights pruned", int(np.sum(~threshold_at_zero)))
 
 # %% [markdown]
 # Now prune copies of the teacher at increasing sparsity and measure accuracy without any
@@ -181,10 +193,12 @@ ax.grid(alpha=0.3)
 lesson.savefig(fig, "pruning_sweep")
 
 # %% [markdown]
-# > **Errata (article 003 Q3, article 004 term 9)**: "参数压缩：通过剪枝、量化等方法减少模型参数量，降低计算资源消耗"
-# > ("parameter compression: reduce the number of parameters by pruning, quantization, etc.") and
-# > "模型剪枝：去除模型中不重要的参数和层，提高计算效率" ("pruning removes unimportant parameters and
-# > layers and raises computational efficiency").
+# > **Errata (article 003 Q3, article 004 term 9)**: article 003 Q3 lists
+# > "参数压缩：通过剪枝、量化等方法减少模型参数量，降低计算资源消耗" ("parameter compression: reduce the
+# > number of parameters by pruning, quantization, etc.") and "模型剪枝：去除模型中不重要的参数和层，
+# > 提高计算效率" ("pruning removes unimportant parameters and layers and raises computational
+# > efficiency"); article 004 term 9 defines model compression as "通过减少模型的参数数量、降低模型的
+# > 计算复杂度" ("reducing the number of parameters and the computational complexity").
 # >
 # > Quantization does not reduce the number of parameters at all: it stores each one in fewer
 # > bits. And zeroing weights (unstructured pruning, what is done above and what "weight pruning"
@@ -254,7 +268,9 @@ record("Keras int8 (Dense layers)", keras_int8.count_params(), compression.saved
 # interpreter. On the JAX backend `model.export` first turns the JAX functions into TensorFlow
 # ones with `jax2tf`; the rest of the path is the same, and on either backend it needs TensorFlow
 # installed. Two flavours:
-# - *dynamic range*: int8 weights, float activations; needs no data;
+# - *dynamic range*: int8 weights; activations are stored as float between layers and quantized
+#   to 8 bits on the fly, batch by batch, inside the ops that have int8 kernels (fully connected,
+#   convolution: "hybrid" ops), which then multiply in int8; needs no data;
 # - *full integer*: int8 weights **and** activations, int8 input and output. To choose a scale for
 #   each activation the converter runs a **representative dataset** (a few hundred training
 #   images) through the model and records each activation's range.
@@ -344,7 +360,10 @@ print(f"distillation changed the student's test accuracy by {100 * gain:+.2f} pe
 # %% [markdown]
 # ## 5. Everything in one table
 # Stored size is the raw bytes of the weights (for the pruned model: gzipped, the only form in
-# which its zeros save space; for TFLite: the whole `.tflite` file). Latency is the best of several
+# which its zeros save space; for TFLite: the whole `.tflite` file). "x smaller" divides the
+# teacher's raw bytes by each row's, except for the pruned model (marked \*), whose gzipped bytes are
+# compared with the teacher's gzipped bytes: gzip alone shrinks the float teacher a little, and
+# that share is not pruning's doing. Latency is the best of several
 # timed calls on one batch of 256 images on this machine (Keras `predict_on_batch` or the TFLite
 # interpreter); the best, because other programs can only make a run slower. The models are
 # timed in turns, one call each per round (`compression.latencies`), so that a burst of
@@ -354,9 +373,18 @@ print(f"distillation changed the student's test accuracy by {100 * gain:+.2f} pe
 timed = compression.latencies(predictors, batch, rounds=lesson.pick(15, 30))
 rows = {name: (params, stored, 1000 * timed[name], acc) for name, (params, stored, acc) in rows.items()}
 base_params, base_bytes, base_ms, base_acc = rows["teacher (float32)"]
-print(f"{'model':28s} {'params':>8s} {'stored KiB':>10s} {'x smaller':>9s} {'ms/batch':>9s} {'accuracy':>9s}")
+pruned_name = f"pruned {target_sparsity:.0%} + fine-tuned"
+reference_bytes = {name: dense_size["gzip_bytes"] if name == pruned_name else base_bytes for name in rows}
+print(f"{'model':28s} {'params':>8s} {'stored KiB':>10s} {'x smaller':>10s} {'ms/batch':>9s} {'accuracy':>9s}")
 for name, (params, stored, ms, acc) in rows.items():
-    print(f"{name:28s} {params:8,d} {stored / 1024:10.1f} {base_bytes / stored:9.1f} {ms:9.1f} {acc:9.2%}")
+    mark = "*" if name == pruned_name else " "
+    print(f"{name:28s} {params:8,d} {stored / 1024:10.1f} {reference_bytes[name] / stored:9.1f}{mark} {ms:9.1f} "
+          f"{acc:9.2%}")
+print(f"* against the teacher's gzipped weights ({dense_size['gzip_bytes'] / 1024:.1f} KiB); against its raw "
+      f"weights ({base_bytes / 1024:.1f} KiB) it would read {base_bytes / rows[pruned_name][1]:.1f}")
+lesson.metric("pruned model size reduction vs the gzipped teacher (x)", dense_size["gzip_bytes"] / rows[pruned_name][1],
+              fmt=".1f")
+lesson.metric("pruned model size reduction vs the raw teacher (x)", base_bytes / rows[pruned_name][1], fmt=".1f")
 
 lesson.metric("teacher test accuracy", base_acc, fmt=".2%")
 lesson.metric("full-int8 TFLite test accuracy", rows["TFLite full int8"][3], headline=True, fmt=".2%")
@@ -394,7 +422,8 @@ lesson.savefig(fig, "size_vs_accuracy")
 # are actually faster? A model can only be faster if it does less arithmetic, cheaper arithmetic,
 # or moves fewer bytes between memory and the processor: the student (fewer operations), the
 # full-integer TFLite model (int8 kernels, and a quarter of the bytes per weight and activation),
-# the dynamic-range model (int8 weights, float arithmetic). Fewer bytes matter when inference is
+# the dynamic-range model (int8 weights; activations stored as float and quantized on the fly for
+# the int8 kernels of its dense and convolution layers: hybrid ops). Fewer bytes matter when inference is
 # *memory-bound*, when the time goes to reading weights rather than to multiplying them, as with
 # small batches through large dense layers. The student has over ten times fewer parameters and
 # far fewer filters, and so fewer operations; whether that shows in
@@ -417,7 +446,7 @@ lesson.savefig(fig, "size_vs_accuracy")
 
 # %%
 def magnitude_mask(weights, sparsity):
-    # Your answer: a 0/1 array shaped like `weights` that zeroes the `sparsity` fraction with smallest |w|.
+    # Your answer: a 0/1 array shaped like `weights` that zeroes the round(sparsity * n) weights with smallest |w|.
     return (weights > np.quantile(weights, sparsity)).astype("float32")
 
 

@@ -158,3 +158,47 @@ def test_lesson_table_shows_what_each_technique_buys(executed_lessons):
     assert 0.85 < m["CPU time of the pruned model / its dense copy"] < 1.15
     assert m["int8 codes: by hand vs compression.quantize_symmetric, entries that differ"] == 0
     assert m["max rounding error / (s/2)"] <= 1 + 1e-6
+    # Section 2: the rank rule done by hand is the package's mask; the quantile threshold prunes one at s = 0.
+    assert m["by-hand rank mask vs compression.magnitude_masks at 50%, entries that differ"] == 0
+    assert m["quantile-threshold mask at sparsity 0: weights pruned"] == 1
+    # The table compares the pruned model's gzipped bytes with the teacher's gzipped bytes (the review's
+    # run: 5.3x), which is less than against the raw teacher (5.7x): gzip alone shrinks the teacher.
+    like_for_like = m["pruned model size reduction vs the gzipped teacher (x)"]
+    assert 3 < like_for_like < m["pruned model size reduction vs the raw teacher (x)"]
+
+
+def test_magnitude_mask_is_defined_by_rank_and_the_checker_explains_the_quantile_threshold():
+    """The lesson's rule (zero the round(s*n) smallest |w|) is the package's; |w| > quantile(|w|, s)
+    prunes the smallest weight at s = 0, and the checker's hint says why."""
+    import keras
+
+    from kerasmodels.course import exercises
+    from kerasmodels.course.topics import compression
+
+    w = np.array([0.3, -0.2, 0.1, 0.4])
+    tiny = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, use_bias=False)])
+    tiny.set_weights([w[:, None]])
+    assert np.array_equal(next(iter(compression.magnitude_masks(tiny, 0.0).values()))[:, 0], [1, 1, 1, 1])
+    assert np.sum(np.abs(w) <= np.quantile(np.abs(w), 0.0)) == 1  # the threshold form prunes one weight
+
+    def threshold_mask(weights, sparsity):
+        return (np.abs(weights) > np.quantile(np.abs(weights), sparsity)).astype("float32")
+
+    result = exercises.check("16.magnitude_mask", threshold_mask, quiet=True)
+    assert not result.passed and "no pruning" in result.message and "round(sparsity * n)" in result.message
+
+
+def test_distillation_checker_names_the_reverse_kl():
+    from kerasmodels.course import exercises
+
+    def log_softmax(z):
+        z = z - z.max(axis=-1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+    def reverse_kl(student_logits, teacher_logits, temperature):
+        log_p, log_q = log_softmax(teacher_logits / temperature), log_softmax(student_logits / temperature)
+        return float(temperature**2 * np.mean(np.sum(np.exp(log_q) * (log_q - log_p), axis=-1)))
+
+    result = exercises.check("16.distillation_loss", reverse_kl, quiet=True)
+    assert not result.passed and "T = 1" in result.message and "KL(q || p)" in result.message
+    assert "T**2" not in result.message
