@@ -81,7 +81,8 @@ gap = explain.logits(cnn, explained)[np.arange(6), predicted] - explain.logits(c
 completeness_error = np.max(np.abs(ig.reshape(6, -1).sum(1) - gap) / np.abs(gap))
 print("sum of IG attributions:", np.round(ig.reshape(6, -1).sum(1), 3))
 print("f(x) - f(baseline):    ", np.round(gap, 3))
-lesson.metric("IG completeness relative error", completeness_error, headline=True, fmt=".2%");
+lesson.metric("IG completeness relative error", completeness_error, headline=True, fmt=".2%")
+lesson.metric("largest |IG| on a background pixel (x = 0)", float(np.max(np.abs(ig[explained == 0]))), fmt=".1e");
 
 # %% [markdown]
 # **Occlusion** (遮挡) needs no gradients at all: cover a 4×4 patch with black (MNIST's
@@ -108,11 +109,19 @@ lesson.savefig(fig, "image_attributions")
 plt.show()
 
 # %% [markdown]
-# Saliency lights up pixels around the stroke too (where adding ink would change the score);
-# integrated gradients credit the ink that is there; occlusion is coarse (patch-sized) but
-# measures an actual change of the output. Does removing the pixels IG ranks highest hurt the
-# model more than removing random ones? That is a **deletion test**, a sanity check that an
-# explanation is faithful.
+# Saliency lights up pixels around the stroke too (where adding ink would change the score).
+# Integrated gradients credit only the ink that is there, and that is forced by construction:
+# with a black baseline the factor $x_i - x_{0,i}$ is 0 on every background pixel, so IG there is
+# exactly 0 whatever the model does with it (the largest |IG| on a background pixel is recorded
+# above). Occlusion is coarse (patch-sized) but measures an actual change of the output.
+#
+# Does removing the pixels an explanation ranks highest hurt the model more than removing others?
+# That is a **deletion test**, a sanity check that an explanation is faithful. Its control needs
+# care: only about a fifth of an MNIST image is ink, so deleting 5 % of the pixels at random
+# removes only a few ink pixels, while IG's top 5 % are all ink (IG is 0 elsewhere). Setting
+# a black pixel to black changes nothing, so that comparison would only show that ink matters. The
+# fair control deletes the same number of ink pixels, chosen at random. We also rank the pixels
+# by saliency and by occlusion.
 
 # %%
 def delete_top(images, scores, fraction):
@@ -126,11 +135,33 @@ def delete_top(images, scores, fraction):
 probe = x_test[:lesson.pick(100, 500)]
 probe_class = explain.logits(cnn, probe).argmax(1)
 probe_ig = explain.integrated_gradients(cnn, probe, steps=8)
-for name, scores in [("IG top 5%", probe_ig), ("random 5%", rng.random(probe.shape))]:
-    kept = np.mean(explain.logits(cnn, delete_top(probe, scores, 0.05)).argmax(1) == probe_class)
-    print(f"delete {name:10s} -> prediction unchanged for {kept:.0%} of {len(probe)} digits")
+ink = probe > 0
+print(f"ink: {ink.mean():.1%} of the pixels, {ink.reshape(len(probe), -1).sum(1).mean():.0f} per digit on average; "
+      f"5% of the image = {int(0.05 * ink[0].size)} pixels")
+rankings = {
+    "integrated gradients": probe_ig,
+    "saliency": explain.saliency(cnn, probe),
+    "occlusion": explain.occlusion(cnn, probe, patch=4, stride=2, fill=0.0),
+    "random ink pixels": ink + 0.5 * rng.random(probe.shape),  # every ink pixel first, in random order
+    "random pixels": rng.random(probe.shape),
+}
+for name, scores in rankings.items():
+    deleted = delete_top(probe, scores, 0.05)
+    ink_removed = np.mean(np.sum((ink & (deleted == 0)).reshape(len(probe), -1), axis=1))
+    kept = np.mean(explain.logits(cnn, deleted).argmax(1) == probe_class)
+    print(f"delete top 5% by {name:20s}: {ink_removed:4.1f} ink pixels per digit removed, "
+          f"prediction unchanged for {kept:.0%} of {len(probe)} digits")
+    lesson.metric(f"deletion test, prediction unchanged: {name}", kept, fmt=".0%")
+    lesson.metric(f"deletion test, ink pixels removed per digit: {name}", ink_removed, fmt=".1f")
 
 # %% [markdown]
+# Against the fair control, removing the ink pixels that integrated gradients rank highest
+# changes far more predictions than removing as many ink pixels at random: IG found the ink that
+# matters, not just ink. Occlusion's ranking, which measures removal directly, also changes many
+# predictions; saliency's changes fewer, though still more than the control: some of its top
+# pixels are background, where there is nothing to remove, and a large gradient says what a
+# small change would do, not what deleting the pixel does.
+#
 # ## 3. Which words moved the text classifier?
 # A small text classifier (a vocabulary layer, word embeddings averaged, one logit for
 # "positive") on the `reviews` set. Its logit is linear in the averaged embeddings,
@@ -345,8 +376,11 @@ plt.show()
 # A bank wants a model to approve loans. We construct the data so we know the truth: applicants
 # from two groups, A (70 %) and B (30 %). Everybody repays by the *same* rule of income, debt
 # ratio and years employed, but group B earns less on average (a historical disadvantage), so
-# its base rate of repaying is lower. The model never sees the group column, but it sees a
-# postcode area that matches the group 85 % of the time, a **proxy** (代理变量).
+# its base rate of repaying is lower. The model never sees the group column. It sees income,
+# which differs between the groups, and a postcode area that matches the group 85 % of the time,
+# a **proxy** (代理变量) from which a model could recover the group. In this data the postcode
+# plays no part in the repayment rule: given income, debt and years it says nothing about
+# repaying, and we measure below how much the model uses it.
 
 # %%
 loans = fairness.make_loans(lesson.pick(6000, 30000), seed=lesson.seed)
@@ -367,13 +401,58 @@ eod = fairness.equal_opportunity_difference(y_true, approve, g_test)
 print(f"demographic parity difference {dpd:.3f}, disparate impact ratio {dir_:.2f} "
       f"({'fails' if dir_ < 0.8 else 'passes'} the four-fifths rule), equal opportunity difference {eod:.3f}")
 lesson.metric("disparate impact ratio", dir_, fmt=".2f")
-lesson.metric("equal opportunity difference", eod, fmt=".3f");
+lesson.metric("equal opportunity difference", eod, fmt=".3f")
+for group_name in before:
+    for rate in ("selection rate", "TPR", "FPR"):
+        lesson.metric(f"one threshold: {rate}, {group_name}", before[group_name][rate], fmt=".3f")
+
+# Where does the gap come from? 1. The postcode: flip it (standardised column 3 takes two values)
+# and count changed decisions; then give everybody the same postcode.
+postcode_values = np.unique(x_loans[:, 3])
+x_flipped = x_loans[n_train:].copy()
+x_flipped[:, 3] = np.where(x_flipped[:, 3] == postcode_values[0], postcode_values[1], postcode_values[0])
+
+
+def decisions(features):
+    return (keras.ops.convert_to_numpy(keras.ops.sigmoid(credit.predict(features, verbose=0)))[:, 0] >= 0.5).astype(int)
+
+
+changed = np.mean(decisions(x_flipped) != approve)
+print(f"\nflipping every applicant's postcode changes {changed:.1%} of the decisions")
+lesson.metric("share of decisions changed by flipping the postcode", changed, fmt=".1%")
+selection_gap = before["group A"]["selection rate"] - before["group B"]["selection rate"]
+for value, area in zip(postcode_values, ("A", "B")):
+    same_postcode = x_loans[n_train:].copy()
+    same_postcode[:, 3] = value
+    rates = fairness.group_metrics(y_true, decisions(same_postcode), g_test, names)
+    gap = rates["group A"]["selection rate"] - rates["group B"]["selection rate"]
+    print(f"everybody in postcode area {area}: selection-rate gap A - B {gap:.3f} (with their own postcodes "
+          f"{selection_gap:.3f})")
+    lesson.metric(f"selection-rate gap with every postcode set to area {area}", gap, fmt=".3f")
+lesson.metric("selection-rate gap, one threshold", selection_gap, fmt=".3f")
+# 2. Income: the true repayment rule itself (approve when the true probability of repaying >= 0.5).
+true_score = (2.2 * (loans["log_income"] - 10.4) - 4.0 * (loans["debt"] - 0.3) + 0.08 * (loans["years"] - 6)
+              + 0.6)  # the rule inside fairness.make_loans, in log-odds
+true_rule = fairness.group_metrics(y_true, (true_score[n_train:] >= 0).astype(int), g_test, names)
+print("the true repayment rule, threshold 0.5:")
+print(fairness.format_table(true_rule))
+for group_name in true_rule:
+    for rate in ("selection rate", "TPR"):
+        lesson.metric(f"true rule: {rate}, {group_name}", true_rule[group_name][rate], fmt=".3f");
 
 # %% [markdown]
 # Leaving the group column out ("fairness through unawareness") did not make the decisions
-# group-blind: income and the postcode carry the group. Group B is approved less often, and
-# *among people who would repay*, B is approved less often too (lower TPR): the model's errors
-# fall more on B.
+# group-blind. Group B is approved less often, and *among people who would repay*, B is approved
+# less often too (lower TPR): the model's false rejections fall more on B. Its false approvals fall
+# more on A (higher FPR): more of A's non-repayers are approved.
+#
+# Not because of the postcode: flipping it changes few decisions, and giving everybody the same
+# postcode leaves most of the selection-rate gap in place (printed above). The gap comes from
+# income. Even the true repayment rule, applied with the same 0.5 threshold, approves B less often
+# and has a lower TPR for B: B's repayers earn less on average, so more of them have a repayment
+# probability below 0.5. A group gap in outcomes does not need a proxy; a feature that differs
+# between the groups and matters for the outcome is enough. (A proxy does matter when the group
+# itself, not income, drove the labels, for example in decisions made by biased people.)
 #
 # One repair (Hardt et al. 2016, **equal opportunity**): choose a threshold per group so that
 # both groups get the same true positive rate.
@@ -392,7 +471,8 @@ metrics_shown = ["selection rate", "TPR", "FPR", "precision"]
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
 for ax, table, title in [(axes[0], before, "one threshold (0.5)"), (axes[1], after, "equal-opportunity thresholds")]:
     for k, name in enumerate(table):
-        ax.bar(np.arange(4) + 0.38 * k - 0.19, [table[name][m] for m in metrics_shown], width=0.38, label=name)
+        ax.bar(np.arange(4) + 0.38 * k - 0.19, [table[name][m] for m in metrics_shown], width=0.38, label=name,
+               hatch="//" if k else "", edgecolor="black", linewidth=0.5)
     ax.set_xticks(range(4), metrics_shown)
     ax.set_title(title)
     ax.set_ylim(0, 1)
@@ -409,15 +489,34 @@ plt.show()
 # > evaluation ensures the model performs consistently on every data distribution"). That is
 # > impossible in general: when the groups' base rates differ, an imperfect classifier cannot
 # > have equal precision *and* equal TPR *and* equal FPR across them (Chouldechova 2017;
-# > Kleinberg et al. 2016). The table after the repair shows it: TPRs are now equal, but
-# > precision and selection rates still differ. A fairness check must name the criterion it
-# > chose, and why, and report the others.
+# > Kleinberg et al. 2016). Chouldechova's identity shows why. For any classifier, in any group
+# > with base rate $p$, arithmetic on the confusion matrix gives
+# >
+# > $$\mathrm{FPR} = \frac{p}{1-p}\cdot\frac{1-\mathrm{PPV}}{\mathrm{PPV}}\cdot\mathrm{TPR},$$
+# >
+# > with PPV the precision. The repair made the TPRs equal. If the PPVs were equal too, the FPRs
+# > would differ by the ratio of the groups' $p/(1-p)$; if the FPRs were equal, the PPVs would
+# > have to differ instead. With unequal base rates, one of them must give. The cell below checks
+# > the identity on both rows of the table after the repair. (The selection rate, demographic
+# > parity, is another criterion, not part of this identity.) A fairness check must name the
+# > criterion it chose, and why, and report the others.
 
 # %%
+identity_error = 0.0
+for group_name, row in after.items():
+    p = row["base rate"]
+    implied_fpr = p / (1 - p) * (1 - row["precision"]) / row["precision"] * row["TPR"]
+    identity_error = max(identity_error, abs(implied_fpr - row["FPR"]))
+    print(f"{group_name}: p/(1-p) = {p / (1 - p):.2f}, TPR {row['TPR']:.3f}, PPV {row['precision']:.3f} -> "
+          f"FPR by the identity {implied_fpr:.3f}, measured {row['FPR']:.3f}")
 gap_precision = abs(after["group A"]["precision"] - after["group B"]["precision"])
 gap_fpr = abs(after["group A"]["FPR"] - after["group B"]["FPR"])
 print(f"after equalising TPR: precision gap {gap_precision:.3f}, FPR gap {gap_fpr:.3f}, "
       f"base rates {after['group A']['base rate']:.2f} vs {after['group B']['base rate']:.2f}")
+lesson.metric("Chouldechova identity, largest error after the repair", identity_error, fmt=".1e")
+lesson.metric("after the repair: TPR gap", abs(after["group A"]["TPR"] - after["group B"]["TPR"]), fmt=".3f")
+lesson.metric("after the repair: precision gap", gap_precision, fmt=".3f")
+lesson.metric("after the repair: FPR gap", gap_fpr, fmt=".3f")
 
 # %% [markdown]
 # ## 5. Exercises
@@ -446,9 +545,12 @@ def equal_opportunity_difference(y_true, y_pred, groups):
 course.exercises.check("17.equal_opportunity_difference", equal_opportunity_difference);
 
 # %% [markdown]
-# Finally, integrated gradients from a gradient function: average `grad_fn` at the midpoints
-# $x_0 + \frac{k + 1/2}{m}(x - x_0)$, $k = 0..m-1$, and multiply by $x - x_0$. The attempt below
-# is "gradient × input", which is IG only for linear functions.
+# Finally, integrated gradients from a gradient function: average `grad_fn` at $m$ points along
+# the path, $x_0 + \alpha_k (x - x_0)$, and multiply by $x - x_0$. The midpoints
+# $\alpha_k = \frac{k + 1/2}{m}$, $k = 0..m-1$, are the most accurate for a given $m$ (and what
+# `explain.integrated_gradients` uses); the right Riemann sum $\alpha_k = k/m$, $k = 1..m$, of
+# the IG paper (Sundararajan et al. 2017) is accepted too. The attempt below is "gradient × input",
+# which is IG only for linear functions.
 
 # %%
 def integrated_gradients(grad_fn, x, baseline, steps):

@@ -35,6 +35,32 @@ def test_lesson_17_numbers(executed_lessons):
     assert p_sentence * (1 - p_sentence) < p_background * (1 - p_background)  # the sentence sits where the sigmoid is flatter
     assert metrics["disparate impact ratio"] < 0.8  # the constructed data set does show a disparity
     assert metrics["equal opportunity difference"] > 0.02
+    # IG is 0 on background pixels by construction (black baseline): exactly, not approximately.
+    assert metrics["largest |IG| on a background pixel (x = 0)"] == 0.0
+    # Deletion test against the fair control (as many ink pixels, at random); the review's run: IG's top 5%
+    # left 31% of predictions unchanged, random ink 97%, saliency 69%, occlusion 40%, random pixels 99%.
+    kept = {name: metrics[f"deletion test, prediction unchanged: {name}"]
+            for name in ("integrated gradients", "saliency", "occlusion", "random ink pixels", "random pixels")}
+    ink = {name: metrics[f"deletion test, ink pixels removed per digit: {name}"] for name in kept}
+    assert ink["random pixels"] < 0.3 * ink["integrated gradients"]  # why random pixels are no control
+    assert ink["random ink pixels"] == pytest.approx(ink["integrated gradients"], rel=0.02)  # IG's top 5% is ink
+    assert kept["integrated gradients"] + 0.3 < kept["random ink pixels"]
+    assert max(kept["integrated gradients"], kept["occlusion"]) + 0.1 < kept["saliency"] < kept["random ink pixels"]
+    # One threshold: B's false rejections are more frequent (lower TPR), A's false approvals (higher FPR).
+    assert metrics["one threshold: TPR, group B"] < metrics["one threshold: TPR, group A"]
+    assert metrics["one threshold: FPR, group A"] > metrics["one threshold: FPR, group B"]
+    # The gap is not the postcode's: flipping it changes few decisions, one postcode for all keeps most of the gap.
+    assert metrics["share of decisions changed by flipping the postcode"] < 0.15
+    for area in ("A", "B"):
+        assert metrics[f"selection-rate gap with every postcode set to area {area}"] > 0.8 * metrics[
+            "selection-rate gap, one threshold"]
+    # ... it is income's: the true rule shows both gaps (the review, on 30,000 loans: TPR 0.908 vs 0.737).
+    assert metrics["true rule: selection rate, group A"] > metrics["true rule: selection rate, group B"] + 0.15
+    assert metrics["true rule: TPR, group A"] > metrics["true rule: TPR, group B"] + 0.05
+    # Chouldechova's identity holds on both rows; with TPRs equalised, precision or FPR must differ.
+    assert metrics["Chouldechova identity, largest error after the repair"] < 1e-9
+    assert metrics["after the repair: TPR gap"] < 0.02
+    assert max(metrics["after the repair: precision gap"], metrics["after the repair: FPR gap"]) > 0.05
     assert {f.stem for f in result.figures} >= {"image_attributions", "word_attributions", "shap_word_attributions",
                                                 "fairness_by_group"}
 
@@ -154,3 +180,23 @@ def test_make_loans_has_the_story_the_lesson_tells():
     assert y[group == 0].mean() - y[group == 1].mean() > 0.1  # lower base rate for group B
     assert np.mean(data["postcode"] == group) == pytest.approx(0.85, abs=0.02)  # the proxy
     assert data["x"].shape == (20000, 4) and data["x"].dtype == np.float32
+
+
+def test_integrated_gradients_checker_accepts_the_papers_right_riemann_sum():
+    """alpha = k/m (k = 1..m), as in Sundararajan et al. 2017, is IG too; gradient x input is not, and is told so."""
+    from kerasmodels.course import exercises
+
+    def right_riemann(grad_fn, x, baseline, steps):
+        alphas = np.arange(1, steps + 1) / steps
+        return (x - baseline) * np.mean([grad_fn(baseline + a * (x - baseline)) for a in alphas], axis=0)
+
+    def midpoint(grad_fn, x, baseline, steps):
+        alphas = (np.arange(steps) + 0.5) / steps
+        return (x - baseline) * np.mean([grad_fn(baseline + a * (x - baseline)) for a in alphas], axis=0)
+
+    assert exercises.check("17.integrated_gradients", right_riemann, quiet=True).passed
+    assert exercises.check("17.integrated_gradients", midpoint, quiet=True).passed
+    wrong = exercises.check("17.integrated_gradients", lambda g, x, b, steps: (x - b) * g(x), quiet=True)
+    assert not wrong.passed and "gradient x input" in wrong.message
+    too_few = exercises.check("17.integrated_gradients", lambda g, x, b, steps: right_riemann(g, x, b, 5), quiet=True)
+    assert not too_few.passed
