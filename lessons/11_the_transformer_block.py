@@ -48,6 +48,7 @@ import numpy as np
 import kerasmodels as km
 from kerasmodels import course
 from kerasmodels.course.scratch import transformer
+from kerasmodels.course.scratch.metrics import paired_difference
 
 lesson = course.setup_lesson(11)
 rng = np.random.default_rng(lesson.seed)
@@ -103,8 +104,12 @@ lesson.metric("with positions: shuffled input, max difference to the shuffled ou
 # $$x \leftarrow \mathrm{LayerNorm}\big(x + \mathrm{Sublayer}(x)\big).$$
 #
 # - The **residual connection** $x + \mathrm{Sublayer}(x)$ lets the sub-layer learn a *correction*
-#   to its input rather than a new representation; the gradient reaches lower layers through the
-#   $+$ unchanged (lesson 07 measures what this does for a deep stack).
+#   to its input rather than a new representation, and gives the gradient a short path to lower
+#   layers (lesson 07 measures what this does for a deep stack). In this arrangement (the paper's,
+#   called **post-norm**) that path still passes through LayerNorm's Jacobian at every layer; only
+#   the **pre-norm** arrangement $x \leftarrow x + \mathrm{Sublayer}(\mathrm{LN}(x))$ of §4 carries it
+#   through the $+$ unchanged, which is why GPT-2 and deep stacks use pre-norm (Xiong et al. 2020,
+#   "On Layer Normalization in the Transformer Architecture").
 # - **Layer normalisation** rescales each position's vector to mean 0 and variance 1 over its own
 #   $d$ features, then applies a learned scale $\gamma$ and shift $\beta$:
 #   $\mathrm{LN}(x) = \gamma \odot (x-\mu)/\sqrt{\sigma^2+\epsilon} + \beta$. Unlike batch
@@ -149,8 +154,9 @@ lesson.metric("encoder layer by hand vs keras_hub TransformerEncoder: max differ
 lesson.metric("TransformerEncoder parameters, d_model 16, d_ff 32", encoder.count_params());
 
 # %% [markdown]
-# > **Errata (article 000 §9.2)** "选择合适的模型架构，如 Transformer、BERT 等" lists BERT as an
-# > alternative to the Transformer. BERT *is* a Transformer: a stack of the encoder layers above
+# > **Clarification (article 000 §9.2)** "选择合适的模型架构，如 Transformer、BERT 等" gives
+# > Transformer and BERT as examples side by side; a reader may take them for alternatives. BERT is
+# > itself a Transformer encoder stack: the encoder layers above
 # > (12 of them, $d = 768$, $d_{ff} = 3072$, 12 heads in BERT-base) on top of token, position and
 # > segment embeddings. Counting it that way gives the size BERT-base's paper reports (110M):
 
@@ -185,8 +191,15 @@ lesson.metric("BERT-base parameters counted as 12 encoder layers + embeddings + 
 # later positions are masked (set to $-\infty$ before the softmax, lesson 10's causal mask). GPT is
 # a stack of such decoder layers; `keras_hub.layers.TransformerDecoder` without an encoder sequence
 # is exactly that layer. Our model reads characters of the reviews (`km.data.load("reviews")`),
-# with learned position embeddings, two pre-norm decoder layers and a `Dense` layer that scores the
-# next character.
+# with learned position embeddings, two decoder layers and a `Dense` layer that scores the next
+# character. The layers are **pre-norm** (`normalize_first=True`, as in GPT-2): each sub-layer reads a
+# normalised copy and adds its output to the unnormalised stream,
+#
+# $$x \leftarrow x + \mathrm{MaskedMultiHead}\big(\mathrm{LN}_1(x)\big), \qquad
+#   x \leftarrow x + \mathrm{FFN}\big(\mathrm{LN}_2(x)\big),$$
+#
+# so the sum $x$ runs from the embeddings to a final layer norm before the output with only
+# additions on it (the gradient's identity path of §2).
 
 # %%
 train_texts, _ = km.data.load("reviews", split="train")
@@ -244,8 +257,8 @@ lesson.metric("character GPT, validation bits per character", bits[-1], headline
 
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
 epochs = np.arange(1, len(bits) + 1)
-ax.plot(epochs, np.array(history.history["loss"]) / np.log(2), marker="o", lw=2, label="training")
-ax.plot(epochs, bits, marker="s", lw=2, label="validation")
+ax.plot(epochs, np.array(history.history["loss"]) / np.log(2), marker="o", lw=2, label="training (mean over the epoch)")
+ax.plot(epochs, bits, marker="s", lw=2, label="validation (at the epoch's end)")
 ax.axhline(unigram_bits, color="gray", ls=":", label="unigram counts")
 ax.axhline(bigram_bits, color="black", ls="--", label="bigram counts")
 ax.set(xlabel="epoch", ylabel="bits per character", title="Pre-training a 2-layer character GPT on the reviews")
@@ -254,12 +267,18 @@ ax.legend()
 ax.grid(alpha=0.3)
 fig.tight_layout()
 lesson.savefig(fig, "gpt_pretraining")
+lesson.metric("epochs where validation loss is below the training loss (a running mean over the epoch)",
+              int(np.sum(np.array(history.history["val_loss"]) < np.array(history.history["loss"]))))
+lesson.metric("epochs trained", len(bits));
 
 # %% [markdown]
 # The decoder beats both counting models (the numbers are printed above): the prediction at position
 # $t$ of a window sees the $t + 1$ characters up to it, up to all 64 of the window, where the
 # bigram model sees one. In quick mode it is still far from good English;
-# full mode trains 8 times longer.
+# full mode trains 8 times longer. In quick mode the validation curve lies below the training
+# curve at every epoch (counted above), and nothing is odd about that: Keras reports the training
+# loss as the mean over the epoch's batches, each computed by the model as it was at that batch,
+# while the validation loss is computed once, by the model at the epoch's end.
 #
 # ## 6. Sampling with a temperature
 # To generate, feed a start, draw the next character from the model's distribution, append it, and
@@ -353,17 +372,16 @@ for kind in kinds:
     own, other = np.array(right[kind, "own prompt"]), np.array(right[kind, "another review's prompt"])
     gained, lost = int(np.sum(own & ~other)), int(np.sum(other & ~own))
     # 95% interval of the paired difference own - other (normal approximation).
-    difference = (gained - lost) / len(own)
-    half_width = 1.96 * np.sqrt((gained + lost) / len(own) - difference**2) / np.sqrt(len(own))
+    difference, low, high = paired_difference(own, other)
     print(f"wrong word = {kind}: own prompt {own.mean():.0%}, another review's prompt {other.mean():.0%}, "
           f"word frequency alone {np.mean(frequency_right[kind]):.0%}; the own prompt turns {gained} answers "
-          f"right and {lost} wrong: {difference:+.0%} ({difference - half_width:+.0%} to {difference + half_width:+.0%})")
+          f"right and {lost} wrong: {difference:+.0%} ({low:+.0%} to {high:+.0%})")
     lesson.metric(f"cloze, {kind}: model with the review's own prompt", own.mean(), fmt=".0%")
     lesson.metric(f"cloze, {kind}: model with another review's prompt", other.mean(), fmt=".0%")
     lesson.metric(f"cloze, {kind}: word-frequency baseline", np.mean(frequency_right[kind]), fmt=".0%")
     lesson.metric(f"cloze, {kind}: answers the own prompt turns right", gained)
     lesson.metric(f"cloze, {kind}: answers the own prompt turns wrong", lost)
-    lesson.metric(f"cloze, {kind}: own minus another prompt, 95% interval low", difference - half_width, fmt="+.0%")
+    lesson.metric(f"cloze, {kind}: own minus another prompt, 95% interval low", low, fmt="+.0%")
 
 # %% [markdown]
 # Read the two lines above. Against a random wrong word the model is right most of the time, but

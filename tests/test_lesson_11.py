@@ -61,7 +61,7 @@ def test_lesson_11_facts(executed_lessons):
     # Attention alone is blind to order; positions added, it is not.
     assert m["no positions: shuffled input, max difference to the shuffled output"] < 1e-9
     assert m["with positions: shuffled input, max difference to the shuffled output"] > 0.1
-    # Errata 000 §9.2: BERT-base counted as 12 encoder layers is the paper's 110M.
+    # Clarification of article 000 §9.2: BERT-base counted as 12 encoder layers is the paper's 110M.
     assert abs(m["BERT-base parameters counted as 12 encoder layers + embeddings + pooler"] - 110e6) < 0.01 * 110e6
     # The causal mask: the past does not see a change in the future, the present and the future do.
     assert m["causal decoder: change at position 20, max change of outputs at positions 0-19"] < 1e-6
@@ -69,6 +69,8 @@ def test_lesson_11_facts(executed_lessons):
     # Pre-training beats both counting models.
     gpt = m["character GPT, validation bits per character"]
     assert gpt < m["bigram baseline, validation bits per character"] < m["unigram baseline, validation bits per character"]
+    # Quick mode: validation below the training loss (an epoch's running mean) at every epoch.
+    assert m["epochs where validation loss is below the training loss (a running mean over the epoch)"] == m["epochs trained"]
     # Temperature: colder sampling gives more real words.
     shares = [m[f"temperature {t}: share of generated words that are real words"] for t in (0.5, 1.0, 1.5)]
     assert shares[0] > shares[1] > shares[2]
@@ -91,3 +93,57 @@ def test_lesson_11_facts(executed_lessons):
     text = notebook_text_outputs(result)
     for exercise in ("11.positional_encoding", "11.layer_norm", "11.encoder_parameters"):
         assert f"[NOT YET] {exercise}" in text
+
+
+def test_exercise_checks_accept_float32_right_answers_and_reject_wrong_ones():
+    import keras
+    import keras_hub
+
+    from kerasmodels.course import exercises
+
+    def float32_pe(length, depth):
+        positions = np.arange(length, dtype="float32")[:, None]
+        frequencies = (10000.0 ** (-(2 * (np.arange(depth) // 2)) / depth)).astype("float32")
+        angles = (positions * frequencies).astype("float32")
+        return np.where(np.arange(depth) % 2 == 0, np.sin(angles), np.cos(angles)).astype("float32")
+
+    def keras_hub_pe(length, depth):
+        layer = keras_hub.layers.SinePositionEncoding()
+        return keras.ops.convert_to_numpy(layer(np.zeros((1, length, depth), dtype="float32")))[0]
+
+    def sines_first(length, depth):
+        angles = np.arange(length)[:, None] * 10000.0 ** (-2 * np.arange(depth // 2) / depth)
+        return np.concatenate([np.sin(angles), np.cos(angles)], axis=-1)
+
+    def frequency_j_over_d(length, depth):
+        angles = np.arange(length)[:, None] * 10000.0 ** (-np.arange(depth) / depth)
+        return np.where(np.arange(depth) % 2 == 0, np.sin(angles), np.cos(angles))
+
+    for right in (float32_pe, keras_hub_pe):
+        assert exercises.check("11.positional_encoding", right, quiet=True).passed, right.__name__
+    for wrong in (sines_first, frequency_j_over_d):
+        assert not exercises.check("11.positional_encoding", wrong, quiet=True).passed, wrong.__name__
+
+    def float32_norm(x, gamma, beta):
+        x, gamma, beta = (np.asarray(a, dtype="float32") for a in (x, gamma, beta))
+        mean, variance = x.mean(axis=-1, keepdims=True), x.var(axis=-1, keepdims=True)
+        return (x - mean) / np.sqrt(variance + np.float32(1e-5)) * gamma + beta
+
+    def keras_norm(x, gamma, beta):
+        layer = keras.layers.LayerNormalization(epsilon=1e-5)
+        layer.build(x.shape)
+        layer.set_weights([gamma.astype("float32"), beta.astype("float32")])
+        return keras.ops.convert_to_numpy(layer(x.astype("float32")))
+
+    def sample_variance(x, gamma, beta):
+        mean, variance = x.mean(axis=-1, keepdims=True), x.var(axis=-1, ddof=1, keepdims=True)
+        return (x - mean) / np.sqrt(variance + 1e-5) * gamma + beta
+
+    def epsilon_outside(x, gamma, beta):
+        mean, std = x.mean(axis=-1, keepdims=True), x.std(axis=-1, keepdims=True)
+        return (x - mean) / (std + 1e-5) * gamma + beta
+
+    for right in (float32_norm, keras_norm):
+        assert exercises.check("11.layer_norm", right, quiet=True).passed, right.__name__
+    for wrong in (sample_variance, epsilon_outside):
+        assert not exercises.check("11.layer_norm", wrong, quiet=True).passed, wrong.__name__
