@@ -70,6 +70,13 @@ def test_lesson_12_facts(executed_lessons):
     mlm = m["MLM loss, mean of the last 10 steps"]
     assert mlm < m["MLM loss of a uniform guess, ln V"] - 0.5
     assert mlm > m["MLM loss of the word-frequency predictor"] - 0.15
+    # Quick mode: after one pass the tiny MLM guesses ',' for every masked slot, not the most frequent token.
+    assert m["MLM probe: distinct tokens guessed for the masked slots"] == 1
+    assert m["MLM probe: share of masked slots guessed as ','"] == 1.0
+    assert m["MLM probe: share of masked slots guessed as the reviews' most frequent token"] == 0
+    # The from-scratch comparison differs in more than pre-training: ~40x the parameters, a few hundred WordPieces.
+    assert 35 < m["MiniLM parameters / tiny BERT parameters"] < 45
+    assert 100 <= m["tiny BERT vocabulary (WordPiece tokens)"] < 1000
     # Errata 003 §5.2: characters, list.to, the mask, broadcasting, sigmoid vs softmax, label-blind accuracy.
     assert m["longest 'batch' the article's loop yields (characters)"] == 1
     assert m["encode's result has a .to method"] == 0
@@ -90,3 +97,20 @@ def test_lesson_12_facts(executed_lessons):
     text_out = notebook_text_outputs(result)  # the graders' feedback to the learner's first attempts
     for exercise in ("12.wordpiece", "12.masked_lm_loss", "12.accuracy"):
         assert f"[NOT YET] {exercise}" in text_out
+
+
+def test_masked_lm_loss_check_rejects_an_unstable_log_softmax():
+    from kerasmodels.course import exercises
+    from kerasmodels.course.exercises.lesson12 import _mlm_cases
+
+    huge = [logits for name, logits, _, _ in _mlm_cases() if "huge" in name]
+    assert huge and np.isinf(np.exp(huge[0])).any()  # the case really overflows float64
+
+    def unstable(logits, mask_ids, mask_weights):  # right weighting, log-softmax without subtracting the max
+        log_probs = logits - np.log(np.sum(np.exp(logits), axis=-1, keepdims=True))
+        picked = np.take_along_axis(log_probs, mask_ids[..., None], axis=-1)[..., 0]
+        return -np.sum(picked * mask_weights) / np.sum(mask_weights)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = exercises.check("12.masked_lm_loss", unstable, quiet=True)
+    assert not result.passed and "huge logits" in result.message
