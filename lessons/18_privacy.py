@@ -303,7 +303,7 @@ for s, eps, acc in curve:
     ax.annotate(f"σ={s:g}", (eps, 100 * acc), textcoords="offset points", xytext=(4, -12), fontsize=10)
 ax.axhline(100 * baseline_acc, color="gray", linestyle="--", label="no privacy (ε = ∞)")
 ax.set_xscale("log")
-ax.margins(y=0.12)
+ax.margins(x=0.08, y=0.12)  # room for the last "σ=..." label inside the axes
 ax.set_xlabel("privacy cost ε (log scale; smaller = more private)")
 ax.set_ylabel("test accuracy (%)")
 ax.set_title(f"Privacy-utility trade-off: softmax regression on {dataset}, δ = {delta:g}")
@@ -320,15 +320,17 @@ plt.show()
 # the server sets $w \leftarrow \sum_k \frac{n_k}{n} w_k$.
 #
 # Real clients are **non-IID**: each phone sees its owner's data, not a fair sample. We simulate
-# five clients twice, once with a random (IID) share each and once where each client holds only
-# two digit classes.
+# five clients twice, once with a random (IID) share each and once where each client holds
+# mostly two digit classes: `privacy.split_clients` sorts the examples by label and cuts them into
+# ten equal shards, two per client (McMahan et al. 2017), and a shard boundary need not fall on a
+# class boundary, so a client can also hold a few examples of a third class.
 
 # %%
 num_clients, rounds = 5, lesson.pick(10, 20)
 limit = lesson.pick(None, 10000)
 fx, fy = x_train[:limit], y_train[:limit]
 splits = {"IID": privacy.split_clients(fy, num_clients, iid=True, seed=lesson.seed),
-          "non-IID (2 classes each)": privacy.split_clients(fy, num_clients, iid=False, seed=lesson.seed)}
+          "non-IID (mostly 2 classes each)": privacy.split_clients(fy, num_clients, iid=False, seed=lesson.seed)}
 fed_curves = {}
 for name, parts in splits.items():
     keras.utils.set_random_seed(lesson.seed)
@@ -339,11 +341,18 @@ for name, parts in splits.items():
                                                    eval_data=(x_test, y_test), seed=lesson.seed)["accuracy"]
     print(f"{name:26s} accuracy after {rounds} rounds: {fed_curves[name][-1]:.1%}")
 lesson.metric("FedAvg IID test accuracy", fed_curves["IID"][-1], fmt=".1%")
-lesson.metric("FedAvg non-IID test accuracy", fed_curves["non-IID (2 classes each)"][-1], fmt=".1%");
+lesson.metric("FedAvg non-IID test accuracy", fed_curves["non-IID (mostly 2 classes each)"][-1], fmt=".1%")
+client_counts = [np.sort(np.bincount(fy[p], minlength=classes))[::-1] for p in splits["non-IID (mostly 2 classes each)"]]
+top_two = min(c[:2].sum() / c.sum() for c in client_counts)
+most_classes = max(int(np.sum(c > 0)) for c in client_counts)
+print(f"non-IID clients: at least {top_two:.1%} of each client's examples in its two largest classes; "
+      f"at most {most_classes} classes on one client")
+lesson.metric("non-IID: smallest share of a client's examples in its two largest classes", top_two, fmt=".1%")
+lesson.metric("non-IID: most classes held by one client", most_classes);
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
-counts = np.array([np.bincount(fy[p], minlength=classes) for p in splits["non-IID (2 classes each)"]])
+counts = np.array([np.bincount(fy[p], minlength=classes) for p in splits["non-IID (mostly 2 classes each)"]])
 im = axes[0].imshow(counts, cmap="Blues", aspect="auto")
 axes[0].set_xlabel("digit class")
 axes[0].set_ylabel("client")
@@ -372,8 +381,13 @@ plt.show()
 # > same as keeping it private: the updates are computed from the data and can give it back.
 # > For a dense layer $y = xW + b$, one example's gradient is $\partial L/\partial W = x \otimes
 # > \partial L/\partial y$ and $\partial L/\partial b = \partial L/\partial y$, so dividing a
-# > column of the first by the matching entry of the second returns the input $x$ *exactly*. A
-# > server that sees a client's one-example update sees the client's data. To earn the word
+# > column of the first by the matching entry of the second returns the input $x$ *exactly*
+# > (the cell below does it). That trick needs the gradient of *one* example: a FedAvg client of
+# > section 4 sends its weights after a local epoch of many 32-example batches, and no ratio of
+# > those gives an image back. It is no safeguard: optimisation-based attacks search for inputs
+# > whose gradients reproduce the shared update, and recover recognisable training images from
+# > batch gradients and from updates of several local steps (Zhu et al. 2019, "Deep Leakage from
+# > Gradients"; Geiping et al. 2020, "Inverting Gradients"). To earn the word
 # > "private", federated learning adds two things. Differential privacy on the updates: usually
 # > DP-FedAvg (McMahan et al. 2018: each client's update is clipped to a norm bound and Gaussian
 # > noise is added to their sum at the server, a guarantee per client), or DP-SGD on every client (a guarantee per
