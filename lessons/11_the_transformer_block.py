@@ -47,8 +47,7 @@ import numpy as np
 
 import kerasmodels as km
 from kerasmodels import course
-from kerasmodels.course.scratch import transformer
-from kerasmodels.course.scratch.metrics import paired_difference
+from kerasmodels.course.scratch import metrics, transformer
 
 lesson = course.setup_lesson(11)
 rng = np.random.default_rng(lesson.seed)
@@ -372,7 +371,7 @@ for kind in kinds:
     own, other = np.array(right[kind, "own prompt"]), np.array(right[kind, "another review's prompt"])
     gained, lost = int(np.sum(own & ~other)), int(np.sum(other & ~own))
     # 95% interval of the paired difference own - other (normal approximation).
-    difference, low, high = paired_difference(own, other)
+    difference, low, high = metrics.paired_difference(own, other)
     print(f"wrong word = {kind}: own prompt {own.mean():.0%}, another review's prompt {other.mean():.0%}, "
           f"word frequency alone {np.mean(frequency_right[kind]):.0%}; the own prompt turns {gained} answers "
           f"right and {lost} wrong: {difference:+.0%} ({low:+.0%} to {high:+.0%})")

@@ -41,8 +41,7 @@ import numpy as np
 
 import kerasmodels as km
 from kerasmodels import course
-from kerasmodels.course.scratch import text
-from kerasmodels.course.scratch.metrics import paired_difference
+from kerasmodels.course.scratch import metrics, text
 from kerasmodels.course.topics import adapters
 
 lesson = course.setup_lesson(13)
@@ -442,7 +441,7 @@ print(f"\n{len(x_test)} test reviews, right answers and 95% intervals:\n  chance
       f"  {len(x_bank)} labelled reviews, nearest centroid: {count_and_interval(centroid_accuracy)}")
 lesson.metric("nearest centroid minus k-NN: test reviews", round((centroid_accuracy - knn) * len(x_test)))
 # The same test reviews: a paired comparison, from the reviews where the two disagree.
-difference, low, high = paired_difference(centroid_right, knn_right)
+difference, low, high = metrics.paired_difference(centroid_right, knn_right)
 print(f"  centroid minus {best_k}-NN on the same reviews: {difference:+.1%} (95% interval {low:+.1%} to {high:+.1%}); "
       f"the centroid alone right on {int(np.sum(centroid_right & ~knn_right))}, the vote alone on "
       f"{int(np.sum(knn_right & ~centroid_right))}")
