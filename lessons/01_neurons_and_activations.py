@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Neurons and activations
-#     articles: ["001 §4.2", "000 §4.2", "004 §2.1.2"]
+#     articles: ["001 §4.2", "000 §4.1", "000 §4.2", "004 §2.1.2"]
 #     quick_seconds: 20
 #     full_seconds: 20
 #     description: One neuron by hand and in Keras; sigmoid, tanh and ReLU with their derivatives, checked three ways.
@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 01 · Neurons and activations
 #
-# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 001 §4.2 (the neuron model), article 000 §4.2 and article 004 §2.1.2 (sigmoid, tanh, ReLU).
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 001 §4.2 (the neuron model), article 000 §4.1–4.2 and article 004 §2.1.2 (sigmoid, tanh, ReLU).
 #
 # **After this lesson you can** compute a neuron's output by hand and get the same number from
 # `keras.layers.Dense`; write sigmoid, tanh and ReLU and their derivatives; check a derivative
@@ -83,8 +83,8 @@ y_grid = numpy_nn.sigmoid(points @ w2 + b2).reshape(x1.shape)
 fig, ax = plt.subplots(figsize=(6, 5))
 image = ax.contourf(x1, x2, y_grid, levels=20, cmap="RdBu_r")
 ax.contour(x1, x2, y_grid, levels=[0.5], colors="black", linewidths=2)
-ax.annotate("", xy=(0.75, -0.5), xytext=(0, 0), arrowprops=dict(arrowstyle="->", lw=2))
-ax.text(0.85, -0.75, "w", fontsize=14)
+ax.annotate("", xy=(1.5, -1.0), xytext=(0, 0), arrowprops=dict(arrowstyle="->", lw=2))  # w = (1.5, -1.0)
+ax.text(1.6, -1.3, "w", fontsize=14)
 fig.colorbar(image, ax=ax, label="neuron output y")
 ax.set_xlabel("$x_1$")
 ax.set_ylabel("$x_2$")
@@ -136,7 +136,7 @@ plt.show()
 # ## 3. Checking a derivative three ways
 # A formula for a derivative is easy to get wrong. Two independent checks:
 #
-# 1. **Finite differences**: $\sigma'(z) \approx \dfrac{\sigma(z+\varepsilon) - \sigma(z-\varepsilon)}{2\varepsilon}$,
+# 1. **Finite differences**: $\sigma'(z) \approx \dfrac{\sigma(z+\varepsilon) - \sigma(z-\varepsilon)}{2\varepsilon}$.
 #    Its truncation error shrinks like $\varepsilon^2$ ($10^{-12}$ for $\varepsilon = 10^{-6}$), but
 #    subtracting two nearly equal float64 numbers adds a rounding error of about
 #    $10^{-16}/\varepsilon$; with $\varepsilon = 10^{-6}$ that rounding, about $10^{-10}$, dominates.
@@ -244,27 +244,31 @@ pairings = {"Glorot + sigmoid": ("GlorotUniform", 1, "sigmoid"), "4 × Glorot + 
             "Glorot + tanh": ("GlorotUniform", 1, "tanh"), "Glorot + ReLU": ("GlorotUniform", 1, "relu"),
             "He + ReLU": ("HeUniform", 1, "relu")}
 seeds = range(20)
-profiles = {}  # pairing -> (seed, layers passed back) gradient norms
-for name, (initializer_name, factor, activation) in pairings.items():
+
+
+def gradient_profile(initializer_name, factor, activation, seed):
+    """Gradient norms layer by layer (1 at the output) and each layer's pre-activations z, for one seed."""
     f, df = numpy_nn.ACTIVATIONS[activation]
     initializer = getattr(keras.initializers, initializer_name)
-    runs = []
-    for seed in seeds:
-        weights = [factor * keras.ops.convert_to_numpy(initializer(seed=seed * depth + layer)((width, width))).astype(float)
-                   for layer in range(depth)]  # one seed per layer: a fresh matrix each
-        data = np.random.default_rng(seed)
-        a, zs = data.normal(size=(256, width)), []
-        for W in weights:
-            zs.append(a @ W)
-            a = f(zs[-1])
-        gradient = data.normal(size=(256, width))
-        gradient /= np.sqrt(np.mean(np.sum(gradient**2, axis=1)))  # root-mean-square norm 1 per example
-        norms = [1.0]
-        for W, z in zip(reversed(weights), reversed(zs)):
-            gradient = (gradient * df(z)) @ W.T
-            norms.append(np.sqrt(np.mean(np.sum(gradient**2, axis=1))))
-        runs.append(norms)
-    profiles[name] = np.array(runs)
+    weights = [factor * keras.ops.convert_to_numpy(initializer(seed=seed * depth + layer)((width, width))).astype(float)
+               for layer in range(depth)]  # one seed per layer: a fresh matrix each
+    data = np.random.default_rng(seed)
+    a, zs = data.normal(size=(256, width)), []
+    for W in weights:
+        zs.append(a @ W)
+        a = f(zs[-1])
+    gradient = data.normal(size=(256, width))
+    gradient /= np.sqrt(np.mean(np.sum(gradient**2, axis=1)))  # root-mean-square norm 1 per example
+    norms = [1.0]
+    for W, z in zip(reversed(weights), reversed(zs)):
+        gradient = (gradient * df(z)) @ W.T
+        norms.append(np.sqrt(np.mean(np.sum(gradient**2, axis=1))))
+    return norms, zs
+
+
+profiles = {}  # pairing -> (seed, layers passed back) gradient norms
+for name, (initializer_name, factor, activation) in pairings.items():
+    profiles[name] = np.array([gradient_profile(initializer_name, factor, activation, seed)[0] for seed in seeds])
     final = profiles[name][:, -1]
     lesson.metric(f"median gradient norm after 10 layers, {name}", np.median(final), fmt=".2e")
     lesson.metric(f"median factor per layer, {name}", np.median(final) ** (1 / depth), fmt=".2f")
@@ -294,9 +298,35 @@ plt.show()
 # the same Glorot weights, the median gradient after ten sigmoid layers is about $4\times10^{-7}$
 # (every seed below $10^{-6}$), while ten tanh layers keep it near 0.3 (every seed between 0.15 and
 # 0.4). Four times larger weights lift sigmoid's median more than ten thousand times, to about
-# $6\times10^{-3}$, yet it still vanishes (about 0.6 per layer). The usual remedy is therefore not
-# a better scale but keeping sigmoid out of hidden layers: tanh or ReLU inside, sigmoid only at an
-# output that must be a probability. (Géron's *Hands-On Machine Learning*, ch. 11, lists Glorot for
+# $6\times10^{-3}$, yet it still vanishes (about 0.6 per layer). Would a still larger scale do? The
+# same 20 seeds with larger factors; besides the gradient, the share of pre-activations in sigmoid's
+# flat tails (slope $\sigma'(z) < 0.05$, a fifth of its maximum, that is $|z| > 2.9$; over all ten
+# layers, 256 inputs and 20 seeds) and the units' mean output:
+
+# %%
+print(f"{'sigmoid, weights':18s} {'median norm':>12s} {'per layer':>10s} {'share with slope < 0.05':>24s} {'mean output':>12s}")
+for factor in (1, 4, 8, 12):
+    results = [gradient_profile("GlorotUniform", factor, "sigmoid", seed) for seed in seeds]
+    final = np.array([norms[-1] for norms, _ in results])
+    z_all = np.concatenate([np.ravel(zs) for _, zs in results])
+    saturated = np.mean(numpy_nn.sigmoid_derivative(z_all) < 0.05)
+    mean_output = np.mean(numpy_nn.sigmoid(z_all))
+    print(f"{factor:2d} × Glorot        {np.median(final):12.2e} {np.median(final) ** (1 / depth):10.2f} "
+          f"{saturated:24.1%} {mean_output:12.2f}")
+    lesson.metric(f"sigmoid, {factor} × Glorot: median gradient norm after 10 layers", np.median(final), fmt=".2e")
+    lesson.metric(f"sigmoid, {factor} × Glorot: median factor per layer", np.median(final) ** (1 / depth), fmt=".2f")
+    lesson.metric(f"sigmoid, {factor} × Glorot: share of pre-activations with slope < 0.05", saturated, fmt=".1%")
+    lesson.metric(f"sigmoid, {factor} × Glorot: mean unit output", mean_output, fmt=".2f")
+
+# %% [markdown]
+# At this depth a large enough scale does keep the gradient's norm: with 8 × Glorot the median after ten layers is
+# about 0.15 (about 0.83 per layer), with 12 × Glorot about 1.2 (about 1.02 per layer, TensorFlow's
+# draws again). It gets there by multiplying large weights with small slopes: at 12 × Glorot about
+# 73 % of the pre-activations sit in the flat tails (about 24 % at 4 ×, under 0.1 % at 1 ×), where a
+# unit's output barely responds to its input; and at every scale the units' outputs average 0.50,
+# never centred on zero, so each layer hands the next a shifted input. The usual remedy avoids both
+# costs: tanh or ReLU in the hidden layers, sigmoid only at an output that must be a probability.
+# (Géron's *Hands-On Machine Learning*, ch. 11, lists Glorot for
 # sigmoid as well; Glorot and Bengio's derivation assumes a slope of about 1 near 0, which holds for
 # tanh, not for sigmoid.)
 #
@@ -382,7 +412,8 @@ lesson.metric("exercises passing as written", sum(map(bool, first_attempts.value
 # - A gradient through $L$ layers is bounded by $\prod_l(\sigma'_{\max}\|W_l\|)$: small weights make it
 #   vanish, large ones can make it explode; the slope bound alone decides neither.
 # - Initialisation must suit the activation: Keras's default (Glorot) suits tanh and lets sigmoid's
-#   gradient vanish (better: keep sigmoid for outputs); ReLU needs He's variance $2/\text{fan-in}$
+#   gradient vanish; a 12 times larger scale keeps its norm but puts most units in the flat tails
+#   (better: keep sigmoid for outputs); ReLU needs He's variance $2/\text{fan-in}$
 #   ($\sqrt2$ times Glorot's spread when fan-in = fan-out).
 # - Check any derivative with finite differences (float64, $\varepsilon = 10^{-6}$: agreement to
 #   ~1e-10) and with autodiff (agreement to float64 rounding where the backend computes in float64).

@@ -51,7 +51,11 @@ lesson = course.setup_lesson(2)
 # - **Categorical cross-entropy** (交叉熵) for $C$ classes, probabilities $p_1..p_C$ and a one-hot label:
 #   $-\sum_c y_c \log p_c$, that is $-\log(\text{probability given to the true class})$.
 #
-# By hand first, then Keras:
+# Given probabilities, Keras clips them to $[10^{-7}, 1-10^{-7}]$ before the log, so a probability of
+# exactly 0 for the true class costs $-\log 10^{-7} \approx 16.1$, not infinity. Given the raw
+# scores before the sigmoid or softmax (the *logits*, 对数几率), `from_logits=True` makes Keras apply
+# the sigmoid or softmax inside the loss in a numerically stable form, with no clipping; that is why
+# models often end in a plain `Dense` layer and use it (lesson 00 does). By hand first, then Keras:
 
 # %%
 y_true = np.array([3.0, -0.5, 2.0, 7.0])
@@ -73,7 +77,15 @@ for name, hand, by_keras in [("MSE", mse_hand, mse_keras), ("binary CE", bce_han
                              ("categorical CE", cce_hand, cce_keras)]:
     print(f"{name:15s} by hand {hand:.6f}   Keras {by_keras:.6f}   difference {abs(hand - by_keras):.1e}")
 lesson.metric("max |hand loss - keras.losses|",
-              max(abs(mse_hand - mse_keras), abs(bce_hand - bce_keras), abs(cce_hand - cce_keras)), fmt=".1e");
+              max(abs(mse_hand - mse_keras), abs(bce_hand - bce_keras), abs(cce_hand - cce_keras)), fmt=".1e")
+
+logits = np.log(p / (1 - p))  # the scores whose sigmoid is p
+bce_from_logits = float(keras.losses.BinaryCrossentropy(from_logits=True)(labels, logits))
+clipped = float(keras.losses.BinaryCrossentropy()(np.array([1.0]), np.array([0.0])))  # label 1, p = 0
+print(f"binary CE from the logits: {bce_from_logits:.6f} (from the probabilities: {bce_keras:.6f})")
+print(f"label 1, p = 0: Keras gives {clipped:.2f} = -log(1e-7) = {-np.log(1e-7):.2f}, not infinity (p is clipped)")
+lesson.metric("|binary CE from logits - from probabilities|", abs(bce_from_logits - bce_keras), fmt=".1e")
+lesson.metric("Keras binary CE for label 1 and p = 0 (clipped)", clipped, fmt=".2f");
 
 # %% [markdown]
 # > **Errata (article 001 §4.3)**: "以均方误差（MSE）为例……其定义如下：
@@ -180,14 +192,20 @@ def gradient(theta):
 
 theta_test = np.array([-1.0, 0.5])
 finite = np.array([(loss(theta_test + e) - loss(theta_test - e)) / 2e-6 for e in np.eye(2) * 1e-6])
-_, auto = numpy_nn.autodiff_gradients(
-    lambda t: 0.5 * ops.mean(ops.square(y - t["theta"][0] - t["theta"][1] * x)), {"theta": theta_test})
+_, auto = numpy_nn.autodiff_gradients(  # ops.sum / n, not ops.mean: see below
+    lambda t: 0.5 * ops.sum(ops.square(y - t["theta"][0] - t["theta"][1] * x)) / len(x), {"theta": theta_test})
 print("our gradient    ", gradient(theta_test))
 print("finite difference", finite)
 print("autodiff        ", auto["theta"])
+lesson.metric("max |our gradient - finite difference|", np.abs(gradient(theta_test) - finite).max(), fmt=".1e")
+lesson.metric("max |our gradient - autodiff|", np.abs(gradient(theta_test) - auto["theta"]).max(), fmt=".1e");
 
 # %% [markdown]
-# The three agree. Now descend from $\theta = (-1, 0.5)$ and compare the end point with the exact
+# The three agree: autodiff with our formula to float64 rounding, finite differences to about
+# $10^{-10}$ (lesson 01 §3 explains why), on TensorFlow and JAX alike. The autodiff loss divides
+# `ops.sum` by $n$ instead of calling `ops.mean` because on JAX Keras computes `ops.mean` in float32
+# even for float64 inputs; with it the JAX row differs from ours by about $10^{-7}$ (a JAX run on the
+# 2-core CPU). Now descend from $\theta = (-1, 0.5)$ and compare the end point with the exact
 # least-squares solution (from `np.linalg.lstsq`).
 
 # %%
@@ -305,7 +323,7 @@ ax_path.set_ylim(-0.5, 3.5)
 ax_path.set_xlabel(r"$\theta_0$")
 ax_path.set_ylabel(r"$\theta_1$")
 ax_path.set_title("the first 15 steps (5 when diverging)")
-ax_path.legend(fontsize=9, loc="upper left")
+ax_path.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)  # below: off the paths
 ax_loss.set_xlabel("step")
 ax_loss.set_ylabel("loss (log scale)")
 ax_loss.set_title("loss per step")

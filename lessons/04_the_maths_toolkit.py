@@ -147,7 +147,8 @@ downhill, to_minimum = -grad_f(corner), -corner
 cosine = downhill @ to_minimum / (np.linalg.norm(downhill) * np.linalg.norm(to_minimum))
 lesson.metric("angle between -grad f and the direction to the minimum at (1.8, -1.8), degrees",
               math.degrees(math.acos(cosine)), fmt=".1f");
-#
+
+# %% [markdown]
 # ## 4. Bernoulli and binomial distributions
 # A **Bernoulli** distribution (伯努利分布) describes *one* yes/no trial that succeeds with
 # probability $p$: $P(X=k) = p^k(1-p)^{1-k}$ for $k \in \{0, 1\}$. The **binomial** distribution
@@ -176,11 +177,13 @@ left.set_xticks([0, 1], ["0 (failure)", "1 (success)"])
 left.set_title(f"Bernoulli(p = {p}): one trial")
 left.set_ylabel("probability")
 ks = np.arange(n + 1)
-right.bar(ks - 0.2, simulated, width=0.4, label=f"simulated: sums of {n} Bernoulli trials")
-right.bar(ks + 0.2, binomial, width=0.4, label=r"formula $\binom{n}{k}p^k(1-p)^{n-k}$")
+right.bar(ks - 0.2, simulated, width=0.4, label=f"simulated: sums of {n} Bernoulli trials (left bars)")
+right.bar(ks + 0.2, binomial, width=0.4, hatch="//", edgecolor="white",
+          label=r"formula $\binom{n}{k}p^k(1-p)^{n-k}$ (right bars, hatched)")
 right.set_xticks(ks)
 right.set_xlabel("k = number of successes")
 right.set_title(f"Binomial(n = {n}, p = {p}): successes in {n} trials")
+right.set_ylim(0, 1.35 * max(simulated.max(), binomial.max()))  # room above the bars for the legend
 right.legend(fontsize=9)
 for ax in (left, right):
     ax.grid(axis="y", alpha=0.3)
@@ -237,12 +240,14 @@ left.set(title=f"Normal(mu = {mu}, sigma = {sigma})", xlabel="x", ylabel="densit
 left.set_ylim(0, 1.35 * normal_density.max())  # room above the peak for the legend
 left.legend(fontsize=9, loc="upper left")
 ks = np.arange(kmax + 1)
-right.bar(ks - 0.2, poisson_simulated, width=0.4, label=f"{samples:,} draws")
-right.bar(ks + 0.2, poisson, width=0.4, label=r"formula $\lambda^k e^{-\lambda}/k!$")
+right.bar(ks - 0.2, poisson_simulated, width=0.4, label=f"{samples:,} draws (left bars)")
+right.bar(ks + 0.2, poisson, width=0.4, hatch="//", edgecolor="white",
+          label=r"formula $\lambda^k e^{-\lambda}/k!$ (right bars, hatched)")
 right.plot(ks, many_trials, "k.", ms=9, label="Binomial(1000, 0.003)")
 right.set(title=f"Poisson(lambda = {lam:g})", xlabel="k = number of events", ylabel="probability")
 right.set_xticks(ks)
-right.legend(fontsize=9)
+right.set_ylim(0, 1.45 * max(poisson_simulated.max(), poisson.max()))  # room above the bars for the legend
+right.legend(fontsize=9, loc="upper right")
 for ax in (left, right):
     ax.grid(axis="y", alpha=0.3)
 lesson.savefig(fig, "normal_poisson")

@@ -50,6 +50,22 @@ def test_lesson_01_runs_and_derivatives_agree(executed_lessons):
     assert 4e-3 < m["median gradient norm after 10 layers, 4 × Glorot + sigmoid"] < 8e-3
     assert 0.55 < m["median factor per layer, 4 × Glorot + sigmoid"] < 0.65
     assert m["largest gradient norm after 10 layers over 20 seeds, 4 × Glorot + sigmoid"] < 0.05
+    # Larger scales keep sigmoid's gradient norm (8x: ~0.15, ~0.83 per layer; 12x: ~1.2, ~1.02 per layer) but
+    # saturate the units (12x: ~73 % with slope < 0.05; 4x: ~24 %; 1x: < 0.1 %); mean output 0.50 at every scale.
+    assert 0.1 < m["sigmoid, 8 × Glorot: median gradient norm after 10 layers"] < 0.2
+    assert 0.8 < m["sigmoid, 8 × Glorot: median factor per layer"] < 0.86
+    assert 1.0 < m["sigmoid, 12 × Glorot: median gradient norm after 10 layers"] < 1.5
+    assert 1.0 < m["sigmoid, 12 × Glorot: median factor per layer"] < 1.05
+    share = {k: m[f"sigmoid, {k} × Glorot: share of pre-activations with slope < 0.05"] for k in (1, 4, 8, 12)}
+    assert share[1] < 0.001 and 0.21 < share[4] < 0.27 and 0.7 < share[12] < 0.76
+    assert share[1] < share[4] < share[8] < share[12]
+    for k in (1, 4, 8, 12):
+        assert 0.49 < m[f"sigmoid, {k} × Glorot: mean unit output"] < 0.51
+        # the scan reuses the pairings' draws: its 1x and 4x rows are the figure's
+        if k in (1, 4):
+            name = "Glorot + sigmoid" if k == 1 else "4 × Glorot + sigmoid"
+            assert m[f"sigmoid, {k} × Glorot: median gradient norm after 10 layers"] == pytest.approx(
+                m[f"median gradient norm after 10 layers, {name}"])
     assert 0.15 < m["smallest gradient norm after 10 layers over 20 seeds, Glorot + tanh"]
     assert m["largest gradient norm after 10 layers over 20 seeds, Glorot + tanh"] < 0.4
     assert 0.25 < m["median gradient norm after 10 layers, Glorot + tanh"] < 0.35  # "near 0.3"

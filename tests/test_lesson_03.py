@@ -69,4 +69,6 @@ def test_lesson_03_facts(executed_lessons):
     assert 1.3 < m["loss at the top of the bump / loss before it"] < 1.5
     assert m["loss at the end / loss before the bump"] < 0.8
     assert 0.5 < m["share of those rises two steps after the last (a zig-zag)"] < 0.75  # "about 60 %"
+    # Control: half the learning rate for twice the steps, and the loss never rises ("0 rising steps").
+    assert m["steps where the loss rose, half the learning rate for twice the steps"] == 0
     assert {"computation_graph", "numpy_mlp_training"} <= {f.stem for f in result.figures}

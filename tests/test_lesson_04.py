@@ -45,3 +45,14 @@ def test_lesson_04_facts(executed_lessons):
     assert m["exercises passing as written"] == 0
     figures = {f.stem for f in result.figures}
     assert {"gradient_field", "bernoulli_binomial", "bayes_natural_frequencies", "normal_poisson"} <= figures
+
+
+def test_every_numbered_section_heading_is_in_a_markdown_cell():
+    # Section 4's heading once sat inside a code cell (no "# %% [markdown]" marker), so it rendered as a comment.
+    from pathlib import Path
+
+    source = (Path(__file__).parents[1] / "lessons" / "04_the_maths_toolkit.py").read_text(encoding="utf-8")
+    cells = source.split("\n# %%")
+    for cell in cells:
+        if any(line.startswith("# ## ") for line in cell.splitlines()):
+            assert cell.startswith(" [markdown]"), cell[:200]
