@@ -32,6 +32,9 @@ def test_lesson_20_numbers(executed_lessons):
     greedy = m["CartPole: DQN greedy mean return over 100 evaluation episodes"]
     assert 2 * random_return < greedy < 475  # quick mode: learning, "far from 475"
     assert 10 < random_return < 40
+    # The headline judges the kept network (the best 20-episode evaluation), whose step is recorded.
+    assert 0 < m["CartPole: step of the kept (best evaluated) network"] <= m["CartPole: training steps"]
+    assert m["CartPole: best 20-episode evaluation"] < 500  # quick mode: no evaluation reached stop_at
 
     # The Bellman targets by hand equal the vectorised keras.ops ones; terminal ones are exactly the reward 1.
     assert m["Bellman targets: terminal transitions in the batch"] >= 1
