@@ -542,8 +542,7 @@ plt.show()
 # > (the counters add up over the whole session, so we read them before and after the fault).
 # > Watch the inputs and outputs (drift), and sample some traffic for labelling. Drift is an
 # > alarm, not a verdict: a model trained on more varied data may keep most of its accuracy on
-# > the same shifted inputs (run this lesson in full mode and compare), so an alarm calls for a
-# > labelled sample, not an automatic retrain.
+# > the same shifted inputs, so an alarm calls for a labelled sample, not an automatic retrain.
 
 # %%
 fault_accuracy = np.mean([t[2] for t in timeline if t[0] == "faulty scanner"])
@@ -598,8 +597,9 @@ server.stop()
 # %% [markdown]
 # ## 7. Exercises
 # First, validate one image for the service contract: return `None` when `instance` is a
-# $28 \times 28$ nested list of finite numbers in $[0, 1]$, otherwise a string saying what is
-# wrong. This attempt checks only the shape.
+# $28 \times 28$ nested list of finite numbers in $[0, 1]$ (numbers, not booleans or strings),
+# otherwise a string saying what is wrong; a ragged list (rows of different lengths) is an error
+# message, not a crash. This attempt checks only the shape.
 
 # %%
 def validate_image(instance):
