@@ -79,6 +79,12 @@ for alpha in (0.4, 0.75, 1.05):
 # | Adam | $m, v$ | $m \leftarrow \beta_1 m + (1-\beta_1) g$; $v \leftarrow \beta_2 v + (1-\beta_2) g^2$; $\;w \leftarrow w - \alpha_t\, m / (\sqrt v + \epsilon)$, $\;\alpha_t = \alpha\sqrt{1-\beta_2^t}/(1-\beta_1^t)$ |
 # | AdamW | as Adam | $w \leftarrow w - \alpha\lambda w$ (decoupled weight decay), then the Adam step |
 #
+# AdamW's decay is written as Keras (and PyTorch) apply it: multiplied by the learning rate $\alpha$.
+# The paper (Loshchilov and Hutter) multiplies $\lambda w$ by the schedule's multiplier $\eta_t$ instead,
+# not by $\alpha$. In Keras 3 *every* optimizer's `weight_decay=` argument is applied this decoupled way
+# (`w - w * weight_decay * learning_rate` before the step), so `keras.optimizers.Adam(weight_decay=λ)`
+# already behaves like AdamW; L2 regularisation, "Adam + L2" below, is a `kernel_regularizer` on the layers.
+#
 # Keras calls the first rule `SGD` (stochastic gradient descent, 随机梯度下降) because `fit` feeds it
 # the gradient of a random mini-batch (section 5); on the surface below every step sees the exact
 # gradient, so it is plain gradient descent, GD. Squares, roots and divisions are element-wise: Adagrad, RMSprop and Adam give **each parameter
@@ -140,7 +146,8 @@ print(f"uncorrected / corrected step with a constant gradient: t=1 {factor[0]:.2
       f"at t={t[factor.argmax()]}, t=100 {factor[99]:.2f}, t=1000 {factor[-1]:.2f}")
 lesson.metric("Adam first step: uncorrected / corrected", uncorrected / corrected, fmt=".3f")
 lesson.metric("Adam first step of Keras's form / learning rate", keras_form_step[0], fmt=".4f")
-lesson.metric("Adam uncorrected / corrected, largest over 1000 steps", factor.max(), fmt=".2f");
+lesson.metric("Adam uncorrected / corrected, largest over 1000 steps", factor.max(), fmt=".2f")
+lesson.metric("Adam uncorrected / corrected: step of the largest", t[factor.argmax()], fmt=".0f");
 
 # %% [markdown]
 # **Why AdamW decouples the decay** (Loshchilov and Hutter, "Decoupled Weight Decay Regularization",
@@ -249,17 +256,35 @@ lesson.metric("Adagrad: share of the final accumulator reached after 10 steps, a
 runner_up = sorted(final_losses.values())[1]
 print(f"lowest final loss: {min(final_losses, key=final_losses.get)}, "
       f"{runner_up / min(final_losses.values()):.0f}x below the runner-up")
+rms_path = opt.trajectory(opt.RMSprop(0.1), surface.gradient, start, 150)  # full mode's length, in both modes
+rms_loss = surface.value(rms_path)
+print(f"RMSprop, 150 steps: loss at step 60 {rms_loss[60]:.1e}, lowest {rms_loss.min():.1e} at step "
+      f"{rms_loss.argmin()}, final {rms_loss[-1]:.1e}; smallest w2 {rms_path[:, 1].min():+.2f}, "
+      f"largest w1 {rms_path[:, 0].max():+.2f}")
+lesson.metric("RMSprop 150 steps: loss at step 60", rms_loss[60], fmt=".1e")
+lesson.metric("RMSprop 150 steps: lowest loss on the ravine", rms_loss.min(), fmt=".1e")
+lesson.metric("RMSprop 150 steps: step of the lowest loss", rms_loss.argmin(), fmt=".0f")
+lesson.metric("RMSprop 150 steps: final loss on the ravine", rms_loss[-1], fmt=".1e")
+lesson.metric("RMSprop 150 steps: smallest w2", rms_path[:, 1].min(), fmt="+.2f")
+lesson.metric("RMSprop 150 steps: largest w1", rms_path[:, 0].max(), fmt="+.2f")
 
 # %% [markdown]
 # What to see (the printout above has the numbers): GD drops into the valley in a few steps
 # ($w_2$ never changes sign at $\alpha = 0.4 < 1/\lambda$) and then crawls along it. Momentum
 # overshoots *across* the valley ($w_2$ swings well below 0) before its velocity turns along it.
-# Adagrad and RMSprop rescale each coordinate and head for the minimum nearly straight (their
-# smallest $w_2$ rounds to 0.00). Adam and AdamW rescale too, but their momentum carries them across the valley
+# In quick mode (60 steps) Adagrad and RMSprop rescale each coordinate and head for the minimum nearly
+# straight (their smallest $w_2$ rounds to 0.00). Adam and AdamW rescale too, but their momentum carries them across the valley
 # ($w_2$ down to about $-0.7$ and $-0.6$, not far short of Momentum) and *along* it ($w_1$ goes past
 # 0) before they swing back: steps of about $\alpha\,\hat m/\sqrt{\hat v}$ do not shrink as the
 # gradient does, so their loss curves oscillate. AdamW's decay pulls the weights towards 0, which
 # here is the minimum.
+#
+# RMSprop does not stay there. Like Adam's, its step $\alpha\, g/\sqrt{v+\epsilon}$ does not shrink with
+# the gradient: $v$ forgets old gradients and shrinks along with $g^2$, so the ratio stays of order 1
+# and near the minimum it keeps taking steps of about $\alpha$. The last printout runs it for 150 steps
+# (full mode's length, recorded in both modes): its loss falls to about $3 \times 10^{-21}$ at step 89,
+# then it is thrown back out, to $w_2 = -0.23$ and $w_1 = +0.15$, and ends at $4 \times 10^{-3}$, higher
+# than at step 60. Without a decaying learning rate (lesson 08) it does not settle.
 #
 # Adagrad ends with by far the lowest loss, and not because its steps shrink: its accumulator
 # settles within about ten steps (the gradient soon becomes small), and what remains is a fixed
@@ -321,7 +346,8 @@ ax_path.legend()
 for alpha, marker in [(0.01, "o"), (0.04, "s")]:
     sizes = [1, 4, 16, 64]
     ax_spread.loglog(sizes, [spread[alpha, s] for s in sizes], marker=marker, lw=2, label=f"α = {alpha}")
-ax_spread.set(xlabel="batch size B", ylabel="RMS distance from the minimum", title="jitter after 1,000 steps")
+ax_spread.set(xlabel="batch size B", ylabel="RMS distance from the minimum",
+              title="jitter: RMS distance over steps 1,000–3,000")
 ax_spread.set_xticks([1, 4, 16, 64], ["1", "4", "16", "64"])
 ax_spread.grid(alpha=0.3, which="both")
 ax_spread.legend()
@@ -480,7 +506,9 @@ course.exercises.check("05.adam_step", adam_step);
 #   $\epsilon$ placement, bias corrections folded into $\alpha_t$, decoupled decay, float32 hyper-parameters.
 # - Paths on a ravine show why adaptive methods help on badly scaled problems. Adam's bias
 #   correction makes its first steps smaller, not larger: uncorrected they are $(1-\beta_1)/\sqrt{1-\beta_2}
-#   \approx 3.2$ times too large.
+#   \approx 3.2$ times too large at the first step, and up to about 6.6 times around step 12.
+# - RMSprop, like Adam, takes steps of about $\alpha$ even where the gradient is tiny: without a
+#   decaying learning rate it does not settle at the minimum.
 # - No optimizer wins everywhere, and each needs its own learning rate.
 #
 # Next: lesson 06 puts it together: a first real Keras model on MNIST.

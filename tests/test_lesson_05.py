@@ -1,5 +1,7 @@
 """Lesson 05: the scratch optimizers reproduce keras.optimizers step by step (to 1e-6 and better)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -72,7 +74,8 @@ def test_lesson_05_facts(executed_lessons):
     # Adam's first step without bias correction is (1 - beta_1) / sqrt(1 - beta_2) = 3.16x too large.
     assert m["Adam first step: uncorrected / corrected"] == pytest.approx(0.1 / np.sqrt(0.001))
     assert m["Adam first step of Keras's form / learning rate"] == pytest.approx(1.0, abs=1e-5)
-    assert m["Adam uncorrected / corrected, largest over 1000 steps"] > m["Adam first step: uncorrected / corrected"]
+    assert m["Adam uncorrected / corrected, largest over 1000 steps"] == pytest.approx(6.6, abs=0.05)
+    assert 10 <= m["Adam uncorrected / corrected: step of the largest"] <= 14  # "around step 12"
     # The prose about the paths: Adagrad ends lowest by far; Momentum overshoots across the valley,
     # Adam and AdamW along it.
     final = {name: m[f"{name} final loss on the ravine"] for name in
@@ -85,6 +88,14 @@ def test_lesson_05_facts(executed_lessons):
     # RMSprop head nearly straight for the minimum.
     assert m["Adam smallest w2 on the ravine"] < -0.55 and m["AdamW smallest w2 on the ravine"] < -0.55
     assert m["Adagrad smallest w2 on the ravine"] > -0.01 and m["RMSprop smallest w2 on the ravine"] > -0.01
+    # ... in quick mode (60 steps). Run for 150 steps (recorded in both modes) RMSprop gets very close, is
+    # thrown back out (steps of about alpha near the minimum) and ends higher than at step 60.
+    assert m["RMSprop 150 steps: lowest loss on the ravine"] < 1e-15
+    assert 80 < m["RMSprop 150 steps: step of the lowest loss"] < 100
+    assert m["RMSprop 150 steps: final loss on the ravine"] > 10 * m["RMSprop 150 steps: loss at step 60"]
+    assert m["RMSprop 150 steps: final loss on the ravine"] == pytest.approx(4e-3, rel=0.1)
+    assert m["RMSprop 150 steps: smallest w2"] == pytest.approx(-0.23, abs=0.01)
+    assert m["RMSprop 150 steps: largest w1"] == pytest.approx(0.15, abs=0.01)
     # Adagrad wins by a settled per-coordinate rate: above GD's 0.4 along the valley, below 1/2 across.
     assert m["Adagrad: effective learning rate along the valley at the end"] > 2 * 0.4
     assert m["Adagrad: effective learning rate across the valley at the end"] < 0.5
@@ -121,3 +132,18 @@ def test_lesson_05_facts(executed_lessons):
     # A second seed moves each of the four losses by much less than the step-size gap.
     assert m["digits MLP: largest change of these four losses with a second seed (6 epochs)"] < step_gap / 5
     assert mom_01 > sgd_01  # at 0.1, momentum is a little behind
+
+
+def test_rmsprop_check_rejects_epsilon_outside_the_root():
+    # Exercise 7.2 asks for Keras's form: sqrt(v + eps). The textbook sqrt(v) + eps fails the tiny-v case.
+    import importlib.util
+
+    from kerasmodels.course import exercises
+
+    path = Path(__file__).resolve().parents[1] / "lessons" / "solutions" / "05_optimizers.py"
+    spec = importlib.util.spec_from_file_location("solutions_05_optimizers", path)
+    solutions = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(solutions)
+    assert exercises.check("05.rmsprop_step", solutions.rmsprop_step, quiet=True).passed
+    result = exercises.check("05.rmsprop_step", solutions._rmsprop_epsilon_outside, quiet=True)
+    assert not result.passed and "tiny gradients" in result.message

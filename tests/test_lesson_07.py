@@ -66,7 +66,8 @@ def test_lesson_07_facts(executed_lessons):
     if result.mode == "quick":
         assert loss["4-layer plain", "lowest"] < loss["22-layer plain", "highest"]
         assert loss["22-layer plain", "lowest"] < loss["4-layer plain", "highest"]
-    else:  # degradation: the deeper plain stack ends above the shallower one (means over 3 seeds)
+    else:  # slower early optimisation: after 10 epochs the deeper plain stack is above the shallower one
+        # (means over 3 seeds); the prose's epoch-60 catch-up is from another run, marked as such.
         mean = {name: m[f"{name}: mean training loss after 10 epochs over 3 seeds"]
                 for name in ("4-layer plain", "22-layer plain")}
         assert mean["22-layer plain"] > mean["4-layer plain"] + 0.1

@@ -30,6 +30,11 @@ def _rmsprop_sum(w, g, v, learning_rate, rho=0.9, epsilon=1e-7):
     return w - learning_rate * g / np.sqrt(v + epsilon), v
 
 
+def _rmsprop_epsilon_outside(w, g, v, learning_rate, rho=0.9, epsilon=1e-7):
+    v = rho * v + (1 - rho) * g**2
+    return w - learning_rate * g / (np.sqrt(v) + epsilon), v  # the textbook placement, not Keras's
+
+
 def _adam_uncorrected(w, g, m, v, t, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
     m = beta_1 * m + (1 - beta_1) * g
     v = beta_2 * v + (1 - beta_2) * g**2

@@ -44,15 +44,19 @@ def check_momentum_step(fn):
           formula="v_new = rho*v + (1 - rho)*g**2, then w_new = w - learning_rate*g/sqrt(v_new + epsilon)")
 def check_rmsprop_step(fn):
     w, g, _, v = _vectors(1)
-    for name, (v_, lr, rho) in {
-        "first step (v = 0)": (np.zeros(3), 0.01, 0.9),
-        "with a running v": (v, 0.01, 0.9),
-        "rho = 0.5": (v, 0.1, 0.5),
+    for name, (g_, v_, lr, rho) in {
+        "first step (v = 0)": (g, np.zeros(3), 0.01, 0.9),
+        "with a running v": (g, v, 0.01, 0.9),
+        "rho = 0.5": (g, v, 0.1, 0.5),
+        # v far below epsilon: only here does epsilon's place (inside or outside the root) matter.
+        "tiny gradients (v = 1e-12, below epsilon)": (g * 1e-6, np.full(3, 1e-12), 0.01, 0.9),
     }.items():
-        w_new, v_new = _unpack(name, fn(w.copy(), g.copy(), v_.copy(), lr, rho, 1e-7), 2)
-        expected_v = rho * v_ + (1 - rho) * g**2
+        w_new, v_new = _unpack(name, fn(w.copy(), g_.copy(), v_.copy(), lr, rho, 1e-7), 2)
+        expected_v = rho * v_ + (1 - rho) * g_**2
         expect_close(f"{name}: moving average v", v_new, expected_v)
-        expect_close(f"{name}: weights", w_new, w - lr * g / np.sqrt(expected_v + 1e-7))
+        expect_close(f"{name}: weights", w_new, w - lr * g_ / np.sqrt(expected_v + 1e-7),
+                     hint="Keras adds epsilon INSIDE the square root, sqrt(v + epsilon), not sqrt(v) + epsilon; "
+                          "the two differ only when v is near epsilon or below it")
 
 
 @exercise("05.adam_step", "one step of Adam",
