@@ -34,7 +34,8 @@ def test_two_replicas_apply_the_same_update_as_one_device(lesson14):
 
 @pytest.mark.slow
 def test_two_workers_follow_one_process_and_step_times_are_measured(lesson14):
-    assert value(lesson14, "2 workers: max relative loss difference from 1 process") < 0.005  # float rounding
+    # about four significant digits (the prose's claim), not float rounding
+    assert value(lesson14, "2 workers: max relative loss difference from 1 process") < 1e-3
     assert value(lesson14, "2 workers: epochs completed") == 2  # quick mode
     one, two = value(lesson14, "time per step, 1 process (ms)"), value(lesson14, "time per step, 2 workers (ms)")
     assert one > 0 and two > 0
@@ -66,6 +67,10 @@ def test_mixed_precision_numerics_and_measurements(lesson14):
     assert value(lesson14, "float32 training GFLOP/s") > 0
     assert value(lesson14, "float32 training throughput (samples/s)") > 0
     assert value(lesson14, "mixed_bfloat16 speed-up over float32") > 0
+    # The printed verdict on setup's precision rule follows this run's measurement, whichever way it went.
+    picks_bf16 = value(lesson14, "setup's precision rule picks mixed_bfloat16") == 1
+    faster = value(lesson14, "mixed_bfloat16 speed-up over float32") > 1
+    assert value(lesson14, "setup's precision rule agrees with this run's bfloat16 measurement") == (picks_bf16 == faster)
     if "float32 MFU" in lesson14.metrics:  # left out when the model beat the measured peak (a busy machine)
         assert 0 < value(lesson14, "float32 MFU") <= 1
 
