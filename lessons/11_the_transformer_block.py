@@ -107,8 +107,10 @@ lesson.metric("with positions: shuffled input, max difference to the shuffled ou
 #   layers (lesson 07 measures what this does for a deep stack). In this arrangement (the paper's,
 #   called **post-norm**) that path still passes through LayerNorm's Jacobian at every layer; only
 #   the **pre-norm** arrangement $x \leftarrow x + \mathrm{Sublayer}(\mathrm{LN}(x))$ of §4 carries it
-#   through the $+$ unchanged, which is why GPT-2 and deep stacks use pre-norm (Xiong et al. 2020,
-#   "On Layer Normalization in the Transformer Architecture").
+#   through the $+$ unchanged. GPT-2 (2019) moved LayerNorm to each sub-block's input; Xiong et al.
+#   (2020, "On Layer Normalization in the Transformer Architecture") later showed why pre-norm
+#   trains stably: its gradients are well behaved at initialisation, so no learning-rate warm-up
+#   is needed.
 # - **Layer normalisation** rescales each position's vector to mean 0 and variance 1 over its own
 #   $d$ features, then applies a learned scale $\gamma$ and shift $\beta$:
 #   $\mathrm{LN}(x) = \gamma \odot (x-\mu)/\sqrt{\sigma^2+\epsilon} + \beta$. Unlike batch
@@ -179,10 +181,8 @@ lesson.metric("BERT-base parameters counted as 12 encoder layers + embeddings + 
 # > 2017 paper introduced is the **Transformer**: the first model for sequence-to-sequence tasks
 # > (translation) built from attention alone, with no recurrence or convolution, stacked in layers
 # > with positional encodings, so that all positions are computed at once (one matrix product over
-# > the sequence above, against lesson 10's loop over time steps). The same list calls
-# > AdaLoRA's paper "Adaptive Low-Rank Adaptation for Parameter-Efficient Fine-Tuning"; its title
-# > is "AdaLoRA: Adaptive Budget Allocation for Parameter-Efficient Fine-Tuning" (Zhang et al.,
-# > 2023).
+# > the sequence above, against lesson 10's loop over time steps). (The same list's AdaLoRA title
+# > is corrected in lesson 13 §5.)
 #
 # ## 4. A decoder (解码器) with a causal mask (掩码)
 # BERT's encoder lets every position see the whole sentence. A **decoder** for generating text may
@@ -253,16 +253,26 @@ history = gpt.fit(x_train, y_train, batch_size=64, epochs=lesson.pick(5, 40), va
 print(f"trained in {time.perf_counter() - start:.1f} s")
 bits = np.array(history.history["val_loss"]) / np.log(2)
 lesson.metric("character GPT, validation bits per character", bits[-1], headline=True, fmt=".2f")
+# The same final model on the training windows (the layers have no dropout, so this is the model of the
+# validation point): it separates "a running mean over the epoch" from "training text vs validation text".
+final_train_bits = gpt.evaluate(x_train, y_train, batch_size=256, verbose=0) / np.log(2)
+print(f"after the last epoch: {history.history['loss'][-1] / np.log(2):.2f} bits averaged over that epoch's batches, "
+      f"{final_train_bits:.2f} bits on the training windows and {bits[-1]:.2f} on validation, by the final model")
+lesson.metric("character GPT, training bits per character, mean over the last epoch",
+              history.history["loss"][-1] / np.log(2), fmt=".2f")
+lesson.metric("character GPT, training bits per character, final model", final_train_bits, fmt=".2f")
 
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
 epochs = np.arange(1, len(bits) + 1)
 ax.plot(epochs, np.array(history.history["loss"]) / np.log(2), marker="o", lw=2, label="training (mean over the epoch)")
 ax.plot(epochs, bits, marker="s", lw=2, label="validation (at the epoch's end)")
+ax.plot(epochs[-1], final_train_bits, marker="*", ms=14, color="C0", ls="none",
+        label="training windows, final model")
 ax.axhline(unigram_bits, color="gray", ls=":", label="unigram counts")
 ax.axhline(bigram_bits, color="black", ls="--", label="bigram counts")
 ax.set(xlabel="epoch", ylabel="bits per character", title="Pre-training a 2-layer character GPT on the reviews")
 ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-ax.legend()
+ax.legend(loc="center right")
 ax.grid(alpha=0.3)
 fig.tight_layout()
 lesson.savefig(fig, "gpt_pretraining")
@@ -275,9 +285,13 @@ lesson.metric("epochs trained", len(bits));
 # $t$ of a window sees the $t + 1$ characters up to it, up to all 64 of the window, where the
 # bigram model sees one. In quick mode it is still far from good English;
 # full mode trains 8 times longer. In quick mode the validation curve lies below the training
-# curve at every epoch (counted above), and nothing is odd about that: Keras reports the training
-# loss as the mean over the epoch's batches, each computed by the model as it was at that batch,
-# while the validation loss is computed once, by the model at the epoch's end.
+# curve at every epoch (counted above). Keras reports the training loss as the mean over the
+# epoch's batches, each computed by the model as it was at that batch, while the validation loss
+# is computed once, by the model at the epoch's end. The star measures the training windows with
+# that same final model: in quick mode it scores them better than the validation text and better
+# than the epoch's running mean (the three numbers are printed above). So the curves cross because
+# the running mean includes the earlier, worse models of the epoch, not because the validation text
+# is easier.
 #
 # ## 6. Sampling with a temperature
 # To generate, feed a start, draw the next character from the model's distribution, append it, and
