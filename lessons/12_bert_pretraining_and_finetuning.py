@@ -9,7 +9,7 @@
 #     articles: ["000 §2.1", "003 §3.1", "004 §1.2.2", "003 §4.3", "003 §5.2"]
 #     quick_seconds: 60
 #     full_seconds: 1800
-#     description: WordPiece by hand, masked language modelling on a tiny BERT, and pretrained MiniLM versus a BERT from scratch on sentiment, with the article 003 §5.2 code's six mistakes fixed.
+#     description: WordPiece by hand, masked language modelling on a tiny BERT, and pretrained MiniLM versus a BERT from scratch on sentiment, with the mistakes of article 003 §5.2's code shown and fixed.
 # ---
 
 # %% [markdown]
@@ -21,8 +21,8 @@
 #
 # **After this lesson you can** split words into WordPiece tokens by hand, explain what BERT learns
 # in pre-training (masked language modelling, next-sentence prediction) and watch it happen on a
-# tiny BERT, fine-tune a pretrained BERT for sentiment in Keras, and spot the six mistakes of
-# article 003 §5.2's fine-tuning code.
+# tiny BERT, fine-tune a pretrained BERT for sentiment in Keras, and spot the mistakes of
+# article 003 §5.2's fine-tuning code (six shown one by one, three more named after them).
 #
 # **Prerequisites:** lessons 02 (cross-entropy), 09 (accuracy), 10 (attention) and 11 (the Transformer block).
 #
@@ -112,7 +112,8 @@ for t, s in zip(token_ids, segment_ids):
 # %% [markdown]
 # > **Errata (article 004 §1.2.2)** The article lists under pre-training techniques: "self-supervised
 # > learning: such as WordPiece, BERT's prefix encoding". Both halves are wrong. **WordPiece is a
-# > tokenizer**: its vocabulary is counted from a corpus once, before training, and splitting is the
+# > tokenizer**: its vocabulary is built from a corpus once, before training, by a merge procedure
+# > like BPE's (Schuster & Nakajima 2012; Wu et al. 2016), and splitting is the
 # > deterministic rule above; nothing in it learns while the model trains (the cell above reproduced
 # > keras-hub's splits with no model at all). And BERT is not pre-trained with "prefix encoding"
 # > (predicting a text from its prefix is GPT's *causal* language modelling). BERT's two
@@ -326,11 +327,13 @@ lesson.metric(f"MiniLM fine-tuned, {data_name} test accuracy", minilm_accuracy, 
 fig, ax = plt.subplots(figsize=(7, 4.5))
 names = ["tiny BERT\nfrom scratch", "MiniLM\npretrained + fine-tuned"]
 bars = ax.bar(names, [tiny_accuracy, minilm_accuracy], color=["tab:gray", "tab:blue"], width=0.55)
-ax.bar_label(bars, labels=[f"{a:.1%}" for a in (tiny_accuracy, minilm_accuracy)], fontsize=12)
-ax.axhline(max(np.mean(y_test), 1 - np.mean(y_test)), color="tab:red", ls="--", label="always the majority class")
+ax.bar_label(bars, labels=[f"{a:.1%}" for a in (tiny_accuracy, minilm_accuracy)], fontsize=12, padding=3,
+             bbox=dict(facecolor="white", edgecolor="none", pad=1), zorder=3)
+ax.axhline(max(np.mean(y_test), 1 - np.mean(y_test)), color="tab:red", ls="--", label="always the majority class",
+           zorder=1)
 ax.set(ylim=(0, 1), ylabel="test accuracy",
        title=f"Pretrained vs from scratch: the same {len(x_train)} training sentences ({data_name})")
-ax.legend(loc="lower right")
+ax.legend(loc="upper left")
 fig.tight_layout()
 lesson.savefig(fig, "pretrained_vs_scratch")
 
@@ -439,8 +442,10 @@ for name in ["padded, right mask", "padded, the article's mask"]:
 # (`labels.view(-1)`). Keras's sparse cross-entropy does the same. The shape bites where a
 # hand-written line combines a `(N, 1)` label with a `(N,)` prediction element by element: NumPy
 # (and PyTorch) **broadcast** the pair to an `(N, N)` table of every prediction against every
-# label. An accuracy computed that way is about 50 % whatever the model does, and a hand-written
-# binary cross-entropy averages over $N^2$ wrong pairs:
+# label. The mean of that table is $\hat p\,p + (1-\hat p)(1-p)$, with $\hat p$ the share of
+# sentences predicted positive and $p$ the share labelled positive: it ignores which prediction goes
+# with which label, and on this balanced test set ($p \approx 0.5$) it is about 50 % whatever the
+# model does. A hand-written binary cross-entropy averages over $N^2$ wrong pairs:
 
 # %%
 def sigmoid(z):
@@ -459,7 +464,10 @@ loss_flat, loss_column = float(sparse_ce(y_test, minilm_logits)), float(sparse_c
 print(f"Keras sparse cross-entropy, labels (N,): {loss_flat:.4f}, labels (N, 1): {loss_column:.4f} (no harm)")
 print("predicted", predicted.shape, "== labels", labels_column.shape, "->", (predicted == labels_column).shape)
 accuracy_table, accuracy_right = np.mean(predicted == labels_column), np.mean(predicted == y_test)
-print(f"mean of that table: {accuracy_table:.3f}; real accuracy: {accuracy_right:.3f}")
+predicted_positive, labelled_positive = np.mean(predicted == 1), np.mean(y_test == 1)
+table_formula = predicted_positive * labelled_positive + (1 - predicted_positive) * (1 - labelled_positive)
+print(f"mean of that table: {accuracy_table:.3f} (p̂ = {predicted_positive:.3f}, p = {labelled_positive:.3f}: "
+      f"p̂p + (1-p̂)(1-p) = {table_formula:.3f}); real accuracy: {accuracy_right:.3f}")
 positive = softmax(minilm_logits.astype("float64"))[:, 1]  # P(positive), shape (N,)
 
 
@@ -472,6 +480,7 @@ print(f"hand-written BCE, labels (N,): {bce_flat:.4f}; labels (N, 1): {bce_colum
       f"{(labels_column * positive).shape} pairs")
 lesson.metric("sparse CE, (N,1) labels minus (N,) labels", loss_column - loss_flat, fmt=".1e")
 lesson.metric("accuracy of the broadcast (N,N) table", accuracy_table, fmt=".3f")
+lesson.metric("p̂p + (1-p̂)(1-p) for the broadcast table", table_formula, fmt=".3f")
 lesson.metric("real test accuracy (quick-mode MiniLM)", accuracy_right, fmt=".3f")
 lesson.metric("hand-written BCE with (N,) labels", bce_flat, fmt=".4f")
 lesson.metric("hand-written BCE with (N,1) labels", bce_column, fmt=".4f");
@@ -514,6 +523,24 @@ lesson.metric("the article's formula: true labels minus flipped labels",
               article_accuracy(minilm_logits, y_test) - article_accuracy(minilm_logits, 1 - y_test));
 
 # %% [markdown]
+# Three more mistakes, each named here without a cell of its own:
+#
+# **(7) `total_loss/len(train_data)` and `test_loss/len(test_data)`** divide by the length of the
+# file-name strings (printed below: 14 and 13 characters), not by the number of batches.
+#
+# **(8) `torch.cat(predictions, dim=0).numpy()`**: the code moves the model to `cuda` when a GPU is
+# available, and PyTorch's `Tensor.numpy()` refuses a tensor on the GPU ("Use Tensor.cpu() to copy
+# the tensor to host memory first"), so on a GPU the last lines fail; `.cpu().numpy()` is the fix.
+#
+# **(9) `tokenizer.encode(batch["input"], ...)`** encodes one string into one unbatched list of ids:
+# no batch dimension and no padding, so even with a real batch of sentences there is no
+# `(batch, length)` array to feed the model (the preprocessor under (2) builds one).
+
+# %%
+lesson.metric("len(train_data), the article's divisor for the training loss", len("train_data.txt"))
+lesson.metric("len(test_data), the article's divisor for the test loss", len("test_data.txt"));
+
+# %% [markdown]
 # Article 003 §5.2 also reports an accuracy of 0.8608 "after running the code", which cannot have been
 # produced by it: the code stops at mistake (1). The correct version of the whole listing is section 4:
 # `bert_classifier` (tokenizer, padding mask, integer labels, logits), `compile_model` (sparse
@@ -523,9 +550,9 @@ lesson.metric("the article's formula: true labels minus flipped labels",
 # > ("large models: models with tens or hundreds of billions of parameters, such as BERT and the
 # > GPT series"). BERT-base has about 110 million parameters, BERT-large 340 million. "数百亿" is
 # > several hundred times 10⁸, that is 2 to 9 × 10¹⁰ (20 to 90 billion): about 180 to 820 times
-# > BERT-base, 60 to 260 times BERT-large. GPT-3 (175 billion) fits the sentence; BERT does not.
-# > Build BERT-base's architecture (its published configuration, random weights, nothing
-# > downloaded), count, and divide:
+# > BERT-base, 59 to 265 times BERT-large (its published 340 million). GPT-3 (175 billion) fits the
+# > sentence; BERT does not. Build BERT-base's architecture (its published configuration, random
+# > weights, nothing downloaded), count, and divide:
 
 # %%
 bert_base = keras_hub.models.BertBackbone(vocabulary_size=30522, num_layers=12, num_heads=12, hidden_dim=768,
@@ -535,6 +562,11 @@ bert_base_parameters = lesson.metric("BERT-base parameters (keras-hub, bert-base
 del bert_base
 lesson.metric("数百亿 (2e10 to 9e10) divided by BERT-base's count: low end", 2e10 / bert_base_parameters, fmt=".0f")
 lesson.metric("数百亿 (2e10 to 9e10) divided by BERT-base's count: high end", 9e10 / bert_base_parameters, fmt=".0f")
+BERT_LARGE_PUBLISHED = 340e6  # Devlin et al. (2019), §3; not built here
+lesson.metric("数百亿 (2e10 to 9e10) divided by BERT-large's published 340 M: low end", 2e10 / BERT_LARGE_PUBLISHED,
+              fmt=".0f")
+lesson.metric("数百亿 (2e10 to 9e10) divided by BERT-large's published 340 M: high end", 9e10 / BERT_LARGE_PUBLISHED,
+              fmt=".0f")
 
 # %% [markdown]
 # > **Errata (article 002 §9.1)** "BERT：适用于文本分类、机器翻译和问答系统等任务" ("BERT: suited to
@@ -595,7 +627,8 @@ course.exercises.check("12.accuracy", accuracy_from_logits);
 #   method; BERT pre-trains with **masked language modelling** (15 % selected; 80/10/10) and
 #   **next-sentence prediction**, not "prefix encoding".
 # - Pre-training learns from unlabelled text; fine-tuning trains the same weights plus a small head
-#   on a labelled task. With little labelled data, the pretrained model wins by far.
+#   on a labelled task. With little labelled data, the pretrained MiniLM wins by far (pre-training,
+#   size, vocabulary and head together; pre-training alone was not isolated).
 # - A correct fine-tuning loop: real batches of strings, a padding mask `ids != pad`, integer labels
 #   (`(N, 1)` is harmless in a library loss that flattens them, wrong in any hand-written
 #   element-wise line), softmax (not sigmoid) over two logits, accuracy as `argmax == label`.

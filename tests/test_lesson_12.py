@@ -86,14 +86,22 @@ def test_lesson_12_facts(executed_lessons):
     # (4): (N, 1) labels are harmless in Keras's sparse CE, wrong in hand-written element-wise code.
     assert abs(m["sparse CE, (N,1) labels minus (N,) labels"]) < 1e-6
     assert abs(m["accuracy of the broadcast (N,N) table"] - 0.5) < 0.02  # balanced labels: ~0.5 whatever the model
+    # The table's mean is p̂p + (1-p̂)(1-p): it pairs every prediction with every label.
+    assert abs(m["accuracy of the broadcast (N,N) table"] - m["p̂p + (1-p̂)(1-p) for the broadcast table"]) < 1e-9
     assert m["real test accuracy (quick-mode MiniLM)"] > 0.6
     assert abs(m["hand-written BCE with (N,1) labels"] - m["hand-written BCE with (N,) labels"]) > 0.05
     assert m["the article's formula: true labels minus flipped labels"] == 0
+    # (7): the loss averages divide by the file names' lengths.
+    assert m["len(train_data), the article's divisor for the training loss"] == 14
+    assert m["len(test_data), the article's divisor for the test loss"] == 13
     # Errata 003 §2.1: BERT-base has about 110 million parameters, not tens of billions.
     assert 105e6 < m["BERT-base parameters (keras-hub, bert-base's configuration)"] < 115e6
     # "数百亿" (2e10 to 9e10) is about 180 to 820 times BERT-base, as the erratum says.
     assert round(m["数百亿 (2e10 to 9e10) divided by BERT-base's count: low end"], -1) == 180
     assert round(m["数百亿 (2e10 to 9e10) divided by BERT-base's count: high end"], -1) == 820
+    # ... and 59 to 265 times BERT-large's published 340 million.
+    assert round(m["数百亿 (2e10 to 9e10) divided by BERT-large's published 340 M: low end"]) == 59
+    assert round(m["数百亿 (2e10 to 9e10) divided by BERT-large's published 340 M: high end"]) == 265
     text_out = notebook_text_outputs(result)  # the graders' feedback to the learner's first attempts
     for exercise in ("12.wordpiece", "12.masked_lm_loss", "12.accuracy"):
         assert f"[NOT YET] {exercise}" in text_out
