@@ -188,6 +188,28 @@ def test_magnitude_mask_is_defined_by_rank_and_the_checker_explains_the_quantile
     assert not result.passed and "no pruning" in result.message and "round(sparsity * n)" in result.message
 
 
+def test_magnitude_mask_checker_rejects_the_at_least_quantile_threshold():
+    """Review (round 2): |w| >= quantile(|w|, s) prunes fewer than round(s*n) weights when the quantile
+    lands on a weight (n = 5, s = 0.75) or on tied magnitudes; the checker rejects it, the rank rule passes."""
+    from kerasmodels.course import exercises
+
+    def at_least_mask(weights, sparsity):
+        return (np.abs(weights) >= np.quantile(np.abs(weights), sparsity)).astype("float32")
+
+    def rank_mask(weights, sparsity):
+        mask = np.ones(weights.size, dtype="float32")
+        mask[np.argsort(np.abs(weights), axis=None)[: int(round(sparsity * weights.size))]] = 0
+        return mask.reshape(weights.shape)
+
+    for weights, sparsity in [(np.array([0.6, -0.1, 0.3, -0.2, 0.05]), 0.75),
+                              (np.array([[0.4, -0.4, 0.05], [-0.05, 0.6, 0.7]]), 0.6)]:
+        pruned_by_threshold = weights.size - at_least_mask(weights, sparsity).sum()
+        assert pruned_by_threshold < round(sparsity * weights.size) == weights.size - rank_mask(weights, sparsity).sum()
+    assert exercises.check("16.magnitude_mask", rank_mask, quiet=True).passed
+    result = exercises.check("16.magnitude_mask", at_least_mask, quiet=True)
+    assert not result.passed and ">= quantile" in result.message and "round(sparsity * n)" in result.message
+
+
 def test_distillation_checker_names_the_reverse_kl():
     from kerasmodels.course import exercises
 

@@ -22,6 +22,10 @@ def check_magnitude_mask(fn):
         "large negative weights are important too (50%)": (np.array([-4.0, -3.0, 0.1, 0.2, 1.0, 2.0]), 0.5),
         "no pruning (0%)": (np.array([0.3, -0.2, 0.1, 0.4]), 0.0),
         "75% of a 4x2 kernel": (np.array([[0.9, -0.01], [0.2, -0.7], [0.05, 0.3], [-0.15, 0.02]]), 0.75),
+        # round(0.75 * 5) = 4 weights go; np.quantile lands on the 4th-smallest |w| itself.
+        "75% of 5 weights: round(3.75) = 4 pruned": (np.array([0.6, -0.1, 0.3, -0.2, 0.05]), 0.75),
+        # round(0.6 * 6) = 4 go: both 0.05s and both 0.4s (tied magnitudes, opposite signs).
+        "60% of 6 weights with tied magnitudes": (np.array([[0.4, -0.4, 0.05], [-0.05, 0.6, 0.7]]), 0.6),
     }
     for case, (weights, sparsity) in cases.items():
         magnitudes = np.abs(weights).ravel()
@@ -29,13 +33,19 @@ def check_magnitude_mask(fn):
         expected[np.argsort(magnitudes, kind="stable")[: int(round(sparsity * weights.size))]] = 0.0
         expected = expected.reshape(weights.shape)
         got = _array(case, fn(weights.copy(), sparsity))
-        threshold_mask = (np.abs(weights) > np.quantile(np.abs(weights), sparsity)).astype(np.float64)
+        threshold = np.quantile(np.abs(weights), sparsity)
+        threshold_mask = (np.abs(weights) > threshold).astype(np.float64)
+        at_least_mask = (np.abs(weights) >= threshold).astype(np.float64)
         hint = None
         if "negative" in case:
             hint = "a weight of -4 is far from zero: compare magnitudes |w|, not signed values"
         elif got.shape == weights.shape and np.array_equal(got, threshold_mask):
             hint = ("a threshold |w| > quantile(|w|, sparsity) prunes the smallest weight even at sparsity 0 "
                     "(np.quantile(..., 0) is the minimum): rank the weights and zero exactly round(sparsity * n)")
+        elif got.shape == weights.shape and np.array_equal(got, at_least_mask):
+            hint = (f"a threshold |w| >= quantile(|w|, sparsity) keeps the weight the quantile lands on and its ties: "
+                    f"it zeroes {int(weights.size - at_least_mask.sum())} weights here, not "
+                    f"round(sparsity * n) = {int(round(sparsity * weights.size))}; rank the weights instead")
         expect_close(case, got, expected, hint=hint)
 
 
