@@ -51,7 +51,7 @@ def test_lessons_lists_every_lesson():
     assert out.returncode == 0
     assert "\n00  Check your setup" in out.stdout
     # The mirrors column names sections as a reader can follow them, and says where the articles are listed.
-    assert "article 001 §4.2, article 000 §4.2" in out.stdout and "docs/sources.md" in out.stdout
+    assert "article 001 §4.2, article 000 §4.1" in out.stdout and "docs/sources.md" in out.stdout
     assert "seed" not in out.stdout.lower() and "the document" not in out.stdout.lower()
     rows = json.loads(cli("lessons", "--json").stdout)
     assert rows[0]["name"] == "00_check_your_setup"
