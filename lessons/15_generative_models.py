@@ -7,7 +7,7 @@
 #   kerasmodels:
 #     title: Generative models
 #     articles: ["004 §2.4.3", "004 term 5"]
-#     quick_seconds: 30
+#     quick_seconds: 40
 #     full_seconds: 600
 #     description: A GAN on MNIST with a custom train_step; the optimal discriminator, the non-saturating loss, and mode collapse measured with a classifier.
 # ---
@@ -24,8 +24,8 @@
 #
 # **Prerequisites:** lesson 02 (cross-entropy), lesson 03 (gradients), lesson 06 (training a Keras model).
 #
-# **Run time:** quick mode needs about 45 s of CPU time: measured at 2 to 3 minutes of wall time
-# on a 2-core CPU shared with about eight other jobs, about 30 s in an earlier run on a quiet one.
+# **Run time:** quick mode needs about 40 s of CPU time (measured: 39 s, user plus system, on a
+# 2-core CPU shared with other jobs; wall time there ranged from 38 s to 3 minutes with the load).
 # Full mode (all 50,000 images, 30 epochs): up to 10 minutes.
 
 # %%
