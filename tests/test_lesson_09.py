@@ -90,6 +90,17 @@ def test_lesson_09_facts(executed_lessons):
     # Error analysis: most off-diagonal cells hold one image; at least one pair holds two or more.
     assert m["confused pairs with 2 or more errors"] >= 1
     assert m["confused pairs with exactly 1 error"] > m["confused pairs with 2 or more errors"]
+    # A two-error cell is no proof of a confusion: E errors at random over 90 cells put 2+ in some cell about as
+    # often as not (birthday problem; the formula checked against a simulation).
+    n_errors = int(m["off-diagonal errors"])
+    chance = m["chance that random errors put 2 or more in some cell"]
+    assert chance == pytest.approx(1 - np.prod((90 - np.arange(n_errors)) / 90))
+    cells = np.random.default_rng(0).integers(0, 90, (20_000, n_errors))
+    simulated = np.mean([np.bincount(row, minlength=90).max() >= 2 for row in cells])
+    assert simulated == pytest.approx(chance, abs=0.02)
+    assert 0.35 < chance < 0.75  # "about one in two" in the prose
+    # Precision is undefined (not plotted) at the highest thresholds, where no image is flagged.
+    assert m["thresholds with no image flagged (precision undefined)"] >= 1
     # Error analysis: rows sum to 1; the most confused pair is a real, non-zero share.
     assert m["row-normalised confusion matrix: max |row sum - 1|"] < 1e-12
     assert m["most confused pair: share of the true digit sent to the wrong one"] > 0
