@@ -113,6 +113,7 @@ skipgram.compile(optimizer=keras.optimizers.Adam(0.02), loss=keras.losses.Binary
 history = skipgram.fit([pair_centres, pair_words], pair_labels, batch_size=2048,
                        epochs=lesson.pick(6, 20), verbose=0)
 print("skip-gram loss per epoch:", np.round(history.history["loss"], 3))
+lesson.metric("skip-gram: loss, last epoch minus the one before", np.diff(history.history["loss"])[-1], fmt=".4f")
 
 # %% [markdown]
 # Nearest neighbours by **cosine similarity** $\cos(a, b) = a\cdot b / (\lVert a\rVert\,\lVert b\rVert)$:
@@ -154,17 +155,19 @@ lesson.metric("blame words: most occurrences of any", max(counts[w] for w in bla
 lesson.metric("praise words among the 5 neighbours of 'great'", praise_neighbours);
 
 # %% [markdown]
-# Look at "great": none of its five nearest neighbours is a word of praise, and the space shows no
-# sentiment structure at all. Its mean cosine to words of praise ("good", "excellent", ...) is no
-# higher than to words of blame ("bad", "terrible", ...), and neither is higher than its mean
-# cosine to ordinary words such as "the" and "was" (the three means printed above). The vectors share one common direction (the mean unit
-# vector is far from length 0), so every cosine is high and a high cosine says little. The cause
-# here is the data: about 19 000 words, and each blame word occurs only a handful of times (the
-# counts are printed), too few examples to place it. (On large corpora skip-gram vectors are
-# reported to put antonyms such as "good" and "bad" close together, because they fill the same
-# slots, "the film was ___"; this corpus is too small to show even that.) Embeddings learned from
-# this little text say nothing about sentiment, one reason lesson 12 fine-tunes a pretrained model
-# on labelled reviews.
+# Look at "great": none of the listed praise words is among its five nearest neighbours, and the
+# space shows no sentiment structure at all. Its mean cosine to words of praise ("good",
+# "excellent", ...) is no higher than to words of blame ("bad", "terrible", ...), and neither is
+# higher than its mean cosine to ordinary words such as "the" and "was" (the three means printed
+# above). The vectors share one common direction (the mean unit vector is far from length 0), so
+# every cosine is high and a high cosine says little. The cause is most likely the data: about
+# 19 000 words, and each blame word occurs only a handful of times (the counts are printed), too few
+# examples to place it. This run does not rule out two other causes: the training is short (6 epochs
+# in quick mode, and the loss printed above is still falling at the last one) and the model is small
+# (16 dimensions per word). (On large corpora skip-gram vectors are reported to put antonyms such as
+# "good" and "bad" close together, because they fill the same slots, "the film was ___"; this corpus
+# is too small to show even that.) Embeddings learned from this little text say nothing about
+# sentiment, one reason lesson 12 fine-tunes a pretrained model on labelled reviews.
 #
 # A picture of the space: the 40 most frequent words left after removing a list of function words
 # ("the", "it's", "one", ...), projected on the two main directions of the embedding matrix
@@ -273,7 +276,8 @@ for layer in [keras.layers.SimpleRNN(units), keras.layers.LSTM(units), keras.lay
 
 # %% [markdown]
 # ### A memory task where gating matters
-# The **adding problem** (Hochreiter and Schmidhuber, 1997): each step carries a random number in
+# A variant of the **adding problem** of Hochreiter and Schmidhuber (1997), in the form used by later
+# papers (Le et al., 2015; Arjovsky et al., 2016): each step carries a random number in
 # $[0, 1]$ and a marker; exactly two steps are marked, one in each half of the sequence, and the
 # target is the sum of the two marked numbers. With $T = 50$ steps the first marked number must be
 # carried for up to 49 steps past 48 unmarked ones. Predicting the mean sum (1.0) gives a mean

@@ -64,6 +64,8 @@ def test_lesson_10_facts(executed_lessons):
     # The prose: "great" is not nearer to praise than to blame, nor to either than to ordinary words; its
     # neighbours are not praise words; the vectors share a common direction; the corpus and blame words are small.
     assert m["praise words among the 5 neighbours of 'great'"] == 0
+    # The data is the likely cause, not a proven one: the quick-mode skip-gram loss is still falling at the end.
+    assert m["skip-gram: loss, last epoch minus the one before"] < 0
     assert m["cosine of 'great' to praise words, mean"] <= m["cosine of 'great' to blame words, mean"]
     for kind in ("praise", "blame"):
         assert (m[f"cosine of 'great' to {kind} words, mean"]
