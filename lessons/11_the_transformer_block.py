@@ -272,7 +272,7 @@ ax.axhline(unigram_bits, color="gray", ls=":", label="unigram counts")
 ax.axhline(bigram_bits, color="black", ls="--", label="bigram counts")
 ax.set(xlabel="epoch", ylabel="bits per character", title="Pre-training a 2-layer character GPT on the reviews")
 ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-ax.legend(loc="center right")
+ax.legend(loc="upper right", bbox_to_anchor=(1, 0.93))  # below the unigram line, above the curves
 ax.grid(alpha=0.3)
 fig.tight_layout()
 lesson.savefig(fig, "gpt_pretraining")
