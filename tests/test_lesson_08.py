@@ -31,8 +31,9 @@ def test_lesson_08_facts(executed_lessons):
     # Quick mode is too short for augmentation to pay off (the prose says so); it costs training fit (erratum).
     assert m["augmentation: final validation accuracy"] < m["baseline: final validation accuracy"]
     assert m["augmentation: final training loss"] > 5 * m["baseline: final training loss"]
-    # Nearest-neighbour augmentation keeps the images sharp: about as many blank pixels as the originals.
-    assert m["share of blank pixels: augmented"] > 0.8 * m["share of blank pixels: originals"]
+    # Nearest-neighbour augmentation keeps the images sharp: at least as many blank pixels as the originals
+    # (the constant fill adds some).
+    assert m["share of blank pixels: augmented"] >= m["share of blank pixels: originals"]
     # The bigger network over-fits in the loss, not yet in accuracy: within a point of the baseline.
     assert abs(m["bigger: final validation accuracy"] - m["baseline: final validation accuracy"]) <= 0.015
     # The too small network is still improving at the last epoch: its budget, not only its capacity, limits it.
@@ -41,6 +42,15 @@ def test_lesson_08_facts(executed_lessons):
     # Schedules change the final training loss several-fold, the validation accuracy by two points at most.
     assert m["schedules: spread of final validation accuracy"] <= 0.02
     assert m["schedules: largest / smallest final training loss"] > 2
+    # From the same eta0 over a short run the decaying schedules under-train: constant < cosine < exponential in
+    # final training loss, the same order in validation accuracy; they take half / about a third of the total step.
+    assert (m["schedule constant: final training loss"] < m["schedule cosine: final training loss"]
+            < m["schedule exponential: final training loss"])
+    assert (m["schedule constant: final validation accuracy"] >= m["schedule cosine: final validation accuracy"]
+            >= m["schedule exponential: final validation accuracy"])
+    assert m["schedule cosine: summed learning rate / constant's"] == pytest.approx(0.5, abs=0.01)
+    assert m["schedule exponential: summed learning rate / constant's"] == pytest.approx(0.95 / math.log(20), abs=0.01)
+    # Early stopping's prose: the baseline's validation loss hardly improved over the last epochs (asserted above).
     assert m["early stopping: epochs trained"] < 40  # stopped before the quick-mode budget
     # Keras 3: each output's loss excludes the regularisation penalty; the total adds it once.
     assert m["evaluate: L2 penalty (model.losses)"] > 1e-3
