@@ -221,6 +221,7 @@ def test_distillation_checker_names_the_reverse_kl():
         log_p, log_q = log_softmax(teacher_logits / temperature), log_softmax(student_logits / temperature)
         return float(temperature**2 * np.mean(np.sum(np.exp(log_q) * (log_q - log_p), axis=-1)))
 
-    result = exercises.check("16.distillation_loss", reverse_kl, quiet=True)
+    # The first hint (level 1), whatever earlier tests did to this exercise's attempt count.
+    result = exercises.check("16.distillation_loss", reverse_kl, quiet=True, hint=1)
     assert not result.passed and "T = 1" in result.message and "KL(q || p)" in result.message
     assert "T**2" not in result.message
