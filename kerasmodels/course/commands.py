@@ -6,7 +6,7 @@ Registered under the `kerasmodels.commands` entry point, so the command line
 
 import json
 
-from kerasmodels.course import runner, sources
+from kerasmodels.course import runner, site, sources
 from kerasmodels.course.lesson import default_mode
 from kerasmodels.errors import KerasmodelsError
 
@@ -138,3 +138,5 @@ def add(sub):
     p.add_argument("notebooks_command", choices=["sync", "check"])
     p.add_argument("--force", action="store_true", help="sync: overwrite notebooks edited by hand")
     p.set_defaults(func=_cmd_notebooks)
+
+    site.add(sub)  # kerasmodels docs build: the course website (course/site.py)
