@@ -11,7 +11,9 @@ from kerasmodels.course import exercises
     lambda z: np.exp(z - z.min(axis=1, keepdims=True))
     / np.exp(z - z.min(axis=1, keepdims=True)).sum(axis=1, keepdims=True),  # each row's minimum
     lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True),  # no shift at all
-], ids=["global max", "row minimum", "no shift"])
+    lambda z: np.exp(z - z.mean(axis=1, keepdims=True))
+    / np.exp(z - z.mean(axis=1, keepdims=True)).sum(axis=1, keepdims=True),  # each row's mean
+], ids=["global max", "row minimum", "no shift", "row mean"])
 def test_softmax_checker_rejects_plausible_wrong_shifts(wrong):
     result = exercises.check("06.softmax", wrong, quiet=True)
     assert not result.passed and "case" in result.message

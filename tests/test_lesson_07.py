@@ -4,6 +4,30 @@ import numpy as np
 import pytest
 
 
+@pytest.mark.parametrize("wrong", [
+    lambda n, k, s, p: (n + 2 * ((k - 1) // 2) - k) // s + 1 if p == "same" else (n - k) // s + 1,  # symmetric pad
+    lambda n, k, s, p: n if p == "same" else (n - k) // s + 1,  # "same" ignores the stride
+    lambda n, k, s, p: n // s if p == "same" else (n - k) // s + 1,  # floor instead of ceil for 'same'
+], ids=["symmetric padding", "same keeps n", "floor same"])
+def test_output_size_checker_rejects_plausible_wrong_formulas(wrong):
+    from kerasmodels.course import exercises
+
+    result = exercises.check("07.output_size", wrong, quiet=True)
+    assert not result.passed and "case" in result.message
+
+
+def test_output_size_checker_case_matches_keras_for_an_even_kernel():
+    import keras
+
+    # The case the symmetric-padding formula gets wrong (6): Keras pads 13 unevenly and gives 7.
+    out = keras.layers.Conv2D(1, 2, strides=2, padding="same")(np.zeros((1, 13, 13, 1), "float32"))
+    assert out.shape[1] == 7
+    from kerasmodels.course import exercises
+
+    assert exercises.check("07.output_size", lambda n, k, s, p: -(-n // s) if p == "same" else (n - k) // s + 1,
+                           quiet=True).passed
+
+
 def test_multichannel_convolution_by_hand_matches_keras():
     import keras
 

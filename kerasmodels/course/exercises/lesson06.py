@@ -25,6 +25,8 @@ def check_softmax(fn):
         "rows at very different scales (shift each row by its own maximum)": np.array([[1000.0, 1001.0],
                                                                                       [-1000.0, -1001.0]]),
         "a row spread over more than 710 (exp(710) overflows)": np.array([[0.0, 1000.0], [-5.0, 800.0]]),
+        "a row spread over more than 1420 (shifting by the row's mean still leaves exp(1000))":
+            np.array([[0.0, 2000.0]]),
     }
     for name, z in cases.items():
         with np.errstate(all="ignore"):
