@@ -198,11 +198,13 @@ print("our gradient    ", gradient(theta_test))
 print("finite difference", finite)
 print("autodiff        ", auto["theta"])
 lesson.metric("max |our gradient - finite difference|", np.abs(gradient(theta_test) - finite).max(), fmt=".1e")
+lesson.metric("loss at the test point", loss(theta_test), fmt=".2f")
 lesson.metric("max |our gradient - autodiff|", np.abs(gradient(theta_test) - auto["theta"]).max(), fmt=".1e");
 
 # %% [markdown]
 # The three agree: autodiff with our formula to float64 rounding, finite differences to about
-# $10^{-10}$ (lesson 01 §3 explains why), on TensorFlow and JAX alike. The autodiff loss divides
+# $10^{-9}$ (lesson 01 §3 explains why: the loss here is about 8.5, so the rounding error is about
+# $8.5\times10^{-16}/\varepsilon \approx 10^{-9}$ for $\varepsilon = 10^{-6}$), on TensorFlow and JAX alike. The autodiff loss divides
 # `ops.sum` by $n$ instead of calling `ops.mean` because on JAX Keras computes `ops.mean` in float32
 # even for float64 inputs; with it the JAX row differs from ours by about $10^{-7}$ (a JAX run on the
 # 2-core CPU). Now descend from $\theta = (-1, 0.5)$ and compare the end point with the exact
