@@ -256,35 +256,70 @@ lesson.metric("Adagrad: share of the final accumulator reached after 10 steps, a
 runner_up = sorted(final_losses.values())[1]
 print(f"lowest final loss: {min(final_losses, key=final_losses.get)}, "
       f"{runner_up / min(final_losses.values()):.0f}x below the runner-up")
-rms_path = opt.trajectory(opt.RMSprop(0.1), surface.gradient, start, 150)  # full mode's length, in both modes
+adam_path = comparisons[names.index("Adam")].scratch  # Adam(0.3): how its steps compare with the gradient
+adam_steps = np.abs(np.diff(adam_path, axis=0)) / 0.3  # |step| / alpha, per coordinate
+adam_gradients = np.abs([surface.gradient(w) for w in adam_path[:-1]])
+print(f"Adam: |step| / alpha at step 1 {adam_steps[0].round(2)}, step 6 {adam_steps[5].round(2)}; step 18: "
+      f"|gradient| along the valley {adam_gradients[17, 0]:.3f}, |step| along {adam_steps[17, 0] * 0.3:.2f}; "
+      f"largest |step| / alpha over steps 41-60 {adam_steps[40:60].max():.2f}")
+lesson.metric("Adam: smallest |step| / alpha over the first 5 steps", adam_steps[:5].min(), fmt=".2f")
+lesson.metric("Adam: |gradient| along the valley at step 18", adam_gradients[17, 0], fmt=".3f")
+lesson.metric("Adam: |step| along the valley at step 18", adam_steps[17, 0] * 0.3, fmt=".2f")
+lesson.metric("Adam: largest |step| / alpha over steps 41-60", adam_steps[40:60].max(), fmt=".2f")
+rmsprop = opt.RMSprop(0.1)
+rms_path, rms_rate = [start], []  # 150 steps: full mode's length, in both modes
+for _ in range(150):
+    rms_path.append(rmsprop.step(rms_path[-1], surface.gradient(rms_path[-1])))
+    rms_rate.append(rmsprop.lr / np.sqrt(rmsprop.state["velocity"] + rmsprop.epsilon))  # used at this step
+rms_path, rms_rate = np.array(rms_path), np.array(rms_rate)  # rms_rate[k - 1]: the rate of step k
 rms_loss = surface.value(rms_path)
+unstable_from = 1 + np.argmax(rms_rate > 2 / np.array([0.1, 2.0]), axis=0)  # first step with rate > 2 / curvature
 print(f"RMSprop, 150 steps: loss at step 60 {rms_loss[60]:.1e}, lowest {rms_loss.min():.1e} at step "
       f"{rms_loss.argmin()}, final {rms_loss[-1]:.1e}; smallest w2 {rms_path[:, 1].min():+.2f}, "
       f"largest w1 {rms_path[:, 0].max():+.2f}")
+print(f"RMSprop effective learning rate at step 60: {rms_rate[59].round(2)} (along, across); it first exceeds "
+      f"2 / curvature (20 along, 1 across) at steps {unstable_from}; smallest w2 at step "
+      f"{rms_path[:, 1].argmin()}, largest w1 at step {rms_path[:, 0].argmax()}")
 lesson.metric("RMSprop 150 steps: loss at step 60", rms_loss[60], fmt=".1e")
 lesson.metric("RMSprop 150 steps: lowest loss on the ravine", rms_loss.min(), fmt=".1e")
 lesson.metric("RMSprop 150 steps: step of the lowest loss", rms_loss.argmin(), fmt=".0f")
 lesson.metric("RMSprop 150 steps: final loss on the ravine", rms_loss[-1], fmt=".1e")
 lesson.metric("RMSprop 150 steps: smallest w2", rms_path[:, 1].min(), fmt="+.2f")
 lesson.metric("RMSprop 150 steps: largest w1", rms_path[:, 0].max(), fmt="+.2f")
+lesson.metric("RMSprop 150 steps: step of the smallest w2", rms_path[:, 1].argmin(), fmt=".0f")
+lesson.metric("RMSprop 150 steps: step of the largest w1", rms_path[:, 0].argmax(), fmt=".0f")
+lesson.metric("RMSprop: effective learning rate along the valley at step 60", rms_rate[59, 0], fmt=".2f")
+lesson.metric("RMSprop: effective learning rate across the valley at step 60", rms_rate[59, 1], fmt=".2f")
+lesson.metric("RMSprop: first step whose rate along the valley exceeds 2/0.1 = 20", unstable_from[0], fmt=".0f")
+lesson.metric("RMSprop: first step whose rate across the valley exceeds 2/2 = 1", unstable_from[1], fmt=".0f");
 
 # %% [markdown]
 # What to see (the printout above has the numbers): GD drops into the valley in a few steps
 # ($w_2$ never changes sign at $\alpha = 0.4 < 1/\lambda$) and then crawls along it. Momentum
 # overshoots *across* the valley ($w_2$ swings well below 0) before its velocity turns along it.
 # In quick mode (60 steps) Adagrad and RMSprop rescale each coordinate and head for the minimum nearly
-# straight (their smallest $w_2$ rounds to 0.00). Adam and AdamW rescale too, but their momentum carries them across the valley
-# ($w_2$ down to about $-0.7$ and $-0.6$, not far short of Momentum) and *along* it ($w_1$ goes past
-# 0) before they swing back: steps of about $\alpha\,\hat m/\sqrt{\hat v}$ do not shrink as the
-# gradient does, so their loss curves oscillate. AdamW's decay pulls the weights towards 0, which
-# here is the minimum.
+# straight (their smallest $w_2$ rounds to 0.00). Adam and AdamW rescale too: their first steps are
+# nearly sign-like, about $\alpha = 0.3$ in each coordinate (at least $0.9\alpha$ over the first 5
+# steps), and their momentum ($\beta_1 = 0.9$) carries them across the valley ($w_2$ down to about
+# $-0.7$ and $-0.6$, not far short of Momentum) and *along* it ($w_1$ goes past 0): at step 18
+# Adam's gradient along the valley is 0.004, yet its step along it is 0.17. Then they swing back,
+# so their loss curves oscillate. Their steps do shrink later ($\hat v$, with $\beta_2 = 0.999$, still
+# remembers the large early gradients): over steps 41-60 Adam's largest step is about $0.2\alpha$.
+# AdamW's decay pulls the weights towards 0, which here is the minimum.
 #
-# RMSprop does not stay there. Like Adam's, its step $\alpha\, g/\sqrt{v+\epsilon}$ does not shrink with
-# the gradient: $v$ forgets old gradients and shrinks along with $g^2$, so the ratio stays of order 1
-# and near the minimum it keeps taking steps of about $\alpha$. The last printout runs it for 150 steps
-# (full mode's length, recorded in both modes): its loss falls to about $3 \times 10^{-21}$ at step 89,
-# then it is thrown back out, to $w_2 = -0.23$ and $w_1 = +0.15$, and ends at $4 \times 10^{-3}$, higher
-# than at step 60. Without a decaying learning rate (lesson 08) it does not settle.
+# RMSprop does not stay there, for another reason. Its $v$ averages only recent $g^2$ ($\rho = 0.9$):
+# once the gradient is nearly 0, $v$ just decays by 0.9 per step, so the effective learning rate
+# $\alpha/\sqrt{v+\epsilon}$ *grows* by $1/\sqrt{0.9} \approx 1.05$ per step ($\epsilon = 10^{-7}$ would cap it
+# only at $\alpha/\sqrt{\epsilon} \approx 316$). Section 1's limit holds in each direction: a rate $\eta$ above
+# $2/\lambda$ multiplies what is left of that coordinate by $|1 - \lambda\eta| > 1$ at every step.
+# The last printouts run RMSprop for 150 steps (full mode's length, recorded in both modes). At step 60
+# its rates are about 1.8 along the valley and 0.67 across; across ($\lambda = 2$) the rate passes 1 at
+# step 68, along ($\lambda = 0.1$) it passes 20 at step 106. The loss still falls to about
+# $3 \times 10^{-21}$ at step 89, because the leftover $w_2$ is tiny by then and takes a number of
+# steps to grow; then it is thrown out to $w_2 = -0.23$ at step 101. The large gradient
+# refills $v$ and pulls the rate back down, until $v$ decays again. Along the valley the same happens
+# later: $w_1$ is thrown out to $+0.15$ at step 139. RMSprop ends at $4 \times 10^{-3}$,
+# higher than at step 60. Without a decaying learning rate (lesson 08) it does not settle.
 #
 # Adagrad ends with by far the lowest loss, and not because its steps shrink: its accumulator
 # settles within about ten steps (the gradient soon becomes small), and what remains is a fixed
@@ -433,7 +468,7 @@ for name, (learning_rate, mu) in four.items():
     lesson.metric(f"digits MLP, {name} (long-run step {effective}): training loss after {epochs} epochs", loss,
                   fmt=".3f")
 lesson.metric(f"digits MLP: largest change of these four losses with a second seed ({epochs} epochs)",
-              max(seed_changes), fmt=".3f")
+              max(seed_changes), fmt=".3f");
 
 # %% [markdown]
 # In quick mode (6 epochs) the step size decides: a long-run step of 0.5 ends far below 0.1,
@@ -507,7 +542,8 @@ course.exercises.check("05.adam_step", adam_step);
 # - Paths on a ravine show why adaptive methods help on badly scaled problems. Adam's bias
 #   correction makes its first steps smaller, not larger: uncorrected they are $(1-\beta_1)/\sqrt{1-\beta_2}
 #   \approx 3.2$ times too large at the first step, and up to about 6.6 times around step 12.
-# - RMSprop, like Adam, takes steps of about $\alpha$ even where the gradient is tiny: without a
+# - RMSprop's effective learning rate $\alpha/\sqrt{v+\epsilon}$ grows once the gradient is tiny ($v$ forgets
+#   the old gradients); on the ravine it passes $2/\lambda$ and throws the weights back out, so without a
 #   decaying learning rate it does not settle at the minimum.
 # - No optimizer wins everywhere, and each needs its own learning rate.
 #

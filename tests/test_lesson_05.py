@@ -88,8 +88,23 @@ def test_lesson_05_facts(executed_lessons):
     # RMSprop head nearly straight for the minimum.
     assert m["Adam smallest w2 on the ravine"] < -0.55 and m["AdamW smallest w2 on the ravine"] < -0.55
     assert m["Adagrad smallest w2 on the ravine"] > -0.01 and m["RMSprop smallest w2 on the ravine"] > -0.01
+    # Adam: first steps about alpha (sign-like), momentum carries the step along the valley where the gradient
+    # is tiny (step 18), later steps shrink to about 0.2 alpha.
+    assert m["Adam: smallest |step| / alpha over the first 5 steps"] >= 0.9
+    assert m["Adam: |gradient| along the valley at step 18"] < 0.01 < 0.1 < m["Adam: |step| along the valley at step 18"]
+    assert 0.15 < m["Adam: largest |step| / alpha over steps 41-60"] < 0.25
     # ... in quick mode (60 steps). Run for 150 steps (recorded in both modes) RMSprop gets very close, is
-    # thrown back out (steps of about alpha near the minimum) and ends higher than at step 60.
+    # thrown back out and ends higher than at step 60: its effective rate alpha / sqrt(v + eps) grows once the
+    # gradient is tiny and passes 2 / curvature, across (limit 1) at step 68 and along (limit 20) at step 106.
+    assert m["RMSprop: effective learning rate along the valley at step 60"] == pytest.approx(1.8, abs=0.05)
+    assert m["RMSprop: effective learning rate across the valley at step 60"] == pytest.approx(0.67, abs=0.005)
+    assert m["RMSprop: first step whose rate across the valley exceeds 2/2 = 1"] == 68
+    assert m["RMSprop: first step whose rate along the valley exceeds 2/0.1 = 20"] == 106
+    assert (m["RMSprop: first step whose rate across the valley exceeds 2/2 = 1"]
+            < m["RMSprop 150 steps: step of the lowest loss"] < m["RMSprop 150 steps: step of the smallest w2"])
+    assert m["RMSprop 150 steps: step of the smallest w2"] == 101
+    assert (m["RMSprop: first step whose rate along the valley exceeds 2/0.1 = 20"]
+            < m["RMSprop 150 steps: step of the largest w1"] == 139)
     assert m["RMSprop 150 steps: lowest loss on the ravine"] < 1e-15
     assert 80 < m["RMSprop 150 steps: step of the lowest loss"] < 100
     assert m["RMSprop 150 steps: final loss on the ravine"] > 10 * m["RMSprop 150 steps: loss at step 60"]
