@@ -181,9 +181,11 @@ lesson.metric("max relative error vs Keras autodiff", auto_error, fmt=".1e");
 # > stops without the gradients of $W_1$ and $W_2$.
 # >
 # > - The error is sent back **through the weights and then through the activation**:
-# >   $\delta_2 = (\delta_3W_3^{\top})\odot\sigma'(z_2)$. "The derivative of $a_2w_3+b_3$" is not
-# >   defined (with respect to what?), and however it is read it leaves out $\sigma'(z_2)$ or the
-# >   transpose $W_3^\top$.
+# >   $\delta_2 = (\delta_3W_3^{\top})\odot\sigma'(z_2)$. "The derivative of $a_2w_3+b_3$" does not say
+# >   with respect to what. Read as a derivative with respect to $a_2$ (the literal reading, and the
+# >   first attempt of exercise 6.2), it leaves out $\sigma'(z_2)$; only the Jacobian with respect to
+# >   $z_2$, applied as $\delta_3W_3^{\top}$ and then $\odot\,\sigma'(z_2)$, gives the right rule, and
+# >   the article names neither that variable nor that order.
 # > - Layer 3's weights multiply $a_2$, never $a_1$, so no gradient of $W_3$ involves $a_1$:
 # >   $\partial J/\partial W_3 = a_2^{\top}\delta_3$. ($a_1^{\top}\delta_3$ is even the wrong shape,
 # >   $5\times2$ for a $3\times2$ matrix.)
