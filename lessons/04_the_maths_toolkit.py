@@ -30,6 +30,7 @@
 # %%
 import math
 
+import keras
 import matplotlib.pyplot as plt
 import numpy as np
 from keras import ops
@@ -201,8 +202,10 @@ plt.show()
 # Gaussian noise, minus the log-likelihood is the MSE up to a scale and a constant. (Article 002
 # §4.3.1 prints $P(X \le x) = \Phi(x) = \frac{1}{\sqrt{2\pi}\sigma}\int_{-\infty}^{x} e^{-(t-\mu)^2/2\sigma^2}dt$: that is the
 # *cumulative* distribution function, the integral of this density, not the density; and $\Phi$ names
-# the *standard* normal's CDF, so for $N(\mu, \sigma^2)$ it should read $\Phi\big((x-\mu)/\sigma\big)$.) Some weight
-# initialisers draw from it (Keras's `HeNormal`, `GlorotNormal`), but a `Dense` layer's default,
+# the *standard* normal's CDF, so for $N(\mu, \sigma^2)$ it should read $\Phi\big((x-\mu)/\sigma\big)$.) Keras's
+# `HeNormal` and `GlorotNormal` initialisers draw from a *truncated* normal: cut at $2\sigma$ (a draw
+# beyond is drawn again), with $\sigma$ enlarged so the spread still comes out as asked;
+# `keras.initializers.RandomNormal` draws from the normal itself. A `Dense` layer's default,
 # `GlorotUniform`, draws from a *uniform* distribution; what matters is the spread, which lesson 01
 # §4 measures.
 # The **Poisson** distribution (泊松分布) counts rare events in a fixed interval, at rate $\lambda$:
@@ -232,6 +235,14 @@ lesson.metric("Poisson: mean and variance of the draws, |difference|",
               abs(poisson_draws.mean() - poisson_draws.var()), fmt=".3f")
 lesson.metric("largest |Binomial(1000, 0.003) - Poisson(3)| over k", np.max(np.abs(many_trials - poisson)), fmt=".4f")
 
+# Keras's normal initialisers on a 1000 x 100 kernel: HeNormal's draws stop at 2 sigma, RandomNormal's do not.
+target = math.sqrt(2 / 1000)  # the spread He initialisation asks for (fan_in = 1000)
+he = ops.convert_to_numpy(keras.initializers.HeNormal(seed=lesson.seed)((1000, 100)))
+plain = ops.convert_to_numpy(keras.initializers.RandomNormal(stddev=target, seed=lesson.seed)((1000, 100)))
+lesson.metric("HeNormal: std of the draws / sqrt(2 / fan_in)", he.std() / target, fmt=".3f")
+lesson.metric("HeNormal: largest |draw| / std of the draws", np.abs(he).max() / he.std(), fmt=".2f")
+lesson.metric("RandomNormal: largest |draw| / std of the draws", np.abs(plain).max() / plain.std(), fmt=".2f")
+
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
 left.bar(centres, histogram, width=bin_edges[1] - bin_edges[0], color="tab:blue", alpha=0.6,
          label=f"{samples:,} draws (histogram)")
@@ -256,7 +267,9 @@ plt.show()
 # %% [markdown]
 # About 68% of normal draws fall within one $\sigma$ of the mean; a Poisson's mean and variance
 # are both $\lambda$; and 1000 trials at $p = 0.003$ are, to within the difference recorded above,
-# Poisson(3).
+# Poisson(3). Of 100,000 `HeNormal` draws, the spread is the one asked for and none lies beyond
+# about 2.27 of their standard deviations ($2/0.88$: the cut at $2\sigma$, where $\sigma$ was enlarged by
+# $1/0.88$ to make up for the cut tails); `RandomNormal`'s largest draw lies beyond 4.
 #
 # ## 5. Bayes' theorem, worked
 # Bayes' theorem (贝叶斯定理) turns $P(B\mid A)$ around into $P(A\mid B)$:
@@ -292,11 +305,15 @@ lesson.metric("simulated: share of the positives who have the condition", has[po
 per = 10_000
 true_pos, false_pos = sensitivity * prior * per, false_positive_rate * (1 - prior) * per
 fig, ax = plt.subplots(figsize=(7.5, 3))
-ax.barh(["tested positive"], [true_pos], color="tab:red", label=f"have the condition: {true_pos:.0f}")
-ax.barh(["tested positive"], [false_pos], left=[true_pos], color="tab:gray", label=f"healthy: {false_pos:.0f}")
-ax.set_xlabel(f"people out of {per:,}")
+ax.barh(["tested positive"], [true_pos], color="tab:red")
+ax.barh(["tested positive"], [false_pos], left=[true_pos], color="lightgray", hatch="//", edgecolor="gray")
+# Each segment's label and count above it: the red one from its left edge (it is narrow), the grey one centred.
+ax.text(0, 0.45, f"have the condition\n{true_pos:.0f}", ha="left", va="bottom", fontsize=11, color="tab:red")
+ax.text(true_pos + false_pos / 2, 0.45, f"healthy\n{false_pos:.0f}", ha="center", va="bottom", fontsize=11)
+ax.set_ylim(-0.5, 1.3)  # room above the bar for the labels
+ax.set_yticks([])
+ax.set_xlabel(f"people who test positive, out of {per:,}")
 ax.set_title(f"Who tests positive? P(condition | positive) = {posterior:.1%}")
-ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)
 lesson.savefig(fig, "bayes_natural_frequencies")
 plt.show()
 

@@ -39,6 +39,11 @@ def test_lesson_04_facts(executed_lessons):
     assert m["Poisson: largest |simulated - formula| over k = 0..12"] < 0.01
     assert m["Poisson: mean and variance of the draws, |difference|"] < 0.1
     assert m["largest |Binomial(1000, 0.003) - Poisson(3)| over k"] < 0.001
+    # HeNormal draws from a normal cut at 2 sigma, sigma enlarged by 1/0.88: the spread is as asked and no draw
+    # lies beyond "about 2.27" standard deviations (2 / 0.8796); RandomNormal, uncut, has a draw "beyond 4".
+    assert m["HeNormal: std of the draws / sqrt(2 / fan_in)"] == pytest.approx(1, abs=0.02)
+    assert m["HeNormal: largest |draw| / std of the draws"] == pytest.approx(2 / 0.8796, abs=0.02)
+    assert m["RandomNormal: largest |draw| / std of the draws"] > 4
     # Updating parameters learns the rule; updating p only learns the label frequency.
     assert m["test accuracy, parameters updated"] > 0.9
     assert m["test accuracy, p updated (article 002 §4.4)"] < 0.7
