@@ -87,9 +87,17 @@ def test_exercises_accept_keras_float32_answers_and_reject_classic_mistakes():
         layer.beta.assign(beta.astype("float32"))
         return keras.ops.convert_to_numpy(layer(x.astype("float32"), training=True))
 
+    def keras_l2(kernels, l2):  # float32, as Keras computes it
+        regularizer = keras.regularizers.L2(l2)
+        return sum(float(regularizer(keras.ops.convert_to_tensor(k, "float32"))) for k in kernels)
+
+    assert exercises.check("08.l2_penalty", keras_l2, quiet=True).passed
     assert exercises.check("08.cosine_decay", keras_cosine, quiet=True).passed
     assert exercises.check("08.batch_norm", keras_batch_norm, quiet=True).passed
     wrong = {
+        "08.l2_penalty": [  # the L1 penalty; the 1/2 * l2 form of some textbooks
+            lambda kernels, l2: l2 * sum(float(np.sum(np.abs(k))) for k in kernels),
+            lambda kernels, l2: 0.5 * l2 * sum(float(np.sum(k**2)) for k in kernels)],
         "08.cosine_decay": [  # alpha forgotten; no clamp after decay_steps
             lambda t, lr, T, a: lr * 0.5 * (1 + math.cos(math.pi * min(t, T) / T)),
             lambda t, lr, T, a: lr * (a + (1 - a) * 0.5 * (1 + math.cos(math.pi * t / T)))],

@@ -50,6 +50,28 @@ def test_user_mistakes_get_clear_errors():
         ms.accuracy([0, 1, 1], [0, 1])
 
 
+def test_exercises_accept_keras_float32_answers_and_reject_classic_mistakes():
+    import keras
+
+    from kerasmodels.course import exercises
+
+    def keras_recall(y_true, y_pred):  # float32: recall 0.6 comes back as 0.6000000238
+        metric = keras.metrics.Recall()
+        metric.update_state(y_true, y_pred)
+        return float(metric.result())
+
+    def keras_f1(y_true, y_pred):
+        metric = keras.metrics.F1Score(threshold=0.5)
+        metric.update_state(y_true.reshape(-1, 1).astype("float32"), y_pred.reshape(-1, 1).astype("float32"))
+        return float(np.asarray(metric.result()).ravel()[0])
+
+    assert exercises.check("09.recall", keras_recall, quiet=True).passed
+    assert exercises.check("09.f1", keras_f1, quiet=True).passed
+    # Precision in recall's place; the arithmetic mean of precision and recall in F1's.
+    assert not exercises.check("09.recall", ms.precision, quiet=True).passed
+    assert not exercises.check("09.f1", lambda y, p: (ms.precision(y, p) + ms.recall(y, p)) / 2, quiet=True).passed
+
+
 def test_lesson_09_facts(executed_lessons):
     from conftest import notebook_text_outputs
 

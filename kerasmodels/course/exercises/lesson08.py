@@ -19,7 +19,9 @@ def check_l2_penalty(fn):
              ("l2 = 0 turns it off", [rng.normal(size=(2, 2))], 0.0)]
     for name, kernels, l2 in cases:
         expected = l2 * sum(float(np.sum(k**2)) for k in kernels)
-        expect_close(name, fn(kernels, l2), expected, rtol=1e-9, atol=1e-12)
+        # rtol 1e-5 accepts float32 (keras.regularizers.L2); the L1 penalty and the 1/2 * l2 form still
+        # miss by far more.
+        expect_close(name, fn(kernels, l2), expected, rtol=1e-5, atol=1e-12)
 
 
 @exercise("08.cosine_decay", "cosine learning-rate decay",

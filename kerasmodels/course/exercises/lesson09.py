@@ -39,7 +39,8 @@ def _as_arrays(y_true, other):
 def check_recall(fn):
     for name, y_true, y_pred in LABEL_CASES:
         yt, yp = _as_arrays(y_true, y_pred)
-        expect_close(name, fn(yt, yp), ms.recall(yt, yp), rtol=1e-9, atol=1e-12)
+        # rtol 1e-6 accepts float32 (keras.metrics.Recall); precision's TP / (TP + FP) still fails.
+        expect_close(name, fn(yt, yp), ms.recall(yt, yp), rtol=1e-6, atol=1e-12)
 
 
 @exercise("09.f1", "F1 = harmonic mean of precision and recall",
@@ -49,7 +50,7 @@ def check_recall(fn):
 def check_f1(fn):
     for name, y_true, y_pred in LABEL_CASES:
         yt, yp = _as_arrays(y_true, y_pred)
-        expect_close(name, fn(yt, yp), ms.f1_score(yt, yp), rtol=1e-9, atol=1e-12)
+        expect_close(name, fn(yt, yp), ms.f1_score(yt, yp), rtol=1e-6, atol=1e-12)  # float32 passes too
 
 
 @exercise("09.roc_auc", "ROC AUC as the probability that a positive outscores a negative",
