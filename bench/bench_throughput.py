@@ -38,13 +38,37 @@ import json
 import os
 import sys
 
-from common import build, command_line, emit, in_this_process, median, run_worker, save, synthetic_batch, table, timed_fit
+from common import (
+    FACTORIES,
+    build,
+    command_line,
+    emit,
+    in_this_process,
+    median,
+    model_kind,
+    run_worker,
+    save,
+    synthetic_batch,
+    table,
+    timed_fit,
+)
 
-FACTORIES = ("mlp", "cnn", "cnn_seed", "bert")
+from kerasmodels import registry
+
+# The default selection (every kind and preset of kerasmodels.registry is a factory: common.FACTORIES).
+# Each kind's default network, and article 002's CNN (the name earlier results use).
+DEFAULT_FACTORIES = (*registry.model_kind_names(), "cnn_seed")
 SETTINGS = ("float32", "mixed_bfloat16", "float32+jit", "mixed_bfloat16+jit")
-BATCH_SIZES = {"mlp": 128, "cnn": 128, "cnn_seed": 128, "bert": 32}
 BERT_SEQUENCE_LENGTH = 64
-MODEL_KINDS = {"mlp": "mlp", "cnn": "cnn", "cnn_seed": "cnn", "bert": "bert"}
+
+
+def batch_size(factory):
+    """The batch of the kind's CPU recipe with its default network (mlp, cnn 128; bert 32), for every preset."""
+    return model_kind(factory).recipe().batch_size
+
+
+def is_text(factory):
+    return model_kind(factory).modality == registry.TEXT
 
 
 def _parse_setting(setting):
@@ -71,32 +95,32 @@ def run_one(factory, setting, steps, warmup_steps, peak_size, setup_measure):
 
     policy, jit = _parse_setting(setting)
     peaks = {dtype: matmul_peak(dtype, peak_size) for dtype in ("float32", "bfloat16")}
-    choice = km.accelerate.setup(model_kind=MODEL_KINDS[factory], apply=False)
+    choice = km.accelerate.setup(model_kind=model_kind(factory).name, apply=False)
     chosen = {"precision": choice.precision, "jit_compile": choice.jit_compile,
               "steps_per_execution": choice.steps_per_execution}
     if setup_measure:
-        measured = km.accelerate.setup(model_kind=MODEL_KINDS[factory], apply=False, measure=True)
+        measured = km.accelerate.setup(model_kind=model_kind(factory).name, apply=False, measure=True)
         chosen["measure_true_precision"] = measured.precision
         chosen["measure_true_reason"] = measured.reasons[0]
     keras.mixed_precision.set_global_policy(policy)
     keras.utils.set_random_seed(0)
     model = build(factory, sequence_length=BERT_SEQUENCE_LENGTH)
-    flops = count_flops(model, sequence_length=BERT_SEQUENCE_LENGTH if factory == "bert" else None)
-    batch_size = BATCH_SIZES[factory]
-    if factory == "bert":
+    flops = count_flops(model, sequence_length=BERT_SEQUENCE_LENGTH if is_text(factory) else None)
+    batch = batch_size(factory)
+    if is_text(factory):
         optimizer = keras.optimizers.AdamW(5e-5, weight_decay=0.01)
     else:
         optimizer = keras.optimizers.Adam(1e-3)
     km.models.compile_model(model, optimizer=optimizer, jit_compile=jit)
-    x, y = synthetic_batch(factory, batch_size * (warmup_steps + steps))
-    timing = timed_fit(model, x, y, batch_size, warmup_steps)
+    x, y = synthetic_batch(factory, batch * (warmup_steps + steps))
+    timing = timed_fit(model, x, y, batch, warmup_steps)
     step_seconds = timing["step_seconds"]
-    samples_per_sec = batch_size / step_seconds
+    samples_per_sec = batch / step_seconds
     achieved = TRAINING_FLOPS_FACTOR * flops * samples_per_sec
     compute_dtype = "bfloat16" if "bfloat16" in policy else "float32"
     return {
         "factory": factory, "setting": setting, "policy": policy, "jit_compile": jit,
-        "batch_size": batch_size, "steps": steps, "forward_flops_per_example": flops,
+        "batch_size": batch, "steps": steps, "forward_flops_per_example": flops,
         "step_seconds": step_seconds, "samples_per_sec": samples_per_sec,
         "achieved_flops_per_sec": achieved, "peak_flops_per_sec": peaks,
         "mfu": achieved / peaks[compute_dtype], "mfu_vs_float32_peak": achieved / peaks["float32"],
@@ -111,7 +135,7 @@ def _setting_of(choice):
 
 def run_settings(factory, settings, args, measure_setup):
     """Every setting of `factory` one after the other in this process (the worker of one round)."""
-    steps = max(4, args.steps // 4) if factory == "bert" else args.steps
+    steps = max(4, args.steps // 4) if is_text(factory) else args.steps
     return [run_one(factory, setting, steps, args.warmup_steps, args.peak_size, measure_setup and i == 0)
             for i, setting in enumerate(settings)]
 
@@ -121,7 +145,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--steps", type=int, default=10, help="timed steps (BERT: a quarter, at least 4)")
     parser.add_argument("--warmup-steps", type=int, default=3)
-    parser.add_argument("--factories", default=",".join(FACTORIES))
+    parser.add_argument("--factories", default=",".join(DEFAULT_FACTORIES))
     parser.add_argument("--settings", default=",".join(SETTINGS))
     parser.add_argument("--peak-size", type=int, default=2048, help="matmul size for the peak")
     parser.add_argument("--setup-measure", action="store_true",

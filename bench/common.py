@@ -19,8 +19,36 @@ BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 # rt_polarity is not shipped with any package: the project's shared data folder, or this variable.
 DEFAULT_RT_POLARITY = os.environ.get("KERASMODELS_RT_POLARITY", str(BENCH_DIR.parent.parent / "shared/data/rt-polarity"))
-FACTORIES = ("mlp", "cnn", "cnn_seed", "bert", "bert_tiny")
 RESULT_PREFIX = "RESULT "
+
+
+def _factories():
+    """Benchmark factory name -> (model kind, preset), from kerasmodels.registry.
+
+    A kind's name is its default network ("cnn", "bert" = minilm-l6); "<kind>_<preset>" each preset,
+    old preset names included ("cnn_seed" is article 002's CNN, the name earlier results use).
+    """
+    from kerasmodels import registry
+
+    names = {}
+    for kind in registry.MODEL_KINDS.values():
+        names[kind.name] = (kind.name, kind.default_preset)
+        for preset in (*kind.presets, *kind.deprecated_presets):
+            names[f"{kind.name}_{preset}"] = (kind.name, preset)
+    return names
+
+
+FACTORY_KINDS = _factories()
+FACTORIES = tuple(FACTORY_KINDS)
+
+
+def model_kind(factory):
+    """The registry's `ModelKind` of a benchmark factory name ("cnn_seed" -> cnn)."""
+    from kerasmodels import registry
+
+    if factory not in FACTORY_KINDS:
+        raise ValueError(f"factory {factory!r}: use one of {', '.join(FACTORIES)}")
+    return registry.model_kind(FACTORY_KINDS[factory][0])
 
 
 def median(values):
@@ -88,22 +116,19 @@ def append(name, record):
 def build(factory, sequence_length=64, **kwargs):
     """A fresh model of `factory` under the current dtype policy (set it first).
 
-    mlp: `mlp((28, 28), 10)` (784-64-64-10); cnn: the default `cnn((28, 28), 10)`; cnn_seed:
-    `cnn(preset="article002")` (article 002 §5.2); bert: `bert_classifier(2, "minilm-l6")`; bert_tiny:
-    `bert_classifier(2, "tiny")`. Extra keyword arguments go to the factory.
+    mlp: `mlp((28, 28), 10)` (784-64-64-10); cnn: the default `cnn((28, 28), 10)`; cnn_seed (or
+    cnn_article002): `cnn(preset="article002")` (article 002 §5.2); bert: `bert_classifier(2, "minilm-l6")`;
+    bert_tiny: `bert_classifier(2, "tiny")`. Every kind and preset of `kerasmodels.registry` is a factory
+    (`FACTORIES`). Image kinds take 28x28 inputs and 10 classes, text kinds 2 classes. Extra keyword
+    arguments go to the factory.
     """
-    import kerasmodels as km
+    from kerasmodels import registry
 
-    if factory == "mlp":
-        return km.models.mlp((28, 28), 10, **kwargs)
-    if factory == "cnn":
-        return km.models.cnn((28, 28), 10, **kwargs)
-    if factory == "cnn_seed":
-        return km.models.cnn((28, 28), 10, preset="article002", **kwargs)
-    if factory in ("bert", "bert_tiny"):
-        preset = "minilm-l6" if factory == "bert" else "tiny"
-        return km.models.bert_classifier(2, preset=preset, sequence_length=sequence_length, **kwargs)
-    raise ValueError(f"factory {factory!r}: use one of {', '.join(FACTORIES)}")
+    kind = model_kind(factory)
+    preset = kind.canonical_preset(FACTORY_KINDS[factory][1], warn=False)
+    if kind.modality == registry.TEXT:
+        return kind.build(preset, num_classes=2, sequence_length=sequence_length, **kwargs)
+    return kind.build(preset, input_shape=(28, 28), num_classes=10, **kwargs)
 
 
 # A sentence of real words, repeated past 64 WordPiece tokens.
@@ -114,8 +139,10 @@ def synthetic_batch(factory, n, seed=0):
     """`n` inputs of the real shape for `factory` and random labels (speed does not need real data)."""
     import numpy as np
 
+    from kerasmodels import registry
+
     rng = np.random.default_rng(seed)
-    if factory.startswith("bert"):
+    if model_kind(factory).modality == registry.TEXT:
         words = BERT_TEXT.split()
         # Shifted copies of the sentence: different token ids, same length.
         x = np.array([" ".join(words[i % 7:]) for i in range(n)], dtype=object)

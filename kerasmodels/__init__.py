@@ -10,7 +10,8 @@ The supported API, what you import in your own notebooks and scripts:
   machine at hand (`setup()`); `kerasmodels.hardware`: what that machine is;
   `kerasmodels.distributed`: training on several machines (multi-worker launches).
 - `kerasmodels.flops`: FLOP counting and device peaks, the numbers behind MFU.
-- `kerasmodels.train`: `train()`, the `kerasmodels train` command as a function.
+- `kerasmodels.train`: `train()`, the `kerasmodels train` command as a function;
+  `kerasmodels.registry`: the model kinds (presets, recipes) and data sets it knows.
 - `kerasmodels.serving`: the prediction service (`kerasmodels serve`).
 - `kerasmodels.errors`, `kerasmodels.paths`: the package's errors and where it writes.
 - the `kerasmodels` command line (`kerasmodels.cli`).
@@ -55,6 +56,7 @@ API = (
     "hardware",
     "models",
     "paths",
+    "registry",
     "serving",
     "train",
 )

@@ -40,24 +40,37 @@ float32 against bfloat16 on the machine at hand instead of trusting them):
   matmuls as TF32 by default, torch only when asked; `float32_matmul` says
   which, and `peak_flops()` gives the peak of that arithmetic.
 
-`recipe(model_kind, preset, acc)` gives the training recipe to go with it
-(batch size, optimizer, `warmup_cosine` peak, epochs); `kerasmodels train` uses
-both by default.
 - Devices: with several GPUs, `tf.distribute.MirroredStrategy` on
   TensorFlow and `keras.distribution.DataParallel` on JAX; one device
   otherwise. `devices=n` asks for n devices (logical CPU devices too, for
-  trying data parallelism on a laptop). Several machines: `setup()` recognises a multi-worker
-  launch and hands over to `kerasmodels.distributed` (`kerasmodels train --workers N` / `--hosts`).
+  trying data parallelism on a laptop).
+
+`setup()` decides for one process. A multi-worker launch (several processes or
+machines) is `kerasmodels.distributed.setup()`'s job: it creates the cluster's
+strategy and asks `setup()` for this process's own choices
+(`kerasmodels train --workers N` / `--hosts` do both).
+
+`recipe(model_kind, preset, acc)` gives the training recipe to go with it
+(batch size, optimizer, `warmup_cosine` peak, epochs; the recipes are declared
+with the model kinds in `kerasmodels.registry`); `kerasmodels train` uses both
+by default. The precision micro-benchmark behind `measure=True` lives with the
+other measurements, `kerasmodels.flops.benchmark_precisions`
+(`accelerate.benchmark_precisions` still works).
 """
 
 import contextlib
-import time
+import os
+import warnings
 from dataclasses import dataclass, field
 
 from kerasmodels import hardware as _hardware
+from kerasmodels import registry
+from kerasmodels.registry import GPU_CNN_BATCH, GPU_CNN_EPOCHS, GPU_CNN_PEAK, Recipe  # noqa: F401 (moved names)
+
+__all__ = ["AcceleratorSetup", "Recipe", "benchmark_precisions", "recipe", "setup"]
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-MODEL_KINDS = ("cnn", "mlp", "bert")
+MODEL_KINDS = registry.model_kind_names()  # the registry's kinds when this module was imported
 BACKENDS = ("tensorflow", "jax", "torch")
 MLP_STEPS_PER_EXECUTION = 16
 GPU_CNN_STEPS_PER_EXECUTION = 16
@@ -150,30 +163,17 @@ class AcceleratorSetup:
         return "\n".join([head] + [f"[accelerate] - {reason}" for reason in self.reasons])
 
 
-def _device_kind(info):
-    kinds = {a.get("kind") for a in info.get("accelerators") or []}
-    return "TPU" if "TPU" in kinds else "GPU" if "GPU" in kinds else "CPU"
-
-
-def _cc(accelerator):
-    cc = accelerator.get("compute_capability")
-    if isinstance(cc, str):
-        cc = tuple(int(p) for p in cc.split("."))
-    return tuple(cc) if cc else None
-
-
 def _cc_text(cc):
     return ".".join(str(p) for p in cc)
 
 
-def _choose_precision(info, backend, model_kind):
-    accelerators = info.get("accelerators") or []
-    gpus = [a for a in accelerators if a.get("kind") == "GPU"]
-    if any(a.get("kind") == "TPU" for a in accelerators):
+def _choose_precision(machine, backend, model_kind):
+    gpus = machine.gpus
+    if machine.has_tpu:
         return "mixed_bfloat16", "TPU: its matrix units compute in bfloat16, so mixed_bfloat16"
     if gpus:
-        name = gpus[0].get("name", "GPU")
-        ccs = [_cc(g) for g in gpus]
+        name = gpus[0].name or "GPU"
+        ccs = [g.compute_capability for g in gpus]
         if any(cc is None for cc in ccs):
             return "float32", f"{name}: compute capability unknown, so float32 (the safe default)"
         cc = min(ccs)
@@ -191,8 +191,7 @@ def _choose_precision(info, backend, model_kind):
             f"{name} (compute capability {_cc_text(cc)}) has no tensor cores: mixed precision gains "
             "little there, so float32"
         )
-    flags = set((info.get("cpu") or {}).get("flags") or ())
-    amx, avx512_bf16 = "amx_bf16" in flags, "avx512_bf16" in flags
+    amx, avx512_bf16 = machine.cpu.has_amx_bf16, machine.cpu.has_avx512_bf16
     if not (amx or avx512_bf16):
         return "float32", (
             "CPU without bfloat16 instructions (no amx_bf16 or avx512_bf16 flag): bfloat16 would be "
@@ -230,13 +229,12 @@ def _choose_precision(info, backend, model_kind):
     )
 
 
-def _choose_jit(info, backend, model_kind, precision="float32"):
+def _choose_jit(machine, backend, model_kind, precision="float32"):
     if backend == "jax":
         return True, "JAX always compiles the training step with XLA"
     if backend == "torch":
         return False, "torch backend: jit_compile off (Keras's torch compilation is not used by default)"
-    has_gpu = any(a.get("kind") in ("GPU", "TPU") for a in info.get("accelerators") or [])
-    if has_gpu:
+    if machine is not None and machine.accelerators:
         return True, "XLA on: it fuses element-wise ops into the matmuls/convolutions on GPUs"
     if model_kind == "bert" and precision == "mixed_bfloat16":
         return False, (
@@ -255,8 +253,8 @@ def _choose_jit(info, backend, model_kind, precision="float32"):
     return False, "XLA off on CPU (pass model_kind='bert' for transformers, where it helps)"
 
 
-def _choose_steps_per_execution(info, model_kind):
-    on_gpu = any(a.get("kind") in ("GPU", "TPU") for a in info.get("accelerators") or [])
+def _choose_steps_per_execution(machine, model_kind):
+    on_gpu = bool(machine.accelerators)
     if model_kind == "mlp":
         return MLP_STEPS_PER_EXECUTION, (
             f"steps_per_execution={MLP_STEPS_PER_EXECUTION}: a small MLP is bound by the per-step "
@@ -271,18 +269,18 @@ def _choose_steps_per_execution(info, model_kind):
     return 1, None
 
 
-def _float32_matmuls(info, backend, precision):
+def _float32_matmuls(machine, backend, precision):
     """On a GPU with TF32 and a float32 policy: say that matmuls run as TF32 (or not), and why."""
     from kerasmodels import flops
 
-    gpus = [a for a in info.get("accelerators") or [] if a.get("kind") == "GPU"]
+    gpus = machine.gpus
     if precision != "float32" or not gpus:
         return None, None
-    ccs = [_cc(g) for g in gpus]
+    ccs = [g.compute_capability for g in gpus]
     if any(cc is None or cc < (8, 0) for cc in ccs):
         return "float32", None
-    if info.get("float32_matmul"):  # a described machine: "tf32" or "float32"
-        arithmetic, setting = info["float32_matmul"], "as described"
+    if machine.float32_matmul:  # a described machine: "tf32" or "float32"
+        arithmetic, setting = machine.float32_matmul, "as described"
     else:
         arithmetic, setting = flops.float32_matmul_arithmetic(backend)
     if arithmetic == "tf32":
@@ -314,15 +312,16 @@ def _real_devices(backend, kind):
     return ["cpu"]
 
 
-def _choose_devices(info, backend, devices, real):
-    gpus = [a for a in info.get("accelerators") or [] if a.get("kind") == "GPU"]
+def _choose_devices(machine, backend, devices, real):
+    gpus = machine.gpus
     kind = "GPU" if gpus else "CPU"
     if real:
         available = _real_devices(backend, kind)
     elif gpus:
         available = [f"GPU:{i}" for i in range(len(gpus))]
     else:
-        count = int(info.get("cpu_devices", devices if isinstance(devices, int) else 1))
+        count = int(machine.cpu_devices if machine.cpu_devices is not None
+                    else devices if isinstance(devices, int) else 1)
         available = [f"CPU:{i}" for i in range(count)]
     if devices == "auto":
         chosen = available if kind == "GPU" else available[:1]
@@ -368,9 +367,9 @@ def _validate(precision, jit, devices, model_kind, backend):
         raise ValueError(f"setup(jit={jit!r}): use 'auto', True or False.")
     if devices != "auto" and (isinstance(devices, bool) or not isinstance(devices, int) or devices < 1):
         raise ValueError(f"setup(devices={devices!r}): use 'auto' or a positive int (number of devices).")
-    if model_kind is not None and model_kind not in MODEL_KINDS:
+    if model_kind is not None and model_kind not in registry.MODEL_KINDS:
         raise ValueError(
-            f"setup(model_kind={model_kind!r}): use None or one of {', '.join(MODEL_KINDS)} "
+            f"setup(model_kind={model_kind!r}): use None or one of {', '.join(registry.MODEL_KINDS)} "
             "(it decides XLA and steps_per_execution)."
         )
     if backend not in BACKENDS:
@@ -387,8 +386,9 @@ def setup(precision="auto", jit="auto", devices="auto", model_kind=None, hardwar
         devices: "auto" (every GPU; one CPU) or the number of devices to use.
         model_kind: "cnn", "mlp", "bert" or None; decides XLA on CPU and
             `steps_per_execution`.
-        hardware: a dict like `kerasmodels.hardware.describe()` to decide for
-            other hardware (tests, "what would happen on an A100"); may add
+        hardware: a `kerasmodels.hardware.Machine`, or a dict like
+            `kerasmodels.hardware.describe()`, to decide for other hardware
+            (tests, "what would happen on an A100"); a dict may add
             "cpu_devices": n and "float32_matmul": "tf32" or "float32" (default:
             this process's framework setting). Default: this machine.
         apply: set the global dtype policy, TF GPU memory growth and the
@@ -410,22 +410,20 @@ def setup(precision="auto", jit="auto", devices="auto", model_kind=None, hardwar
     """
     real = hardware is None
     if real:
-        # A multi-worker launch (TF_CONFIG, or Keras's JAX process variables) must set up its
-        # strategy before the backend runs anything, so it is recognised before describe().
-        from kerasmodels import distributed
-
-        launch = distributed.detect(_hardware.backend_name())
-        if launch is not None:
-            return distributed.setup(precision, jit, model_kind, launch)
-    info = _hardware.describe() if real else dict(hardware)
-    backend = info.get("backend") or _hardware.backend_name()
+        _warn_if_launched()
+        machine = _hardware.machine()
+    elif isinstance(hardware, _hardware.Machine):
+        machine = hardware
+    else:
+        machine = _hardware.Machine.from_dict(dict(hardware))
+    backend = machine.backend or _hardware.backend_name()
     _validate(precision, jit, devices, model_kind, backend)
     apply = real if apply is None else bool(apply)
 
     reasons = []
     if precision == "auto":
-        precision, reason = _choose_precision(info, backend, model_kind)
-        if measure and not info.get("accelerators"):
+        precision, reason = _choose_precision(machine, backend, model_kind)
+        if measure and not machine.accelerators:
             timings = benchmark_precisions(model_kind or "cnn")
             faster = min(timings, key=timings.get)
             precision = faster
@@ -434,28 +432,28 @@ def setup(precision="auto", jit="auto", devices="auto", model_kind=None, hardwar
             ) + f" -> {faster}"
     else:
         reason = f"precision {precision} as requested"
-        on_cpu = not info.get("accelerators")
+        on_cpu = not machine.accelerators
         if on_cpu and precision == "mixed_float16":
             reason += " (float16 math is slow on CPUs; mixed_bfloat16 or float32 is usually faster)"
     reasons.append(reason)
 
     if jit == "auto":
-        jit_compile, reason = _choose_jit(info, backend, model_kind, precision)
+        jit_compile, reason = _choose_jit(machine, backend, model_kind, precision)
     else:
         jit_compile, reason = bool(jit), f"jit_compile={bool(jit)} as requested"
         if backend == "jax" and not jit:
             reason += " (JAX then runs every op eagerly: much slower)"
     reasons.append(reason)
 
-    float32_matmul, reason = _float32_matmuls(info, backend, precision)
+    float32_matmul, reason = _float32_matmuls(machine, backend, precision)
     if reason:
         reasons.append(reason)
 
-    steps_per_execution, reason = _choose_steps_per_execution(info, model_kind)
+    steps_per_execution, reason = _choose_steps_per_execution(machine, model_kind)
     if reason:
         reasons.append(reason)
 
-    strategy_name, device_names, reason = _choose_devices(info, backend, devices, real)
+    strategy_name, device_names, reason = _choose_devices(machine, backend, devices, real)
     reasons.append(reason)
 
     result = AcceleratorSetup(
@@ -468,15 +466,27 @@ def setup(precision="auto", jit="auto", devices="auto", model_kind=None, hardwar
         devices=device_names,
         reasons=reasons,
         float32_matmul=float32_matmul,
-        device_kind=_device_kind(info),
-        device_name=next((a.get("name") for a in info.get("accelerators") or []), None),
+        device_kind=machine.device_kind,
+        device_name=next((a.name for a in machine.accelerators), None),
     )
     if apply:
-        _apply(result, info)
+        _apply(result, machine)
     return result
 
 
-def _apply(result, info):
+# The environment variables of a multi-worker launch (read by kerasmodels.distributed.detect).
+_LAUNCH_VARIABLES = ("TF_CONFIG", "KERAS_DISTRIBUTION_NUM_PROCESSES", "KERAS_DISTRIBUTION_PROCESS_ID")
+
+
+def _warn_if_launched():
+    named = [name for name in _LAUNCH_VARIABLES if os.environ.get(name)]
+    if named:
+        warnings.warn(f"{named[0]} is set: this process may be one worker of a multi-worker launch, but "
+                      "accelerate.setup() decides for one process. Fix: call kerasmodels.distributed.setup(), "
+                      "which sets up the cluster (kerasmodels train does).", RuntimeWarning, stacklevel=3)
+
+
+def _apply(result, machine):
     import keras
 
     if result.backend != keras.backend.backend():
@@ -505,7 +515,7 @@ def _apply(result, info):
     elif result.backend == "jax" and result.strategy_name == "DataParallel":
         import jax
 
-        has_gpu = any(a.get("kind") == "GPU" for a in info.get("accelerators") or [])
+        has_gpu = bool(machine.gpus)
         chosen = jax.devices("gpu" if has_gpu else "cpu")[: result.replicas]
         distribution = keras.distribution.DataParallel(devices=chosen)
         keras.distribution.set_distribution(distribution)
@@ -513,36 +523,11 @@ def _apply(result, info):
     result.applied = True
 
 
-def _tiny_model(model_kind):
-    import keras
-
-    if model_kind == "mlp":
-        shape = (784,)
-        body = [keras.layers.Dense(256, activation="relu"), keras.layers.Dense(256, activation="relu")]
-    elif model_kind == "bert":
-        inputs = keras.Input((64, 128))
-        x = keras.layers.MultiHeadAttention(4, 32)(inputs, inputs)
-        x = keras.layers.Dense(512, activation="gelu")(x)
-        x = keras.layers.Dense(128)(x)
-        x = keras.layers.GlobalAveragePooling1D()(x)
-        outputs = keras.layers.Dense(10, dtype="float32")(x)
-        return keras.Model(inputs, outputs), (64, 128)
-    else:
-        shape = (32, 32, 3)
-        body = [
-            keras.layers.Conv2D(32, 3, activation="relu"),
-            keras.layers.MaxPooling2D(),
-            keras.layers.Conv2D(64, 3, activation="relu"),
-            keras.layers.GlobalAveragePooling2D(),
-        ]
-    model = keras.Sequential([keras.Input(shape), *body, keras.layers.Dense(10, dtype="float32")])
-    return model, shape
-
-
 def benchmark_precisions(model_kind="cnn", policies=("float32", "mixed_bfloat16"), steps=20, batch_size=64):
     """Seconds per training step of a small model of `model_kind` under each dtype policy.
 
-    The global policy is restored afterwards. Takes a few seconds on a CPU.
+    Moved to `kerasmodels.flops.benchmark_precisions` (where the package's measurements live); this
+    name keeps working and compiles each policy's model with `setup()`'s XLA rule for a CPU.
 
     Example:
 
@@ -550,99 +535,15 @@ def benchmark_precisions(model_kind="cnn", policies=("float32", "mixed_bfloat16"
     benchmark_precisions("cnn")  # {'float32': 0.031, 'mixed_bfloat16': 0.017}
     ```
     """
-    import keras
-    import numpy as np
+    from kerasmodels import flops
 
-    if model_kind not in MODEL_KINDS:
-        raise ValueError(f"benchmark_precisions(model_kind={model_kind!r}): use one of {', '.join(MODEL_KINDS)}.")
-    for policy in policies:
-        if policy not in PRECISIONS:
-            raise ValueError(f"benchmark_precisions(policies=...): {policy!r} is not one of {', '.join(PRECISIONS)}.")
-    previous = keras.mixed_precision.global_policy().name
-    rng = np.random.default_rng(0)
-    timings = {}
-    try:
-        for policy in policies:
-            keras.mixed_precision.set_global_policy(policy)
-            model, shape = _tiny_model(model_kind)
-            model.compile(
-                optimizer="adam",
-                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                jit_compile=_choose_jit({}, keras.backend.backend(), model_kind, policy)[0],
-            )
-            x = rng.standard_normal((batch_size * steps, *shape)).astype("float32")
-            y = rng.integers(0, 10, batch_size * steps).astype("int32")
-            model.fit(x[: batch_size * 2], y[: batch_size * 2], batch_size=batch_size, epochs=1, verbose=0)
-            start = time.perf_counter()
-            model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
-            timings[policy] = (time.perf_counter() - start) / steps
-    finally:
-        keras.mixed_precision.set_global_policy(previous)
-    return timings
-
-
-@dataclass
-class Recipe:
-    """How to train a factory model: batch size, optimizer and learning-rate schedule, epochs.
-
-    Attributes:
-        batch_size: the global batch size for `fit()`.
-        peak_learning_rate: the peak of `warmup_cosine` (None: the optimizer's default rate, constant).
-        epochs: epochs the schedule is laid out over.
-        optimizer: "adam" or "adamw".
-        weight_decay: AdamW's weight decay (None for Adam).
-        ema_momentum: AdamW's weight averaging (None: off).
-        source: where the recipe comes from, and what was measured.
-    """
-
-    batch_size: int
-    peak_learning_rate: float | None
-    epochs: int
-    optimizer: str = "adam"
-    weight_decay: float | None = None
-    ema_momentum: float | None = None
-    source: str = ""
-
-    def make_optimizer(self, train_examples, epochs=None, learning_rate=None):
-        """The optimizer, its schedule laid out over `epochs` (default the recipe's) of `train_examples`.
-
-        A given `learning_rate` replaces the schedule: a constant rate.
-        """
-        import keras
-
-        from kerasmodels.models import warmup_cosine
-
-        epochs = epochs or self.epochs
-        steps = epochs * -(-int(train_examples) // self.batch_size)
-        if learning_rate is not None:
-            rate = learning_rate
-        elif self.peak_learning_rate:
-            rate = warmup_cosine(self.peak_learning_rate, max(steps, 2))
-        else:
-            rate = None
-        kwargs = {} if rate is None else {"learning_rate": rate}
-        if self.optimizer == "adamw":
-            if self.weight_decay is not None:
-                kwargs["weight_decay"] = self.weight_decay
-            if self.ema_momentum:
-                kwargs.update(use_ema=True, ema_momentum=self.ema_momentum)
-            return keras.optimizers.AdamW(**kwargs)
-        return keras.optimizers.Adam(**kwargs)
-
-    def as_dict(self):
-        return {"batch_size": self.batch_size, "peak_learning_rate": self.peak_learning_rate,
-                "epochs": self.epochs, "optimizer": self.optimizer, "weight_decay": self.weight_decay,
-                "ema_momentum": self.ema_momentum, "schedule": "warmup_cosine" if self.peak_learning_rate
-                else "constant (optimizer default)", "source": self.source}
-
-
-# The default cnn() on an accelerator: 4x the CPU batch with the peak rate scaled by sqrt(4), the
-# usual rule for Adam, over 5 epochs. On a GPU a 128-image step of this small network is dominated
-# by per-step overhead, so fewer, larger steps: on MNIST (CPU, mixed_bfloat16, seed 0) it first
-# reached 99.0% after 3.75 epochs = 367 steps (the CPU recipe: ~2 epochs = ~780 steps) and ended
-# at 99.28%; with 3 epochs it peaked at 98.97%. Its wall time on a GPU is not measured yet
-# (bench/gpu_check.py measures it).
-GPU_CNN_BATCH, GPU_CNN_PEAK, GPU_CNN_EPOCHS = 512, 6e-3, 5
+    if model_kind not in registry.MODEL_KINDS:
+        raise ValueError(f"benchmark_precisions(model_kind={model_kind!r}): use one of "
+                         f"{', '.join(registry.MODEL_KINDS)}.")
+    backend = _hardware.backend_name()
+    return flops.benchmark_precisions(
+        model_kind, policies, steps=steps, batch_size=batch_size,
+        jit_compile=lambda policy: _choose_jit(None, backend, model_kind, policy)[0])
 
 
 def recipe(model_kind, preset=None, acc=None):
@@ -651,7 +552,8 @@ def recipe(model_kind, preset=None, acc=None):
     Args:
         model_kind: "cnn", "mlp" or "bert".
         preset: the factory's preset (cnn: None, "article002", "lenet"; bert: "minilm-l6", "tiny").
-        acc: an `AcceleratorSetup` (default: the CPU recipe, one device).
+        acc: an `AcceleratorSetup` (default: the CPU recipe, one device); its `replicas`
+            multiply the batch (a fixed batch per device).
 
     Returns:
         A `Recipe`. On a CPU, the measured recipes of docs/benchmarks.md: cnn batch 128, Adam
@@ -666,28 +568,8 @@ def recipe(model_kind, preset=None, acc=None):
     recipe("cnn").batch_size  # 128
     ```
     """
-    if model_kind not in MODEL_KINDS:
-        raise ValueError(f"recipe(model_kind={model_kind!r}): use one of {', '.join(MODEL_KINDS)}.")
+    if model_kind not in registry.MODEL_KINDS:
+        raise ValueError(f"recipe(model_kind={model_kind!r}): use one of {', '.join(registry.MODEL_KINDS)}.")
     replicas = acc.replicas if acc is not None else 1
-    on_accelerator = acc is not None and acc.device_kind != "CPU"
-    if model_kind == "cnn" and preset is not None:
-        return Recipe(32 * replicas, None, 5, source=f"cnn(preset={preset!r}): the recipe of article 002 §5.2, "
-                      "Adam with its default rate, batch 32, 5 epochs")
-    if model_kind == "cnn" and on_accelerator:
-        return Recipe(GPU_CNN_BATCH * replicas, GPU_CNN_PEAK, GPU_CNN_EPOCHS, source=(
-            f"cnn() on {acc.device_kind}: batch {GPU_CNN_BATCH} per device, Adam, warmup_cosine peak "
-            f"{GPU_CNN_PEAK:g} (the CPU recipe's 3e-3 scaled by sqrt(4)), {GPU_CNN_EPOCHS} epochs; on MNIST "
-            "it reached 99.0% in 367 steps (measured on a CPU), its speed on a GPU is not measured yet"))
-    if model_kind == "cnn":
-        return Recipe(128 * replicas, 3e-3, 3, source=(
-            "cnn(): batch 128, Adam, warmup_cosine peak 3e-3, 3 epochs (99.13% on MNIST, "
-            "docs/benchmarks.md)"))
-    if model_kind == "mlp":
-        return Recipe(128 * replicas, 3e-3, 15, source=(
-            "mlp(): batch 128, Adam, warmup_cosine peak 3e-3, 15 epochs (97.76% on MNIST, docs/benchmarks.md)"))
-    if preset == "tiny":
-        return Recipe(32 * replicas, 1e-3, 4, optimizer="adamw", weight_decay=0.01, source=(
-            "bert_classifier('tiny'): AdamW, warmup_cosine peak 1e-3, batch 32, 4 epochs (docs/benchmarks.md)"))
-    return Recipe(32 * replicas, 5e-5, 3, optimizer="adamw", weight_decay=0.01, ema_momentum=0.99, source=(
-        "bert_classifier('minilm-l6'): AdamW (weight decay 0.01, EMA 0.99), warmup_cosine peak 5e-5, "
-        "batch 32, 3 epochs (docs/benchmarks.md)"))
+    device_kind = acc.device_kind if acc is not None else "CPU"
+    return registry.model_kind(model_kind).recipe(preset, device_kind=device_kind, replicas=replicas)

@@ -5,7 +5,7 @@
     kerasmodels lessons                   the numbered lessons
     kerasmodels run LESSON [--full]       execute one lesson headlessly
     kerasmodels tour [--full]             run every lesson and write a report
-    kerasmodels train {mlp,cnn,bert} --data NAME [--workers N | --hosts H1:P,H2:P]
+    kerasmodels train KIND --data NAME [--workers N | --hosts H1:P,H2:P]   (KIND: kerasmodels.registry)
     kerasmodels serve MODEL               HTTP prediction service on 127.0.0.1 (.keras, SavedModel, .onnx)
     kerasmodels notebooks sync|check      regenerate notebooks/ from lessons/ (developers)
 
@@ -23,7 +23,11 @@ import json
 import sys
 from pathlib import Path
 
+from kerasmodels import _argtypes
+from kerasmodels import train as train_flags
 from kerasmodels.errors import KerasmodelsError
+
+__all__ = ["build_parser", "main"]
 
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
@@ -115,27 +119,26 @@ def _parse_hosts(text):
     return hosts
 
 
+# `train` flags the launcher of --workers/--hosts acts on itself instead of passing them to the workers
+# (every other training flag is forwarded: `train.argv`). --no-resume: the launcher moves the old
+# training folder aside once (a worker doing it would do it again at every restart of the cluster).
+LAUNCHER_FLAGS = ("--no-resume",)
+
+
 def _check_train_workers(args, workers):
     """Everything a worker would refuse, refused before any worker starts (they take ~25 s to start)."""
-    from kerasmodels import distributed
-    from kerasmodels.train import _check, _check_arguments
+    from kerasmodels import hardware, registry
+    from kerasmodels.train import _check, _check_arguments, check_worker_arguments
 
-    if args.model == "bert":
-        raise KerasmodelsError("--workers/--hosts train mlp and cnn; bert trains in one process. "
-                               "Fix: leave out --workers/--hosts.")
+    check_worker_arguments(args.model, accelerate=not args.no_accelerate)
     if args.hosts and args.workers > 1:
         raise KerasmodelsError("give --workers N (processes on this machine) or --hosts (one worker per "
                                "machine), not both. Fix: leave out one of them.")
-    ignored = [flag for flag, used in (("--data-dir", args.data_dir is not None),
-                                       ("--precision", args.precision != "auto"),
-                                       ("--no-accelerate", args.no_accelerate),
-                                       ("--sequence-length", args.sequence_length != 64)) if used]
-    if ignored:
-        raise KerasmodelsError(f"{', '.join(ignored)} cannot be used with --workers/--hosts (the workers do "
-                               "not read it). Fix: leave it out, or train in one process.")
     _check(args.model, args.data)
     _check_arguments(args.model, args.preset, args.learning_rate, args.seed)
-    batch = args.batch_size or distributed.DEFAULT_BATCH
+    # The workers' default global batch: the recipe of one process on this machine's devices.
+    batch = args.batch_size or registry.model_kind(args.model).recipe(
+        args.preset, device_kind=hardware.machine().device_kind).batch_size
     what = f"--batch-size {batch}" if args.batch_size else f"the default global batch {batch}"
     if batch % workers:
         low, high = batch - batch % workers, batch - batch % workers + workers
@@ -145,6 +148,15 @@ def _check_train_workers(args, workers):
     if args.limit is not None and args.limit < batch:
         raise KerasmodelsError(f"--limit {args.limit} is smaller than the global batch {batch}, so an epoch has no "
                                f"full batch to train on. Fix: --limit {batch} or more, or a smaller --batch-size.")
+
+
+def worker_argv(args, out):
+    """The arguments every worker of `train --workers N` / `--hosts` gets: all of `train`'s flags but the launcher's."""
+    from kerasmodels import train
+
+    forwarded = argparse.Namespace(**vars(args))
+    forwarded.out = out
+    return train.argv(forwarded, leave_out=LAUNCHER_FLAGS)
 
 
 def _cmd_train_workers(args):
@@ -157,17 +169,12 @@ def _cmd_train_workers(args):
     workers = len(hosts) if hosts else args.workers
     _check_train_workers(args, workers)
     out = args.out or str(paths.runs_dir() / f"train-{args.model}-{args.data}-{workers}workers")
-    worker_args = [args.model, "--data", args.data, "--epochs", str(args.epochs or 3), "--seed", str(args.seed),
-                   "--out", out]
-    for flag, value in (("--batch-size", args.batch_size), ("--limit", args.limit), ("--preset", args.preset),
-                        ("--learning-rate", args.learning_rate)):
-        if value is not None:
-            worker_args += [flag, str(value)]
+    forwarded = worker_argv(args, out)
     if hosts:
         if args.no_resume:
             raise KerasmodelsError("--no-resume cannot be used with --hosts. Fix: move the chief's "
                                    f"{out}/training aside on its machine, or pass another --out.")
-        command = ["python", "-m", "kerasmodels.distributed", *worker_args]
+        command = ["python", "-m", "kerasmodels.distributed", *forwarded]
         for index, line in enumerate(distributed.machine_commands(hosts, command)):
             print(f"# on machine {index} ({hosts[index].rsplit(':', 1)[0]}):\n{line}")
         return 0
@@ -178,25 +185,23 @@ def _cmd_train_workers(args):
         if args.no_resume and training_dir.exists():
             print(f"[train] starting afresh; the previous training folder is kept as {_move_aside(training_dir)}",
                   flush=True)
-        result = distributed.launch_local(distributed.worker_command(worker_args), workers,
+        result = distributed.launch_local(distributed.worker_command(forwarded), workers,
                                           restarts=args.restarts, log_dir=f"{out}/workers",
                                           env={runlock.HELD_ENV: "1"}, pass_fds=(lock.fd,))
     summary = json.loads((Path(out) / "metrics.json").read_text(encoding="utf-8"))
     print(f"{workers} workers on 127.0.0.1, {summary['replicas']} replicas, global batch "
           f"{summary['global_batch_size']} ({summary['per_replica_batch_size']} per replica), "
-          f"{result.starts} start(s)")
-    for epoch, loss in enumerate(summary["loss"], 1):
-        step = summary["step_time_p50_ms"][epoch - 1] if epoch <= len(summary["step_time_p50_ms"]) else None
-        print(f"epoch {epoch}: loss {loss:.4f}" + (f", step {step:.1f} ms (median)" if step else ""))
-    print(f"test accuracy {summary['test'].get('accuracy', float('nan')):.4f}\nmodel file {summary['model_path']}"
-          f"\nworker logs {out}/workers")
+          f"{result.starts} start(s); worker logs {out}/workers")
+    print(_table(summary))
     return 0
 
 
 def _cmd_train(args):
-    from kerasmodels.train import RENAMED_PRESETS, train
+    from kerasmodels import registry
+    from kerasmodels.train import train, train_kwargs
 
-    renamed = RENAMED_PRESETS.get(args.model, {}).get(args.preset)
+    kind = registry.model_kind(args.model)
+    renamed = kind.deprecated_presets.get(args.preset)
     if renamed is not None:
         print(f"kerasmodels: warning: --preset {args.preset} is deprecated; use --preset {renamed} "
               "(the same network).", file=sys.stderr)
@@ -204,12 +209,7 @@ def _cmd_train(args):
     if args.workers > 1 or args.hosts:
         return _cmd_train_workers(args)
 
-    summary = train(
-        args.model, args.data, epochs=args.epochs, batch_size=args.batch_size, limit=args.limit,
-        out_dir=args.out, preset=args.preset, learning_rate=args.learning_rate,
-        data_dir=args.data_dir, resume=not args.no_resume, seed=args.seed,
-        sequence_length=args.sequence_length, precision=args.precision, accelerate=not args.no_accelerate,
-    )
+    summary = train(args.model, args.data, **train_kwargs(args))
     print(_table(summary))
     return 0
 
@@ -244,24 +244,9 @@ def _port(text):
     return port
 
 
-# Counts (epochs, batch sizes, limits) end up in int32/int64 tensors and loops; beyond this they overflow.
-MAX_COUNT = 2**31 - 1
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be a positive integer")
-    if value > MAX_COUNT:
-        raise argparse.ArgumentTypeError(f"{value} is too large (at most {MAX_COUNT:,})")
-    return value
-
-
-def _non_negative_int(text):
-    return 0 if text.strip() == "0" else _positive_int(text)
+MAX_COUNT = _argtypes.MAX_COUNT
+_positive_int = _argtypes.positive_int
+_non_negative_int = _argtypes.non_negative_int
 
 
 def _version():
@@ -300,27 +285,11 @@ def build_parser():
     p.set_defaults(func=_cmd_data)
 
     p = sub.add_parser("train", help="train a factory model on a named data set")
-    p.add_argument("model", choices=["mlp", "cnn", "bert"])
-    p.add_argument("--data", required=True, help="data set name (kerasmodels data list)")
-    p.add_argument("--epochs", type=_positive_int, default=None, help="default: the model's recipe (cnn: 3)")
-    p.add_argument("--batch-size", type=_positive_int, default=None)
-    p.add_argument("--learning-rate", type=float, default=None)
-    p.add_argument("--limit", type=_positive_int, default=None, help="use only the first N training examples")
-    p.add_argument("--preset", default=None, help="cnn: article002|lenet; bert: minilm-l6|tiny")
-    p.add_argument("--data-dir", default=None, help="folder of a data set read from disk (rt_polarity)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--sequence-length", type=_positive_int, default=64, help="tokens per text example (bert)")
-    p.add_argument("--no-resume", action="store_true",
-                   help="start afresh even if a checkpoint exists (the old training/ is kept as training.old-<time>)")
-    p.add_argument("--out", default=None, help="output folder (default: ./runs/train-<model>-<data>)")
+    train_flags.add_arguments(p)  # the training flags, shared with the workers (kerasmodels.train)
     p.add_argument("--workers", type=_positive_int, default=1,
                    help="train with N worker processes on 127.0.0.1 (MultiWorkerMirroredStrategy on "
-                        "TensorFlow, jax.distributed on JAX); --batch-size is the global batch")
+                        "TensorFlow, jax.distributed on JAX); every other flag reaches each worker")
     p.add_argument("--restarts", type=_non_negative_int, default=1, help="with --workers: restarts after a worker dies")
-    p.add_argument("--precision", choices=["auto", "float32", "mixed_float16", "mixed_bfloat16"], default="auto",
-                   help="auto: what accelerate.setup() picks for this machine")
-    p.add_argument("--no-accelerate", action="store_true",
-                   help="train in float32 without setup()'s XLA/steps_per_execution/device choices")
     p.add_argument("--hosts", default=None,
                    help="HOST:PORT,... of N machines (the chief first): print the command for each machine")
     p.set_defaults(func=_cmd_train)

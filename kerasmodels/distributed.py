@@ -68,12 +68,16 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kerasmodels import _runlock as runlock
 from kerasmodels import accelerate as _accelerate
+from kerasmodels import hardware as _hardware
 from kerasmodels.errors import InvalidArgumentError, KerasmodelsError
+
+__all__ = ["Launch", "LaunchResult", "MultiWorkerSetup", "dataset", "detect", "launch_local", "machine_commands",
+           "setup", "training", "worker_command"]
 
 TF_CONFIG = "TF_CONFIG"
 JOB_ADDRESSES = "KERAS_DISTRIBUTION_JOB_ADDRESSES"
@@ -85,7 +89,6 @@ RESTART = "KERASMODELS_RESTART"
 PARENT_PID = "KERASMODELS_PARENT_PID"
 EXIT_USAGE = 2  # a worker's usage error (bad data set, batch size...): a restart cannot fix it
 EXIT_ORPHAN = 143  # a worker that exits because its launcher is gone
-DEFAULT_BATCH = 128
 
 
 @dataclass
@@ -184,9 +187,7 @@ def detect(backend=None, environ=None):
 
 
 def _backend():
-    from kerasmodels import hardware
-
-    return hardware.backend_name()
+    return _hardware.backend_name()
 
 
 @dataclass
@@ -208,6 +209,20 @@ class MultiWorkerSetup(_accelerate.AcceleratorSetup):
         """Where this worker writes: `directory` on the chief, a scratch folder inside it on the others."""
         directory = Path(directory)
         return directory if self.is_chief else directory / ".workers" / f"worker-{self.worker_index}"
+
+    def restore_from_chief(self, directory):
+        """On a non-chief worker: copy the chief's last backup into this worker's scratch folder, to resume from.
+
+        Every worker must restore the same state; the chief's `training/checkpoints` is the one kept.
+        """
+        if self.is_chief:
+            return
+        source = Path(directory) / "training" / "checkpoints"
+        target = self.write_dir(directory) / "training" / "checkpoints"
+        if target.exists():
+            shutil.rmtree(target)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns(".tmp-*"))
 
     def scaled_learning_rate(self, learning_rate, base_batch_size, global_batch_size):
         """The linear scaling rule: a global batch k times larger takes a k times larger learning rate."""
@@ -240,7 +255,9 @@ def setup(precision="auto", jit="auto", model_kind=None, launch="auto"):
     if launch is None:
         # One process: accelerate's choice, as a one-worker setup (the chief), so code written for
         # several workers (`acc.write_dir(...)`, `acc.scaled_learning_rate(...)`) runs unchanged.
-        single = _accelerate.setup(precision=precision, jit=jit, model_kind=model_kind)
+        with warnings.catch_warnings():  # a one-worker TF_CONFIG is one process: no launch warning
+            warnings.simplefilter("ignore", RuntimeWarning)
+            single = _accelerate.setup(precision=precision, jit=jit, model_kind=model_kind)
         return MultiWorkerSetup(**{f.name: getattr(single, f.name) for f in dataclasses.fields(single) if f.init})
     if not isinstance(launch, Launch):
         raise InvalidArgumentError(f"setup(launch={launch!r}): use 'auto', None or a distributed.Launch.")
@@ -268,12 +285,10 @@ def setup(precision="auto", jit="auto", model_kind=None, launch="auto"):
         name = "DataParallel"
         how = ("keras.distribution.initialize -> jax.distributed.initialize, then keras.distribution."
                "DataParallel over the devices of every process; gradients all-reduced each step")
-    from kerasmodels import hardware
-
-    # This process's own choice (precision, XLA); a given hardware description keeps setup() from
-    # seeing the launch again and handing it back here.
+    # This process's own choice (precision, XLA), for this machine described as typed objects;
+    # the strategy above spans the devices, so one device here.
     local = _accelerate.setup(precision=precision, jit=jit, devices=1, model_kind=model_kind,
-                              hardware=hardware.describe(), apply=True)
+                              hardware=_hardware.machine(), apply=True)
     reasons = local.reasons[:-1] + [
         f"{launch.num_workers} workers, this is worker {launch.worker_index}"
         + (" (the chief: it writes the run's files)" if launch.is_chief else " (writes into a scratch folder)")
@@ -286,6 +301,7 @@ def setup(precision="auto", jit="auto", model_kind=None, launch="auto"):
         backend=launch.backend, precision=local.precision, jit_compile=local.jit_compile,
         steps_per_execution=local.steps_per_execution, strategy_name=name, replicas=replicas,
         devices=local.devices, reasons=reasons, strategy=strategy, applied=True,
+        float32_matmul=local.float32_matmul, device_kind=local.device_kind, device_name=local.device_name,
         num_workers=launch.num_workers, worker_index=launch.worker_index, is_chief=launch.is_chief,
         addresses=list(launch.addresses),
     )
@@ -616,111 +632,29 @@ def _failure_message(codes, failed, start, log_dir, workers):
     return message + f"; exit codes {codes}."
 
 
-def _restore_from_chief(acc, out):
-    """Non-chief workers resume from the chief's backup: read the chief's, write their own."""
-    if acc.is_chief:
-        return
-    source = Path(out) / "training" / "checkpoints"
-    target = acc.write_dir(out) / "training" / "checkpoints"
-    if target.exists():
-        shutil.rmtree(target)
-    if source.is_dir():
-        shutil.copytree(source, target, ignore=shutil.ignore_patterns(".tmp-*"))
+def train_worker(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir="runs/multi-worker",
+                 preset=None, learning_rate=None, seed=0, verbose=1, **kwargs):
+    """What each worker of `kerasmodels train --workers N` runs: `train.train(..., multi_worker=True)`.
 
+    The same pipeline, recipe and summary as `kerasmodels train` in one process; as a worker it
+    trains on global batches split between the workers (also as the only process, which then
+    makes the updates the workers make together). Kept for scripts and lesson 14; the worker
+    entry point `python -m kerasmodels.distributed` calls the same function.
 
-def train_worker(model_kind, data, epochs=5, batch_size=None, limit=None, out_dir="runs/multi-worker",
-                 preset=None, learning_rate=None, seed=0, verbose=1):
-    """What each worker of `kerasmodels train --workers N` runs (also a single process without a launch).
+    Args:
+        model_kind, data, epochs, batch_size, limit, preset, learning_rate, seed, verbose:
+            as for `kerasmodels.train.train` (`epochs`, `batch_size`: default the recipe's).
+        out_dir: the run folder.
+        **kwargs: `train.train`'s other arguments (`precision`, `data_dir`, `resume`, ...).
 
-    Builds the model in the strategy's scope, trains on global batches of
-    `batch_size` with the package's default callbacks (resumable) and, on the
-    chief, writes `model.keras` and `metrics.json` (per-epoch loss and step
-    time, workers, replicas, batch sizes) into `out_dir`. Returns the summary.
-
-    The chief holds `out_dir`'s run lock (`kerasmodels._runlock`) unless its
-    launcher already does (`kerasmodels train --workers N`).
+    Returns:
+        The run's summary (`train.SUMMARY_KEYS`).
     """
-    acc = setup(model_kind=model_kind)  # first: the strategy must exist before the backend runs anything
-    lock = None
-    if getattr(acc, "is_chief", True) and not os.environ.get(runlock.HELD_ENV):
-        lock = runlock.RunLock(out_dir).acquire()
-    try:
-        return _train_worker(acc, model_kind, data, epochs, batch_size, limit, out_dir, preset, learning_rate,
-                             seed, verbose)
-    finally:
-        if lock is not None:
-            lock.release()
+    from kerasmodels import train as _train  # the pipeline imports this module, not the other way round
 
-
-def _train_worker(acc, model_kind, data, epochs, batch_size, limit, out_dir, preset, learning_rate, seed, verbose):
-    import keras
-
-    from kerasmodels import callbacks, models
-    from kerasmodels import data as datasets
-    from kerasmodels.paths import atomic_write_text
-
-    chief = getattr(acc, "is_chief", True)
-    num_workers = getattr(acc, "num_workers", 1)
-    if verbose:
-        print(acc, flush=True)
-    keras.utils.set_random_seed(seed)
-    out = Path(out_dir)
-    work = acc.write_dir(out) if num_workers > 1 else out
-    work.mkdir(parents=True, exist_ok=True)
-    if num_workers > 1:
-        _restore_from_chief(acc, out)
-    batch_size = batch_size or DEFAULT_BATCH
-    if batch_size % acc.replicas:
-        raise InvalidArgumentError(f"--batch-size {batch_size} does not split into {acc.replicas} equal parts "
-                                   f"(one per replica). Fix: a multiple of {acc.replicas}.")
-    x, y = datasets.load(data, split="train", limit=limit)
-    x_val, y_val = datasets.load(data, split="validation", limit=limit)
-    x_test, y_test = datasets.load(data, split="test", limit=limit)
-    num_classes = int(max(y.max(), y_val.max(), y_test.max())) + 1
-    with acc.scope():
-        if model_kind == "cnn":
-            model = models.cnn(input_shape=x.shape[1:], num_classes=num_classes, preset=preset)
-        elif model_kind == "mlp":
-            model = models.mlp(input_shape=x.shape[1:], num_classes=num_classes)
-        else:
-            raise InvalidArgumentError(f"multi-worker training supports mlp and cnn, not {model_kind!r}.")
-        models.compile_model(model, learning_rate=learning_rate, **acc.compile_kwargs())
-    training_dir = work / "training"
-    started = time.perf_counter()
-    with training(model, acc):
-        history = model.fit(
-            dataset(x, y, batch_size, seed=seed), validation_data=dataset(x_val, y_val, batch_size, shuffle=False),
-            epochs=epochs, verbose=2 if verbose and chief else 0, shuffle=False,  # dataset() shuffles
-            callbacks=callbacks.default_callbacks(training_dir, batch_size=batch_size, live_plot=False,
-                                                  verbose=verbose if chief else 0))
-        seconds = time.perf_counter() - started
-        test = model.evaluate(dataset(x_test, y_test, batch_size, shuffle=False), return_dict=True, verbose=0)
-    # Every worker saves (reading distributed variables can need all of them); only the chief's file stays.
-    tmp = work / ".model.tmp.keras"
-    model.save(tmp)
-    os.replace(tmp, work / "model.keras")
-    rows = callbacks.read_metrics(training_dir / "metrics.json") if (training_dir / "metrics.json").exists() else []
-    summary = {
-        "model": model_kind, "data": data, "backend": keras.backend.backend(),
-        "workers": num_workers, "replicas": acc.replicas, "strategy": acc.strategy_name,
-        "global_batch_size": batch_size, "per_replica_batch_size": batch_size // acc.replicas,
-        "train_examples": int(len(x)), "steps_per_epoch": int(len(x)) // batch_size,
-        "epochs_completed": int(rows[-1]["epoch"]) if rows else len(history.epoch),
-        "epochs_this_start": len(history.epoch), "restarts": int(os.environ.get(RESTART, "0")),
-        "loss": [float(r["loss"]) for r in rows],
-        "val_loss": [float(r["val_loss"]) for r in rows if "val_loss" in r],
-        "step_time_p50_ms": [float(r["step_time_p50_ms"]) for r in rows if "step_time_p50_ms" in r],
-        "fit_seconds": round(seconds, 2),
-        "test": {k: float(v) for k, v in test.items()},
-        "model_path": str(out / "model.keras"),
-    }
-    if chief:
-        atomic_write_text(out / "metrics.json", json.dumps(summary, indent=2) + "\n")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-        with contextlib.suppress(OSError):  # the last non-chief to finish removes the scratch root
-            work.parent.rmdir()
-    return summary
+    return _train.train(model_kind, data, epochs=epochs, batch_size=batch_size, limit=limit, out_dir=out_dir,
+                        preset=preset, learning_rate=learning_rate, seed=seed, verbose=verbose,
+                        multi_worker=True, **kwargs)
 
 
 def worker_command(args):
@@ -729,31 +663,9 @@ def worker_command(args):
 
 
 def _main(argv=None):
-    import argparse
+    from kerasmodels import train as _train
 
-    parser = argparse.ArgumentParser(prog="python -m kerasmodels.distributed",
-                                     description="one worker of a multi-worker training run")
-    parser.add_argument("model", choices=["mlp", "cnn"])
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--batch-size", type=int, default=None, help="the global batch")
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--preset", default=None)
-    parser.add_argument("--learning-rate", type=float, default=None)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", required=True)
-    parser.add_argument("--quiet", action="store_true")
-    watch_parent()  # first: a worker whose launcher is gone must not train on
-    args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    try:
-        train_worker(args.model, args.data, epochs=args.epochs, batch_size=args.batch_size, limit=args.limit,
-                     out_dir=args.out, preset=args.preset, learning_rate=args.learning_rate, seed=args.seed,
-                     verbose=0 if args.quiet else 1)
-    except KerasmodelsError as error:
-        print(f"kerasmodels worker: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    return 0
+    return _train.worker_main(argv)
 
 
 if __name__ == "__main__":

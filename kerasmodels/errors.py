@@ -4,6 +4,9 @@ Any other exception reaching the CLI is treated as a bug of kerasmodels: it is
 reported as an internal error (exit status 1), with the traceback under `--debug`.
 """
 
+__all__ = ["DamagedFileError", "InvalidArgumentError", "InvalidArgumentTypeError", "KerasmodelsError",
+           "MissingDataError", "ModelTooLargeError"]
+
 
 class KerasmodelsError(Exception):
     """A mistake the user can fix; the message says what is wrong and how to fix it."""

@@ -35,6 +35,9 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+__all__ = ["GPU_PEAK_TFLOPS", "TRAINING_FLOPS_FACTOR", "FlopCount", "benchmark_precisions", "count_flops",
+           "float32_matmul_arithmetic", "measure_cpu_peak", "mfu_text", "peak_flops"]
+
 TRAINING_FLOPS_FACTOR = 3
 
 # Dense (no sparsity) peak TFLOP/s from the vendors' data sheets, per arithmetic:
@@ -464,3 +467,63 @@ def _human_flops(value):
         if abs(value) >= scale:
             return f"{value / scale:.1f} {prefix}FLOP/s"
     return f"{value:.0f} FLOP/s"
+
+
+def benchmark_precisions(model_kind="cnn", policies=("float32", "mixed_bfloat16"), steps=20, batch_size=64,
+                         jit_compile="auto"):
+    """Seconds per training step of a small model of `model_kind` under each dtype policy.
+
+    The model is the kind's stand-in (`registry.ModelKind.stand_in`: two Dense layers for
+    mlp, two convolutions for cnn, one attention block for bert), trained on random data
+    after one warm-up fit (tracing, compilation). It lives here with the package's other
+    measurements; `accelerate.setup(measure=True)` uses it to pick a precision on a CPU.
+    The global dtype policy is restored afterwards. Takes a few seconds on a CPU.
+
+    Args:
+        model_kind: a registered model kind ("mlp", "cnn", "bert").
+        policies: Keras dtype policies to time.
+        steps: timed training steps per policy.
+        batch_size: examples per step.
+        jit_compile: `model.compile`'s `jit_compile` (True, False, "auto"), or a function
+            policy -> bool (what `accelerate` passes: its XLA rule for each precision).
+
+    Returns:
+        A dict policy -> seconds per step.
+
+    Example:
+
+    ```python
+    benchmark_precisions("cnn")  # {'float32': 0.031, 'mixed_bfloat16': 0.017}
+    ```
+    """
+    from kerasmodels import registry
+
+    if model_kind not in registry.MODEL_KINDS:
+        raise ValueError(f"benchmark_precisions(model_kind={model_kind!r}): use one of "
+                         f"{', '.join(registry.MODEL_KINDS)}.")
+    for policy in policies:
+        if policy not in ("float32", "mixed_float16", "mixed_bfloat16"):
+            raise ValueError(f"benchmark_precisions(policies=...): {policy!r} is not one of float32, "
+                             "mixed_float16, mixed_bfloat16.")
+    kind = registry.model_kind(model_kind)
+    previous = keras.mixed_precision.global_policy().name
+    rng = np.random.default_rng(0)
+    timings = {}
+    try:
+        for policy in policies:
+            keras.mixed_precision.set_global_policy(policy)
+            model, shape = kind.stand_in()
+            model.compile(
+                optimizer="adam",
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                jit_compile=jit_compile(policy) if callable(jit_compile) else jit_compile,
+            )
+            x = rng.standard_normal((batch_size * steps, *shape)).astype("float32")
+            y = rng.integers(0, 10, batch_size * steps).astype("int32")
+            model.fit(x[: batch_size * 2], y[: batch_size * 2], batch_size=batch_size, epochs=1, verbose=0)
+            start = time.perf_counter()
+            model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, shuffle=False)
+            timings[policy] = (time.perf_counter() - start) / steps
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    return timings

@@ -17,6 +17,9 @@ import platform
 import sys
 from dataclasses import asdict, dataclass, field
 
+__all__ = ["CPU", "Accelerator", "Machine", "accelerators", "backend_name", "cpu", "describe", "format_report",
+           "machine", "memory_text", "version", "versions"]
+
 DISTRIBUTIONS = ("keras", "tensorflow", "keras-hub", "jax", "torch", "numpy")
 
 
@@ -38,6 +41,8 @@ class Accelerator:
 
 @dataclass
 class CPU:
+    """This machine's processor: its name, the cores this process may use, its instruction-set flags."""
+
     model: str
     cores: int
     flags: frozenset = field(default_factory=frozenset)
@@ -51,6 +56,84 @@ class CPU:
         return "avx512_bf16" in self.flags
 
 
+def _capability(value):
+    """A compute capability as a tuple of ints ("8.0", [8, 0] and (8, 0) alike), or None."""
+    if not value:
+        return None
+    if isinstance(value, str):
+        value = value.split(".")
+    return tuple(int(part) for part in value)
+
+
+@dataclass
+class Machine:
+    """A machine as typed objects: what `accelerate.setup()` decides from.
+
+    Attributes:
+        backend: the Keras backend ("tensorflow", "jax", "torch").
+        cpu: the `CPU`.
+        accelerators: the `Accelerator`s (GPUs, TPUs) the backend sees.
+        cpu_devices: logical CPU devices a described machine offers (None: one, or this process's).
+        float32_matmul: how float32 matmuls run on its GPUs, "tf32" or "float32" (None: the
+            framework's setting in this process).
+    """
+
+    backend: str
+    cpu: CPU
+    accelerators: list = field(default_factory=list)
+    cpu_devices: int | None = None
+    float32_matmul: str | None = None
+
+    @property
+    def gpus(self):
+        """The accelerators of kind "GPU"."""
+        return [a for a in self.accelerators if a.kind == "GPU"]
+
+    @property
+    def has_tpu(self):
+        return any(a.kind == "TPU" for a in self.accelerators)
+
+    @property
+    def device_kind(self):
+        """"TPU", "GPU" or "CPU": what a model trains on here."""
+        return "TPU" if self.has_tpu else "GPU" if self.gpus else "CPU"
+
+    @classmethod
+    def from_dict(cls, info):
+        """The `Machine` of a `describe()` dict (or one written by hand: missing entries get defaults).
+
+        Example:
+
+        ```python
+        Machine.from_dict({"backend": "jax", "accelerators": [
+            {"name": "NVIDIA A100", "kind": "GPU", "compute_capability": "8.0"}]}).gpus[0].compute_capability  # (8, 0)
+        ```
+        """
+        cpu_info = dict(info.get("cpu") or {})
+        found = []
+        for entry in info.get("accelerators") or []:
+            if isinstance(entry, Accelerator):
+                entry = asdict(entry)
+            found.append(Accelerator(
+                name=entry.get("name") or entry.get("kind") or "GPU", kind=entry.get("kind") or "GPU",
+                memory_bytes=entry.get("memory_bytes"),
+                compute_capability=_capability(entry.get("compute_capability")),
+                framework_memory_bytes=entry.get("framework_memory_bytes")))
+        return cls(
+            backend=info.get("backend") or backend_name(),
+            cpu=CPU(model=cpu_info.get("model") or "", cores=int(cpu_info.get("cores") or 1),
+                    flags=frozenset(cpu_info.get("flags") or ())),
+            accelerators=found,
+            cpu_devices=info.get("cpu_devices"),
+            float32_matmul=info.get("float32_matmul"),
+        )
+
+
+def machine(info=None):
+    """This machine as a `Machine` (from `describe()`), or the machine a `describe()`-like dict describes."""
+    return Machine.from_dict(describe() if info is None else info)
+
+
 def version(distribution):
     """Installed version of a distribution, or None; never imports it."""
     try:
@@ -60,6 +143,7 @@ def version(distribution):
 
 
 def versions():
+    """Python's version and the installed versions of the libraries kerasmodels uses (None: not installed)."""
     out = {"python": platform.python_version()}
     for name in DISTRIBUTIONS:
         out[name] = version(name)
@@ -84,6 +168,7 @@ def backend_name():
 
 
 def cpu():
+    """This machine's `CPU` (model name, usable cores, the bfloat16/AMX flags among its instruction sets)."""
     model, flags = platform.processor() or platform.machine(), frozenset()
     try:
         with open("/proc/cpuinfo") as f:
@@ -240,6 +325,7 @@ def memory_text(accelerator, backend=None):
 
 
 def format_report(info):
+    """The `describe()` dict as the lines `kerasmodels info` prints."""
     v = info["versions"]
     lines = [
         f"Python {v['python']} | Keras {v['keras'] or 'not installed'} | "

@@ -14,8 +14,11 @@ import os
 import tempfile
 from pathlib import Path
 
+__all__ = ["atomic_save", "atomic_write_bytes", "atomic_write_text", "cache_dir", "runs_dir"]
+
 
 def cache_dir():
+    """The folder for generated data (`KERASMODELS_CACHE`, else `$XDG_CACHE_HOME/kerasmodels`)."""
     root = os.environ.get("KERASMODELS_CACHE")
     if root:
         path = Path(root).expanduser()
@@ -26,6 +29,7 @@ def cache_dir():
 
 
 def runs_dir():
+    """The folder for runs (`KERASMODELS_RUNS`, else `./runs`)."""
     return Path(os.environ.get("KERASMODELS_RUNS") or Path.cwd() / "runs").expanduser()
 
 
@@ -43,12 +47,50 @@ def _umask():
     return mask
 
 
-def atomic_write_bytes(path, data):
-    """Write `data` to `path` so that readers see the old file or the new one, never half.
+def _fsync(path):
+    """Flush a file or a folder to disk (a folder: so that a rename in it survives a crash)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # a folder cannot be opened on Windows: nothing to flush there
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
-    The file gets the permissions `open()` would give it (0644 under the usual umask 022), or keeps
-    those of the file it replaces; `mkstemp` alone would leave it 0600, unreadable to a web server
-    or a classmate.
+
+def atomic_save(path, write, *, keep_suffix=False, temporary_prefix=None):
+    """Make `path` with `write(temporary_path)`, then rename it into place: readers never see half a file.
+
+    The one way kerasmodels writes a file atomically (text, bytes, `model.save`,
+    `save_weights`): `write` writes a temporary file next to `path`, which is flushed to
+    disk and renamed over `path` with `os.replace` (atomic on POSIX and Windows); the
+    folder is flushed too, so the rename survives a crash. A failed write removes the
+    temporary file and leaves the old `path` as it was.
+
+    The file gets the permissions `open()` would give it (0644 under the usual umask 022),
+    or keeps those of the file it replaces; a temporary file alone would be 0600, unreadable
+    to a web server or a classmate.
+
+    Args:
+        path: the file to make (its folder is created if missing).
+        write: called with the temporary path (a `str`); writes the whole file there.
+        keep_suffix: end the temporary name with `path`'s suffix (Keras picks the format
+            of `model.save` and `save_weights` from it).
+        temporary_prefix: name the temporary file `<prefix><pid>-<name>` (so that a caller
+            can find and remove leftovers of a killed process); default
+            `.<name>.<random>.tmp`.
+
+    Returns:
+        `path`, as a `pathlib.Path`.
+
+    Example:
+
+    ```python
+    atomic_save("runs/demo/model.keras", model.save, keep_suffix=True)
+    ```
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,20 +98,34 @@ def atomic_write_bytes(path, data):
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if temporary_prefix is not None:
+        tmp = str(path.with_name(f"{temporary_prefix}{os.getpid()}-{path.name}"))
+    else:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                   suffix=".tmp" + (path.suffix if keep_suffix else ""))
+        os.close(fd)
     try:
+        write(tmp)
         os.chmod(tmp, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        _fsync(tmp)
         os.replace(tmp, path)
-    except BaseException:
+        _fsync(path.parent)
+    finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-        raise
     return path
 
 
+def atomic_write_bytes(path, data):
+    """Write `data` to `path` so that readers see the old file or the new one, never half (`atomic_save`)."""
+
+    def write(tmp):
+        with open(tmp, "wb") as f:
+            f.write(data)
+
+    return atomic_save(path, write)
+
+
 def atomic_write_text(path, text):
+    """Write `text` (UTF-8) to `path` atomically (`atomic_save`)."""
     return atomic_write_bytes(path, text.encode("utf-8"))

@@ -87,7 +87,7 @@ def test_importing_the_whole_api_loads_no_course_module():
 
 def test_the_top_level_lists_the_api_and_nothing_of_the_course():
     assert set(kerasmodels.API) == {"accelerate", "callbacks", "data", "distributed", "errors", "flops", "hardware",
-                                    "models", "paths", "serving", "train"}
+                                    "models", "paths", "registry", "serving", "train"}
     assert "course" not in dir(kerasmodels)
     for name in kerasmodels.API:
         assert importlib.util.find_spec(f"kerasmodels.{name}") is not None, name
@@ -129,3 +129,128 @@ def test_lessons_import_modules_never_names():
                     elif importlib.util.find_spec(full) is None:
                         problems.append(f"{path.name}: import the module, not the name {full}")
     assert problems == []
+
+
+# The training core: no import circle, an explicit public surface (issue 28) -----------------------------
+
+def module_name(path):
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def top_level_imports(path):
+    """The kerasmodels modules a file imports when it is imported (module level, not inside functions)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    modules = {module_name(p) for p in PACKAGE.rglob("*.py")}
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            names = [f"{base}.{alias.name}" for alias in node.names]  # a name, not a module: resolved to base below
+        else:
+            continue
+        for name in names:
+            # `from kerasmodels import x` imports kerasmodels.x when x is a module, else kerasmodels itself.
+            while name and name not in modules:
+                name = name.rpartition(".")[0]
+            if name.startswith("kerasmodels"):
+                found.add(name)
+    return found
+
+
+def import_graph():
+    graph = {}
+    for path in api_files():
+        name = module_name(path)
+        # `kerasmodels` itself (the lazy API index) is a package every module lives in, not a dependency.
+        graph[name] = top_level_imports(path) - {name, "kerasmodels"}
+    return graph
+
+
+def find_cycle(graph):
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == "open":
+                return stack[stack.index(target):] + [target]
+            if target not in state:
+                cycle = visit(target)
+                if cycle:
+                    return cycle
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            cycle = visit(node)
+            if cycle:
+                return cycle
+    return None
+
+
+def test_the_package_import_graph_has_no_cycle():
+    graph = import_graph()
+    assert "kerasmodels.distributed" in graph["kerasmodels.train"]  # the scanner sees the core's edges
+    assert "kerasmodels.registry" in graph["kerasmodels.accelerate"]
+    assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
+    # accelerate decides for one process; distributed calls it, never the other way round (not even
+    # inside a function: the old circle was accelerate.setup() importing distributed).
+    for low, high in (("accelerate", "distributed"), ("accelerate", "train"), ("hardware", "accelerate"),
+                      ("registry", "accelerate"), ("registry", "train"), ("flops", "accelerate")):
+        names = imported_names(PACKAGE / f"{low}.py")
+        assert not any(n == f"kerasmodels.{high}" or n.startswith(f"kerasmodels.{high}.") for n in names), (low, high)
+    assert find_cycle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]  # the finder finds one
+
+
+def test_every_api_module_declares_its_public_names():
+    missing, unknown = [], {}
+    for name in kerasmodels.API:
+        module = importlib.import_module(f"kerasmodels.{name}")
+        if not isinstance(getattr(module, "__all__", None), (list, tuple)):
+            missing.append(name)
+            continue
+        absent = [n for n in module.__all__ if not hasattr(module, n)]
+        if absent:
+            unknown[name] = absent
+    assert missing == [] and unknown == {}
+    from kerasmodels import distributed, train
+
+    # Helpers are not public by accident; the names lesson 14 and old scripts use still work.
+    assert "free_ports" not in distributed.__all__ and "train_worker" not in distributed.__all__
+    assert callable(distributed.train_worker) and callable(distributed.free_ports)
+    assert "train" in train.__all__
+
+
+def test_moved_names_keep_working():
+    from kerasmodels import accelerate, flops, registry
+
+    assert accelerate.Recipe is registry.Recipe
+    assert accelerate.recipe("cnn") == registry.model_kind("cnn").recipe()
+    assert accelerate.GPU_CNN_BATCH == registry.GPU_CNN_BATCH
+    assert callable(accelerate.benchmark_precisions) and callable(flops.benchmark_precisions)
+
+
+def readme_api_rows():
+    rows = {}
+    for line in (ROOT / "README.md").read_text().splitlines():
+        match = re.match(r"\| `kerasmodels\.(\w+)` \| ([^|]*) \|", line)
+        if match:
+            rows[match.group(1)] = re.findall(r"`([^`]+)`", match.group(2))
+    return rows
+
+
+def test_the_readme_api_table_lists_each_modules_all():
+    rows = readme_api_rows()
+    assert set(rows) == set(kerasmodels.API), "one README row per API module"
+    for name, listed in rows.items():
+        module = importlib.import_module(f"kerasmodels.{name}")
+        assert sorted(listed) == sorted(module.__all__), f"README's row for kerasmodels.{name} != its __all__"

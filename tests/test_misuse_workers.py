@@ -35,7 +35,7 @@ def run_cli(argv, capsys):
     (["--hosts", ":5,b:1", "--data", "digits"], "':5' is not HOST:PORT"),
     (["--hosts", "a:1,a:1", "--data", "digits"], "names a:1 twice"),
     (["--workers", "2", "--hosts", "a:1,b:2", "--data", "digits"], "not both"),
-    (["--workers", "2", "--data", "digits", "--precision", "float32"], "--precision cannot be used"),
+    (["--workers", "2", "--data", "digits", "--no-accelerate"], "--no-accelerate cannot be used"),
     (["--workers", "2", "--data", "digits", "--learning-rate", "-1"], "--learning-rate must be"),
 ])
 def test_multi_worker_mistakes_are_refused_before_any_worker_starts(tmp_path, capsys, extra, says):

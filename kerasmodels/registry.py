@@ -1,0 +1,335 @@
+"""The model kinds and data sets that `kerasmodels train` knows, declared once.
+
+Each `ModelKind` holds its factory, its presets (and the old names that still
+work), its input modality, whether it trains with several workers, its
+training recipe (`Recipe`) and a small stand-in model for timing precisions.
+Each `DataSet` holds its modality. The command line's choices, `train.train`,
+the workers, `accelerate` and the benchmark scripts read this registry and
+nothing else, so a new kind or preset is one `register_model_kind` call (the
+spirit of keras-hub's registered presets).
+
+Importing this module imports neither Keras nor TensorFlow: the factories are
+imported when a model is built.
+
+Example:
+
+```python
+from kerasmodels import registry
+
+cnn = registry.model_kind("cnn")
+cnn.presets                             # ('article002', 'lenet')
+cnn.recipe().batch_size                 # 128 (the CPU recipe)
+registry.datasets_for("bert")           # ('reviews', 'rt_polarity')
+```
+"""
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kerasmodels.errors import InvalidArgumentError
+
+__all__ = [
+    "DATASETS", "IMAGE", "MODEL_KINDS", "TEXT", "DataSet", "ModelKind", "Recipe", "dataset", "dataset_names",
+    "datasets_for", "model_kind", "model_kind_names", "register_dataset", "register_model_kind",
+]
+
+IMAGE, TEXT = "image", "text"
+
+
+@dataclass
+class Recipe:
+    """How to train a factory model: batch size, optimizer and learning-rate schedule, epochs.
+
+    Attributes:
+        batch_size: the global batch size for `fit()`.
+        peak_learning_rate: the peak of `warmup_cosine` (None: the optimizer's default rate, constant).
+        epochs: epochs the schedule is laid out over.
+        optimizer: "adam" or "adamw".
+        weight_decay: AdamW's weight decay (None for Adam).
+        ema_momentum: AdamW's weight averaging (None: off).
+        source: where the recipe comes from, and what was measured.
+    """
+
+    batch_size: int
+    peak_learning_rate: float | None
+    epochs: int
+    optimizer: str = "adam"
+    weight_decay: float | None = None
+    ema_momentum: float | None = None
+    source: str = ""
+
+    def make_optimizer(self, train_examples, epochs=None, learning_rate=None):
+        """The optimizer, its schedule laid out over `epochs` (default the recipe's) of `train_examples`.
+
+        Args:
+            train_examples: training examples per epoch (the schedule counts steps).
+            epochs: epochs to lay the schedule over (default `self.epochs`).
+            learning_rate: a constant rate that replaces the schedule.
+
+        Returns:
+            A `keras.optimizers.Adam` or `AdamW`.
+        """
+        import keras
+
+        from kerasmodels.models import warmup_cosine
+
+        epochs = epochs or self.epochs
+        steps = epochs * -(-int(train_examples) // self.batch_size)
+        if learning_rate is not None:
+            rate = learning_rate
+        elif self.peak_learning_rate:
+            rate = warmup_cosine(self.peak_learning_rate, max(steps, 2))
+        else:
+            rate = None
+        kwargs = {} if rate is None else {"learning_rate": rate}
+        if self.optimizer == "adamw":
+            if self.weight_decay is not None:
+                kwargs["weight_decay"] = self.weight_decay
+            if self.ema_momentum:
+                kwargs.update(use_ema=True, ema_momentum=self.ema_momentum)
+            return keras.optimizers.AdamW(**kwargs)
+        return keras.optimizers.Adam(**kwargs)
+
+    def as_dict(self):
+        """The recipe as plain data (for a run's summary JSON)."""
+        return {"batch_size": self.batch_size, "peak_learning_rate": self.peak_learning_rate,
+                "epochs": self.epochs, "optimizer": self.optimizer, "weight_decay": self.weight_decay,
+                "ema_momentum": self.ema_momentum, "schedule": "warmup_cosine" if self.peak_learning_rate
+                else "constant (optimizer default)", "source": self.source}
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """A data set `train` can use: its `kerasmodels.data` name and what its inputs are (IMAGE or TEXT)."""
+
+    name: str
+    modality: str
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    """One kind of factory model, with everything `train`, the CLI and the benchmarks need to know.
+
+    Attributes:
+        name: the kind's name ("mlp", "cnn", "bert").
+        modality: the inputs it takes, IMAGE or TEXT.
+        factory: `factory(preset, input_shape, num_classes, sequence_length, **kwargs)` -> a Keras model.
+        rule: `rule(preset, device_kind, replicas)` -> its `Recipe` on that hardware.
+        stand_in: `stand_in()` -> (a small model of this kind's shape of work, its input shape),
+            for timing precisions (`flops.benchmark_precisions`).
+        presets: the preset names its factory takes.
+        default_preset: the preset used when none is given (None: the factory's default network).
+        deprecated_presets: old preset name -> new one (still work, with a DeprecationWarning).
+        local_presets: whether a local folder is a preset too (BERT checkpoints).
+        multi_worker: whether it trains with `--workers`/`--hosts`.
+        summary: one line for help texts.
+    """
+
+    name: str
+    modality: str
+    factory: object
+    rule: object
+    stand_in: object
+    presets: tuple = ()
+    default_preset: str | None = None
+    deprecated_presets: dict = field(default_factory=dict)
+    local_presets: bool = False
+    multi_worker: bool = True
+    summary: str = ""
+
+    def canonical_preset(self, preset, warn=True):
+        """`preset` with an old name replaced by the new one (a DeprecationWarning naming it when `warn`)."""
+        new = self.deprecated_presets.get(preset)
+        if new is None:
+            return preset
+        if warn:
+            warnings.warn(f"--preset {preset} is deprecated; use --preset {new} (the same network).",
+                          DeprecationWarning, stacklevel=3)
+        return new
+
+    def check_preset(self, preset):
+        """Raise `InvalidArgumentError` (one line, with the presets) unless `preset` is None or one of ours."""
+        if preset is None or preset in self.presets or preset in self.deprecated_presets:
+            return
+        if self.local_presets and Path(str(preset)).expanduser().is_dir():
+            return
+        known = ", ".join(self.presets) or "none"
+        extra = f" (or the path of a local {self.name.upper()} folder)" if self.local_presets else ""
+        raise InvalidArgumentError(f"{self.name} has no preset {preset!r}; presets: {known}{extra}")
+
+    def build(self, preset=None, input_shape=None, num_classes=2, sequence_length=64, **kwargs):
+        """A fresh model of this kind (under the current dtype policy and strategy scope).
+
+        Args:
+            preset: one of `presets` (an old name works, with a DeprecationWarning), or None.
+            input_shape: one example's shape (image kinds).
+            num_classes: output units.
+            sequence_length: tokens per example (text kinds).
+            **kwargs: passed to the factory.
+        """
+        self.check_preset(preset)
+        preset = self.canonical_preset(preset)
+        return self.factory(preset, input_shape, num_classes, sequence_length, **kwargs)
+
+    def recipe(self, preset=None, device_kind="CPU", replicas=1):
+        """The recommended `Recipe` with `preset`, on `replicas` devices of `device_kind` ("CPU", "GPU", "TPU")."""
+        return self.rule(self.canonical_preset(preset, warn=False), device_kind, int(replicas))
+
+    def datasets(self):
+        """The names of the registered data sets this kind trains on (same modality)."""
+        return dataset_names(self.modality)
+
+
+MODEL_KINDS = {}
+DATASETS = {}
+
+
+def register_model_kind(kind):
+    """Add (or replace) a `ModelKind`; returns it."""
+    if not isinstance(kind, ModelKind):
+        raise InvalidArgumentError(f"register_model_kind({kind!r}): pass a registry.ModelKind.")
+    MODEL_KINDS[kind.name] = kind
+    return kind
+
+
+def register_dataset(data_set):
+    """Add (or replace) a `DataSet`; returns it."""
+    if not isinstance(data_set, DataSet) or data_set.modality not in (IMAGE, TEXT):
+        raise InvalidArgumentError(f"register_dataset({data_set!r}): pass a registry.DataSet of modality "
+                                   f"{IMAGE!r} or {TEXT!r}.")
+    DATASETS[data_set.name] = data_set
+    return data_set
+
+
+def model_kind_names(multi_worker=None):
+    """The registered kinds' names, in registration order (`multi_worker=True`: those that train with workers)."""
+    return tuple(name for name, kind in MODEL_KINDS.items() if multi_worker is None or kind.multi_worker == multi_worker)
+
+
+def model_kind(name):
+    """The `ModelKind` called `name`; `InvalidArgumentError` (one line, with the choices) otherwise."""
+    if name not in MODEL_KINDS:
+        raise InvalidArgumentError(f"unknown model {name!r}; choose one of: {', '.join(MODEL_KINDS)}")
+    return MODEL_KINDS[name]
+
+
+def dataset_names(modality=None):
+    """The registered data sets' names (of one modality, IMAGE or TEXT, if given)."""
+    return tuple(name for name, data_set in DATASETS.items() if modality is None or data_set.modality == modality)
+
+
+def dataset(name):
+    """The registered `DataSet` called `name`, or None."""
+    return DATASETS.get(name)
+
+
+def datasets_for(kind):
+    """The data sets model kind `kind` (a name or a `ModelKind`) trains on."""
+    return (kind if isinstance(kind, ModelKind) else model_kind(kind)).datasets()
+
+
+# --- the package's kinds ---------------------------------------------------------------------------------
+
+def _mlp(preset, input_shape, num_classes, sequence_length, **kwargs):
+    from kerasmodels import models
+
+    return models.mlp(input_shape=input_shape, num_classes=num_classes, **kwargs)
+
+
+def _cnn(preset, input_shape, num_classes, sequence_length, **kwargs):
+    from kerasmodels import models
+
+    return models.cnn(input_shape=input_shape, num_classes=num_classes, preset=preset, **kwargs)
+
+
+def _bert(preset, input_shape, num_classes, sequence_length, **kwargs):
+    from kerasmodels import models
+
+    return models.bert_classifier(num_classes, preset=preset or "minilm-l6", sequence_length=sequence_length,
+                                  **kwargs)
+
+
+# The default cnn() on an accelerator: 4x the CPU batch with the peak rate scaled by sqrt(4), the
+# usual rule for Adam, over 5 epochs. On a GPU a 128-image step of this small network is dominated
+# by per-step overhead, so fewer, larger steps: on MNIST (CPU, mixed_bfloat16, seed 0) it first
+# reached 99.0% after 3.75 epochs = 367 steps (the CPU recipe: ~2 epochs = ~780 steps) and ended
+# at 99.28%; with 3 epochs it peaked at 98.97%. Its wall time on a GPU is not measured yet
+# (bench/gpu_check.py measures it).
+GPU_CNN_BATCH, GPU_CNN_PEAK, GPU_CNN_EPOCHS = 512, 6e-3, 5
+
+
+def _mlp_recipe(preset, device_kind, replicas):
+    return Recipe(128 * replicas, 3e-3, 15, source=(
+        "mlp(): batch 128, Adam, warmup_cosine peak 3e-3, 15 epochs (97.76% on MNIST, docs/benchmarks.md)"))
+
+
+def _cnn_recipe(preset, device_kind, replicas):
+    if preset is not None:
+        return Recipe(32 * replicas, None, 5, source=f"cnn(preset={preset!r}): the recipe of article 002 §5.2, "
+                      "Adam with its default rate, batch 32, 5 epochs")
+    if device_kind != "CPU":
+        return Recipe(GPU_CNN_BATCH * replicas, GPU_CNN_PEAK, GPU_CNN_EPOCHS, source=(
+            f"cnn() on {device_kind}: batch {GPU_CNN_BATCH} per device, Adam, warmup_cosine peak "
+            f"{GPU_CNN_PEAK:g} (the CPU recipe's 3e-3 scaled by sqrt(4)), {GPU_CNN_EPOCHS} epochs; on MNIST "
+            "it reached 99.0% in 367 steps (measured on a CPU), its speed on a GPU is not measured yet"))
+    return Recipe(128 * replicas, 3e-3, 3, source=(
+        "cnn(): batch 128, Adam, warmup_cosine peak 3e-3, 3 epochs (99.13% on MNIST, docs/benchmarks.md)"))
+
+
+def _bert_recipe(preset, device_kind, replicas):
+    if preset == "tiny":
+        return Recipe(32 * replicas, 1e-3, 4, optimizer="adamw", weight_decay=0.01, source=(
+            "bert_classifier('tiny'): AdamW, warmup_cosine peak 1e-3, batch 32, 4 epochs (docs/benchmarks.md)"))
+    return Recipe(32 * replicas, 5e-5, 3, optimizer="adamw", weight_decay=0.01, ema_momentum=0.99, source=(
+        "bert_classifier('minilm-l6'): AdamW (weight decay 0.01, EMA 0.99), warmup_cosine peak 5e-5, "
+        "batch 32, 3 epochs (docs/benchmarks.md)"))
+
+
+def _sequential_stand_in(shape, body):
+    import keras
+
+    return keras.Sequential([keras.Input(shape), *body, keras.layers.Dense(10, dtype="float32")]), shape
+
+
+def _mlp_stand_in():
+    import keras
+
+    return _sequential_stand_in((784,), [keras.layers.Dense(256, activation="relu"),
+                                         keras.layers.Dense(256, activation="relu")])
+
+
+def _cnn_stand_in():
+    import keras
+
+    return _sequential_stand_in((32, 32, 3), [
+        keras.layers.Conv2D(32, 3, activation="relu"), keras.layers.MaxPooling2D(),
+        keras.layers.Conv2D(64, 3, activation="relu"), keras.layers.GlobalAveragePooling2D()])
+
+
+def _bert_stand_in():
+    import keras
+
+    inputs = keras.Input((64, 128))
+    x = keras.layers.MultiHeadAttention(4, 32)(inputs, inputs)
+    x = keras.layers.Dense(512, activation="gelu")(x)
+    x = keras.layers.Dense(128)(x)
+    x = keras.layers.GlobalAveragePooling1D()(x)
+    outputs = keras.layers.Dense(10, dtype="float32")(x)
+    return keras.Model(inputs, outputs), (64, 128)
+
+
+register_model_kind(ModelKind(
+    "mlp", IMAGE, _mlp, _mlp_recipe, _mlp_stand_in, summary="a multilayer perceptron (models.mlp)"))
+register_model_kind(ModelKind(
+    "cnn", IMAGE, _cnn, _cnn_recipe, _cnn_stand_in, presets=("article002", "lenet"),
+    deprecated_presets={"seed": "article002"},
+    summary="a convolutional network (models.cnn): article002 = article 002 §5.2's MNIST CNN, lenet = article 000's"))
+register_model_kind(ModelKind(
+    "bert", TEXT, _bert, _bert_recipe, _bert_stand_in, presets=("minilm-l6", "tiny"), default_preset="minilm-l6",
+    local_presets=True, multi_worker=False, summary="a BERT text classifier (models.bert_classifier)"))
+
+for _name, _modality in (("digits", IMAGE), ("mnist", IMAGE), ("shapes", IMAGE), ("cifar10", IMAGE),
+                         ("reviews", TEXT), ("rt_polarity", TEXT)):
+    register_dataset(DataSet(_name, _modality))
+del _name, _modality
