@@ -37,12 +37,13 @@ autoclass_content = "both"        # a class's Args are in its docstring or its _
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
+napoleon_use_ivar = True         # a class's Attributes: as a field list (autodoc lists dataclass fields itself)
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "jupyter_execute"]
 nitpicky = False
 
 html_theme = "furo"
-html_title = "kerasmodels: Keras 3, from backpropagation to deployment"
+html_title = "kerasmodels course"
 html_static_path = ["_static"]
 html_css_files = ["kerasmodels.css"]
 html_copy_source = False          # the executed notebooks are offered as downloads instead

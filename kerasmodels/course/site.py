@@ -161,7 +161,76 @@ def _command_page():
                     sub.prog = f"{name} {sub_name}"
                     walk(sub, f"{name} {sub_name}", min(depth + 1, 3))
 
-    walk(parser, "kerasmodels", 2)
+    from kerasmodels.course import runner
+
+    with runner._environment(COLUMNS="100"):  # argparse wraps to the terminal: the same page from any terminal
+        walk(parser, "kerasmodels", 2)
+    return "\n".join(parts)
+
+
+def _table_cells(line):
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def api_table(readme=None):
+    """[(modules, names, what it is)] of README's "The supported API" table; the command's row has no modules.
+
+    Names are the backticked identifiers of the names column (or, in a row whose names cell is empty,
+    of its last cell: the command's subcommands).
+    """
+    from kerasmodels.course import runner
+
+    readme = Path(readme) if readme else runner.project_root() / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    if "### The supported API" not in text:
+        raise KerasmodelsError(f"{readme} has no section 'The supported API'. Fix: restore it; the API reference lists its table")
+    rows = []
+    for line in text[text.index("### The supported API"):].splitlines()[1:]:
+        if rows and not line.startswith("|"):
+            break
+        if not line.startswith("|") or line.startswith(("| module", "|---")):
+            continue
+        cells = _table_cells(line)
+        modules = re.findall(r"`(kerasmodels(?:\.\w+)+)`", cells[0])
+        names_cell = cells[1] if re.search(r"`[A-Za-z_]", cells[1]) else cells[-1]
+        names = [n.removesuffix("()") for n in re.findall(r"`([^`]+)`", names_cell)]
+        rows.append((modules, [n for n in names if re.fullmatch(r"[A-Za-z_]\w*", n)], cells[-1]))
+    return rows
+
+
+def module_all(module):
+    """The names in a package module's `__all__`, read from its source (nothing imported), or None without one."""
+    import ast
+
+    base = Path(__file__).resolve().parents[2] / Path(*module.split("."))
+    source = base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    return None
+
+
+def api_page():
+    """api.md as the site shows it: docs/api.md, then a section per module of README's API table (autodoc)."""
+    parts = [(docs_dir() / "api.md").read_text(encoding="utf-8").rstrip() + "\n"]
+    for modules, names, what in api_table():
+        if not modules:
+            parts.append(f"## The `kerasmodels` command\n\n{what}: [every subcommand's options](command.md).\n")
+            continue
+        # Constants (`SPLITS`, `DATASETS`): autodoc leaves out data it finds no docstring for, so each
+        # gets its own entry, without its value (a registry's repr is pages long).
+        constants = [n for n in names if n.isupper()]
+        for module in modules:
+            options = [":members:", ":undoc-members:", ":show-inheritance:"]
+            exported = module_all(module)
+            if exported is not None:  # its __all__ names what it offers, imported or not
+                options.append(":imported-members:")
+            own = [n for n in constants if exported is None or n in exported]
+            if own:
+                options.append(":exclude-members: " + ", ".join(own))
+            directive = "\n".join([f".. automodule:: {module}", *(f"   {o}" for o in options),
+                                   *(f"\n.. autodata:: {module}.{n}\n   :no-value:" for n in own)])
+            parts.append(f"## `{module}`\n\n{what[:1].upper() + what[1:]}.\n\n```{{eval-rst}}\n{directive}\n```\n")
     return "\n".join(parts)
 
 
@@ -176,6 +245,7 @@ def stage(notebooks, specs, folder):
         _stage_lesson(spec, notebooks[spec.name], lessons)
     (lessons / "index.md").write_text(_lessons_index(specs), encoding="utf-8")
     (folder / "command.md").write_text(_command_page(), encoding="utf-8")
+    (folder / "api.md").write_text(api_page(), encoding="utf-8")
     return folder
 
 
@@ -289,7 +359,7 @@ def _escape_prose(text):
         before = text[start - 1] if start else " "
         after = text[match.end()] if match.end() < len(text) else " "
         opening = before in _START_BEFORE and not after.isspace()
-        closed = opening and re.search(r"(?<=\S)" + re.escape(run) + r"(?!\*)(?=[\s.,;:!?)'\"]|$)", text[match.end():])
+        closed = opening and re.search(r"(?<=[^\s*])" + re.escape(run) + r"(?!\*)(?=[\s.,;:!?)'\"]|$)", text[match.end():])
         out.append(text[at:start] + ("\\" + "\\".join(run) if opening and not closed else run))
         at = match.end()
     out.append(text[at:])
@@ -349,6 +419,11 @@ def _lazy_continuation(out, line):
 
 
 def _process_docstring(app, what, name, obj, options, lines):
+    import inspect
+
+    if what in ("data", "attribute") and type(obj).__doc__ and "\n".join(lines).strip() == inspect.cleandoc(type(obj).__doc__):
+        lines[:] = []  # a constant with no doc comment: not its type's docstring (dict's, list's) instead
+        return
     lines[:] = markdown_fences_to_rst(lines)
 
 

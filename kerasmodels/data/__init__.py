@@ -160,6 +160,10 @@ def describe(name, data_dir=None):
     `class_names`, `splits` (split -> size), `split_rule`, `source`, `licence`, `url`,
     `available`, `location` (see `path`).
 
+    Args:
+        name: a data set's name, as `list_datasets()` gives them ("mnist", "digits", ...).
+        data_dir: folder to read from, for `rt_polarity` (else `$KERASMODELS_RT_POLARITY`), as in `load`.
+
     Example:
 
     ```python
