@@ -107,6 +107,14 @@ def test_lesson_09_facts(executed_lessons):
         m[f"scaler {leaky}: median shift per pixel (standard deviations)"], abs=0.25)
     assert m[f"scaler {honest}: largest shift per pixel (standard deviations)"] > 20
     assert m[f"scaler {leaky}: largest shift per pixel (standard deviations)"] < 5
+    # The controls: without the shift the leak is within a point; with no scaler the grey images cost little, so
+    # the honest collapse is per-pixel standardisation of near-constant pixels.
+    assert abs(m[f"unshifted test images, scaler {honest}: 10-class accuracy"]
+               - m[f"unshifted test images, scaler {leaky}: 10-class accuracy"]) < 0.01
+    assert (m["grey-background test images, no scaler: 10-class accuracy"]
+            > m["unshifted test images, no scaler: 10-class accuracy"] - 0.03)
+    assert (m["grey-background test images, no scaler: 10-class accuracy"]
+            > m[f"grey-background test images, scaler {honest}: 10-class accuracy"] + 0.5)
     # Selection bias: the winner's test score is a coin-flipper's, within two standard deviations (5 points) of 50 %.
     assert abs(m["selection bias: the same model's test accuracy"] - 0.5) <= 0.1
     # Error analysis: most off-diagonal cells hold one image; at least one pair holds two or more.
