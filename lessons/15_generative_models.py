@@ -224,19 +224,21 @@ model.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
 print(f"generator: {generator.count_params():,} parameters; discriminator: {discriminator.count_params():,}")
 
 fixed_noise = rng.normal(size=(10, latent_dim)).astype("float32")
+untrained_samples = model.generate(noise=fixed_noise)  # the same ten z, before any training step
 sample_grid = gan.SampleGrid(fixed_noise)
 history = model.fit(x_real, epochs=epochs, batch_size=64, callbacks=[sample_grid], verbose=2)
 
 # %% [markdown]
 # The same ten noise vectors after each epoch: each column is one $z$, watched as $G$ learns. The
 # spread printed under the figure is the pixel standard deviation across the ten samples, averaged
-# over pixels: near 0 means ten different $z$ gave one image. In this run epoch 1's row is close to
-# that (its spread is far below the real digits'), and it is *not* mode collapse: an untrained
-# generator has not yet learned to use $z$ and draws one blurry average for every noise vector.
-# Mode collapse is a generator *losing* diversity it had, or never finding it while its images
-# become sharp. By the last epoch the spread here is of the order of the real digits' (it also
-# counts pixel noise that real digits lack, so it is a rough measure; section 5 measures diversity
-# properly).
+# over pixels: near 0 means ten different $z$ gave one image. We also measure it for the untrained
+# generator, on the same ten $z$ before the first step. In this run, after one epoch the generator
+# maps every $z$ to nearly the same average digit: epoch 1's spread (printed below) is below the
+# untrained generator's, so training first *removed* much of the dependence on $z$ that the
+# random weights had. That is a temporary, early collapse, and this run escaped it: the printout
+# names the first epoch whose spread is back above the untrained generator's. By the last epoch
+# the spread is of the order of the real digits' (it also counts pixel noise that real digits lack,
+# so it is a rough measure; section 5 measures diversity properly).
 
 # %%
 shown = np.unique(np.linspace(0, epochs - 1, min(epochs, 8)).astype(int))
@@ -246,7 +248,12 @@ lesson.savefig(fig, "samples_per_epoch")
 spread = [float(np.mean(np.std(samples, axis=0))) for samples in sample_grid.samples]
 print("spread across the 10 samples, per epoch:", " ".join(f"{v:.3f}" for v in spread))
 real_spread = float(np.mean(np.std((x_real[:10] + 1) / 2, axis=0)))
+untrained_spread = float(np.mean(np.std(untrained_samples, axis=0)))
 print(f"spread across 10 real training digits:   {real_spread:.3f}")
+print(f"spread before training (untrained G):    {untrained_spread:.3f}")
+escaped = [e + 1 for e, v in enumerate(spread) if v > untrained_spread]  # 0 below: never escaped
+lesson.metric("sample spread, untrained generator", untrained_spread, fmt=".3f")
+lesson.metric("first epoch with spread above the untrained generator's", escaped[0] if escaped else 0, fmt=".0f")
 lesson.metric("sample spread, epoch 1", spread[0], fmt=".3f")
 lesson.metric("sample spread, last epoch", spread[-1], fmt=".3f")
 lesson.metric("sample spread, 10 real digits", real_spread, fmt=".3f")
@@ -451,7 +458,7 @@ course.exercises.check("15.class_entropy", class_entropy);
 #   $D$ say "real". Work with logits and softplus, never $\log(\sigma(\cdot))$.
 # - For a fixed $G$ the best judge is $D^* = p_\text{data}/(p_\text{data}+p_g)$; at the equilibrium
 #   $p_g = p_\text{data}$ and $D^* = \tfrac12$.
-# - Train $G$ with the non-saturating loss $-\log D(G(z))$: same goal, gradient that does not vanish.
+# - Train $G$ with the non-saturating loss $-\log D(G(z))$: same fixed point, gradient that does not vanish.
 # - In Keras, a custom `train_step` gives two alternating updates and keeps everything `fit()` offers.
 # - GAN losses do not tell you how good the samples are. Measure diversity (mode collapse) with a
 #   classifier's class histogram and realism with a distance between feature distributions (the
