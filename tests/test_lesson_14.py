@@ -29,17 +29,30 @@ def test_flops_by_hand_match_count_flops(lesson14):
 def test_two_replicas_apply_the_same_update_as_one_device(lesson14):
     assert value(lesson14, "data-parallel replicas") == 2
     assert value(lesson14, "max |weights(2 replicas) - weights(1 device)| after 4 steps") < 1e-5
+    # ... and the same loss to float32 rounding, so the two-worker gap below is not data parallelism's arithmetic
+    in_process = value(lesson14, "relative loss difference, 2 replicas in one process vs 1 device")
+    assert in_process < 1e-5
     assert (lesson14.run_dir / "data_parallel_demo.py").exists()
 
 
 @pytest.mark.slow
 def test_two_workers_follow_one_process_and_step_times_are_measured(lesson14):
     # about four significant digits (the prose's claim), not float rounding
-    assert value(lesson14, "2 workers: max relative loss difference from 1 process") < 1e-3
+    two_workers_gap = value(lesson14, "2 workers: max relative loss difference from 1 process")
+    assert two_workers_gap < 1e-3
+    # "larger than the float rounding of section 4"
+    assert two_workers_gap > value(lesson14, "relative loss difference, 2 replicas in one process vs 1 device")
     assert value(lesson14, "2 workers: epochs completed") == 2  # quick mode
-    one, two = value(lesson14, "time per step, 1 process (ms)"), value(lesson14, "time per step, 2 workers (ms)")
+    one = value(lesson14, "time per step, 1 process, last epoch (ms)")
+    two = value(lesson14, "time per step, 2 workers, last epoch (ms)")
     assert one > 0 and two > 0
-    assert value(lesson14, "time per step, 2 workers / 1 process") == pytest.approx(two / one)
+    last = value(lesson14, "time per step, 2 workers / 1 process, last epoch")
+    assert last == pytest.approx(two / one)
+    # Each epoch's ratio is printed (quick mode cannot tell which is faster from 4 steps an epoch): the last one lies
+    # within the recorded spread.
+    smallest = value(lesson14, "time per step, 2 workers / 1 process, smallest over epochs")
+    largest = value(lesson14, "time per step, 2 workers / 1 process, largest over epochs")
+    assert 0 < smallest <= last <= largest
     assert "one_vs_two_workers" in {f.stem for f in lesson14.figures}
 
 
@@ -64,6 +77,10 @@ def test_mixed_precision_numerics_and_measurements(lesson14):
     assert ("XLA speed-up over float32" in lesson14.metrics) == (not on_jax)
     if not on_jax:  # "its steps themselves are slower": the throughput leaves the compiling first step out
         assert value(lesson14, "XLA speed-up over float32") < 1
+        # The printed verdict on setup's XLA rule follows this run's measurement.
+        xla_on = value(lesson14, "setup's XLA rule turns XLA on") == 1
+        assert value(lesson14, "setup's XLA rule agrees with this run's XLA measurement") == (
+            xla_on == (value(lesson14, "XLA speed-up over float32") > 1))
     assert value(lesson14, "float32 training GFLOP/s") > 0
     assert value(lesson14, "float32 training throughput (samples/s)") > 0
     assert value(lesson14, "mixed_bfloat16 speed-up over float32") > 0

@@ -12,10 +12,15 @@ def test_lesson_19_numbers(executed_lessons):
     assert metrics["bad requests answered with 4xx"] == 1.0
     assert metrics["p50 latency, 1 client (ms)"] > 0 and metrics["throughput, 4 clients (req/s)"] > 0
     # Section 4: the service saturates, so more clients mostly wait: p50 with 4 clients is above p50 with 1 and
-    # 2, and 4 clients get less than twice the throughput of 1 (with the old 40 ms TCP stall it was 4x).
+    # 2; from 2 to 4 clients the throughput grows far less than the clients double (with the old 40 ms TCP stall it
+    # doubled) while p50 grows by more than a quarter. Margins for a loaded 2-core machine: in the quick runs
+    # we looked at there, the ratios ranged about 0.5-1.5 (throughput) and 1.3-2.9 (p50).
     assert metrics["p50 latency, 4 clients (ms)"] > max(metrics["p50 latency, 1 client (ms)"],
                                                        metrics["p50 latency, 2 clients (ms)"])
-    assert metrics["throughput, 4 clients (req/s)"] < 2 * metrics["throughput, 1 client (req/s)"]
+    assert metrics["throughput, 4 clients / 2 clients"] == pytest.approx(
+        metrics["throughput, 4 clients (req/s)"] / metrics["throughput, 2 clients (req/s)"])
+    assert metrics["throughput, 4 clients / 2 clients"] < 1.6
+    assert metrics["p50 latency, 4 clients / 2 clients"] > 1.25
     for clients in ("1 client", "2 clients", "4 clients"):  # "the two columns agree" (an identity in a closed loop)
         assert 0.8 < metrics[f"Little's law / measured throughput, {clients}"] < 1.25
     assert metrics["images/s, 16 per request over best 1 per request"] > 2  # "several times more images"
