@@ -158,8 +158,9 @@ lesson.metric("praise words among the 5 neighbours of 'great'", praise_neighbour
 # Look at "great": none of the listed praise words is among its five nearest neighbours, and the
 # space shows no sentiment structure at all. Its mean cosine to words of praise ("good",
 # "excellent", ...) is no higher than to words of blame ("bad", "terrible", ...), and neither is
-# higher than its mean cosine to ordinary words such as "the" and "was" (the three means printed
-# above). The vectors share one common direction (the mean unit vector is far from length 0), so
+# higher, by more than 0.01, than its mean cosine to ordinary words such as "the" and "was" (the
+# three means printed above). The vectors share one common direction (the mean unit vector is far
+# from length 0), so
 # every cosine is high and a high cosine says little. The cause is most likely the data: about
 # 19 000 words, and each blame word occurs only a handful of times (the counts are printed), too few
 # examples to place it. This run does not rule out two other causes: the training is short (6 epochs

@@ -58,4 +58,5 @@ def _attention_cases():
 def check_attention(fn):
     for name, q, k, v in _attention_cases():
         expected, _ = scaled_dot_product_attention(q, k, v)
-        expect_close(name, fn(q, k, v), expected, rtol=1e-6, atol=1e-9)
+        # rtol 1e-5 accepts float32 (keras.ops); unscaled scores or a softmax over the queries miss by far more.
+        expect_close(name, fn(q, k, v), expected, rtol=1e-5, atol=1e-9)
