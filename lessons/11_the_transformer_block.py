@@ -157,9 +157,9 @@ lesson.metric("TransformerEncoder parameters, d_model 16, d_ff 32", encoder.coun
 # %% [markdown]
 # > **Clarification (article 000 §9.2)** "选择合适的模型架构，如 Transformer、BERT 等" gives
 # > Transformer and BERT as examples side by side; a reader may take them for alternatives. BERT is
-# > itself a Transformer encoder stack: the encoder layers above
-# > (12 of them, $d = 768$, $d_{ff} = 3072$, 12 heads in BERT-base) on top of token, position and
-# > segment embeddings. Counting it that way gives the size BERT-base's paper reports (110M):
+# > itself a Transformer encoder stack: the encoder layers above (with GELU instead of ReLU in the
+# > FFN; 12 of them, $d = 768$, $d_{ff} = 3072$, 12 heads in BERT-base) on top of token, learned
+# > position and segment embeddings. Counting it that way gives the size BERT-base's paper reports (110M):
 
 # %%
 bert_layer = keras_hub.layers.TransformerEncoder(intermediate_dim=3072, num_heads=12)
@@ -189,8 +189,8 @@ lesson.metric("BERT-base parameters counted as 12 encoder layers + embeddings + 
 # only look back: position $t$ predicts token $t+1$ from tokens $\le t$, so the attention scores of
 # later positions are masked (set to $-\infty$ before the softmax, lesson 10's causal mask). GPT is
 # a stack of such decoder layers; `keras_hub.layers.TransformerDecoder` without an encoder sequence
-# is exactly that layer. Our model reads characters of the reviews (`km.data.load("reviews")`),
-# with learned position embeddings, two decoder layers and a `Dense` layer that scores the next
+# is that layer (GPT-2 uses GELU in the FFN where keras-hub's default is ReLU). Our model reads
+# characters of the reviews (`km.data.load("reviews")`), with learned position embeddings, two decoder layers and a `Dense` layer that scores the next
 # character. The layers are **pre-norm** (`normalize_first=True`, as in GPT-2): each sub-layer reads a
 # normalised copy and adds its output to the unnormalised stream,
 #
@@ -289,8 +289,8 @@ lesson.metric("epochs trained", len(bits));
 # epoch's batches, each computed by the model as it was at that batch, while the validation loss
 # is computed once, by the model at the epoch's end. The star measures the training windows with
 # that same final model: in quick mode it scores them better than the validation text and better
-# than the epoch's running mean (the three numbers are printed above). So the curves cross because
-# the running mean includes the earlier, worse models of the epoch, not because the validation text
+# than the epoch's running mean (the three numbers are printed above). So validation lies below
+# training because the running mean includes the earlier, worse models of the epoch, not because the validation text
 # is easier.
 #
 # ## 6. Sampling with a temperature
@@ -395,16 +395,36 @@ for kind in kinds:
     lesson.metric(f"cloze, {kind}: answers the own prompt turns right", gained)
     lesson.metric(f"cloze, {kind}: answers the own prompt turns wrong", lost)
     lesson.metric(f"cloze, {kind}: own minus another prompt, 95% interval low", low, fmt="+.0%")
+    # Does the model pick the same word as word frequency, question by question? (Ties in the counts left out.)
+    decided = np.array(frequency_right[kind]) != 0.5
+    frequency_picks_true = np.array(frequency_right[kind])[decided] == 1.0
+    same = np.mean(own[decided] == frequency_picks_true)
+    # What two unrelated pickers with these two scores would agree on: both right or both wrong.
+    unrelated = own[decided].mean() * frequency_picks_true.mean() + (1 - own[decided].mean()) * (1 - frequency_picks_true.mean())
+    # The model (own prompt) against word frequency alone on the same questions (a tie counts 0.5).
+    versus, versus_low, versus_high = metrics.paired_difference(own, frequency_right[kind])
+    print(f"    model (own prompt) minus word frequency: {versus:+.0%} ({versus_low:+.0%} to {versus_high:+.0%}); "
+          f"the two pick the same word on {same:.0%} of the {int(decided.sum())} questions without a tie in the "
+          f"counts ({unrelated:.0%} if they were unrelated)")
+    lesson.metric(f"cloze, {kind}: model (own prompt) minus word frequency, 95% interval low", versus_low, fmt="+.0%")
+    lesson.metric(f"cloze, {kind}: model (own prompt) minus word frequency, 95% interval high", versus_high, fmt="+.0%")
+    lesson.metric(f"cloze, {kind}: model (own prompt) picks the same word as word frequency", same, fmt=".0%")
+    lesson.metric(f"cloze, {kind}: same word, expected if unrelated", unrelated, fmt=".0%")
 
 # %% [markdown]
-# Read the two lines above. Against a random wrong word the model is right most of the time, but
-# so is word frequency alone, and so is the model after another review's prompt: that test shows
-# that the model knows which words are common, not that it reads the prompt. Against a wrong word of
+# Read the lines above. Against a random wrong word the model is right most of the time, but
+# so is word frequency alone, and so is the model after another review's prompt: that test does not
+# show that the model reads the prompt. Against a wrong word of
 # about the same frequency all three scores drop (word frequency alone still gets more than half:
 # the most frequent words, such as "and", have no equally frequent partner of their length). In
 # this quick run the 95% interval of what the review's own prompt adds includes zero: the test
-# cannot show that a 2-layer model trained for a minute uses the prompt at all. What it learned
-# that helps here is how common the words are. Large models are prompted the same
+# cannot show that a 2-layer model trained for a minute uses the prompt at all. Nor does it score
+# better than word frequency alone: the paired 95% interval of the difference includes zero for
+# both kinds of wrong word. That does not make its answers word frequency's: question by question
+# the two pick different words on about a fifth (random wrong word) and a third (same-frequency
+# wrong word) of the questions, where two unrelated pickers with these scores would on about a
+# quarter and two fifths (printed above). What the model does use, word frequency, which words can
+# follow any English fragment, or something else, this test cannot separate. Large models are prompted the same
 # way with instructions and examples;
 # article 003 §7.3's GPT-2 paper ("Language Models are Unsupervised Multitask Learners") is about
 # exactly this, tasks solved by prompting a model that was only pre-trained to predict the next
@@ -456,8 +476,8 @@ course.exercises.check("11.encoder_parameters", encoder_parameters);
 # - A decoder masks the future; trained to predict the next token of raw text it is a **generatively
 #   pre-trained** language model; a temperature trades correctness for variety when sampling, and a
 #   **prompt** steers it without task training. Measure a prompt against controls (word frequency,
-#   another prompt): our small model's right cloze answers are explained by word frequency, and
-#   what its prompt adds is within the noise of 196 questions.
+#   another prompt): our small model scores no better than word frequency alone (though it often
+#   picks a different word), and what its prompt adds is within the noise of 196 questions.
 #
 # Next: BERT (lesson 12) builds on this block: it stacks encoder layers, pre-trains them with
 # masked language modelling and fine-tunes them for sentiment.
