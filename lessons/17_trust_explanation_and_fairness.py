@@ -447,7 +447,8 @@ for group_name in true_rule:
 # more on A (higher FPR): more of A's non-repayers are approved.
 #
 # Not because of the postcode: flipping it changes few decisions, and giving everybody the same
-# postcode leaves most of the selection-rate gap in place (printed above). The gap comes from
+# postcode does not shrink the selection-rate gap at all (printed above: with one postcode for
+# all, either one, the gap is as large as with their own postcodes or larger). The gap comes from
 # income. Even the true repayment rule, applied with the same 0.5 threshold, approves B less often
 # and has a lower TPR for B: B's repayers earn less on average, so more of them have a repayment
 # probability below 0.5. A group gap in outcomes does not need a proxy; a feature that differs
@@ -569,7 +570,8 @@ course.exercises.check("17.integrated_gradients", integrated_gradients);
 #   KernelSHAP finds them by a weighted least squares with the efficiency constraint
 #   $\sum_i \phi_i = f(x) - \mathbb{E}[f(\text{background})]$, exactly when all $2^M$ coalitions
 #   are enumerated; ours matched `shap.KernelExplainer`. On an output that is a sum of per-word
-#   terms SHAP equals leave-one-out; through the sigmoid they differ, and only SHAP adds up.
+#   terms SHAP equals leave-one-out with the word replaced by `[UNK]`; through the sigmoid they
+#   differ, and only SHAP adds up.
 # - Fairness is audited per group: selection rate (demographic parity), TPR (equal
 #   opportunity), TPR and FPR (equalised odds), precision (predictive parity). Dropping the
 #   group column does not remove proxies.

@@ -49,11 +49,13 @@ def test_lesson_17_numbers(executed_lessons):
     # One threshold: B's false rejections are more frequent (lower TPR), A's false approvals (higher FPR).
     assert metrics["one threshold: TPR, group B"] < metrics["one threshold: TPR, group A"]
     assert metrics["one threshold: FPR, group A"] > metrics["one threshold: FPR, group B"]
-    # The gap is not the postcode's: flipping it changes few decisions, one postcode for all keeps most of the gap.
+    # The gap is not the postcode's: flipping it changes few decisions, and one postcode for all does not
+    # shrink the gap (the review's run: 0.302 all in A, 0.279 all in B, 0.265 with their own postcodes;
+    # 0.01 allows for a few decisions' difference, the prose says "as large ... or larger").
     assert metrics["share of decisions changed by flipping the postcode"] < 0.15
     for area in ("A", "B"):
-        assert metrics[f"selection-rate gap with every postcode set to area {area}"] > 0.8 * metrics[
-            "selection-rate gap, one threshold"]
+        assert metrics[f"selection-rate gap with every postcode set to area {area}"] >= metrics[
+            "selection-rate gap, one threshold"] - 0.01
     # ... it is income's: the true rule shows both gaps (the review, on 30,000 loans: TPR 0.908 vs 0.737).
     assert metrics["true rule: selection rate, group A"] > metrics["true rule: selection rate, group B"] + 0.15
     assert metrics["true rule: TPR, group A"] > metrics["true rule: TPR, group B"] + 0.05
