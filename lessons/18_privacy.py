@@ -335,7 +335,7 @@ plt.show()
 # five clients twice, once with a random (IID) share each and once where each client holds
 # mostly two digit classes: `privacy.split_clients` sorts the examples by label and cuts them into
 # ten equal shards, two per client (McMahan et al. 2017), and a shard boundary need not fall on a
-# class boundary, so a client can also hold a few examples of a third class.
+# class boundary, so a client can also hold a few examples of a third or fourth class.
 
 # %%
 num_clients, rounds = 5, lesson.pick(10, 20)
@@ -408,7 +408,8 @@ plt.show()
 
 # %%
 victim_x, victim_y = x_test[:1], y_test[:1]
-grads = privacy.keras_gradients(model, victim_x, victim_y)   # what the client would send: [kernel, bias, ...]
+# what a client would send if it shared the gradient of one example (FedSGD with batch size 1): [kernel, bias, ...]
+grads = privacy.keras_gradients(model, victim_x, victim_y)
 recovered = privacy.invert_dense_gradient(grads[0], grads[1])
 inversion_error = np.abs(recovered - victim_x[0]).max()
 lesson.metric("gradient inversion max pixel error", inversion_error, fmt=".1e")

@@ -49,9 +49,10 @@ def test_lesson_18_numbers(executed_lessons):
     assert metrics["membership guess accuracy, one step, clipped"] == pytest.approx(0.691, abs=0.01)
     assert metrics["membership guess accuracy, one step, unclipped"] > 0.99
     assert {f.stem for f in result.figures} >= {"anonymity", "privacy_utility", "fedavg", "gradient_inversion"}
-    # The legend says "mostly 2 classes each": shards straddle class boundaries (review: clients hold a third class).
+    # The legend says "mostly 2 classes each": shards straddle class boundaries, so a client can hold a third
+    # or fourth class (the review's run: at most 4), as the prose says.
     assert metrics["non-IID: smallest share of a client's examples in its two largest classes"] > 0.8
-    assert metrics["non-IID: most classes held by one client"] > 2
+    assert 3 <= metrics["non-IID: most classes held by one client"] <= 4
 
 
 def test_per_example_gradients_match_finite_differences():
