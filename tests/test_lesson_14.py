@@ -40,8 +40,10 @@ def test_two_workers_follow_one_process_and_step_times_are_measured(lesson14):
     # about four significant digits (the prose's claim), not float rounding
     two_workers_gap = value(lesson14, "2 workers: max relative loss difference from 1 process")
     assert two_workers_gap < 1e-3
-    # "larger than the float rounding of section 4"
-    assert two_workers_gap > value(lesson14, "relative loss difference, 2 replicas in one process vs 1 device")
+    # The printed verdict follows the gap; "in our quick runs it was [above rounding] with TensorFlow".
+    assert value(lesson14, "2 workers: loss gap above float32 rounding") == (two_workers_gap > 1e-6)
+    if hardware.backend_name() == "tensorflow":
+        assert two_workers_gap > 1e-6
     assert value(lesson14, "2 workers: epochs completed") == 2  # quick mode
     one = value(lesson14, "time per step, 1 process, last epoch (ms)")
     two = value(lesson14, "time per step, 2 workers, last epoch (ms)")
