@@ -342,8 +342,8 @@ def index_notebook(specs):
     intro = (
         "# kerasmodels: the lessons\n\n"
         "Numbered lessons from a single neuron to a deployed, monitored model, each a notebook that runs in "
-        "quick mode (small data, about a minute on a laptop CPU) or full mode (the real run; the default "
-        "with a GPU).\n\n"
+        "quick mode (small data, up to two minutes on a 2-core laptop CPU; the table gives each lesson's time) "
+        "or full mode (the real run; the default with a GPU).\n\n"
         f"On your own machine: `pip install \"{_project.PIP_REQUIREMENT}\"`, then `kerasmodels data install`, "
         "then open a lesson in Jupyter (the titles below open the copy next to this index) or run it headlessly "
         "with `kerasmodels run 6`. On Colab or Kaggle the titles lead nowhere: use the *Open online* column, or "

@@ -135,7 +135,7 @@ def _lessons_index(specs):
     return (
         "# The lessons\n\n"
         "Each page is a lesson's notebook as it ran, in quick mode unless it says otherwise (small data, a few "
-        "epochs, about a minute on a laptop CPU), with every output and figure. *Mirrors* names the sections of "
+        "epochs, up to two minutes on a 2-core laptop CPU), with every output and figure. *Mirrors* names the sections of "
         "the [five source articles](../sources.md) a lesson follows and checks.\n\n"
         + "\n".join(rows)
         + f"\n\n```{{toctree}}\n:hidden:\n:maxdepth: 1\n\n{toctree}\n```\n"
