@@ -64,7 +64,18 @@ def table(rows, headers):
 # --- results files -------------------------------------------------------------------------------
 
 
+# The instruction sets that decide CPU training speed (x86 and Arm names as /proc/cpuinfo gives them):
+# results from CPUs with different sets must not be compared as if they came from one machine.
+SPEED_FLAGS = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "avx512_bf16", "avx512_fp16",
+               "avx_vnni", "amx_tile", "amx_bf16", "amx_int8", "asimd", "sve", "bf16")
+
+
 def machine():
+    """The machine a result was measured on: CPU model, usable cores, its speed-relevant flags, versions.
+
+    `bfloat16_cpu` says whether the CPU has bfloat16 instructions (avx512_bf16 or AMX): on one without
+    them `accelerate.setup()` trains in float32, so its figures belong with other float32-only CPUs.
+    """
     from kerasmodels import hardware
 
     cpu = hardware.cpu()
@@ -72,6 +83,8 @@ def machine():
         "python": platform.python_version(),
         "cpu": cpu.model,
         "cores": cpu.cores,
+        "cpu_flags": sorted(flag for flag in SPEED_FLAGS if flag in cpu.flags),
+        "bfloat16_cpu": cpu.has_avx512_bf16 or cpu.has_amx_bf16,
         "amx_bf16": cpu.has_amx_bf16,
         "versions": hardware.versions(),
         "python_executable": sys.executable,

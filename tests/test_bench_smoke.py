@@ -106,6 +106,9 @@ def test_accuracy_appends_one_record_per_run(tmp_path, capsys):
     records = [json.loads(line) for line in (tmp_path / "accuracy.jsonl").read_text().splitlines()]
     assert len(records) == 2 and records[-1]["task"] == "mlp" and 0.0 <= records[-1]["test_accuracy"] <= 1.0
     assert records[-1]["train_samples"] == 512 and "machine" in records[-1]
+    # The CPU's instruction sets go with every result, so figures from different CPUs are never mixed.
+    machine = records[-1]["machine"]
+    assert isinstance(machine["cpu_flags"], list) and isinstance(machine["bfloat16_cpu"], bool)
     assert "| mlp |" in capsys.readouterr().out
 
 
