@@ -190,8 +190,8 @@ lesson.metric("BERT-base parameters counted as 12 encoder layers + embeddings + 
 # later positions are masked (set to $-\infty$ before the softmax, lesson 10's causal mask). GPT is
 # a stack of such decoder layers; `keras_hub.layers.TransformerDecoder` without an encoder sequence
 # is that layer (GPT-2 uses GELU in the FFN where keras-hub's default is ReLU). Our model reads
-# characters of the reviews (`km.data.load("reviews")`), with learned position embeddings, two decoder layers and a `Dense` layer that scores the next
-# character. The layers are **pre-norm** (`normalize_first=True`, as in GPT-2): each sub-layer reads a
+# characters of the reviews (`km.data.load("reviews")`), with learned position embeddings, two
+# decoder layers and a `Dense` layer that scores the next character. The layers are **pre-norm** (`normalize_first=True`, as in GPT-2): each sub-layer reads a
 # normalised copy and adds its output to the unnormalised stream,
 #
 # $$x \leftarrow x + \mathrm{MaskedMultiHead}\big(\mathrm{LN}_1(x)\big), \qquad
@@ -400,7 +400,8 @@ for kind in kinds:
     frequency_picks_true = np.array(frequency_right[kind])[decided] == 1.0
     same = np.mean(own[decided] == frequency_picks_true)
     # What two unrelated pickers with these two scores would agree on: both right or both wrong.
-    unrelated = own[decided].mean() * frequency_picks_true.mean() + (1 - own[decided].mean()) * (1 - frequency_picks_true.mean())
+    p_model, p_frequency = own[decided].mean(), frequency_picks_true.mean()
+    unrelated = p_model * p_frequency + (1 - p_model) * (1 - p_frequency)
     # The model (own prompt) against word frequency alone on the same questions (a tie counts 0.5).
     versus, versus_low, versus_high = metrics.paired_difference(own, frequency_right[kind])
     print(f"    model (own prompt) minus word frequency: {versus:+.0%} ({versus_low:+.0%} to {versus_high:+.0%}); "
