@@ -66,9 +66,11 @@ rng = np.random.default_rng(lesson.seed)
 # BERT's tokenizer lowercases, splits off punctuation, then cuts each word into **WordPiece**
 # tokens from a fixed vocabulary of 30,522 pieces: greedily the longest piece that starts the word,
 # then the longest continuation piece (written `##...`) and so on; a word with no valid split
-# becomes `[UNK]`. Frequent words stay whole; rare words become pieces, so no word is ever out of
-# vocabulary. `kerasmodels.course.scratch.text.wordpiece` is that algorithm in 20 lines (read it); here it is next
-# to keras-hub's tokenizer.
+# becomes `[UNK]`. Frequent words stay whole; rare words become pieces, so almost no word is out of
+# vocabulary (only a word with a character missing from the vocabulary, or longer than 100
+# characters, becomes `[UNK]`; keras-hub counts the 100 in UTF-8 bytes).
+# `kerasmodels.course.scratch.text.wordpiece` is that algorithm in 20 lines (read it); here it is
+# next to keras-hub's tokenizer.
 
 # %%
 minilm_tokenizer = keras_hub.models.BertTokenizer.from_preset(str(km.models.bert.minilm_path()))
@@ -200,12 +202,12 @@ print(f"{len(mlm_losses)} steps; loss of uniform guessing ln(V) = {np.log(len(ti
       f"first step {mlm_losses[0]:.2f}, mean of the last 10 steps {np.mean(mlm_losses[-10:]):.2f}")
 lesson.metric("MLM loss, mean of the last 10 steps", np.mean(mlm_losses[-10:]), fmt=".2f")
 lesson.metric("MLM loss of a uniform guess, ln V", np.log(len(tiny_vocab)), fmt=".2f")
-lesson.metric("MLM loss of the word-frequency predictor", unigram_entropy, fmt=".2f")
+lesson.metric("MLM loss of the token-frequency predictor", unigram_entropy, fmt=".2f")
 
 fig, ax = plt.subplots(figsize=(8, 4.5))
 ax.plot(np.arange(1, len(mlm_losses) + 1), mlm_losses, lw=1.5, label="masked-LM loss per step")
 ax.axhline(np.log(len(tiny_vocab)), color="gray", ls=":", label=f"uniform guess, ln V = {np.log(len(tiny_vocab)):.2f}")
-ax.axhline(unigram_entropy, color="tab:red", ls="--", label=f"word frequencies only = {unigram_entropy:.2f}")
+ax.axhline(unigram_entropy, color="tab:red", ls="--", label=f"token frequencies only = {unigram_entropy:.2f}")
 ax.set(xlabel="training step (32 sentences)", ylabel="cross-entropy (nats)",
        title=f"Masked language modelling: a tiny BERT on unlabelled reviews, {len(mlm_losses)} steps")
 ax.grid(alpha=0.3)
@@ -215,9 +217,10 @@ lesson.savefig(fig, "mlm_loss")
 
 # %% [markdown]
 # Compare the last steps with the two lines (numbers printed above). In quick mode (one pass over
-# the reviews, 43 steps) the loss falls far below uniform guessing, to about the word-frequency
-# line, and not below it: so far the tiny BERT has learned which tokens are frequent, not how to
-# use the context. Full mode's 8 passes (344 steps, fresh masks each pass) go below the line: in
+# the reviews, 43 steps) the loss falls far below uniform guessing, to about the token-frequency
+# line (WordPiece tokens: whole words, pieces and punctuation such as `','`), and not below it:
+# so far the tiny BERT has learned which tokens are frequent, not how to use the context. Full
+# mode's 8 passes (344 steps, fresh masks each pass) go below the line: in
 # another run (TensorFlow, 2-core CPU, the MLM cells in full mode) the mean of the last 10 steps was
 # 5.11 nats against the line's 5.41, below it from the second pass on.
 #
@@ -412,9 +415,11 @@ print({name: tuple(value.shape) for name, value in batch.items()})
 
 # %% [markdown]
 # **(3) `attention_mask = input_ids.ne(-100)`**: −100 is the label value PyTorch's loss *ignores*;
-# no token id is ever −100, so this mask is all ones and the model attends to the padding. The
-# padding mask must be `token_ids != pad_id`. Does it matter? Run MiniLM's encoder on one sentence
-# without padding, padded with the right mask, and padded with the article's mask:
+# no token id is ever −100, so this mask is all ones and the model attends to the padding. That is
+# harmless in the article's unpadded single-sentence call, and wrong as soon as sentences are padded
+# into a batch (the fix for (9)). The padding mask must be `token_ids != pad_id`. Does it matter?
+# Run MiniLM's encoder on one sentence without padding, padded with the right mask, and padded
+# with the article's mask:
 
 # %%
 batch = {k: keras.ops.convert_to_numpy(v) for k, v in minilm.preprocessor(np.array(["a gripping, beautifully acted film"])).items()}
@@ -541,7 +546,7 @@ lesson.metric("len(train_data), the article's divisor for the training loss", le
 lesson.metric("len(test_data), the article's divisor for the test loss", len("test_data.txt"));
 
 # %% [markdown]
-# Article 003 §5.2 also reports an accuracy of 0.8608 "after running the code", which cannot have been
+# Article 003 §5.4 also reports an accuracy of 0.8608 "after running the code", which cannot have been
 # produced by it: the code stops at mistake (1). The correct version of the whole listing is section 4:
 # `bert_classifier` (tokenizer, padding mask, integer labels, logits), `compile_model` (sparse
 # cross-entropy from logits), `fit`, and accuracy as `argmax == label`.
@@ -551,7 +556,8 @@ lesson.metric("len(test_data), the article's divisor for the test loss", len("te
 # > GPT series"). BERT-base has about 110 million parameters, BERT-large 340 million. "数百亿" is
 # > several hundred times 10⁸, that is 2 to 9 × 10¹⁰ (20 to 90 billion): about 180 to 820 times
 # > BERT-base, 59 to 265 times BERT-large (its published 340 million). GPT-3 (175 billion) fits the
-# > sentence; BERT does not. Build BERT-base's architecture (its published configuration, random
+# > sentence; BERT does not, nor do GPT-1 (117 M) and GPT-2 (1.5 B): of the series only GPT-3 and
+# > later do. Build BERT-base's architecture (its published configuration, random
 # > weights, nothing downloaded), count, and divide:
 
 # %%
@@ -599,7 +605,10 @@ course.exercises.check("12.wordpiece", wordpiece_tokens);
 # %% [markdown]
 # **6.2 The masked-LM loss.** Given `logits` `(batch, masks, vocabulary)`, the true `mask_ids`
 # `(batch, masks)` and `mask_weights` (1 for a real masked position, 0 for an unused slot), return
-# the mean cross-entropy over the real masked positions. This attempt averages over every slot:
+# the mean cross-entropy over the real masked positions. This attempt averages over every slot,
+# and its log-softmax overflows for large logits (`np.exp(1000.0)` is `inf`). The stable form is the
+# **log-sum-exp trick**, $\log\sum_k e^{z_k} = m + \log\sum_k e^{z_k - m}$ with $m = \max_k z_k$:
+# no exponent is then above 0.
 
 # %%
 def masked_lm_loss(logits, mask_ids, mask_weights):

@@ -58,7 +58,8 @@ def masked_lm_loss_reference(logits, mask_ids, mask_weights):
 
 
 @exercise("12.masked_lm_loss", "masked-LM cross-entropy averaged over the real masked positions",
-          hint="unused mask slots (weight 0) must count neither in the sum nor in the number you divide by",
+          hint="unused mask slots (weight 0) must count neither in the sum nor in the number you divide by; "
+               "and np.exp overflows for large logits, so shift them by their maximum first",
           formula="loss = -sum(w * log p(true token)) / sum(w): divide by the number of REAL masked positions "
                "(the sum of the weights), not by batch x slots; compute log-softmax stably (subtract the max).")
 def check_masked_lm_loss(fn):
