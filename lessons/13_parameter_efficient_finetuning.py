@@ -38,6 +38,7 @@ import time
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
+import scipy.stats
 
 import kerasmodels as km
 from kerasmodels import course
@@ -49,7 +50,8 @@ rng = np.random.default_rng(lesson.seed)
 
 # %% [markdown]
 # ## 1. Why not fine-tune everything?
-# Full fine-tuning (lesson 12) updates every weight. Training with Adam keeps, for every trainable
+# Full fine-tuning (lesson 12) updates every weight (here every weight but the unused `[CLS]` pooler's
+# 147,840, counted below). Training with Adam keeps, for every trainable
 # weight, its gradient and two moment estimates: three more numbers per weight, and a full copy of
 # the model per task. For MiniLM (22.7 M weights) that is fine; for a 7-billion-weight language model
 # it is 84 GB of float32 state before the activations. **Parameter-efficient fine-tuning**
@@ -73,6 +75,8 @@ for name, m in models.items():
     groups = sorted({w.path.split("/")[-1] for w in m.trainable_weights})
     print(f"{name:15s} trains {trainable[name]:>10,} of {total:,} weights ({trainable[name] / total:7.3%}): "
           f"{', '.join(groups) if len(groups) <= 4 else str(len(groups)) + ' kinds of weights'}")
+lesson.metric("full fine-tune: weights left frozen (the unused [CLS] pooler)", total - trainable["full fine-tune"],
+              fmt=",.0f");
 
 # %% [markdown]
 # ## 2. LoRA by hand (低秩适配)
@@ -85,8 +89,9 @@ for name, m in models.items():
 # (the bias too stays frozen). Keras's `Dense.enable_lora` freezes only the kernel: the bias stays
 # trainable (the cell prints it), which adds $d_\text{out}$ numbers; set `dense.bias.trainable = False`
 # to match the paper. $B$ starts at
-# zero, so training starts exactly from the pretrained model; $\alpha/r$ scales the update so the
-# learning rate need not change with $r$. Keras stores a Dense kernel as $(d_\text{in}, d_\text{out})$
+# zero, so training starts exactly from the pretrained model; $\alpha/r$ scales the update, which
+# reduces the need to retune the learning rate when $r$ changes (the paper's motivation; rsLoRA,
+# Kalajdzievski 2023, later argued for $\alpha/\sqrt{r}$). Keras stores a Dense kernel as $(d_\text{in}, d_\text{out})$
 # and computes $xW$, so its factors are the transposes: `lora_kernel_a` $= A^\top$ with shape
 # $(d_\text{in}, r)$ and `lora_kernel_b` $= B^\top$ with shape $(r, d_\text{out})$. One layer, by hand:
 
@@ -448,6 +453,14 @@ print(f"\n{len(x_test)} test reviews, right answers and 95% intervals:\n  chance
 lesson.metric("nearest centroid minus k-NN: test reviews", round((centroid_accuracy - knn) * len(x_test)))
 zero_shot_low = zero_shot_accuracy - 1.96 * np.sqrt(zero_shot_accuracy * (1 - zero_shot_accuracy) / len(x_test))
 lesson.metric("zero-shot: 95% interval low minus chance", zero_shot_low - chance, fmt="+.1%")
+# The same count with no normal approximation: the exact binomial test against chance and its exact
+# (Clopper-Pearson) interval. scipy comes with scikit-learn.
+zero_shot_test = scipy.stats.binomtest(round(zero_shot_accuracy * len(x_test)), len(x_test), chance)
+exact_low = zero_shot_test.proportion_ci(confidence_level=0.95, method="exact").low
+print(f"  two label prompts, exact: 95% interval from {exact_low:.1%} (normal approximation: {zero_shot_low:.1%}), "
+      f"chance {chance:.1%}; two-sided binomial test p = {zero_shot_test.pvalue:.3f}")
+lesson.metric("zero-shot: exact (Clopper-Pearson) 95% interval low minus chance", exact_low - chance, fmt="+.1%")
+lesson.metric("zero-shot: exact binomial test against chance, two-sided p", zero_shot_test.pvalue, fmt=".3f")
 zero_shot_minus_knn = lesson.metric("zero-shot minus k-NN: test reviews", round((zero_shot_accuracy - knn) * len(x_test)))
 print(f"  two label prompts minus the {best_k}-NN vote: {zero_shot_minus_knn:+.0f} reviews right")
 # The same test reviews: a paired comparison, from the reviews where the two disagree.
@@ -498,17 +511,18 @@ lesson.savefig(fig, "embeddings_knn")
 # (validation accuracy falls again for larger $k$). Averaging each class into one centroid does
 # better than the vote: the two intervals overlap, but both methods answer the *same* 128 reviews,
 # so the fair test is paired, from the reviews where they disagree (as in lesson 11), and its 95%
-# interval of the difference (printed above) excludes zero. The two label prompts use no labelled review at all
-# and land above chance, at the edge of what 128 reviews can show: the lower end of their 95%
-# interval only just clears chance (by the margin printed above). In this quick run they also get
+# interval of the difference (printed above) excludes zero. The two label prompts use no labelled review at all,
+# and on 128 reviews they are not distinguishable from chance: the lower end of their normal-approximation
+# 95% interval clears chance by a fraction of a point, but the exact (Clopper-Pearson) interval
+# includes chance and the exact binomial test does not reach 5% (both printed above). In this quick run they also get
 # about as many reviews right as the neighbour vote over 256 labelled reviews (2 more, printed
 # above, far inside the noise). Try your own wording of the two prompts.
 #
 # A **cloze prompt** ("The film was [MASK].", the model fills the blank) would be the other
 # prompt-style use of a BERT, but the all-MiniLM-L6-v2 pack has no masked-language-model head: it
 # was trained for sentence embeddings. Lesson 11 prompts a small character decoder with cloze
-# questions and shows, with controls, that its right answers come from word frequency, not from
-# reading the prompt.
+# questions, measures it against controls and finds that what the prompt adds is within the noise;
+# the model scores no better than word frequency alone.
 #
 # ## 7. Exercises
 # **7.1 LoRA's trainable factors** for one dense layer with `d_in` inputs, `d_out` outputs and
@@ -562,7 +576,8 @@ for exercise_id, result in first_attempts.items():
 # - Freezing removes weights from training: no gradients, no optimizer state. Head-only training
 #   trains 770 numbers (2 × 384 + 2); the encoder still runs forward on every step.
 # - LoRA learns $W + \frac{\alpha}{r}BA$ with $B = 0$ at the start, training $r(d_\text{in}+d_\text{out})$ numbers
-#   per matrix; after training it merges into $W$ at no inference cost.
+#   per matrix (in the paper; Keras's per-head factors on `EinsumDense` train more, §2); after
+#   training it merges into $W$ at no inference cost.
 # - Adapters add a residual bottleneck $h + f(hW_\text{down})W_\text{up}$ inside every encoder layer,
 #   the identity at the start ($W_\text{up} = 0$); with the layer norms and the head they train under
 #   1 % of MiniLM, but stay as extra layers at inference.
