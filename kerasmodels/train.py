@@ -71,7 +71,7 @@ RENAMED_PRESETS = {name: dict(kind.deprecated_presets) for name, kind in registr
 
 # The summary every run writes (metrics.json), one process or several workers alike.
 SUMMARY_KEYS = (
-    "model", "preset", "data", "backend", "train_examples",
+    "model", "preset", "data", "backend", "train_examples", "validation_examples", "test_examples",
     "batch_size", "global_batch_size", "per_replica_batch_size", "workers", "replicas", "strategy",
     "steps_per_epoch", "epochs_completed", "epochs_this_call", "epochs_this_start", "restarts",
     "fit_seconds", "final", "loss", "val_loss", "step_time_p50_ms", "test",
@@ -193,7 +193,7 @@ def _build(kind, x_train, num_classes, preset, sequence_length):
 
 def train(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir=None, preset=None,
           learning_rate=None, data_dir=None, resume=True, seed=0, sequence_length=64, verbose=1,
-          precision="auto", accelerate=True, multi_worker=None):
+          precision="auto", accelerate=True, multi_worker=None, eval_limit=None):
     """Train `model_kind` ("mlp", "cnn", "bert") on data set `data`; return the summary dict.
 
     Args:
@@ -203,6 +203,8 @@ def train(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir=No
         batch_size: the global batch; default the recipe's (cnn: 128 on a CPU, 512 per GPU; mlp 128;
             bert 32; as a worker, the recipe's for one worker's devices).
         limit: use only the first `limit` training examples (validation and test stay whole).
+        eval_limit: use only the first `eval_limit` validation and test examples (quick experiments;
+            the summary's `validation_examples` and `test_examples` say how many were used).
         out_dir: run directory; default `runs/train-<model>-<data>`.
         preset: cnn: "article002" (the MNIST CNN of article 002 §5.2; the old name
             "seed" still works, with a DeprecationWarning) or "lenet"; bert: "minilm-l6" (default) or "tiny".
@@ -228,6 +230,7 @@ def train(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir=No
     _positive("epochs", epochs)
     _positive("batch_size", batch_size)
     _positive("limit", limit)
+    _positive("eval_limit", eval_limit)
     _positive("sequence_length", sequence_length)
     preset = _renamed(model_kind, preset)
     _check_arguments(model_kind, preset, learning_rate, seed)
@@ -245,17 +248,18 @@ def train(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir=No
             _make_run_dir(out)
         with runlock.hold(out) if holds else contextlib.nullcontext():
             return _train_in(out, kind, data, epochs, batch_size, limit, preset, learning_rate, data_dir, resume,
-                             seed, sequence_length, verbose, worker_setup=acc)
+                             seed, sequence_length, verbose, worker_setup=acc, eval_limit=eval_limit)
     out = Path(out_dir).expanduser() if out_dir else runs_dir() / f"train-{model_kind}-{data}"
     _make_run_dir(out)  # before the slow imports: a wrong --out is reported at once
     # One run per folder: a second `train` into it is refused, naming the first (runlock).
     with runlock.hold(out):
         return _train_in(out, kind, data, epochs, batch_size, limit, preset, learning_rate, data_dir, resume,
-                         seed, sequence_length, verbose, precision=precision, accelerate=accelerate)
+                         seed, sequence_length, verbose, precision=precision, accelerate=accelerate,
+                         eval_limit=eval_limit)
 
 
 def _train_in(out, kind, data, epochs, batch_size, limit, preset, learning_rate, data_dir, resume, seed,
-              sequence_length, verbose, worker_setup=None, precision="auto", accelerate=True):
+              sequence_length, verbose, worker_setup=None, precision="auto", accelerate=True, eval_limit=None):
     """The pipeline: one process (`precision`, `accelerate`) or a worker (`worker_setup`, a `MultiWorkerSetup`)."""
     import keras
 
@@ -283,8 +287,8 @@ def _train_in(out, kind, data, epochs, batch_size, limit, preset, learning_rate,
     previous = _previous_summary(summary_path) if state is not None else None
     kwargs = {"data_dir": data_dir} if data_dir else {}
     x_train, y_train = datasets.load(data, split="train", limit=limit, **kwargs)
-    x_val, y_val = datasets.load(data, split="validation", **kwargs)
-    x_test, y_test = datasets.load(data, split="test", **kwargs)
+    x_val, y_val = datasets.load(data, split="validation", limit=eval_limit, **kwargs)
+    x_test, y_test = datasets.load(data, split="test", limit=eval_limit, **kwargs)
     num_classes = int(max(y_train.max(), y_val.max(), y_test.max())) + 1
     # setup() changes process-wide state (the dtype policy, JAX's distribution): put it back after.
     previous_policy = keras.mixed_precision.global_policy()
@@ -356,6 +360,8 @@ def _train_in(out, kind, data, epochs, batch_size, limit, preset, learning_rate,
         "data": data,
         "backend": keras.backend.backend(),
         "train_examples": int(len(x_train)),
+        "validation_examples": int(len(x_val)),
+        "test_examples": int(len(x_test)),
         "batch_size": batch_size,
         "global_batch_size": batch_size,
         "per_replica_batch_size": batch_size // replicas,
@@ -411,6 +417,8 @@ def add_arguments(parser):
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--limit", type=_argtypes.positive_int, default=None,
                         help="use only the first N training examples")
+    parser.add_argument("--eval-limit", type=_argtypes.positive_int, default=None,
+                        help="use only the first N validation and test examples (quick experiments)")
     parser.add_argument("--preset", default=None, help=presets)
     parser.add_argument("--data-dir", default=None, help="folder of a data set read from disk (rt_polarity)")
     parser.add_argument("--seed", type=int, default=0)
@@ -429,7 +437,8 @@ def add_arguments(parser):
 
 def train_kwargs(args):
     """`train()`'s keyword arguments from parsed `add_arguments` flags."""
-    return dict(epochs=args.epochs, batch_size=args.batch_size, limit=args.limit, out_dir=args.out,
+    return dict(epochs=args.epochs, batch_size=args.batch_size, limit=args.limit, eval_limit=args.eval_limit,
+                out_dir=args.out,
                 preset=args.preset, learning_rate=args.learning_rate, data_dir=args.data_dir,
                 resume=not args.no_resume, seed=args.seed, sequence_length=args.sequence_length,
                 precision=args.precision, accelerate=not args.no_accelerate)

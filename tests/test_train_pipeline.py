@@ -12,7 +12,7 @@ from kerasmodels import cli, registry, train
 # A value for every training flag, none of them its default.
 NON_DEFAULT = {
     "--data": "digits", "--epochs": "2", "--batch-size": "64", "--learning-rate": "0.002", "--limit": "512",
-    "--preset": "article002", "--data-dir": "/tmp/some-data", "--seed": "3", "--sequence-length": "32",
+    "--eval-limit": "100", "--preset": "article002", "--data-dir": "/tmp/some-data", "--seed": "3", "--sequence-length": "32",
     "--out": "/tmp/run", "--precision": "float32", "--no-resume": None, "--no-accelerate": None,
 }
 # What the launcher does itself (or cannot pass on), and why each is not forwarded.
@@ -75,8 +75,13 @@ def test_one_process_and_a_worker_write_the_same_summary_with_the_same_recipe(tm
     from kerasmodels import distributed
 
     one = train.train("cnn", "digits", epochs=1, limit=512, out_dir=tmp_path / "one", verbose=0)
-    worker = distributed.train_worker("cnn", "digits", epochs=1, limit=512, out_dir=tmp_path / "worker", verbose=0)
+    worker = distributed.train_worker("cnn", "digits", epochs=1, limit=512, eval_limit=100,
+                                      out_dir=tmp_path / "worker", verbose=0)
     assert set(one) == set(worker) == set(train.SUMMARY_KEYS)
+    # --limit cuts the training examples only; --eval-limit cuts validation and test.
+    assert one["train_examples"] == worker["train_examples"] == 512
+    assert one["validation_examples"] > 100 and one["test_examples"] > 100
+    assert worker["validation_examples"] == worker["test_examples"] == 100
     assert json.loads((tmp_path / "worker" / "metrics.json").read_text()).keys() == one.keys()
     assert same_recipe(one, worker) and one["recipe"]["schedule"] == "warmup_cosine"  # not a constant rate
     assert one["batch_size"] == worker["global_batch_size"] == registry.model_kind("cnn").recipe().batch_size
