@@ -258,3 +258,48 @@ def test_report_and_rendered_notebooks_reference_nothing_online(lesson_dirs, tmp
         assert "mathjax" not in text.lower() or "cdnjs" not in text.lower()
     # The maths in markdown is MathML (course.mathml), which browsers render with no script.
     assert "$[0, 1]$" not in rendered.read_text() and "<math " in rendered.read_text()
+
+
+# The runner in parts (issue 28) -----------------------------------------------------------------------
+
+# Every name `kerasmodels.course.runner` held when it was one module (less stdlib helpers and modules).
+RUNNER_NAMES_BEFORE_THE_SPLIT = [
+    "HOSTED_SETUP_MARK", "INDEX_LINKS_MARK", "INDEX_NOTEBOOK", "KerasmodelsError", "LESSON_FILE", "LessonSpec",
+    "PACKAGED_ROOT", "PACKAGE_DIR", "QUICK_CELL_TIMEOUT_S", "RunResult", "SOURCES_PAGE", "_OFFLINE_TEMPLATE",
+    "_REPORT_CSS", "_cell_error", "_cells_sha256", "_edited_by_hand", "_environment", "_generated_notebooks",
+    "_hosted_metadata", "_hosted_setup_markdown", "_interrupt_noted", "_local_sources_links", "_locked",
+    "_machine_summary", "_minutes", "_read_source", "_read_verification", "_sources_html", "_stamp",
+    "_stopped_by_signal", "atomic_write_text", "cache_dir", "discover", "figure_title", "figures_in_order", "find",
+    "format_table", "hosted_setup_code", "index_links_code", "index_notebook", "lessons_dir",
+    "native_stderr_silenced", "notebook_from_source", "notebook_text", "notebooks_dir", "project_root",
+    "record_verification", "render_html", "run_lesson", "runs_dir", "source_sha256", "sync", "tour", "verification",
+    "verification_path", "write_report", "write_sources_page",
+]
+
+
+def test_runner_still_offers_every_name_it_had_before_the_split():
+    missing = [name for name in RUNNER_NAMES_BEFORE_THE_SPLIT if not hasattr(runner, name)]
+    assert missing == []
+    assert runner.PACKAGED_ROOT == runner.PACKAGE_DIR / "course" / "_lessons"  # the same folders as before
+    defined_here = [name for name in runner.__all__
+                    if getattr(getattr(runner, name), "__module__", None) == "kerasmodels.course.runner"]
+    assert defined_here == []  # a thin re-export: the work is done in the modules named in its docstring
+
+
+def test_the_lesson_runner_contract_is_written_once():
+    """The environment variables and file name through which a lesson and `run_lesson` talk: only in contract.py."""
+    import ast
+    from pathlib import Path
+
+    from kerasmodels.course import contract, execution, lesson
+
+    values = {contract.MODE_ENV, contract.RUN_DIR_ENV, contract.METRICS_FILE}
+    assert values == {"KERASMODELS_MODE", "KERASMODELS_RUN_DIR", "metrics.json"}
+    assert lesson.MODES is contract.MODES and execution.contract is contract
+    course = Path(contract.__file__).parent
+    found = {}
+    for path in course.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in values:
+                found.setdefault(node.value, []).append(path.name)
+    assert found == {value: ["contract.py"] for value in values}

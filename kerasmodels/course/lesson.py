@@ -25,17 +25,17 @@ import time
 from pathlib import Path
 
 from kerasmodels import hardware
+from kerasmodels.course.contract import METRICS_FILE, MODE_ENV, MODES, RUN_DIR_ENV
 from kerasmodels.paths import atomic_write_text
 
-MODES = ("quick", "full")
 MIN_KERAS = (3, 0)
 
 
 def default_mode(info=None):
-    env = os.environ.get("KERASMODELS_MODE", "").strip().lower()
+    env = os.environ.get(MODE_ENV, "").strip().lower()
     if env:
         if env not in MODES:
-            raise ValueError(f"KERASMODELS_MODE={env!r} is not a mode; use 'quick' or 'full'")
+            raise ValueError(f"{MODE_ENV}={env!r} is not a mode; use 'quick' or 'full'")
         return env
     info = info or hardware.describe()
     return "full" if info["accelerators"] else "quick"
@@ -57,7 +57,7 @@ class Lesson:
         self.number = number
         self.mode = mode
         self.seed = seed
-        self.output_dir = Path(output_dir or os.environ.get("KERASMODELS_RUN_DIR") or "figures")
+        self.output_dir = Path(output_dir or os.environ.get(RUN_DIR_ENV) or "figures")
         self.metrics = {}
         self.started = time.time()
 
@@ -99,7 +99,7 @@ class Lesson:
         self.metrics[name] = {"value": value, "headline": bool(headline), "fmt": fmt}
         self.output_dir.mkdir(parents=True, exist_ok=True)
         payload = {"lesson": self.number, "mode": self.mode, "seed": self.seed, "metrics": self.metrics}
-        atomic_write_text(self.output_dir / "metrics.json", json.dumps(payload, indent=2))
+        atomic_write_text(self.output_dir / METRICS_FILE, json.dumps(payload, indent=2))
         shown = format(value, fmt) if fmt else f"{value:.4g}"
         print(f"{name}: {shown}")
         return value
@@ -142,7 +142,7 @@ def setup_lesson(number, seed=0, mode=None, quiet=False):
         print(hardware.format_report(info))
         print(f"Lesson {number:02d} | mode: {mode} | seed: {seed}")
         if mode == "quick":
-            print("Quick mode: small data and few epochs. For the full run: KERASMODELS_MODE=full")
+            print(f"Quick mode: small data and few epochs. For the full run: {MODE_ENV}=full")
         for problem in problems:
             print("WARNING:", problem)
     return lesson

@@ -1,0 +1,162 @@
+"""The tour: every lesson run in turn, a table for the terminal and an HTML report to project.
+
+The report is one self-contained page rendered from a Jinja2 template (figures embedded, maths as
+MathML) that loads nothing from the network.
+"""
+
+import base64
+import os
+import time
+from pathlib import Path
+
+from kerasmodels import hardware
+from kerasmodels.course.discovery import discover
+from kerasmodels.course.execution import native_stderr_silenced, run_lesson
+from kerasmodels.course.rendering import _REPORT_CSS, _local_sources_links, _sources_html, figure_title, html_template
+from kerasmodels.paths import atomic_write_text, runs_dir
+
+__all__ = ["format_table", "tour", "write_report"]
+
+
+# The report page. Autoescaped: values are escaped unless they are HTML made here (captions and the
+# source articles as MathML). `lessons` holds per result: result, headline, articles, links, figures.
+_REPORT_TEMPLATE = """<!doctype html><html lang='en'><head><meta charset='utf-8'>\
+<title>kerasmodels tour, {{ date }}</title><style>{{ css|safe }}</style></head><body>
+<h1>kerasmodels tour</h1>
+<p class='meta'>{{ time }} · {{ mode }} mode<br>{{ versions }}<br>Keras backend: {{ backend }} · {{ device }}</p>
+<p>{{ passed }} of {{ total }} lessons passed in {{ seconds }} s.</p>
+<table><tr><th>#</th><th>lesson</th><th>status</th><th>seconds</th><th>headline</th></tr>
+{%- for item in lessons %}{% set r = item.result %}
+<tr><td>{{ "%02d"|format(r.lesson.number) }}</td><td><a href='#{{ r.lesson.name }}'>{{ r.lesson.title }}</a></td>\
+<td class='{{ r.status }}'>{{ r.status }}</td><td>{{ "%.1f"|format(r.seconds) }}</td><td>{{ item.headline }}</td></tr>
+{%- endfor %}
+</table>
+{%- for item in lessons %}{% set r = item.result %}
+<h2 id='{{ r.lesson.name }}'>{{ "%02d"|format(r.lesson.number) }} · {{ r.lesson.title }}</h2>\
+<p><a href='#sources'>Mirrors</a>: {{ item.articles }}. \
+{% for href, label in item.links %}{% if not loop.first %} · {% endif %}<a href='{{ href }}'>{{ label }}</a>{% endfor %}</p>
+{%- if r.error %}
+<p class='failed'>{{ r.error }}</p>
+{%- endif %}
+{%- for figure in item.figures %}
+<figure><img alt='{{ figure.alt }}' src='data:image/png;base64,{{ figure.data }}'>\
+<figcaption>Figure {{ r.lesson.number }}.{{ figure.number }}: {{ figure.caption }}</figcaption></figure>
+{%- endfor %}
+{%- endfor %}
+<section id='sources'><h2>Source articles</h2>{{ sources }}</section>
+</body></html>"""
+
+
+def tour(specs=None, mode="quick", out_dir=None, progress=True):
+    """Run every lesson; return (results, report path)."""
+    specs = specs if specs is not None else discover()
+    if out_dir is None:
+        out_dir = runs_dir() / f"tour-{time.strftime('%Y%m%d-%H%M%S')}"
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(specs), unit="lesson", desc="tour")
+    for spec in specs:
+        on_cell = None
+        if bar:
+            bar.set_postfix_str(spec.name)
+
+            def on_cell(number, total, source, seconds, name=spec.name):
+                bar.set_postfix_str(f"{name} cell {number}/{total}")
+
+        results.append(run_lesson(spec, mode=mode, run_dir=out_dir / spec.name, progress=on_cell))
+        if bar:
+            bar.update(1)
+    if bar:
+        bar.close()
+    report = write_report(results, out_dir / "report.html")
+    return results, report
+
+
+def format_table(results):
+    rows = [("lesson", "status", "seconds", "headline")]
+    for r in results:
+        headline = r.headline
+        rows.append(
+            (r.lesson.name, r.status, f"{r.seconds:.1f}", f"{headline[0]} = {headline[1]}" if headline else "-")
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    failed = [r for r in results if r.status != "passed"]
+    for r in failed:
+        lines.append(f"FAILED {r.lesson.name}: {r.error}")
+    return "\n".join(lines)
+
+
+def _machine_summary(info):
+    """(versions line, device line) for the report header."""
+    import kerasmodels
+
+    v = info["versions"]
+    versions = (
+        f"kerasmodels {kerasmodels.__version__} · "
+        f"Python {v['python']} · Keras {v['keras'] or '-'} · TensorFlow {v['tensorflow'] or '-'} · "
+        f"keras-hub {v['keras-hub'] or '-'}"
+    )
+    if info["accelerators"]:
+        device = ", ".join(f"{a['kind']} {a['name']}" for a in info["accelerators"])
+    else:
+        device = f"CPU only: {info['cpu']['model']} ({info['cpu']['cores']} cores)"
+    return versions, device
+
+
+def write_report(results, path, info=None):
+    """An HTML page a teacher can project: the machine, the results table, every lesson's figures.
+
+    One self-contained file (figures embedded, maths as MathML) that loads nothing from the network;
+    each lesson links to its executed notebook rendered as HTML, and the page ends with the five
+    source articles the lessons mirror (course.sources).
+
+    Args:
+        results: `RunResult`s from `run_lesson` or `tour`.
+        path: where to write the page.
+        info: `hardware.describe()` of the machine that ran them (default: this one).
+    """
+    from markupsafe import Markup
+
+    from kerasmodels.course import mathml
+
+    path = Path(path)
+    if info is None:
+        with native_stderr_silenced():
+            info = hardware.describe(with_devices=True)
+    versions, device = _machine_summary(info)
+    lessons = []
+    for r in results:
+        headline = r.headline
+        links = [(Path(os.path.relpath(target, path.parent)).as_posix(), label)
+                 for target, label in ((r.html_path, "executed notebook"), (r.notebook_path, ".ipynb"))
+                 if target.exists()]
+        figures = []
+        for number, figure in enumerate(r.figures, start=1):
+            caption = figure_title(figure)
+            figures.append({"number": number, "alt": caption, "caption": Markup(mathml.text_to_html(caption)),
+                            "data": base64.b64encode(figure.read_bytes()).decode("ascii")})
+        lessons.append({"result": r, "headline": f"{headline[0]} = {headline[1]}" if headline else "-",
+                        "articles": ", ".join(f"article {a}" for a in r.lesson.articles) or "-",
+                        "links": links, "figures": figures})
+    page = html_template(_REPORT_TEMPLATE).render(
+        css=_REPORT_CSS + mathml.CSS,
+        date=time.strftime("%Y-%m-%d"),
+        time=time.strftime("%Y-%m-%d %H:%M"),
+        mode=", ".join(sorted({r.mode for r in results})) or "-",
+        versions=versions,
+        backend=info["backend"],
+        device=device,
+        passed=sum(r.status == "passed" for r in results),
+        total=len(results),
+        seconds=f"{sum(r.seconds for r in results):.0f}",
+        lessons=lessons,
+        sources=Markup(_sources_html(heading_level=3)),
+    )
+    return atomic_write_text(path, _local_sources_links(page, "#sources"))
