@@ -1,7 +1,7 @@
 """Where kerasmodels reads and writes files.
 
-- `cache_dir()`: generated data (e.g. the `shapes` set), overridable with
-  KERASMODELS_CACHE.
+- `cache_dir()`: generated data (e.g. the `shapes` set): the platform's user cache folder
+  (platformdirs), overridable with KERASMODELS_CACHE.
 - `runs_dir()`: executed lessons and reports, overridable with KERASMODELS_RUNS
   (default: ./runs in the current directory).
 
@@ -18,14 +18,18 @@ __all__ = ["atomic_save", "atomic_write_bytes", "atomic_write_text", "cache_dir"
 
 
 def cache_dir():
-    """The folder for generated data (`KERASMODELS_CACHE`, else `$XDG_CACHE_HOME/kerasmodels`)."""
+    """The folder for generated data: `KERASMODELS_CACHE`, else the platform's user cache folder.
+
+    That is `platformdirs.user_cache_dir("kerasmodels")`: `$XDG_CACHE_HOME/kerasmodels` or
+    `~/.cache/kerasmodels` on Linux, `~/Library/Caches/kerasmodels` on macOS,
+    `%LOCALAPPDATA%\\kerasmodels\\Cache` on Windows.
+    """
     root = os.environ.get("KERASMODELS_CACHE")
     if root:
-        path = Path(root).expanduser()
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-        path = Path(base) / "kerasmodels"
-    return path
+        return Path(root).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("kerasmodels", appauthor=False))
 
 
 def runs_dir():

@@ -2,6 +2,8 @@
 
 import os
 import stat
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +39,27 @@ def test_replacing_a_file_keeps_its_permissions_and_content_is_whole(tmp_path, u
     atomic_write_text(path, "new")
     assert path.read_text() == "new" and _mode(path) == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]  # no temporary file left behind
+
+
+def test_the_cache_folder_is_the_platforms_unless_overridden(tmp_path, monkeypatch):
+    import platformdirs
+
+    from kerasmodels.paths import cache_dir
+
+    monkeypatch.setenv("KERASMODELS_CACHE", str(tmp_path / "mine"))
+    assert cache_dir() == tmp_path / "mine"
+    monkeypatch.setenv("KERASMODELS_CACHE", "~/kmcache")
+    assert cache_dir() == Path.home() / "kmcache"
+    monkeypatch.delenv("KERASMODELS_CACHE")
+    assert cache_dir() == Path(platformdirs.user_cache_dir("kerasmodels", appauthor=False))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the XDG layout is Linux's")
+def test_the_linux_cache_folder_is_where_it_always_was(tmp_path, monkeypatch):
+    from kerasmodels.paths import cache_dir
+
+    monkeypatch.delenv("KERASMODELS_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "kerasmodels"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert cache_dir() == Path.home() / ".cache" / "kerasmodels"
