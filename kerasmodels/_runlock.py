@@ -5,9 +5,9 @@
 folder is refused with one line naming the first (pid, host, start time,
 command), instead of both writing the same checkpoints.
 
-The lock is the operating system's (`fcntl.flock` on Linux and macOS,
-`msvcrt.locking` on Windows), so it ends with the process that holds it: the
-lock of a killed run is stale and the next run takes it over without asking.
+The lock is the operating system's, taken through `filelock` (`flock` on Linux
+and macOS, `LockFileEx` on Windows), so it ends with the process that holds it:
+the lock of a killed run is stale and the next run takes it over without asking.
 The launcher's workers inherit the lock (POSIX), so a folder stays locked
 until the last of them has exited. The file is removed when the run ends.
 """
@@ -26,26 +26,6 @@ from kerasmodels.errors import KerasmodelsError
 LOCK_FILE = ".kerasmodels.lock"
 # Set in the environment of workers whose launcher holds the lock (they must not take it again).
 HELD_ENV = "KERASMODELS_RUN_LOCKED"
-_WINDOWS_OFFSET = 1 << 30  # Windows locks a byte range: one far beyond the text, which stays readable
-
-
-def _try_lock(fd):
-    if os.name == "nt":
-        import msvcrt
-
-        os.lseek(fd, _WINDOWS_OFFSET, os.SEEK_SET)
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    import fcntl
-
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
 
 
 def _holder(path):
@@ -74,50 +54,42 @@ class RunLock:
         self.path = Path(folder) / LOCK_FILE
         self.command = command or default_command()
         self.fd = None
+        self._lock = None
 
     def acquire(self):
+        from filelock import FileLock, Timeout
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        for _ in range(20):
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-            if not _try_lock(fd):
-                os.close(fd)
-                who, pid = _holder(self.path)
-                stop = f"stop it (kill {pid}), " if pid else ""
-                raise KerasmodelsError(
-                    f"{self.path.parent} is in use by another run ({who}). Fix: wait for it to end, {stop}"
-                    "or pass another --out.")
-            # The holder before us may have removed the file after we opened it: lock the file that is there.
-            try:
-                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
-            except FileNotFoundError:
-                same = False
-            if same:
-                break
-            os.close(fd)
-        else:
-            raise KerasmodelsError(f"could not lock {self.path}: it keeps being replaced. Fix: retry.")
-        info = {"pid": os.getpid(), "host": socket.gethostname(),
-                "started": time.strftime("%Y-%m-%d %H:%M:%S"), "command": self.command}
-        data = (json.dumps(info) + "\n").encode("utf-8")
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.truncate(self.path, 0) if os.name == "nt" else os.ftruncate(fd, 0)
-        os.write(fd, data)
-        os.fsync(fd)
-        self.fd = fd
+        # Not thread-local, not re-entrant across objects: a second RunLock is refused even in this process.
+        lock = FileLock(self.path, blocking=False, thread_local=False, on_acquired=self._write_holder)
+        try:
+            lock.acquire()
+        except Timeout:
+            who, pid = _holder(self.path)
+            stop = f"stop it (kill {pid}), " if pid else ""
+            raise KerasmodelsError(
+                f"{self.path.parent} is in use by another run ({who}). Fix: wait for it to end, {stop}"
+                "or pass another --out.")
+        self._lock = lock
         return self
 
+    def _write_holder(self, fd):
+        """Called by filelock with the locked file's descriptor: write who holds it (read by `_holder`)."""
+        info = {"pid": os.getpid(), "host": socket.gethostname(),
+                "started": time.strftime("%Y-%m-%d %H:%M:%S"), "command": self.command}
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.ftruncate(fd, 0)
+        os.write(fd, (json.dumps(info) + "\n").encode("utf-8"))
+        os.fsync(fd)
+        self.fd = fd
+
     def release(self):
-        if self.fd is None:
+        if self._lock is None:
             return
         with contextlib.suppress(OSError):
             self.path.unlink()  # first, while still holding it: nobody can lock the old file in between
-        if os.name == "nt":
-            import msvcrt
-
-            with contextlib.suppress(OSError):
-                os.lseek(self.fd, _WINDOWS_OFFSET, os.SEEK_SET)
-                msvcrt.locking(self.fd, msvcrt.LK_UNLCK, 1)
-        os.close(self.fd)
+        self._lock.release(force=True)
+        self._lock = None
         self.fd = None
 
     def __enter__(self):
