@@ -45,7 +45,7 @@ class Lesson:
     """State of one running lesson.
 
     Args:
-        number: the lesson's number (0-19).
+        number: the lesson's number (0-20).
         mode: "quick" or "full".
         seed: the seed set for Python, NumPy and the Keras backend.
         output_dir: where figures and metrics.json are written; by default
@@ -102,8 +102,18 @@ class Lesson:
         atomic_write_text(self.output_dir / METRICS_FILE, json.dumps(payload, indent=2))
         shown = format(value, fmt) if fmt else f"{value:.4g}"
         print(f"{name}: {shown}")
-        return value
+        return RecordedValue(value)
 
+
+class RecordedValue(float):
+    """The float `Lesson.metric` returns: usable as a number, shown once (by the printed line).
+
+    A notebook displays the value of a cell's last expression; `metric` has printed "name: value"
+    already, so a bare repeat of the number under it would only puzzle a reader.
+    """
+
+    def _ipython_display_(self):
+        pass
 
 
 def setup_lesson(number, seed=0, mode=None, quiet=False):
