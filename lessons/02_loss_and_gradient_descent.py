@@ -270,8 +270,12 @@ plt.show()
 # > Three mistakes: (1) $\partial L/\partial\theta_0 = -(y-\theta_0-\theta_1x)$: the sign is wrong;
 # > (2) $\partial L/\partial\theta_1 = -(y-\theta_0-\theta_1x)\,x$: the factor $x$ is missing;
 # > (3) the gradient is the vector of the two partial derivatives, not their sum, and each parameter
-# > moves by its own component. The update the article prints uses the wrong-signed residual for
-# > every parameter, so it climbs the loss instead of descending it. The code runs each version.
+# > moves by its own component. The update the article prints moves both parameters by the
+# > wrong-signed mean residual $\bar r$ ($\theta_1$ without its factor $x$ too), so each step turns
+# > $\bar r$ into $\bar r\,\big(1 + \alpha(1 + \bar x)\big)$. On this data (mean $\bar x \approx 1.1$,
+# > $\alpha = 0.3$) that multiplies the mean residual by about 1.6 per step, so the loss climbs instead
+# > of descending; on other data (with $\bar x < -1$) the same rule can instead stop at a wrong line,
+# > one with $\bar r = 0$ but the wrong slope. The code runs each version.
 
 # %%
 def gradient_article_sum(theta):
@@ -291,11 +295,22 @@ for name, grad in [("correct gradient", gradient), ("article 000's update", grad
     end = descend(theta_test, 0.3, 30, grad)[-1]
     print(f"{name:20s} after 30 steps: theta = {end.round(3)}")
     lesson.metric(f"{name}: loss after 30 steps", loss(end), fmt=".3g")
-lesson.metric("loss at the start", loss(theta_test), fmt=".3g");
+lesson.metric("loss at the start", loss(theta_test), fmt=".3g")
+article_path = descend(theta_test, 0.3, 30, gradient_article_update)
+mean_residuals = np.array([np.mean(y - t[0] - t[1] * x) for t in article_path])
+print(f"mean x = {x.mean():.3f}; article 000's update multiplies the mean residual by "
+      f"{mean_residuals[1] / mean_residuals[0]:.3f} per step; 1 + alpha (1 + mean x) = {1 + 0.3 * (1 + x.mean()):.3f}")
+lesson.metric("mean x of the data", x.mean(), fmt=".3f")
+lesson.metric("article 000's update: mean residual after a step / before (largest over 30 steps)",
+              np.max(mean_residuals[1:] / mean_residuals[:-1]), fmt=".3f")
+lesson.metric("article 000's update: mean residual after a step / before (smallest over 30 steps)",
+              np.min(mean_residuals[1:] / mean_residuals[:-1]), fmt=".3f")
+lesson.metric("1 + alpha (1 + mean x), alpha = 0.3", 1 + 0.3 * (1 + x.mean()), fmt=".3f");
 
 # %% [markdown]
-# With article 000's components the "sum" is always $r - r = 0$, and its update rule walks uphill:
-# the loss grows instead of shrinking.
+# With article 000's components the "sum" is always $r - r = 0$, and on this data its update rule
+# walks uphill: the mean residual grows by the factor $1 + \alpha(1 + \bar x)$ printed above at every
+# step, and the loss grows instead of shrinking.
 #
 # ## 3. Choosing the learning rate
 # For this quadratic loss the step is stable only if $\alpha < 2/\lambda_{\max}$, where

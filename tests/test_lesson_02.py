@@ -37,8 +37,24 @@ def test_lesson_02_facts(executed_lessons):
     assert m["article 000's summed gradient"] == 0
     assert m["correct gradient: loss after 30 steps"] < 0.2 < m["loss at the start"]
     assert m["article 000's update: loss after 30 steps"] > 1e3
+    # "each step turns r into r (1 + alpha (1 + mean x))": on this data (mean x about 1.1) about 1.6 per step.
+    assert m["mean x of the data"] == pytest.approx(1.1, abs=0.05)
+    factor = m["1 + alpha (1 + mean x), alpha = 0.3"]
+    assert factor == pytest.approx(1.6, abs=0.05)
+    for which in ("largest", "smallest"):
+        assert m[f"article 000's update: mean residual after a step / before ({which} over 30 steps)"] == \
+            pytest.approx(factor, rel=1e-6)
     # Below the stability limit the loss converges, above it diverges.
     assert m["too large: loss after 40 steps"] > 100 * m["near the limit: loss after 40 steps"]
     assert m["good: loss after 40 steps"] < m["too small: loss after 40 steps"]
     assert m["exercises passing as written"] == 0
     assert {"losses", "gradient_descent_path", "learning_rates"} <= {f.stem for f in result.figures}
+
+
+def test_categorical_checker_rejects_the_predicted_class_probability():
+    """Exercise 4.3: minus the log of each row's LARGEST probability is right only when the model is right."""
+    from kerasmodels.course import exercises
+
+    result = exercises.check("02.categorical_cross_entropy", lambda y, p: -np.mean(np.log(p.max(axis=1))), quiet=True)
+    assert not result.passed
+    assert "confidently wrong" in result.message

@@ -51,6 +51,8 @@ def check_categorical_cross_entropy(fn):
         "true class is not the first": (np.array([1]), np.array([[0.2, 0.5, 0.3]])),
         "uniform over 4 classes gives log 4": (np.array([3, 1]), np.full((2, 4), 0.25)),
         "confident and right is near 0": (np.array([2]), np.array([[0.0005, 0.0005, 0.999]])),
+        # The true class is not the most probable one: the probability of the predicted class is wrong here.
+        "confidently wrong: the true class 0 got 0.1": (np.array([0]), np.array([[0.1, 0.7, 0.2]])),
     }.items():
         expected = -np.mean(np.log(p[np.arange(len(y)), y]))
         expect_close(name, fn(y, p), expected, rtol=1e-6)
