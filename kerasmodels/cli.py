@@ -25,6 +25,7 @@ from pathlib import Path
 
 from kerasmodels import _argtypes
 from kerasmodels import train as train_flags
+from kerasmodels._console import key_values
 from kerasmodels.errors import KerasmodelsError
 
 __all__ = ["build_parser", "main"]
@@ -51,8 +52,7 @@ def _cmd_info(args):
     print(hardware.format_report(info))
     for name in info["data_packs"]:
         print(f"data pack {packs.describe(name)}")
-    print(f"cache: {info['cache_dir']}")
-    print(f"runs:  {info['runs_dir']}")
+    print(key_values([("cache", info["cache_dir"]), ("runs", info["runs_dir"])]))
     return 0
 
 
@@ -98,8 +98,7 @@ def _table(summary):
         if key in ("loss", "accuracy"):
             rows.append((f"test {key}", number(value)))
     rows += [("model file", summary["model_path"]), ("summary", summary["summary_path"])]
-    width = max(len(name) for name, _ in rows)
-    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+    return key_values(rows)
 
 
 def _parse_hosts(text):

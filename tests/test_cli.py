@@ -127,3 +127,13 @@ def test_train_rejects_a_model_that_does_not_fit_the_data():
     out = cli("train", "bert", "--data", "digits", "--epochs", "1")
     assert out.returncode == 2
     assert "bert" in out.stderr and "text" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_one_table_style_and_one_progress_style_for_every_command():
+    from kerasmodels._console import key_values, step_line, table
+
+    assert table([("01", "a", "3 s"), ("10", "longer", "30 s")], header=("#", "name", "time"), right=(2,)).splitlines() == [
+        "#   name    time", "--  ------  ----", "01  a        3 s", "10  longer  30 s"]
+    assert key_values([("cache", "/c"), ("runs", "/r")]).splitlines() == ["cache:  /c", "runs:   /r"]
+    assert step_line(3.2, 2, 20, "import keras") == "  [     3 s] cell  2/20  import keras"
+    assert step_line(0, 1, 3, "x" * 70, what="lesson").endswith("x" * 57 + "...")

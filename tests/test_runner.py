@@ -303,3 +303,10 @@ def test_the_lesson_runner_contract_is_written_once():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in values:
                 found.setdefault(node.value, []).append(path.name)
     assert found == {value: ["contract.py"] for value in values}
+
+
+def test_tour_shows_progress_in_the_lines_run_prints(lesson_dirs, tmp_path, capsys):
+    runner.tour(specs=[runner.find("98")], mode="quick", out_dir=tmp_path / "tour", progress=True)
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"  \[ +\d+ s\] lesson 1/1  98_tiny", lines[0]), lines
+    assert any(re.fullmatch(r"    \[ +\d+ s\] cell 1/1  import os", line) for line in lines[1:]), lines

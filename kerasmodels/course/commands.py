@@ -6,7 +6,9 @@ Registered under the `kerasmodels.commands` entry point, so the command line
 
 import json
 
+from kerasmodels._console import table
 from kerasmodels.course import runner, site, sources
+from kerasmodels.course.execution import print_cell_progress
 from kerasmodels.course.lesson import default_mode
 from kerasmodels.errors import KerasmodelsError
 
@@ -25,13 +27,7 @@ def _cmd_lessons(args):
     for s in specs:
         rows.append((f"{s.number:02d}", s.title, _duration(s.quick_seconds), _duration(s.full_seconds),
                      _verified(verified[s.name]), ", ".join(f"article {a}" for a in s.articles) or "-"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for index, row in enumerate(rows):
-        # Run times align right so that their units line up; the last column is not padded.
-        cells = [cell.rjust(w) if i in (2, 3) else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
-        print("  ".join(cells).rstrip())
-        if index == 0:
-            print("  ".join("-" * w for w in widths))
+    print(table(rows[1:], header=rows[0], right=(2, 3)))  # run times align right so that their units line up
     print("quick: small data, a few epochs; full: the real run (minutes on a 2-core CPU, less with a GPU).")
     print("verified on: the Keras backends on which the lesson, as it reads now, last ran on this machine, in "
           f"quick mode unless marked (kerasmodels run, tour or the tests; record: {runner.verification_path()}).")
@@ -78,9 +74,7 @@ def _cmd_run(args):
 
 def _print_cell(number, total, source, seconds):
     """One line per code cell as it starts: a full-mode lesson can run for half an hour."""
-    first = next((line.strip() for line in source.splitlines() if line.strip() and not line.startswith("#")), "")
-    first = first if len(first) <= 60 else first[:57] + "..."
-    print(f"  [{seconds:6.0f} s] cell {number:>{len(str(total))}}/{total}  {first}", flush=True)
+    print_cell_progress(number, total, source, seconds)
 
 
 def _cmd_tour(args):

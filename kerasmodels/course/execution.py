@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kerasmodels import hardware
+from kerasmodels._console import step_line
 from kerasmodels.course import contract
 from kerasmodels.course.discovery import LessonSpec
 from kerasmodels.course.notebooks import notebook_from_source
@@ -26,7 +27,8 @@ from kerasmodels.course.verification import record_verification, verification_pa
 from kerasmodels.errors import KerasmodelsError
 from kerasmodels.paths import atomic_write_text, runs_dir
 
-__all__ = ["QUICK_CELL_TIMEOUT_S", "RunResult", "figures_in_order", "native_stderr_silenced", "run_lesson"]
+__all__ = ["QUICK_CELL_TIMEOUT_S", "RunResult", "figures_in_order", "native_stderr_silenced", "print_cell_progress",
+           "run_lesson"]
 
 # A quick-mode cell that runs this long is stuck; full mode trains for real (a MiniLM fine-tune
 # on a 2-core CPU takes tens of minutes in one cell), so it has no per-cell limit by default.
@@ -234,3 +236,12 @@ def _cell_error(notebook, exc):
 def figures_in_order(run_dir):
     """The PNG figures a lesson saved, in the order it drew them (the order they were written)."""
     return sorted(Path(run_dir).glob("*.png"), key=lambda path: (path.stat().st_mtime_ns, path.name))
+
+
+def print_cell_progress(number, total, source, seconds, indent=""):
+    """A `run_lesson` progress callback: one line per code cell as it starts (kerasmodels._console's style).
+
+    A full-mode lesson can run for half an hour: the lines say which cell it is in and since when.
+    """
+    first = next((line.strip() for line in source.splitlines() if line.strip() and not line.startswith("#")), "")
+    print(indent + step_line(seconds, number, total, first), flush=True)

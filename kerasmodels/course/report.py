@@ -5,13 +5,15 @@ MathML) that loads nothing from the network.
 """
 
 import base64
+import functools
 import os
 import time
 from pathlib import Path
 
 from kerasmodels import hardware
+from kerasmodels._console import step_line, table
 from kerasmodels.course.discovery import discover
-from kerasmodels.course.execution import native_stderr_silenced, run_lesson
+from kerasmodels.course.execution import native_stderr_silenced, print_cell_progress, run_lesson
 from kerasmodels.course.rendering import _REPORT_CSS, _local_sources_links, _sources_html, figure_title, html_template
 from kerasmodels.paths import atomic_write_text, runs_dir
 
@@ -55,41 +57,27 @@ def tour(specs=None, mode="quick", out_dir=None, progress=True):
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(specs), unit="lesson", desc="tour")
-    for spec in specs:
+    started = time.perf_counter()
+    for index, spec in enumerate(specs, start=1):
         on_cell = None
-        if bar:
-            bar.set_postfix_str(spec.name)
-
-            def on_cell(number, total, source, seconds, name=spec.name):
-                bar.set_postfix_str(f"{name} cell {number}/{total}")
-
+        if progress:  # the same lines as `kerasmodels run`, each lesson's cells indented under it
+            print(step_line(time.perf_counter() - started, index, len(specs), spec.name, what="lesson"), flush=True)
+            on_cell = functools.partial(print_cell_progress, indent="  ")
         results.append(run_lesson(spec, mode=mode, run_dir=out_dir / spec.name, progress=on_cell))
-        if bar:
-            bar.update(1)
-    if bar:
-        bar.close()
     report = write_report(results, out_dir / "report.html")
     return results, report
 
 
 def format_table(results):
-    rows = [("lesson", "status", "seconds", "headline")]
+    """The results as the terminal table (kerasmodels._console's style), then a line per failed lesson."""
+    rows = []
     for r in results:
         headline = r.headline
-        rows.append(
-            (r.lesson.name, r.status, f"{r.seconds:.1f}", f"{headline[0]} = {headline[1]}" if headline else "-")
-        )
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    failed = [r for r in results if r.status != "passed"]
-    for r in failed:
-        lines.append(f"FAILED {r.lesson.name}: {r.error}")
+        rows.append((r.lesson.name, r.status, f"{r.seconds:.1f}", f"{headline[0]} = {headline[1]}" if headline else "-"))
+    lines = [table(rows, header=("lesson", "status", "seconds", "headline"), right=(2,))]
+    for r in results:
+        if r.status != "passed":
+            lines.append(f"FAILED {r.lesson.name}: {r.error}")
     return "\n".join(lines)
 
 
