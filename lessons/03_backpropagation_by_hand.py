@@ -218,9 +218,35 @@ print(f"delta3 has shape {delta3.shape}, b3 has shape {b3.shape}: dJ/db3 is delt
 points = rng.uniform(-1, 1, size=(200, 2))
 inside = (np.sum(points**2, axis=1) < 0.5).astype(float)[:, None]
 circle_net = numpy_nn.MLP((2, 8, 8, 1), activation="tanh", output_activation="sigmoid", seed=lesson.seed)
+
+
+def largest_curvature(net, eps=1e-5):
+    """lambda_max of the Hessian of J/n at net's weights: finite differences of our backprop gradient."""
+    probe = numpy_nn.MLP(net.layer_sizes, activation=net.activation, output_activation=net.output_activation)
+    probe.params = {name: array.copy() for name, array in net.params.items()}
+
+    def mean_gradient():
+        return np.concatenate([g.ravel() for g in probe.gradients(points, inside)[1].values()]) / len(points)
+
+    columns = []
+    for array in probe.params.values():
+        for index in np.ndindex(array.shape):  # 105 parameters: 210 gradients, well under a second
+            array[index] += eps
+            plus = mean_gradient()
+            array[index] -= 2 * eps
+            minus = mean_gradient()
+            array[index] += eps
+            columns.append((plus - minus) / (2 * eps))
+    hessian = np.array(columns)
+    return np.linalg.eigvalsh((hessian + hessian.T) / 2).max()
+
+
 steps = lesson.pick(quick=1500, full=4000)
-history = []
+alpha = 1.0  # the step on the mean loss J/n (learning rate 1/n on J, which sums over the examples)
+history, curvature = [], {}  # curvature: step -> lambda_max * alpha, every 50 steps from step 500 to 1450
 for step in range(steps):
+    if 500 <= step < 1500 and step % 50 == 0:
+        curvature[step] = largest_curvature(circle_net) * alpha
     loss, grads = circle_net.gradients(points, inside)
     circle_net.apply_gradients(grads, learning_rate=1.0 / len(points))  # J sums over examples: scale by 1/n
     history.append(loss / len(points))
@@ -235,9 +261,22 @@ if rising.size:
     lesson.metric("loss at the top of the bump / loss before it",
                   max(history[rising[0]:rising[-1] + 1]) / history[rising[0] - 1], fmt=".2f")
     lesson.metric("loss at the end / loss before the bump", history[-1] / history[rising[0] - 1], fmt=".2f")
+    print("lambda_max * alpha (the step is stable below 2):")
+    print("  ".join(f"{s}: {c:.3f}" for s, c in curvature.items()))
+    before = {s: c for s, c in curvature.items() if s <= rising[0]}
+    after = {s: c for s, c in curvature.items() if s >= rising[-1] + 50}
+    lesson.metric("lambda_max * alpha at step 500", curvature[500], fmt=".3f")
+    lesson.metric("first sampled step with lambda_max * alpha > 2", min(s for s, c in before.items() if c > 2),
+                  fmt=".0f")
+    lesson.metric("lambda_max * alpha at the first sampled step above 2",
+                  curvature[min(s for s, c in before.items() if c > 2)], fmt=".3f")
+    lesson.metric("lambda_max * alpha, largest sampled before the bump", max(before.values()), fmt=".3f")
+    lesson.metric("lambda_max * alpha, smallest sampled from step 650 to the bump",
+                  min(c for s, c in before.items() if s >= 650), fmt=".3f")
+    lesson.metric("lambda_max * alpha, largest sampled from 50 steps after the bump", max(after.values()), fmt=".3f")
 
 # Control: the same network from the same start at half the learning rate, for twice as many steps
-# (the same learning rate x steps, so it travels as far): does its loss ever rise?
+# (so it gets the same total step budget, learning rate x steps): does its loss ever rise?
 calm_net = numpy_nn.MLP((2, 8, 8, 1), activation="tanh", output_activation="sigmoid", seed=lesson.seed)
 calm_history = []
 for step in range(2 * steps):
@@ -273,12 +312,20 @@ plt.show()
 # %% [markdown]
 # The loss falls steadily except for one bump, between steps about 1040 and 1140 (the same in quick
 # and full mode): it climbs by about 40 %, and for most of the bump (about 60 % of its rising steps)
-# it zig-zags, going up every other step. That is the pattern of lesson 02's learning rate near its
-# limit, a brief overshoot: for a while the fixed step is too long for the valley the weights are in,
-# they bounce across it, then settle and keep descending; by the end of the quick run the loss is
-# well below where the bump began. The control run supports the step length as the cause: the same
-# network from the same start, at half the learning rate for twice as many steps (so it travels as
-# far), never sees its loss rise (0 rising steps, printed above; quick and full mode).
+# it zig-zags, going up every other step. That is lesson 02's step **above** its limit, briefly. The
+# step on the mean loss is $\alpha = 1$, and lesson 02's limit asks for $\lambda_{\max} < 2/\alpha = 2$;
+# unlike lesson 02's fixed bowl, this loss's largest curvature $\lambda_{\max}$ (the Hessian's largest
+# eigenvalue, here from finite differences of our gradient, every 50 steps, printed above) changes as
+# the weights move. $\lambda_{\max}\alpha$ is 1.825 at step 500, passes 2 by step 650 (2.004) and stays
+# above it until the bump begins (at most 2.101). Above the limit an overshoot grows by the factor
+# $|1 - \alpha\lambda_{\max}|$ per step (lesson 02), here at most about 1.1, so it can grow unseen for
+# a long time: the loss first rises about 400 steps after $\lambda_{\max}\alpha$ passes 2. From 50
+# steps after the bump on, $\lambda_{\max}\alpha$ stays below 2 (at most 1.974) and the loss keeps
+# descending; by the end of the quick run it is well below where the bump began. The control run
+# supports the step length as the cause: the same network from the same start, at half the learning
+# rate for twice as many steps (so it gets the same total step budget, learning rate $\times$ steps;
+# its limit $2/\alpha$ is 4), never sees its loss rise (0 rising steps, printed above; quick and full
+# mode).
 
 # %% [markdown]
 # ## 6. Exercises

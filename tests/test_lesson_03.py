@@ -69,6 +69,20 @@ def test_lesson_03_facts(executed_lessons):
     assert 1.3 < m["loss at the top of the bump / loss before it"] < 1.5
     assert m["loss at the end / loss before the bump"] < 0.8
     assert 0.5 < m["share of those rises two steps after the last (a zig-zag)"] < 0.75  # "about 60 %"
+    # "lesson 02's step above its limit, briefly": lambda_max * alpha "1.825 at step 500, passes 2 by step
+    # 650 (2.004) and stays above it until the bump begins (at most 2.101) ... from 50 steps after the bump
+    # on ... below 2 (at most 1.974)"; the overshoot's growth factor |1 - alpha lambda_max| is "about 1.1".
+    assert m["lambda_max * alpha at step 500"] == pytest.approx(1.825, abs=5e-4)
+    assert m["first sampled step with lambda_max * alpha > 2"] == 650
+    assert 2 < m["lambda_max * alpha at the first sampled step above 2"] == pytest.approx(2.004, abs=5e-4)
+    assert m["first sampled step with lambda_max * alpha > 2"] < m["first step where the loss rose"]
+    assert 2 < m["lambda_max * alpha, largest sampled before the bump"] == pytest.approx(2.101, abs=5e-4)
+    assert m["lambda_max * alpha, smallest sampled from step 650 to the bump"] > 2
+    # "the loss first rises about 400 steps after lambda_max alpha passes 2"
+    assert 350 < m["first step where the loss rose"] - m["first sampled step with lambda_max * alpha > 2"] < 450
+    assert m["lambda_max * alpha, largest sampled before the bump"] - 1 == pytest.approx(1.1, abs=0.05)
+    assert m["lambda_max * alpha, largest sampled from 50 steps after the bump"] == pytest.approx(1.974, abs=5e-4)
+    assert m["lambda_max * alpha, largest sampled from 50 steps after the bump"] < 2
     # Control: half the learning rate for twice the steps, and the loss never rises ("0 rising steps").
     assert m["steps where the loss rose, half the learning rate for twice the steps"] == 0
     assert {"computation_graph", "numpy_mlp_training"} <= {f.stem for f in result.figures}
