@@ -125,9 +125,30 @@ arrows = np.linspace(-1.8, 1.8, 10)
 ax_, ay_ = np.meshgrid(arrows, arrows)
 u, v = grad_f(np.stack([ax_, ay_]))
 fig, ax = plt.subplots(figsize=(6.2, 5.5))
-contour = ax.contour(gx, gy, f(np.stack([gx, gy])), levels=[0.1, 0.5, 1, 2, 3, 5, 7, 10], cmap="viridis")
-ax.clabel(contour, fontsize=8, fmt="%.1f")
-ax.quiver(ax_, ay_, u, v, color="black", alpha=0.7, angles="xy")
+levels = [0.1, 0.5, 1, 2, 3, 5, 7]
+contour = ax.contour(gx, gy, f(np.stack([gx, gy])), levels=levels,
+                     colors=plt.cm.viridis(np.linspace(0, 0.8, len(levels))))  # no pale yellow end
+scale = 25  # an arrow is |grad f| / 25 long, in the units of x and y
+ax.quiver(ax_, ay_, u, v, color="black", alpha=0.7, angles="xy", scale_units="xy", scale=scale)
+
+
+def clear_of_arrows(level):
+    """The point of the contour f = level farthest from every arrow: where its label goes."""
+    angle = np.linspace(0, 2 * np.pi, 360)
+    direction = np.stack([np.cos(angle), np.sin(angle)])
+    candidates = (direction * np.sqrt(level / f(direction))).T  # f(r d) = r^2 f(d) = level
+    candidates = candidates[np.abs(candidates).max(axis=1) < 1.85]  # inside the frame
+    start = np.stack([ax_.ravel(), ay_.ravel()], axis=1)
+    shaft = np.stack([u.ravel(), v.ravel()], axis=1) / scale
+    along = np.clip(np.einsum("pad,ad->pa", candidates[:, None] - start, shaft) / np.sum(shaft**2, axis=1), 0, 1)
+    gap = np.linalg.norm(candidates[:, None] - start - along[..., None] * shaft, axis=2).min(axis=1)
+    return candidates[np.argmax(gap)]
+
+
+labels = ax.clabel(contour, fontsize=9, fmt="%g", manual=[clear_of_arrows(level) for level in levels])
+for label in labels:  # above the arrows, on a white patch
+    label.set_zorder(5)
+    label.set_bbox(dict(facecolor="white", edgecolor="none", alpha=0.85, pad=0.5))
 ax.set_xlabel("x")
 ax.set_ylabel("y")
 ax.set_aspect("equal")
@@ -200,9 +221,10 @@ plt.show()
 # $f(x) = \frac{1}{\sigma\sqrt{2\pi}}\exp\!\big(-\frac{(x-\mu)^2}{2\sigma^2}\big)$; it is where sums of
 # many small independent effects end up (the central limit theorem), and it models noise: for
 # Gaussian noise, minus the log-likelihood is the MSE up to a scale and a constant. (Article 002
-# §4.3.1 prints $P(X \le x) = \Phi(x) = \frac{1}{\sqrt{2\pi}\sigma}\int_{-\infty}^{x} e^{-(t-\mu)^2/2\sigma^2}dt$: that is the
-# *cumulative* distribution function, the integral of this density, not the density; and $\Phi$ names
-# the *standard* normal's CDF, so for $N(\mu, \sigma^2)$ it should read $\Phi\big((x-\mu)/\sigma\big)$.) Keras's
+# §4.3.1 prints $P(X \le x) = \Phi(x) = \frac{1}{\sqrt{2\pi}\sigma}\int_{-\infty}^{x} e^{-(t-\mu)^2/2\sigma^2}dt$: it gives
+# the *cumulative* distribution function (CDF), the integral of this density, rather than the density,
+# and labels it correctly as $P(X \le x)$; but $\Phi$ names the *standard* normal's CDF, so for
+# $N(\mu, \sigma^2)$ it should read $\Phi\big((x-\mu)/\sigma\big)$.) Keras's
 # `HeNormal` and `GlorotNormal` initialisers draw from a *truncated* normal: cut at $2\sigma$ (a draw
 # beyond is drawn again), with $\sigma$ enlarged so the spread still comes out as asked;
 # `keras.initializers.RandomNormal` draws from the normal itself. A `Dense` layer's default,
