@@ -92,7 +92,8 @@ lesson.metric("conv2d_1 forward FLOPs by hand", by_hand["conv2d_1"], fmt=",.0f")
 # The standard definition (PaLM, Chowdhery et al. 2022) divides by the **theoretical peak**: cores
 # × FLOPs per cycle × clock, from the data sheet. The package's `km.flops.peak_flops` knows the
 # data-sheet peaks of common GPUs (`km.flops.GPU_PEAK_TFLOPS`, per arithmetic: float32, TF32,
-# bfloat16). For a CPU it has no data sheet, so it *measures* the fastest large matrix product
+# bfloat16); on a machine with several GPUs we take one GPU's peak, since section 3 calls `fit()`
+# without a distribution strategy and Keras then trains on one device. For a CPU it has no data sheet, so it *measures* the fastest large matrix product
 # the backend runs (`km.flops.measure_cpu_peak`: here 2048 × 2048, the best of several runs, since
 # other programs can only slow a run down). That number is a **matmul speed**, a lower bound of
 # the true peak: an MFU computed from it overstates the real MFU, and training that runs faster
@@ -102,9 +103,8 @@ lesson.metric("conv2d_1 forward FLOPs by hand", by_hand["conv2d_1"], fmt=",.0f")
 accelerators = km.hardware.accelerators(keras.backend.backend())
 peaks, peak_sources = {}, {}
 for dtype in ("float32", "bfloat16"):
-    if accelerators:  # the data sheet's peak, times the number of GPUs
-        one, peak_sources[dtype] = km.flops.peak_flops(dtype, accelerators[0].name)
-        peaks[dtype] = one * len(accelerators) if one else None
+    if accelerators:  # one GPU's data-sheet peak: section 3's fit() has no distribution strategy, so one device trains
+        peaks[dtype], peak_sources[dtype] = km.flops.peak_flops(dtype, accelerators[0].name)
     else:
         peaks[dtype] = km.flops.measure_cpu_peak(dtype, size=2048, repeats=lesson.pick(3, 10), warmup=1)
         peak_sources[dtype] = f"matmul speed: best {dtype} 2048x2048 matmul measured on this CPU"
@@ -500,9 +500,13 @@ lesson.savefig(fig, "one_vs_two_workers")
 # to float32 rounding in section 4 (weights and loss). It arises in what the two-process run adds:
 # how the data is split between the workers and fed to them, or how they start; this lesson does
 # not pin down which. Over the many more steps of full mode such differences grow (training
-# amplifies small differences, which is why section 4 compares four steps), but it stays one curve. (Growing the global batch with
-# the workers, a fixed batch per worker, is a different run: the **linear scaling rule** multiplies
-# the learning rate by the same factor, `acc.scaled_learning_rate(...)`.)
+# amplifies small differences, which is why section 4 compares four steps), but it stays one curve.
+# (Growing the global batch with the workers, a fixed batch per worker, is a different run that
+# needs a different learning rate. The **linear scaling rule** (Goyal et al. 2017) multiplies it by
+# the same factor k, `km.distributed.setup().scaled_learning_rate(learning_rate, base_batch_size,
+# global_batch_size)`; it was found for SGD with momentum, needs a warm-up of the learning rate
+# and breaks down at very large batches. For Adam, as here, a factor near √k is the usual guide
+# (Malladi et al. 2022). Either is a starting point: re-tune the learning rate at the new batch.)
 #
 # The time per step is the lesson about cost. Each step now ends with an **all-reduce** of every
 # gradient between processes, here through the loopback network of one machine, and the two workers
@@ -519,16 +523,22 @@ lesson.savefig(fig, "one_vs_two_workers")
 # %% [markdown]
 # ## 5. Where does the time go? A profile for TensorBoard
 # TensorBoard (article 002 §7.2.2) shows a **profile**: every operation on every device, on a time
-# line. On TensorFlow, `keras.callbacks.TensorBoard(log_dir, profile_batch=(4, 6))` records one for
-# the 4th to 6th batches (it also needs the `tensorboard` package for its other logs). TensorBoard
-# counts batches from 1, while Keras passes callbacks 0-based batch numbers; the small callback below
-# uses those, so its `first=3, last=5` are the same three batches. Underneath it calls
-# `tf.profiler.experimental.start/stop`; JAX has the same pair, `jax.profiler.start_trace/stop_trace`,
-# and both write the same trace format. This small callback calls the pair of the backend Keras runs
-# and writes the trace into the lesson's run folder. To look at it, install the viewer once
+# line. `keras.callbacks.TensorBoard(log_dir, profile_batch=(4, 6))` records one for the 4th to
+# 6th batches (it also needs the `tensorboard` package for its other logs). TensorBoard counts
+# batches from 1, while Keras passes callbacks 0-based batch numbers; the small callback below uses
+# those, so its `first=3, last=5` are the same three batches. Underneath, Keras's callback calls
+# `tf.profiler.experimental.start/stop` on TensorFlow and `jax.profiler.start_trace/stop_trace` on
+# JAX, and both write the same trace format; but on JAX, Keras (3.15 here) profiles only from Python 3.12 on
+# (below that its callback warns and turns `profile_batch` off). The small callback below calls the
+# same pair for the backend Keras runs, on every Python, and writes the trace into the lesson's
+# run folder. To look at it, install the viewer once
 # (`pip install tensorboard tensorboard-plugin-profile`, in a terminal, not in the notebook), run
 # the command printed below, open http://localhost:6006 and choose PROFILE (trace viewer, op
 # statistics). We do not start a server from the notebook.
+#
+# > **Errata (article 002 §7.2.2)**: "PyTorch TensorBoard：PyTorch提供的一款可视化工具" ("a
+# > visualisation tool provided by PyTorch"): TensorBoard is TensorFlow's tool; PyTorch only writes
+# > logs that TensorBoard reads (`torch.utils.tensorboard.SummaryWriter`).
 
 # %%
 if on_jax:
@@ -574,7 +584,8 @@ print(f"to look at it, in a terminal:  tensorboard --logdir {log_dir}")
 # - **TensorFlow** runs one kernel per operation on its `tf_Compute` threads; on x86 CPUs these are
 #   oneDNN kernels, named `_MklNative...` in the trace. A `FusedConv2D` is a forward convolution with
 #   its bias and ReLU fused into one kernel; `Conv2DBackpropFilter` and `Conv2DBackpropInput` are the
-#   two gradients of the backward pass.
+#   two gradients of the backward pass (`Conv2DBackpropFilterWithBias`: the filter gradient with the
+#   bias gradient fused in).
 # - **JAX** compiles the whole training step with XLA, so the trace shows XLA's kernels (on its
 #   `tf_XLA...` threads), named after the compiled program's instructions: a `..._fusion` is several
 #   operations compiled into one kernel (`ynn_fusion`: work handed to the YNNPACK kernel library),
