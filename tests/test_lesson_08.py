@@ -52,6 +52,9 @@ def test_lesson_08_facts(executed_lessons):
             >= m["schedule exponential: final validation accuracy"])
     assert m["schedule cosine: summed learning rate / constant's"] == pytest.approx(0.5, abs=0.01)
     assert m["schedule exponential: summed learning rate / constant's"] == pytest.approx(0.95 / math.log(20), abs=0.01)
+    # The control run the prose cites trained constant rates equal to these means (0.0151 and 0.0096).
+    assert m["schedule cosine: mean learning rate"] == pytest.approx(0.0151, abs=5e-5)
+    assert m["schedule exponential: mean learning rate"] == pytest.approx(0.0096, abs=5e-5)
     # Early stopping's prose: the baseline's validation loss hardly improved over the last epochs (asserted above).
     assert m["early stopping: epochs trained"] < 40  # stopped before the quick-mode budget
     # Keras 3: each output's loss excludes the regularisation penalty; the total adds it once.
@@ -63,11 +66,13 @@ def test_lesson_08_facts(executed_lessons):
     assert m["dropout in training: fraction zeroed"] == pytest.approx(0.5, abs=0.03)
     assert m["dropout at inference: largest change"] == 0
     # Hyper-parameter search: random search draws from continuous ranges, so its 3 trainings try as many distinct
-    # values of each hyper-parameter as the grid's 9, none of them on the grid.
+    # values of each hyper-parameter as the grid's 9, none of them on the grid, though one lands within a tenth of a
+    # grid spacing of a grid point (the prose says so).
     assert m["grid search: trainings"] == 9 and m["random search: trainings"] == 3
     assert m["grid search: distinct L2 factors tried"] == m["grid search: distinct dropout rates tried"] == 3
     assert m["random search: distinct L2 factors tried"] == m["random search: distinct dropout rates tried"] == 3
     assert m["random search: settings that are on the grid"] == 0
+    assert 0 < m["random search: nearest draw's distance to a grid point, in grid spacings"] < 0.1
     assert m["exercises passing as written"] == 0  # every first attempt is a plausible mistake
     assert {"regularisation_experiment.png", "overfitting_zoom.png", "learning_rate_schedules.png",
             "hyperparameter_search.png"} <= {
