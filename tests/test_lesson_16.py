@@ -240,3 +240,30 @@ def test_distillation_checker_names_the_reverse_kl():
     result = exercises.check("16.distillation_loss", reverse_kl, quiet=True, hint=1)
     assert not result.passed and "T = 1" in result.message and "KL(q || p)" in result.message
     assert "T**2" not in result.message
+
+
+def test_distillation_checker_names_the_cross_entropy():
+    """Hinton's T**2 * mean(-sum p log q) has KL's gradient but not its value: the hint names H(p), not T**2."""
+    from kerasmodels.course import exercises
+
+    def log_softmax(z):
+        z = z - z.max(axis=-1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+    def cross_entropy(student_logits, teacher_logits, temperature, scale=True):
+        log_p, log_q = log_softmax(teacher_logits / temperature), log_softmax(student_logits / temperature)
+        return float((temperature**2 if scale else 1.0) * np.mean(-np.sum(np.exp(log_p) * log_q, axis=-1)))
+
+    result = exercises.check("16.distillation_loss", cross_entropy, quiet=True, hint=1)
+    assert not result.passed and "T = 1" in result.message
+    assert "cross-entropy" in result.message and "H(p)" in result.message and "T**2" not in result.message
+    # Without T**2 as well: where T != 1 (here the T = 4 case, after a right answer at T = 1) the hint names both fixes.
+    def unscaled_after_t1(student_logits, teacher_logits, temperature):
+        if temperature == 1:
+            log_p, log_q = log_softmax(teacher_logits), log_softmax(student_logits)
+            return float(np.mean(np.sum(np.exp(log_p) * (log_p - log_q), axis=-1)))
+        return cross_entropy(student_logits, teacher_logits, temperature, scale=False)
+
+    result = exercises.check("16.distillation_loss", unscaled_after_t1, quiet=True, hint=1)
+    assert not result.passed and "T = 4" in result.message
+    assert "cross-entropy" in result.message and "multiply by T**2" in result.message

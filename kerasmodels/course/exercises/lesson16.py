@@ -97,8 +97,8 @@ def check_softmax_with_temperature(fn):
 
 
 @exercise("16.distillation_loss", "the soft part of the distillation loss",
-          hint="compare your function with the soft term of section 4's loss, factor by factor: one factor keeps its "
-               "gradients the same size whatever T is",
+          hint="compare your function with the soft term of section 4's loss, factor by factor: which divergence, "
+               "weighted by whose probabilities, and the factor that keeps its gradients the same size whatever T is",
           formula="KL(p || q) = sum p (log p - log q) per example, averaged over the batch, times T**2")
 def check_distillation_loss(fn):
     def log_softmax(z):
@@ -124,9 +124,15 @@ def check_distillation_loss(fn):
         if not np.isclose(got, expected, rtol=1e-6, atol=1e-10):
             hint = None
             reverse = np.mean(np.sum(np.exp(log_q) * (log_q - log_p), axis=-1))  # KL(q || p)
+            entropy = np.mean(-np.sum(np.exp(log_p) * log_p, axis=-1))  # H(p), the teacher's entropy
+            cross_entropy = expected + t * t * entropy  # T**2 * mean(-sum p log q), Hinton et al.'s form
             if np.isclose(got, reverse, rtol=1e-6) or np.isclose(got, t * t * reverse, rtol=1e-6):
                 hint = ("that is KL(q || p), weighted by the student's q: the loss is KL(p || q), "
                         "sum p (log p - log q), weighted by the teacher's p")
+            elif np.isclose(got, cross_entropy, rtol=1e-6) or np.isclose(got, cross_entropy / (t * t), rtol=1e-6):
+                hint = ("that is the cross-entropy H(p, q) = -sum p log q = KL(p || q) + H(p): subtract the "
+                        "teacher's entropy H(p) (same gradient, different value)"
+                        + ("" if np.isclose(got, cross_entropy, rtol=1e-6) else ", and multiply by T**2"))
             elif np.isclose(got * t * t, expected, rtol=1e-6) and t != 1:
                 hint = "right KL, but multiply by T**2 so the soft term's gradients do not shrink as T grows"
             raise CheckFailed(case, round(float(expected), 6), round(got, 6), hint)
