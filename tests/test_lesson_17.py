@@ -61,7 +61,18 @@ def test_lesson_17_numbers(executed_lessons):
     assert metrics["true rule: TPR, group A"] > metrics["true rule: TPR, group B"] + 0.05
     # Chouldechova's identity holds on both rows; with TPRs equalised, precision or FPR must differ.
     assert metrics["Chouldechova identity, largest error after the repair"] < 1e-9
-    assert metrics["after the repair: TPR gap"] < 0.02
+    # Thresholds fitted on the training applicants, audited on the test applicants: the gap shrinks to a
+    # fraction of the one-threshold gap but not to 0 (seeds 0-2, quick: 0.132 -> 0.023, 0.199 -> 0.004,
+    # 0.227 -> 0.018); fitted in-sample it is ~0 by construction (the quantile rule's rounding only).
+    eod_held_out = metrics["equal opportunity difference, thresholds fitted on the training applicants"]
+    assert eod_held_out < min(0.05, 0.5 * metrics["equal opportunity difference"])
+    assert metrics["equal opportunity difference, thresholds fitted in-sample"] < 0.01
+    assert metrics["after the repair: TPR gap"] == pytest.approx(eod_held_out, abs=1e-9)  # two groups
+    # The prose: group B's test repayers number a few hundred (quick mode), its TPR's standard error a couple
+    # of points.
+    if result.mode == "quick":
+        assert 100 < metrics["test applicants in group B who repaid"] < 1000
+        assert 0.01 < metrics["standard error of group B's TPR after the repair"] < 0.04
     assert max(metrics["after the repair: precision gap"], metrics["after the repair: FPR gap"]) > 0.05
     assert {f.stem for f in result.figures} >= {"image_attributions", "word_attributions", "shap_word_attributions",
                                                 "fairness_by_group"}
