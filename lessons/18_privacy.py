@@ -370,7 +370,7 @@ axes[0].set_xlabel("digit class")
 axes[0].set_ylabel("client")
 axes[0].set_xticks(range(classes))
 axes[0].set_title("non-IID split: examples per client and class")
-fig.colorbar(im, ax=axes[0])
+fig.colorbar(im, ax=axes[0], label="examples")
 for name, acc in fed_curves.items():
     axes[1].plot(range(1, rounds + 1), 100 * np.array(acc), "o-", label=name)
 axes[1].set_xlabel("communication round")
