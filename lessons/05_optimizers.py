@@ -25,7 +25,7 @@
 #
 # **Prerequisites:** lesson 02 (gradient descent, learning rate).
 #
-# **Run time:** about 40 s quick and 95 s full on a 2-core CPU (full trains longer in section 5).
+# **Run time:** about 40 s quick and 95 s full on a 2-core CPU (full trains longer in sections 3-4 and 6).
 
 # %%
 import inspect
@@ -471,12 +471,12 @@ lesson.metric(f"digits MLP: largest change of these four losses with a second se
               max(seed_changes), fmt=".3f");
 
 # %% [markdown]
-# In quick mode (6 epochs) the step size decides: a long-run step of 0.5 ends far below 0.1,
-# with or without momentum, while at the same long-run step momentum and plain SGD differ by less
-# than a fifth of that gap (the recorded losses above). A second seed (other initial weights, other
-# batch order) moves each of the four losses by much less than that gap (the largest change is
-# recorded above). At 0.1 momentum is even a little behind: its buffer needs about
-# $1/(1-\mu) = 10$ steps to build up.
+# In quick mode (6 epochs) the step size decides: a long-run step of 0.5 ends at a far lower loss
+# than a long-run step of 0.1, with or without momentum, while at the same long-run step momentum
+# and plain SGD differ by less than a fifth of that gap (the recorded losses above). A second seed
+# (other initial weights, other batch order) moves each of the four losses by much less than that
+# gap (the largest change is recorded above). At 0.1 momentum is even a little behind: its buffer
+# needs about $1/(1-\mu) = 10$ steps to build up.
 # So "momentum beats SGD" from SGD(0.1) against SGD(0.05, momentum=0.9) would be mostly a
 # five-times-larger step. Momentum's own gains show on badly scaled surfaces like the ravine above,
 # where the alternating part of the steps cancels.

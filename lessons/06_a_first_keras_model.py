@@ -62,7 +62,7 @@ plt.show()
 
 # %% [markdown]
 # ## 2. Article 001's model, and what is wrong with it
-# Article 001 §5.2 builds this network and reports `633/633 ... accuracy: 0.9727 - val_accuracy: 0.9644`:
+# Article 001 §5.2 builds this network and §5.4 reports `633/633 ... accuracy: 0.9727 - val_accuracy: 0.9644`:
 #
 # ```python
 # model = tf.keras.Sequential([
@@ -235,9 +235,10 @@ plt.show()
 
 # %% [markdown]
 # In quick mode (4 epochs on 12,000 images) many of these mistakes are clearly written digits that
-# the under-trained model simply misses; "digits a person would hesitate over too" describes the
-# errors of a fully trained model better, which gets only about 2 % wrong (below). The confusion
-# matrix shows which pairs get mixed up most (count the largest off-diagonal cells).
+# the under-trained model simply misses. Fully trained, this network gets only about 2 % wrong
+# (end of this section: another recipe, another run); such a model's few remaining errors tend to be
+# genuinely ambiguous digits (not shown in this lesson). The confusion matrix shows which pairs get
+# mixed up most (count the largest off-diagonal cells).
 #
 # Lesson 07's convolutional network sees the 2-D layout of the pixels instead of a flat list. In
 # quick mode that does not show yet: its quick run (6,000 images, one epoch) scores about what this
@@ -247,10 +248,12 @@ plt.show()
 # on 10,000 images and 0.57 on 2,000, so the difference between the two scores has one of about 0.63
 # points (the printout in section 5). A difference of a point is then only about 1.6 standard errors,
 # not enough to call either model better, and that counts only the sampling of test images: the
-# spread between training seeds is not measured here and would widen it. With full training the difference does show: lesson 07's full mode reached 99.16 % test accuracy
-# (TensorFlow, 2-core CPU) and 98.93 % (JAX, GPU), about 1 % of the test digits wrong, while this
-# 784-64-64-10 network reached 97.76 % in docs/benchmarks.md with another recipe (no dropout,
-# one-cycle schedule peaking at 3e-3, 15 epochs; TensorFlow, 2-core CPU), 2.2 % wrong: the CNN makes about half as many mistakes or fewer.
+# spread between training seeds is not measured here and would widen it. With full training the
+# difference does show: lesson 07's full mode reached 99.16 % test accuracy (TensorFlow, 2-core CPU)
+# and 98.93 % (JAX, GPU), about 1 % of the test digits wrong, while this 784-64-64-10 network
+# reached 97.76 % in docs/benchmarks.md with another recipe (no dropout, one-cycle schedule peaking
+# at 3e-3, 15 epochs; TensorFlow, 2-core CPU), 2.2 % wrong: the CNN makes about half as many
+# mistakes or fewer.
 #
 # ## 6. Exercises
 # **6.1** Turn logits into probabilities with the softmax $p_c = e^{z_c} / \sum_k e^{z_k}$, one row
