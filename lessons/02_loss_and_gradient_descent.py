@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Loss and gradient descent
-#     articles: ["000 §4.1", "000 §4.2", "000 §4.3", "002 §4.2.2", "003 §4.2"]
+#     articles: ["000 §4.1", "000 §4.2", "000 §4.3", "001 §4.3", "002 §4.2.2", "003 §4.2"]
 #     quick_seconds: 30
 #     full_seconds: 30
 #     description: MSE and cross-entropy by hand and in Keras; gradient descent on linear regression derived correctly, with its path on the loss surface and the effect of the learning rate.
@@ -55,7 +55,11 @@ lesson = course.setup_lesson(2)
 # exactly 0 for the true class costs $-\log 10^{-7} \approx 16.1$, not infinity. Given the raw
 # scores before the sigmoid or softmax (the *logits*, 对数几率), `from_logits=True` makes Keras apply
 # the sigmoid or softmax inside the loss in a numerically stable form, with no clipping; that is why
-# models often end in a plain `Dense` layer and use it (lesson 00 does). By hand first, then Keras:
+# models often end in a plain `Dense` layer and use it (lesson 00 does). (On TensorFlow, Keras quietly
+# recovers the logits when the probabilities come from a Keras sigmoid or softmax layer, so no clipping
+# happens there either: below, label 1 with $p = \sigma(-40)$ from a sigmoid layer costs the exact
+# 40.00 on TensorFlow; on JAX (a run on the same 2-core CPU) it costs the clipped 16.12. `from_logits=True` makes this
+# explicit and works on every backend.) By hand first, then Keras:
 
 # %%
 y_true = np.array([3.0, -0.5, 2.0, 7.0])
@@ -85,7 +89,12 @@ clipped = float(keras.losses.BinaryCrossentropy()(np.array([1.0]), np.array([0.0
 print(f"binary CE from the logits: {bce_from_logits:.6f} (from the probabilities: {bce_keras:.6f})")
 print(f"label 1, p = 0: Keras gives {clipped:.2f} = -log(1e-7) = {-np.log(1e-7):.2f}, not infinity (p is clipped)")
 lesson.metric("|binary CE from logits - from probabilities|", abs(bce_from_logits - bce_keras), fmt=".1e")
-lesson.metric("Keras binary CE for label 1 and p = 0 (clipped)", clipped, fmt=".2f");
+lesson.metric("Keras binary CE for label 1 and p = 0 (clipped)", clipped, fmt=".2f")
+from_layer = float(keras.losses.BinaryCrossentropy()(  # p = sigmoid(-40) from a Keras layer; the exact loss is 40
+    np.array([[1.0]]), keras.layers.Activation("sigmoid")(np.array([[-40.0]]))))
+print(f"label 1, p = sigmoid(-40) from a Keras sigmoid layer, on {keras.backend.backend()}: {from_layer:.2f}")
+lesson.metric("Keras binary CE for label 1, p = sigmoid(-40) from a sigmoid layer", from_layer, fmt=".2f")
+lesson.metric("backend is TensorFlow (1) or not (0)", keras.backend.backend() == "tensorflow", fmt=".0f");
 
 # %% [markdown]
 # > **Errata (article 001 §4.3)**: "以均方误差（MSE）为例……其定义如下：
@@ -247,10 +256,17 @@ lesson.metric("|theta_Keras - theta_ours| after 200 steps",
 # contour lines, in big steps where it is steep and small steps near the bottom.
 
 # %%
-t0, t1 = np.meshgrid(np.linspace(-2, 3.5, 200), np.linspace(-0.5, 3.5, 200))
-surface = 0.5 * np.mean((y[:, None, None] - t0 - t1 * x[:, None, None]) ** 2, axis=0)
+def loss_surface(theta1_top):
+    """The loss on a grid of theta0 in [-2, 3.5] and theta1 in [-0.5, theta1_top]."""
+    t0, t1 = np.meshgrid(np.linspace(-2, 3.5, 200), np.linspace(-0.5, theta1_top, 200))
+    return t0, t1, 0.5 * np.mean((y[:, None, None] - t0 - t1 * x[:, None, None]) ** 2, axis=0)
+
+
+t0, t1, surface = loss_surface(3.5)
+levels = np.geomspace(0.12, 20, 14)[:-1]  # 0.12 to 13
+level_colors = plt.cm.viridis(np.linspace(0, 0.8, len(levels)))  # no pale yellow end
 fig, ax = plt.subplots(figsize=(7, 5))
-contours = ax.contour(t0, t1, surface, levels=np.geomspace(0.12, 20, 14), cmap="viridis")
+contours = ax.contour(t0, t1, surface, levels=levels, colors=level_colors)
 ax.clabel(contours, fontsize=8, fmt="%.2g")
 ax.plot(path[:, 0], path[:, 1], "o-", color="tab:red", ms=3, label=r"gradient descent, $\alpha = 0.3$")
 ax.plot(*theta_exact, "k*", ms=14, label="least-squares minimum")
@@ -313,11 +329,15 @@ lesson.metric("1 + alpha (1 + mean x), alpha = 0.3", 1 + 0.3 * (1 + x.mean()), f
 # step, and the loss grows instead of shrinking.
 #
 # ## 3. Choosing the learning rate
-# For this quadratic loss the step is stable only if $\alpha < 2/\lambda_{\max}$, where
-# $\lambda_{\max}$ is the largest eigenvalue of the Hessian (the matrix of second derivatives)
-# $H = \frac1n\begin{pmatrix} n & \sum x_i\\ \sum x_i & \sum x_i^2\end{pmatrix}$. Below that limit a
-# small $\alpha$ crawls, a good one converges quickly, one close to the limit zig-zags across the
-# valley; above it, every step overshoots further and the loss explodes.
+# The loss is quadratic, with Hessian (the matrix of second derivatives)
+# $H = \frac1n\begin{pmatrix} n & \sum x_i\\ \sum x_i & \sum x_i^2\end{pmatrix}$, so one step turns the
+# error $\theta - \theta^*$ into $(I - \alpha H)(\theta - \theta^*)$: along each eigenvector of $H$, with
+# eigenvalue $\lambda_i$, the error is multiplied by $1 - \alpha\lambda_i$ per step. The step is
+# stable only if $|1 - \alpha\lambda_{\max}| < 1$, that is $\alpha < 2/\lambda_{\max}$, with
+# $\lambda_{\max}$ the largest eigenvalue. Below that limit a small $\alpha$ crawls, a good one
+# converges quickly, one close to the limit zig-zags across the valley (its factor is near $-1$);
+# above it, every step overshoots further, by the factor $|1 - \alpha\lambda_{\max}|$ (1.05 × 2 − 1
+# = 1.10 for the rate below), and the loss explodes.
 
 # %%
 hessian = np.array([[1.0, x.mean()], [x.mean(), np.mean(x**2)]])
@@ -326,7 +346,7 @@ print(f"largest stable learning rate: 2 / lambda_max = {alpha_limit:.3f}")
 rates = {"too small": 0.02, "good": 0.3, "near the limit": 0.95 * alpha_limit, "too large": 1.05 * alpha_limit}
 steps = lesson.pick(quick=40, full=40)
 fig, (ax_path, ax_loss) = plt.subplots(1, 2, figsize=(12, 4.5))
-ax_path.contour(t0, t1, surface, levels=np.geomspace(0.12, 20, 14), cmap="viridis", alpha=0.6)
+ax_path.contour(*loss_surface(4.4), levels=levels, colors=level_colors, alpha=0.6)  # the zig-zag reaches 4.2
 for (name, alpha), style in zip(rates.items(), ["o-", "s--", "^-.", "x:"]):
     run = descend(theta_test, alpha, steps)
     losses = [loss(t) for t in run]
@@ -335,8 +355,14 @@ for (name, alpha), style in zip(rates.items(), ["o-", "s--", "^-.", "x:"]):
     ax_path.plot(run[:shown, 0], run[:shown, 1], style, ms=5, lw=1.4, label=label)
     ax_loss.semilogy(losses, style, ms=4, markevery=4, lw=2, label=label)
     lesson.metric(f"{name}: loss after {steps} steps", losses[-1], fmt=".3g")
+    if alpha > alpha_limit:
+        errors = np.linalg.norm(run - theta_exact, axis=1)
+        print(f"{name}: |theta - theta*| grows by {errors[-1] / errors[-2]:.4f} per step; "
+              f"|1 - alpha lambda_max| = {abs(1 - alpha * 2 / alpha_limit):.4f}")
+        lesson.metric(f"{name}: |theta - theta*| after the last step / before", errors[-1] / errors[-2], fmt=".4f")
+        lesson.metric(f"{name}: |1 - alpha lambda_max|", abs(1 - alpha * 2 / alpha_limit), fmt=".4f")
 ax_path.set_xlim(-2, 3.5)
-ax_path.set_ylim(-0.5, 3.5)
+ax_path.set_ylim(-0.5, 4.4)
 ax_path.set_xlabel(r"$\theta_0$")
 ax_path.set_ylabel(r"$\theta_1$")
 ax_path.set_title("the first 15 steps (5 when diverging)")

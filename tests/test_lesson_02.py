@@ -13,6 +13,10 @@ def test_lesson_02_facts(executed_lessons):
     # from_logits=True gives the same loss from the logits; given probabilities, Keras clips p to [1e-7, 1 - 1e-7].
     assert m["|binary CE from logits - from probabilities|"] < 1e-6
     assert m["Keras binary CE for label 1 and p = 0 (clipped)"] == pytest.approx(-np.log(1e-7), rel=1e-6)
+    # On TensorFlow Keras recovers the logits from a Keras sigmoid layer's output (exact loss 40), on JAX it clips.
+    exact_or_clipped = 40.0 if m["backend is TensorFlow (1) or not (0)"] == 1 else -np.log(1e-7)
+    assert m["Keras binary CE for label 1, p = sigmoid(-40) from a sigmoid layer"] == pytest.approx(exact_or_clipped,
+                                                                                                 rel=1e-4)
     # "The three agree": autodiff (ops.sum / n, float64 on JAX too) to float64 rounding, finite differences to
     # ~1e-9: "the loss here is about 8.5", so rounding is about 8.5e-16 / 1e-6.
     assert m["max |our gradient - autodiff|"] < 1e-12
@@ -46,6 +50,10 @@ def test_lesson_02_facts(executed_lessons):
             pytest.approx(factor, rel=1e-6)
     # Below the stability limit the loss converges, above it diverges.
     assert m["too large: loss after 40 steps"] > 100 * m["near the limit: loss after 40 steps"]
+    # "along each eigenvector the error is multiplied by 1 - alpha lambda_i": above the limit it grows by
+    # |1 - alpha lambda_max| = 1.05 x 2 - 1 = 1.10 per step (the largest eigenvector dominates after 40 steps).
+    assert m["too large: |1 - alpha lambda_max|"] == pytest.approx(1.10, abs=1e-9)
+    assert m["too large: |theta - theta*| after the last step / before"] == pytest.approx(1.10, abs=1e-3)
     assert m["good: loss after 40 steps"] < m["too small: loss after 40 steps"]
     assert m["exercises passing as written"] == 0
     assert {"losses", "gradient_descent_path", "learning_rates"} <= {f.stem for f in result.figures}
