@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Sequences and attention
-#     articles: ["004 §2.3", "001 §7.3"]
+#     articles: ["004 §2.3", "001 §7.3", "003 §7.3"]
 #     quick_seconds: 65
 #     full_seconds: 160
 #     description: Word embeddings from a small skip-gram, RNN/LSTM/GRU on a memory task, and scaled dot-product attention by hand matched against keras.layers.MultiHeadAttention.
@@ -15,8 +15,9 @@
 # %% [markdown]
 # # 10 · Sequences and attention
 #
-# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 004 §2.3 (word embeddings: Word2Vec, GloVe; RNN, LSTM, GRU; attention) and
-# article 001 §7.3 ("Attention Is All You Need", the Transformer's self-attention, 自注意力).
+# **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 004 §2.3 (word embeddings: Word2Vec, GloVe; RNN, LSTM, GRU; attention),
+# article 001 §7.3 and article 003 §7.3 (which recommend *Attention Is All You Need*, the
+# Transformer's paper; article 003 credits it with self-attention, 自注意力, a claim lesson 11 corrects).
 #
 # **After this lesson you can** explain what an embedding is and train one (skip-gram), write the
 # step of a recurrent network by hand and count an LSTM's parameters, and compute
@@ -369,8 +370,8 @@ lesson.metric(f"adding problem, T = {SHORT}: predict-the-mean MSE", short_mean, 
 # ## 3. Attention (注意力机制)
 # Attention lets every position look at every other position **directly**. A query vector $q$
 # scores each key $k_j$ by a dot product; the softmax turns the scores into weights; the output is
-# the weighted average of the values $v_j$. Stacked for all positions (article 001 §7.3, *Attention
-# Is All You Need*):
+# the weighted average of the values $v_j$. Stacked for all positions (*Attention Is All You Need*,
+# the paper article 001 §7.3 recommends):
 #
 # $$\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right)V.$$
 #
