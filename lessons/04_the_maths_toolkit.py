@@ -62,8 +62,10 @@ lesson.metric("AB by hand vs keras.ops.matmul: max difference", np.abs(C_hand - 
 
 # %% [markdown]
 # Article 002 §4.1.2 writes the product as `C = A * B`. In NumPy and Keras `*` is the **element-wise**
-# product, a different operation. It needs equal or *broadcastable* shapes (a dimension of size 1
-# is stretched to match), so a wrong `*` often runs without an error and silently gives another shape:
+# product, a different operation. It needs equal or *broadcastable* shapes: shapes are compared from
+# the last dimension, a missing leading dimension counts as 1, and a dimension of size 1 is stretched
+# to match, so `(3,)` acts as `(1, 3)` and `(3, 1) * (1, 3)` gives `(3, 3)`. A wrong `*` therefore often
+# runs without an error and silently gives another shape:
 
 # %%
 S = np.array([[1.0, 2.0], [3.0, 4.0]])
