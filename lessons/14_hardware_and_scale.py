@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Hardware and scale
-#     articles: ["002 §9.2", "001 Q2", "002 §7.2.2"]
+#     articles: ["002 §9.2", "001 Q2", "002 §7.2.2", "003 Q3"]
 #     quick_seconds: 55
 #     full_seconds: 150
 #     description: FLOPs, throughput, MFU and memory with the package's callbacks; float32 vs mixed precision vs XLA measured on your machine; data-parallel training on two devices and with two worker processes (MultiWorkerMirroredStrategy / JAX multi-process); a profiler trace for TensorBoard.
@@ -16,8 +16,9 @@
 # # 14 · Hardware and scale
 #
 # **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 002 §9.2 (mixed precision, 混合精度训练), article 001 Q2 (distributed training with
-# TensorFlow's MirroredStrategy, 分布式训练) and article 002 §7.2.2 (TensorBoard for debugging and
-# performance analysis, 性能分析).
+# TensorFlow's MirroredStrategy, 分布式训练), article 002 §7.2.2 (TensorBoard for debugging and
+# performance analysis, 性能分析) and article 003 Q3 (distributed training offered as a way to avoid
+# wasting compute).
 #
 # **After this lesson you can** count a model's FLOPs and compute its model FLOP utilisation (MFU),
 # measure throughput and memory while training, decide with measurements (not folklore) whether
@@ -56,8 +57,9 @@ lesson = course.setup_lesson(14)
 # A convolution with a $k \times k$ kernel, $C_\text{in}$ input and $C_\text{out}$ output channels
 # producing an $H \times W$ map does $k^2 C_\text{in} C_\text{out} H W$ multiply-adds, i.e.
 # **$2 k^2 C_\text{in} C_\text{out} H W$ FLOPs** (floating-point operations); a dense layer with
-# $n$ inputs and $m$ outputs does $2nm$. Training costs about **3×** the forward pass (the backward
-# pass computes gradients for both activations and weights). We count the MNIST CNN of article 002
+# $n$ inputs and $m$ outputs does $2nm$. Training costs about **3×** the forward pass in FLOPs (the
+# backward pass computes gradients for both activations and weights; section 5 shows that in
+# time it can cost more). We count the MNIST CNN of article 002
 # §5.2 (lesson 07; `preset="article002"` builds it) by hand, layer by layer, and compare with `count_flops`:
 
 # %%
@@ -111,6 +113,7 @@ for dtype in ("float32", "bfloat16"):
     shown = "unknown" if peaks[dtype] is None else f"{peaks[dtype] / 1e9:9,.1f} GFLOP/s"
     print(f"{dtype:9s} {shown}   ({peak_sources[dtype]})")
 peak_is_measured = not accelerators
+show_memory = bool(accelerators) and keras.backend.backend() != "jax"  # see section 3: only a resettable device peak
 
 # %% [markdown]
 # ## 3. Throughput and memory while training, with the package's callbacks
@@ -118,8 +121,11 @@ peak_is_measured = not accelerators
 # samples per second, step times and MFU (leaving out each run's first step, which includes tracing
 # and compilation); `MemoryMonitor` records peak memory: the device's on a GPU, the whole process's
 # resident memory (RSS) on a CPU. On a CPU that RSS holds every model of this notebook and the
-# backend's runtime, and grows with the order of the runs, so it cannot compare configurations:
-# the table leaves it out there, and we count the bytes that precision changes instead. We train the same CNN in float32 with and without XLA compilation
+# backend's runtime, and grows with the order of the runs, so it cannot compare configurations.
+# JAX cannot reset a GPU's peak either (it is the peak since the process started), so a later row
+# would show at least an earlier row's peak. The table shows memory only on TensorFlow on a GPU,
+# where `MemoryMonitor` resets the peak before each run; elsewhere it leaves it out, and we count
+# the bytes that precision changes instead. We train the same CNN in float32 with and without XLA compilation
 # (`jit_compile`) and in mixed precision, in rounds, and keep each configuration's best round, so
 # that a moment of load from another program does not decide the comparison. Full mode adds mixed
 # precision with XLA (the slowest to compile) and float16. On JAX, Keras always compiles the
@@ -164,15 +170,18 @@ for round_number in range(lesson.pick(2, 3)):
 reference_model = candidates[configurations[0]]  # float32, kept for the profile in section 5
 
 print(f"{'precision':15s} {'XLA':5s} {'samples/s':>10s} {'GFLOP/s':>8s} {'MFU':>7s} {'first step':>11s}"
-      + ("" if peak_is_measured else f" {'memory':>9s}"))
+      + (f" {'memory':>9s}" if show_memory else ""))
 for (policy, jit), r in results.items():
     mfu = "n/a" if r["MFU"] is None else f"{r['MFU']:.1%}"
     achieved = 3 * counted.total * r["samples/s"] / 1e9  # training FLOP/s: 3 x forward
     print(f"{policy:15s} {str(jit):5s} {r['samples/s']:10,.0f} {achieved:8.1f} {mfu:>7s} {r['first step s']:9.2f} s"
-          + ("" if peak_is_measured else f" {r['memory MiB']:5.0f} MiB"))
+          + (f" {r['memory MiB']:5.0f} MiB" if show_memory else ""))
 if peak_is_measured:
-    print("MFU here = training FLOP/s / the matmul speed of section 2 (an upper bound of the true MFU); "
-          "memory left out: on a CPU it is the whole process's RSS")
+    print("MFU here = training FLOP/s / the matmul speed of section 2 (an upper bound of the true MFU)")
+if not show_memory:
+    print("memory left out: " + ("JAX's device peak cannot be reset between rows" if accelerators
+                                 else "on a CPU it is the whole process's RSS"))
+lesson.metric("memory column shown", show_memory)
 baseline = results[configurations[0]]["samples/s"]
 lesson.metric("float32 training GFLOP/s", 3 * counted.total * baseline / 1e9, fmt=".1f")
 lesson.metric("float32 training throughput (samples/s)", baseline, headline=True, fmt=",.0f")
@@ -230,7 +239,11 @@ lesson.savefig(fig, "precision_and_xla")
 # product for that dtype is slower than the convolution kernels training uses): `Throughput` then
 # reports no MFU rather than one above 100 %. A CPU MFU near 100 % likewise says that the matmul
 # ran slowly while it was measured, not that a small CNN used the hardware well. The speed ratios
-# between rows are what to take away.
+# between rows are what to take away, with one check: 16-bit arithmetic can speed a row up by at
+# most the hardware's arithmetic ratio (AVX512-BF16 does twice float32's FLOPs per instruction, so
+# 2× on such a CPU). A larger ratio cannot come from the narrower numbers alone: the rows then run
+# different kernels (another convolution algorithm or memory layout), or the float32 row was slowed
+# by another program. Rerun before you believe it.
 # The throughput column already leaves out each run's first step, where XLA compiles, so the XLA
 # row is XLA's steady-state speed: on TensorFlow on this CPU its steps themselves are slower, not
 # only its first one (the ratio is printed under the table; on JAX every row is compiled).
@@ -339,6 +352,16 @@ lesson.metric("mixed_float16 adds loss scaling",
 # > steps on one device with whole batches. The same sentence names "PyTorch 的 Data Parallel"
 # > (`torch.nn.DataParallel`); PyTorch's documentation recommends `DistributedDataParallel`
 # > instead, even on a single machine.
+#
+# > **Errata (article 003 Q3)**: "分布式训练：使用分布式训练技术，将模型并行部署到多台机器上，提高训练效率"
+# > ("distributed training: deploy the model in parallel on several machines to raise training
+# > efficiency"), offered as a way to 避免计算资源浪费 ("avoid wasting compute"). Distributed training
+# > shortens the *wall time* when it adds machines, but it costs *more* total compute than one
+# > device: every step adds an all-reduce, and the devices wait for it (the two-worker measurement
+# > below shows the cost per step). And what it describes is data parallelism (数据并行, this
+# > section: one model, a replica per device, the data split between them), not "deploying the model
+# > in parallel", which mixes it up with model parallelism (splitting one model's layers or tensors
+# > across devices) and with deployment (serving, lesson 19).
 #
 # Without a second GPU we split this CPU into two *logical* devices: on TensorFlow with
 # `tf.config.set_logical_device_configuration`, on JAX with the XLA flag
@@ -509,11 +532,13 @@ lesson.savefig(fig, "one_vs_two_workers")
 # (Malladi et al. 2022). Either is a starting point: re-tune the learning rate at the new batch.)
 #
 # The time per step is the lesson about cost. Each step now ends with an **all-reduce** of every
-# gradient between processes, here through the loopback network of one machine, and the two workers
-# share this machine's cores, each computing half of the batch. Quick mode cannot say which side
-# wins here: each median covers only 4 steps on a machine shared with other programs, and the
-# ratio printed for each epoch (and the right panel) shows how far it moves from one epoch to the
-# next. Full mode's epochs have 8 times as many steps. Between real machines the all-reduce crosses
+# gradient between processes, here through the loopback network of one machine. Each worker
+# computes half of the batch, but on one machine the two workers share the same cores, so the
+# second worker adds no compute: this run measures only what data parallelism costs (the all-reduce
+# and a second process), and a gain needs a second machine or GPU. Each median covers only 4 steps
+# in quick mode on a machine shared with other programs, and the ratio printed for each epoch (and
+# the right panel) shows how far it moves from one epoch to the next. Full mode's epochs have 8
+# times as many steps. Between real machines the all-reduce crosses
 # a real network: a ring all-reduce sends 2(N − 1)/N times the model's gradient bytes per worker
 # and step over the link (once for two workers, nearly twice for many), so the
 # bigger the model and the slower the link, the larger the share of each step spent communicating.
@@ -590,6 +615,13 @@ print(f"to look at it, in a terminal:  tensorboard --logdir {log_dir}")
 #   `tf_XLA...` threads), named after the compiled program's instructions: a `..._fusion` is several
 #   operations compiled into one kernel (`ynn_fusion`: work handed to the YNNPACK kernel library),
 #   `wrapped_` marks one operation run as its own kernel, and `reduce-window` is the pooling window.
+#
+# Read the figure against section 1's count. In FLOPs the backward convolutions (two gradients) cost
+# about twice the forward ones, which is where "training ≈ 3× forward" comes from. On TensorFlow the
+# line printed under the figure gives their ratio in *time*, and on this CPU it came out well above
+# 2: the backward kernels run slower per FLOP than the fused forward one, so in time a training
+# step costs more than 3 forward passes. (On JAX, XLA's fusions do not separate forward from
+# backward by name, so no ratio is printed.)
 
 # %%
 if on_jax:  # jax.profiler reads the trace format itself
@@ -620,6 +652,12 @@ ax.set_xlabel("time in 3 training steps (ms, summed over threads)")
 ax.set_title(f"Where the training time goes ({keras.backend.backend()}, from the profiler trace)")
 ax.grid(axis="x", alpha=0.3)
 lesson.savefig(fig, "profile_top_ops")
+forward_conv_ms = sum(ms for op, ms in op_time.items() if op in ("Conv2D", "FusedConv2D"))
+backward_conv_ms = sum(ms for op, ms in op_time.items() if op.startswith("Conv2DBackprop"))
+if forward_conv_ms and backward_conv_ms:  # TensorFlow's kernel names; XLA's fusions do not separate the two
+    print(f"convolutions: backward {backward_conv_ms:.0f} ms / forward {forward_conv_ms:.0f} ms = "
+          f"{backward_conv_ms / forward_conv_ms:.1f}x in time (about 2x in FLOPs)")
+    lesson.metric("profile: backward / forward convolution time", backward_conv_ms / forward_conv_ms, fmt=".1f")
 
 # %% [markdown]
 # ## 6. Exercises
@@ -652,7 +690,7 @@ course.exercises.check("14.all_reduce_mean", all_reduce_mean);
 
 # %% [markdown]
 # ## Summary
-# - Work is counted in FLOPs (2 per multiply-add; training ≈ 3× forward); MFU = achieved / peak
+# - Work is counted in FLOPs (2 per multiply-add; training ≈ 3× forward in FLOPs, often more in time); MFU = achieved / peak
 #   FLOP/s says how well a run uses the hardware.
 # - `Throughput`, `MemoryMonitor` and `DeviceReport` measure speed, memory and setup while
 #   `fit()` runs; measure before you believe a speed-up.

@@ -101,3 +101,15 @@ def test_profile_trace_is_written_and_summarised(lesson14):
     assert value(lesson14, "profile trace size (KiB)") > 1
     assert value(lesson14, "operation types in the profile") >= 3  # convolutions, pooling, dense at least
     assert {"profile_top_ops", "precision_and_xla"} <= {f.stem for f in lesson14.figures}
+
+
+@pytest.mark.slow
+def test_memory_column_and_backward_time(lesson14):
+    # Memory is shown only where the device peak can be reset per row: TensorFlow on a GPU (not on a CPU, not on JAX).
+    on_gpu_tf = hardware.backend_name() == "tensorflow" and bool(hardware.accelerators("tensorflow"))
+    assert value(lesson14, "memory column shown") == on_gpu_tf
+    # Section 5: in time the backward convolutions cost well above their 2x in FLOPs (TensorFlow names them apart).
+    if hardware.backend_name() == "tensorflow":
+        assert value(lesson14, "profile: backward / forward convolution time") > 2.5
+    else:
+        assert "profile: backward / forward convolution time" not in lesson14.metrics

@@ -59,7 +59,7 @@ ARTICLES = (
         "Pre-training, fine-tuning and parameter-efficient fine-tuning (§3.1), the cross-entropy loss, L2 "
         "and dropout (§4), BERT fine-tuned for sentiment analysis (§5.2), and FAQs on regularisation, privacy and "
         "bias (Q3–Q5).",
-        ("02", "08", "10", "11", "12", "13", "16", "17", "18"),
+        ("02", "08", "10", "11", "12", "13", "14", "16", "17", "18"),
     ),
     Article(
         "004", "004_0f46b0da031c57ec.txt",
