@@ -179,7 +179,8 @@ lesson.metric("MLM: selected and left unchanged", np.mean(seen == originals), fm
 #
 # $$L = -\frac{1}{\sum_j w_j}\sum_j w_j \log p_\theta(x_{p_j} \mid \tilde x).$$
 #
-# Each epoch draws new masks (dynamic masking). A reference line: a model that ignores the context
+# Each epoch draws new masks (dynamic masking, RoBERTa's choice; the original BERT made 10
+# statically masked copies of its data). A reference line: a model that ignores the context
 # and always predicts the token frequencies has a loss equal to the entropy of the unigram
 # distribution of the masked tokens. Reaching it means the model has learned which tokens are
 # frequent; only going below it means the model uses the context.
@@ -260,8 +261,8 @@ lesson.metric("MLM probe: share of masked slots guessed as the reviews' most fre
 # `bert_classifier` reads the mean (`pooling="auto"`). `pooling="cls"` gives keras-hub's head,
 # which reads the `[CLS]` vector *after the pooler* (a dense layer with tanh), not the raw `[CLS]`
 # vector. `bench/bench_bert_pooling.py` measured the three with the encoder frozen: a linear
-# classifier on rt_polarity reaches 76.5 % from the mean, 73.0 % from the raw `[CLS]` vector and
-# 71.1 % from the pooler's output, the vector `pooling="cls"` reads (docs/benchmarks.md).
+# classifier on rt_polarity reaches 76.55 % from the mean, 72.98 % from the raw `[CLS]` vector and
+# 71.11 % from the pooler's output, the vector `pooling="cls"` reads (docs/benchmarks.md).
 #
 # We fine-tune the pretrained MiniLM (22.7 M parameters) and, on the **same** sentences, train the
 # tiny BERT from random weights. Full mode uses the 8,530 training sentences of `rt_polarity`
@@ -356,11 +357,13 @@ lesson.savefig(fig, "pretrained_vs_scratch")
 # data (docs/benchmarks.md). The two runs share the data, the sequence length (64), the epochs (4),
 # the batch (32) and the peak rate (1e-3, warm-up then cosine); they differ in three ways: the
 # lesson keeps a weight average (EMA 0.99) and uses weight decay 0.01, the benchmark run (an
-# earlier version of the script) used neither (Keras's default decay 0.004), and the random
+# earlier version of the script) used no EMA and Keras's default weight decay 0.004 instead of
+# 0.01, and the random
 # initial weights differ (the lesson builds the tiny BERT after fine-tuning MiniLM). Which of these
 # accounts for the 11 points has not been measured: that takes the benchmark with `--ema 0.99
 # --weight-decay 0.01` and several seeds. What both show is that a BERT trained from scratch on
-# 8,530 sentences stays far below the pretrained one, and varies a lot with the recipe.
+# 8,530 sentences stays far below the pretrained one, and varies a lot between runs (recipe or
+# random initialisation; not separated here).
 #
 # **The target for MiniLM on rt_polarity.** The recipe is chosen on the **validation** split; the
 # test accuracy of that recipe is then reported as the median and range of 3 seeds, and must be at

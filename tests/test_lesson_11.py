@@ -93,9 +93,9 @@ def test_lesson_11_facts(executed_lessons):
         assert cloze["same-frequency word", who] < cloze["random word", who]
     assert cloze["same-frequency word", "word-frequency baseline"] > 0.5
     assert m["cloze, same-frequency word: own minus another prompt, 95% interval low"] < 0
-    # The model scores no better than word frequency alone (the paired interval includes zero), yet picks a
-    # different word on about a fifth / a third of the questions, where unrelated pickers with these scores
-    # would on about a quarter / two fifths.
+    # The model scores no better than word frequency alone (the paired interval includes zero); it picks the
+    # same word more often than unrelated pickers with these scores would (81 % vs 73 %, 68 % vs 59 %: its
+    # answers partly follow word frequency), yet differs on about a fifth / a third of the questions.
     for kind, (low_same, high_same), (low_unrelated, high_unrelated) in [
             ("random word", (0.75, 0.85), (0.7, 0.78)), ("same-frequency word", (0.6, 0.72), (0.55, 0.65))]:
         assert m[f"cloze, {kind}: model (own prompt) minus word frequency, 95% interval low"] < 0
@@ -103,6 +103,7 @@ def test_lesson_11_facts(executed_lessons):
         same = m[f"cloze, {kind}: model (own prompt) picks the same word as word frequency"]
         unrelated = m[f"cloze, {kind}: same word, expected if unrelated"]
         assert low_same < same < high_same and low_unrelated < unrelated < high_unrelated and same < 0.9
+        assert same > unrelated
     text = notebook_text_outputs(result)
     for exercise in ("11.positional_encoding", "11.layer_norm", "11.encoder_parameters"):
         assert f"[NOT YET] {exercise}" in text

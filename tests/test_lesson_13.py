@@ -101,6 +101,8 @@ def test_lesson_13_facts(executed_lessons):
     assert len({m[f"{name}: training steps"] for name in METHODS}) == 1
     assert trainable["full fine-tune"] > trainable["LoRA, rank 4"] > trainable["adapters, r = 16"] > trainable["head only"] == 770
     assert trainable["LoRA, rank 4"] < 0.01 * trainable["full fine-tune"]
+    # bert_classifier re-freezes the query/value biases enable_lora leaves trainable: only the factors and the head.
+    assert m["LoRA, rank 4: trainable numbers outside the LoRA factors (the head)"] == trainable["head only"]
     assert per_step["full fine-tune"] > per_step["head only"]
     assert per_step["LoRA, rank 4"] > per_step["head only"]
     assert per_step["adapters, r = 16"] > per_step["head only"]
