@@ -69,6 +69,8 @@ def test_lesson_07_facts(executed_lessons):
     # vanished (first layer no smaller than the last; glorot_uniform's is thousands of times smaller).
     assert m["ResNet block with its last conv at zero: max |output - input|"] == 0
     assert m["ResNet block parameters (8 channels)"] == 2 * (3 * 3 * 8 * 8 + 8)
+    # A plain block can start as the identity too: ReLU(I ReLU(I h)) = h for the non-negative h a ReLU gives.
+    assert m["plain block with identity kernels: max |output - input| on non-negative input"] <= 1e-6
     he_first = m["22-layer plain stack, he_normal: first-layer gradient norm at initialisation"]
     assert he_first >= m["22-layer plain stack, he_normal: last-layer gradient norm at initialisation"]
     ratio = m["22-layer plain stack: first-layer gradient norm, he_normal / glorot_uniform"]
@@ -79,8 +81,9 @@ def test_lesson_07_facts(executed_lessons):
     # ends that start at zero) ends below every seed of either plain stack, by more than either's seed spread
     # (the prose claims only the 22-layer comparison: one learning rate for all may under-step the 4-layer
     # stack); the 4- and 22-layer plain stacks overlap. The prose credits the identity start, not the skips
-    # alone, from a separate run it marks as such (skips with He-initialised block ends: level with plain);
-    # this notebook does not separate the two, so nothing here asserts which one does the work.
+    # alone, from separate runs it marks as such (skips with He-initialised block ends: level with plain; a
+    # plain stack with identity kernels and no skips: as low as or lower than the residual stack); this
+    # notebook does not separate the two, so nothing here asserts which one does the work.
     epochs, seeds = (3, 2) if result.mode == "quick" else (10, 3)
     loss = {(name, end): m[f"{name}: {end} training loss after {epochs} epochs over {seeds} seeds"]
             for name in ("4-layer plain", "22-layer plain", "22-layer with skips") for end in ("lowest", "highest")}
