@@ -208,6 +208,15 @@ contributions = embed.get_weights()[0][ids] @ w[:, 0] / len(ids)
 logit = float(keras.ops.convert_to_numpy(text_model.predict_on_batch(token_ids([sentence])))[0, 0])
 print(f"{sentence!r}\nlogit {logit:.4f} = bias {b[0]:.4f} + sum of word contributions {contributions.sum():.4f}")
 lesson.metric("word contributions sum error", abs(b[0] + contributions.sum() - logit), fmt=".1e")
+order = np.argsort(-np.abs(contributions))
+print("words by |contribution| (logit units): "
+      + ", ".join(f"{vocabulary[ids[i]]} {contributions[i]:+.2f}" for i in order))
+# Words of this sentence with no sentiment of their own ("none" and "work" carry its meaning).
+no_sentiment = {"the", "film", "has", "three", "endings", "and", "of", "them"}
+top_five = [str(vocabulary[ids[i]]) for i in order[:5]]
+print(f"words without sentiment among the 5 largest: {[t for t in top_five if t in no_sentiment]}")
+lesson.metric("words without sentiment among the 5 largest |contributions|", sum(t in no_sentiment for t in top_five))
+lesson.metric("strongest negative word has no sentiment", int(vocabulary[ids[np.argmin(contributions)]] in no_sentiment))
 
 
 def positive_probability(batch):
@@ -241,6 +250,14 @@ plt.show()
 # changes $n$, the number of words averaged, so leave-one-out mixes a word's own effect with
 # the effect of the sentence getting shorter. Model-agnostic explanations approximate; check
 # them against an exact decomposition where one exists.
+#
+# Then read what the explanation says about the model. The words printed above in order of
+# |contribution| include words with no sentiment of their own among the largest (they are listed
+# under them): in the quick run on TensorFlow, "film" pushes hardest towards negative, "three"
+# also pushes negative, and "and" and "them" push towards positive. A model right on about three
+# test reviews in four (its accuracy is printed above) leans on words that happened to co-occur
+# with one label in its few training reviews, not on sentiment. Showing that is what an
+# explanation is for.
 #
 # ### SHAP: Shapley values (沙普利值) of the words
 # **SHAP** (SHapley Additive exPlanations, Lundberg & Lee 2017) treats the $M$ words as players
@@ -602,7 +619,9 @@ course.exercises.check("17.integrated_gradients", integrated_gradients);
 #   differ, and only SHAP adds up.
 # - Fairness is audited per group: selection rate (demographic parity), TPR (equal
 #   opportunity), TPR and FPR (equalised odds), precision (predictive parity). Dropping the
-#   group column does not remove proxies.
+#   group column does not make decisions group-blind: features that differ between groups carry
+#   it (here income, not the postcode proxy); test which feature drives a gap before blaming a
+#   proxy.
 # - With different base rates these criteria conflict; choose one, say why, report the rest.
 #
 # Next: lesson 18 asks what a model and its training reveal about the people in the data.
