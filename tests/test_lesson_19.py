@@ -33,6 +33,7 @@ def test_lesson_19_numbers(executed_lessons):
     assert metrics["window size of the largest PSI on normal traffic"] <= 300  # early in the phase, a small window
     # contiguous MNIST blocks from different writer groups: "normal" traffic is a slightly different population
     assert abs(metrics["normal stream vs reference: mean brightness difference (standard errors)"]) > 2
+    assert metrics["normal traffic: PSI range once the window is full"] > 0.01  # "it still moves" at a full window
     # The faulty scanner lowers contrast, not brightness: the mean barely moves, the dark background shrinks.
     assert 0.9 < metrics["faulty scanner: mean brightness, current / reference mean"] < 1.1
     assert metrics["faulty scanner: dark pixel share, current / reference mean"] < 0.9
