@@ -51,7 +51,7 @@ def test_lesson_07_facts(executed_lessons):
     assert m["CIFAR-10 batches per epoch at batch 32"] == 1563
     assert m["MNIST test accuracy (article 002 CNN)"] > 0.85  # quick mode: a 6,000-image subset, one epoch
     assert m["shapes test accuracy (LeNet)"] > 0.3  # well above the 10 % of guessing
-    if result.mode == "quick":  # under-trained: many of the 20 shown are wrong
+    if result.mode == "quick":  # 2,700 training images cap it: many of the 20 shown are wrong
         assert m["shapes test accuracy (LeNet)"] < 0.8 and m["LeNet: wrong predictions among the 20 shown"] >= 5
     assert m["lines printed by article 000's loop per epoch"] == 0
     # Kernels are 4-D (article 002 §3.1.1 says 3-D); pooling has no parameters (article 002 §3.1.2 says it
