@@ -330,7 +330,7 @@ lesson.savefig(fig, "lenet_shapes_predictions");
 
 # %% [markdown]
 # In quick mode this LeNet's test accuracy is low and many of the 20 predictions in the grid are
-# wrong (both numbers are recorded above), and more epochs do not fix it. A separate run (quick
+# wrong (both numbers are recorded above), and more epochs help only a little. A separate run (quick
 # mode's data, TensorFlow, the 2-core AMD EPYC CPU; not this notebook) continued this setup to 12
 # epochs: validation accuracy 0.64 after 4 epochs, 0.71 after 6 and 0.72 after 12, while training
 # accuracy rose to 0.93 (test accuracy 67.6 %, test loss 1.57 against a training loss of 0.17).
@@ -411,7 +411,8 @@ lesson.metric("ResNet block parameters (8 channels)", block.count_params(), fmt=
 # block starts as the identity (the first and the output `Dense` layers stay random). A plain block
 # can start as the identity too, without skips: its input comes out of a ReLU, so it is non-negative,
 # and with both kernels the identity matrix it computes
-# $\mathrm{ReLU}(I\,\mathrm{ReLU}(I\,h)) = h$ (checked below); zeros there would pass nothing.
+# $\mathrm{ReLU}(I\,\mathrm{ReLU}(I\,h)) = h$ (checked below). (A plain block whose last layer starts
+# at zero, as in the residual block, would pass nothing.)
 #
 # First, is the plain stack's gradient vanishing? `gradients.keras_gradients` returns the gradient of the loss
 # for every weight at initialisation, on 512 images. With He initialisation the first layer's
@@ -503,8 +504,8 @@ lesson.savefig(fig, "plain_vs_residual");
 # each block's *second* layer the identity matrix (so each block is one random He layer,
 # $\mathrm{ReLU}(I\,\mathrm{ReLU}(W_1 h)) = \mathrm{ReLU}(W_1 h)$: half the random depth at
 # initialisation, not an identity start), 1.255 and 1.065; with both (this notebook's residual
-# stack), 0.756 and 0.856. Another separate run (same settings, seeds 0 to 3) started the plain
-# stack as the identity, both kernels of every block the identity matrix and no skips: 0.451, 0.604,
+# stack), 0.756 and 0.856. Another separate run (same settings, seeds 0 to 3) started every plain
+# block as the identity, both its kernels the identity matrix, no skips: 0.451, 0.604,
 # 0.575 and 0.573, against the residual stack's 0.756, 0.856, 0.819 and 0.748. So in this short run
 # what helps is starting each block as the identity, with or without skips; the skips alone buy
 # little. He et al.'s case for skips concerns much deeper nets trained far longer, which this run
@@ -604,7 +605,7 @@ lesson.metric("exercises passing as written", sum(map(bool, first_attempts.value
 #   ($y = x + F(x)$), each block's last layer starting at zero so each block starts as the identity,
 #   at the same Adam learning rate reach a lower training loss in the same steps than the same 22
 #   layers without them; in separate quick-settings runs, skips with He-initialised block ends did
-#   not, and a plain stack started as the identity (identity kernels; ReLU outputs are non-negative)
+#   not, and plain blocks started as the identity (identity kernels; ReLU outputs are non-negative)
 #   did as well or better: here the identity start does the work. He et al.'s case for skips is
 #   about much deeper nets and longer training. DenseNet and EfficientNet build on them.
 #
