@@ -20,6 +20,7 @@ kerasmodels, printed as one line that asks for a report; 130 interrupted.
 import argparse
 import importlib.metadata
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -184,9 +185,14 @@ def _cmd_train_workers(args):
         if args.no_resume and training_dir.exists():
             print(f"[train] starting afresh; the previous training folder is kept as {_move_aside(training_dir)}",
                   flush=True)
-        result = distributed.launch_local(distributed.worker_command(forwarded), workers,
-                                          restarts=args.restarts, log_dir=f"{out}/workers",
-                                          env={runlock.HELD_ENV: "1"}, pass_fds=(lock.fd,))
+        # A duplicate, not the lock's own descriptor: filelock closes that one in forked children.
+        child_fd = os.dup(lock.fd)
+        try:
+            result = distributed.launch_local(distributed.worker_command(forwarded), workers,
+                                              restarts=args.restarts, log_dir=f"{out}/workers",
+                                              env={runlock.HELD_ENV: "1"}, pass_fds=(child_fd,))
+        finally:
+            os.close(child_fd)
     summary = json.loads((Path(out) / "metrics.json").read_text(encoding="utf-8"))
     print(f"{workers} workers on 127.0.0.1, {summary['replicas']} replicas, global batch "
           f"{summary['global_batch_size']} ({summary['per_replica_batch_size']} per replica), "

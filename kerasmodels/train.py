@@ -375,9 +375,9 @@ def _train_in(out, kind, data, epochs, batch_size, limit, preset, learning_rate,
         "restarts": restarts,
         "fit_seconds": round(seconds, 2) if trained or not previous else previous.get("fit_seconds"),
         "final": final,
-        "loss": [float(r["loss"]) for r in rows if "loss" in r],
-        "val_loss": [float(r["val_loss"]) for r in rows if "val_loss" in r],
-        "step_time_p50_ms": [float(r["step_time_p50_ms"]) for r in rows if "step_time_p50_ms" in r],
+        "loss": _column(rows, "loss"),
+        "val_loss": _column(rows, "val_loss"),
+        "step_time_p50_ms": _column(rows, "step_time_p50_ms"),
         "test": {k: float(v) for k, v in test.items()},
         "model_path": str(out / "model.keras"),
         "summary_path": str(summary_path),
@@ -393,6 +393,12 @@ def _train_in(out, kind, data, epochs, batch_size, limit, preset, learning_rate,
         with contextlib.suppress(OSError):  # the last non-chief to finish removes the scratch root
             work.parent.rmdir()
     return summary
+
+
+def _column(rows, key):
+    """One metric over the epochs; a value the log holds as null (NaN in strict JSON, or a blank
+    cell recovered from the CSV) stays None rather than failing the summary."""
+    return [None if r[key] is None or r[key] == "" else float(r[key]) for r in rows if key in r]
 
 
 # --- the command line's training flags, shared by `kerasmodels train` and its workers ---------------------
