@@ -2,7 +2,7 @@
 
 - `table(rows, header)`: columns two spaces apart, the header underlined with dashes, the columns
   named in `right` (numbers, durations) aligned right, no trailing spaces; `kerasmodels lessons`,
-  `run` and `tour` print their tables this way.
+  `run`, `tour` and `data list` print their tables this way.
 - `key_values(pairs)`: the same table for name/value pairs, without a header: each name followed by a
   colon and padded to the longest (`kerasmodels info`, `train`).
 - `step_line(...)`: one line per step as it starts, `  [    12 s] cell  3/20  import keras`: the

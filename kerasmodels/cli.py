@@ -66,8 +66,11 @@ def _cmd_data(args):
         if args.json:
             print(json.dumps([r.as_dict() for r in rows], indent=2, default=str))
             return 0
-        for r in rows:
-            print(f"{r.name:12s} {'ready' if r.available else 'missing':8s} {r.summary}")
+        from kerasmodels._console import table
+
+        print(table([(r.name, "ready" if r.available else "missing", r.summary) for r in rows],
+                    header=("data set", "status", "what it is")))
+        print()
         for name in packs.PACKS:
             print(f"data pack {packs.describe(name)}")
         return 0

@@ -31,8 +31,13 @@ def test_info_reports_versions_backend_and_packs():
 def test_data_list_and_path():
     out = cli("data", "list")
     assert out.returncode == 0, out.stderr
-    for name in ("digits", "mnist", "reviews", "rt_polarity", "shapes"):
-        assert name in out.stdout
+    lines = out.stdout.splitlines()
+    # The one table style of every command (kerasmodels._console): a header, a dashed rule, a row per set.
+    assert lines[0].split() == ["data", "set", "status", "what", "it", "is"] and set(lines[1]) <= {"-", " "}
+    names = [line.split()[0] for line in lines[2:] if line and not line.startswith("data pack")]
+    assert {"digits", "mnist", "reviews", "rt_polarity", "shapes"} <= set(names)
+    status_column = lines[0].index("status")
+    assert all(line[status_column:].split()[0] in ("ready", "missing") for line in lines[2:2 + len(names)])
     listed = json.loads(cli("data", "list", "--json").stdout)
     assert {row["name"] for row in listed} >= {"digits", "mnist", "reviews", "shapes"}
     path = cli("data", "path", "mnist")
