@@ -5,9 +5,14 @@ example in `cnn`'s docstring can call `cnn`), in a temporary working folder, wit
 network blocked (conftest), and with the few names that fragments assume
 already defined, as a reader would have them: `x`, `y` (a small image batch
 and its labels, the scikit-learn digits) and `model` (a compiled MLP for them).
+
+An example written as a doctest (`>>>` lines, inside a ```python fence or bare in the
+docstring) is run by `doctest`, which also compares every printed output with the one
+the docstring shows (ELLIPSIS and NORMALIZE_WHITESPACE on), so a wrong output fails too.
 """
 
 import ast
+import doctest
 import importlib
 import re
 from pathlib import Path
@@ -17,6 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "kerasmodels"
 FENCE = re.compile(r"```python\n(.*?)```", re.S)
+DOCTEST = re.compile(r"^\s*>>> ", re.M)
 
 
 def collect_examples():
@@ -25,10 +31,13 @@ def collect_examples():
         tree = ast.parse(path.read_text())
         nodes = [tree] + [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))]
         for node in nodes:
-            doc = ast.get_docstring(node)
-            for i, match in enumerate(FENCE.finditer(doc or "")):
-                name = getattr(node, "name", "module")
+            doc = ast.get_docstring(node) or ""
+            name = getattr(node, "name", "module")
+            for i, match in enumerate(FENCE.finditer(doc)):
                 examples.append(pytest.param(path, match.group(1), id=f"{path.relative_to(ROOT)}:{name}:{i}"))
+            bare = FENCE.sub("", doc)  # a doctest outside the fences (reST doctest blocks)
+            if DOCTEST.search(bare):
+                examples.append(pytest.param(path, bare, id=f"{path.relative_to(ROOT)}:{name}:doctest"))
     return examples
 
 
@@ -58,4 +67,26 @@ def test_docstring_example_runs(path, code, tmp_path, monkeypatch):
     namespace = {**vars(module), "__name__": "__example__"}
     if re.search(r"\b(x|y|model|x_train|y_train)\b", code):
         namespace.update(reader_namespace())
-    exec(compile(code, f"{path}:example", "exec"), namespace)  # noqa: S102 - running our own docs is the point
+    if DOCTEST.search(code):
+        run_doctest(code, namespace, f"{path}:example")
+    else:
+        exec(compile(code, f"{path}:example", "exec"), namespace)  # noqa: S102 - running our own docs is the point
+
+
+def run_doctest(code, namespace, name):
+    """Run the `>>>` lines of `code` in `namespace`; fail with doctest's report if an output differs."""
+    import textwrap
+
+    test = doctest.DocTestParser().get_doctest(textwrap.dedent(code), namespace, name, name, 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    report = []
+    runner.run(test, out=report.append)
+    assert test.examples and runner.failures == 0, "".join(report)
+
+
+def test_doctest_examples_compare_their_output():
+    namespace = {"__name__": "__example__"}
+    run_doctest(">>> print(1 + 1)\n2\n", namespace, "right")
+    with pytest.raises(AssertionError, match="Expected:"):
+        run_doctest(">>> print(1 + 1)\n3\n", namespace, "wrong")
+    assert any(">>>" in p.values[1] for p in EXAMPLES)
