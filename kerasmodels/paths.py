@@ -22,7 +22,22 @@ def cache_dir():
 
     That is `platformdirs.user_cache_dir("kerasmodels")`: `$XDG_CACHE_HOME/kerasmodels` or
     `~/.cache/kerasmodels` on Linux, `~/Library/Caches/kerasmodels` on macOS,
-    `%LOCALAPPDATA%\\kerasmodels\\Cache` on Windows.
+    `%LOCALAPPDATA%\\kerasmodels\\Cache` on Windows. The folder is not created here.
+
+    Returns:
+        The folder, a `pathlib.Path`.
+
+    Example:
+
+    ```python
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"KERASMODELS_CACHE": "/srv/kerasmodels-cache"}):
+    ...     print(cache_dir().as_posix())
+    /srv/kerasmodels-cache
+    >>> isinstance(cache_dir(), Path)
+    True
+    ```
     """
     root = os.environ.get("KERASMODELS_CACHE")
     if root:
@@ -33,7 +48,27 @@ def cache_dir():
 
 
 def runs_dir():
-    """The folder for runs (`KERASMODELS_RUNS`, else `./runs`)."""
+    """The folder for runs (`KERASMODELS_RUNS`, else `./runs`).
+
+    Executed lessons, `kerasmodels train` runs and reports go there. The folder is not
+    created here (whatever first writes into it does).
+
+    Returns:
+        The folder, an absolute `pathlib.Path` (`~` expanded).
+
+    Example:
+
+    ```python
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"KERASMODELS_RUNS": "/srv/class/runs"}):
+    ...     print(runs_dir().as_posix())
+    /srv/class/runs
+    >>> with mock.patch.dict(os.environ, {"KERASMODELS_RUNS": ""}):
+    ...     print(runs_dir() == Path.cwd() / "runs")
+    True
+    ```
+    """
     return Path(os.environ.get("KERASMODELS_RUNS") or Path.cwd() / "runs").expanduser()
 
 
@@ -121,7 +156,24 @@ def atomic_save(path, write, *, keep_suffix=False, temporary_prefix=None):
 
 
 def atomic_write_bytes(path, data):
-    """Write `data` to `path` so that readers see the old file or the new one, never half (`atomic_save`)."""
+    """Write `data` to `path` so that readers see the old file or the new one, never half (`atomic_save`).
+
+    Args:
+        path: the file to make or replace (its folder is created if missing).
+        data: the whole content, `bytes`.
+
+    Returns:
+        `path`, as a `pathlib.Path`.
+
+    Example:
+
+    ```python
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out" / "weights.bin"
+    >>> atomic_write_bytes(target, bytes([1, 2, 3])).read_bytes()
+    b'\\x01\\x02\\x03'
+    ```
+    """
 
     def write(tmp):
         with open(tmp, "wb") as f:
@@ -131,5 +183,22 @@ def atomic_write_bytes(path, data):
 
 
 def atomic_write_text(path, text):
-    """Write `text` (UTF-8) to `path` atomically (`atomic_save`)."""
+    """Write `text` (UTF-8) to `path` atomically (`atomic_save`).
+
+    Args:
+        path: the file to make or replace (its folder is created if missing).
+        text: the whole content, a `str` (written as UTF-8).
+
+    Returns:
+        `path`, as a `pathlib.Path`.
+
+    Example:
+
+    ```python
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> atomic_write_text(target, "反向传播 = backpropagation\\n").read_text(encoding="utf-8")
+    '反向传播 = backpropagation\\n'
+    ```
+    """
     return atomic_write_bytes(path, text.encode("utf-8"))
