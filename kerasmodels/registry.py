@@ -34,6 +34,8 @@ __all__ = [
     "datasets_for", "model_kind", "model_kind_names", "register_dataset", "register_model_kind",
 ]
 
+#: The two input modalities, `"image"` and `"text"`: a `ModelKind` trains only on the `DataSet`s of
+#: its own modality (`datasets_for`). Pass them rather than the strings: `dataset_names(registry.TEXT)`.
 IMAGE, TEXT = "image", "text"
 
 
@@ -41,7 +43,10 @@ IMAGE, TEXT = "image", "text"
 class Recipe:
     """How to train a factory model: batch size, optimizer and learning-rate schedule, epochs.
 
-    Attributes:
+    `ModelKind.recipe()` gives the recommended one for a kind, preset and hardware; `train`
+    uses it unless `epochs`, `batch_size` or `learning_rate` say otherwise.
+
+    Args:
         batch_size: the global batch size for `fit()`.
         peak_learning_rate: the peak of `warmup_cosine` (None: the optimizer's default rate, constant).
         epochs: epochs the schedule is laid out over.
@@ -49,6 +54,15 @@ class Recipe:
         weight_decay: AdamW's weight decay (None for Adam).
         ema_momentum: AdamW's weight averaging (None: off).
         source: where the recipe comes from, and what was measured.
+
+    Example:
+
+    ```python
+    >>> recipe = Recipe(batch_size=64, peak_learning_rate=1e-3, epochs=2)
+    >>> optimizer = recipe.make_optimizer(train_examples=1000)  # 2 * 16 steps of warm-up + cosine
+    >>> type(optimizer).__name__, recipe.as_dict()["schedule"]
+    ('Adam', 'warmup_cosine')
+    ```
     """
 
     batch_size: int
@@ -101,7 +115,21 @@ class Recipe:
 
 @dataclass(frozen=True)
 class DataSet:
-    """A data set `train` can use: its `kerasmodels.data` name and what its inputs are (IMAGE or TEXT)."""
+    """A data set `train` can use: its `kerasmodels.data` name and what its inputs are (IMAGE or TEXT).
+
+    Args:
+        name: the name `kerasmodels.data.load()` takes.
+        modality: `IMAGE` or `TEXT`: which model kinds train on it.
+
+    Example:
+
+    ```python
+    >>> dataset("mnist")
+    DataSet(name='mnist', modality='image')
+    >>> dataset("mnist").modality == IMAGE
+    True
+    ```
+    """
 
     name: str
     modality: str
@@ -111,7 +139,7 @@ class DataSet:
 class ModelKind:
     """One kind of factory model, with everything `train`, the CLI and the benchmarks need to know.
 
-    Attributes:
+    Args:
         name: the kind's name ("mlp", "cnn", "bert").
         modality: the inputs it takes, IMAGE or TEXT.
         factory: `factory(preset, input_shape, num_classes, sequence_length, **kwargs)` -> a Keras model.
@@ -124,6 +152,18 @@ class ModelKind:
         local_presets: whether a local folder is a preset too (BERT checkpoints).
         multi_worker: whether it trains with `--workers`/`--hosts`.
         summary: one line for help texts.
+
+    Example:
+
+    ```python
+    >>> cnn = model_kind("cnn")
+    >>> cnn.presets, cnn.modality, cnn.multi_worker
+    (('article002', 'lenet'), 'image', True)
+    >>> cnn.recipe().batch_size, cnn.recipe(device_kind="GPU").batch_size
+    (128, 512)
+    >>> cnn.build(input_shape=(28, 28), num_classes=10).output_shape
+    (None, 10)
+    ```
     """
 
     name: str
@@ -181,12 +221,46 @@ class ModelKind:
         return dataset_names(self.modality)
 
 
+#: The registered model kinds, `{name: ModelKind}` in registration order ("mlp", "cnn", "bert").
+#: Read it through `model_kind(name)` and `model_kind_names()`; add to it with `register_model_kind`.
 MODEL_KINDS = {}
+#: The data sets `train` knows, `{name: DataSet}` ("digits", "mnist", "shapes", "cifar10", "reviews",
+#: "rt_polarity"). Read it through `dataset(name)` and `dataset_names()`; add with `register_dataset`.
 DATASETS = {}
 
 
 def register_model_kind(kind):
-    """Add (or replace) a `ModelKind`; returns it."""
+    """Add (or replace) a `ModelKind`; returns it.
+
+    The kind is then a choice of `kerasmodels train --model`, of `train.train` and of the
+    benchmarks, under `kind.name`.
+
+    Args:
+        kind: the `ModelKind` to register (one of the same name is replaced).
+
+    Returns:
+        `kind`.
+
+    Raises:
+        InvalidArgumentError: `kind` is not a `ModelKind`.
+
+    Example:
+
+    ```python
+    >>> import kerasmodels as km
+    >>> tiny = ModelKind(
+    ...     "tiny_mlp", IMAGE,
+    ...     factory=lambda preset, input_shape, num_classes, sequence_length, **kw:
+    ...         km.models.mlp(input_shape=input_shape, num_classes=num_classes, hidden_units=(16,)),
+    ...     rule=lambda preset, device_kind, replicas: Recipe(32 * replicas, 1e-3, 2),
+    ...     stand_in=None, summary="a one-layer MLP")
+    >>> register_model_kind(tiny).name
+    'tiny_mlp'
+    >>> model_kind("tiny_mlp").build(input_shape=(8, 8), num_classes=10).count_params()
+    1210
+    >>> del MODEL_KINDS["tiny_mlp"]  # leave the registry as it was
+    ```
+    """
     if not isinstance(kind, ModelKind):
         raise InvalidArgumentError(f"register_model_kind({kind!r}): pass a registry.ModelKind.")
     MODEL_KINDS[kind.name] = kind
@@ -194,7 +268,30 @@ def register_model_kind(kind):
 
 
 def register_dataset(data_set):
-    """Add (or replace) a `DataSet`; returns it."""
+    """Add (or replace) a `DataSet`; returns it.
+
+    The name must be one `kerasmodels.data.load()` can load; its modality decides which model
+    kinds may train on it.
+
+    Args:
+        data_set: the `DataSet` to register (one of the same name is replaced).
+
+    Returns:
+        `data_set`.
+
+    Raises:
+        InvalidArgumentError: `data_set` is not a `DataSet` of modality `IMAGE` or `TEXT`.
+
+    Example:
+
+    ```python
+    >>> register_dataset(DataSet("my_digits", IMAGE))
+    DataSet(name='my_digits', modality='image')
+    >>> "my_digits" in datasets_for("mlp")
+    True
+    >>> del DATASETS["my_digits"]  # leave the registry as it was
+    ```
+    """
     if not isinstance(data_set, DataSet) or data_set.modality not in (IMAGE, TEXT):
         raise InvalidArgumentError(f"register_dataset({data_set!r}): pass a registry.DataSet of modality "
                                    f"{IMAGE!r} or {TEXT!r}.")
@@ -203,29 +300,118 @@ def register_dataset(data_set):
 
 
 def model_kind_names(multi_worker=None):
-    """The registered kinds' names, in registration order (`multi_worker=True`: those that train with workers)."""
+    """The registered kinds' names, in registration order (`multi_worker=True`: those that train with workers).
+
+    Args:
+        multi_worker: None for every kind; True for those that train with `--workers`/`--hosts`;
+            False for those that do not.
+
+    Returns:
+        A tuple of names.
+
+    Example:
+
+    ```python
+    >>> model_kind_names()
+    ('mlp', 'cnn', 'bert')
+    >>> model_kind_names(multi_worker=True)
+    ('mlp', 'cnn')
+    ```
+    """
     return tuple(name for name, kind in MODEL_KINDS.items() if multi_worker is None or kind.multi_worker == multi_worker)
 
 
 def model_kind(name):
-    """The `ModelKind` called `name`; `InvalidArgumentError` (one line, with the choices) otherwise."""
+    """The `ModelKind` called `name`; `InvalidArgumentError` (one line, with the choices) otherwise.
+
+    Args:
+        name: a registered kind's name, e.g. "cnn".
+
+    Returns:
+        The `ModelKind`.
+
+    Raises:
+        InvalidArgumentError: no kind has that name (the message lists the choices).
+
+    Example:
+
+    ```python
+    >>> model_kind("bert").default_preset
+    'minilm-l6'
+    >>> model_kind("rnn")
+    Traceback (most recent call last):
+    ...
+    kerasmodels.errors.InvalidArgumentError: unknown model 'rnn'; choose one of: mlp, cnn, bert
+    ```
+    """
     if name not in MODEL_KINDS:
         raise InvalidArgumentError(f"unknown model {name!r}; choose one of: {', '.join(MODEL_KINDS)}")
     return MODEL_KINDS[name]
 
 
 def dataset_names(modality=None):
-    """The registered data sets' names (of one modality, IMAGE or TEXT, if given)."""
+    """The registered data sets' names (of one modality, IMAGE or TEXT, if given).
+
+    Args:
+        modality: `IMAGE`, `TEXT`, or None for all.
+
+    Returns:
+        A tuple of names, in registration order.
+
+    Example:
+
+    ```python
+    >>> dataset_names(TEXT)
+    ('reviews', 'rt_polarity')
+    >>> len(dataset_names())
+    6
+    ```
+    """
     return tuple(name for name, data_set in DATASETS.items() if modality is None or data_set.modality == modality)
 
 
 def dataset(name):
-    """The registered `DataSet` called `name`, or None."""
+    """The registered `DataSet` called `name`, or None.
+
+    Args:
+        name: a data set name, e.g. "mnist".
+
+    Returns:
+        The `DataSet`, or None if `train` does not know that name.
+
+    Example:
+
+    ```python
+    >>> dataset("reviews").modality
+    'text'
+    >>> dataset("imagenet") is None
+    True
+    ```
+    """
     return DATASETS.get(name)
 
 
 def datasets_for(kind):
-    """The data sets model kind `kind` (a name or a `ModelKind`) trains on."""
+    """The data sets model kind `kind` (a name or a `ModelKind`) trains on.
+
+    Args:
+        kind: a kind's name ("mlp", "cnn", "bert") or a `ModelKind`.
+
+    Returns:
+        A tuple of data set names (those of the kind's modality).
+
+    Raises:
+        InvalidArgumentError: `kind` is a name no kind has.
+
+    Example:
+
+    ```python
+    >>> datasets_for("bert")
+    ('reviews', 'rt_polarity')
+    >>> datasets_for(model_kind("cnn"))
+    ('digits', 'mnist', 'shapes', 'cifar10')
+    ```
+    """
     return (kind if isinstance(kind, ModelKind) else model_kind(kind)).datasets()
 
 
