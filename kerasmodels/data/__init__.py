@@ -35,8 +35,13 @@ import dataclasses
 import importlib
 import numbers
 
-from kerasmodels.data._common import SPLITS
+from kerasmodels.data import _common
 from kerasmodels.errors import InvalidArgumentError, InvalidArgumentTypeError, MissingDataError
+
+#: The three fixed splits every data set has, in order: `("train", "validation", "test")`. Each
+#: is a name `load(name, split)` takes; `load(name, split=None)` returns a dict with these keys.
+#: Rows never move between splits, so results are comparable from run to run and machine to machine.
+SPLITS = _common.SPLITS
 
 # Name -> module, in the order `list_datasets()` shows them.
 _REGISTRY = {
@@ -56,11 +61,23 @@ __all__ = ["SPLITS", "DatasetInfo", "describe", "list_datasets", "load", "path",
 class DatasetInfo:
     """What `list_datasets()` reports about one data set.
 
-    Attributes:
+    `list_datasets()` makes these; you read them.
+
+    Args:
         name: the name `load()` takes.
         summary: one line.
         available: whether `load()` works on this machine without a download.
         details: the full `describe(name)` dict.
+
+    Example:
+
+    ```python
+    >>> info = next(i for i in list_datasets() if i.name == "digits")
+    >>> info.available, info.details["splits"]["train"]
+    (True, 1079)
+    >>> {"name", "summary", "available", "splits", "class_names"} <= set(info.as_dict())
+    True
+    ```
     """
 
     name: str
@@ -210,11 +227,25 @@ def path(name, data_dir=None):
     files; `shapes`: the train split's cache file (written on first load); `digits`:
     scikit-learn's csv.gz; `cifar10`: Keras's download folder.
 
+    Args:
+        name: a data set name, as for `load()`.
+        data_dir: folder to look in, for `rt_polarity` (else `$KERASMODELS_RT_POLARITY`) and
+            `reviews`; ignored by the others.
+
     Returns:
         `pathlib.Path`.
 
     Raises:
         MissingDataError: when the data is not on this machine; the message gives the fix.
+
+    Example:
+
+    ```python
+    >>> path("digits").name
+    'digits.csv.gz'
+    >>> path("reviews").is_dir()
+    True
+    ```
     """
     key = _canonical_name(name)
     module = _dataset_module(key)
