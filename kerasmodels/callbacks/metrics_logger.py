@@ -32,8 +32,28 @@ def _plain(value):
 def read_metrics(path):
     """The rows of a `metrics.json` written by `MetricsLogger` (a list of dicts).
 
+    Args:
+        path: the `metrics.json` file (a `str` or `pathlib.Path`).
+
+    Returns:
+        One dict per epoch: `epoch` (1-based), `learning_rate` and every value of `fit()`'s logs.
+
     Raises:
         DamagedFileError: the file is truncated or not a MetricsLogger log (one line: the file and the fix).
+
+    Example:
+
+    ```python
+    >>> import pathlib, tempfile
+    >>> run = pathlib.Path(tempfile.mkdtemp())
+    >>> import kerasmodels as km
+    >>> x, y = km.data.load("digits", split="train", limit=64)
+    >>> model = km.models.compile_model(km.models.mlp(input_shape=(8, 8), num_classes=10))
+    >>> _ = model.fit(x, y, epochs=2, verbose=0, callbacks=[MetricsLogger(run)])
+    >>> rows = read_metrics(run / "metrics.json")
+    >>> len(rows), sorted(rows[-1])
+    (2, ['accuracy', 'epoch', 'learning_rate', 'loss'])
+    ```
     """
     try:
         with open(path, encoding="utf-8") as f:

@@ -85,8 +85,34 @@ def damaged_state_message(path, error):
 def read_state(directory):
     """The epoch, best value and fingerprint stored in `directory`, or None if there is no state.
 
+    Reads the state a `ResumableTraining` callback wrote, without building a model: how far a
+    run got before it stopped.
+
+    Args:
+        directory: the folder given to `ResumableTraining`.
+
+    Returns:
+        A dict with `epoch` (epochs finished), `best` (the best `monitor` value), `monitor` and
+        `fingerprint` (of the model's weight shapes), or None when `directory` holds no state.
+
     Raises:
         DamagedFileError: the state file exists but is truncated or not a kerasmodels state.
+
+    Example:
+
+    ```python
+    >>> import tempfile
+    >>> run = tempfile.mkdtemp()
+    >>> read_state(run) is None
+    True
+    >>> import kerasmodels as km
+    >>> x, y = km.data.load("digits", split="train", limit=64)
+    >>> model = km.models.compile_model(km.models.mlp(input_shape=(8, 8), num_classes=10))
+    >>> _ = model.fit(x, y, epochs=2, verbose=0, callbacks=[ResumableTraining(run, verbose=0)])
+    >>> state = read_state(run)
+    >>> state["epoch"], sorted(state)
+    (2, ['best', 'epoch', 'fingerprint', 'monitor'])
+    ```
     """
     path = Path(directory) / STATE_FILE
     if not path.exists():

@@ -39,6 +39,15 @@ def augmentation_layers(augmentation):
 
     Returns:
         A list of Keras layers (empty for `None`).
+
+    Example:
+
+    ```python
+    >>> [layer.name for layer in augmentation_layers("standard")]
+    ['random_flip', 'random_translation', 'random_rotation', 'random_zoom']
+    >>> augmentation_layers(None)
+    []
+    ```
     """
     if augmentation is None:
         return []

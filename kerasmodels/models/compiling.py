@@ -39,6 +39,24 @@ def loss_and_metrics(units):
     `BinaryAccuracy(threshold=0.0)` (a logit of 0 is probability 0.5).
     Otherwise `SparseCategoricalCrossentropy(from_logits=True)` and
     `SparseCategoricalAccuracy` named "accuracy" (integer labels 0..units-1).
+    `compile_model` uses them; call this to compile a model yourself.
+
+    Args:
+        units: the number of logits the model outputs (1 for a binary problem).
+
+    Returns:
+        `(loss, metrics)`: a Keras loss and a list of Keras metrics, for `model.compile`.
+
+    Example:
+
+    ```python
+    >>> loss, metrics = loss_and_metrics(10)
+    >>> type(loss).__name__, [m.name for m in metrics]
+    ('SparseCategoricalCrossentropy', ['accuracy'])
+    >>> loss, metrics = loss_and_metrics(1)  # binary: one logit
+    >>> type(loss).__name__, type(metrics[0]).__name__
+    ('BinaryCrossentropy', 'BinaryAccuracy')
+    ```
     """
     units = _checks.positive_int("units", units)
     if units == 1:
