@@ -23,8 +23,8 @@ float32 against bfloat16 on the machine at hand instead of trusting them):
   On CPUs (TensorFlow): with AMX (`amx_bf16`, Intel Sapphire Rapids and
   later) mixed_bfloat16 for CNNs and BERT (a small CNN trains ~1.8x faster);
   with `avx512_bf16` but no AMX (e.g. AMD EPYC Zen 4) mixed_bfloat16 for CNNs
-  (article 002's MNIST CNN, `cnn(preset="article002")`, trained 1.3-4.4x
-  faster) and for BERT (bert_classifier("minilm-l6") 1.51x, median of 3 rounds), float32 for other models (a
+  (a small CNN trained 1.1-2.1x faster with `benchmark_precisions`) and for
+  BERT (bert_classifier("minilm-l6") 1.51x, median of 3 rounds), float32 for other models (a
   transformer block built from raw ops measured 2.4x slower); float32
   without bfloat16 instructions, and always for small MLPs (they are bound
   by per-step overhead).
@@ -224,8 +224,8 @@ def _choose_precision(machine, backend, model_kind):
             "than float32 on this class of CPU"
         )
     return "mixed_bfloat16", (
-        "CPU with avx512_bf16 (no AMX): mixed_bfloat16 trained article 002's MNIST CNN 1.3-4.4x faster than "
-        "float32 in our measurements on an AMD EPYC (lesson 14, docs/hardware.md)"
+        "CPU with avx512_bf16 (no AMX): mixed_bfloat16 trained a small CNN 1.1-2.1x faster than float32 "
+        "(benchmark_precisions, 3 runs on an AMD EPYC, docs/hardware.md)"
     )
 
 
@@ -247,7 +247,7 @@ def _choose_jit(machine, backend, model_kind, precision="float32"):
             "thirds of the CPU time (1.2-1.5x reported on other CPUs)"
         )
     if model_kind == "cnn":
-        return False, "XLA off: it halves the speed of conv nets on CPU"
+        return False, "XLA off: on CPU it made conv nets slower (about half as fast on a 2-core Xeon, docs/hardware.md)"
     if model_kind == "mlp":
         return False, "XLA off: a small MLP does too little work per step for XLA to matter"
     return False, "XLA off on CPU (pass model_kind='bert' for transformers, where it helps)"

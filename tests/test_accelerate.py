@@ -55,7 +55,7 @@ def test_tpu_uses_bfloat16():
         (["amx_bf16"], None, "tensorflow", "mixed_bfloat16"),
         (["amx_bf16"], "mlp", "tensorflow", "float32"),  # overhead-bound: bf16 does not help
         (["amx_bf16"], "cnn", "jax", "float32"),  # not measured on JAX: keep float32
-        (["avx512_bf16"], "cnn", "tensorflow", "mixed_bfloat16"),  # measured 1.3-4.4x on AMD EPYC
+        (["avx512_bf16"], "cnn", "tensorflow", "mixed_bfloat16"),  # measured 1.1-2.1x on AMD EPYC (docs/hardware.md)
         (["avx512_bf16"], "bert", "tensorflow", "mixed_bfloat16"),  # MiniLM measured 1.51x faster
         (["avx512_bf16"], None, "tensorflow", "float32"),  # a raw-ops transformer block: 2.4x slower
         (["avx512_bf16"], "mlp", "tensorflow", "float32"),
