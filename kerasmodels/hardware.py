@@ -30,6 +30,24 @@ class Accelerator:
     `memory_bytes` is the device's own memory (nvidia-smi, CUDA); `framework_memory_bytes`
     what the framework may use of it (JAX's allocator limit, 75% of the device by default),
     when the framework says. They differ: an H200 has 141 GB (~131 GiB), JAX may use ~105 GiB.
+    `accelerators()` lists this machine's; write one by hand to ask `accelerate.setup()` about
+    other hardware.
+
+    Args:
+        name: the device's name, e.g. "NVIDIA H100 80GB HBM3".
+        kind: "GPU" or "TPU".
+        memory_bytes: the device's own memory, or None when unknown.
+        compute_capability: a CUDA GPU's `(major, minor)`, e.g. `(9, 0)`; None elsewhere.
+        framework_memory_bytes: what the framework may allocate of it, or None when it does not say.
+
+    Example:
+
+    ```python
+    >>> h200 = Accelerator("NVIDIA H200", "GPU", memory_bytes=150_121_463_808, compute_capability=(9, 0),
+    ...                   framework_memory_bytes=112_591_097_856)
+    >>> memory_text(h200, "jax")
+    '139.8 GiB (JAX may use 104.9 GiB)'
+    ```
     """
 
     name: str
@@ -41,7 +59,24 @@ class Accelerator:
 
 @dataclass
 class CPU:
-    """This machine's processor: its name, the cores this process may use, its instruction-set flags."""
+    """This machine's processor: its name, the cores this process may use, its instruction-set flags.
+
+    `cpu()` reads this machine's; `accelerate.setup()` looks at the bfloat16 flags to choose a
+    precision.
+
+    Args:
+        model: the processor's model name (Linux: /proc/cpuinfo's "model name").
+        cores: the cores this process may use (its affinity, not the machine's total).
+        flags: the instruction-set flags, e.g. `{"avx512_bf16", "amx_bf16"}`.
+
+    Example:
+
+    ```python
+    >>> sapphire = CPU("Intel Xeon Platinum 8480+", cores=8, flags=frozenset({"amx_bf16", "avx512_bf16"}))
+    >>> sapphire.has_amx_bf16, CPU("Apple M2", cores=8).has_avx512_bf16
+    (True, False)
+    ```
+    """
 
     model: str
     cores: int
@@ -69,13 +104,24 @@ def _capability(value):
 class Machine:
     """A machine as typed objects: what `accelerate.setup()` decides from.
 
-    Attributes:
+    `machine()` gives this one; `Machine.from_dict` builds one from a `describe()`-like dict.
+
+    Args:
         backend: the Keras backend ("tensorflow", "jax", "torch").
         cpu: the `CPU`.
         accelerators: the `Accelerator`s (GPUs, TPUs) the backend sees.
         cpu_devices: logical CPU devices a described machine offers (None: one, or this process's).
         float32_matmul: how float32 matmuls run on its GPUs, "tf32" or "float32" (None: the
             framework's setting in this process).
+
+    Example:
+
+    ```python
+    >>> gpu = Accelerator("NVIDIA A100", "GPU", compute_capability=(8, 0))
+    >>> a100_box = Machine("jax", CPU("AMD EPYC 7763", cores=32), accelerators=[gpu])
+    >>> a100_box.device_kind, [g.name for g in a100_box.gpus]
+    ('GPU', ['NVIDIA A100'])
+    ```
     """
 
     backend: str
@@ -130,12 +176,46 @@ class Machine:
 
 
 def machine(info=None):
-    """This machine as a `Machine` (from `describe()`), or the machine a `describe()`-like dict describes."""
+    """This machine as a `Machine` (from `describe()`), or the machine a `describe()`-like dict describes.
+
+    Args:
+        info: a dict like `describe()`'s (missing entries get defaults), or None for this machine
+            (which may import the Keras backend to list its devices).
+
+    Returns:
+        A `Machine`.
+
+    Example:
+
+    ```python
+    >>> tpu = machine({"backend": "jax", "accelerators": [{"name": "TPU v5 lite", "kind": "TPU"}]})
+    >>> tpu.device_kind, tpu.has_tpu
+    ('TPU', True)
+    >>> machine().device_kind in ("CPU", "GPU", "TPU")  # this machine
+    True
+    ```
+    """
     return Machine.from_dict(describe() if info is None else info)
 
 
 def version(distribution):
-    """Installed version of a distribution, or None; never imports it."""
+    """Installed version of a distribution, or None; never imports it.
+
+    Args:
+        distribution: a distribution's name as pip knows it, e.g. "keras-hub".
+
+    Returns:
+        The version string, or None when it is not installed.
+
+    Example:
+
+    ```python
+    >>> version("keras") is not None
+    True
+    >>> version("no-such-distribution") is None
+    True
+    ```
+    """
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
@@ -143,7 +223,19 @@ def version(distribution):
 
 
 def versions():
-    """Python's version and the installed versions of the libraries kerasmodels uses (None: not installed)."""
+    """Python's version and the installed versions of the libraries kerasmodels uses (None: not installed).
+
+    Returns:
+        A dict: "python", then "keras", "tensorflow", "keras-hub", "jax", "torch", "numpy"
+        -> a version string or None. Nothing is imported.
+
+    Example:
+
+    ```python
+    >>> list(versions())
+    ['python', 'keras', 'tensorflow', 'keras-hub', 'jax', 'torch', 'numpy']
+    ```
+    """
     out = {"python": platform.python_version()}
     for name in DISTRIBUTIONS:
         out[name] = version(name)
@@ -151,7 +243,21 @@ def versions():
 
 
 def backend_name():
-    """The Keras backend that `import keras` will use, without importing keras."""
+    """The Keras backend that `import keras` will use, without importing keras.
+
+    Once Keras is imported, its backend; else `$KERAS_BACKEND`, else the one in
+    `~/.keras/keras.json` (or `$KERAS_HOME/keras.json`), else "tensorflow".
+
+    Returns:
+        "tensorflow", "jax" or "torch" (any name the setting holds).
+
+    Example:
+
+    ```python
+    >>> backend_name() in ("tensorflow", "jax", "torch")
+    True
+    ```
+    """
     if "keras" in sys.modules:
         return sys.modules["keras"].backend.backend()
     env = os.environ.get("KERAS_BACKEND")
@@ -168,7 +274,19 @@ def backend_name():
 
 
 def cpu():
-    """This machine's `CPU` (model name, usable cores, the bfloat16/AMX flags among its instruction sets)."""
+    """This machine's `CPU` (model name, usable cores, the bfloat16/AMX flags among its instruction sets).
+
+    Returns:
+        A `CPU`; `cores` counts the cores this process may use (its CPU affinity).
+
+    Example:
+
+    ```python
+    >>> here = cpu()
+    >>> here.cores >= 1, isinstance(here.flags, frozenset)
+    (True, True)
+    ```
+    """
     model, flags = platform.processor() or platform.machine(), frozenset()
     try:
         with open("/proc/cpuinfo") as f:
@@ -203,7 +321,25 @@ def _surely_no_accelerator():
 
 
 def accelerators(backend=None):
-    """GPUs/TPUs visible to the given (default: current) Keras backend."""
+    """GPUs/TPUs visible to the given (default: current) Keras backend.
+
+    Imports that backend to ask it, unless a Linux machine has no accelerator device files
+    at all (then the answer is known without the seconds an import costs).
+
+    Args:
+        backend: "tensorflow", "jax" or "torch"; default `backend_name()`.
+
+    Returns:
+        A list of `Accelerator` (empty on a machine with only a CPU).
+
+    Example:
+
+    ```python
+    >>> found = accelerators()
+    >>> all(a.kind in ("GPU", "TPU") for a in found)  # [] on a laptop, one entry per GPU elsewhere
+    True
+    ```
+    """
     backend = backend or backend_name()
     found = []
     module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend)
@@ -293,7 +429,24 @@ def _nvidia_memory(index):
 
 
 def describe(with_devices=True):
-    """A dict describing the machine; `with_devices=False` avoids importing a backend."""
+    """A dict describing the machine; `with_devices=False` avoids importing a backend.
+
+    Args:
+        with_devices: list the accelerators too (may import the Keras backend).
+
+    Returns:
+        A dict with "versions" (`versions()`), "backend", "cpu" (model, cores and its bfloat16/AMX
+        flags) and "accelerators" (a list of `Accelerator` dicts). It is plain data: JSON-ready,
+        and what `machine()` and `format_report()` read.
+
+    Example:
+
+    ```python
+    >>> info = describe(with_devices=False)
+    >>> sorted(info), sorted(info["cpu"])
+    (['accelerators', 'backend', 'cpu', 'versions'], ['cores', 'flags', 'model'])
+    ```
+    """
     info = {
         "versions": versions(),
         "backend": backend_name(),
@@ -310,6 +463,24 @@ def memory_text(accelerator, backend=None):
     """"139.8 GiB (JAX may use 104.9 GiB)": the device's memory, then the framework's share.
 
     `accelerator` is an `Accelerator` or its dict; "" when neither number is known.
+
+    Args:
+        accelerator: an `Accelerator`, or its dict (as in `describe()["accelerators"]`).
+        backend: names the framework in the text ("jax" -> "JAX"); default "the framework".
+
+    Returns:
+        The text (GiB = 2**30 bytes).
+
+    Example:
+
+    ```python
+    >>> h200 = Accelerator("NVIDIA H200", "GPU", memory_bytes=150_121_463_808, compute_capability=(9, 0),
+    ...                   framework_memory_bytes=112_591_097_856)
+    >>> memory_text(h200, backend="jax")
+    '139.8 GiB (JAX may use 104.9 GiB)'
+    >>> memory_text({"memory_bytes": 85_899_345_920})
+    '80.0 GiB'
+    ```
     """
     if not isinstance(accelerator, dict):
         accelerator = asdict(accelerator)
@@ -325,7 +496,30 @@ def memory_text(accelerator, backend=None):
 
 
 def format_report(info):
-    """The `describe()` dict as the lines `kerasmodels info` prints."""
+    """The `describe()` dict as the lines `kerasmodels info` prints.
+
+    Args:
+        info: a dict as `describe()` returns it.
+
+    Returns:
+        The report, lines joined by newlines: versions, backend, CPU, then one line per
+        accelerator (or a line saying there is none).
+
+    Example:
+
+    ```python
+    >>> info = {"versions": {"python": "3.11.7", "keras": "3.8.0", "tensorflow": "2.18.0",
+    ...                      "keras-hub": None, "jax": None, "torch": None},
+    ...         "backend": "tensorflow", "cpu": {"model": "Xeon", "cores": 8, "flags": []},
+    ...         "accelerators": [{"name": "NVIDIA A100", "kind": "GPU", "memory_bytes": 85_899_345_920,
+    ...                           "compute_capability": (8, 0)}]}
+    >>> print(format_report(info))
+    Python 3.11.7 | Keras 3.8.0 | TensorFlow 2.18.0 | keras-hub - | JAX - | torch -
+    Keras backend: tensorflow
+    CPU: Xeon (8 cores)
+    GPU: NVIDIA A100, 80.0 GiB, compute capability 8.0
+    ```
+    """
     v = info["versions"]
     lines = [
         f"Python {v['python']} | Keras {v['keras'] or 'not installed'} | "
