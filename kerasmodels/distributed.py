@@ -95,11 +95,24 @@ EXIT_ORPHAN = 143  # a worker that exits because its launcher is gone
 class Launch:
     """This process's place in a multi-worker launch.
 
-    Attributes:
+    `detect()` reads it from the environment; pass one to `setup(launch=...)`.
+
+    Args:
         backend: "tensorflow" (from TF_CONFIG) or "jax" (from the KERAS_DISTRIBUTION_* variables).
         num_workers: processes in the cluster.
         worker_index: this process's index, 0..num_workers-1.
         addresses: "host:port" of every worker (JAX: the coordinator's is the first).
+
+    Example:
+
+    ```python
+    >>> launch = detect("jax", {"KERAS_DISTRIBUTION_JOB_ADDRESSES": "10.0.0.1:1234,10.0.0.2:1234",
+    ...                         "KERAS_DISTRIBUTION_NUM_PROCESSES": "2", "KERAS_DISTRIBUTION_PROCESS_ID": "1"})
+    >>> launch
+    Launch(backend='jax', num_workers=2, worker_index=1, addresses=['10.0.0.1:1234', '10.0.0.2:1234'])
+    >>> launch.is_chief
+    False
+    ```
     """
 
     backend: str
@@ -194,10 +207,28 @@ def _backend():
 class MultiWorkerSetup(_accelerate.AcceleratorSetup):
     """`AcceleratorSetup` for a multi-worker launch: the replicas span every worker.
 
-    Attributes (besides `AcceleratorSetup`'s):
+    `setup()` makes it; its methods say where this worker writes and how to scale the
+    learning rate with the global batch.
+
+    Args:
+        backend, precision, jit_compile, steps_per_execution, strategy_name, replicas, devices,
+            reasons, strategy, applied, float32_matmul, device_kind, device_name: as for
+            `kerasmodels.accelerate.AcceleratorSetup` (`replicas` counts every worker's devices).
         num_workers: processes in the cluster.
         worker_index: this process's index.
         is_chief: whether this process writes the run's files.
+        addresses: "host:port" of every worker.
+
+    Example:
+
+    ```python
+    >>> acc = MultiWorkerSetup("tensorflow", "float32", False, 1, "MultiWorkerMirroredStrategy", 2, ["CPU:0"],
+    ...                        num_workers=2, worker_index=1, is_chief=False)
+    >>> acc.write_dir("runs/mw").as_posix()  # the chief writes runs/mw itself
+    'runs/mw/.workers/worker-1'
+    >>> acc.scaled_learning_rate(1e-3, base_batch_size=128, global_batch_size=256)
+    0.002
+    ```
     """
 
     num_workers: int = 1
@@ -249,6 +280,16 @@ def setup(precision="auto", jit="auto", model_kind=None, launch="auto"):
     Returns:
         A `MultiWorkerSetup` (an `AcceleratorSetup` with `replicas` counting every
         worker's devices); for a single process, one worker that is the chief.
+
+    Example:
+
+    ```python
+    >>> acc = setup(precision="float32", jit=False, launch=None)  # one process: applied here
+    >>> type(acc).__name__, acc.num_workers, acc.is_chief, acc.precision
+    ('MultiWorkerSetup', 1, True, 'float32')
+    >>> acc.compile_kwargs()
+    {'jit_compile': False, 'steps_per_execution': 1}
+    ```
     """
     if launch == "auto":
         launch = detect()
@@ -347,6 +388,27 @@ def training(model, acc):
     forgets its strategy and runs in the strategy's scope, where Keras finds
     it again, and builds its metrics when the training step is traced, as it
     does without a strategy. Elsewhere this is just `acc.scope()`.
+
+    Args:
+        model: the compiled model, built in `acc.scope()`.
+        acc: the `MultiWorkerSetup` (or `AcceleratorSetup`) it was built under.
+
+    Yields:
+        `model`.
+
+    Example:
+
+    ```python
+    >>> import kerasmodels as km
+    >>> acc = setup(precision="float32", jit=False, launch=None)
+    >>> x, y = km.data.load("digits", split="train", limit=64)
+    >>> with acc.scope():
+    ...     model = km.models.compile_model(km.models.mlp((8, 8), 10), **acc.compile_kwargs())
+    >>> with training(model, acc):
+    ...     history = model.fit(dataset(x, y, batch_size=32), epochs=1, verbose=0)
+    >>> sorted(history.history)
+    ['accuracy', 'loss']
+    ```
     """
     if getattr(acc, "strategy_name", None) == "MultiWorkerMirroredStrategy":
         model._distribute_strategy = None
@@ -360,7 +422,27 @@ def dataset(x, y, batch_size, shuffle=True, seed=0):
     Every worker builds the same dataset (same seed, same order); TensorFlow's
     auto-sharding (policy DATA) and Keras's `DataParallel` on JAX give each
     replica its part of every global batch. The last incomplete batch is
-    dropped, so that every step splits evenly.
+    dropped, so that every step splits evenly. Imports TensorFlow (also on JAX).
+
+    Args:
+        x: the examples, a NumPy array.
+        y: their labels.
+        batch_size: the global batch (all workers together); split between the replicas.
+        shuffle: reshuffle every epoch (the same order on every worker).
+        seed: the shuffle's seed (must be the same on every worker).
+
+    Returns:
+        A batched, prefetched `tf.data.Dataset` of `(x, y)` batches, auto-sharded by data.
+
+    Example:
+
+    ```python
+    >>> import numpy as np
+    >>> x, y = np.zeros((70, 8, 8), "float32"), np.zeros(70, "int32")
+    >>> batches = dataset(x, y, batch_size=32)  # 70 examples: 2 full batches, 6 dropped
+    >>> [tuple(spec.shape) for spec in batches.element_spec], len(list(batches))
+    ([(32, 8, 8), (32,)], 2)
+    ```
     """
     import tensorflow as tf
 
@@ -426,7 +508,23 @@ def machine_commands(hosts, command, backend=None):
 
 @dataclass
 class LaunchResult:
-    """What `launch_local` did: `starts` of the cluster (1 + restarts) and the last return codes."""
+    """What `launch_local` did: `starts` of the cluster (1 + restarts) and the last return codes.
+
+    Args:
+        starts: how many times the cluster was started (1 + restarts used).
+        returncodes: the exit status of each worker at the last start.
+        logs: worker i's log file, as a `str` (empty when the workers wrote to the terminal).
+
+    Example:
+
+    ```python
+    >>> import pathlib, sys, tempfile
+    >>> result = launch_local([sys.executable, "-c", "print('hello')"], workers=2, backend="tensorflow",
+    ...                       log_dir=tempfile.mkdtemp())
+    >>> result.starts, result.returncodes, [pathlib.Path(log).name for log in result.logs]
+    (1, [0, 0], ['worker-0.log', 'worker-1.log'])
+    ```
+    """
 
     starts: int
     returncodes: list
@@ -570,6 +668,28 @@ def launch_local(command, workers, backend=None, restarts=0, log_dir=None, env=N
     Returns:
         A `LaunchResult`; raises `KerasmodelsError` when the last start failed, with the
         failing worker's last error line from its log.
+
+    Raises:
+        KerasmodelsError: the last start failed (the message quotes the worker's last error line).
+
+    Example:
+
+    ```python
+    >>> import pathlib, sys, tempfile
+    >>> logs = pathlib.Path(tempfile.mkdtemp())
+    >>> report = "import os; print('start', os.environ['KERASMODELS_RESTART'], 'of', os.environ['TF_CONFIG'][:12])"
+    >>> launch_local([sys.executable, "-c", report], workers=2, backend="tensorflow", log_dir=logs).returncodes
+    [0, 0]
+    >>> print((logs / "worker-1.log").read_text().strip())
+    --- start 1, worker 1 of 2 ---
+    start 0 of {"cluster":
+    >>> try:  # a failing worker: the cluster is started again, then the error is raised
+    ...     launch_local([sys.executable, "-c", "import sys; sys.exit('boom')"], workers=2,
+    ...                  backend="tensorflow", log_dir=logs, restarts=1)
+    ... except KerasmodelsError as error:
+    ...     print(str(error).split(" (log:")[0])
+    worker 0 exited with code 1 (start 2): boom
+    ```
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InvalidArgumentError(f"launch_local(workers={workers!r}): use a positive integer.")
@@ -658,7 +778,21 @@ def train_worker(model_kind, data, epochs=None, batch_size=None, limit=None, out
 
 
 def worker_command(args):
-    """The argument list that runs `train_worker` in a new Python process (the same interpreter)."""
+    """The argument list that runs `train_worker` in a new Python process (the same interpreter).
+
+    Args:
+        args: `kerasmodels train`'s arguments for the worker (a list of strings).
+
+    Returns:
+        `[sys.executable, "-m", "kerasmodels.distributed", *args]`, e.g. for `launch_local`.
+
+    Example:
+
+    ```python
+    >>> worker_command(["mlp", "--data", "digits", "--epochs", "1"])[1:]
+    ['-m', 'kerasmodels.distributed', 'mlp', '--data', 'digits', '--epochs', '1']
+    ```
+    """
     return [sys.executable, "-m", "kerasmodels.distributed", *args]
 
 
