@@ -38,6 +38,10 @@ import numpy as np
 __all__ = ["GPU_PEAK_TFLOPS", "TRAINING_FLOPS_FACTOR", "FlopCount", "benchmark_precisions", "count_flops",
            "float32_matmul_arithmetic", "measure_cpu_peak", "mfu_text", "peak_flops"]
 
+#: FLOPs of one training step per forward FLOP: 3 (the forward pass, plus a backward pass that
+#: computes gradients with respect to activations and to weights, each as costly as the forward).
+#: Training FLOPs per example = `TRAINING_FLOPS_FACTOR * count_flops(model)`
+#: (`FlopCount.training_per_example`).
 TRAINING_FLOPS_FACTOR = 3
 
 # Dense (no sparsity) peak TFLOP/s from the vendors' data sheets, per arithmetic:
@@ -45,6 +49,10 @@ TRAINING_FLOPS_FACTOR = 3
 # (JAX and TensorFlow do that by default on compute capability 8.0 and later; torch only when
 # asked), plain FP32 for "float32". V100, T4 and P100 have no TF32.
 # Order matters: more specific names first, matched as substrings of the device name.
+#: The GPUs whose data-sheet peaks `peak_flops` knows: a tuple of `(name, {arithmetic: TFLOP/s})`,
+#: dense (no sparsity), the arithmetic being "bfloat16", "float16", "tf32" or "float32". A device
+#: matches the first entry whose name is a substring of its own ("H100 PCIe" before "H100").
+#: Read it with `peak_flops(dtype, device_name)`; e.g. `dict(GPU_PEAK_TFLOPS)["A100"]["tf32"]` is 156.0.
 GPU_PEAK_TFLOPS = (
     ("H200", {"bfloat16": 989.0, "float16": 989.0, "tf32": 494.7, "float32": 67.0}),
     ("H100 PCIe", {"bfloat16": 756.0, "float16": 756.0, "tf32": 378.0, "float32": 51.0}),
@@ -70,11 +78,27 @@ _JAX_FULL_FLOAT32 = ("highest", "float32")
 class FlopCount:
     """Forward FLOPs per example of a model, layer by layer.
 
-    Attributes:
+    `count_flops(model, detail=True)` returns one; `print()` it for a table by layer.
+
+    Args:
         total: forward FLOPs per example (2 FLOPs per multiply-add).
         per_layer: `{layer path: FLOPs}` for every counted call.
         uncounted: paths of layers with weights that have no formula here
             (e.g. recurrent layers); `total` leaves them out.
+
+    Example:
+
+    ```python
+    >>> model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(128, name="hidden"),
+    ...                           keras.layers.Dense(10, name="logits")], name="net")
+    >>> counted = count_flops(model, detail=True)
+    >>> print(counted)
+    net/hidden: 200,704
+    net/logits: 2,560
+    total forward FLOPs per example: 203,264
+    >>> counted.training_per_example  # TRAINING_FLOPS_FACTOR * total
+    609792
+    ```
     """
 
     total: int
@@ -309,6 +333,24 @@ def float32_matmul_arithmetic(backend=None):
     `NVIDIA_TF32_OVERRIDE=0` turns TF32 off for every framework. Only GPUs of compute
     capability 8.0 and later have TF32; `peak_flops` applies this to those only.
     A framework that is not imported yet is not imported here: its default is reported.
+
+    Args:
+        backend: "tensorflow", "jax" or "torch"; default the backend Keras runs.
+
+    Returns:
+        `(arithmetic, setting)`: "tf32" or "float32", and the setting it was read from (text).
+
+    Example:
+
+    ```python
+    >>> import os
+    >>> from unittest import mock
+    >>> float32_matmul_arithmetic("tensorflow")[0] in ("tf32", "float32")
+    True
+    >>> with mock.patch.dict(os.environ, {"NVIDIA_TF32_OVERRIDE": "0"}):
+    ...     float32_matmul_arithmetic("jax")
+    ('float32', 'NVIDIA_TF32_OVERRIDE=0')
+    ```
     """
     import os
     import sys
@@ -447,11 +489,23 @@ def mfu_text(achieved, peak, source):
     programs ran, float32 counted at the FP32 peak while the GPU ran TF32, a GPU not in
     the table under its name), not that the model beat the hardware.
 
+    Args:
+        achieved: the FLOP/s the model reached (e.g. training FLOPs per example x examples/s).
+        peak: the hardware's peak FLOP/s for that arithmetic (`peak_flops()`), or None if unknown.
+        source: where the peak comes from, shown in brackets.
+
+    Returns:
+        The text.
+
     Example:
 
     ```python
-    mfu_text(68.7e12, 67e12, "H200 data-sheet FP32 peak")
-    # 'MFU n/a: achieved 68.7 TFLOP/s exceeds the assumed peak 67.0 TFLOP/s, so the peak is wrong (...)'
+    >>> mfu_text(30e12, 67e12, "H100 data-sheet FP32 peak")
+    '44.78% MFU of 67.0 TFLOP/s (H100 data-sheet FP32 peak)'
+    >>> mfu_text(68.7e12, 67e12, "H200 data-sheet FP32 peak")
+    'MFU n/a: achieved 68.7 TFLOP/s exceeds the assumed peak 67.0 TFLOP/s, so the peak is wrong (...)'
+    >>> mfu_text(1e9, None, "no peak known for this GPU")
+    'MFU n/a (no peak known for this GPU)'
     ```
     """
     if not peak:
