@@ -58,6 +58,9 @@ from kerasmodels.paths import atomic_save, atomic_write_text, runs_dir
 
 __all__ = ["PRECISIONS", "SUMMARY_KEYS", "add_arguments", "train"]
 
+#: The values `train(precision=...)` and `kerasmodels train --precision` take: "auto" (what
+#: `accelerate.setup()` picks for this machine and model) or a Keras dtype policy, "float32",
+#: "mixed_float16" or "mixed_bfloat16".
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 CHECKPOINTS = "checkpoints"  # default_callbacks keeps ResumableTraining's files in training/checkpoints
 
@@ -70,6 +73,11 @@ RENAMED_PRESETS = {name: dict(kind.deprecated_presets) for name, kind in registr
                    if kind.deprecated_presets}
 
 # The summary every run writes (metrics.json), one process or several workers alike.
+#: The keys of the summary `train()` returns and writes to the run folder's `metrics.json`, one
+#: process or several workers alike: what was trained ("model", "preset", "data", "recipe"), on
+#: what ("backend", "workers", "replicas", "accelerate"), how much ("train_examples",
+#: "epochs_completed", "fit_seconds"), the results ("final": the last epoch's metrics, "test": the
+#: test split's) and where the model is ("model_path"). Scripts and tests read a run by these keys.
 SUMMARY_KEYS = (
     "model", "preset", "data", "backend", "train_examples", "validation_examples", "test_examples",
     "batch_size", "global_batch_size", "per_replica_batch_size", "workers", "replicas", "strategy",
@@ -225,6 +233,17 @@ def train(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir=No
 
     Returns:
         The summary written to `metrics.json` (keys `SUMMARY_KEYS`).
+
+    Example:
+
+    ```python
+    >>> import tempfile
+    >>> summary = train("mlp", "digits", epochs=1, limit=200, out_dir=tempfile.mkdtemp(), verbose=0)
+    >>> summary["model"], summary["data"], summary["epochs_completed"], summary["train_examples"]
+    ('mlp', 'digits', 1, 200)
+    >>> set(SUMMARY_KEYS) <= set(summary), sorted(summary["test"])
+    (True, ['accuracy', 'loss'])
+    ```
     """
     kind = _check(model_kind, data)
     _positive("epochs", epochs)
@@ -411,6 +430,16 @@ def add_arguments(parser):
 
     Returns:
         The parser.
+
+    Example:
+
+    ```python
+    >>> import argparse
+    >>> parser = add_arguments(argparse.ArgumentParser(prog="my-train"))
+    >>> args = parser.parse_args(["mlp", "--data", "digits", "--epochs", "1", "--limit", "200"])
+    >>> args.model, args.data, args.epochs, args.limit, args.batch_size, args.precision
+    ('mlp', 'digits', 1, 200, None, 'auto')
+    ```
     """
     kinds = registry.MODEL_KINDS
     presets = "; ".join(f"{name}: {'|'.join(kind.presets)}" for name, kind in kinds.items() if kind.presets)
