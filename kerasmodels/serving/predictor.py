@@ -41,7 +41,28 @@ DEFAULT_QUEUE_TIMEOUT_S = 5.0
 
 
 class RequestError(Exception):
-    """A client mistake (or a busy service): answered with `status` and a JSON error, never a traceback."""
+    """A client mistake (or a busy service): answered with `status` and a JSON error, never a traceback.
+
+    Raised by `Predictor` (and the server's request handling) when a request cannot be answered:
+    a wrong shape or type, too many instances, a busy model. The server turns it into an HTTP
+    answer with that status and `{"error": message, "code": code}`.
+
+    Args:
+        status: the HTTP status to answer with (400 bad request, 413 too large, 503 busy, ...).
+        code: a short machine-readable name of the mistake, e.g. "wrong_shape".
+        message: one sentence for the client: what is wrong and how to fix it.
+
+    Example:
+
+    ```python
+    >>> from kerasmodels.models import mlp
+    >>> try:
+    ...     Predictor(mlp((4,), 3)).validate_instances([[1, 2, 3]])
+    ... except RequestError as error:
+    ...     print(error.status, error.code, "-", error.message)
+    400 wrong_shape - each instance must have shape (4,); got (3,).
+    ```
+    """
 
     def __init__(self, status, code, message):
         super().__init__(message)
@@ -91,6 +112,22 @@ class Predictor:
         outputs: "logits", "probabilities" or "auto" (read from the last activation).
         queue_timeout_s: how long a request waits for the model while another one uses it;
             after that it is answered 503 (busy, retry) instead of waiting without end.
+
+    Raises:
+        ValueError: `max_batch` below 1, or `outputs` not one of the three.
+
+    Example:
+
+    ```python
+    >>> from kerasmodels.models import mlp
+    >>> predictor = Predictor(mlp((4,), 3), class_names=["cat", "dog", "fox"])
+    >>> batch = predictor.validate_instances([[0.1, 0.2, 0.3, 0.4], [0.0, 0.0, 0.0, 1.0]])
+    >>> probabilities = predictor.probabilities(batch)  # softmax of the model's logits
+    >>> probabilities.shape, bool(abs(probabilities.sum(axis=1) - 1).max() < 1e-9)
+    ((2, 3), True)
+    >>> predictor.metadata()["output"]["class_names"]
+    ['cat', 'dog', 'fox']
+    ```
     """
 
     def __init__(self, model, class_names=None, max_batch=DEFAULT_MAX_BATCH,

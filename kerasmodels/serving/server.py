@@ -468,12 +468,38 @@ class HardenedH11Protocol(H11Protocol):
 class PredictionServer:
     """A uvicorn server of one model; `make_server` builds one. `start()`/`stop()` or `with` for a background thread.
 
+    Build it with `make_server`, which prepares every argument below; `serve_forever()` serves
+    in the calling thread instead.
+
+    Args:
+        sock: the bound listening socket.
+        app: the Starlette application (the routes).
+        metrics: the `Metrics` of this server.
+        predictor: the `Predictor` of the model.
+        monitor: the drift monitor (`kerasmodels.serving.drift.DriftMonitor`).
+        config: the `uvicorn.Config`.
+
     Attributes:
         predictor: the `Predictor` (model, validation, output handling).
         drift: `kerasmodels.serving.drift.DriftMonitor` over the input summaries and the model's confidence.
         metrics: `Metrics` (its `registry` is what /metrics shows).
         config: the `uvicorn.Config`, with the settings listed in this module's docstring.
         url: "http://host:port".
+
+    Example:
+
+    ```python
+    >>> import pathlib, tempfile, urllib.request
+    >>> from kerasmodels.models import mlp
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.keras"
+    >>> mlp((4,), 3).save(path)
+    >>> server = make_server(path).start()  # a free port, served from a background thread
+    >>> server.url
+    'http://127.0.0.1:...'
+    >>> urllib.request.urlopen(server.url + "/v2/health/ready").status
+    200
+    >>> server.stop()
+    ```
     """
 
     def __init__(self, sock, app, metrics, predictor, monitor, config):
@@ -582,6 +608,22 @@ def make_server(model_path, host="127.0.0.1", port=0, max_body_bytes=DEFAULT_MAX
 
     Returns:
         A `PredictionServer`; call `.start()` (background) or `.serve_forever()`.
+
+    Example:
+
+    ```python
+    >>> import json, pathlib, tempfile, urllib.request
+    >>> from kerasmodels.models import mlp
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.keras"
+    >>> mlp((4,), 3).save(path)
+    >>> with make_server(path, class_names=["cat", "dog", "fox"]) as server:
+    ...     request = urllib.request.Request(
+    ...         server.url + "/v1/models/mlp:predict", headers={"Content-Type": "application/json"},
+    ...         data=json.dumps({"instances": [[0.1, 0.2, 0.3, 0.4]]}).encode())
+    ...     answer = json.load(urllib.request.urlopen(request))
+    >>> len(answer["predictions"][0]), round(sum(answer["predictions"][0]), 3)  # 3 class probabilities
+    (3, 1.0)
+    ```
     """
     if int(max_body_bytes) < 64:
         raise InvalidArgumentError(f"max_body_bytes={max_body_bytes!r} is too small: no request fits; "
@@ -620,12 +662,38 @@ def make_server(model_path, host="127.0.0.1", port=0, max_body_bytes=DEFAULT_MAX
 def serve(model_path, host="127.0.0.1", port=8000, max_body_bytes=DEFAULT_MAX_BODY_BYTES, **kwargs):
     """Serve `model_path` (.keras, SavedModel folder or .onnx) until interrupted (Ctrl-C).
 
-    Keyword arguments as in `make_server`.
+    Prints one line saying where it serves, then serves in this thread; `kerasmodels serve`
+    calls it. Use `make_server` to serve from a background thread instead.
+
+    Args:
+        model_path: a `.keras` file, a SavedModel folder or an `.onnx` file.
+        host: address to bind; "127.0.0.1" (default) accepts only this machine (another host
+            prints a warning: the service has no authentication).
+        port: TCP port (0: a free one, printed).
+        max_body_bytes: larger request bodies are refused (413).
+        **kwargs: the other arguments of `make_server`; `log_requests` defaults to True here.
+
+    Returns:
+        0 once the server has stopped (the command's exit status).
 
     Example (a terminal):
 
         kerasmodels serve runs/cnn.keras --port 8000
         curl -s localhost:8000/v2/models/cnn
+
+    Example:
+
+    ```python
+    >>> import pathlib, tempfile
+    >>> from unittest import mock
+    >>> from kerasmodels.models import mlp
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.keras"
+    >>> mlp((4,), 3).save(path)
+    >>> with mock.patch.object(PredictionServer, "serve_forever"):  # here: return at once, not at Ctrl-C
+    ...     serve(path, port=0)
+    serving mlp (tensor, input [4] float32, keras) at http://127.0.0.1:...  page: GET /  predict: ... Ctrl-C stops.
+    0
+    ```
     """
     kwargs.setdefault("log_requests", True)
     server = make_server(model_path, host=host, port=port, max_body_bytes=max_body_bytes, **kwargs)
