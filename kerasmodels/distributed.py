@@ -211,9 +211,10 @@ class MultiWorkerSetup(_accelerate.AcceleratorSetup):
     learning rate with the global batch.
 
     Args:
-        backend, precision, jit_compile, steps_per_execution, strategy_name, replicas, devices,
-            reasons, strategy, applied, float32_matmul, device_kind, device_name: as for
+        backend, precision, jit_compile, steps_per_execution, strategy_name, replicas: as for
             `kerasmodels.accelerate.AcceleratorSetup` (`replicas` counts every worker's devices).
+        devices, reasons, strategy, applied, float32_matmul, device_kind, device_name: as for
+            `kerasmodels.accelerate.AcceleratorSetup`.
         num_workers: processes in the cluster.
         worker_index: this process's index.
         is_chief: whether this process writes the run's files.
