@@ -141,6 +141,12 @@ def test_lesson_numbers_agree_with_the_theory(executed_lessons):
     # ... and in the quick run it is missing entirely (section 5's prose: class 4, 0 % of 1,000 generated digits);
     # the classifier misreads about one real digit in ten, so the prose asks for a look at the sample grid.
     assert m["generated share of the rarest class"] == 0
+    # Section 5's check of "not drawn or not recognised" (quick run, TensorFlow, round 6: the classifier calls none of
+    # the grid's ten last-epoch samples a 4, and 4 is its second choice for 0.2 % of the generated digits against
+    # 6.8 % of the real ones; the prose adds that columns 7 and 8 look like rough 4s; the classifier read them as 0 and 7).
+    assert m["sample grid, last epoch: columns classified as the rarest class"] == 0
+    assert m["share with the rarest class second, generated"] < 0.01
+    assert m["share with the rarest class second, real"] > 0.03
     assert 0.85 < m["classifier test accuracy"] < 0.95
     assert {"samples_per_epoch", "mode_coverage"} <= {f.stem for f in result.figures}
     # Section 3 says D *can* reject the fakes confidently; section 4 says this run's epoch means never

@@ -67,7 +67,8 @@ def check_generator_loss(fn):
         fake = np.array(fake)
         with np.errstate(all="ignore"):
             got = fn(fake)
-        got = _finite_float(case, got, hint="sigmoid rounds to 0 for very negative logits: compute -log D from the logit")
+        got = _finite_float(case, got, hint="exp or sigmoid overflows or underflows for extreme logits (np.exp(900) "
+                                             "is inf): compute -log D from the logit, np.logaddexp(0, -logit)")
         _expect_number(case, got, np.mean(_softplus(-fake)),
                        hint="log(1 - D) is the minimax loss, whose gradient vanishes when D rejects the fakes; "
                             "the non-saturating loss asks for D(G(z)) to be high instead")
