@@ -484,8 +484,9 @@ lesson.metric("window size of the largest PSI on normal traffic", max(normal, ke
 full_window = [t[1] for t in normal if t[5] == max(r[5] for r in normal)]
 lesson.metric("normal traffic: PSI range once the window is full", max(full_window) - min(full_window), fmt=".3f")
 lesson.metric("PSI noise floor per feature, window of 200", km.serving.drift.psi_noise_floor(1000, 200), fmt=".3f")
-# Is "normal" traffic really the reference's distribution? Both are contiguous blocks of MNIST's files,
-# which group images by writer: compare their mean brightness, in standard errors of the difference.
+# Is "normal" traffic really the reference's distribution? The stream is the first test images (all from NIST's
+# SD-3 writers), the reference a block of the training set (SD-3 and SD-1 writers): compare their mean brightness,
+# in standard errors of the difference.
 stream_brightness = stream.reshape(len(stream), -1).mean(axis=1)
 reference_brightness = x_reference.reshape(len(x_reference), -1).mean(axis=1)
 brightness_z = (stream_brightness.mean() - reference_brightness.mean()) / np.sqrt(
@@ -509,13 +510,16 @@ for feature in ("mean brightness", "contrast", "dark pixel share"):
 # near the watch line of 0.1, or above it, with no drift at all (the largest value and its window
 # are printed above). Two things inflate it: small samples (the noise floor, about 0.05 per feature at 200
 # images against 1,000 reference images) and the max over four features, each with its own noise.
-# And part of it is not noise: the reference (the first 1,000 validation images) and the normal
-# stream (the first test images) are contiguous blocks of MNIST's files, which are grouped by
-# writer, so "normal" traffic is a slightly different population. Its mean brightness sits a few
-# standard errors away from the reference's (printed above), a real if small shift, so a normal-phase
-# PSI near 0.1 is not all sampling noise. Nor is its fall only the window filling up: once the
-# window is full (400 images) it still moves as the window slides on to other writers (the last
-# lines above). Drawing both at random from one pool would remove that shift.
+# And part of it is not noise: the normal stream (the first test images) and the reference (the
+# first 1,000 validation images, official training images 50,000-51,000) come from different
+# writers. MNIST's first 5,000 test images all come from NIST's Special Database 3 (SD-3), digits
+# written by Census Bureau employees, which LeCun's MNIST page calls cleaner and easier than the
+# last 5,000 (SD-1, written by high-school students); the training set draws on both SD-3 and
+# SD-1. So "normal" traffic is a slightly different population: its mean brightness sits a few
+# standard errors away from the reference's (printed above), a real if small shift, and a
+# normal-phase PSI near 0.1 is not all sampling noise. Nor is its fall only the window filling
+# up: once the window is full (400 images) it still moves as the window slides on to other
+# images (the last lines above). Drawing both at random from one pool would remove that shift.
 # A threshold means little unless it sits well above both at that window size; the scanner fault
 # stays far above 0.25. To avoid early false alarms, alert only on a value that persists (as the Prometheus rule
 # below does), or judge larger windows: `make_server(drift_window=...)` (with `drift_warmup` and

@@ -31,7 +31,8 @@ def test_lesson_19_numbers(executed_lessons):
     assert metrics["PSI noise floor per feature, window of 200"] < metrics["largest PSI on normal traffic"] < 0.25
     assert metrics["largest PSI on normal traffic"] > 0.08  # "near the watch line of 0.1, or above it"
     assert metrics["window size of the largest PSI on normal traffic"] <= 300  # early in the phase, a small window
-    # contiguous MNIST blocks from different writer groups: "normal" traffic is a slightly different population
+    # the stream (first test images, NIST SD-3 writers) and the reference (training images, SD-3 and SD-1 writers):
+    # "normal" traffic is a slightly different population
     assert abs(metrics["normal stream vs reference: mean brightness difference (standard errors)"]) > 2
     assert metrics["normal traffic: PSI range once the window is full"] > 0.01  # "it still moves" at a full window
     # The faulty scanner lowers contrast, not brightness: the mean barely moves, the dark background shrinks.
