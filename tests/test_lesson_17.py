@@ -21,6 +21,12 @@ def test_lesson_17_numbers(executed_lessons):
     # three -0.96, and +0.95, them +0.74); the model is right on about three test reviews in four (72.8 %).
     assert metrics["words without sentiment among the 5 largest |contributions|"] >= 3
     assert metrics["strongest negative word has no sentiment"] == 1
+    # ... and the prose says it is not one that came with negative reviews: "film" is in about a hundred of the
+    # 1,360 training reviews, about half of them positive, like the set (round 6: 97 reviews, 47 %; set 50 %).
+    assert metrics["strongest negative word: training reviews containing it"] >= 50
+    assert abs(metrics["strongest negative word: share of positive training reviews containing it"]
+               - metrics["share of positive training reviews"]) < 0.1
+    assert metrics["top-5 words without sentiment more than 10 points off that share"] == 1  # "three": 28 %
     assert 0.65 < metrics["text classifier test accuracy"] < 0.85
     # Same 1022 coalitions, same predictions, both solved in float64: only the linear algebra's rounding
     # differs (about 1e-10 measured); 1e-6 is still a thousand times below the smallest word's attribution.
@@ -65,6 +71,10 @@ def test_lesson_17_numbers(executed_lessons):
     # ... it is income's: the true rule shows both gaps (the review, on 30,000 loans: TPR 0.908 vs 0.737).
     assert metrics["true rule: selection rate, group A"] > metrics["true rule: selection rate, group B"] + 0.15
     assert metrics["true rule: TPR, group A"] > metrics["true rule: TPR, group B"] + 0.05
+    # The model's gaps are about the true rule's: income is a feature of the rule, not a leaking proxy
+    # (the review's run: selection-rate gap 0.265 vs the rule's 0.269, TPR gap 0.137 vs 0.136).
+    assert abs(metrics["selection rate gap A - B, model minus true rule"]) < 0.03
+    assert abs(metrics["TPR gap A - B, model minus true rule"]) < 0.03
     # Chouldechova's identity holds on both rows; with TPRs equalised, precision or FPR must differ.
     assert metrics["Chouldechova identity, largest error after the repair"] < 1e-9
     # Thresholds fitted on the training applicants, audited on the test applicants: the gap shrinks to a
@@ -202,7 +212,8 @@ def test_make_loans_has_the_story_the_lesson_tells():
 
 
 def test_integrated_gradients_checker_accepts_the_papers_right_riemann_sum():
-    """alpha = k/m (k = 1..m), as in Sundararajan et al. 2017, is IG too; gradient x input is not, and is told so."""
+    """alpha = k/m (k = 1..m), as in Sundararajan et al. 2017, and the mean over np.linspace(0, 1, m) are IG too;
+    a path that ignores the baseline is not, nor is gradient x input, and the latter is told so."""
     from kerasmodels.course import exercises
 
     def right_riemann(grad_fn, x, baseline, steps):
@@ -213,8 +224,19 @@ def test_integrated_gradients_checker_accepts_the_papers_right_riemann_sum():
         alphas = (np.arange(steps) + 0.5) / steps
         return (x - baseline) * np.mean([grad_fn(baseline + a * (x - baseline)) for a in alphas], axis=0)
 
+    def linspace_mean(grad_fn, x, baseline, steps):  # the tutorials' form, O(1/steps) like the right sum
+        alphas = np.linspace(0, 1, steps)
+        return (x - baseline) * np.mean([grad_fn(baseline + a * (x - baseline)) for a in alphas], axis=0)
+
+    def path_from_zero(grad_fn, x, baseline, steps):  # a wrong path: starts at 0, not at the baseline
+        alphas = np.linspace(0, 1, steps)
+        return (x - baseline) * np.mean([grad_fn(a * x) for a in alphas], axis=0)
+
     assert exercises.check("17.integrated_gradients", right_riemann, quiet=True).passed
     assert exercises.check("17.integrated_gradients", midpoint, quiet=True).passed
+    assert exercises.check("17.integrated_gradients", linspace_mean, quiet=True).passed
+    off_path = exercises.check("17.integrated_gradients", path_from_zero, quiet=True)
+    assert not off_path.passed and "baseline 1" in off_path.message
     wrong = exercises.check("17.integrated_gradients", lambda g, x, b, steps: (x - b) * g(x), quiet=True)
     assert not wrong.passed and "gradient x input" in wrong.message
     too_few = exercises.check("17.integrated_gradients", lambda g, x, b, steps: right_riemann(g, x, b, 5), quiet=True)

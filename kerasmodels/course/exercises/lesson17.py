@@ -39,7 +39,8 @@ def _riemann(grad_fn, x, baseline, alphas):
     return (x - baseline) * np.mean([grad_fn(baseline + a * (x - baseline)) for a in alphas], axis=0)
 
 
-@exercise("17.integrated_gradients", "integrated gradients with a Riemann sum (midpoints, or k/m as in the IG paper)",
+@exercise("17.integrated_gradients", "integrated gradients with a Riemann sum (midpoints, k/m as in the IG paper, "
+          "or a mean over np.linspace(0, 1, steps))",
           hint="average the gradient along the straight path from the baseline to x, then weigh it by the step x - baseline",
           formula="alphas = (np.arange(steps) + 0.5) / steps; average grad_fn(baseline + a * (x - baseline)) over "
                "the alphas, then multiply by (x - baseline)")
@@ -57,10 +58,13 @@ def check_integrated_gradients(fn):
         got = fn(grad_fn, point, baseline, steps)
 
         # The right (IG paper) and left Riemann sums are right answers too, though their error is O(1/steps)
-        # against the midpoint rule's O(1/steps^2) (0.5% at 200 steps); so is the trapezoid rule.
-        right, left = (_riemann(grad_fn, point, baseline, alphas)
-                       for alphas in (np.arange(1, steps + 1) / steps, np.arange(steps) / steps))
-        other_rules = [right, left, (right + left) / 2]
+        # against the midpoint rule's O(1/steps^2) (0.5% at 200 steps); so is the trapezoid rule, and so is the
+        # plain mean over alphas = np.linspace(0, 1, steps) (or steps + 1 points) that many tutorials use, also O(1/steps).
+        right, left, linspace, linspace_plus_one = (
+            _riemann(grad_fn, point, baseline, alphas)
+            for alphas in (np.arange(1, steps + 1) / steps, np.arange(steps) / steps, np.linspace(0, 1, steps),
+                           np.linspace(0, 1, steps + 1)))
+        other_rules = [right, left, (right + left) / 2, linspace, linspace_plus_one]
         try:
             if any(np.allclose(np.asarray(got, dtype=np.float64), rule, rtol=1e-6, atol=1e-9) for rule in other_rules):
                 continue
