@@ -38,7 +38,7 @@ import numpy as np
 __all__ = ["GPU_PEAK_TFLOPS", "TRAINING_FLOPS_FACTOR", "FlopCount", "benchmark_precisions", "count_flops",
            "float32_matmul_arithmetic", "measure_cpu_peak", "mfu_text", "peak_flops"]
 
-#: FLOPs of one training step per forward FLOP: 3 (the forward pass, plus a backward pass that
+#: FLOPs of one training step per forward FLOP, 3 (the forward pass, plus a backward pass that
 #: computes gradients with respect to activations and to weights, each as costly as the forward).
 #: Training FLOPs per example = `TRAINING_FLOPS_FACTOR * count_flops(model)`
 #: (`FlopCount.training_per_example`).
@@ -49,9 +49,10 @@ TRAINING_FLOPS_FACTOR = 3
 # (JAX and TensorFlow do that by default on compute capability 8.0 and later; torch only when
 # asked), plain FP32 for "float32". V100, T4 and P100 have no TF32.
 # Order matters: more specific names first, matched as substrings of the device name.
-#: The GPUs whose data-sheet peaks `peak_flops` knows: a tuple of `(name, {arithmetic: TFLOP/s})`,
-#: dense (no sparsity), the arithmetic being "bfloat16", "float16", "tf32" or "float32". A device
-#: matches the first entry whose name is a substring of its own ("H100 PCIe" before "H100").
+#: The GPUs whose data-sheet peaks `peak_flops` knows, a tuple of `(name, peaks)` pairs.
+#: `peaks` maps an arithmetic ("bfloat16", "float16", "tf32" or "float32") to the dense (no sparsity)
+#: peak in TFLOP/s. A device matches the first entry whose name is a substring of its own
+#: ("H100 PCIe" before "H100").
 #: Read it with `peak_flops(dtype, device_name)`; e.g. `dict(GPU_PEAK_TFLOPS)["A100"]["tf32"]` is 156.0.
 GPU_PEAK_TFLOPS = (
     ("H200", {"bfloat16": 989.0, "float16": 989.0, "tf32": 494.7, "float32": 67.0}),

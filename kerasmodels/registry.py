@@ -34,8 +34,9 @@ __all__ = [
     "datasets_for", "model_kind", "model_kind_names", "register_dataset", "register_model_kind",
 ]
 
-#: The two input modalities, `"image"` and `"text"`: a `ModelKind` trains only on the `DataSet`s of
-#: its own modality (`datasets_for`). Pass them rather than the strings: `dataset_names(registry.TEXT)`.
+#: The two input modalities, `"image"` and `"text"`, of `ModelKind`s and `DataSet`s.
+#: A kind trains only on the data sets of its own modality (`datasets_for`). Pass these names rather
+#: than the strings, e.g. `dataset_names(registry.TEXT)`.
 IMAGE, TEXT = "image", "text"
 
 
@@ -221,11 +222,13 @@ class ModelKind:
         return dataset_names(self.modality)
 
 
-#: The registered model kinds, `{name: ModelKind}` in registration order ("mlp", "cnn", "bert").
-#: Read it through `model_kind(name)` and `model_kind_names()`; add to it with `register_model_kind`.
+#: The registered model kinds, a dict from each name to its `ModelKind`, in registration order.
+#: The package registers "mlp", "cnn" and "bert". Read it through `model_kind(name)` and
+#: `model_kind_names()`; add to it with `register_model_kind`.
 MODEL_KINDS = {}
-#: The data sets `train` knows, `{name: DataSet}` ("digits", "mnist", "shapes", "cifar10", "reviews",
-#: "rt_polarity"). Read it through `dataset(name)` and `dataset_names()`; add with `register_dataset`.
+#: The data sets `train` knows, a dict from each name to its `DataSet`, in registration order.
+#: The package registers "digits", "mnist", "shapes", "cifar10", "reviews" and "rt_polarity". Read it
+#: through `dataset(name)` and `dataset_names()`; add to it with `register_dataset`.
 DATASETS = {}
 
 

@@ -58,9 +58,9 @@ from kerasmodels.paths import atomic_save, atomic_write_text, runs_dir
 
 __all__ = ["PRECISIONS", "SUMMARY_KEYS", "add_arguments", "train"]
 
-#: The values `train(precision=...)` and `kerasmodels train --precision` take: "auto" (what
-#: `accelerate.setup()` picks for this machine and model) or a Keras dtype policy, "float32",
-#: "mixed_float16" or "mixed_bfloat16".
+#: The values `train(precision=...)` and `kerasmodels train --precision` take.
+#: "auto" is what `accelerate.setup()` picks for this machine and model; the others are Keras
+#: dtype policies, "float32", "mixed_float16" or "mixed_bfloat16".
 PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
 CHECKPOINTS = "checkpoints"  # default_callbacks keeps ResumableTraining's files in training/checkpoints
 

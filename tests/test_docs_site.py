@@ -61,6 +61,8 @@ def _api_gaps(objects):
                 gaps.append(f"{module}.{name}: no Example: with code")
         elif not _doc_comment(module, name):
             gaps.append(f"{module}.{name}: no #: doc comment")
+        elif ":" in _doc_comment(module, name).splitlines()[0]:  # napoleon reads "type: text" there
+            gaps.append(f"{module}.{name}: a colon in the doc comment's first line (napoleon takes it for a type)")
     return gaps
 
 

@@ -38,8 +38,8 @@ import numbers
 from kerasmodels.data import _common
 from kerasmodels.errors import InvalidArgumentError, InvalidArgumentTypeError, MissingDataError
 
-#: The three fixed splits every data set has, in order: `("train", "validation", "test")`. Each
-#: is a name `load(name, split)` takes; `load(name, split=None)` returns a dict with these keys.
+#: The three fixed splits every data set has, in order, `("train", "validation", "test")`.
+#: Each is a name `load(name, split)` takes; `load(name, split=None)` returns a dict with these keys.
 #: Rows never move between splits, so results are comparable from run to run and machine to machine.
 SPLITS = _common.SPLITS
 
