@@ -8,7 +8,9 @@ import pytest
     lambda n, k, s, p: (n + 2 * ((k - 1) // 2) - k) // s + 1 if p == "same" else (n - k) // s + 1,  # symmetric pad
     lambda n, k, s, p: n if p == "same" else (n - k) // s + 1,  # "same" ignores the stride
     lambda n, k, s, p: n // s if p == "same" else (n - k) // s + 1,  # floor instead of ceil for 'same'
-], ids=["symmetric padding", "same keeps n", "floor same"])
+    lambda n, k, s, p: (n - k + 2 * (k // 2)) // s + 1 if p == "same" else (n - k) // s + 1,  # PyTorch k // 2
+    lambda n, k, s, p: -(-n // s) if p == "same" else (n // s if s > 1 else n - k + 1),  # strided valid = n // s
+], ids=["symmetric padding", "same keeps n", "floor same", "pytorch-style k//2 padding", "strided valid n//s"])
 def test_output_size_checker_rejects_plausible_wrong_formulas(wrong):
     from kerasmodels.course import exercises
 
@@ -26,6 +28,22 @@ def test_output_size_checker_case_matches_keras_for_an_even_kernel():
 
     assert exercises.check("07.output_size", lambda n, k, s, p: -(-n // s) if p == "same" else (n - k) // s + 1,
                            quiet=True).passed
+
+
+def test_output_size_checker_cases_for_even_same_and_overlapping_valid_match_keras():
+    import keras
+
+    x = np.zeros((1, 28, 28, 1), "float32")
+    # Even kernel, stride 1, "same": Keras keeps 28 (PyTorch-style k // 2 per side would give 29).
+    assert keras.layers.Conv2D(1, 2, padding="same")(x).shape[1] == 28
+    # Overlapping "valid" windows (kernel 3 > stride 2): 13, not 28 // 2 = 14.
+    assert keras.layers.MaxPooling2D(3, strides=2)(x).shape[1] == 13
+    assert keras.layers.Conv2D(1, 3, strides=2)(x).shape[1] == 13
+    from kerasmodels.course import exercises
+    from kerasmodels.course.exercises.lesson07 import _output_size
+
+    assert _output_size(28, 2, 1, "same") == 28 and _output_size(28, 3, 2, "valid") == 13
+    assert exercises.check("07.output_size", _output_size, quiet=True).passed
 
 
 def test_multichannel_convolution_by_hand_matches_keras():
@@ -63,6 +81,11 @@ def test_lesson_07_facts(executed_lessons):
     assert m["Dense parameters after Flatten, without pooling"] == 26 * 26 * 32 * 10 + 10
     assert m["Dense parameters after Flatten, with pooling"] == 13 * 13 * 32 * 10 + 10
     assert m["Conv2D refuses a 3-D batch (min_ndim=4)"] == 1
+    # Article 002 §5.3.2's "28x28x1 二维数组" is 3-D per image, 4-D per batch; §3.1.1's "二维矩阵" holds only
+    # for grayscale: the shapes images are colour.
+    assert m["one MNIST image with its channel axis: axes"] == 3
+    assert m["a batch of them: axes"] == 4
+    assert m["shapes: colour channels per image (height, width, channels)"] == 3
     assert m["output-size formulas vs Keras Conv2D and MaxPooling2D: mismatches in 14 cases"] == 0
     assert m["MaxPooling2D 'same' on an all -1 map: largest output"] == -1  # pads with ignored cells, not zeros
     # A ResNet block starts from the identity. With He initialisation the plain stack's gradient has not

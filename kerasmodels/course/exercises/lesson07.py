@@ -13,12 +13,15 @@ def _output_size(size, kernel, stride, padding):
 
 @exercise("07.output_size", "spatial size after a convolution or pooling",
           hint="count the positions where the window can start: with 'valid' it must fit entirely inside "
-               "the input, and don't forget the very first position; 'same' pads so that only the stride shrinks",
+               "the input (windows may overlap when the kernel is larger than the stride), and don't forget the "
+               "very first position; 'same' pads so that only the stride shrinks, whatever the kernel size",
           formula="'valid': (n - k) // s + 1; 'same': ceil(n / s), i.e. (n + s - 1) // s")
 def check_output_size(fn):
     cases = [(28, 3, 1, "valid"), (26, 2, 2, "valid"), (32, 5, 1, "valid"), (13, 2, 2, "valid"),
+             (28, 3, 2, "valid"),  # overlapping windows (k > s): 13, where n // s gives 14
              (28, 3, 1, "same"), (7, 3, 2, "same"), (5, 5, 1, "valid"),
-             (13, 2, 2, "same")]  # even kernel: Keras pads unevenly, so n + 2 * ((k - 1) // 2) gives 6, not 7
+             (13, 2, 2, "same"),  # even kernel: Keras pads unevenly, so n + 2 * ((k - 1) // 2) gives 6, not 7
+             (28, 2, 1, "same")]  # even kernel, stride 1: 28, where PyTorch-style k // 2 per side gives 29
     for size, kernel, stride, padding in cases:
         expect_equal(f"size={size}, kernel={kernel}, stride={stride}, padding={padding!r}",
                      fn(size, kernel, stride, padding), _output_size(size, kernel, stride, padding))
