@@ -37,9 +37,9 @@ def test_two_replicas_apply_the_same_update_as_one_device(lesson14):
 
 @pytest.mark.slow
 def test_two_workers_follow_one_process_and_step_times_are_measured(lesson14):
-    # about four significant digits (the prose's claim), not float rounding
+    # "about four significant digits (under 0.01 %)", the prose's claim; not float rounding on TensorFlow
     two_workers_gap = value(lesson14, "2 workers: max relative loss difference from 1 process")
-    assert two_workers_gap < 1e-3
+    assert two_workers_gap < 1e-4
     # The printed verdict follows the gap; "in our quick runs it was [above rounding] with TensorFlow".
     assert value(lesson14, "2 workers: loss gap above float32 rounding") == (two_workers_gap > 1e-6)
     if hardware.backend_name() == "tensorflow":
@@ -77,8 +77,14 @@ def test_mixed_precision_numerics_and_measurements(lesson14):
     on_jax = hardware.backend_name() == "jax"
     assert value(lesson14, "precision/XLA configurations measured") == (2 if on_jax else 3)
     assert ("XLA speed-up over float32" in lesson14.metrics) == (not on_jax)
-    if not on_jax:  # "its steps themselves are slower": the throughput leaves the compiling first step out
-        assert value(lesson14, "XLA speed-up over float32") < 1
+    if not on_jax:
+        # "slower" or "faster" is said only beyond the round-to-round spread of one row's samples/s, else "about as
+        # fast" (the throughput leaves the compiling first step out).
+        ratio = value(lesson14, "XLA speed-up over float32")
+        spread = value(lesson14, "XLA vs float32: round-to-round spread of samples/s")
+        assert spread >= 0
+        assert value(lesson14, "XLA slower than float32 beyond the round-to-round spread") == (ratio < 1 - spread)
+        assert value(lesson14, "XLA faster than float32 beyond the round-to-round spread") == (ratio > 1 + spread)
         # The printed verdict on setup's XLA rule follows this run's measurement.
         xla_on = value(lesson14, "setup's XLA rule turns XLA on") == 1
         assert value(lesson14, "setup's XLA rule agrees with this run's XLA measurement") == (
