@@ -31,8 +31,11 @@ float32 against bfloat16 on the machine at hand instead of trusting them):
 - XLA (`jit_compile`): always on JAX; on TensorFlow on for GPUs and for
   BERT-like models on CPU in float32 (same wall time on 2 cores while using
   two thirds of the CPU time), off for BERT in mixed_bfloat16 on CPU (0.57x
-  of bfloat16 without it), for conv nets on CPU (XLA halves their speed
-  there) and small MLPs.
+  of bfloat16 without it), for conv nets on CPU (about half as fast
+  with XLA on a 2-core Xeon) and small MLPs.
+- The rules that depend on the model (precision on a CPU with bfloat16, XLA
+  on a CPU, `steps_per_execution`) are each model kind's `HardwareRules` in
+  `kerasmodels.registry`, with the measurement behind each.
 - `steps_per_execution`: 16 for MLPs (1.8x: the per-step Python overhead is
   paid once per 16 steps), 16 for CNNs on GPUs and TPUs (same reason; not yet
   measured on a GPU), else 1.
@@ -72,8 +75,8 @@ __all__ = ["AcceleratorSetup", "Recipe", "benchmark_precisions", "recipe", "setu
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 MODEL_KINDS = registry.model_kind_names()  # the registry's kinds when this module was imported
 BACKENDS = ("tensorflow", "jax", "torch")
-MLP_STEPS_PER_EXECUTION = 16
-GPU_CNN_STEPS_PER_EXECUTION = 16
+MLP_STEPS_PER_EXECUTION = registry.MLP_STEPS_PER_EXECUTION  # moved to the registry (each kind's HardwareRules)
+GPU_CNN_STEPS_PER_EXECUTION = registry.GPU_CNN_STEPS_PER_EXECUTION
 
 
 @dataclass
@@ -217,31 +220,8 @@ def _choose_precision(machine, backend, model_kind):
             f"CPU with bfloat16 instructions, but the bfloat16 speed-up was measured with TensorFlow "
             f"only; float32 on {backend} (setup(measure=True) times both here)"
         )
-    if model_kind == "mlp":
-        return "float32", (
-            "a small MLP is bound by per-step overhead, not arithmetic: bfloat16 does not speed it "
-            "up (measured slower), so float32"
-        )
-    if not amx and model_kind == "bert":
-        return "mixed_bfloat16", (
-            "CPU with avx512_bf16 (no AMX): mixed_bfloat16 trained bert_classifier('minilm-l6') 1.51x "
-            "faster than float32 (median of 3 rounds on an AMD EPYC, docs/benchmarks.md)"
-        )
-    if not amx and model_kind != "cnn":
-        return "float32", (
-            "CPU with avx512_bf16 but no AMX: bfloat16 helps convolutions and keras-hub's BERT there "
-            "but slowed a transformer block built from raw ops 2.4x in our measurements, so float32 "
-            "(setup(measure=True) times both)"
-        )
-    if amx:
-        return "mixed_bfloat16", (
-            "CPU with AMX bfloat16 units (amx_bf16): mixed_bfloat16 trained a small CNN ~1.8x faster "
-            "than float32 on this class of CPU"
-        )
-    return "mixed_bfloat16", (
-        "CPU with avx512_bf16 (no AMX): mixed_bfloat16 trained a small CNN 1.1-2.1x faster than float32 "
-        "(benchmark_precisions, 3 runs on an AMD EPYC, docs/hardware.md)"
-    )
+    rules = _rules(model_kind)
+    return rules.precision_amx if amx else rules.precision_avx512_bf16
 
 
 def _choose_jit(machine, backend, model_kind, precision="float32"):
@@ -251,37 +231,20 @@ def _choose_jit(machine, backend, model_kind, precision="float32"):
         return False, "torch backend: jit_compile off (Keras's torch compilation is not used by default)"
     if machine is not None and machine.accelerators:
         return True, "XLA on: it fuses element-wise ops into the matmuls/convolutions on GPUs"
-    if model_kind == "bert" and precision == "mixed_bfloat16":
-        return False, (
-            "XLA off: with mixed_bfloat16 on CPU it made BERT slower (0.57x of mixed_bfloat16 alone, "
-            "median of 3 rounds)"
-        )
-    if model_kind == "bert":
-        return True, (
-            "XLA on: in float32 it trains a transformer in the same wall time on 2 cores using two "
-            "thirds of the CPU time (1.2-1.5x reported on other CPUs)"
-        )
-    if model_kind == "cnn":
-        return False, "XLA off: on CPU it made conv nets slower (about half as fast on a 2-core Xeon, docs/hardware.md)"
-    if model_kind == "mlp":
-        return False, "XLA off: a small MLP does too little work per step for XLA to matter"
-    return False, "XLA off on CPU (pass model_kind='bert' for transformers, where it helps)"
+    rules = _rules(model_kind)
+    if precision == "mixed_bfloat16" and rules.jit_bfloat16 is not None:
+        return rules.jit_bfloat16
+    return rules.jit
 
 
 def _choose_steps_per_execution(machine, model_kind):
-    on_gpu = bool(machine.accelerators)
-    if model_kind == "mlp":
-        return MLP_STEPS_PER_EXECUTION, (
-            f"steps_per_execution={MLP_STEPS_PER_EXECUTION}: a small MLP is bound by the per-step "
-            "overhead of fit(), which is then paid once per 16 steps (1.8x measured on CPU)"
-        )
-    if model_kind == "cnn" and on_gpu:
-        return GPU_CNN_STEPS_PER_EXECUTION, (
-            f"steps_per_execution={GPU_CNN_STEPS_PER_EXECUTION}: on an accelerator a small CNN's step "
-            "takes less time than fit()'s Python work per step, which is then paid once per "
-            f"{GPU_CNN_STEPS_PER_EXECUTION} steps (as for MLPs on CPU; not yet measured on a GPU)"
-        )
-    return 1, None
+    rules = _rules(model_kind)
+    return rules.accelerator_steps_per_execution if machine.accelerators else rules.steps_per_execution
+
+
+def _rules(model_kind):
+    """The registry's model-dependent rules for `model_kind` (None: those for any other model)."""
+    return registry.model_kind(model_kind).hardware if model_kind else registry.HardwareRules()
 
 
 def _float32_matmuls(machine, backend, precision):

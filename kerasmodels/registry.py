@@ -30,7 +30,8 @@ from pathlib import Path
 from kerasmodels.errors import InvalidArgumentError
 
 __all__ = [
-    "DATASETS", "IMAGE", "MODEL_KINDS", "TEXT", "DataSet", "ModelKind", "Recipe", "dataset", "dataset_names",
+    "DATASETS", "IMAGE", "MODEL_KINDS", "TEXT", "DataSet", "HardwareRules", "ModelKind", "Recipe", "dataset",
+    "dataset_names",
     "datasets_for", "model_kind", "model_kind_names", "register_dataset", "register_model_kind",
 ]
 
@@ -136,6 +137,51 @@ class DataSet:
     modality: str
 
 
+#: `steps_per_execution` for small MLPs (on a CPU: 1.8x measured) and for small CNNs on an accelerator.
+MLP_STEPS_PER_EXECUTION = GPU_CNN_STEPS_PER_EXECUTION = 16
+
+_AMX = ("mixed_bfloat16", "CPU with AMX bfloat16 units (amx_bf16): mixed_bfloat16 trained a small CNN ~1.8x "
+        "faster than float32 on this class of CPU")
+
+
+@dataclass(frozen=True)
+class HardwareRules:
+    """What `accelerate.setup()` chooses for one kind of model where the choice depends on the model.
+
+    Each rule is a pair `(value, reason)`; `setup()` prints the reason, which names the measurement
+    behind the choice. The rules that depend on the hardware alone (a GPU's generation, a CPU without
+    bfloat16 instructions, JAX always compiling) stay in `accelerate`. The defaults are the rules for
+    a model of no registered kind (`setup(model_kind=None)`).
+
+    Args:
+        precision_avx512_bf16: the precision on a CPU with avx512_bf16 but no AMX (TensorFlow).
+        precision_amx: the precision on a CPU with AMX bfloat16 units (TensorFlow).
+        jit: `jit_compile` on a CPU with TensorFlow.
+        jit_bfloat16: `jit_compile` on a CPU with TensorFlow in mixed_bfloat16 (None: as `jit`).
+        steps_per_execution: `steps_per_execution` on a CPU (reason None: the default, not printed).
+        accelerator_steps_per_execution: `steps_per_execution` on a GPU or TPU.
+
+    Example:
+
+    ```python
+    >>> model_kind("mlp").hardware.steps_per_execution[0]
+    16
+    >>> HardwareRules().jit[0], model_kind("bert").hardware.jit[0]
+    (False, True)
+    ```
+    """
+
+    precision_avx512_bf16: tuple = (
+        "float32", "CPU with avx512_bf16 but no AMX: bfloat16 helps convolutions and keras-hub's BERT there but "
+        "slowed a transformer block built from raw ops 2.4x in our measurements, so float32 "
+        "(setup(measure=True) times both)")
+    precision_amx: tuple = _AMX
+    jit: tuple = (False, "XLA off on CPU (pass model_kind='bert' for transformers, where it helps)")
+    jit_bfloat16: tuple | None = None
+    steps_per_execution: tuple = (1, None)
+    accelerator_steps_per_execution: tuple = (1, None)
+
+
 @dataclass(frozen=True)
 class ModelKind:
     """One kind of factory model, with everything `train`, the CLI and the benchmarks need to know.
@@ -153,6 +199,7 @@ class ModelKind:
         local_presets: whether a local folder is a preset too (BERT checkpoints).
         multi_worker: whether it trains with `--workers`/`--hosts`.
         summary: one line for help texts.
+        hardware: its `HardwareRules` (precision, XLA, steps_per_execution where they depend on the model).
 
     Example:
 
@@ -178,6 +225,7 @@ class ModelKind:
     local_presets: bool = False
     multi_worker: bool = True
     summary: str = ""
+    hardware: HardwareRules = field(default_factory=HardwareRules)
 
     def canonical_preset(self, preset, warn=True):
         """`preset` with an old name replaced by the new one (a DeprecationWarning naming it when `warn`)."""
@@ -508,15 +556,41 @@ def _bert_stand_in():
     return keras.Model(inputs, outputs), (64, 128)
 
 
+_MLP_FLOAT32 = ("float32", "a small MLP is bound by per-step overhead, not arithmetic: bfloat16 does not speed "
+                "it up (measured slower), so float32")
+_MLP_STEPS = (MLP_STEPS_PER_EXECUTION, (
+    f"steps_per_execution={MLP_STEPS_PER_EXECUTION}: a small MLP is bound by the per-step overhead of fit(), "
+    f"which is then paid once per {MLP_STEPS_PER_EXECUTION} steps (1.8x measured on CPU)"))
 register_model_kind(ModelKind(
-    "mlp", IMAGE, _mlp, _mlp_recipe, _mlp_stand_in, summary="a multilayer perceptron (models.mlp)"))
+    "mlp", IMAGE, _mlp, _mlp_recipe, _mlp_stand_in, summary="a multilayer perceptron (models.mlp)",
+    hardware=HardwareRules(
+        precision_avx512_bf16=_MLP_FLOAT32, precision_amx=_MLP_FLOAT32,
+        jit=(False, "XLA off: a small MLP does too little work per step for XLA to matter"),
+        steps_per_execution=_MLP_STEPS, accelerator_steps_per_execution=_MLP_STEPS)))
 register_model_kind(ModelKind(
     "cnn", IMAGE, _cnn, _cnn_recipe, _cnn_stand_in, presets=("article002", "lenet"),
     deprecated_presets={"seed": "article002"},
-    summary="a convolutional network (models.cnn): article002 = article 002 §5.2's MNIST CNN, lenet = article 000's"))
+    summary="a convolutional network (models.cnn): article002 = article 002 §5.2's MNIST CNN, lenet = article 000's",
+    hardware=HardwareRules(
+        precision_avx512_bf16=("mixed_bfloat16", (
+            "CPU with avx512_bf16 (no AMX): mixed_bfloat16 trained a small CNN 1.1-2.1x faster than float32 "
+            "(benchmark_precisions, 3 runs on an AMD EPYC, docs/hardware.md)")),
+        jit=(False, "XLA off: on CPU it made conv nets slower (about half as fast on a 2-core Xeon, docs/hardware.md)"),
+        accelerator_steps_per_execution=(GPU_CNN_STEPS_PER_EXECUTION, (
+            f"steps_per_execution={GPU_CNN_STEPS_PER_EXECUTION}: on an accelerator a small CNN's step takes less "
+            "time than fit()'s Python work per step, which is then paid once per "
+            f"{GPU_CNN_STEPS_PER_EXECUTION} steps (as for MLPs on CPU; not yet measured on a GPU)")))))
 register_model_kind(ModelKind(
     "bert", TEXT, _bert, _bert_recipe, _bert_stand_in, presets=("minilm-l6", "tiny"), default_preset="minilm-l6",
-    local_presets=True, multi_worker=False, summary="a BERT text classifier (models.bert_classifier)"))
+    local_presets=True, multi_worker=False, summary="a BERT text classifier (models.bert_classifier)",
+    hardware=HardwareRules(
+        precision_avx512_bf16=("mixed_bfloat16", (
+            "CPU with avx512_bf16 (no AMX): mixed_bfloat16 trained bert_classifier('minilm-l6') 1.51x faster "
+            "than float32 (median of 3 rounds on an AMD EPYC, docs/benchmarks.md)")),
+        jit=(True, "XLA on: in float32 it trains a transformer in the same wall time on 2 cores using two thirds "
+                   "of the CPU time (1.2-1.5x reported on other CPUs)"),
+        jit_bfloat16=(False, "XLA off: with mixed_bfloat16 on CPU it made BERT slower (0.57x of mixed_bfloat16 "
+                             "alone, median of 3 rounds)"))))
 
 for _name, _modality in (("digits", IMAGE), ("mnist", IMAGE), ("shapes", IMAGE), ("cifar10", IMAGE),
                          ("reviews", TEXT), ("rt_polarity", TEXT)):

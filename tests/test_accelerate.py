@@ -198,3 +198,31 @@ def test_bert_on_avx512_bf16_cpu_uses_bfloat16_without_xla():
     assert "XLA off" in " ".join(result.reasons)
     float32 = accelerate.setup(hardware=machine(cpu_flags=[]), model_kind="bert")
     assert (float32.precision, float32.jit_compile) == ("float32", True)
+
+
+def test_the_model_dependent_rules_come_from_the_registry():
+    """A registered kind's HardwareRules decide for it; accelerate compares no kind names itself (issue 28)."""
+    import ast
+    import dataclasses
+
+    from kerasmodels import registry
+
+    source = ast.parse(open(accelerate.__file__, encoding="utf-8").read())
+    compared = [node for node in ast.walk(source) if isinstance(node, ast.Compare)
+                and any(isinstance(side, ast.Name) and side.id == "model_kind" for side in [node.left, *node.comparators])
+                and any(isinstance(side, ast.Constant) and side.value in registry.MODEL_KINDS
+                        for side in [node.left, *node.comparators])]
+    assert compared == [], "accelerate.py dispatches on a kind's name: put the rule in its registry.HardwareRules"
+
+    rules = registry.HardwareRules(precision_avx512_bf16=("mixed_bfloat16", "measured faster"),
+                                   jit=(True, "measured faster with XLA"), steps_per_execution=(4, "overhead"))
+    kind = dataclasses.replace(registry.model_kind("mlp"), name="wide_mlp", hardware=rules)
+    registry.register_model_kind(kind)
+    try:
+        result = accelerate.setup(hardware=machine(cpu_flags=["avx512_bf16"]), model_kind="wide_mlp")
+        assert (result.precision, result.jit_compile, result.steps_per_execution) == ("mixed_bfloat16", True, 4)
+        assert {"measured faster", "measured faster with XLA", "overhead"} <= set(result.reasons)
+        on_gpu = accelerate.setup(hardware=machine(gpus=(A100,)), model_kind="mlp")
+        assert on_gpu.steps_per_execution == registry.MLP_STEPS_PER_EXECUTION  # MLPs: 16 on any device
+    finally:
+        del registry.MODEL_KINDS["wide_mlp"]
