@@ -126,6 +126,11 @@ def test_lesson_13_facts(executed_lessons):
     # The chosen k is inside the grid, and the centroid's advantage holds in a paired test.
     assert m["k chosen on validation"] < m["largest k of the grid"]
     assert m["nearest centroid minus k-NN, paired: 95% interval low"] > 0
+    # ... but only against the k that validation chose (25) and some others: against k = 9 and 15, which
+    # validation cannot tell apart from 25, the paired interval includes zero (the prose names these two).
+    ks = (1, 3, 5, 9, 15, 25, 35, 51, 75)
+    includes_zero = [k for k in ks if m[f"centroid minus {k}-NN, paired: 95% interval low"] <= 0]
+    assert m["k chosen on validation"] == 25 and includes_zero == [9, 15]
     assert chance < m["zero-shot label prompts (no labelled data): test accuracy"]
     # Quick mode: the two label prompts are not distinguishable from chance. Only the normal-approximation
     # interval clears it, by a fraction of a point; the exact (Clopper-Pearson) interval includes chance and
