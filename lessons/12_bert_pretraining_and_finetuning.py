@@ -59,8 +59,10 @@ rng = np.random.default_rng(lesson.seed)
 #    small *labelled* task such as sentiment.
 #
 # Reusing what was learned on one task for another is **transfer learning** (迁移学习). We use
-# `all-MiniLM-L6-v2`, a 6-layer BERT distilled from a larger one and then tuned on a billion
-# sentence pairs; it ships as an offline data pack. Its text first goes through a tokenizer.
+# `all-MiniLM-L6-v2`: a 6-layer cut of MiniLM-L12 (a 12-layer BERT distilled from a larger one;
+# every second layer kept, per the model card of its starting point `nreimers/MiniLM-L6-H384-uncased`),
+# then trained for sentence embeddings on a billion sentence pairs; it ships as an offline data
+# pack. Its text first goes through a tokenizer.
 #
 # ## 2. WordPiece: how BERT reads text
 # BERT's tokenizer lowercases, splits off punctuation, then cuts each word into **WordPiece**
@@ -345,8 +347,10 @@ lesson.savefig(fig, "pretrained_vs_scratch")
 # Both models saw exactly the same labelled sentences, but pre-training is not the only difference
 # between them. The tiny BERT has about 40 times fewer parameters (printed above), its own
 # vocabulary of a few hundred WordPieces from the reviews (MiniLM's has 30,522), and keras-hub's `[CLS]`-after-pooler
-# head (`pooling="auto"` gives it `"cls"`), while MiniLM reads the mean of its token vectors; the
-# benchmark above puts the pooler head 5 points below the mean even for MiniLM. So the gap below
+# head (`pooling="auto"` gives it `"cls"`), while MiniLM reads the mean of its token vectors. The
+# benchmark above shows that the head matters for a *frozen* MiniLM, whose sentence training used
+# the mean and whose pooler was never trained (the pooler head about 5 points below the mean); what
+# the head does to a model trained end to end, such as the tiny BERT, is not measured here. So the gap below
 # is what the whole package (pre-trained weights, size, vocabulary and head) buys, not pre-training
 # alone: isolating it would take MiniLM's architecture with random weights and the same head, which
 # this lesson does not train. In quick mode (a handful of batches) the model from random weights
@@ -453,7 +457,8 @@ for name in ["padded, right mask", "padded, the article's mask"]:
 # label. The mean of that table is $\hat p\,p + (1-\hat p)(1-p)$, with $\hat p$ the share of
 # sentences predicted positive and $p$ the share labelled positive: it ignores which prediction goes
 # with which label, and on this balanced test set ($p \approx 0.5$) it is about 50 % whatever the
-# model does. A hand-written binary cross-entropy averages over $N^2$ wrong pairs:
+# model does. A hand-written binary cross-entropy averages over all $N^2$ pairs, of which only $N$
+# match a prediction with its own label:
 
 # %%
 def sigmoid(z):
