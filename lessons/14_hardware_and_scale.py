@@ -127,8 +127,9 @@ show_memory = bool(accelerators) and keras.backend.backend() != "jax"  # see sec
 # where `MemoryMonitor` resets the peak before each run; elsewhere it leaves it out, and we count
 # the bytes that precision changes instead. We train the same CNN in float32 with and without XLA compilation
 # (`jit_compile`) and in mixed precision, in rounds, and keep each configuration's best round, so
-# that a moment of load from another program does not decide the comparison. Full mode adds mixed
-# precision with XLA (the slowest to compile) and float16. On JAX, Keras always compiles the
+# that a moment of load from another program does not decide the comparison. On TensorFlow, full
+# mode adds mixed precision with XLA (the slowest to compile) and float16; on JAX it adds float16
+# (`mixed_float16`). On JAX, Keras always compiles the
 # training step with XLA (`jit_compile=False` there runs every operation eagerly, a debugging mode),
 # so the JAX table compares the precisions only.
 
@@ -255,11 +256,12 @@ lesson.savefig(fig, "precision_and_xla")
 # product for that dtype is slower than the convolution kernels training uses): `Throughput` then
 # reports no MFU rather than one above 100 %. A CPU MFU near 100 % likewise says that the matmul
 # ran slowly while it was measured, not that a small CNN used the hardware well. The speed ratios
-# between rows are what to take away, with one check: 16-bit arithmetic can speed a row up by at
-# most the hardware's arithmetic ratio (AVX512-BF16 does twice float32's FLOPs per instruction, so
-# 2× on such a CPU). A larger ratio cannot come from the narrower numbers alone: the rows then run
-# different kernels (another convolution algorithm or memory layout), or the float32 row was slowed
-# by another program. Rerun before you believe it.
+# between rows are what to take away, with one check: 16-bit arithmetic can speed a row up by
+# roughly at most the hardware's arithmetic ratio (AVX512-BF16 does twice float32's FLOPs per
+# instruction, so about 2× on such a CPU), a rule of thumb for code limited by arithmetic or by
+# memory bandwidth. A larger ratio needs another cause: half-size tensors that fit in the L2 or L3
+# cache where the float32 ones do not, different kernels (another convolution algorithm or memory
+# layout), or a float32 row slowed by another program. Rerun before you believe it.
 # The throughput column already leaves out each run's first step, where XLA compiles, so the XLA
 # row is XLA's steady-state speed. On TensorFlow the lines under the table print each round's
 # speed of the two float32 rows and the ratio, and say "slower" (or "faster") only when the ratio
@@ -478,14 +480,16 @@ lesson.metric("relative loss difference, 2 replicas in one process vs 1 device",
 # runtime splits between the workers.
 #
 # We train article 002's CNN on the same data and the same global batches with one process and with
-# two workers, and compare the loss curves and the time per training step (the median of each epoch's
-# steps; quick mode has 4 steps per epoch).
+# two workers, both in float32 (`--precision float32`; left to `setup()`, a CPU with AVX512-BF16 would
+# get mixed bfloat16, whose rounding alone is larger than the gap we look for), as in the
+# two-replica script above, and compare the loss curves and the time per training step (the median
+# of each epoch's steps; quick mode has 4 steps per epoch).
 
 # %%
 mw_limit, mw_epochs = lesson.pick(512, 4096), lesson.pick(2, 3)
 # --eval-limit: validation and test on as many images as training, so quick mode stays quick.
 mw_args = ["cnn", "--data", "mnist", "--preset", "article002", "--limit", str(mw_limit), "--eval-limit", str(mw_limit),
-           "--epochs", str(mw_epochs), "--batch-size", "128", "--quiet"]
+           "--epochs", str(mw_epochs), "--batch-size", "128", "--precision", "float32", "--quiet"]
 for folder in ("one-worker", "two-workers"):  # a fresh run each time (the runs would resume otherwise)
     shutil.rmtree(lesson.output_dir / folder, ignore_errors=True)
 started = time.perf_counter()
@@ -494,7 +498,7 @@ km.distributed.launch_local(km.distributed.worker_command(mw_args + ["--out", st
 two_seconds = time.perf_counter() - started
 one = km.distributed.train_worker("cnn", "mnist", epochs=mw_epochs, batch_size=128, limit=mw_limit, eval_limit=mw_limit,
                                   preset="article002", out_dir=lesson.output_dir / "one-worker", seed=lesson.seed,
-                                  verbose=0)
+                                  precision="float32", verbose=0)
 two = json.loads((lesson.output_dir / "two-workers" / "metrics.json").read_text())
 keras.mixed_precision.set_global_policy("float32")
 for name, run_summary in (("1 process", one), ("2 workers", two)):
@@ -502,6 +506,9 @@ for name, run_summary in (("1 process", one), ("2 workers", two)):
           f"({run_summary['per_replica_batch_size']} per replica), loss per epoch "
           + ", ".join(f"{v:.4f}" for v in run_summary["loss"])
           + ", median step per epoch " + ", ".join(f"{v:.1f}" for v in run_summary["step_time_p50_ms"]) + " ms")
+precisions = sorted({one["accelerate"]["precision"], two["accelerate"]["precision"]})
+print("precision of both runs:", ", ".join(precisions))
+lesson.metric("1 process and 2 workers train in float32", precisions == ["float32"])
 step_ratios = [b / a for a, b in zip(one["step_time_p50_ms"], two["step_time_p50_ms"])]
 print("time per step, 2 workers / 1 process, per epoch: " + ", ".join(f"{r:.2f}" for r in step_ratios))
 print(f"the two-worker run took {two_seconds:.0f} s in all, starting two Python processes included")
@@ -541,15 +548,16 @@ ax_time.legend()
 lesson.savefig(fig, "one_vs_two_workers")
 
 # %% [markdown]
-# In quick mode the two curves agree to about four significant digits (the relative difference
-# above is under 0.01 %): two workers on a global batch make the same updates as one
-# process on that batch, so the learning rate stays the same. The line printed above the figure
-# says whether the gap is larger than float32 rounding (in our quick runs on a 2-core AMD EPYC it
-# was with TensorFlow, about 7e-5, and was not with JAX, about 1e-7). Where it is, it is not data
-# parallelism's arithmetic: two replicas inside one process, with Adam as here, matched one device
-# to float32 rounding in section 4 (weights and loss). It arises in what the two-process run adds:
-# how the data is split between the workers and fed to them, or how they start; this lesson does
-# not pin down which. Over the many more steps of full mode such differences grow (training
+# In quick mode the two curves agree to float32 rounding: the line printed above the figure gives
+# the largest relative loss difference (about 1e-7) and compares it with rounding, and the line
+# "precision of both runs" says that both trained in float32. Two workers on a global batch make the same
+# updates as one process on that batch, so the learning rate stays the same: section 4's result
+# again, now across two processes. Left to `setup()`, both runs train in mixed bfloat16 on a CPU
+# with AVX512-BF16 and differ by more (about 7e-5 in our earlier quick runs with TensorFlow on a
+# 2-core AMD EPYC); with only the precision changed to float32 that gap falls to float32 rounding,
+# so it was bfloat16 rounding (bfloat16 keeps 2 to 3 significant digits, float32 about 7), not the
+# data split or the start of the two processes.
+# Over the many more steps of full mode such differences grow (training
 # amplifies small differences, which is why section 4 compares four steps), but it stays one curve.
 # (Growing the global batch with the workers, a fixed batch per worker, is a different run that
 # needs a different learning rate. The **linear scaling rule** (Goyal et al. 2017) multiplies it by
@@ -562,9 +570,10 @@ lesson.savefig(fig, "one_vs_two_workers")
 # gradient between processes, here through the loopback network of one machine. Each worker
 # computes half of the batch, but on one machine the two workers share the same cores, so the
 # second worker adds no compute: this run measures only what data parallelism costs (the all-reduce
-# and a second process), and a gain needs a second machine or GPU. Each median covers only 4 steps
-# in quick mode on a machine shared with other programs, and the ratio printed for each epoch (and
-# the right panel) shows how far it moves from one epoch to the next. Full mode's epochs have 8
+# and a second process), and a gain needs a second machine or GPU. Each median covers only 3 or 4
+# steps in quick mode (the first step, with compilation, is left out) on a machine shared with
+# other programs, and the ratio printed for each epoch (and the right panel) shows how far it moves
+# from one epoch to the next. Full mode's epochs have 8
 # times as many steps. Between real machines the all-reduce crosses
 # a real network: a ring all-reduce sends 2(N − 1)/N times the model's gradient bytes per worker
 # and step over the link (once for two workers, nearly twice for many), so the

@@ -37,20 +37,20 @@ def test_two_replicas_apply_the_same_update_as_one_device(lesson14):
 
 @pytest.mark.slow
 def test_two_workers_follow_one_process_and_step_times_are_measured(lesson14):
-    # "about four significant digits (under 0.01 %)", the prose's claim; not float rounding on TensorFlow
+    # Both runs train in float32 (--precision float32; setup() would pick mixed_bfloat16 on an AVX512-BF16 CPU, whose
+    # rounding alone gave a gap of about 7e-5), so the curves agree to float32 rounding, as the prose says.
+    assert value(lesson14, "1 process and 2 workers train in float32") == 1
     two_workers_gap = value(lesson14, "2 workers: max relative loss difference from 1 process")
-    assert two_workers_gap < 1e-4
-    # The printed verdict follows the gap; "in our quick runs it was [above rounding] with TensorFlow".
-    assert value(lesson14, "2 workers: loss gap above float32 rounding") == (two_workers_gap > 1e-6)
-    if hardware.backend_name() == "tensorflow":
-        assert two_workers_gap > 1e-6
+    assert two_workers_gap < 1e-6
+    # The printed verdict follows the gap: within float32 rounding.
+    assert value(lesson14, "2 workers: loss gap above float32 rounding") == 0
     assert value(lesson14, "2 workers: epochs completed") == 2  # quick mode
     one = value(lesson14, "time per step, 1 process, last epoch (ms)")
     two = value(lesson14, "time per step, 2 workers, last epoch (ms)")
     assert one > 0 and two > 0
     last = value(lesson14, "time per step, 2 workers / 1 process, last epoch")
     assert last == pytest.approx(two / one)
-    # Each epoch's ratio is printed (quick mode cannot tell which is faster from 4 steps an epoch): the last one lies
+    # Each epoch's ratio is printed (quick mode cannot tell which is faster from 3 or 4 timed steps an epoch): the last one lies
     # within the recorded spread.
     smallest = value(lesson14, "time per step, 2 workers / 1 process, smallest over epochs")
     largest = value(lesson14, "time per step, 2 workers / 1 process, largest over epochs")
