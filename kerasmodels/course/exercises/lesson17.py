@@ -9,6 +9,10 @@ _GROUP_CASES = {
     "two groups, rates 3/4 and 1/4": ([1, 1, 1, 0, 1, 0, 0, 0], [0, 0, 0, 0, 1, 1, 1, 1],
                                       [1, 1, 0, 0, 1, 1, 0, 0]),
     "equal rates": ([1, 0, 1, 0], [0, 0, 1, 1], [1, 0, 1, 0]),
+    # Both labels in every group, and the FPR gap (1 - 0 = 1) differs from the TPR gap (1 - 1/2 = 1/2), so the
+    # FPR confused for the TPR fails here with a number, before a group without negatives would give it NaN.
+    "both labels in each group, TPR gap 1/2, FPR gap 1": ([1, 1, 1, 1, 1, 0, 0, 0], [0, 0, 0, 0, 1, 1, 1, 1],
+                                                        [1, 1, 0, 0, 1, 1, 0, 0]),
     "three groups (labels 0, 1, 2)": ([1, 1, 0, 1, 0, 0, 1, 1, 1], [0, 0, 0, 1, 1, 1, 2, 2, 2],
                                       [1, 1, 1, 1, 1, 0, 1, 0, 1]),
     "string group names": ([1, 0, 0, 0], ["a", "a", "b", "b"], [1, 1, 1, 0]),

@@ -11,7 +11,8 @@ one input, and return an attribution map with the input's shape (or per word):
 - `occlusion`: slide a grey patch over the image and record how much the class
   probability drops (Zeiler & Fergus 2014). Model-agnostic: needs only predictions.
 - `word_occlusion`: the same idea for text: drop one word at a time and record how the
-  positive probability changes (the leave-one-out core of LIME-style explanations).
+  positive probability changes (occlusion applied to words; LIME instead fits a
+  weighted linear model to many random word subsets).
 - `kernel_shap`: Shapley values (SHAP) of any function of M features by KernelSHAP
   (Lundberg & Lee 2017): a weighted least squares over coalitions of features, exact
   when all 2^M coalitions are enumerated. Model-agnostic: needs only predictions.
