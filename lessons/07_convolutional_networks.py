@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Convolutional networks
-#     articles: ["002 §3.1", "002 §3.2", "002 §5.2", "000 §5.2", "000 §5.3"]
+#     articles: ["002 §3.1", "002 §3.2", "002 §5.2", "002 §5.3", "000 §5.2", "000 §5.3", "000 §7.1", "001 §7.1"]
 #     quick_seconds: 60
 #     full_seconds: 250
 #     description: Convolution and max pooling by hand matched against Keras, output sizes with 'valid' and 'same' padding, article 002's MNIST CNN with its mistakes fixed, the 5x5 prediction grid, LeNet on colour shapes, learned filters and feature maps, residual connections (a deep plain stack vs the same with skips), DenseNet and EfficientNet sizes.
@@ -17,7 +17,9 @@
 #
 # **Mirrors** ([the five source articles](https://github.com/kerasmodels/kerasmodels/blob/main/docs/sources.md)): article 002 §3.1–3.2 (convolution, pooling and fully connected layers (全连接层: `Dense`
 # layers, every output connected to every input), with pseudo-code),
-# article 002 §5.2 (the MNIST CNN and its 5×5 prediction grid), article 000 §5.2–5.3 (LeNet on CIFAR-10).
+# article 002 §5.2–5.3 (the MNIST CNN, its 5×5 prediction grid and the walk-through of its code), article
+# 000 §5.2–5.3 (LeNet on CIFAR-10), and the reading lists of article 000 §7.1 and article 001 §7.1
+# (corrected in section 5).
 #
 # **After this lesson you can** compute a convolution and a max pooling by hand and get Keras's
 # numbers, name the four axes of a kernel tensor, predict a layer's output size, count a conv
@@ -42,6 +44,8 @@
 # single run there puts about 3x on the first three together and the rest on bfloat16.
 
 # %%
+import warnings
+
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -186,7 +190,8 @@ for pooled in (False, True):
 # > the gradients, forward pass, loss, backward pass, update (Keras computes the gradients fresh at
 # > every step, so there is nothing to reset). `model.fit` runs the same loop, plus reshuffling the
 # > samples (and so re-forming the batches) every epoch (`shuffle=True`, its default for arrays;
-# > `shuffle="batch"` would only reorder fixed batches); here it is written out (without the
+# > `shuffle="batch"` instead keeps the same samples in each batch and the batches in their order,
+# > and only shuffles the samples within each batch); here it is written out (without the
 # > shuffling) with `train_on_batch`, which does forward, backward and update for one batch:
 
 # %%
@@ -211,7 +216,10 @@ for layer in tiny.layers:
 # (`from_logits=True`), which is numerically safer than a softmax layer followed by a
 # cross-entropy.
 #
-# > **Errata (article 002 §5.2)** The model declares `keras.Input(shape=(28, 28, 1))` but is fed
+# > **Errata (article 002 §5.2)** The model declares `keras.Input(shape=(28, 28, 1))` and then
+# > passes `input_shape=(28, 28, 1)` to its first `Conv2D` as well: redundant, and Keras 3 warns
+# > "Do not pass an `input_shape`/`input_dim` argument to a layer" (recorded below; declare the
+# > shape once, with `keras.Input`). It is fed
 # > `train_images` of shape (60000, 28, 28): there is no channel axis. A convolution layer needs
 # > the 4-D shape (batch, height, width, channels) and says so. Keras 3 *models* quietly add a
 # > missing trailing axis of size 1 at their input, so article 002's code happens to run in
@@ -223,8 +231,14 @@ for layer in tiny.layers:
 # > images of section 5. Add the axis yourself:
 
 # %%
-as_in_article_002 = keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(32, (3, 3)),
-                                       keras.layers.Flatten(), keras.layers.Dense(10)])
+with warnings.catch_warnings(record=True) as caught:  # article 002 passes input_shape after keras.Input
+    warnings.simplefilter("always")
+    as_in_article_002 = keras.Sequential([keras.Input(shape=(28, 28, 1)),
+                                           keras.layers.Conv2D(32, (3, 3), input_shape=(28, 28, 1)),
+                                           keras.layers.Flatten(), keras.layers.Dense(10)])
+input_shape_warnings = [str(w.message) for w in caught if "Do not pass an `input_shape`" in str(w.message)]
+print("Keras 3 on Conv2D(..., input_shape=...):", input_shape_warnings[:1])
+lesson.metric("Keras 3 warns about a layer's input_shape= argument", bool(input_shape_warnings), fmt=".0f")
 try:
     keras.layers.Conv2D(32, (3, 3))(x_train[:8])
     conv_refused_3d = False
@@ -340,7 +354,8 @@ lesson.savefig(fig, "lenet_shapes_predictions");
 # In quick mode this LeNet's test accuracy is low and many of the 20 predictions in the grid are
 # wrong (both numbers are recorded above). A separate run, not this notebook (quick mode's data and
 # recipe, TensorFlow, the 2-core AMD EPYC CPU, 68 s of CPU time in all), trained this setup with
-# seeds 0–3 and continued each to 12 epochs (`fit(..., epochs=12, initial_epoch=4)`). After 4 epochs
+# seeds 0–3 and continued each to 12 epochs (`fit(..., epochs=12, initial_epoch=4)`);
+# bench/lesson07_lenet_epochs.py reruns it (its result: bench/results/lesson07_lenet_epochs.json). After 4 epochs
 # its test accuracy ranged from 60.1 % to 65.8 % (a spread of 5.7 points; this notebook starts from
 # another random state, so its 4-epoch number above need not fall in that range); after 12 epochs
 # from 67.6 % to 74.6 %. The gain was +1.8 to +12.4 points (mean +7.35): as large as the spread
@@ -393,8 +408,10 @@ lesson.metric("CIFAR-10 batches per epoch at batch 32", batches, fmt=".0f");
 # so the layers learn a *correction* $F$ to the identity, and the gradient reaches earlier layers
 # through the $+$ almost unchanged: only the final ReLU's mask (0 where the sum is negative) acts on
 # it. Pre-activation blocks (He et al., "Identity Mappings in Deep Residual Networks", 2016) move the
-# ReLU inside $F$, so that the skip passes the gradient on exactly. A ResNet block in Keras, and the identity it starts from: with its
-# last convolution's weights at zero it passes (non-negative) input through exactly.
+# ReLU inside $F$, so that the skip passes the gradient on exactly. A ResNet block in Keras, and the
+# identity it can start from: set its last convolution to zero (a choice, not Keras's or He et al.'s
+# default, which start it random; see Goyal et al. below) and it passes non-negative input through
+# exactly.
 
 # %%
 def residual_block(x, filters):
@@ -440,12 +457,14 @@ digits, digit_labels = km.data.load("digits", split="train")
 digits = digits.reshape(len(digits), -1)
 
 
-def deep_stack(skips, depth=20, width=32, init="he_normal"):
+def deep_stack(skips, depth=20, width=32, init="he_normal", zero_ends=None):
+    """zero_ends: each block's last layer starts at zero (default: with skips only)."""
+    zero_ends = skips if zero_ends is None else zero_ends
     inputs = keras.Input((64,))
     h = keras.layers.Dense(width, activation="relu", kernel_initializer=init)(inputs)
     for _ in range(depth // 2):
         f = keras.layers.Dense(width, activation="relu", kernel_initializer=init)(h)
-        f = keras.layers.Dense(width, kernel_initializer="zeros" if skips else init)(f)
+        f = keras.layers.Dense(width, kernel_initializer="zeros" if zero_ends else init)(f)
         h = keras.layers.Activation("relu")(keras.layers.Add()([h, f]) if skips else f)
     return keras.Model(inputs, keras.layers.Dense(10, kernel_initializer=init)(h))
 
@@ -506,23 +525,59 @@ fig.tight_layout()
 lesson.savefig(fig, "plain_vs_residual");
 
 # %% [markdown]
+# Where each 22-layer variant *starts*, with no training: the loss and the spread (standard
+# deviation) of the logits on the first 512 images, and how much the variance of the hidden
+# activations grows per block (geometric mean over the 10 blocks, from the first layer's output to
+# the last block's). The middle variant has the skips but He-initialised block ends, as in a
+# separate run quoted below.
+
+# %%
+start_variants = {"22-layer plain": (False, False), "22-layer, skips, He-initialised block ends": (True, False),
+                  "22-layer with skips": (True, True)}  # (skips, block ends start at zero)
+cross_entropy_logits = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+for name, (skips, zero_ends) in start_variants.items():
+    starts = []
+    for seed in deep_seeds:
+        keras.utils.set_random_seed(seed)
+        deep = deep_stack(skips, zero_ends=zero_ends)
+        block_outputs = [layer.output for layer in deep.layers if isinstance(layer, keras.layers.Activation)]
+        probe = keras.Model(deep.input, [deep.layers[1].output, block_outputs[-1], deep.output])
+        first_h, last_h, logits = (keras.ops.convert_to_numpy(t) for t in probe(digits[:512]))
+        growth = (last_h.var() / first_h.var()) ** (1 / len(block_outputs))
+        start_loss = float(keras.ops.convert_to_numpy(cross_entropy_logits(digit_labels[:512], logits)))
+        starts.append((start_loss, logits.std(), growth))
+        print(f"{name:42s} seed {seed}: initial loss {start_loss:6.2f}, logit std {logits.std():6.2f}, "
+              f"variance x{growth:.2f} per block")
+    for column, quantity in enumerate(("initial loss", "logit std at initialisation", "variance growth per block")):
+        for end, pick in (("lowest", min), ("highest", max)):
+            lesson.metric(f"{name}: {end} {quantity} over {len(deep_seeds)} seeds",
+                          pick(start[column] for start in starts), fmt=".2f")
+
+# %% [markdown]
 # What the run shows (the printouts above): with He initialisation the deep plain stack's gradient
 # has not vanished and it does learn, but every seed of it ends above every seed of the residual
 # stack. The residual stack differs from the plain one in two ways, the skips *and* the block ends
-# that start at zero (so each block starts as the identity), and this run does not separate them.
-# A separate run of this section's code at quick settings (3 epochs, seeds 0 and 1, TensorFlow, the
-# 2-core AMD EPYC CPU; not this notebook) did: with skips but He-initialised block ends the final
-# losses were 1.894 and 1.705, level with the plain stack's 1.776 and 1.960; without skips but with
-# each block's *second* layer the identity matrix (so each block is one random He layer,
+# that start at zero (so each block starts as the identity), and this training run does not separate
+# them. A separate run of this section's code at quick settings (3 epochs, seeds 0 and 1, TensorFlow,
+# the 2-core AMD EPYC CPU; not this notebook) trained the middle variant, skips with He-initialised
+# block ends: final losses 1.894 and 1.705, level with the plain stack's 1.776 and 1.960, after mean
+# losses of 11.6 and 6.96 over the first epoch. The cell above shows that it starts far off.
+# With a random branch and no normalisation, each block's output $x + F(x)$ adds the branch's
+# variance to its input's, so the variance about doubles at every block (its recorded growth per
+# block; exactly 1 with zero-started ends) and the stack starts with a loss in the tens, while the
+# plain and the zero-ended residual stacks start near $\ln 10 \approx 2.3$. It spends its few epochs
+# undoing that start. So that run shows that unnormalised skips need a branch that starts small (He
+# et al.'s ResNets put batch normalisation in every branch; Goyal et al. (2017) start each block's
+# last batch-norm scale at zero, and Fixup (Zhang et al., 2019) each branch's last layer), not that
+# the skips do nothing. Without skips but with each block's *second* layer the identity matrix (so
+# each block is one random He layer,
 # $\mathrm{ReLU}(I\,\mathrm{ReLU}(W_1 h)) = \mathrm{ReLU}(W_1 h)$: half the random depth at
-# initialisation, not an identity start), 1.255 and 1.065; with both (this notebook's residual
-# stack), 0.756 and 0.856. Another separate run (same settings, seeds 0 to 3) started every plain
-# block as the identity, both its kernels the identity matrix, no skips: 0.451, 0.604,
-# 0.575 and 0.573, against the residual stack's 0.756, 0.856, 0.819 and 0.748. So in this short run
-# what helps is starting each block as the identity, with or without skips; the skips alone buy
-# little. He et al.'s case for skips concerns much deeper nets trained far longer, which this run
-# does not test. Goyal et al. (2017) start each residual block's last batch-norm scale at zero so
-# that each block starts as the identity. Every seed of
+# initialisation, not an identity start), the same separate run ended at 1.255 and 1.065; with both
+# (this notebook's residual stack), 0.756 and 0.856. Another separate run (same settings, seeds 0
+# to 3) started every plain block as the identity, both its kernels the identity matrix, no skips:
+# 0.451, 0.604, 0.575 and 0.573, against the residual stack's 0.756, 0.856, 0.819 and 0.748. So in
+# this short run an identity start does as well without skips as with them; He et al.'s case for
+# skips concerns much deeper nets trained far longer, which this run does not test. Every seed of
 # the 4-layer plain stack ends above the residual stack too, but that comparison is not fair: every
 # net here trains with Adam at one learning rate, $10^{-3}$, chosen for none of them, and lesson 05
 # (section 6) showed how a step size alone can decide such a race. The shallow stack may simply be
@@ -545,8 +600,8 @@ lesson.savefig(fig, "plain_vs_residual");
 # CIFAR-10 their 56-layer plain net ended with a higher training error than their 20-layer one.
 # Against the same 22 layers without them, the skips with zero-started block ends lower the loss
 # here at every length we ran (all at Adam $10^{-3}$): each block starts from the identity and learns
-# a correction to it (in quick mode the separate runs above credit the identity start, not the skips
-# alone).
+# a correction to it (in quick mode the separate runs above show plain blocks started as the identity
+# doing as well).
 # (With `glorot_uniform` the plain stack's first-layer gradient is thousands of times smaller than
 # with He initialisation (the ratio is recorded above): a stack that stays near the uniform-guess
 # loss that way shows an initialisation artefact, not what depth alone does.)
@@ -616,9 +671,12 @@ lesson.metric("exercises passing as written", sum(map(bool, first_attempts.value
 #   plain layers on CIFAR-10) needs deeper nets and harder data. Residual connections
 #   ($y = x + F(x)$), each block's last layer starting at zero so each block starts as the identity,
 #   at the same Adam learning rate reach a lower training loss in the same steps than the same 22
-#   layers without them; in separate quick-settings runs, skips with He-initialised block ends did
-#   not, and plain blocks started as the identity (identity kernels; ReLU outputs are non-negative)
-#   did as well or better: here the identity start does the work. He et al.'s case for skips is
-#   about much deeper nets and longer training. DenseNet and EfficientNet build on them.
+#   layers without them. Skips with random (He-initialised) block ends and no normalisation start far
+#   off (each block about doubles the variance; initial loss in the tens, computed above) and in a
+#   separate quick-settings run ended level with the plain stack: unnormalised skips need a branch
+#   that starts small (batch norm in He et al.'s ResNets, zero ends in Goyal et al. and Fixup). Plain
+#   blocks started as the identity (identity kernels; ReLU outputs are non-negative) did as well or
+#   better in that run. He et al.'s case for skips is about much deeper nets and longer training.
+#   DenseNet and EfficientNet build on them.
 #
 # Next: lesson 08 makes training generalise: regularisation, augmentation, schedules, early stopping.

@@ -41,7 +41,7 @@ ARTICLES = (
         "Neurons, activations, loss functions and a hand-worked backpropagation example (§4.2–4.4), a "
         "Keras multilayer perceptron for binary classification (§5.2–5.4), and FAQs (Q1–Q5) on large "
         "data, performance, explainability and data privacy. (The file carries the article twice.)",
-        ("01", "02", "03", "06", "08", "09", "10", "11", "14", "16", "17", "18", "19"),
+        ("01", "02", "03", "06", "07", "08", "09", "10", "11", "14", "16", "17", "18", "19"),
     ),
     Article(
         "002", "002_4fb5981844c73b31.txt",
