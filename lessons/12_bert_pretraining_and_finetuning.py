@@ -381,8 +381,9 @@ lesson.savefig(fig, "pretrained_vs_scratch")
 # Three seeds of every recipe on an NVIDIA H100 (JAX, mixed_bfloat16; `bench/bert_recipes_gpu.sh`,
 # `bench/results/bert_recipes_gpu.jsonl`) chose `lpft` again (median validation 85.27 %, `base`
 # 84.90 %). Its test accuracy: **median 83.96 %, range 83.77-83.96 %, so the 84.0 % target is
-# missed**, by one sentence of 1,066. Twelve runs, four recipes, all lie between 83.40 % and
-# 84.15 % on test: this is where MiniLM-L6 stands on rt_polarity, whatever the recipe.
+# missed**, by one sentence of 1,066. The twelve H100 runs (four recipes) lie between 83.40 % and
+# 84.15 % on test; with the eight CPU runs above (`bench/results/bert_recipes.jsonl`), 83.11-84.43 %:
+# this is where MiniLM-L6 stands on rt_polarity, whatever the recipe.
 # A one-point difference on 1,066 sentences is 11 sentences, the size of the noise, and only a
 # split that played no part in the choice can tell you whether a gain is real.
 #
@@ -563,9 +564,9 @@ lesson.metric("len(test_data), the article's divisor for the test loss", len("te
 # > ("large models: models with tens or hundreds of billions of parameters, such as BERT and the
 # > GPT series"). BERT-base has about 110 million parameters, BERT-large 340 million. "数百亿" is
 # > several hundred times 10⁸, that is 2 to 9 × 10¹⁰ (20 to 90 billion): about 180 to 820 times
-# > BERT-base, 59 to 265 times BERT-large (its published 340 million). GPT-3 (175 billion) fits the
-# > sentence; BERT does not, nor do GPT-1 (117 M) and GPT-2 (1.5 B): of the series only GPT-3 and
-# > later do. Build BERT-base's architecture (its published configuration, random
+# > BERT-base, 59 to 265 times BERT-large (its published 340 million). GPT-3 (175 billion, 1750亿)
+# > is of the order the sentence names; BERT is not, nor are GPT-1 (117 M) and GPT-2 (1.5 B): of the
+# > series only GPT-3 and later are. Build BERT-base's architecture (its published configuration, random
 # > weights, nothing downloaded), count, and divide:
 
 # %%
