@@ -7,7 +7,7 @@
 #   kerasmodels:
 #     title: Hardware and scale
 #     articles: ["002 §9.2", "001 Q2", "002 §7.2.2", "003 Q3"]
-#     quick_seconds: 55
+#     quick_seconds: 77
 #     full_seconds: 150
 #     description: FLOPs, throughput, MFU and memory with the package's callbacks; float32 vs mixed precision vs XLA measured on your machine; data-parallel training on two devices and with two worker processes (MultiWorkerMirroredStrategy / JAX multi-process); a profiler trace for TensorBoard.
 # ---
@@ -94,19 +94,22 @@ lesson.metric("conv2d_1 forward FLOPs by hand", by_hand["conv2d_1"], fmt=",.0f")
 # The standard definition (PaLM, Chowdhery et al. 2022) divides by the **theoretical peak**: cores
 # × FLOPs per cycle × clock, from the data sheet. The package's `km.flops.peak_flops` knows the
 # data-sheet peaks of common GPUs (`km.flops.GPU_PEAK_TFLOPS`, per arithmetic: float32, TF32,
-# bfloat16); on a machine with several GPUs we take one GPU's peak, since section 3 calls `fit()`
+# bfloat16, float16; full mode's float16 row gets the float16 peak); on a machine with several GPUs we take one GPU's peak, since section 3 calls `fit()`
 # without a distribution strategy and Keras then trains on one device. For a CPU it has no data sheet, so it *measures* the fastest large matrix product
 # the backend runs (`km.flops.measure_cpu_peak`: here 2048 × 2048, the best of several runs, since
 # other programs can only slow a run down). That number is a **matmul speed**, a lower bound of
 # the true peak: an MFU computed from it overstates the real MFU, and training that runs faster
-# than it proves the measurement was too low.
+# than it proves the measurement was too low. On a CPU we measure float32 and bfloat16 only, so
+# full mode's float16 row shows "n/a" for MFU there.
 
 # %%
 accelerators = km.hardware.accelerators(keras.backend.backend())
 peaks, peak_sources = {}, {}
-for dtype in ("float32", "bfloat16"):
+for dtype in ("float32", "bfloat16") + lesson.pick((), ("float16",)):  # float16: full mode's mixed_float16 row
     if accelerators:  # one GPU's data-sheet peak: section 3's fit() has no distribution strategy, so one device trains
         peaks[dtype], peak_sources[dtype] = km.flops.peak_flops(dtype, accelerators[0].name)
+    elif dtype == "float16":  # never divide by another dtype's peak: no MFU for float16 on a CPU
+        peaks[dtype], peak_sources[dtype] = None, "not measured on a CPU: its MFU shows n/a"
     else:
         peaks[dtype] = km.flops.measure_cpu_peak(dtype, size=2048, repeats=lesson.pick(3, 10), warmup=1)
         peak_sources[dtype] = f"matmul speed: best {dtype} 2048x2048 matmul measured on this CPU"
@@ -153,14 +156,14 @@ results = {config: {"samples/s": 0.0} for config in configurations}
 for round_number in range(lesson.pick(2, 3)):
     for (policy, jit), candidate in candidates.items():
         compute_dtype = keras.mixed_precision.Policy(policy).compute_dtype
-        speed = km.callbacks.Throughput(batch_size=batch_size, peak_flops=peaks.get(compute_dtype, peaks["float32"]), verbose=0)
+        speed = km.callbacks.Throughput(batch_size=batch_size, peak_flops=peaks[compute_dtype], verbose=0)
         memory = km.callbacks.MemoryMonitor(verbose=0)
         callbacks = [speed, memory]
         if round_number == 0 and (policy, jit) == configurations[0]:
             callbacks.append(km.callbacks.DeviceReport(batch_size=batch_size))
         history = candidate.fit(x_train, y_train, batch_size=batch_size, epochs=1, verbose=0, callbacks=callbacks)
         r, stats = results[(policy, jit)], speed.history[-1]
-        r.setdefault("rounds", []).append(stats["samples_per_sec"])  # each round's speed, for the spread below
+        r.setdefault("rounds", []).append(stats["samples_per_sec"])  # each round's speed, for the per-round comparison below
         if round_number == 0:
             r["first step s"] = speed.compile_seconds
         if stats["samples_per_sec"] > r["samples/s"]:
@@ -194,23 +197,25 @@ lesson.metric("mixed_bfloat16 speed-up over float32", results[("mixed_bfloat16",
 lesson.metric("precision/XLA configurations measured", sum(r["samples/s"] > 0 for r in results.values()))
 if not on_jax:
     xla_ratio = results[("float32", True)]["samples/s"] / baseline
-    # How far one row's speed moved between rounds (fastest / slowest - 1), the larger of the two rows: a ratio
-    # closer to 1 than this is within this run's noise.
-    xla_spread = max(max(results[c]["rounds"]) / min(results[c]["rounds"]) - 1
-                     for c in (("float32", False), ("float32", True)))
-    xla_direction = "slower" if xla_ratio < 1 - xla_spread else "faster" if xla_ratio > 1 + xla_spread else "unclear"
+    # A direction only when the two rows' per-round ranges do not overlap: every round of one row faster than
+    # every round of the other. Overlapping ranges: about as fast in this run.
+    plain_rounds, xla_rounds = results[("float32", False)]["rounds"], results[("float32", True)]["rounds"]
+    xla_direction = ("slower" if max(xla_rounds) < min(plain_rounds)
+                     else "faster" if min(xla_rounds) > max(plain_rounds) else "unclear")
     lesson.metric("XLA speed-up over float32", xla_ratio, fmt=".2f")
-    lesson.metric("XLA vs float32: round-to-round spread of samples/s", xla_spread, fmt=".1%")
-    lesson.metric("XLA slower than float32 beyond the round-to-round spread", xla_direction == "slower")
-    lesson.metric("XLA faster than float32 beyond the round-to-round spread", xla_direction == "faster")
+    for row, rounds in (("float32 without XLA", plain_rounds), ("float32 with XLA", xla_rounds)):
+        lesson.metric(f"{row}: slowest round (samples/s)", min(rounds), fmt=",.0f")
+        lesson.metric(f"{row}: fastest round (samples/s)", max(rounds), fmt=",.0f")
+    lesson.metric("XLA slower than float32 in every round (ranges do not overlap)", xla_direction == "slower")
+    lesson.metric("XLA faster than float32 in every round (ranges do not overlap)", xla_direction == "faster")
     for config in (("float32", False), ("float32", True)):
         print(f"float32 {'with' if config[1] else 'without'} XLA, samples/s per round: "
               + ", ".join(f"{speed:,.0f}" for speed in results[config]["rounds"]))
-    print(f"float32 with XLA, first step left out: {xla_ratio:.2f}x the speed of float32 without it; the rounds "
-          f"of a row differ by up to {xla_spread:.1%}, so "
-          + {"slower": "XLA's steps are slower here, beyond that spread",
-             "faster": "XLA's steps are faster here, beyond that spread",
-             "unclear": "the two are about as fast in this run: rerun before reading a direction into it"}[xla_direction])
+    print(f"float32 with XLA, first step left out: {xla_ratio:.2f}x the speed of float32 without it (best rounds); "
+          + {"slower": "every XLA round was slower than every round without XLA, so XLA's steps are slower here",
+             "faster": "every XLA round was faster than every round without XLA, so XLA's steps are faster here",
+             "unclear": "the two rows' rounds overlap, so the two are about as fast in this run: rerun before "
+                        "reading a direction into it"}[xla_direction])
 
 
 # What precision changes in memory, counted: the outputs of every layer for one batch (what the backward
@@ -251,7 +256,8 @@ lesson.savefig(fig, "precision_and_xla")
 # Read the table as a measurement of *this* machine at *this* moment. The GFLOP/s column is the
 # training's arithmetic rate (3 × forward FLOPs × samples/s). On a GPU the MFU column divides it
 # by the data sheet's peak. On a CPU it divides by section 2's matmul speed, so it is an upper
-# bound of the true MFU; "n/a" means the training beat that matmul speed, which proves the
+# bound of the true MFU; "n/a" (except for full mode's float16 row, see section 2) means the
+# training beat that matmul speed, which proves the
 # measurement too low (another program was busy while section 2 ran, or this library's matrix
 # product for that dtype is slower than the convolution kernels training uses): `Throughput` then
 # reports no MFU rather than one above 100 %. A CPU MFU near 100 % likewise says that the matmul
@@ -264,9 +270,10 @@ lesson.savefig(fig, "precision_and_xla")
 # layout), or a float32 row slowed by another program. Rerun before you believe it.
 # The throughput column already leaves out each run's first step, where XLA compiles, so the XLA
 # row is XLA's steady-state speed. On TensorFlow the lines under the table print each round's
-# speed of the two float32 rows and the ratio, and say "slower" (or "faster") only when the ratio
-# is further from 1 than the rounds of one row differ; a ratio within that spread says the two
-# were about as fast in this run, and you rerun before reading a direction into it. (In our
+# speed of the two float32 rows and the ratio, and say "slower" (or "faster") only when the two
+# rows' ranges of round speeds do not overlap: every XLA round slower (or faster) than every round
+# without XLA. Overlapping ranges say the two were about as fast in this run, and you rerun before
+# reading a direction into it. (In our
 # earlier quick runs on a 2-core AMD EPYC, TensorFlow's XLA ratio ranged from 0.13 to 0.94 from run
 # to run.) On JAX every row is compiled, so there is no such ratio.
 #
@@ -291,7 +298,7 @@ if not on_jax:
     print(f"its XLA rule turns XLA {'on' if rule.jit_compile else 'off'}; this run measured float32 with XLA at "
           f"{xla_speedup:.2f}x the speed of float32 without it, so here the rule "
           f"{'agrees with' if xla_rule_matches_run else 'DISAGREES with'} the measurement"
-          + (" (within the round-to-round spread, so not settled)" if xla_direction == "unclear" else ""))
+          + (" (the two rows' rounds overlap, so not settled)" if xla_direction == "unclear" else ""))
     lesson.metric("setup's XLA rule turns XLA on", rule.jit_compile)
     lesson.metric("setup's XLA rule agrees with this run's XLA measurement", xla_rule_matches_run)
 
@@ -301,14 +308,13 @@ if not on_jax:
 # or `setup(measure=True)`, which times both precisions before choosing.
 #
 # On a CPU with `avx512_bf16` but no AMX (our AMD EPYC), the precision rule quotes
-# `benchmark_precisions` runs ("1.1-2.1x faster"), not this lesson; by the check above, the top of
-# that range, a little over the 2x bound, had help from something other than the narrower numbers.
+# `benchmark_precisions` runs ("1.1-2.1x faster"), not this lesson.
 #
 # Its rule for XLA on TensorFlow ("XLA off: on CPU it made conv nets slower (about half as fast on
 # a 2-core Xeon, docs/hardware.md)") comes from a measurement on another machine; the ratio
 # printed under the table is this run's, on this machine at its load, and may be far from one
 # half. With TensorFlow, the last line above compares the XLA rule with that ratio in the same way,
-# and says when the ratio is within the round-to-round spread (on JAX every row is compiled, so
+# and says when the two rows' rounds overlap (on JAX every row is compiled, so
 # there is no XLA choice to compare).
 
 # %% [markdown]
