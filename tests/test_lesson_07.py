@@ -147,3 +147,17 @@ def test_lesson_07_facts(executed_lessons):
     assert m["exercises passing as written"] == 0  # every first attempt is a plausible mistake
     figures = {f.name for f in result.figures}
     assert {"mnist_prediction_grid.png", "filters_and_feature_maps.png", "plain_vs_residual.png"} <= figures
+
+
+def test_conv2d_checker_accepts_float32_cross_correlation_and_rejects_the_flipped_kernel():
+    from kerasmodels.course import exercises
+
+    def float32_conv2d(image, kernel):  # the solution, computed in float32 as Keras does
+        image, kernel = np.asarray(image, "float32"), np.asarray(kernel, "float32")
+        k = kernel.shape[0]
+        rows, cols = image.shape[0] - k + 1, image.shape[1] - k + 1
+        return np.array([[np.sum(image[i : i + k, j : j + k] * kernel) for j in range(cols)] for i in range(rows)])
+
+    assert exercises.check("07.conv2d", float32_conv2d, quiet=True).passed
+    flipped = exercises.check("07.conv2d", lambda image, kernel: float32_conv2d(image, kernel[::-1, ::-1]), quiet=True)
+    assert not flipped.passed and "case" in flipped.message
