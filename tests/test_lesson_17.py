@@ -83,20 +83,20 @@ def test_lesson_17_numbers(executed_lessons):
     # One threshold: B's false rejections are more frequent (lower TPR), A's false approvals (higher FPR).
     assert metrics["one threshold: TPR, group B"] < metrics["one threshold: TPR, group A"]
     assert metrics["one threshold: FPR, group A"] > metrics["one threshold: FPR, group B"]
-    # The gap is not the postcode's: flipping it changes few decisions, and one postcode for all does not
-    # shrink the gap (the review's run: 0.302 all in A, 0.279 all in B, 0.265 with their own postcodes;
-    # 0.01 allows for a few decisions' difference, the prose says "as large ... or larger").
-    assert metrics["share of decisions changed by flipping the postcode"] < 0.15
-    for area in ("A", "B"):
-        assert metrics[f"selection-rate gap with every postcode set to area {area}"] >= metrics[
-            "selection-rate gap, one threshold"] - 0.01
-    # ... it is income's: the true rule shows both gaps (the review, on 30,000 loans: TPR 0.908 vs 0.737).
+    # Most of the gap is income's: the true rule shows both gaps (the review, on 30,000 loans: TPR 0.908 vs 0.737),
+    # and with one postcode for everybody the model's selection-rate gap stays near the rule's (round 9's run:
+    # 0.302 all in A, 0.279 all in B, the rule's 0.269). "In this one": flipping the postcode changes a few
+    # percent of the decisions (3.9 %) and one postcode for everybody moves the gap by a few points (0.265 with
+    # their own postcodes). The prose does not claim the model's gap equals the rule's: across initialisations
+    # (seeds 0-7, quick) the model's gap minus the rule's is -0.027..+0.070, quoted as a separate run.
     assert metrics["true rule: selection rate, group A"] > metrics["true rule: selection rate, group B"] + 0.15
     assert metrics["true rule: TPR, group A"] > metrics["true rule: TPR, group B"] + 0.05
-    # The model's gaps are about the true rule's: income is a feature of the rule, not a leaking proxy
-    # (the review's run: selection-rate gap 0.265 vs the rule's 0.269, TPR gap 0.137 vs 0.136).
-    assert abs(metrics["selection rate gap A - B, model minus true rule"]) < 0.03
-    assert abs(metrics["TPR gap A - B, model minus true rule"]) < 0.03
+    rule_gap = metrics["true rule: selection rate, group A"] - metrics["true rule: selection rate, group B"]
+    assert metrics["share of decisions changed by flipping the postcode"] < 0.10
+    for area in ("A", "B"):
+        one_postcode_gap = metrics[f"selection-rate gap with every postcode set to area {area}"]
+        assert abs(one_postcode_gap - rule_gap) < 0.05
+        assert abs(one_postcode_gap - metrics["selection-rate gap, one threshold"]) < 0.05
     # Chouldechova's identity holds on both rows; with TPRs equalised, precision or FPR must differ.
     assert metrics["Chouldechova identity, largest error after the repair"] < 1e-9
     # Thresholds fitted on the training applicants, audited on the test applicants: the gap shrinks to a
