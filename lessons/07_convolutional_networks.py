@@ -34,12 +34,14 @@
 # a 2-core CPU shared with two other jobs.
 #
 # **What full mode reaches:** article 002's recipe lands near 99 % test accuracy: 99.16 % in one full
-# run with TensorFlow on a 2-core AMD EPYC CPU, 98.93 % with JAX on a GPU. In docs/benchmarks.md
+# run with TensorFlow on a 2-core AMD EPYC CPU, 98.93 % with JAX on a GPU (its model not recorded). In docs/benchmarks.md
 # (TensorFlow, quiet 2-core AMD EPYC, 3 repeats of each recipe) both article 002's recipe and the
 # package's default `km.models.cnn()` with its warm-up + cosine recipe reach 99.0 % in 3 of 3
 # repeats; the default gets there about 4.4 times faster (median 9.6 s against 42.4 s of training).
-# That comparison changes four things at once: the network (16/32/64 filters instead of article
-# 002's), the batch (128 instead of 32), the schedule (one-cycle: warm-up, then cosine, peak 3e-3,
+# That comparison changes four things at once: the network (the default's three 3×3 convolutions of
+# 16/32/64 filters with "same" padding, each followed by a max pooling, then dropout 0.1, a dense layer
+# of 128, dropout 0.1 again; article 002's 32/64/64 filters with "valid" padding, two poolings, a dense
+# layer of 64 and no dropout), the batch (128 instead of 32), the schedule (one-cycle: warm-up, then cosine, peak 3e-3,
 # instead of Adam's constant 1e-3) and the precision (mixed_bfloat16 instead of float32). An earlier
 # single run there puts about 3x on the first three together and the rest on bfloat16.
 
@@ -65,6 +67,14 @@ lesson = course.setup_lesson(7)
 #
 # (Deep-learning "convolution" does not flip the kernel: mathematicians call this
 # cross-correlation.) With no padding ("valid") the output is $(H-k+1) \times (W-k+1)$.
+#
+# Why not a dense layer? Each output looks only at a $k \times k$ neighbourhood (locality: nearby
+# pixels form edges and strokes), and the same kernel is used at every position (weight sharing), so
+# a pattern is found wherever it is and a shifted image gives a shifted map (translation
+# equivariance). It also saves weights: a 3×3 convolution with 32 filters on a 28×28×1 image has 320
+# parameters; a dense layer with the same 26×26×32 output needs 784 × 21,632 ≈ 17 million weights
+# (both counted below).
+#
 # We build a `Conv2D` layer, read its kernel, compute $Y$ with NumPy and compare.
 
 # %%
@@ -83,7 +93,12 @@ for i in range(26):
         patch = image[0, i : i + 3, j : j + 3, :]  # (3, 3, C_in)
         hand_maps[i, j] = np.tensordot(patch, kernel, axes=3) + bias  # sum over u, v, c
 conv_error = np.abs(hand_maps - keras_maps[0]).max()
-lesson.metric("convolution by hand vs keras Conv2D: max difference", conv_error, fmt=".1e");
+lesson.metric("convolution by hand vs keras Conv2D: max difference", conv_error, fmt=".1e")
+conv32 = keras.layers.Conv2D(32, (3, 3))
+conv32.build((None, 28, 28, 1))
+lesson.metric("Conv2D(32, 3x3) on 28x28x1: parameters", conv32.count_params(), fmt=",.0f")
+lesson.metric("Dense from 28x28x1 to the same 26x26x32 output: weights",
+              28 * 28 * 1 * int(np.prod(conv32.compute_output_shape((None, 28, 28, 1))[1:])), fmt=",.0f");
 
 # %% [markdown]
 # > **Errata (article 002 §3.1.1)** "The convolution kernel is a three-dimensional matrix containing
@@ -182,6 +197,15 @@ for pooled in (False, True):
 # > `predicted_output = apply_activation_function(fc1)`, whose activation §3.1.3 names as softmax,
 # > then `predicted_output = softmax(predicted_output)`; the output layer needs one softmax (or,
 # > as in Keras below, none, with the loss applying it to the logits).
+# > Its backward pass skips steps: `d_pool1, d_activated_conv1 = backward
+# > propagate_activation_function(d_fc1)` goes from `d_fc1` straight to `d_activated_conv1`, past
+# > the dense layer's backward step (`d_pool1 = d_fc1 · weights_fc1ᵀ`) and the max pooling's
+# > (each window's gradient goes to the cell that held its maximum, 0 to the others: only that cell
+# > changed the output); the ReLU's mask is missing (`d_conv1 = d_activated_conv1 ⊙ 1[conv1 > 0]`);
+# > and `backward propagate_convolution(activated_conv1, d_activated_conv1)` computes the kernel's
+# > gradient from the layer's *output*, where it needs its *input*:
+# > $\partial L/\partial K_{u,v,c,o} = \sum_{i,j} X_{i+u,\,j+v,\,c}\,\partial L/\partial Y_{i,j,o}$, with $X$ =
+# > `input_image` (and `d_input_image` needs the kernel, not `input_image`, and is used by nothing).
 # > The same pseudo-code also performs one forward pass, backward pass and update *before* its
 # > training loop, and leaves the loop body as comments. Inside the loop it resets the gradients
 # > (`# 重置梯度`, "reset the gradients") once per epoch, outside the batch loop; in a framework that
@@ -201,10 +225,11 @@ tiny.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(f
 batch_size = 128
 for epoch in range(2):
     losses = []
-    for start in range(0, 1024, batch_size):  # every batch: forward, loss, backward, update
+    for start in range(0, 1024, batch_size):  # an 'epoch' of the first 1,024 images, to keep it short
         losses.append(tiny.train_on_batch(x_train[start : start + batch_size, :, :, None],
                                           y_train[start : start + batch_size]))
-    print(f"epoch {epoch + 1}: mean loss {np.mean(losses):.3f}")
+    print(f"epoch {epoch + 1} (the first 1,024 images; each batch: forward, loss, backward, update): "
+          f"mean loss {np.mean(losses):.3f}")
 for layer in tiny.layers:
     print(f"{layer.name:16s} trainable weights: {sum(int(np.prod(w.shape)) for w in layer.trainable_weights)}")
 
@@ -323,8 +348,9 @@ lesson.savefig(fig, "filters_and_feature_maps");
 
 # %% [markdown]
 # ## 5. LeNet of article 000 §5.2 on colour images
-# Article 000 trains a PyTorch LeNet (two 5×5 convolutions with 6 and 16 filters, dense layers of 120
-# and 84) on CIFAR-10 with batch 32. CIFAR-10 must be downloaded, so we use the offline `shapes` set:
+# Article 000 trains a PyTorch LeNet-5-style network (two 5×5 convolutions with 6 and 16 filters,
+# dense layers of 120 and 84: LeNet-5's layer sizes (LeCun et al., 1998), with ReLU and max pooling in
+# place of the original's squashing units and average (subsampling) pooling) on CIFAR-10 with batch 32. CIFAR-10 must be downloaded, so we use the offline `shapes` set:
 # 32×32 colour images of 10 shape classes, the same size as CIFAR-10. `preset="lenet"` is the same
 # network in Keras; the training recipe is not article 000's (SGD, learning rate 0.001, momentum 0.9,
 # 2 epochs) but Adam at $3\times10^{-3}$ for 4 epochs on 2,700 images in quick mode (of 3,000 loaded;
@@ -436,7 +462,8 @@ lesson.metric("ResNet block parameters (8 channels)", block.count_params(), fmt=
 # 8×8 `digits` images for the same number of steps, same optimiser, from several seeds. (Dense layers
 # instead of convolutions so that it takes seconds.) Both stacks use He initialisation
 # (`he_normal`, weights of variance $2/n_{in}$, made for ReLU so the signal keeps its size through
-# the layers); as in the block above, each skip block's last layer starts at zero, so each residual
+# the layers on average; at width 32 a single seed drifts: see the plain stack's recorded growth per
+# block below); as in the block above, each skip block's last layer starts at zero, so each residual
 # block starts as the identity (the first and the output `Dense` layers stay random). A plain block
 # can start as the identity too, without skips: its input comes out of a ReLU, so it is non-negative,
 # and with both kernels the identity matrix it computes
@@ -562,9 +589,9 @@ for name, (skips, zero_ends) in start_variants.items():
 # the 2-core AMD EPYC CPU; not this notebook) trained the middle variant, skips with He-initialised
 # block ends: final losses 1.894 and 1.705, level with the plain stack's 1.776 and 1.960, after mean
 # losses of 11.6 and 6.96 over the first epoch. The cell above shows that it starts far off.
-# With a random branch and no normalisation, each block's output $x + F(x)$ adds the branch's
-# variance to its input's, so the variance about doubles at every block (its recorded growth per
-# block; exactly 1 with zero-started ends) and the stack starts with a loss in the tens, while the
+# With a random branch and no normalisation, each block adds to its input $x$ a branch $F(x)$ of
+# about twice the input's second moment (both branch layers He-initialised); after the final ReLU
+# the recorded growth is about ×2 per block (exactly 1 with zero-started ends) and the stack starts with a loss in the tens, while the
 # plain and the zero-ended residual stacks start near $\ln 10 \approx 2.3$. It spends its few epochs
 # undoing that start. So that run shows that unnormalised skips need a branch that starts small (He
 # et al.'s ResNets put batch normalisation in every branch; Goyal et al. (2017) start each block's
@@ -606,7 +633,7 @@ for name, (skips, zero_ends) in start_variants.items():
 # with He initialisation (the ratio is recorded above): a stack that stays near the uniform-guess
 # loss that way shows an initialisation artefact, not what depth alone does.)
 # Later architectures went further along the same line:
-# **DenseNet** (Huang et al., 2017) concatenates every earlier layer's maps instead of adding,
+# **DenseNet** (Huang et al., 2017) concatenates the maps of every earlier layer in the same dense block instead of adding,
 # and **EfficientNet** (Tan and Le, 2019) scales depth, width and resolution together. Both are in
 # `keras.applications`; with `weights=None` they are built offline, and counting their parameters
 # costs nothing:
