@@ -582,8 +582,9 @@ for rate in ("selection rate", "TPR"):
 # changes a few percent of the decisions and one postcode for everybody moves the gap by a few
 # points (printed above); in other initialisations one postcode for everybody shrinks the gap by
 # up to about a fifth (a separate run, not this notebook: random seeds 0-7, quick mode's 6,000
-# loans and 6 epochs, TensorFlow on this 2-core CPU; it shrank in 4 of the 8 runs, the most from
-# 0.340 to 0.274, and the model's gap minus the true rule's ranged from -0.03 to +0.07). Income here
+# loans and 6 epochs, TensorFlow on this 2-core CPU, `bench/lesson17_postcode_seeds.py`; it shrank
+# in 4 of the 8 runs, the most from 0.340 to 0.274, and the model's gap minus the true rule's
+# ranged from -0.03 to +0.07). Income here
 # is a legitimate feature, part of the rule by which everybody repays, not a proxy leaking the
 # group. A group gap in outcomes does not need a proxy; a feature that differs between the groups
 # and matters for the outcome is enough. Whether such a gap is acceptable is a question for the
