@@ -183,6 +183,24 @@ for (policy, jit), r in results.items():
           + (f" {r['memory MiB']:5.0f} MiB" if show_memory else ""))
 if peak_is_measured:
     print("MFU here = training FLOP/s / the matmul speed of section 2 (an upper bound of the true MFU)")
+    # A sanity check of section 2's matmul speeds: AVX512-BF16 does at most about 2x float32's FLOPs per instruction,
+    # and a small CNN does not come near a CPU's peak, so a larger ratio or a CPU MFU above 80 % means a peak was
+    # measured low (most likely float32's, on a loaded machine).
+    peak_ratio = peaks["bfloat16"] / peaks["float32"]
+    cpu_mfus = [r["MFU"] for (policy, _), r in results.items() if policy in ("float32", "mixed_bfloat16")]
+    mfu_missing = sum(mfu is None for mfu in cpu_mfus)  # n/a: training beat the matmul speed
+    largest_cpu_mfu = max((mfu for mfu in cpu_mfus if mfu is not None), default=None)
+    peak_suspect = peak_ratio > 2 or mfu_missing > 0 or (largest_cpu_mfu or 0) > 0.8
+    print(f"matmul speeds of section 2: bfloat16 / float32 = {peak_ratio:.2f}x"
+          + (f"; largest CPU MFU above: {largest_cpu_mfu:.1%}" if largest_cpu_mfu is not None else ""))
+    if peak_suspect:
+        print("WARNING: a matmul speed of section 2, most likely float32's, was probably measured low (a loaded "
+              "machine: bfloat16 / float32 above 2x, or a CPU MFU above 80 % or n/a); rerun before comparing MFUs")
+    lesson.metric("CPU matmul speed, bfloat16 / float32", peak_ratio, fmt=".2f")
+    if largest_cpu_mfu is not None:
+        lesson.metric("largest CPU MFU in the table", largest_cpu_mfu, fmt=".1%")
+    lesson.metric("CPU MFU rows shown n/a", mfu_missing)
+    lesson.metric("CPU peak probably measured low (warning printed)", peak_suspect)
 if not show_memory:
     print("memory left out: " + ("JAX's device peak cannot be reset between rows" if accelerators
                                  else "on a CPU it is the whole process's RSS"))
@@ -261,7 +279,11 @@ lesson.savefig(fig, "precision_and_xla")
 # measurement too low (another program was busy while section 2 ran, or this library's matrix
 # product for that dtype is slower than the convolution kernels training uses): `Throughput` then
 # reports no MFU rather than one above 100 %. A CPU MFU near 100 % likewise says that the matmul
-# ran slowly while it was measured, not that a small CNN used the hardware well. The speed ratios
+# ran slowly while it was measured, not that a small CNN used the hardware well. The line under the
+# table checks this: it prints section 2's bfloat16 / float32 matmul ratio and prints a WARNING when
+# that ratio is above 2 (more than AVX512-BF16's arithmetic gives, see below) or a CPU MFU is above
+# 80 % or n/a; a peak, most likely float32's, was then measured low and the MFUs computed from it
+# are too high: rerun before comparing MFUs. The speed ratios
 # between rows are what to take away, with one check: 16-bit arithmetic can speed a row up by
 # roughly at most the hardware's arithmetic ratio (AVX512-BF16 does twice float32's FLOPs per
 # instruction, so about 2× on such a CPU), a rule of thumb for code limited by arithmetic or by
@@ -391,11 +413,14 @@ lesson.metric("mixed_float16 adds loss scaling",
 # > ("distributed training: deploy the model in parallel on several machines to raise training
 # > efficiency"), offered as a way to 避免计算资源浪费 ("avoid wasting compute"). Distributed training
 # > shortens the *wall time* when it adds machines, but it costs *more* total compute than one
-# > device: every step adds an all-reduce, and the devices wait for it (the two-worker measurement
-# > below shows the cost per step). And what it describes is data parallelism (数据并行, this
-# > section: one model, a replica per device, the data split between them), not "deploying the model
-# > in parallel", which mixes it up with model parallelism (splitting one model's layers or tensors
-# > across devices) and with deployment (serving, lesson 19).
+# > device: every step adds an all-reduce, and the devices wait for it (for this lesson's small
+# > model, sending the gradients is too small to see in the two-worker measurement below; it grows
+# > with the model and with slower links). And 将模型并行部署 ("deploy the model in parallel") is ambiguous:
+# > distributed training covers data parallelism (数据并行, this section: one model, a replica per
+# > device, the data split between them) and model parallelism or sharding (splitting one model's
+# > layers, tensors or optimizer state across devices, needed when a model does not fit on one
+# > device; Keras 3 has `keras.distribution.ModelParallel` beside `DataParallel`). It is not
+# > deployment (serving, lesson 19).
 #
 # Without a second GPU we split this CPU into two *logical* devices: on TensorFlow with
 # `tf.config.set_logical_device_configuration`, on JAX with the XLA flag
@@ -529,6 +554,21 @@ lesson.metric("time per step, 2 workers / 1 process, last epoch", two["step_time
               fmt=".2f")
 lesson.metric("time per step, 2 workers / 1 process, smallest over epochs", min(step_ratios), fmt=".2f")
 lesson.metric("time per step, 2 workers / 1 process, largest over epochs", max(step_ratios), fmt=".2f")
+# What the all-reduce sends: one float32 gradient per trainable parameter. A ring all-reduce sends 2(N - 1)/N times
+# that per worker and step, once for N = 2; at 1 GB/s (about a 10-gigabit link) that takes gradient_bytes / 1e6 ms.
+parameters = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+gradient_bytes = 4 * parameters
+send_ms = gradient_bytes / 1e6
+send_share = send_ms / one["step_time_p50_ms"][-1]
+ratio_spread = max(step_ratios) - min(step_ratios)
+print(f"all-reduced per step: {parameters:,d} parameters x 4 B = {gradient_bytes / 1024:.0f} KiB of gradients; sent once "
+      f"at 1 GB/s that takes {send_ms:.2f} ms, {send_share:.1%} of the 1-process step ({one['step_time_p50_ms'][-1]:.1f} "
+      f"ms), while the per-epoch ratio moved by {ratio_spread:.2f} ({ratio_spread:.0%} of a step)")
+print("so the all-reduce's cost is " + ("below this run's noise: the figure cannot show it" if send_share < ratio_spread
+                                        else "not below this run's epoch-to-epoch spread here"))
+lesson.metric("gradient bytes all-reduced per step", gradient_bytes, fmt=",.0f")
+lesson.metric("all-reduce at 1 GB/s / 1-process step time", send_share, fmt=".1%")
+lesson.metric("all-reduce below the step-ratio spread", send_share < ratio_spread)
 lesson.metric("2 workers: epochs completed", two["epochs_completed"])
 
 fig, (ax_loss, ax_time) = plt.subplots(1, 2, figsize=(10, 3.5))
@@ -541,10 +581,11 @@ ax_loss.set_ylabel("training loss")
 ax_loss.set_title("Same global batches: the same curve")
 ax_loss.legend()
 bar_width = 0.38
-for offset, (label, run_summary, color) in zip((-bar_width / 2, bar_width / 2),
-                                               (("1 process", one, "tab:blue"), ("2 workers", two, "tab:orange"))):
+for offset, (label, run_summary, color, hatch) in zip(
+        (-bar_width / 2, bar_width / 2), (("1 process", one, "tab:blue", None), ("2 workers", two, "tab:orange", "//"))):
+    # Hatching tells the two series apart without colour (projectors, colour-blind readers).
     ax_time.bar(np.arange(1, len(run_summary["step_time_p50_ms"]) + 1) + offset, run_summary["step_time_p50_ms"],
-                bar_width, color=color, label=label)
+                bar_width, color=color, hatch=hatch, edgecolor="black", label=label)
 ax_time.set_xticks(range(1, len(one["step_time_p50_ms"]) + 1))
 ax_time.set_xlabel(f"epoch ({one['steps_per_epoch']} steps each)")
 ax_time.set_ylabel("median time per step (ms)")
@@ -572,18 +613,24 @@ lesson.savefig(fig, "one_vs_two_workers")
 # and breaks down at very large batches. For Adam, as here, a factor near √k is the usual guide
 # (Malladi et al. 2022). Either is a starting point: re-tune the learning rate at the new batch.)
 #
-# The time per step is the lesson about cost. Each step now ends with an **all-reduce** of every
-# gradient between processes, here through the loopback network of one machine. Each worker
-# computes half of the batch, but on one machine the two workers share the same cores, so the
-# second worker adds no compute: this run measures only what data parallelism costs (the all-reduce
-# and a second process), and a gain needs a second machine or GPU. Each median covers only 3 or 4
-# steps in quick mode (the first step, with compilation, is left out) on a machine shared with
-# other programs, and the ratio printed for each epoch (and the right panel) shows how far it moves
-# from one epoch to the next. Full mode's epochs have 8
-# times as many steps. Between real machines the all-reduce crosses
-# a real network: a ring all-reduce sends 2(N − 1)/N times the model's gradient bytes per worker
-# and step over the link (once for two workers, nearly twice for many), so the
-# bigger the model and the slower the link, the larger the share of each step spent communicating.
+# Each step now ends with an **all-reduce** of every gradient between processes, here through the
+# loopback network of one machine. Each worker computes half of the batch, but on one machine the
+# two workers share the same cores, so the second worker adds no compute, and a gain needs a second
+# machine or GPU. Each median covers only 3 or 4 steps in quick mode (the first step, with
+# compilation, is left out) on a machine shared with other programs, and the ratio printed for each
+# epoch (and the right panel) shows how far it moves from one epoch to the next. Full mode's epochs
+# have 8 times as many steps. The gradients this small model all-reduces are too few to see
+# against that noise: the lines above the figure count them (the parameter count × 4 bytes,
+# 365 KiB), give the time to send them once at an assumed 1 GB/s as a share of a step, and say
+# whether that share is below how far the per-epoch ratio moved; when it is, the figure cannot
+# show what sending them costs. Where the two-worker steps still come out slower or faster, this
+# run does not say why: two processes sharing two cores, the fixed overhead of each collective
+# call and the machine's load are mixed together in the ratio. The cost of the transfer appears
+# with large models or slow links.
+# Between real machines the all-reduce crosses a real network: a ring all-reduce sends 2(N − 1)/N
+# times the model's gradient bytes per worker and step over the link (once for two workers, nearly
+# twice for many), so the bigger the model and the slower the link, the larger the share of each
+# step spent communicating.
 # What you gain is the compute of the second machine. Measure the time per step with 1 and N workers
 # on your cluster before you plan a run on it, as above.
 
@@ -742,7 +789,8 @@ course.exercises.check("14.all_reduce_mean", all_reduce_mean);
 # - Data parallelism = replicas + all-reduced gradients: the replicas stay one model. Build inside
 #   `strategy.scope()`, pass the global batch size; MultiWorkerMirroredStrategy or
 #   `jax.distributed` (`km.distributed.setup()`, `kerasmodels train --workers N`) take the same
-#   code to several processes or machines: the same curve, plus an all-reduce per step to pay for.
+#   code to several processes or machines: the same curve, plus an all-reduce per step (its transfer
+#   too small to see for this lesson's model; it grows with the model and with slower links).
 # - A profiler trace (TensorBoard's PROFILE tab) shows where the time goes.
 #
 # Next: lesson 15 trains two networks against each other: generative adversarial networks.

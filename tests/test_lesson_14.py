@@ -123,3 +123,29 @@ def test_memory_column_and_backward_time(lesson14):
         assert value(lesson14, "profile: backward / forward convolution time") > 2.5
     else:
         assert "profile: backward / forward convolution time" not in lesson14.metrics
+
+
+@pytest.mark.slow
+def test_all_reduce_size_and_peak_warning_follow_the_recorded_values(lesson14):
+    # The all-reduce sends one float32 gradient per parameter of article 002's CNN (93,322 parameters).
+    assert value(lesson14, "gradient bytes all-reduced per step") == 4 * 93_322
+    share = value(lesson14, "all-reduce at 1 GB/s / 1-process step time")
+    assert share == pytest.approx(4 * 93_322 / 1e6 / value(lesson14, "time per step, 1 process, last epoch (ms)"),
+                                  rel=1e-3)
+    spread = (value(lesson14, "time per step, 2 workers / 1 process, largest over epochs")
+              - value(lesson14, "time per step, 2 workers / 1 process, smallest over epochs"))
+    assert value(lesson14, "all-reduce below the step-ratio spread") == (share < spread)
+    if "CPU matmul speed, bfloat16 / float32" in lesson14.metrics:  # a CPU: section 2 measured the peaks
+        ratio = value(lesson14, "CPU matmul speed, bfloat16 / float32")
+        largest = lesson14.metrics.get("largest CPU MFU in the table", {"value": 0})["value"]
+        suspect = ratio > 2 or value(lesson14, "CPU MFU rows shown n/a") > 0 or largest > 0.8
+        assert value(lesson14, "CPU peak probably measured low (warning printed)") == suspect
+
+
+def test_training_mfu_exercise_says_fraction_not_percentage():
+    from kerasmodels.course import exercises
+
+    result = exercises.check("14.training_mfu", lambda f, r, p: 100 * 3 * f * r / p, quiet=True, hint=1)
+    assert not result and "not a percentage" in result.message
+    result = exercises.check("14.training_mfu", lambda f, r, p: f * r / p, quiet=True, hint=1)
+    assert not result and "not a percentage" not in result.message

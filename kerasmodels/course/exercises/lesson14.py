@@ -42,6 +42,9 @@ def check_training_mfu(fn):
         except (TypeError, ValueError):
             raise CheckFailed(case, hint=None, message=f"case {case}: expected a number, got {got!r}") from None
         expected = 3 * flops * rate / peak
+        if expected and np.isclose(got, 100 * expected, rtol=1e-6):
+            raise CheckFailed(case, round(expected, 6), round(got, 6),
+                              "return a fraction between 0 and 1, not a percentage")
         if not np.isclose(got, expected, rtol=1e-9, atol=1e-15):
             raise CheckFailed(case, round(expected, 6), round(got, 6))
 
