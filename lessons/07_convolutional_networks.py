@@ -200,8 +200,8 @@ for pooled in (False, True):
 # > Its backward pass skips steps: `d_pool1, d_activated_conv1 = backward
 # > propagate_activation_function(d_fc1)` goes from `d_fc1` straight to `d_activated_conv1`, past
 # > the dense layer's backward step (`d_pool1 = d_fc1 · weights_fc1ᵀ`) and the max pooling's
-# > (each window's gradient goes to the cell that held its maximum, 0 to the others: only that cell
-# > changed the output); the ReLU's mask is missing (`d_conv1 = d_activated_conv1 ⊙ 1[conv1 > 0]`);
+# > (each window's gradient goes to the cell that held its maximum, 0 to the others: a small change
+# > to any other cell leaves the maximum as it is); the ReLU's mask is missing (`d_conv1 = d_activated_conv1 ⊙ 1[conv1 > 0]`);
 # > and `backward propagate_convolution(activated_conv1, d_activated_conv1)` computes the kernel's
 # > gradient from the layer's *output*, where it needs its *input*:
 # > $\partial L/\partial K_{u,v,c,o} = \sum_{i,j} X_{i+u,\,j+v,\,c}\,\partial L/\partial Y_{i,j,o}$, with $X$ =
