@@ -250,7 +250,7 @@ plt.show()
 # not enough to call either model better, and that counts only the sampling of test images: the
 # spread between training seeds is not measured here and would widen it. With full training the
 # difference does show: lesson 07's full mode reached 99.16 % test accuracy (TensorFlow, 2-core CPU)
-# and 98.93 % (JAX, GPU), about 1 % of the test digits wrong, while this 784-64-64-10 network
+# and 98.93 % (JAX, a GPU whose model was not recorded), about 1 % of the test digits wrong, while this 784-64-64-10 network
 # reached 97.76 % in docs/benchmarks.md with another recipe (no dropout, one-cycle schedule peaking
 # at 3e-3, 15 epochs; TensorFlow, 2-core CPU), 2.2 % wrong: the CNN makes about half as many
 # mistakes or fewer.
