@@ -282,7 +282,7 @@ lesson.savefig(fig, "precision_and_xla")
 # ran slowly while it was measured, not that a small CNN used the hardware well. The line under the
 # table checks this: it prints section 2's bfloat16 / float32 matmul ratio and prints a WARNING when
 # that ratio is above 2 (more than AVX512-BF16's arithmetic gives, see below) or a CPU MFU is above
-# 80 % or n/a; a peak, most likely float32's, was then measured low and the MFUs computed from it
+# 80 % or n/a; a peak, most likely float32's, was then probably measured low and the MFUs computed from it
 # are too high: rerun before comparing MFUs. The speed ratios
 # between rows are what to take away, with one check: 16-bit arithmetic can speed a row up by
 # roughly at most the hardware's arithmetic ratio (AVX512-BF16 does twice float32's FLOPs per
