@@ -119,6 +119,9 @@ def test_lesson_13_facts(executed_lessons):
     centroid = m["nearest class centroid: test accuracy"]
     half_width = m["test accuracy: 95% interval half-width at 70%"]
     assert m["sentence embeddings: max |norm - 1|"] < 5e-4
+    # Quick mode embeds at 24 tokens; the prose: that cuts 16 to 28 % of the reviews, depending on the split.
+    cut = [m[f"{split} reviews cut at 24 tokens: share"] for split in ("training bank", "validation", "test")]
+    assert round(100 * min(cut)) == 16 and round(100 * max(cut)) == 28
     assert m["k chosen on validation"] in (1, 3, 5, 9, 15, 25, 35, 51, 75)
     assert knn - 1.96 * np.sqrt(knn * (1 - knn) / 128) < chance
     assert centroid > chance + half_width
