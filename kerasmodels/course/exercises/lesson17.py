@@ -55,7 +55,7 @@ def check_integrated_gradients(fn):
         "f = sum(x^2), zero baseline": (lambda v: 2 * v, x, np.zeros(3), x**2),
         "f = sum(x^2), baseline 1": (lambda v: 2 * v, x, np.ones(3), x**2 - 1),
         "f = sum(sin x), zero baseline": (np.cos, x, np.zeros(3), np.sin(x)),
-        "linear f = w.x": (lambda v: np.array([1.0, -2.0, 3.0]), x, np.zeros(3), np.array([0.5, 2.0, 6.0])),
+        "linear f = w.x": (lambda v: np.broadcast_to([1.0, -2.0, 3.0], np.shape(v)), x, np.zeros(3), np.array([0.5, 2.0, 6.0])),
     }
     steps = 200
     for case, (grad_fn, point, baseline, expected) in cases.items():
