@@ -132,9 +132,9 @@ show_memory = bool(accelerators) and keras.backend.backend() != "jax"  # see sec
 # (`jit_compile`) and in mixed precision, in rounds, and keep each configuration's best round, so
 # that a moment of load from another program does not decide the comparison. On TensorFlow, full
 # mode adds mixed precision with XLA (the slowest to compile) and float16; on JAX it adds float16
-# (`mixed_float16`). On JAX, Keras always compiles the
-# training step with XLA (`jit_compile=False` there runs every operation eagerly, a debugging mode),
-# so the JAX table compares the precisions only.
+# (`mixed_float16`). On JAX, Keras compiles the training step with XLA by default (and in every
+# row here; `jit_compile=False` there runs every operation eagerly, a debugging mode), so the JAX
+# table compares the precisions only.
 
 # %%
 x_train, y_train = km.data.load("mnist", split="train", limit=lesson.pick(1024, 10240))
@@ -210,30 +210,43 @@ lesson.metric("float32 training GFLOP/s", 3 * counted.total * baseline / 1e9, fm
 lesson.metric("float32 training throughput (samples/s)", baseline, headline=True, fmt=",.0f")
 if results[configurations[0]]["MFU"] is not None:
     lesson.metric("float32 MFU", results[configurations[0]]["MFU"], fmt=".1%")
-lesson.metric("mixed_bfloat16 speed-up over float32", results[("mixed_bfloat16", on_jax)]["samples/s"] / baseline,
-              fmt=".2f")
 lesson.metric("precision/XLA configurations measured", sum(r["samples/s"] > 0 for r in results.values()))
+
+
+def row_name(config):
+    return f"{config[0]} {'with' if config[1] else 'without'} XLA"
+
+
+def direction(rounds, reference_rounds):
+    """'faster' or 'slower' only when the two rows' per-round ranges do not overlap, else 'unclear'."""
+    if min(rounds) > max(reference_rounds):
+        return "faster"
+    return "slower" if max(rounds) < min(reference_rounds) else "unclear"
+
+
+for config, r in results.items():
+    print(f"{row_name(config)}, samples/s per round: " + ", ".join(f"{speed:,.0f}" for speed in r["rounds"]))
+    lesson.metric(f"{row_name(config)}: slowest round (samples/s)", min(r["rounds"]), fmt=",.0f")
+    lesson.metric(f"{row_name(config)}: fastest round (samples/s)", max(r["rounds"]), fmt=",.0f")
+bf16_speedup = results[("mixed_bfloat16", on_jax)]["samples/s"] / baseline  # best rounds, as in the bar chart
+bf16_direction = direction(results[("mixed_bfloat16", on_jax)]["rounds"], results[configurations[0]]["rounds"])
+lesson.metric("mixed_bfloat16 speed-up over float32", bf16_speedup, fmt=".2f")
+lesson.metric("mixed_bfloat16 slower than float32 in every round (ranges do not overlap)", bf16_direction == "slower")
+lesson.metric("mixed_bfloat16 faster than float32 in every round (ranges do not overlap)", bf16_direction == "faster")
+print(f"mixed_bfloat16: {bf16_speedup:.2f}x the speed of float32 (best rounds); "
+      + {"slower": "every mixed_bfloat16 round was slower than every float32 round, so it is slower here",
+         "faster": "every mixed_bfloat16 round was faster than every float32 round, so it is faster here",
+         "unclear": "the two rows' rounds overlap, so which is faster is not settled in this run: rerun"}[bf16_direction])
 if not on_jax:
     xla_ratio = results[("float32", True)]["samples/s"] / baseline
-    # A direction only when the two rows' per-round ranges do not overlap: every round of one row faster than
-    # every round of the other. Overlapping ranges: about as fast in this run.
-    plain_rounds, xla_rounds = results[("float32", False)]["rounds"], results[("float32", True)]["rounds"]
-    xla_direction = ("slower" if max(xla_rounds) < min(plain_rounds)
-                     else "faster" if min(xla_rounds) > max(plain_rounds) else "unclear")
+    xla_direction = direction(results[("float32", True)]["rounds"], results[("float32", False)]["rounds"])
     lesson.metric("XLA speed-up over float32", xla_ratio, fmt=".2f")
-    for row, rounds in (("float32 without XLA", plain_rounds), ("float32 with XLA", xla_rounds)):
-        lesson.metric(f"{row}: slowest round (samples/s)", min(rounds), fmt=",.0f")
-        lesson.metric(f"{row}: fastest round (samples/s)", max(rounds), fmt=",.0f")
     lesson.metric("XLA slower than float32 in every round (ranges do not overlap)", xla_direction == "slower")
     lesson.metric("XLA faster than float32 in every round (ranges do not overlap)", xla_direction == "faster")
-    for config in (("float32", False), ("float32", True)):
-        print(f"float32 {'with' if config[1] else 'without'} XLA, samples/s per round: "
-              + ", ".join(f"{speed:,.0f}" for speed in results[config]["rounds"]))
     print(f"float32 with XLA, first step left out: {xla_ratio:.2f}x the speed of float32 without it (best rounds); "
           + {"slower": "every XLA round was slower than every round without XLA, so XLA's steps are slower here",
              "faster": "every XLA round was faster than every round without XLA, so XLA's steps are faster here",
-             "unclear": "the two rows' rounds overlap, so the two are about as fast in this run: rerun before "
-                        "reading a direction into it"}[xla_direction])
+             "unclear": "the two rows' rounds overlap, so which is faster is not settled in this run: rerun"}[xla_direction])
 
 
 # What precision changes in memory, counted: the outputs of every layer for one batch (what the backward
@@ -291,11 +304,15 @@ lesson.savefig(fig, "precision_and_xla")
 # cache where the float32 ones do not, different kernels (another convolution algorithm or memory
 # layout), or a float32 row slowed by another program. Rerun before you believe it.
 # The throughput column already leaves out each run's first step, where XLA compiles, so the XLA
-# row is XLA's steady-state speed. On TensorFlow the lines under the table print each round's
-# speed of the two float32 rows and the ratio, and say "slower" (or "faster") only when the two
-# rows' ranges of round speeds do not overlap: every XLA round slower (or faster) than every round
-# without XLA. Overlapping ranges say the two were about as fast in this run, and you rerun before
-# reading a direction into it. (In our
+# row is XLA's steady-state speed. The lines under the table print each row's speed in every
+# round, then the ratio of mixed_bfloat16 to float32 and (on TensorFlow) of float32 with XLA to
+# without it, and say "slower" (or "faster") only when the two rows' ranges of round speeds do not
+# overlap: every round of one row slower (or faster) than every round of the other. Overlapping
+# ranges leave the direction not settled in this run: rerun before reading one into it. This is a
+# weak test with quick mode's two rounds per row: if the two rows were equally fast, their
+# 2 + 2 timings would be in random order, and the two ranges would fail to overlap by chance 1 time
+# in 3 (2 × 2!·2!/4! of the orders). Full mode's three rounds per row make it 1 time in 10
+# (2 × 3!·3!/6!). (In our
 # earlier quick runs on a 2-core AMD EPYC, TensorFlow's XLA ratio ranged from 0.13 to 0.94 from run
 # to run.) On JAX every row is compiled, so there is no such ratio.
 #
@@ -308,25 +325,34 @@ lesson.savefig(fig, "precision_and_xla")
 # %%
 rule = km.accelerate.setup(model_kind="cnn", apply=False)
 print(rule)
-bf16_speedup = results[("mixed_bfloat16", on_jax)]["samples/s"] / baseline
-rule_matches_run = (rule.precision == "mixed_bfloat16") == (bf16_speedup > 1)
+
+
+def rule_verdict(rule_picks_it, measured_direction):
+    """'agrees'/'DISAGREES' only when the run settled the direction (the rounds do not overlap)."""
+    if measured_direction == "unclear":
+        return "cannot tell from this run whether it is right (the two rows' rounds overlap)"
+    return f"{'agrees' if rule_picks_it == (measured_direction == 'faster') else 'DISAGREES'} with the measurement"
+
+
+precision_verdict = rule_verdict(rule.precision == "mixed_bfloat16", bf16_direction)
 print(f"its precision rule picks {rule.precision}; this run measured mixed_bfloat16 at {bf16_speedup:.2f}x the "
-      f"speed of float32, so here the rule {'agrees with' if rule_matches_run else 'DISAGREES with'} the measurement")
+      f"speed of float32 (best rounds), so here the rule {precision_verdict}")
 lesson.metric("setup's precision rule picks mixed_bfloat16", rule.precision == "mixed_bfloat16")
-lesson.metric("setup's precision rule agrees with this run's bfloat16 measurement", rule_matches_run)
+lesson.metric("setup's precision rule agrees with this run's bfloat16 measurement", precision_verdict.startswith("agrees"))
+lesson.metric("setup's precision rule disagrees with this run's bfloat16 measurement",
+              precision_verdict.startswith("DISAGREES"))
 if not on_jax:
-    xla_speedup = results[("float32", True)]["samples/s"] / baseline
-    xla_rule_matches_run = rule.jit_compile == (xla_speedup > 1)
+    xla_verdict = rule_verdict(rule.jit_compile, xla_direction)
     print(f"its XLA rule turns XLA {'on' if rule.jit_compile else 'off'}; this run measured float32 with XLA at "
-          f"{xla_speedup:.2f}x the speed of float32 without it, so here the rule "
-          f"{'agrees with' if xla_rule_matches_run else 'DISAGREES with'} the measurement"
-          + (" (the two rows' rounds overlap, so not settled)" if xla_direction == "unclear" else ""))
+          f"{xla_ratio:.2f}x the speed of float32 without it (best rounds), so here the rule {xla_verdict}")
     lesson.metric("setup's XLA rule turns XLA on", rule.jit_compile)
-    lesson.metric("setup's XLA rule agrees with this run's XLA measurement", xla_rule_matches_run)
+    lesson.metric("setup's XLA rule agrees with this run's XLA measurement", xla_verdict.startswith("agrees"))
+    lesson.metric("setup's XLA rule disagrees with this run's XLA measurement", xla_verdict.startswith("DISAGREES"))
 
 # %% [markdown]
-# Its precision rule is a prior from other runs; the last line above compares it with this run's
-# measurement. Where the two disagree, the measurement on your machine decides: the table above,
+# Its precision rule is a prior from other runs; the line under `print(rule)` compares it with this
+# run's measurement, and says "agrees" or "DISAGREES" only when the mixed_bfloat16 and float32 rows'
+# rounds do not overlap (else that this run cannot tell). Where the two disagree, the measurement on your machine decides: the table above,
 # or `setup(measure=True)`, which times both precisions before choosing.
 #
 # On a CPU with `avx512_bf16` but no AMX (our AMD EPYC), the precision rule quotes
@@ -335,9 +361,9 @@ if not on_jax:
 # Its rule for XLA on TensorFlow ("XLA off: on CPU it made conv nets slower (about half as fast on
 # a 2-core Xeon, docs/hardware.md)") comes from a measurement on another machine; the ratio
 # printed under the table is this run's, on this machine at its load, and may be far from one
-# half. With TensorFlow, the last line above compares the XLA rule with that ratio in the same way,
-# and says when the two rows' rounds overlap (on JAX every row is compiled, so
-# there is no XLA choice to compare).
+# half. With TensorFlow, the last line above judges the XLA rule against that ratio in the same way,
+# by the two float32 rows' rounds (on JAX every row is compiled, so there is no XLA choice to
+# compare).
 
 # %% [markdown]
 # > **Errata (article 002 §9.2)**: "混合精度训练：将浮点数运算转换为半精度浮点数运算，提高训练速度和降低内存消耗"
@@ -650,8 +676,10 @@ lesson.savefig(fig, "one_vs_two_workers")
 # the command printed below, open http://localhost:6006 and choose PROFILE (trace viewer, op
 # statistics). We do not start a server from the notebook.
 #
-# > **Errata (article 002 §7.2.2)**: "PyTorch TensorBoard：PyTorch提供的一款可视化工具" ("a
-# > visualisation tool provided by PyTorch"): TensorBoard is TensorFlow's tool; PyTorch only writes
+# > **Errata (article 002 §7.2.2)**: "PyTorch TensorBoard：PyTorch提供的一款可视化工具，与TensorBoard类似，
+# > 用于分析和调试深度学习模型" ("a visualisation tool provided by PyTorch, similar to TensorBoard, for
+# > analysing and debugging deep learning models"): the article lists it as a tool of its own, but it
+# > is TensorBoard itself, TensorFlow's tool (as the article's line before says); PyTorch only writes
 # > logs that TensorBoard reads (`torch.utils.tensorboard.SummaryWriter`).
 
 # %%
