@@ -126,7 +126,10 @@ lesson.metric("Dense.enable_lora with bias.trainable = False: trainable numbers"
 # `bert_classifier(lora_rank=4)` calls `backbone.enable_lora(4)`, which adds LoRA to the query and
 # value projections of every attention layer, as the LoRA paper did, and then freezes the query and
 # value biases that `enable_lora` leaves trainable: only the LoRA factors and the 770-weight head
-# train (the cell prints the count outside the factors). One detail differs: those
+# train (the cell prints the count outside the factors). `backbone.enable_lora(rank)` passes no $\alpha$,
+# and `EinsumDense.enable_lora` then sets $\alpha = r$: the scale $\alpha/r$ is 1 at every rank, not the
+# fixed $\alpha$ of §2. To keep $\alpha$ fixed while changing $r$, call
+# `layer.enable_lora(rank, lora_alpha=...)` on each query and value layer yourself. One detail differs: those
 # projections are `EinsumDense` layers with kernels of shape (384, heads, head size), and Keras
 # factorises along the *last* axis only, so each head gets its own $A$ and all heads share $B$:
 
@@ -348,7 +351,9 @@ lesson.savefig(fig, "full_head_lora_adapters")
 # layers that need different amounts of change), and a budget of 16 rank-one triplets. Uniform LoRA
 # gives each rank 4. The adaptive version scores every singular triplet of every matrix; with exact
 # SVDs, removing triplet $i$ adds exactly $\lambda_i^2$ to the squared error, so $\lambda_i^2$ is its
-# importance, and it keeps the 16 best. Here the loss is the reconstruction error of a known target, so
+# importance, and it keeps the 16 best. The true ranks add up to 15, so the 16th triplet kept is a noise one
+# (singular value about 0.1, printed below) and goes to whichever matrix has the largest noise triplet:
+# matrix 1 in this run, which therefore gets rank 2, not 1. Here the loss is the reconstruction error of a known target, so
 # $\lambda_i^2$ is exactly the triplet's effect on it; in real fine-tuning the ideal update is unknown,
 # and the paper (§3.2) rejects ranking by $|\lambda_i|$ alone in favour of the gradient-based
 # sensitivity score above.
@@ -371,6 +376,8 @@ uniform = [budget // len(targets)] * len(targets)
 importance = [(s[i] ** 2, m) for m, (_, s, _) in enumerate(svds) for i in range(len(s))]
 kept = sorted(importance, reverse=True)[:budget]
 adaptive = [sum(1 for _, m in kept if m == k) for k in range(len(targets))]
+lesson.metric("adaptive: singular value of the 16th triplet kept (beyond the true ranks)", np.sqrt(kept[-1][0]),
+              fmt=".2f")
 for label, ranks in [("uniform LoRA", uniform), ("adaptive (AdaLoRA idea)", adaptive)]:
     errors = error_with_ranks(ranks)
     print(f"{label:24s} ranks {ranks} -> relative error per matrix {np.round(errors, 3).tolist()}")
@@ -457,7 +464,10 @@ for i in range(3):
 # steering a pretrained model with the form of its input instead of new weights). Write one sentence
 # per class, "This review is negative." and "This review is positive.", embed them like any review,
 # and give each test review the class of the prompt it is closer to: **zero-shot classification**
-# (零样本分类). The baseline to beat is chance, the share of the larger class in the test set.
+# (零样本分类). The baseline to beat is chance, the share of the larger class in the test set. This is
+# only an embedding-similarity analogue of prompting: **prompt tuning** (Lester et al., 2021) and
+# **prefix tuning** (Li & Liang, 2021), the PEFT form of prompting, *train* a few input vectors ("soft
+# prompts") placed in front of a frozen model.
 
 # %%
 zero_shot = np.argmax(queries @ anchors.T, axis=1)
@@ -528,8 +538,8 @@ lesson.savefig(fig, "embeddings_knn")
 # related sentences (questions with answers, titles with bodies, paraphrases) probably places sentences
 # mainly by *what they are about* (the reviews were written
 # in batches by topic: films, books, restaurants, hotels, gadgets, ...), with sentiment a weaker signal; the data carry
-# no topic labels, so the figure cannot show the topics. A trained head, adapters, LoRA or a full fine-tune sharpens exactly
-# that signal. Read the counts and intervals printed above, not the bare percentages: 128 test
+# no topic labels, so the figure cannot show the topics. A trained head reads that signal out of the frozen
+# embeddings; adapters, LoRA or a full fine-tune can also sharpen it. Read the counts and intervals printed above, not the bare percentages: 128 test
 # reviews give each accuracy a 95% interval of about ±8 points. In this quick run the neighbour vote,
 # with $k$ chosen on validation, is not distinguishable from chance (its interval includes it); the
 # test curve in the figure jumps by more than 10 points between neighbouring values of $k$, which
