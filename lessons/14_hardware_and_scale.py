@@ -36,6 +36,7 @@
 
 # %%
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -153,7 +154,8 @@ for policy, jit in configurations:
 keras.mixed_precision.set_global_policy("float32")
 
 results = {config: {"samples/s": 0.0} for config in configurations}
-for round_number in range(lesson.pick(2, 3)):
+rounds_per_row = lesson.pick(2, 3)
+for round_number in range(rounds_per_row):
     for (policy, jit), candidate in candidates.items():
         compute_dtype = keras.mixed_precision.Policy(policy).compute_dtype
         speed = km.callbacks.Throughput(batch_size=batch_size, peak_flops=peaks[compute_dtype], verbose=0)
@@ -224,6 +226,12 @@ def direction(rounds, reference_rounds):
     return "slower" if max(rounds) < min(reference_rounds) else "unclear"
 
 
+# How often two equally fast rows would still show ranges that do not overlap (a weak test with few rounds).
+by_chance = 2 * math.factorial(rounds_per_row) ** 2 / math.factorial(2 * rounds_per_row)
+caveat = (f" (with {rounds_per_row} rounds each, two equally fast rows would look like this "
+          f"1 time in {round(1 / by_chance)})")
+
+
 for config, r in results.items():
     print(f"{row_name(config)}, samples/s per round: " + ", ".join(f"{speed:,.0f}" for speed in r["rounds"]))
     lesson.metric(f"{row_name(config)}: slowest round (samples/s)", min(r["rounds"]), fmt=",.0f")
@@ -236,7 +244,8 @@ lesson.metric("mixed_bfloat16 faster than float32 in every round (ranges do not 
 print(f"mixed_bfloat16: {bf16_speedup:.2f}x the speed of float32 (best rounds); "
       + {"slower": "every mixed_bfloat16 round was slower than every float32 round, so it is slower here",
          "faster": "every mixed_bfloat16 round was faster than every float32 round, so it is faster here",
-         "unclear": "the two rows' rounds overlap, so which is faster is not settled in this run: rerun"}[bf16_direction])
+         "unclear": "the two rows' rounds overlap, so which is faster is not settled in this run: rerun"}[bf16_direction]
+      + (caveat if bf16_direction != "unclear" else ""))
 if not on_jax:
     xla_ratio = results[("float32", True)]["samples/s"] / baseline
     xla_direction = direction(results[("float32", True)]["rounds"], results[("float32", False)]["rounds"])
@@ -246,7 +255,8 @@ if not on_jax:
     print(f"float32 with XLA, first step left out: {xla_ratio:.2f}x the speed of float32 without it (best rounds); "
           + {"slower": "every XLA round was slower than every round without XLA, so XLA's steps are slower here",
              "faster": "every XLA round was faster than every round without XLA, so XLA's steps are faster here",
-             "unclear": "the two rows' rounds overlap, so which is faster is not settled in this run: rerun"}[xla_direction])
+             "unclear": "the two rows' rounds overlap, so which is faster is not settled in this run: rerun"}[xla_direction]
+          + (caveat if xla_direction != "unclear" else ""))
 
 
 # What precision changes in memory, counted: the outputs of every layer for one batch (what the backward
@@ -624,14 +634,14 @@ lesson.savefig(fig, "one_vs_two_workers")
 # In quick mode the two curves agree to float32 rounding: the line printed above the figure gives
 # the largest relative loss difference (about 1e-7) and compares it with rounding, and the line
 # "precision of both runs" says that both trained in float32. Two workers on a global batch make the same
-# updates as one process on that batch, so the learning rate stays the same: section 4's result
-# again, now across two processes. Left to `setup()`, both runs train in mixed bfloat16 on a CPU
+# updates as one process on that batch, so the learning rate stays the same: the two-replica
+# check's result again, now across two processes. Left to `setup()`, both runs train in mixed bfloat16 on a CPU
 # with AVX512-BF16 and differ by more (about 7e-5 in our earlier quick runs with TensorFlow on a
 # 2-core AMD EPYC); with only the precision changed to float32 that gap falls to float32 rounding,
 # so it was bfloat16 rounding (bfloat16 keeps 2 to 3 significant digits, float32 about 7), not the
 # data split or the start of the two processes.
 # Over the many more steps of full mode such differences grow (training
-# amplifies small differences, which is why section 4 compares four steps), but it stays one curve.
+# amplifies small differences, which is why the two-replica check compares four steps), but it stays one curve.
 # (Growing the global batch with the workers, a fixed batch per worker, is a different run that
 # needs a different learning rate. The **linear scaling rule** (Goyal et al. 2017) multiplies it by
 # the same factor k, `km.distributed.setup().scaled_learning_rate(learning_rate, base_batch_size,

@@ -7,7 +7,7 @@
 #   kerasmodels:
 #     title: "Trust: explanation and fairness"
 #     articles: ["000 §9.3", "001 Q4", "003 Q5"]
-#     quick_seconds: 55
+#     quick_seconds: 22
 #     full_seconds: 183
 #     description: Saliency, integrated gradients and occlusion on a CNN, word attributions on a text classifier (leave-one-out, and Shapley values by a small KernelSHAP checked against the shap package), and a fairness check across groups with per-group metrics and disparity measures.
 # ---
@@ -188,9 +188,10 @@ lesson.metric("share of saliency's removed ink pixels with a negative gradient",
 #
 # A second check (Adebayo et al. 2018, "Sanity Checks for Saliency Maps"): recompute the map on an
 # untrained copy of the CNN. A map that explains the *model* must change when the learned weights
-# are replaced by random ones. In that paper, Guided Backprop and Guided GradCAM maps stayed nearly
-# unchanged when the weights were randomised, while plain gradient maps changed; so a
-# plausible-looking map proves nothing by itself. Here we run the test on this lesson's CNN. No training is needed: we give the CNN freshly initialised weights (Keras's
+# are replaced by random ones. In that paper, Guided Backprop (a gradient that passes back only
+# positive values through each ReLU) and Guided GradCAM (Guided Backprop multiplied by a coarse
+# class-activation map) stayed nearly unchanged when the weights were randomised, while plain
+# gradient maps changed; so a plausible-looking map proves nothing by itself. Here we run the test on this lesson's CNN. No training is needed: we give the CNN freshly initialised weights (Keras's
 # defaults: Glorot-uniform kernels, zero biases), take one gradient, and put the trained weights
 # back. Spearman's rank correlation compares the maps pixel by pixel (1: same ranking).
 
@@ -500,8 +501,9 @@ plt.show()
 # > **Errata (article 001 Q4)** "使用可视化工具，如 TensorBoard、MOMENTUM 等" ("use visualisation tools
 # > such as TensorBoard, MOMENTUM"). There is no explanation tool called MOMENTUM: momentum is an
 # > optimizer term (lesson 05). And TensorBoard shows training curves, graphs and internal
-# > activations (histograms, the embedding projector), but it does not attribute a prediction to
-# > its inputs: it does not say *why* a prediction was made. The methods that answer that
+# > activations (histograms, the embedding projector), but it computes no attributions (its
+# > What-If Tool plugin could only display attributions the model itself supplied): it does not
+# > say *why* a prediction was made. The methods that answer that
 # > question are the ones in this lesson:
 # > gradients (saliency, integrated gradients), perturbations (occlusion, leave-one-out, LIME),
 # > and Shapley values (SHAP, computed above), and each should pass a check such as

@@ -167,3 +167,15 @@ def test_training_mfu_exercise_says_fraction_not_percentage():
     assert not result and "not a percentage" in result.message
     result = exercises.check("14.training_mfu", lambda f, r, p: f * r / p, quiet=True, hint=1)
     assert not result and "not a percentage" not in result.message
+
+
+def test_exercise_checkers_accept_float32_answers():
+    """A right answer computed in float32 passes (it differs from float64 in the 7th digit)."""
+    import numpy as np
+
+    from kerasmodels.course import exercises
+
+    assert exercises.check("14.training_mfu", lambda f, r, p: np.float32(3 * f * r / p), quiet=True)
+    assert exercises.check("14.all_reduce_mean",
+                           lambda grads: np.mean(np.stack(grads).astype("float32"), axis=0), quiet=True)
+    assert not exercises.check("14.all_reduce_mean", lambda grads: grads[0], quiet=True)  # one replica's only

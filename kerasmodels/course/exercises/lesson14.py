@@ -45,7 +45,7 @@ def check_training_mfu(fn):
         if expected and np.isclose(got, 100 * expected, rtol=1e-6):
             raise CheckFailed(case, round(expected, 6), round(got, 6),
                               "return a fraction between 0 and 1, not a percentage")
-        if not np.isclose(got, expected, rtol=1e-9, atol=1e-15):
+        if not np.isclose(got, expected, rtol=1e-6, atol=1e-15):  # a float32 answer is right too
             raise CheckFailed(case, round(expected, 6), round(got, 6))
 
 
@@ -60,6 +60,6 @@ def check_all_reduce_mean(fn):
         per_replica = [shard.mean(axis=0) for shard in shards]
         got = fn([g.copy() for g in per_replica])
         expect_close(f"{replicas} replica(s): equals the mean gradient of the whole batch", got,
-                     batch_gradients.mean(axis=0), rtol=1e-9)
+                     batch_gradients.mean(axis=0), rtol=1e-6)  # float32 answers pass
     matrices = [np.full((2, 2), 1.0), np.full((2, 2), 3.0)]
     expect_close("2 replicas, 2x2 kernels", fn(matrices), np.full((2, 2), 2.0))
