@@ -236,27 +236,29 @@ for config, r in results.items():
     print(f"{row_name(config)}, samples/s per round: " + ", ".join(f"{speed:,.0f}" for speed in r["rounds"]))
     lesson.metric(f"{row_name(config)}: slowest round (samples/s)", min(r["rounds"]), fmt=",.0f")
     lesson.metric(f"{row_name(config)}: fastest round (samples/s)", max(r["rounds"]), fmt=",.0f")
-bf16_speedup = results[("mixed_bfloat16", on_jax)]["samples/s"] / baseline  # best rounds, as in the bar chart
-bf16_direction = direction(results[("mixed_bfloat16", on_jax)]["rounds"], results[configurations[0]]["rounds"])
-lesson.metric("mixed_bfloat16 speed-up over float32", bf16_speedup, fmt=".2f")
-lesson.metric("mixed_bfloat16 slower than float32 in every round (ranges do not overlap)", bf16_direction == "slower")
-lesson.metric("mixed_bfloat16 faster than float32 in every round (ranges do not overlap)", bf16_direction == "faster")
-print(f"mixed_bfloat16: {bf16_speedup:.2f}x the speed of float32 (best rounds); "
-      + {"slower": "every mixed_bfloat16 round was slower than every float32 round, so it is slower here",
-         "faster": "every mixed_bfloat16 round was faster than every float32 round, so it is faster here",
-         "unclear": "the two rows' rounds overlap, so which is faster is not settled in this run: rerun"}[bf16_direction]
-      + (caveat if bf16_direction != "unclear" else ""))
+
+def compare_rows(label, rounds, reference_rounds, prefix, every, every_reference, subject):
+    """Record `label`'s speed-up over float32 (best rounds) and its direction; print both in a sentence."""
+    ratio = max(rounds) / max(reference_rounds)  # best rounds, as in the bar chart
+    verdict = direction(rounds, reference_rounds)
+    lesson.metric(f"{label} speed-up over float32", ratio, fmt=".2f")
+    lesson.metric(f"{label} slower than float32 in every round (ranges do not overlap)", verdict == "slower")
+    lesson.metric(f"{label} faster than float32 in every round (ranges do not overlap)", verdict == "faster")
+    said = ("the two rows' rounds overlap, so which is faster is not settled in this run: rerun"
+            if verdict == "unclear" else
+            f"{every} was {verdict} than {every_reference}, so {subject} {verdict} here{caveat}")
+    print(f"{prefix}: {ratio:.2f}x the speed of float32{'' if label == 'mixed_bfloat16' else ' without it'} "
+          f"(best rounds); {said}")
+    return ratio, verdict
+
+
+bf16_speedup, bf16_direction = compare_rows(
+    "mixed_bfloat16", results[("mixed_bfloat16", on_jax)]["rounds"], results[configurations[0]]["rounds"],
+    "mixed_bfloat16", "every mixed_bfloat16 round", "every float32 round", "it is")
 if not on_jax:
-    xla_ratio = results[("float32", True)]["samples/s"] / baseline
-    xla_direction = direction(results[("float32", True)]["rounds"], results[("float32", False)]["rounds"])
-    lesson.metric("XLA speed-up over float32", xla_ratio, fmt=".2f")
-    lesson.metric("XLA slower than float32 in every round (ranges do not overlap)", xla_direction == "slower")
-    lesson.metric("XLA faster than float32 in every round (ranges do not overlap)", xla_direction == "faster")
-    print(f"float32 with XLA, first step left out: {xla_ratio:.2f}x the speed of float32 without it (best rounds); "
-          + {"slower": "every XLA round was slower than every round without XLA, so XLA's steps are slower here",
-             "faster": "every XLA round was faster than every round without XLA, so XLA's steps are faster here",
-             "unclear": "the two rows' rounds overlap, so which is faster is not settled in this run: rerun"}[xla_direction]
-          + (caveat if xla_direction != "unclear" else ""))
+    xla_ratio, xla_direction = compare_rows(
+        "XLA", results[("float32", True)]["rounds"], results[("float32", False)]["rounds"],
+        "float32 with XLA, first step left out", "every XLA round", "every round without XLA", "XLA's steps are")
 
 
 # What precision changes in memory, counted: the outputs of every layer for one batch (what the backward
