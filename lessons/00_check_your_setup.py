@@ -49,10 +49,12 @@ quick = {s.number: s.quick_seconds for s in specs if s.quick_seconds}
 full = {s.number: s.full_seconds for s in specs if s.full_seconds}
 print("over a minute in quick mode:", ", ".join(f"lesson {n:02d} (~{t:.0f} s)" for n, t in quick.items() if t > 60))
 print(f"longest in full mode: lesson {max(full, key=full.get):02d}")
-lesson.metric("shortest lesson in quick mode, header (s)", min(quick.values()), fmt=".0f")
-lesson.metric("longest lesson in quick mode, header (s)", max(quick.values()), fmt=".0f")
-lesson.metric("share of lessons over a minute in quick mode", np.mean([t > 60 for t in quick.values()]), fmt=".0%")
-lesson.metric("longest lesson in full mode, header (min)", max(full.values()) / 60, fmt=".0f");
+lesson.metric("shortest_lesson_quick_mode_header_s", min(quick.values()), "shortest lesson in quick mode, header (s)", fmt=".0f")
+lesson.metric("longest_lesson_quick_mode_header_s", max(quick.values()), "longest lesson in quick mode, header (s)", fmt=".0f")
+lesson.metric("share_lessons_over_minute_quick_mode", np.mean([t > 60 for t in quick.values()]),
+              "share of lessons over a minute in quick mode", fmt=".0%")
+lesson.metric("longest_lesson_full_mode_header_min", max(full.values()) / 60,
+              "longest lesson in full mode, header (min)", fmt=".0f");
 
 # %% [markdown]
 # By the headers' estimates, a lesson takes from a quarter of a minute to under two minutes in quick
@@ -89,7 +91,7 @@ for _ in range(5):
     keras.ops.convert_to_numpy(keras.ops.matmul(a, b))
     timings.append(time.perf_counter() - start)
 gflops = 2 * n**3 / np.median(timings) / 1e9
-lesson.metric("float32 matmul GFLOP/s", gflops, fmt=".1f");
+lesson.metric("float32_matmul_gflop_per_s", gflops, "float32 matmul GFLOP/s", fmt=".1f");
 
 # %% [markdown]
 # ## 3. Devices
@@ -154,7 +156,7 @@ model.compile(
 )
 history = model.fit(x_train, y_train, epochs=10, batch_size=64, verbose=0)
 _, accuracy = model.evaluate(x_test, y_test, verbose=0)
-lesson.metric("digits test accuracy", accuracy, headline=True, fmt=".1%");
+lesson.metric("digits_test_acc", accuracy, "digits test accuracy", headline=True, fmt=".1%");
 
 # %% [markdown]
 # ## 6. When something is off

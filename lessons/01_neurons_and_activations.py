@@ -65,7 +65,7 @@ dense.build((None, 3))
 dense.set_weights([w.reshape(3, 1), np.array([b])])
 y_keras = float(keras.ops.convert_to_numpy(dense(x.reshape(1, 3).astype("float32")))[0, 0])
 print(f"Keras Dense: {y_keras:.6f}   by hand: {y_by_hand:.6f}")
-lesson.metric("one-unit Dense vs by hand: difference", abs(y_keras - y_by_hand), fmt=".1e");
+lesson.metric("one_unit_dense_vs_hand_diff", abs(y_keras - y_by_hand), "one-unit Dense vs by hand: difference", fmt=".1e");
 
 # %% [markdown]
 # For a whole batch at once, put one example per row of a matrix $X$; then $\mathbf{y} =
@@ -167,8 +167,8 @@ for name, keras_fn in keras_functions.items():
 print(f"{'activation':10s} {'|formula - finite diff|':>24s} {'|formula - autodiff|':>22s}")
 for name, finite_error, auto_error in rows:
     print(f"{name:10s} {finite_error:24.1e} {auto_error:22.1e}")
-lesson.metric("max |formula - finite difference|", max(r[1] for r in rows), fmt=".1e")
-lesson.metric("max |formula - autodiff|", max(r[2] for r in rows), headline=True, fmt=".1e");
+lesson.metric("max_err_formula_vs_finite_diff", max(r[1] for r in rows), "max |formula - finite difference|", fmt=".1e")
+lesson.metric("max_err_formula_vs_autodiff", max(r[2] for r in rows), "max |formula - autodiff|", headline=True, fmt=".1e");
 
 # %% [markdown]
 # Finite differences agree with the formulas to about $10^{-10}$ (the rounding error above),
@@ -205,8 +205,9 @@ for size, scale in [("small", 1.0), ("large", 8.0)]:
         gradient = (gradient * numpy_nn.sigmoid_derivative(z)) @ W.T  # back through sigma', then W
     bound = np.prod([0.25 * np.linalg.norm(W, 2) for W in weights])
     print(f"{size} weights: typical ||W|| {np.mean([np.linalg.norm(W, 2) for W in weights]):.1f}")
-    lesson.metric(f"gradient norm after 10 sigmoid layers, {size} weights", np.linalg.norm(gradient), fmt=".2e")
-    lesson.metric(f"bound prod(0.25 ||W_l||), {size} weights", bound, fmt=".2e")
+    lesson.metric(f"sigmoid_grad_norm_10_layers_{size}", np.linalg.norm(gradient),
+                  f"gradient norm after 10 sigmoid layers, {size} weights", fmt=".2e")
+    lesson.metric(f"bound_prod_quarter_w_norm_{size}", bound, f"bound prod(0.25 ||W_l||), {size} weights", fmt=".2e")
 print(f"0.25**10 = {0.25**10:.1e}: the activation factors alone")
 
 # %% [markdown]
@@ -238,7 +239,7 @@ fresh.build((None, width))
 fresh_std = np.std(keras.ops.convert_to_numpy(fresh.kernel))
 print(f"a fresh Dense({width}) on {width} inputs: {type(fresh.kernel_initializer).__name__}, "
       f"weights' standard deviation {fresh_std:.3f}")
-lesson.metric("std of a fresh Dense(16) kernel on 16 inputs", fresh_std, fmt=".3f")
+lesson.metric("std_fresh_dense16_kernel", fresh_std, "std of a fresh Dense(16) kernel on 16 inputs", fmt=".3f")
 
 pairings = {"Glorot + sigmoid": ("GlorotUniform", 1, "sigmoid"), "4 × Glorot + sigmoid": ("GlorotUniform", 4, "sigmoid"),
             "Glorot + tanh": ("GlorotUniform", 1, "tanh"), "Glorot + ReLU": ("GlorotUniform", 1, "relu"),
@@ -270,14 +271,18 @@ profiles = {}  # pairing -> (seed, layers passed back) gradient norms
 for name, (initializer_name, factor, activation) in pairings.items():
     profiles[name] = np.array([gradient_profile(initializer_name, factor, activation, seed)[0] for seed in seeds])
     final = profiles[name][:, -1]
-    lesson.metric(f"median gradient norm after 10 layers, {name}", np.median(final), fmt=".2e")
-    lesson.metric(f"median factor per layer, {name}", np.median(final) ** (1 / depth), fmt=".2f")
-    lesson.metric(f"smallest gradient norm after 10 layers over 20 seeds, {name}", final.min(), fmt=".2e")
-    lesson.metric(f"largest gradient norm after 10 layers over 20 seeds, {name}", final.max(), fmt=".2e")
+    lesson.metric(f"grad_norm_median_{lesson.key_part(name)}", np.median(final),
+                  f"median gradient norm after 10 layers, {name}", fmt=".2e")
+    lesson.metric(f"factor_median_{lesson.key_part(name)}", np.median(final) ** (1 / depth),
+                  f"median factor per layer, {name}", fmt=".2f")
+    lesson.metric(f"grad_norm_min_{lesson.key_part(name)}", final.min(),
+                  f"smallest gradient norm after 10 layers over 20 seeds, {name}", fmt=".2e")
+    lesson.metric(f"grad_norm_max_{lesson.key_part(name)}", final.max(),
+                  f"largest gradient norm after 10 layers over 20 seeds, {name}", fmt=".2e")
 ratio = profiles["He + ReLU"][:, -1] / profiles["Glorot + ReLU"][:, -1]
 print(f"He / Glorot with ReLU, seed by seed: from {ratio.min():.4f} to {ratio.max():.4f}; sqrt(2)**10 = {2**5}")
-lesson.metric("He / Glorot gradient with ReLU, smallest over seeds", ratio.min(), fmt=".2f")
-lesson.metric("He / Glorot gradient with ReLU, largest over seeds", ratio.max(), fmt=".2f")
+lesson.metric("he_over_glorot_grad_relu_min", ratio.min(), "He / Glorot gradient with ReLU, smallest over seeds", fmt=".2f")
+lesson.metric("he_over_glorot_grad_relu_max", ratio.max(), "He / Glorot gradient with ReLU, largest over seeds", fmt=".2f")
 
 fig, ax = plt.subplots(figsize=(8, 4.8))
 for (name, runs), style in zip(profiles.items(), ["o-", "v:", "s--", "^-.", "D-"]):
@@ -313,10 +318,14 @@ for factor in (1, 4, 8, 12):
     mean_output = np.mean(numpy_nn.sigmoid(z_all))
     print(f"{factor:2d} × Glorot        {np.median(final):12.2e} {np.median(final) ** (1 / depth):10.2f} "
           f"{saturated:24.1%} {mean_output:12.2f}")
-    lesson.metric(f"sigmoid, {factor} × Glorot: median gradient norm after 10 layers", np.median(final), fmt=".2e")
-    lesson.metric(f"sigmoid, {factor} × Glorot: median factor per layer", np.median(final) ** (1 / depth), fmt=".2f")
-    lesson.metric(f"sigmoid, {factor} × Glorot: share of pre-activations with slope < 0.05", saturated, fmt=".1%")
-    lesson.metric(f"sigmoid, {factor} × Glorot: mean unit output", mean_output, fmt=".2f")
+    lesson.metric(f"sigmoid_glorot_x{factor}_median_grad_norm", np.median(final),
+                  f"sigmoid, {factor} × Glorot: median gradient norm after 10 layers", fmt=".2e")
+    lesson.metric(f"sigmoid_glorot_x{factor}_median_factor", np.median(final) ** (1 / depth),
+                  f"sigmoid, {factor} × Glorot: median factor per layer", fmt=".2f")
+    lesson.metric(f"sigmoid_glorot_x{factor}_share_flat", saturated,
+                  f"sigmoid, {factor} × Glorot: share of pre-activations with slope < 0.05", fmt=".1%")
+    lesson.metric(f"sigmoid_glorot_x{factor}_mean_output", mean_output,
+                  f"sigmoid, {factor} × Glorot: mean unit output", fmt=".2f")
 
 # %% [markdown]
 # At this depth a large enough scale does keep the gradient's norm: with 8 × Glorot the median after ten layers is
@@ -402,7 +411,7 @@ def relu_derivative(z):
 
 
 first_attempts["01.relu_derivative"] = course.exercises.check("01.relu_derivative", relu_derivative)
-lesson.metric("exercises passing as written", sum(map(bool, first_attempts.values())), fmt=".0f");
+lesson.metric("exercises_passing_written", sum(map(bool, first_attempts.values())), "exercises passing as written", fmt=".0f");
 
 # %% [markdown]
 # ## Summary

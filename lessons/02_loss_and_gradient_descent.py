@@ -80,21 +80,24 @@ cce_keras = float(keras.losses.SparseCategoricalCrossentropy()(classes, probs))
 for name, hand, by_keras in [("MSE", mse_hand, mse_keras), ("binary CE", bce_hand, bce_keras),
                              ("categorical CE", cce_hand, cce_keras)]:
     print(f"{name:15s} by hand {hand:.6f}   Keras {by_keras:.6f}   difference {abs(hand - by_keras):.1e}")
-lesson.metric("max |hand loss - keras.losses|",
-              max(abs(mse_hand - mse_keras), abs(bce_hand - bce_keras), abs(cce_hand - cce_keras)), fmt=".1e")
+lesson.metric("max_err_hand_loss_vs_keras", max(abs(mse_hand - mse_keras), abs(bce_hand - bce_keras), abs(cce_hand - cce_keras)),
+              "max |hand loss - keras.losses|", fmt=".1e")
 
 logits = np.log(p / (1 - p))  # the scores whose sigmoid is p
 bce_from_logits = float(keras.losses.BinaryCrossentropy(from_logits=True)(labels, logits))
 clipped = float(keras.losses.BinaryCrossentropy()(np.array([1.0]), np.array([0.0])))  # label 1, p = 0
 print(f"binary CE from the logits: {bce_from_logits:.6f} (from the probabilities: {bce_keras:.6f})")
 print(f"label 1, p = 0: Keras gives {clipped:.2f} = -log(1e-7) = {-np.log(1e-7):.2f}, not infinity (p is clipped)")
-lesson.metric("|binary CE from logits - from probabilities|", abs(bce_from_logits - bce_keras), fmt=".1e")
-lesson.metric("Keras binary CE for label 1 and p = 0 (clipped)", clipped, fmt=".2f")
+lesson.metric("bce_logits_vs_probs_diff", abs(bce_from_logits - bce_keras),
+              "|binary CE from logits - from probabilities|", fmt=".1e")
+lesson.metric("keras_bce_label1_p0_clipped", clipped, "Keras binary CE for label 1 and p = 0 (clipped)", fmt=".2f")
 from_layer = float(keras.losses.BinaryCrossentropy()(  # p = sigmoid(-40) from a Keras layer; the exact loss is 40
     np.array([[1.0]]), keras.layers.Activation("sigmoid")(np.array([[-40.0]]))))
 print(f"label 1, p = sigmoid(-40) from a Keras sigmoid layer, on {keras.backend.backend()}: {from_layer:.2f}")
-lesson.metric("Keras binary CE for label 1, p = sigmoid(-40) from a sigmoid layer", from_layer, fmt=".2f")
-lesson.metric("backend is TensorFlow (1) or not (0)", keras.backend.backend() == "tensorflow", fmt=".0f");
+lesson.metric("keras_bce_label1_sigmoid_minus40", from_layer,
+              "Keras binary CE for label 1, p = sigmoid(-40) from a sigmoid layer", fmt=".2f")
+lesson.metric("backend_is_tensorflow", keras.backend.backend() == "tensorflow",
+              "backend is TensorFlow (1) or not (0)", fmt=".0f");
 
 # %% [markdown]
 # > **Errata (article 001 §4.3)**: "以均方误差（MSE）为例……其定义如下：
@@ -110,7 +113,8 @@ for repeats in (1, 10):
     errors = np.tile(y_true - y_pred, repeats)
     half_sum = 0.5 * np.sum(errors**2)
     print(f"n = {errors.size:2d}: MSE = {np.mean(errors**2):.3f}   article 001's 1/2 * sum = {half_sum:.3f}")
-    lesson.metric(f"article 001's 1/2 sum of squares / MSE, n = {errors.size}", half_sum / np.mean(errors**2),
+    lesson.metric(f"art001_half_sse_over_mse_x{repeats}", half_sum / np.mean(errors**2),
+                  f"article 001's 1/2 sum of squares / MSE, n = {errors.size}",
                   fmt=".1f")
 
 # %% [markdown]
@@ -128,8 +132,10 @@ one_hot = np.eye(3)[classes]  # (2 examples, 3 classes)
 cce_two_indices = -np.mean(np.sum(one_hot * np.log(probs), axis=1))  # mean over examples of sum over classes
 literal = -np.mean(one_hot[0] * np.log(probs[0]))  # example 1 only, 1/n with n = the 3 classes
 print(f"example 1: cross-entropy {-np.log(probs[0, 0]):.4f}, the formula read literally {literal:.4f}")
-lesson.metric("CE with both indices vs keras: difference", abs(cce_two_indices - cce_keras), fmt=".1e")
-lesson.metric("CE of example 1 / article 002's formula read literally", -np.log(probs[0, 0]) / literal, fmt=".3f");
+lesson.metric("ce_with_both_indices_vs_keras_diff", abs(cce_two_indices - cce_keras),
+              "CE with both indices vs keras: difference", fmt=".1e")
+lesson.metric("ce_example1_over_art002_literal", -np.log(probs[0, 0]) / literal,
+              "CE of example 1 / article 002's formula read literally", fmt=".3f");
 
 # %% [markdown]
 # Why cross-entropy for probabilities rather than squared error? Look at the loss of one
@@ -165,8 +171,10 @@ for axis in (ax, ax_grad):
 lesson.savefig(fig, "losses")
 plt.show()
 p_wrong = 0.01  # confidently wrong
-lesson.metric(f"|dL/dz| at p = {p_wrong}, cross-entropy", 1 - p_wrong, fmt=".3g")
-lesson.metric(f"|dL/dz| at p = {p_wrong}, squared error", 2 * (1 - p_wrong) ** 2 * p_wrong, fmt=".3g");
+lesson.metric(f"dl_dz_cross_entropy_p_{lesson.key_part(p_wrong)}", 1 - p_wrong,
+              f"|dL/dz| at p = {p_wrong}, cross-entropy", fmt=".3g")
+lesson.metric(f"dl_dz_squared_error_p_{lesson.key_part(p_wrong)}", 2 * (1 - p_wrong) ** 2 * p_wrong,
+              f"|dL/dz| at p = {p_wrong}, squared error", fmt=".3g");
 
 # %% [markdown]
 # ## 2. Gradient descent on linear regression
@@ -206,9 +214,11 @@ _, auto = numpy_nn.autodiff_gradients(  # ops.sum / n, not ops.mean: see below
 print("our gradient    ", gradient(theta_test))
 print("finite difference", finite)
 print("autodiff        ", auto["theta"])
-lesson.metric("max |our gradient - finite difference|", np.abs(gradient(theta_test) - finite).max(), fmt=".1e")
-lesson.metric("loss at the test point", loss(theta_test), fmt=".2f")
-lesson.metric("max |our gradient - autodiff|", np.abs(gradient(theta_test) - auto["theta"]).max(), fmt=".1e");
+lesson.metric("max_err_grad_vs_finite_diff", np.abs(gradient(theta_test) - finite).max(),
+              "max |our gradient - finite difference|", fmt=".1e")
+lesson.metric("loss_test_point", loss(theta_test), "loss at the test point", fmt=".2f")
+lesson.metric("max_err_grad_vs_autodiff", np.abs(gradient(theta_test) - auto["theta"]).max(),
+              "max |our gradient - autodiff|", fmt=".1e");
 
 # %% [markdown]
 # The three agree: autodiff with our formula to float64 rounding, finite differences to about
@@ -231,7 +241,7 @@ path = descend(theta_test, alpha=0.3, steps=200)
 theta_exact, *_ = np.linalg.lstsq(np.stack([np.ones_like(x), x], axis=1), y, rcond=None)
 print(f"gradient descent: theta = {path[-1].round(4)}, loss {loss(path[-1]):.5f}")
 print(f"least squares:    theta = {theta_exact.round(4)}, loss {loss(theta_exact):.5f}")
-lesson.metric("|theta_GD - theta_least_squares|", np.linalg.norm(path[-1] - theta_exact),
+lesson.metric("theta_gd_vs_least_squares", np.linalg.norm(path[-1] - theta_exact), "|theta_GD - theta_least_squares|",
               headline=True, fmt=".1e");
 
 # %% [markdown]
@@ -248,8 +258,8 @@ model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.3 / 2), loss="mse")
 model.fit(np.tile(x, 200)[:, None], np.tile(y, 200), batch_size=len(x), epochs=1, verbose=0, shuffle=False)
 kernel, bias = model.layers[0].get_weights()
 print(f"Keras: theta = [{bias[0]:.4f} {kernel[0, 0]:.4f}]   our 200 steps: {path[-1].round(4)}")
-lesson.metric("|theta_Keras - theta_ours| after 200 steps",
-              np.abs(np.array([bias[0], kernel[0, 0]]) - path[-1]).max(), fmt=".1e");
+lesson.metric("theta_keras_vs_ours_200_steps", np.abs(np.array([bias[0], kernel[0, 0]]) - path[-1]).max(),
+              "|theta_Keras - theta_ours| after 200 steps", fmt=".1e");
 
 # %% [markdown]
 # The loss surface $L(\theta_0, \theta_1)$ is a bowl; each step goes downhill, perpendicular to the
@@ -306,22 +316,22 @@ def gradient_article_update(theta):
 
 summed = gradient_article_sum(theta_test)
 print(f"article 000's summed gradient at {theta_test}: {summed} (one number, not a vector of two: no direction)")
-lesson.metric("article 000's summed gradient", summed, fmt=".1f")
+lesson.metric("art000_summed_grad", summed, "article 000's summed gradient", fmt=".1f")
 for name, grad in [("correct gradient", gradient), ("article 000's update", gradient_article_update)]:
     end = descend(theta_test, 0.3, 30, grad)[-1]
     print(f"{name:20s} after 30 steps: theta = {end.round(3)}")
-    lesson.metric(f"{name}: loss after 30 steps", loss(end), fmt=".3g")
-lesson.metric("loss at the start", loss(theta_test), fmt=".3g")
+    lesson.metric(f"{lesson.key_part(name)}_loss_30_steps", loss(end), f"{name}: loss after 30 steps", fmt=".3g")
+lesson.metric("loss_start", loss(theta_test), "loss at the start", fmt=".3g")
 article_path = descend(theta_test, 0.3, 30, gradient_article_update)
 mean_residuals = np.array([np.mean(y - t[0] - t[1] * x) for t in article_path])
 print(f"mean x = {x.mean():.3f}; article 000's update multiplies the mean residual by "
       f"{mean_residuals[1] / mean_residuals[0]:.3f} per step; 1 + alpha (1 + mean x) = {1 + 0.3 * (1 + x.mean()):.3f}")
-lesson.metric("mean x of the data", x.mean(), fmt=".3f")
-lesson.metric("article 000's update: mean residual after a step / before (largest over 30 steps)",
-              np.max(mean_residuals[1:] / mean_residuals[:-1]), fmt=".3f")
-lesson.metric("article 000's update: mean residual after a step / before (smallest over 30 steps)",
-              np.min(mean_residuals[1:] / mean_residuals[:-1]), fmt=".3f")
-lesson.metric("1 + alpha (1 + mean x), alpha = 0.3", 1 + 0.3 * (1 + x.mean()), fmt=".3f");
+lesson.metric("mean_x_data", x.mean(), "mean x of the data", fmt=".3f")
+lesson.metric("art000_update_residual_ratio_max", np.max(mean_residuals[1:] / mean_residuals[:-1]),
+              "article 000's update: mean residual after a step / before (largest over 30 steps)", fmt=".3f")
+lesson.metric("art000_update_residual_ratio_min", np.min(mean_residuals[1:] / mean_residuals[:-1]),
+              "article 000's update: mean residual after a step / before (smallest over 30 steps)", fmt=".3f")
+lesson.metric("one_plus_alpha_one_plus_mean_x", 1 + 0.3 * (1 + x.mean()), "1 + alpha (1 + mean x), alpha = 0.3", fmt=".3f");
 
 # %% [markdown]
 # With article 000's components the "sum" is always $r - r = 0$, and on this data its update rule
@@ -354,13 +364,15 @@ for (name, alpha), style in zip(rates.items(), ["o-", "s--", "^-.", "x:"]):
     shown = 6 if alpha > alpha_limit else 16  # a diverging path leaves the picture after a few steps
     ax_path.plot(run[:shown, 0], run[:shown, 1], style, ms=5, lw=1.4, label=label)
     ax_loss.semilogy(losses, style, ms=4, markevery=4, lw=2, label=label)
-    lesson.metric(f"{name}: loss after {steps} steps", losses[-1], fmt=".3g")
+    lesson.metric(f"{lesson.key_part(name)}_final_loss", losses[-1], f"{name}: loss after {steps} steps", fmt=".3g")
     if alpha > alpha_limit:
         errors = np.linalg.norm(run - theta_exact, axis=1)
         print(f"{name}: |theta - theta*| grows by {errors[-1] / errors[-2]:.4f} per step; "
               f"|1 - alpha lambda_max| = {abs(1 - alpha * 2 / alpha_limit):.4f}")
-        lesson.metric(f"{name}: |theta - theta*| after the last step / before", errors[-1] / errors[-2], fmt=".4f")
-        lesson.metric(f"{name}: |1 - alpha lambda_max|", abs(1 - alpha * 2 / alpha_limit), fmt=".4f")
+        lesson.metric(f"{lesson.key_part(name)}_theta_err_ratio", errors[-1] / errors[-2],
+                      f"{name}: |theta - theta*| after the last step / before", fmt=".4f")
+        lesson.metric(f"{lesson.key_part(name)}_contraction", abs(1 - alpha * 2 / alpha_limit),
+                      f"{name}: |1 - alpha lambda_max|", fmt=".4f")
 ax_path.set_xlim(-2, 3.5)
 ax_path.set_ylim(-0.5, 4.4)
 ax_path.set_xlabel(r"$\theta_0$")
@@ -411,7 +423,7 @@ def categorical_cross_entropy(y, p):
 
 
 first_attempts["02.categorical_cross_entropy"] = course.exercises.check("02.categorical_cross_entropy", categorical_cross_entropy)
-lesson.metric("exercises passing as written", sum(map(bool, first_attempts.values())), fmt=".0f");
+lesson.metric("exercises_passing_written", sum(map(bool, first_attempts.values())), "exercises passing as written", fmt=".0f");
 
 # %% [markdown]
 # ## Summary

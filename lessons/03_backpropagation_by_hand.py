@@ -149,7 +149,8 @@ errors += [check("W2", dW2), check("b2", db2)]
 delta1 = (delta2 @ W2.T) * numpy_nn.sigmoid_derivative(z1)
 dW1, db1 = a0.T @ delta1, delta1.sum(axis=0)
 errors += [check("W1", dW1), check("b1", db1)]
-lesson.metric("max relative gradient error (backprop vs finite differences)", max(errors), headline=True, fmt=".1e");
+lesson.metric("max_rel_err_backprop_vs_finite_diff", max(errors),
+              "max relative gradient error (backprop vs finite differences)", headline=True, fmt=".1e");
 
 # %% [markdown]
 # Every relative error is far below $10^{-6}$ (in float64, finite differences with
@@ -173,7 +174,7 @@ print("largest difference from MLP.backward:", max(np.max(np.abs(ours[k] - packa
 J_keras, auto_grads = numpy_nn.keras_gradients(net, X, T)
 auto_error = max(numpy_nn.relative_error(ours[k], auto_grads[k]) for k in ours)
 print(f"loss: ours {J:.12f}, Keras {J_keras:.12f}")
-lesson.metric("max relative error vs Keras autodiff", auto_error, fmt=".1e");
+lesson.metric("max_rel_err_vs_keras_autodiff", auto_error, "max relative error vs Keras autodiff", fmt=".1e");
 
 # %% [markdown]
 # > **Errata (article 001 §4.4)**: the article gives $\delta_2 = (a_2w_3 + b_3)'\,\delta_3$,
@@ -251,29 +252,34 @@ for step in range(steps):
     circle_net.apply_gradients(grads, learning_rate=1.0 / len(points))  # J sums over examples: scale by 1/n
     history.append(loss / len(points))
 accuracy = np.mean((circle_net.predict(points) > 0.5) == inside)
-lesson.metric("circle training accuracy", accuracy, fmt=".1%")
+lesson.metric("circle_train_acc", accuracy, "circle training accuracy", fmt=".1%")
 rising = np.flatnonzero(np.diff(history) > 0) + 1  # steps whose loss is above the step before
 if rising.size:
     print(f"the loss rose at {rising.size} steps, between step {rising[0]} and step {rising[-1]}")
-    lesson.metric("share of those rises two steps after the last (a zig-zag)", np.mean(np.diff(rising) == 2), fmt=".0%")
-    lesson.metric("first step where the loss rose", rising[0], fmt=".0f")
-    lesson.metric("last step where the loss rose", rising[-1], fmt=".0f")
-    lesson.metric("loss at the top of the bump / loss before it",
-                  max(history[rising[0]:rising[-1] + 1]) / history[rising[0] - 1], fmt=".2f")
-    lesson.metric("loss at the end / loss before the bump", history[-1] / history[rising[0] - 1], fmt=".2f")
+    lesson.metric("share_rises_two_steps_apart", np.mean(np.diff(rising) == 2),
+                  "share of those rises two steps after the last (a zig-zag)", fmt=".0%")
+    lesson.metric("first_step_where_loss_rose", rising[0], "first step where the loss rose", fmt=".0f")
+    lesson.metric("last_step_where_loss_rose", rising[-1], "last step where the loss rose", fmt=".0f")
+    lesson.metric("loss_bump_top_over_before", max(history[rising[0]:rising[-1] + 1]) / history[rising[0] - 1],
+                  "loss at the top of the bump / loss before it", fmt=".2f")
+    lesson.metric("loss_end_over_before_bump", history[-1] / history[rising[0] - 1],
+                  "loss at the end / loss before the bump", fmt=".2f")
     print("lambda_max * alpha (the step is stable below 2):")
     print("  ".join(f"{s}: {c:.3f}" for s, c in curvature.items()))
     before = {s: c for s, c in curvature.items() if s <= rising[0]}
     after = {s: c for s, c in curvature.items() if s >= rising[-1] + 50}
-    lesson.metric("lambda_max * alpha at step 500", curvature[500], fmt=".3f")
-    lesson.metric("first sampled step with lambda_max * alpha > 2", min(s for s, c in before.items() if c > 2),
+    lesson.metric("lambda_alpha_step_500", curvature[500], "lambda_max * alpha at step 500", fmt=".3f")
+    lesson.metric("first_step_lambda_alpha_above_2", min(s for s, c in before.items() if c > 2),
+                  "first sampled step with lambda_max * alpha > 2",
                   fmt=".0f")
-    lesson.metric("lambda_max * alpha at the first sampled step above 2",
-                  curvature[min(s for s, c in before.items() if c > 2)], fmt=".3f")
-    lesson.metric("lambda_max * alpha, largest sampled before the bump", max(before.values()), fmt=".3f")
-    lesson.metric("lambda_max * alpha, smallest sampled from step 650 to the bump",
-                  min(c for s, c in before.items() if s >= 650), fmt=".3f")
-    lesson.metric("lambda_max * alpha, largest sampled from 50 steps after the bump", max(after.values()), fmt=".3f")
+    lesson.metric("lambda_alpha_first_step_above_2", curvature[min(s for s, c in before.items() if c > 2)],
+                  "lambda_max * alpha at the first sampled step above 2", fmt=".3f")
+    lesson.metric("lambda_alpha_max_before_bump", max(before.values()),
+                  "lambda_max * alpha, largest sampled before the bump", fmt=".3f")
+    lesson.metric("lambda_alpha_min_650_to_bump", min(c for s, c in before.items() if s >= 650),
+                  "lambda_max * alpha, smallest sampled from step 650 to the bump", fmt=".3f")
+    lesson.metric("lambda_alpha_max_after_bump", max(after.values()),
+                  "lambda_max * alpha, largest sampled from 50 steps after the bump", fmt=".3f")
 
 # Control: the same network from the same start at half the learning rate, for twice as many steps
 # (so it gets the same total step budget, learning rate x steps): does its loss ever rise?
@@ -286,7 +292,8 @@ for step in range(2 * steps):
 calm_rises = int(np.sum(np.diff(calm_history) > 0))
 print(f"half the learning rate, {2 * steps} steps: the loss rose at {calm_rises} steps; "
       f"final loss {calm_history[-1]:.4f} (full rate: {history[-1]:.4f})")
-lesson.metric("steps where the loss rose, half the learning rate for twice the steps", calm_rises, fmt=".0f")
+lesson.metric("loss_rises_half_rate", calm_rises,
+              "steps where the loss rose, half the learning rate for twice the steps", fmt=".0f")
 
 grid = np.linspace(-1, 1, 150)
 g1, g2 = np.meshgrid(grid, grid)

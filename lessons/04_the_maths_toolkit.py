@@ -57,8 +57,9 @@ for i in range(2):
             C_hand[i, j] += A[i, k] * B[k, j]
 C_keras = ops.convert_to_numpy(ops.matmul(A, B))
 print("A =\n", A, "\nB =\n", B, "\nAB by hand =\n", C_hand)
-lesson.metric("AB by hand vs A @ B: max difference", np.abs(C_hand - A @ B).max(), fmt=".1e")
-lesson.metric("AB by hand vs keras.ops.matmul: max difference", np.abs(C_hand - C_keras).max(), fmt=".1e");
+lesson.metric("matmul_hand_vs_numpy_max_diff", np.abs(C_hand - A @ B).max(), "AB by hand vs A @ B: max difference", fmt=".1e")
+lesson.metric("matmul_hand_vs_keras_max_diff", np.abs(C_hand - C_keras).max(),
+              "AB by hand vs keras.ops.matmul: max difference", fmt=".1e");
 
 # %% [markdown]
 # Article 002 §4.1.2 writes the product as `C = A * B`. In NumPy and Keras `*` is the **element-wise**
@@ -72,7 +73,7 @@ S = np.array([[1.0, 2.0], [3.0, 4.0]])
 print("S @ S =\n", S @ S, "\nS * S (element-wise) =\n", S * S)
 column, row = np.ones((3, 1)), np.arange(3.0)
 print(f"(3, 1) * (3,) runs without an error and gives shape {(column * row).shape}, not 3 numbers")
-lesson.metric("entries of a (3, 1) * (3,) product (broadcast)", (column * row).size, fmt=".0f");
+lesson.metric("broadcast_3x1_times_3_entries", (column * row).size, "entries of a (3, 1) * (3,) product (broadcast)", fmt=".0f");
 
 # %% [markdown]
 # ## 2. Transpose
@@ -96,8 +97,9 @@ print("article 002's matrix = rotate clockwise (np.rot90(A, -1)):\n", np.rot90(s
 
 P, Q = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
 rotate = lambda M: np.rot90(M, -1)  # noqa: E731
-lesson.metric("max |(PQ)^T - Q^T P^T|", np.abs((P @ Q).T - Q.T @ P.T).max(), fmt=".1e")
-lesson.metric("max |rot(PQ) - rot(Q) rot(P)|", np.abs(rotate(P @ Q) - rotate(Q) @ rotate(P)).max(), fmt=".2f");
+lesson.metric("max_err_transpose_of_product", np.abs((P @ Q).T - Q.T @ P.T).max(), "max |(PQ)^T - Q^T P^T|", fmt=".1e")
+lesson.metric("max_err_rotation_of_product", np.abs(rotate(P @ Q) - rotate(Q) @ rotate(P)).max(),
+              "max |rot(PQ) - rot(Q) rot(P)|", fmt=".2f");
 
 # %% [markdown]
 # ## 3. Gradients
@@ -169,8 +171,8 @@ plt.show()
 corner = np.array([1.8, -1.8])
 downhill, to_minimum = -grad_f(corner), -corner
 cosine = downhill @ to_minimum / (np.linalg.norm(downhill) * np.linalg.norm(to_minimum))
-lesson.metric("angle between -grad f and the direction to the minimum at (1.8, -1.8), degrees",
-              math.degrees(math.acos(cosine)), fmt=".1f");
+lesson.metric("angle_neg_grad_to_minimum_deg", math.degrees(math.acos(cosine)),
+              "angle between -grad f and the direction to the minimum at (1.8, -1.8), degrees", fmt=".1f");
 
 # %% [markdown]
 # ## 4. Bernoulli and binomial distributions
@@ -192,7 +194,8 @@ counts = draws.sum(axis=1)
 binomial = np.array([math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(n + 1)])
 simulated = np.bincount(counts, minlength=n + 1) / len(counts)
 print(f"one trial takes values {np.unique(draws[:, 0].astype(int))}; P(1) = {draws[:, 0].mean():.3f} (p = {p})")
-lesson.metric(f"largest |simulated - binomial formula| over k = 0..{n}", np.max(np.abs(simulated - binomial)),
+lesson.metric("binomial_max_err_simulated", np.max(np.abs(simulated - binomial)),
+              f"largest |simulated - binomial formula| over k = 0..{n}",
               fmt=".4f")
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [1, 2.2]})
@@ -250,22 +253,27 @@ kmax = 12
 poisson = np.array([lam**k * math.exp(-lam) / math.factorial(k) for k in range(kmax + 1)])
 poisson_simulated = np.bincount(poisson_draws, minlength=kmax + 1)[: kmax + 1] / samples
 many_trials = np.array([math.comb(1000, k) * 0.003**k * 0.997 ** (1000 - k) for k in range(kmax + 1)])
-lesson.metric("normal: largest |histogram density - formula|", np.max(np.abs(histogram - normal_density)), fmt=".3f")
-lesson.metric("normal: share of draws within one sigma of the mean", np.mean(np.abs(normal_draws - mu) < sigma),
+lesson.metric("normal_max_err_histogram", np.max(np.abs(histogram - normal_density)),
+              "normal: largest |histogram density - formula|", fmt=".3f")
+lesson.metric("normal_share_within_one_sigma", np.mean(np.abs(normal_draws - mu) < sigma),
+              "normal: share of draws within one sigma of the mean",
               fmt=".1%")
-lesson.metric(f"Poisson: largest |simulated - formula| over k = 0..{kmax}",
-              np.max(np.abs(poisson_simulated - poisson)), fmt=".4f")
-lesson.metric("Poisson: mean and variance of the draws, |difference|",
-              abs(poisson_draws.mean() - poisson_draws.var()), fmt=".3f")
-lesson.metric("largest |Binomial(1000, 0.003) - Poisson(3)| over k", np.max(np.abs(many_trials - poisson)), fmt=".4f")
+lesson.metric("poisson_max_err_simulated", np.max(np.abs(poisson_simulated - poisson)),
+              f"Poisson: largest |simulated - formula| over k = 0..{kmax}", fmt=".4f")
+lesson.metric("poisson_mean_minus_variance", abs(poisson_draws.mean() - poisson_draws.var()),
+              "Poisson: mean and variance of the draws, |difference|", fmt=".3f")
+lesson.metric("binomial_vs_poisson_max_diff", np.max(np.abs(many_trials - poisson)),
+              "largest |Binomial(1000, 0.003) - Poisson(3)| over k", fmt=".4f")
 
 # Keras's normal initialisers on a 1000 x 100 kernel: HeNormal's draws stop at 2 sigma, RandomNormal's do not.
 target = math.sqrt(2 / 1000)  # the spread He initialisation asks for (fan_in = 1000)
 he = ops.convert_to_numpy(keras.initializers.HeNormal(seed=lesson.seed)((1000, 100)))
 plain = ops.convert_to_numpy(keras.initializers.RandomNormal(stddev=target, seed=lesson.seed)((1000, 100)))
-lesson.metric("HeNormal: std of the draws / sqrt(2 / fan_in)", he.std() / target, fmt=".3f")
-lesson.metric("HeNormal: largest |draw| / std of the draws", np.abs(he).max() / he.std(), fmt=".2f")
-lesson.metric("RandomNormal: largest |draw| / std of the draws", np.abs(plain).max() / plain.std(), fmt=".2f")
+lesson.metric("he_normal_std_over_formula", he.std() / target, "HeNormal: std of the draws / sqrt(2 / fan_in)", fmt=".3f")
+lesson.metric("he_normal_max_draw_over_std", np.abs(he).max() / he.std(),
+              "HeNormal: largest |draw| / std of the draws", fmt=".2f")
+lesson.metric("random_normal_max_draw_over_std", np.abs(plain).max() / plain.std(),
+              "RandomNormal: largest |draw| / std of the draws", fmt=".2f")
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
 left.bar(centres, histogram, width=bin_edges[1] - bin_edges[0], color="tab:blue", alpha=0.6,
@@ -311,14 +319,15 @@ prior, sensitivity, false_positive_rate = 0.01, 0.90, 0.05
 p_positive = sensitivity * prior + false_positive_rate * (1 - prior)
 posterior = sensitivity * prior / p_positive
 print(f"P(positive) = {p_positive:.4f}")
-lesson.metric("P(condition | positive test)", posterior, headline=True, fmt=".1%")
+lesson.metric("p_condition_given_positive", posterior, "P(condition | positive test)", headline=True, fmt=".1%")
 
 # Check by simulating a population.
 people = lesson.pick(quick=200_000, full=2_000_000)
 has = rng.random(people) < prior
 positive = np.where(has, rng.random(people) < sensitivity, rng.random(people) < false_positive_rate)
 print(f"simulated {people:,} people: {positive.sum():,} test positive")
-lesson.metric("simulated: share of the positives who have the condition", has[positive].mean(), fmt=".1%");
+lesson.metric("simulated_share_positives_with_condition", has[positive].mean(),
+              "simulated: share of the positives who have the condition", fmt=".1%");
 
 # %% [markdown]
 # Only about one positive in six and a half is real (the posterior above), although the test
@@ -373,8 +382,8 @@ accuracy_p = np.mean((np.full_like(x_test, p_shared) > 0.5) == y_test)
 print(f"updating w and b:  w = {w:.2f}, b = {b:.2f}, test accuracy {accuracy_parameters:.1%}")
 print(f"updating p itself: p = {p_shared:.3f} (the fraction of 1-labels, {y_train.mean():.3f}), "
       f"test accuracy {accuracy_p:.1%}")
-lesson.metric("test accuracy, parameters updated", accuracy_parameters, fmt=".1%")
-lesson.metric("test accuracy, p updated (article 002 §4.4)", accuracy_p, fmt=".1%");
+lesson.metric("test_acc_params_updated", accuracy_parameters, "test accuracy, parameters updated", fmt=".1%")
+lesson.metric("test_acc_p_updated_art002", accuracy_p, "test accuracy, p updated (article 002 §4.4)", fmt=".1%");
 
 # %% [markdown]
 # ## 7. Exercises
@@ -412,7 +421,7 @@ def bayes_posterior(prior, sensitivity, false_positive_rate):
 
 
 first_attempts["04.bayes_posterior"] = course.exercises.check("04.bayes_posterior", bayes_posterior)
-lesson.metric("exercises passing as written", sum(map(bool, first_attempts.values())), fmt=".0f");
+lesson.metric("exercises_passing_written", sum(map(bool, first_attempts.values())), "exercises passing as written", fmt=".0f");
 
 # %% [markdown]
 # ## Summary

@@ -63,8 +63,10 @@ for alpha in (0.4, 0.75, 1.05):
     path = opt.trajectory(opt.SGD(alpha), surface.gradient, start, 10)
     sign_changes = int(np.sum(np.diff(np.sign(path[:, 1])) != 0))
     print(f"alpha = {alpha}: each step multiplies w2 by 1 - 2*alpha = {1 - 2 * alpha:+.2f}")
-    lesson.metric(f"GD alpha={alpha}: sign changes of w2 in 10 steps", sign_changes, fmt=".0f")
-    lesson.metric(f"GD alpha={alpha}: |w2| after 10 steps", abs(path[-1, 1]), fmt=".3g")
+    lesson.metric(f"gd_alpha_{lesson.key_part(alpha)}_w2_sign_changes", sign_changes,
+                  f"GD alpha={alpha}: sign changes of w2 in 10 steps", fmt=".0f")
+    lesson.metric(f"gd_alpha_{lesson.key_part(alpha)}_w2_abs_10_steps", abs(path[-1, 1]),
+                  f"GD alpha={alpha}: |w2| after 10 steps", fmt=".3g")
 
 # %% [markdown]
 # ## 2. Six update rules, exactly as Keras implements them
@@ -104,8 +106,8 @@ for _ in range(200):  # a constant gradient of 1
     w_before, w = w, momentum.step(w, np.ones(1))
 print(f"Momentum(0.05, 0.9), step 200 of a constant gradient 1: moves {w_before[0] - w[0]:.4f}; "
       f"alpha / (1 - mu) = {0.05 / (1 - 0.9):.4f}")
-lesson.metric("Momentum(0.05, 0.9): step 200 on a constant gradient / (alpha / (1 - mu))",
-              (w_before[0] - w[0]) / (0.05 / (1 - 0.9)), fmt=".4f");
+lesson.metric("momentum_step200_over_terminal_step", (w_before[0] - w[0]) / (0.05 / (1 - 0.9)),
+              "Momentum(0.05, 0.9): step 200 on a constant gradient / (alpha / (1 - mu))", fmt=".4f");
 
 # %% [markdown]
 # Details where Keras differs from many textbooks (read in `keras/src/optimizers/*.py`): Adagrad's
@@ -144,10 +146,13 @@ t = np.arange(1, 1001)
 factor = (1 - beta_1**t) / np.sqrt(1 - beta_2**t)
 print(f"uncorrected / corrected step with a constant gradient: t=1 {factor[0]:.2f}, largest {factor.max():.2f} "
       f"at t={t[factor.argmax()]}, t=100 {factor[99]:.2f}, t=1000 {factor[-1]:.2f}")
-lesson.metric("Adam first step: uncorrected / corrected", uncorrected / corrected, fmt=".3f")
-lesson.metric("Adam first step of Keras's form / learning rate", keras_form_step[0], fmt=".4f")
-lesson.metric("Adam uncorrected / corrected, largest over 1000 steps", factor.max(), fmt=".2f")
-lesson.metric("Adam uncorrected / corrected: step of the largest", t[factor.argmax()], fmt=".0f");
+lesson.metric("adam_step1_uncorrected_over_corrected", uncorrected / corrected,
+              "Adam first step: uncorrected / corrected", fmt=".3f")
+lesson.metric("adam_first_step_keras_over_lr", keras_form_step[0], "Adam first step of Keras's form / learning rate", fmt=".4f")
+lesson.metric("adam_uncorrected_over_corrected_max", factor.max(),
+              "Adam uncorrected / corrected, largest over 1000 steps", fmt=".2f")
+lesson.metric("adam_uncorrected_over_corrected_argmax", t[factor.argmax()],
+              "Adam uncorrected / corrected: step of the largest", fmt=".0f");
 
 # %% [markdown]
 # **Why AdamW decouples the decay** (Loshchilov and Hutter, "Decoupled Weight Decay Regularization",
@@ -174,8 +179,10 @@ no_decay = decay_demo("Adam", decay=0.0)
 for kind in ("Adam + L2", "AdamW"):
     kept = decay_demo(kind) / no_decay
     print(f"{kind:9s}: kept {kept[0]:.3f} of the small-gradient weight, {kept[1]:.3f} of the large-gradient one")
-    lesson.metric(f"{kind}: weight kept by the decay, gradients of size 0.01", kept[0], fmt=".3f")
-    lesson.metric(f"{kind}: weight kept by the decay, gradients of size 10", kept[1], fmt=".3f")
+    lesson.metric(f"{lesson.key_part(kind)}_weight_kept_grad_0_01", kept[0],
+                  f"{kind}: weight kept by the decay, gradients of size 0.01", fmt=".3f")
+    lesson.metric(f"{lesson.key_part(kind)}_weight_kept_grad_10", kept[1],
+                  f"{kind}: weight kept by the decay, gradients of size 10", fmt=".3f")
 
 # %% [markdown]
 # ## 3. Checking every rule against `keras.optimizers`, step by step
@@ -191,7 +198,8 @@ for o, c in zip(opt.default_optimizers(), comparisons):
     settings = ", ".join(f"{k}={v}" for k, v in o.get_config().items())
     print(f"{c.name:10s} {c.max_abs_difference:22.1e}   {settings}")
 worst = max(c.max_abs_difference for c in comparisons)
-lesson.metric(f"max |scratch - keras.optimizers| over 6 optimizers x {steps} steps", worst, headline=True, fmt=".1e");
+lesson.metric("max_err_scratch_vs_keras_optimizers", worst,
+              f"max |scratch - keras.optimizers| over 6 optimizers x {steps} steps", headline=True, fmt=".1e");
 
 # %% [markdown]
 # They agree to the last bit or within $10^{-12}$. Getting there needed one more detail: Keras keeps
@@ -240,19 +248,23 @@ lesson.savefig(fig, "optimizer_paths")
 plt.show()
 final_losses = {name: surface.value(c.scratch[-1]) for name, c in zip(names, comparisons)}
 for name, c in zip(names, comparisons):
-    lesson.metric(f"{name} final loss on the ravine", final_losses[name], fmt=".2e")
-    lesson.metric(f"{name} smallest w2 on the ravine", c.scratch[:, 1].min(), fmt="+.2f")  # overshoot across
-    lesson.metric(f"{name} largest w1 on the ravine", c.scratch[:, 0].max(), fmt="+.2f")  # overshoot along
+    lesson.metric(f"{lesson.key_part(name)}_ravine_final_loss", final_losses[name], f"{name} final loss on the ravine", fmt=".2e")
+    lesson.metric(f"{lesson.key_part(name)}_ravine_min_w2", c.scratch[:, 1].min(),
+                  f"{name} smallest w2 on the ravine", fmt="+.2f")  # overshoot across
+    lesson.metric(f"{lesson.key_part(name)}_ravine_max_w1", c.scratch[:, 0].max(),
+                  f"{name} largest w1 on the ravine", fmt="+.2f")  # overshoot along
 gradients_seen = np.array([surface.gradient(w) for w in comparisons[2].scratch[:-1]])  # Adagrad's path
 accumulator = np.float32(0.1) + np.sum(gradients_seen**2, axis=0)
 effective = 1.0 / np.sqrt(accumulator + 1e-7)  # Adagrad's learning rate 1.0 / sqrt(A + eps)
 print(f"Adagrad after {steps} steps: accumulator {accumulator.round(2)}, effective learning rates "
       f"{effective.round(2)} (along, across); GD's is 0.4 in both directions")
-lesson.metric("Adagrad: effective learning rate along the valley at the end", effective[0], fmt=".2f")
-lesson.metric("Adagrad: effective learning rate across the valley at the end", effective[1], fmt=".2f")
+lesson.metric("adagrad_lr_along_valley_end", effective[0],
+              "Adagrad: effective learning rate along the valley at the end", fmt=".2f")
+lesson.metric("adagrad_lr_across_valley_end", effective[1],
+              "Adagrad: effective learning rate across the valley at the end", fmt=".2f")
 after_10 = np.float32(0.1) + np.sum(gradients_seen[:10] ** 2, axis=0)
-lesson.metric("Adagrad: share of the final accumulator reached after 10 steps, along the valley",
-              after_10[0] / accumulator[0], fmt=".2f")
+lesson.metric("adagrad_accumulator_share_10_steps", after_10[0] / accumulator[0],
+              "Adagrad: share of the final accumulator reached after 10 steps, along the valley", fmt=".2f")
 runner_up = sorted(final_losses.values())[1]
 print(f"lowest final loss: {min(final_losses, key=final_losses.get)}, "
       f"{runner_up / min(final_losses.values()):.0f}x below the runner-up")
@@ -262,10 +274,12 @@ adam_gradients = np.abs([surface.gradient(w) for w in adam_path[:-1]])
 print(f"Adam: |step| / alpha at step 1 {adam_steps[0].round(2)}, step 6 {adam_steps[5].round(2)}; step 18: "
       f"|gradient| along the valley {adam_gradients[17, 0]:.3f}, |step| along {adam_steps[17, 0] * 0.3:.2f}; "
       f"largest |step| / alpha over steps 41-60 {adam_steps[40:60].max():.2f}")
-lesson.metric("Adam: smallest |step| / alpha over the first 5 steps", adam_steps[:5].min(), fmt=".2f")
-lesson.metric("Adam: |gradient| along the valley at step 18", adam_gradients[17, 0], fmt=".3f")
-lesson.metric("Adam: |step| along the valley at step 18", adam_steps[17, 0] * 0.3, fmt=".2f")
-lesson.metric("Adam: largest |step| / alpha over steps 41-60", adam_steps[40:60].max(), fmt=".2f")
+lesson.metric("adam_min_step_over_alpha_first_5", adam_steps[:5].min(),
+              "Adam: smallest |step| / alpha over the first 5 steps", fmt=".2f")
+lesson.metric("adam_grad_along_valley_step18", adam_gradients[17, 0], "Adam: |gradient| along the valley at step 18", fmt=".3f")
+lesson.metric("adam_step_along_valley_step18", adam_steps[17, 0] * 0.3, "Adam: |step| along the valley at step 18", fmt=".2f")
+lesson.metric("adam_max_step_over_alpha_steps_41_60", adam_steps[40:60].max(),
+              "Adam: largest |step| / alpha over steps 41-60", fmt=".2f")
 rmsprop = opt.RMSprop(0.1)
 rms_path, rms_rate = [start], []  # 150 steps: full mode's length, in both modes
 for _ in range(150):
@@ -280,18 +294,22 @@ print(f"RMSprop, 150 steps: loss at step 60 {rms_loss[60]:.1e}, lowest {rms_loss
 print(f"RMSprop effective learning rate at step 60: {rms_rate[59].round(2)} (along, across); it first exceeds "
       f"2 / curvature (20 along, 1 across) at steps {unstable_from}; smallest w2 at step "
       f"{rms_path[:, 1].argmin()}, largest w1 at step {rms_path[:, 0].argmax()}")
-lesson.metric("RMSprop 150 steps: loss at step 60", rms_loss[60], fmt=".1e")
-lesson.metric("RMSprop 150 steps: lowest loss on the ravine", rms_loss.min(), fmt=".1e")
-lesson.metric("RMSprop 150 steps: step of the lowest loss", rms_loss.argmin(), fmt=".0f")
-lesson.metric("RMSprop 150 steps: final loss on the ravine", rms_loss[-1], fmt=".1e")
-lesson.metric("RMSprop 150 steps: smallest w2", rms_path[:, 1].min(), fmt="+.2f")
-lesson.metric("RMSprop 150 steps: largest w1", rms_path[:, 0].max(), fmt="+.2f")
-lesson.metric("RMSprop 150 steps: step of the smallest w2", rms_path[:, 1].argmin(), fmt=".0f")
-lesson.metric("RMSprop 150 steps: step of the largest w1", rms_path[:, 0].argmax(), fmt=".0f")
-lesson.metric("RMSprop: effective learning rate along the valley at step 60", rms_rate[59, 0], fmt=".2f")
-lesson.metric("RMSprop: effective learning rate across the valley at step 60", rms_rate[59, 1], fmt=".2f")
-lesson.metric("RMSprop: first step whose rate along the valley exceeds 2/0.1 = 20", unstable_from[0], fmt=".0f")
-lesson.metric("RMSprop: first step whose rate across the valley exceeds 2/2 = 1", unstable_from[1], fmt=".0f");
+lesson.metric("rmsprop150_loss_step60", rms_loss[60], "RMSprop 150 steps: loss at step 60", fmt=".1e")
+lesson.metric("rmsprop150_min_loss", rms_loss.min(), "RMSprop 150 steps: lowest loss on the ravine", fmt=".1e")
+lesson.metric("rmsprop150_argmin_loss", rms_loss.argmin(), "RMSprop 150 steps: step of the lowest loss", fmt=".0f")
+lesson.metric("rmsprop150_final_loss", rms_loss[-1], "RMSprop 150 steps: final loss on the ravine", fmt=".1e")
+lesson.metric("rmsprop150_min_w2", rms_path[:, 1].min(), "RMSprop 150 steps: smallest w2", fmt="+.2f")
+lesson.metric("rmsprop150_max_w1", rms_path[:, 0].max(), "RMSprop 150 steps: largest w1", fmt="+.2f")
+lesson.metric("rmsprop150_argmin_w2", rms_path[:, 1].argmin(), "RMSprop 150 steps: step of the smallest w2", fmt=".0f")
+lesson.metric("rmsprop150_argmax_w1", rms_path[:, 0].argmax(), "RMSprop 150 steps: step of the largest w1", fmt=".0f")
+lesson.metric("rmsprop_lr_along_valley_step60", rms_rate[59, 0],
+              "RMSprop: effective learning rate along the valley at step 60", fmt=".2f")
+lesson.metric("rmsprop_lr_across_valley_step60", rms_rate[59, 1],
+              "RMSprop: effective learning rate across the valley at step 60", fmt=".2f")
+lesson.metric("rmsprop_first_step_along_rate_above_20", unstable_from[0],
+              "RMSprop: first step whose rate along the valley exceeds 2/0.1 = 20", fmt=".0f")
+lesson.metric("rmsprop_first_step_across_rate_above_1", unstable_from[1],
+              "RMSprop: first step whose rate across the valley exceeds 2/2 = 1", fmt=".0f");
 
 # %% [markdown]
 # What to see (the printout above has the numbers): GD drops into the valley in a few steps
@@ -360,10 +378,11 @@ for alpha in (0.01, 0.04):
     for batch_size in (1, 4, 16, 64):
         tail = minibatch_descent(alpha, batch_size, 3000)[1000:]  # after the first 1,000 steps
         spread[alpha, batch_size] = np.sqrt(np.mean(np.sum((tail - w_best) ** 2, axis=1)))
-        lesson.metric(f"SGD RMS distance from the minimum, alpha={alpha}, B={batch_size}",
-                      spread[alpha, batch_size], fmt=".4f")
+        lesson.metric(f"sgd_rms_distance_{lesson.key_part(alpha)}_b{batch_size}", spread[alpha, batch_size],
+                      f"SGD RMS distance from the minimum, alpha={alpha}, B={batch_size}", fmt=".4f")
 gd_tail = minibatch_descent(0.04, len(features), 1000)[500:]
-lesson.metric("GD RMS distance from the minimum, alpha=0.04", np.sqrt(np.mean(np.sum((gd_tail - w_best) ** 2, axis=1))),
+lesson.metric("gd_rms_distance_alpha_0_04", np.sqrt(np.mean(np.sum((gd_tail - w_best) ** 2, axis=1))),
+              "GD RMS distance from the minimum, alpha=0.04",
               fmt=".1e")
 
 fig, (ax_path, ax_spread) = plt.subplots(1, 2, figsize=(13, 4.8))
@@ -465,10 +484,11 @@ for name, (learning_rate, mu) in four.items():
     seed_changes.append(abs(loss_2 - loss))
     print(f"{name:21s} long-run step {effective}: training loss after {epochs} epochs {loss:.3f} "
           f"(second seed {loss_2:.3f})")
-    lesson.metric(f"digits MLP, {name} (long-run step {effective}): training loss after {epochs} epochs", loss,
+    lesson.metric(f"digits_mlp_{lesson.key_part(name)}_train_loss", loss,
+                  f"digits MLP, {name} (long-run step {effective}): training loss after {epochs} epochs",
                   fmt=".3f")
-lesson.metric(f"digits MLP: largest change of these four losses with a second seed ({epochs} epochs)",
-              max(seed_changes), fmt=".3f");
+lesson.metric("digits_mlp_max_loss_change_second_seed", max(seed_changes),
+              f"digits MLP: largest change of these four losses with a second seed ({epochs} epochs)", fmt=".3f");
 
 # %% [markdown]
 # In quick mode (6 epochs) the step size decides: a long-run step of 0.5 ends at a far lower loss

@@ -108,14 +108,16 @@ article_model.fit(x_train[:6000], y_train[:6000], epochs=1, batch_size=128, verb
 outputs = article_model.predict(x_test[:2000], batch_size=1000, verbose=0)[:, 0]
 _, reported = article_model.evaluate(x_test[:2000], y_test[:2000], batch_size=1000, verbose=0)
 print(f"its outputs on the test images: min {outputs.min():.4f}, max {outputs.max():.4f} (one number per image)")
-lesson.metric("article 001 §5.2's model: reported 'accuracy'", reported, fmt=".1%")
-lesson.metric("share of these test labels that are 0 or 1 (the most that accuracy could ever count)",
-              np.mean(y_test[:2000] <= 1), fmt=".1%")
+lesson.metric("art001_model_reported_acc", reported, "article 001 §5.2's model: reported 'accuracy'", fmt=".1%")
+lesson.metric("share_test_labels_0_or_1", np.mean(y_test[:2000] <= 1),
+              "share of these test labels that are 0 or 1 (the most that accuracy could ever count)", fmt=".1%")
 bce_of_9 = float(keras.losses.binary_crossentropy(np.array([[9.0]]), np.array([[0.999999]]))[0])
 print(f"Keras binary cross-entropy for label 9 and p = 0.999999: {bce_of_9:.1f} (negative)")
-lesson.metric("binary cross-entropy, label 9, p = 0.999999", bce_of_9, fmt=".1f")
-lesson.metric("batches per epoch, 60,000 images at batch 128", math.ceil(60000 / 128), fmt=".0f")
-lesson.metric(f"batches per epoch, our {len(x_train):,} images at batch 128", math.ceil(len(x_train) / 128),
+lesson.metric("bce_label9_p_0_999999", bce_of_9, "binary cross-entropy, label 9, p = 0.999999", fmt=".1f")
+lesson.metric("batches_per_epoch_60000_batch_128", math.ceil(60000 / 128),
+              "batches per epoch, 60,000 images at batch 128", fmt=".0f")
+lesson.metric("batches_per_epoch_ours_batch_128", math.ceil(len(x_train) / 128),
+              f"batches per epoch, our {len(x_train):,} images at batch 128",
               fmt=".0f");
 
 # %% [markdown]
@@ -146,8 +148,8 @@ schedule = keras.optimizers.schedules.CosineDecay(2e-3, decay_steps=epochs * ste
 km.models.compile_model(model, optimizer="adam", learning_rate=schedule)
 model.summary()
 by_hand = (784 * 64 + 64) + (64 * 64 + 64) + (64 * 10 + 10)
-lesson.metric("parameters by hand", by_hand, fmt=",.0f")
-lesson.metric("parameters Keras counts", model.count_params(), fmt=",.0f");
+lesson.metric("params_by_hand", by_hand, "parameters by hand", fmt=",.0f")
+lesson.metric("params_keras_counts", model.count_params(), "parameters Keras counts", fmt=",.0f");
 
 # %% [markdown]
 # ## 4. Training with the package's callbacks
@@ -169,14 +171,16 @@ fig = course.plots.training_curves(history, metrics=("loss", "accuracy"),
 lesson.savefig(fig, "training_curves")
 plt.show()
 curves = history.history
-lesson.metric("epoch 1: training loss (running average, dropout on)", curves["loss"][0], fmt=".3f")
-lesson.metric("epoch 1: validation loss (end of epoch, dropout off)", curves["val_loss"][0], fmt=".3f")
-lesson.metric("validation loss fell at every epoch", all(np.diff(curves["val_loss"]) < 0), fmt=".0f")
+lesson.metric("epoch1_train_loss_running_avg", curves["loss"][0],
+              "epoch 1: training loss (running average, dropout on)", fmt=".3f")
+lesson.metric("epoch1_val_loss", curves["val_loss"][0], "epoch 1: validation loss (end of epoch, dropout off)", fmt=".3f")
+lesson.metric("val_loss_fell_every_epoch", all(np.diff(curves["val_loss"]) < 0), "validation loss fell at every epoch", fmt=".0f")
 train_loss_after, _ = model.evaluate(x_train, y_train, batch_size=1024, verbose=0)
 print(f"last epoch: training loss as fit reported it {curves['loss'][-1]:.3f}, "
       f"re-evaluated on the training images after the epoch, dropout off {train_loss_after:.3f}")
-lesson.metric("last epoch: training loss as fit reports it", curves["loss"][-1], fmt=".3f")
-lesson.metric("last epoch: training loss re-evaluated after the epoch (dropout off)", train_loss_after, fmt=".3f");
+lesson.metric("last_epoch_train_loss_fit", curves["loss"][-1], "last epoch: training loss as fit reports it", fmt=".3f")
+lesson.metric("last_epoch_train_loss_reevaluated", train_loss_after,
+              "last epoch: training loss re-evaluated after the epoch (dropout off)", fmt=".3f");
 
 # %% [markdown]
 # **Reading the curves.** After the first epoch the validation loss is far *below* the training loss
@@ -197,7 +201,7 @@ lesson.metric("last epoch: training loss re-evaluated after the epoch (dropout o
 
 # %%
 test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
-lesson.metric("MNIST test accuracy", test_accuracy, headline=True, fmt=".2%")
+lesson.metric("mnist_test_acc", test_accuracy, "MNIST test accuracy", headline=True, fmt=".2%")
 # Binomial standard errors: on this lesson's 10,000 test images, on lesson 07's 2,000 (quick mode), and of
 # the difference between two such scores (the root of the summed variances). Seed-to-seed spread not included.
 se_10000 = np.sqrt(test_accuracy * (1 - test_accuracy) / 10_000)
@@ -205,9 +209,10 @@ se_2000 = np.sqrt(test_accuracy * (1 - test_accuracy) / 2000)
 se_difference = np.sqrt(se_10000**2 + se_2000**2)
 print(f"standard error of {test_accuracy:.2%}: {se_10000:.2%} on 10,000 images, {se_2000:.2%} on 2,000; "
       f"of the difference between the two scores {se_difference:.2%}")
-lesson.metric("standard error of this accuracy on 10,000 test images", se_10000, fmt=".2%")
-lesson.metric("standard error of this accuracy on 2,000 test images", se_2000, fmt=".2%")
-lesson.metric("standard error of a difference, 10,000 vs 2,000 test images", se_difference, fmt=".2%")
+lesson.metric("std_err_acc_10000_test", se_10000, "standard error of this accuracy on 10,000 test images", fmt=".2%")
+lesson.metric("std_err_acc_2000_test", se_2000, "standard error of this accuracy on 2,000 test images", fmt=".2%")
+lesson.metric("std_err_diff_10000_vs_2000", se_difference,
+              "standard error of a difference, 10,000 vs 2,000 test images", fmt=".2%")
 probs = np.asarray(km.models.probabilities(model, x_test[:3]))
 print("probabilities of the first 3 test images (rows sum to", probs.sum(axis=1).round(6), "):")
 print(probs.round(3))
@@ -220,7 +225,7 @@ logits = model.predict(x_test, batch_size=1024, verbose=0)
 predicted = logits.argmax(axis=1)
 wrong = np.flatnonzero(predicted != y_test)
 print(f"{len(wrong)} of {len(y_test):,} test images misclassified")
-lesson.metric("misclassified test images", len(wrong), fmt=",.0f")
+lesson.metric("misclassified_test_images", len(wrong), "misclassified test images", fmt=",.0f")
 fig = course.plots.image_grid(x_test[wrong[:30]], labels=y_test[wrong[:30]], predictions=predicted[wrong[:30]],
                           title="Misclassified test digits: prediction (true label)")
 lesson.savefig(fig, "misclassified_digits")
@@ -280,7 +285,7 @@ def accuracy_from_logits(logits, labels):
 
 
 first_attempts["06.accuracy_from_logits"] = course.exercises.check("06.accuracy_from_logits", accuracy_from_logits)
-lesson.metric("exercises passing as written", sum(map(bool, first_attempts.values())), fmt=".0f");
+lesson.metric("exercises_passing_written", sum(map(bool, first_attempts.values())), "exercises passing as written", fmt=".0f");
 
 # %% [markdown]
 # ## Summary

@@ -97,16 +97,17 @@ for i in range(26):
         patch = image[0, i : i + 3, j : j + 3, :]  # (3, 3, C_in)
         hand_maps[i, j] = np.tensordot(patch, kernel, axes=3) + bias  # sum over u, v, c
 conv_error = np.abs(hand_maps - keras_maps[0]).max()
-lesson.metric("convolution by hand vs keras Conv2D: max difference", conv_error, fmt=".1e")
+lesson.metric("conv_hand_vs_keras_max_diff", conv_error, "convolution by hand vs keras Conv2D: max difference", fmt=".1e")
 conv32 = keras.layers.Conv2D(32, (3, 3))
 conv32.build((None, 28, 28, 1))
-lesson.metric("Conv2D(32, 3x3) on 28x28x1: parameters", conv32.count_params(), fmt=",.0f")
-lesson.metric("Dense from 28x28x1 to the same 26x26x32 output: weights",
-              28 * 28 * 1 * int(np.prod(conv32.compute_output_shape((None, 28, 28, 1))[1:])), fmt=",.0f")
+lesson.metric("conv2d_32_3x3_params", conv32.count_params(), "Conv2D(32, 3x3) on 28x28x1: parameters", fmt=",.0f")
+lesson.metric("dense_same_output_weights", 28 * 28 * 1 * int(np.prod(conv32.compute_output_shape((None, 28, 28, 1))[1:])),
+              "Dense from 28x28x1 to the same 26x26x32 output: weights", fmt=",.0f")
 field, step = 1, 1  # receptive field and step between neighbouring units, in input pixels
 for window, stride in [(3, 1), (2, 2), (3, 1), (2, 2), (3, 1)]:  # article 002: conv, pool, conv, pool, conv
     field, step = field + (window - 1) * step, step * stride
-lesson.metric("article 002's last conv layer: receptive field (pixels per side)", field, fmt=".0f");
+lesson.metric("art002_last_conv_receptive_field", field,
+              "article 002's last conv layer: receptive field (pixels per side)", fmt=".0f");
 
 # %% [markdown]
 # > **Errata (article 002 §3.1.1)** "The convolution kernel is a three-dimensional matrix containing
@@ -119,9 +120,9 @@ lesson.metric("article 002's last conv layer: receptive field (pixels per side)"
 second = keras.layers.Conv2D(64, (3, 3))
 second.build((None, 13, 13, 32))
 print("second layer kernel (height, width, in channels, out channels):", second.kernel.shape)
-lesson.metric("second conv layer: kernel weights", np.prod(second.kernel.shape), fmt=",.0f")
-lesson.metric("second conv layer: kernel axes", len(second.kernel.shape), fmt=".0f")
-lesson.metric("second conv layer: count_params", second.count_params(), fmt=",.0f");
+lesson.metric("second_conv_layer_kernel_weights", np.prod(second.kernel.shape), "second conv layer: kernel weights", fmt=",.0f")
+lesson.metric("second_conv_layer_kernel_axes", len(second.kernel.shape), "second conv layer: kernel axes", fmt=".0f")
+lesson.metric("second_conv_layer_count_params", second.count_params(), "second conv layer: count_params", fmt=",.0f");
 
 # %% [markdown]
 # ## 2. Max pooling (池化) by hand
@@ -134,8 +135,9 @@ hand_pooled = maps.reshape(13, 2, 13, 2, 4).max(axis=(1, 3))
 pool = keras.layers.MaxPooling2D((2, 2))
 keras_pooled = keras.ops.convert_to_numpy(pool(keras_maps))[0]
 print("pooled shape:", hand_pooled.shape)
-lesson.metric("max pooling by hand vs keras: max difference", np.abs(hand_pooled - keras_pooled).max(), fmt=".1e")
-lesson.metric("MaxPooling2D count_params", pool.count_params(), fmt=".0f");
+lesson.metric("max_pool_hand_vs_keras_max_diff", np.abs(hand_pooled - keras_pooled).max(),
+              "max pooling by hand vs keras: max difference", fmt=".1e")
+lesson.metric("maxpooling2d_count_params", pool.count_params(), "MaxPooling2D count_params", fmt=".0f");
 
 # %% [markdown]
 # **Output sizes: padding (填充) and stride (步长).** A window of size $k$ moved $s$ pixels at a
@@ -170,12 +172,13 @@ for n, k, s, padding in size_cases:
     pool_size = keras.layers.MaxPooling2D(k, strides=s, padding=padding)(x).shape[1]
     mismatches += (conv_size != formula_size(n, k, s, padding)) + (pool_size != formula_size(n, k, s, padding))
     print(f"{n:2d} {k:2d} {s:2d}  {padding:8s} {formula_size(n, k, s, padding):6d} {conv_size:7d} {pool_size:9d}")
-lesson.metric(f"output-size formulas vs Keras Conv2D and MaxPooling2D: mismatches in {2 * len(size_cases)} cases",
-              mismatches, fmt=".0f")
+lesson.metric("output_size_formula_mismatches", mismatches,
+              f"output-size formulas vs Keras Conv2D and MaxPooling2D: mismatches in {2 * len(size_cases)} cases", fmt=".0f")
 negative = -np.ones((1, 3, 3, 1), dtype="float32")  # "same" pooling of a 3x3 map pads it to 4x4
 pooled_negative = keras.ops.convert_to_numpy(keras.layers.MaxPooling2D(2, padding="same")(negative))
 print("MaxPooling2D(2, padding='same') of an all -1 3x3 map:", pooled_negative[0, :, :, 0].tolist())
-lesson.metric("MaxPooling2D 'same' on an all -1 map: largest output", pooled_negative.max(), fmt=".0f");
+lesson.metric("max_pool_same_all_minus1_max", pooled_negative.max(),
+              "MaxPooling2D 'same' on an all -1 map: largest output", fmt=".0f");
 
 # %% [markdown]
 # > **Clarification (article 002 §3.1.2)** "池化层用于对特征图进行降维操作，减少参数数量" (the pooling
@@ -193,8 +196,8 @@ for pooled in (False, True):
                             + [keras.layers.Flatten(), keras.layers.Dense(10)])
     counts = {layer.name: layer.count_params() for layer in head.layers}
     print(f"{'with' if pooled else 'without'} pooling:", counts)
-    lesson.metric(f"Dense parameters after Flatten, {'with' if pooled else 'without'} pooling",
-                  head.layers[-1].count_params(), fmt=",.0f");
+    lesson.metric(f"dense_params_after_flatten_{'with' if pooled else 'without'}_pooling", head.layers[-1].count_params(),
+                  f"Dense parameters after Flatten, {'with' if pooled else 'without'} pooling", fmt=",.0f");
 
 # %% [markdown]
 # > **Errata (article 002 §3.2)** The pseudo-code initialises `weights_pool1 =
@@ -273,19 +276,20 @@ with warnings.catch_warnings(record=True) as caught:  # article 002 passes input
                                            keras.layers.Flatten(), keras.layers.Dense(10)])
 input_shape_warnings = [str(w.message) for w in caught if "Do not pass an `input_shape`" in str(w.message)]
 print("Keras 3 on Conv2D(..., input_shape=...):", input_shape_warnings[:1])
-lesson.metric("Keras 3 warns about a layer's input_shape= argument", bool(input_shape_warnings), fmt=".0f")
+lesson.metric("keras3_warns_input_shape", bool(input_shape_warnings),
+              "Keras 3 warns about a layer's input_shape= argument", fmt=".0f")
 try:
     keras.layers.Conv2D(32, (3, 3))(x_train[:8])
     conv_refused_3d = False
 except ValueError as error:
     print("Conv2D on (8, 28, 28):", " ".join(str(error).split())[:160])
     conv_refused_3d = "expected min_ndim=4, found ndim=3" in str(error)
-lesson.metric("Conv2D refuses a 3-D batch (min_ndim=4)", conv_refused_3d, fmt=".0f")
+lesson.metric("conv2d_refuses_3d_batch", conv_refused_3d, "Conv2D refuses a 3-D batch (min_ndim=4)", fmt=".0f")
 print("the Keras 3 model repairs it silently:", tuple(as_in_article_002(x_train[:8]).shape))
 fixed_input = x_train[:8, :, :, None]
 print("explicit fix, x[..., None]:", x_train[:8].shape, "->", fixed_input.shape)
-lesson.metric("one MNIST image with its channel axis: axes", fixed_input[0].ndim, fmt=".0f")
-lesson.metric("a batch of them: axes", fixed_input.ndim, fmt=".0f")
+lesson.metric("mnist_image_with_channel_axes", fixed_input[0].ndim, "one MNIST image with its channel axis: axes", fmt=".0f")
+lesson.metric("mnist_batch_axes", fixed_input.ndim, "a batch of them: axes", fmt=".0f")
 
 # %% [markdown]
 # `km.models.cnn` accepts `input_shape=(28, 28)` and adds the channel axis inside the model (a
@@ -314,7 +318,7 @@ article_cnn.summary(line_length=90)
 # Article 002's own call, `model.fit(train_images, train_labels, epochs=5)`: Keras's default batch of 32.
 article_cnn.fit(x_train, y_train, epochs=lesson.pick(1, 5), batch_size=32, verbose=0)
 _, mnist_accuracy = article_cnn.evaluate(x_test, y_test, verbose=0)
-lesson.metric("MNIST test accuracy (article 002 CNN)", mnist_accuracy, headline=True, fmt=".2%");
+lesson.metric("mnist_test_acc_art002_cnn", mnist_accuracy, "MNIST test accuracy (article 002 CNN)", headline=True, fmt=".2%");
 
 # %% [markdown]
 # Article 002's 5×5 grid of test images with their predicted labels (article 002 §5.2.7); here the true
@@ -371,15 +375,17 @@ lesson.savefig(fig, "filters_and_feature_maps");
 shapes_train, shape_labels = km.data.load("shapes", split="train", limit=lesson.pick(3000, None))
 shapes_test, shape_test_labels = km.data.load("shapes", split="test", limit=lesson.pick(1000, None))
 class_names = km.data.describe("shapes")["class_names"]
-lesson.metric("shapes: colour channels per image (height, width, channels)", shapes_train.shape[-1], fmt=".0f")
+lesson.metric("shapes_colour_channels", shapes_train.shape[-1],
+              "shapes: colour channels per image (height, width, channels)", fmt=".0f")
 lenet = km.models.cnn(input_shape=(32, 32, 3), num_classes=10, preset="lenet")
 km.models.compile_model(lenet, learning_rate=lesson.pick(3e-3, 1e-3))
 lenet_history = lenet.fit(shapes_train, shape_labels, epochs=lesson.pick(4, 20), batch_size=32,
                           validation_split=0.1, verbose=0)
 _, shapes_accuracy = lenet.evaluate(shapes_test, shape_test_labels, verbose=0)
-lesson.metric("shapes test accuracy (LeNet)", shapes_accuracy, fmt=".1%")
+lesson.metric("lenet_shapes_test_acc", shapes_accuracy, "shapes test accuracy (LeNet)", fmt=".1%")
 shape_predictions = np.argmax(lenet.predict(shapes_test[:20], verbose=0), axis=1)
-lesson.metric("LeNet: wrong predictions among the 20 shown", np.sum(shape_predictions != shape_test_labels[:20]),
+lesson.metric("lenet_wrong_among_20_shown", np.sum(shape_predictions != shape_test_labels[:20]),
+              "LeNet: wrong predictions among the 20 shown",
               fmt=".0f")
 fig = course.plots.image_grid(shapes_test[:20], labels=shape_test_labels[:20], predictions=shape_predictions,
                           class_names=class_names, ncols=5, size=2.2,
@@ -410,10 +416,10 @@ lesson.savefig(fig, "lenet_shapes_predictions");
 # %%
 batches = int(np.ceil(50_000 / 32))
 prints = sum(1 for i in range(batches) if i % 2000 == 1999)
-lesson.metric("lines printed by article 000's loop per epoch", prints, fmt=".0f")
+lesson.metric("art000_loop_lines_per_epoch", prints, "lines printed by article 000's loop per epoch", fmt=".0f")
 print("a print interval that works, e.g. every 500 batches (`if i % 500 == 499`, printing running_loss / 500:",
       "the divisor must equal the interval):", [i + 1 for i in range(batches) if i % 500 == 499])
-lesson.metric("CIFAR-10 batches per epoch at batch 32", batches, fmt=".0f");
+lesson.metric("cifar10_batches_per_epoch_batch_32", batches, "CIFAR-10 batches per epoch at batch 32", fmt=".0f");
 
 # %% [markdown]
 # > **Errata (article 000 §7.1 and article 001 §7.1, reading lists)** Article 000 §7.1 recommends
@@ -462,9 +468,9 @@ block = keras.Model(block_input, residual_block(block_input, 8))
 last_conv = block.layers[-3]
 last_conv.set_weights([np.zeros_like(w) for w in last_conv.get_weights()])
 feature_maps = np.abs(np.random.default_rng(0).normal(size=(2, 16, 16, 8))).astype("float32")
-lesson.metric("ResNet block with its last conv at zero: max |output - input|",
-              np.abs(keras.ops.convert_to_numpy(block(feature_maps)) - feature_maps).max(), fmt=".1e")
-lesson.metric("ResNet block parameters (8 channels)", block.count_params(), fmt=",.0f");
+lesson.metric("resnet_block_zero_last_conv_max_diff", np.abs(keras.ops.convert_to_numpy(block(feature_maps)) - feature_maps).max(),
+              "ResNet block with its last conv at zero: max |output - input|", fmt=".1e")
+lesson.metric("resnet_block_params_8_channels", block.count_params(), "ResNet block parameters (8 channels)", fmt=",.0f");
 
 # %% [markdown]
 # Now the claim itself: the same network of 22 `Dense` layers (20 of them in skip-able blocks) with
@@ -510,8 +516,8 @@ def deep_stack(skips, depth=20, width=32, init="he_normal", zero_ends=None):
 plain_block = keras.Sequential([keras.Input((32,))] + [keras.layers.Dense(32, activation="relu", kernel_initializer="identity")
                                                        for _ in range(2)])
 relu_outputs = np.abs(np.random.default_rng(0).normal(size=(64, 32))).astype("float32")
-lesson.metric("plain block with identity kernels: max |output - input| on non-negative input",
-              np.abs(keras.ops.convert_to_numpy(plain_block(relu_outputs)) - relu_outputs).max(), fmt=".1e")
+lesson.metric("plain_block_identity_max_diff", np.abs(keras.ops.convert_to_numpy(plain_block(relu_outputs)) - relu_outputs).max(),
+              "plain block with identity kernels: max |output - input| on non-negative input", fmt=".1e")
 
 first_norms = {}
 for init in ("glorot_uniform", "he_normal"):
@@ -519,11 +525,13 @@ for init in ("glorot_uniform", "he_normal"):
     layer_gradients = gradients.keras_gradients(deep_stack(False, init=init), digits[:512], digit_labels[:512])
     first_norm, last_norm = np.linalg.norm(layer_gradients[0]), np.linalg.norm(layer_gradients[-2])  # kernels
     print(f"plain stack, {init:14s}: gradient norm of the first layer {first_norm:.1e}, of the last {last_norm:.1e}")
-    lesson.metric(f"22-layer plain stack, {init}: first-layer gradient norm at initialisation", first_norm, fmt=".1e")
-    lesson.metric(f"22-layer plain stack, {init}: last-layer gradient norm at initialisation", last_norm, fmt=".1e")
+    lesson.metric(f"plain22_{init}_first_layer_grad_norm", first_norm,
+                  f"22-layer plain stack, {init}: first-layer gradient norm at initialisation", fmt=".1e")
+    lesson.metric(f"plain22_{init}_last_layer_grad_norm", last_norm,
+                  f"22-layer plain stack, {init}: last-layer gradient norm at initialisation", fmt=".1e")
     first_norms[init] = first_norm
-lesson.metric("22-layer plain stack: first-layer gradient norm, he_normal / glorot_uniform",
-              first_norms["he_normal"] / first_norms["glorot_uniform"], fmt=",.0f");
+lesson.metric("plain22_first_grad_he_over_glorot", first_norms["he_normal"] / first_norms["glorot_uniform"],
+              "22-layer plain stack: first-layer gradient norm, he_normal / glorot_uniform", fmt=",.0f");
 
 # %%
 deep_seeds = [lesson.seed + i for i in range(lesson.pick(2, 3))]
@@ -539,13 +547,13 @@ for name, skips, depth in [("4-layer plain", False, 2), ("22-layer plain", False
                                           verbose=0).history["loss"])
     last = [curve[-1] for curve in deep_losses[name]]
     print(f"{name:19s}: training loss after {deep_epochs} epochs, seeds {deep_seeds}:", np.round(last, 3))
-    lesson.metric(f"{name}: lowest training loss after {deep_epochs} epochs over {len(deep_seeds)} seeds",
-                  min(last), fmt=".3f")
-    lesson.metric(f"{name}: highest training loss after {deep_epochs} epochs over {len(deep_seeds)} seeds",
-                  max(last), fmt=".3f")
-    lesson.metric(f"{name}: mean training loss after {deep_epochs} epochs over {len(deep_seeds)} seeds",
-                  np.mean(last), fmt=".3f")
-lesson.metric("loss of guessing uniformly over 10 classes (ln 10)", np.log(10), fmt=".3f")
+    lesson.metric(f"net_{lesson.key_part(name)}_min_train_loss", min(last),
+                  f"{name}: lowest training loss after {deep_epochs} epochs over {len(deep_seeds)} seeds", fmt=".3f")
+    lesson.metric(f"net_{lesson.key_part(name)}_max_train_loss", max(last),
+                  f"{name}: highest training loss after {deep_epochs} epochs over {len(deep_seeds)} seeds", fmt=".3f")
+    lesson.metric(f"net_{lesson.key_part(name)}_mean_train_loss", np.mean(last),
+                  f"{name}: mean training loss after {deep_epochs} epochs over {len(deep_seeds)} seeds", fmt=".3f")
+lesson.metric("uniform_guess_loss_ln10", np.log(10), "loss of guessing uniformly over 10 classes (ln 10)", fmt=".3f")
 
 fig, ax = plt.subplots(figsize=(9.5, 4))
 for (name, curves), marker, color in zip(deep_losses.items(), "^os", ("C2", "C0", "C1")):
@@ -585,10 +593,12 @@ for name, (skips, zero_ends) in start_variants.items():
         starts.append((start_loss, logits.std(), growth))
         print(f"{name:42s} seed {seed}: initial loss {start_loss:6.2f}, logit std {logits.std():6.2f}, "
               f"variance x{growth:.2f} per block")
-    for column, quantity in enumerate(("initial loss", "logit std at initialisation", "variance growth per block")):
+    variant = "plain" if not skips else "zero_ends" if zero_ends else "he_ends"
+    for column, (quantity, short) in enumerate([("initial loss", "init_loss"), ("logit std at initialisation",
+                                                 "init_logit_std"), ("variance growth per block", "var_growth")]):
         for end, pick in (("lowest", min), ("highest", max)):
-            lesson.metric(f"{name}: {end} {quantity} over {len(deep_seeds)} seeds",
-                          pick(start[column] for start in starts), fmt=".2f")
+            lesson.metric(f"start_{variant}_{end}_{short}", pick(start[column] for start in starts),
+                          f"{name}: {end} {quantity} over {len(deep_seeds)} seeds", fmt=".2f")
 
 # %% [markdown]
 # What the run shows (the printouts above): with He initialisation the deep plain stack's gradient
@@ -651,7 +661,8 @@ for name, (skips, zero_ends) in start_variants.items():
 
 # %%
 for application in (keras.applications.DenseNet121, keras.applications.EfficientNetB0):
-    lesson.metric(f"{application.__name__} parameters", application(weights=None).count_params(), fmt=",.0f")
+    lesson.metric(f"{application.__name__.lower()}_params", application(weights=None).count_params(),
+                  f"{application.__name__} parameters", fmt=",.0f")
 
 # %% [markdown]
 # ## 7. Exercises
@@ -691,7 +702,7 @@ def conv_parameters(kernel_size, in_channels, filters):
 
 
 first_attempts["07.conv_parameters"] = course.exercises.check("07.conv_parameters", conv_parameters)
-lesson.metric("exercises passing as written", sum(map(bool, first_attempts.values())), fmt=".0f");
+lesson.metric("exercises_passing_written", sum(map(bool, first_attempts.values())), "exercises passing as written", fmt=".0f");
 
 # %% [markdown]
 # ## Summary

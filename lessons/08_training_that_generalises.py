@@ -235,18 +235,21 @@ for name in variants:
           f"{val_loss[-1]:14.3f} {curve(name, 'accuracy', True)[-1]:19.1%}")
 for name in ("baseline", "bigger", "too small"):
     val_loss = curve(name, "loss", True)
-    lesson.metric(f"{name}: minimum validation loss", val_loss.min(), fmt=".3f")
-    lesson.metric(f"{name}: epoch of the minimum validation loss", np.argmin(val_loss) + 1, fmt=".0f")
-    lesson.metric(f"{name}: final validation loss", val_loss[-1], fmt=".3f")
-    lesson.metric(f"{name}: final training loss", curve(name, "loss")[-1], fmt=".4f")
-lesson.metric("bigger network over-fits: rise of validation loss from its minimum",
-              curve("bigger", "loss", True)[-1] - curve("bigger", "loss", True).min(), headline=True, fmt=".3f")
-lesson.metric("baseline generalisation gap: final validation loss minus training loss",
-              curve("baseline", "loss", True)[-1] - curve("baseline", "loss")[-1], fmt=".3f")
+    lesson.metric(f"{lesson.key_part(name)}_min_val_loss", val_loss.min(), f"{name}: minimum validation loss", fmt=".3f")
+    lesson.metric(f"{lesson.key_part(name)}_min_val_loss_epoch", np.argmin(val_loss) + 1,
+                  f"{name}: epoch of the minimum validation loss", fmt=".0f")
+    lesson.metric(f"{lesson.key_part(name)}_final_val_loss", val_loss[-1], f"{name}: final validation loss", fmt=".3f")
+    lesson.metric(f"{lesson.key_part(name)}_final_train_loss", curve(name, "loss")[-1], f"{name}: final training loss", fmt=".4f")
+lesson.metric("bigger_val_loss_rise_from_min", curve("bigger", "loss", True)[-1] - curve("bigger", "loss", True).min(),
+              "bigger network over-fits: rise of validation loss from its minimum", headline=True, fmt=".3f")
+lesson.metric("baseline_generalisation_gap", curve("baseline", "loss", True)[-1] - curve("baseline", "loss")[-1],
+              "baseline generalisation gap: final validation loss minus training loss", fmt=".3f")
 for name in variants:
-    lesson.metric(f"{name}: final validation accuracy", curve(name, "accuracy", True)[-1], fmt=".1%")
-lesson.metric("augmentation: final training loss", curve("augmentation", "loss")[-1], fmt=".3f")
-lesson.metric("too small: training loss, last epoch minus the one before", np.diff(curve("too small", "loss"))[-1],
+    lesson.metric(f"{lesson.key_part(name)}_final_val_acc", curve(name, "accuracy", True)[-1],
+                  f"{name}: final validation accuracy", fmt=".1%")
+lesson.metric("augmentation_final_train_loss", curve("augmentation", "loss")[-1], "augmentation: final training loss", fmt=".3f")
+lesson.metric("too_small_train_loss_last_change", np.diff(curve("too small", "loss"))[-1],
+              "too small: training loss, last epoch minus the one before",
               fmt=".4f")
 
 # %% [markdown]
@@ -283,7 +286,8 @@ dense_l2 = [layer for layer in experiment.layers if isinstance(layer, keras.laye
 penalty_by_hand = sum(1e-3 * np.sum(layer.kernel.numpy() ** 2) for layer in dense_l2)
 penalty_keras = float(sum(keras.ops.convert_to_numpy(loss) for loss in experiment.losses))
 print(f"L2 penalty by hand {penalty_by_hand:.6f}, keras model.losses {penalty_keras:.6f}")
-lesson.metric("L2 penalty by hand vs keras: absolute difference", abs(penalty_by_hand - penalty_keras), fmt=".1e");
+lesson.metric("l2_penalty_hand_vs_keras_diff", abs(penalty_by_hand - penalty_keras),
+              "L2 penalty by hand vs keras: absolute difference", fmt=".1e");
 
 # %% [markdown]
 # Where does the penalty go? `evaluate` reports the model's total loss and each output's own loss.
@@ -295,10 +299,10 @@ logs = experiment.evaluate(unaugmented(x_train), {k: y_train for k in outputs}, 
 outputs_sum = sum(logs[f"{k}_loss"] for k in outputs)
 print(f"total loss {logs['loss']:.6f} = sum of the {len(outputs)} output losses {outputs_sum:.6f} "
       f"+ L2 penalty {penalty_keras:.6f}")
-lesson.metric("evaluate: total loss", logs["loss"], fmt=".6f")
-lesson.metric("evaluate: sum of the output losses", outputs_sum, fmt=".6f")
-lesson.metric("evaluate: L2 penalty (model.losses)", penalty_keras, fmt=".6f")
-lesson.metric("evaluate: L2 branch's own loss", logs[f"{output_name('L2')}_loss"], fmt=".6f");
+lesson.metric("evaluate_total_loss", logs["loss"], "evaluate: total loss", fmt=".6f")
+lesson.metric("evaluate_sum_output_losses", outputs_sum, "evaluate: sum of the output losses", fmt=".6f")
+lesson.metric("evaluate_l2_penalty", penalty_keras, "evaluate: L2 penalty (model.losses)", fmt=".6f")
+lesson.metric("evaluate_l2_branch_loss", logs[f"{output_name('L2')}_loss"], "evaluate: L2 branch's own loss", fmt=".6f");
 
 # %% [markdown]
 # **Dropout** sets each activation to zero with probability $p$ during training and multiplies the
@@ -312,8 +316,8 @@ dropped = keras.ops.convert_to_numpy(dropout(ones, training=True))
 inference_change = np.abs(keras.ops.convert_to_numpy(dropout(ones, training=False)) - ones).max()
 print(f"training: {np.mean(dropped == 0):.1%} zeroed, survivors = {np.unique(dropped[dropped > 0])}, "
       f"mean {dropped.mean():.3f}; inference: largest change {inference_change}")
-lesson.metric("dropout in training: fraction zeroed", np.mean(dropped == 0), fmt=".1%")
-lesson.metric("dropout at inference: largest change", inference_change, fmt=".1e");
+lesson.metric("dropout_train_fraction_zeroed", np.mean(dropped == 0), "dropout in training: fraction zeroed", fmt=".1%")
+lesson.metric("dropout_inference_max_change", inference_change, "dropout at inference: largest change", fmt=".1e");
 
 # %% [markdown]
 # **Batch normalisation** (批量归一化) standardises every feature over the batch, then rescales it with
@@ -331,7 +335,8 @@ for momentum in (0.99, 0.9):
     share = momentum ** (10 * steps_per_epoch)
     print(f"momentum {momentum}: after 10 epochs of {steps_per_epoch} steps, {share:.2%} of the moving "
           "statistics is still the starting value")
-    lesson.metric(f"batch norm momentum {momentum}: share of the starting value after 10 epochs", share, fmt=".2%")
+    lesson.metric(f"batch_norm_momentum_{lesson.key_part(momentum)}_share_left", share,
+                  f"batch norm momentum {momentum}: share of the starting value after 10 epochs", fmt=".2%")
 
 # %% [markdown]
 # By hand against Keras, on one batch in training mode:
@@ -344,7 +349,8 @@ bn.gamma.assign(np.array([1.0, 2.0, 0.5, 1.0], "float32"))
 bn.beta.assign(np.array([0.0, 1.0, -1.0, 0.5], "float32"))
 keras_bn = keras.ops.convert_to_numpy(bn(batch, training=True))
 hand_bn = bn.gamma.numpy() * (batch - batch.mean(0)) / np.sqrt(batch.var(0) + 1e-3) + bn.beta.numpy()
-lesson.metric("batch norm by hand vs keras: max difference", np.abs(keras_bn - hand_bn).max(), fmt=".1e");
+lesson.metric("batch_norm_hand_vs_keras_max_diff", np.abs(keras_bn - hand_bn).max(),
+              "batch norm by hand vs keras: max difference", fmt=".1e");
 
 # %% [markdown]
 # **Data augmentation** (数据增强) shows the network a slightly different version of each image in
@@ -364,8 +370,8 @@ lesson.savefig(fig, "augmented_digits")
 # ink into most of them.
 augmented_once = keras.ops.convert_to_numpy(augmenter(x_train[..., None], training=True))[..., 0]
 print(f"share of exactly-0 pixels: originals {np.mean(x_train == 0):.1%}, augmented {np.mean(augmented_once == 0):.1%}")
-lesson.metric("share of blank pixels: originals", np.mean(x_train == 0), fmt=".1%")
-lesson.metric("share of blank pixels: augmented", np.mean(augmented_once == 0), fmt=".1%");
+lesson.metric("share_blank_pixels_originals", np.mean(x_train == 0), "share of blank pixels: originals", fmt=".1%")
+lesson.metric("share_blank_pixels_augmented", np.mean(augmented_once == 0), "share of blank pixels: augmented", fmt=".1%");
 
 # %% [markdown]
 # ## 4. Learning-rate schedules
@@ -397,7 +403,7 @@ by_hand = {"constant": np.full(total_steps, eta0), "exponential": eta0 * 0.05 **
 keras_values = {name: np.broadcast_to(keras.ops.convert_to_numpy(s(steps)), steps.shape).astype(float)
                 for name, s in schedules.items()}
 worst = max(np.abs(by_hand[n] - keras_values[n]).max() / eta0 for n in schedules)
-lesson.metric("schedules by hand vs keras: max relative difference", worst, fmt=".1e")
+lesson.metric("schedules_hand_vs_keras_max_rel_diff", worst, "schedules by hand vs keras: max relative difference", fmt=".1e")
 
 schedule_histories = {}
 for name, schedule in schedules.items():
@@ -424,18 +430,24 @@ fig.tight_layout()
 lesson.savefig(fig, "learning_rate_schedules")
 for name, h in schedule_histories.items():
     print(f"{name:12s} final train loss {h['loss'][-1]:.4f}, validation accuracy {h['val_accuracy'][-1]:.1%}")
-    lesson.metric(f"schedule {name}: final training loss", h["loss"][-1], fmt=".4f")
-    lesson.metric(f"schedule {name}: final validation accuracy", h["val_accuracy"][-1], fmt=".1%")
+    lesson.metric(f"schedule_{lesson.key_part(name)}_final_train_loss", h["loss"][-1],
+                  f"schedule {name}: final training loss", fmt=".4f")
+    lesson.metric(f"schedule_{lesson.key_part(name)}_final_val_acc", h["val_accuracy"][-1],
+                  f"schedule {name}: final validation accuracy", fmt=".1%")
 final_accuracies = [h["val_accuracy"][-1] for h in schedule_histories.values()]
 final_losses = [h["loss"][-1] for h in schedule_histories.values()]
-lesson.metric("schedules: spread of final validation accuracy", max(final_accuracies) - min(final_accuracies),
+lesson.metric("schedules_final_val_acc_spread", max(final_accuracies) - min(final_accuracies),
+              "schedules: spread of final validation accuracy",
               fmt=".1%")
-lesson.metric("schedules: largest / smallest final training loss", max(final_losses) / min(final_losses), fmt=".1f")
+lesson.metric("schedules_final_train_loss_max_over_min", max(final_losses) / min(final_losses),
+              "schedules: largest / smallest final training loss", fmt=".1f")
 # The total step each schedule takes: the sum of its learning rates, relative to the constant rate's.
 for name in ("exponential", "cosine"):
-    lesson.metric(f"schedule {name}: summed learning rate / constant's", by_hand[name].sum() / by_hand["constant"].sum(),
+    lesson.metric(f"schedule_{lesson.key_part(name)}_summed_lr_ratio", by_hand[name].sum() / by_hand["constant"].sum(),
+                  f"schedule {name}: summed learning rate / constant's",
                   fmt=".2f")
-    lesson.metric(f"schedule {name}: mean learning rate", by_hand[name].mean(), fmt=".4f")  # the control's rates
+    lesson.metric(f"schedule_{lesson.key_part(name)}_mean_lr", by_hand[name].mean(),
+                  f"schedule {name}: mean learning rate", fmt=".4f")  # the control's rates
 
 # %% [markdown]
 # Read the printout: in this run (quick mode) the *constant* rate ends with the lowest training loss,
@@ -479,8 +491,8 @@ x_test, y_test = km.data.load("digits", split="test")
 _, early_test_accuracy = stopped.evaluate(x_test, y_test, verbose=0)
 print(f"stopped after {len(early['loss'])} of {EPOCHS} epochs; best epoch {best_epoch} restored "
       f"(validation loss {min(early['val_loss']):.3f})")
-lesson.metric("early stopping: epochs trained", len(early["loss"]), fmt=".0f")
-lesson.metric("early stopping: test accuracy", early_test_accuracy, fmt=".1%");
+lesson.metric("early_stopping_epochs_trained", len(early["loss"]), "early stopping: epochs trained", fmt=".0f")
+lesson.metric("early_stopping_test_acc", early_test_accuracy, "early stopping: test accuracy", fmt=".1%");
 
 # %% [markdown]
 # ## 6. Hyper-parameter search
@@ -583,18 +595,22 @@ near_draw, near_point = min(((draw, point) for draw in random_scores for point i
 print(f"nearest to the grid: draw ({near_draw[0]:.2g}, {near_draw[1]:.2f}) lies {spacings(near_draw, near_point):.2f} "
       f"grid spacings from grid point ({near_point[0]:g}, {near_point[1]:g}); validation accuracy "
       f"{random_scores[near_draw]:.1%}, the square's {grid_scores[near_point]:.1%}")
-lesson.metric("grid search: trainings", len(grid_scores), fmt=".0f")
-lesson.metric("random search: trainings", len(random_scores), fmt=".0f")
+lesson.metric("grid_search_trainings", len(grid_scores), "grid search: trainings", fmt=".0f")
+lesson.metric("random_search_trainings", len(random_scores), "random search: trainings", fmt=".0f")
 for name, settings in [("grid search", grid_scores), ("random search", random_scores)]:
-    lesson.metric(f"{name}: distinct L2 factors tried", len({l2 for l2, _ in settings}), fmt=".0f")
-    lesson.metric(f"{name}: distinct dropout rates tried", len({rate for _, rate in settings}), fmt=".0f")
-lesson.metric("random search: settings that are on the grid", len(set(random_scores) & set(grid_scores)), fmt=".0f")
-lesson.metric("random search: nearest draw's distance to a grid point, in grid spacings", spacings(near_draw, near_point),
+    lesson.metric(f"{lesson.key_part(name)}_distinct_l2_factors", len({l2 for l2, _ in settings}),
+                  f"{name}: distinct L2 factors tried", fmt=".0f")
+    lesson.metric(f"{lesson.key_part(name)}_distinct_dropout_rates", len({rate for _, rate in settings}),
+                  f"{name}: distinct dropout rates tried", fmt=".0f")
+lesson.metric("random_search_settings_on_grid", len(set(random_scores) & set(grid_scores)),
+              "random search: settings that are on the grid", fmt=".0f")
+lesson.metric("random_search_nearest_grid_distance", spacings(near_draw, near_point),
+              "random search: nearest draw's distance to a grid point, in grid spacings",
               fmt=".2f")
-lesson.metric("grid search: best validation accuracy", grid_scores[grid_best], fmt=".1%")
-lesson.metric("random search: best validation accuracy", random_scores[random_best], fmt=".1%")
-lesson.metric("grid search: dropout rate of the best setting", grid_best[1], fmt=".2f")
-lesson.metric("random search: dropout rate of the best setting", random_best[1], fmt=".2f");
+lesson.metric("grid_search_best_val_acc", grid_scores[grid_best], "grid search: best validation accuracy", fmt=".1%")
+lesson.metric("random_search_best_val_acc", random_scores[random_best], "random search: best validation accuracy", fmt=".1%")
+lesson.metric("grid_search_best_dropout", grid_best[1], "grid search: dropout rate of the best setting", fmt=".2f")
+lesson.metric("random_search_best_dropout", random_best[1], "random search: dropout rate of the best setting", fmt=".2f");
 
 # %% [markdown]
 # Random search's three trainings tried three L2 factors and three dropout rates, none of them on
@@ -642,7 +658,7 @@ def batch_norm(x, gamma, beta, eps):
 
 
 first_attempts["08.batch_norm"] = course.exercises.check("08.batch_norm", batch_norm)
-lesson.metric("exercises passing as written", sum(map(bool, first_attempts.values())), fmt=".0f");
+lesson.metric("exercises_passing_written", sum(map(bool, first_attempts.values())), "exercises passing as written", fmt=".0f");
 
 # %% [markdown]
 # ## Summary

@@ -125,7 +125,7 @@ for name, metric in keras_metrics.items():
     from_keras = float(np.squeeze(keras.ops.convert_to_numpy(metric.result())))
     worst = max(worst, abs(from_keras - by_hand[name]))
     print(f"{name:10s} {by_hand[name]:8.4f} {from_keras:8.4f}")
-lesson.metric("largest difference hand vs keras.metrics", worst, fmt=".1e")
+lesson.metric("hand_vs_keras_metrics_max_diff", worst, "largest difference hand vs keras.metrics", fmt=".1e")
 
 # %% [markdown]
 # > **Errata (article 002 §9.3)** Article 002 defines recall (召回率) as "among the samples the model
@@ -146,9 +146,10 @@ for threshold in (0.5, 0.2):
     print(f"threshold {threshold}: article 002 'recall' = {article_002_recall:.3f} (= precision "
           f"{ms.precision(b_val, pred):.3f}); true recall = {ms.recall(b_val, pred):.3f}; "
           f"keras Recall = {float(keras_recall.result()):.3f}")
-    lesson.metric(f"threshold {threshold}: article 002 'recall' minus precision", article_002_recall - ms.precision(b_val, pred))
-    lesson.metric(f"threshold {threshold}: article 002 'recall' minus keras Recall",
-                  article_002_recall - float(keras_recall.result()))
+    lesson.metric(f"threshold_{lesson.key_part(threshold)}_art002_recall_minus_precision", article_002_recall - ms.precision(b_val, pred),
+                  f"threshold {threshold}: article 002 'recall' minus precision")
+    lesson.metric(f"threshold_{lesson.key_part(threshold)}_art002_recall_minus_keras", article_002_recall - float(keras_recall.result()),
+                  f"threshold {threshold}: article 002 'recall' minus keras Recall")
 
 # %% [markdown]
 # ## 4. When accuracy misleads
@@ -162,9 +163,9 @@ print(f"{'':18s} {'accuracy':>9s} {'precision':>9s} {'recall':>7s} {'F1':>6s}")
 for name, pred in rows.items():
     print(f"{name:18s} {ms.accuracy(b_val, pred):9.3f} {ms.precision(b_val, pred):9.3f} "
           f"{ms.recall(b_val, pred):7.3f} {ms.f1_score(b_val, pred):6.3f}")
-lesson.metric("accuracy of always answering 'not 8'", ms.accuracy(b_val, never_8), fmt=".1%")
-lesson.metric("precision + recall + F1 of always answering 'not 8'",
-              ms.precision(b_val, never_8) + ms.recall(b_val, never_8) + ms.f1_score(b_val, never_8));
+lesson.metric("always_not8_acc", ms.accuracy(b_val, never_8), "accuracy of always answering 'not 8'", fmt=".1%")
+lesson.metric("always_not8_precision_recall_f1_sum", ms.precision(b_val, never_8) + ms.recall(b_val, never_8) + ms.f1_score(b_val, never_8),
+              "precision + recall + F1 of always answering 'not 8'");
 
 # %% [markdown]
 # ## 5. Thresholds, the ROC curve and AUC
@@ -186,7 +187,7 @@ auc_pairs = ms.roc_auc(b_val, p_val)
 keras_auc = keras.metrics.AUC(num_thresholds=2001)
 keras_auc.update_state(b_val, p_val)
 print(f"AUC: trapezoids {auc_trapezoid:.5f} | pairs {auc_pairs:.5f} | keras.metrics.AUC {float(keras_auc.result()):.5f}")
-lesson.metric("validation AUC", auc_pairs, fmt=".4f")
+lesson.metric("val_auc", auc_pairs, "validation AUC", fmt=".4f")
 
 grid = np.linspace(0.01, 0.99, 99)
 curves = {"precision": [], "recall": [], "F1": []}
@@ -200,7 +201,8 @@ best_threshold = float(grid[int(np.argmax(curves["F1"]))])
 undefined = np.isnan(curves["precision"])
 print(f"thresholds at which no image is flagged (precision undefined): {undefined.sum()}"
       + (f", from t = {grid[undefined].min():.2f}" if undefined.any() else ""))
-lesson.metric("thresholds with no image flagged (precision undefined)", undefined.sum(), fmt=".0f")
+lesson.metric("thresholds_with_none_flagged", undefined.sum(),
+              "thresholds with no image flagged (precision undefined)", fmt=".0f")
 
 fig, (ax_roc, ax_t) = plt.subplots(1, 2, figsize=(11, 5.2))
 ax_roc.plot(fpr, tpr, lw=2, label=f"detector (AUC = {auc_pairs:.3f})")
@@ -228,9 +230,9 @@ lesson.savefig(fig, "roc_and_thresholds")
 
 # %%
 pred_test = (p_test >= best_threshold).astype(np.int32)
-lesson.metric("'is it an 8?' test F1 (threshold chosen on validation)", ms.f1_score(b_test, pred_test),
+lesson.metric("is8_test_f1", ms.f1_score(b_test, pred_test), "'is it an 8?' test F1 (threshold chosen on validation)",
               headline=True, fmt=".3f")
-lesson.metric("'is it an 8?' test AUC", ms.roc_auc(b_test, p_test), fmt=".4f")
+lesson.metric("is8_test_auc", ms.roc_auc(b_test, p_test), "'is it an 8?' test AUC", fmt=".4f")
 
 # %% [markdown]
 # ### The precision-recall curve, and when to prefer it
@@ -255,11 +257,12 @@ def average_precision(y_true, scores):
 rare_labels = np.r_[b_val, np.repeat(b_val[b_val == 0], 9)]
 rare_scores = np.r_[p_val, np.repeat(p_val[b_val == 0], 9)]
 ap, ap_rare = average_precision(b_val, p_val), average_precision(rare_labels, rare_scores)
-lesson.metric("average precision by hand vs scikit-learn: difference",
-              abs(ap - sk_metrics.average_precision_score(b_val, p_val)), fmt=".1e")
-lesson.metric("validation average precision", ap, fmt=".3f")
-lesson.metric("validation average precision, negatives repeated 10x", ap_rare, fmt=".3f")
-lesson.metric("validation ROC AUC, negatives repeated 10x", ms.roc_auc(rare_labels, rare_scores), fmt=".4f")
+lesson.metric("avg_precision_hand_vs_sklearn_diff", abs(ap - sk_metrics.average_precision_score(b_val, p_val)),
+              "average precision by hand vs scikit-learn: difference", fmt=".1e")
+lesson.metric("val_avg_precision", ap, "validation average precision", fmt=".3f")
+lesson.metric("val_avg_precision_negatives_x10", ap_rare, "validation average precision, negatives repeated 10x", fmt=".3f")
+lesson.metric("val_roc_auc_negatives_x10", ms.roc_auc(rare_labels, rare_scores),
+              "validation ROC AUC, negatives repeated 10x", fmt=".4f")
 
 fig, ax = plt.subplots(figsize=(6.5, 4.5))
 for labels, scores, name in [(b_val, p_val, f"8s are 1 in {len(b_val) / b_val.sum():.0f} (AP = {ap:.3f})"),
@@ -302,11 +305,11 @@ for name, splitter in [("KFold", KFold(5)), ("StratifiedKFold", StratifiedKFold(
             fold_f1.append(ms.f1_score(b_pool[val_rows], fold_model.predict(x_pool[val_rows])))
     print(f"{name:16s} share of 8s per validation fold: {np.round(fold_share[name], 3)}")
 print("F1 per stratified fold:", np.round(fold_f1, 3))
-lesson.metric("5-fold F1, mean", np.mean(fold_f1), fmt=".3f")
-lesson.metric("5-fold F1, standard deviation", np.std(fold_f1), fmt=".3f")
+lesson.metric("kfold5_f1_mean", np.mean(fold_f1), "5-fold F1, mean", fmt=".3f")
+lesson.metric("kfold5_f1_std", np.std(fold_f1), "5-fold F1, standard deviation", fmt=".3f")
 for name, shares in fold_share.items():
-    lesson.metric(f"{name}: largest gap between a fold's share of 8s and the overall share",
-                  np.max(np.abs(np.array(shares) - b_pool.mean())), fmt=".4f")
+    lesson.metric(f"{lesson.key_part(name)}_max_fold_share_gap", np.max(np.abs(np.array(shares) - b_pool.mean())),
+                  f"{name}: largest gap between a fold's share of 8s and the overall share", fmt=".4f")
 
 # %% [markdown]
 # The F1 moves from fold to fold by the standard deviation recorded above: a single split could
@@ -344,22 +347,26 @@ for name, scaler in [("fitted on training only", honest), ("fitted on training +
     gap = scaler.transform(shifted_test).mean(axis=0) - scaler.transform(flat_train).mean(axis=0)
     print(f"scaler {name:26s}: shift per pixel in standard deviations, median {np.median(gap):.2f}, "
           f"largest {gap.max():.1f}; accuracy on the grey-background test images {leak_scores[name]:.1%}")
-    lesson.metric(f"grey-background test images, scaler {name}: 10-class accuracy", leak_scores[name], fmt=".1%")
-    lesson.metric(f"scaler {name}: median shift per pixel (standard deviations)", np.median(gap), fmt=".2f")
-    lesson.metric(f"scaler {name}: largest shift per pixel (standard deviations)", gap.max(), fmt=".1f")
+    lesson.metric(f"scaler_{'leaky' if 'test' in name else 'honest'}_grey_acc", leak_scores[name],
+                  f"grey-background test images, scaler {name}: 10-class accuracy", fmt=".1%")
+    lesson.metric(f"scaler_{'leaky' if 'test' in name else 'honest'}_median_shift", np.median(gap),
+                  f"scaler {name}: median shift per pixel (standard deviations)", fmt=".2f")
+    lesson.metric(f"scaler_{'leaky' if 'test' in name else 'honest'}_max_shift", gap.max(),
+                  f"scaler {name}: largest shift per pixel (standard deviations)", fmt=".1f")
 # Two controls: the same leak on test images from the same scanner (no shift), and no scaler at all.
 for name, scaler in [("fitted on training only", honest),
                      ("fitted on training + test", StandardScaler().fit(np.concatenate([flat_train, flat_test])))]:
     model = LogisticRegression(max_iter=300).fit(scaler.transform(flat_train), y_train)
     unshifted_score = model.score(scaler.transform(flat_test), y_test)
     print(f"scaler {name:26s}: accuracy on the ordinary (unshifted) test images {unshifted_score:.1%}")
-    lesson.metric(f"unshifted test images, scaler {name}: 10-class accuracy", unshifted_score, fmt=".1%")
+    lesson.metric(f"scaler_{'leaky' if 'test' in name else 'honest'}_unshifted_acc", unshifted_score,
+                  f"unshifted test images, scaler {name}: 10-class accuracy", fmt=".1%")
 raw_model = LogisticRegression(max_iter=300).fit(flat_train, y_train)
 raw_scores = {"unshifted": raw_model.score(flat_test, y_test), "grey-background": raw_model.score(shifted_test, y_test)}
 print(f"no scaler (pixels as loaded, in [0, 1]): accuracy on the unshifted test images {raw_scores['unshifted']:.1%}, "
       f"on the grey-background ones {raw_scores['grey-background']:.1%}")
 for name, score in raw_scores.items():
-    lesson.metric(f"{name} test images, no scaler: 10-class accuracy", score, fmt=".1%")
+    lesson.metric(f"no_scaler_{lesson.key_part(name)}_acc", score, f"{name} test images, no scaler: 10-class accuracy", fmt=".1%")
 
 # %% [markdown]
 # The shift survives both scalers: the median pixel moves by a similar number of standard
@@ -414,7 +421,7 @@ print(f"macro F1: by hand {report['f1'].mean():.4f}, keras {float(keras_macro.re
 print(f"micro F1 = accuracy: {ms.accuracy(y_test, pred10):.4f}")
 weakest = int(np.argmin(report["recall"]))
 print(f"hardest digit to find: {weakest} (recall {report['recall'][weakest]:.2f})")
-lesson.metric("10-class test accuracy", ms.accuracy(y_test, pred10), fmt=".1%")
+lesson.metric("ten_class_test_acc", ms.accuracy(y_test, pred10), "10-class test accuracy", fmt=".1%")
 
 # %% [markdown]
 # ### Error analysis (错误分析)
@@ -441,18 +448,22 @@ print(f"confused pairs with 2 or more errors: {int(np.sum(errors_off_diagonal >=
       f"with exactly 1: {int(np.sum(errors_off_diagonal == 1))}")
 for true_d, pred_d in worst_pairs:
     print(f"  true {true_d} predicted as {pred_d}: {matrix[true_d, pred_d]} of {matrix[true_d].sum()} images")
-lesson.metric("confused pairs with 2 or more errors", int(np.sum(errors_off_diagonal >= 2)), fmt=".0f")
-lesson.metric("confused pairs with exactly 1 error", int(np.sum(errors_off_diagonal == 1)), fmt=".0f")
+lesson.metric("confused_pairs_2_or_more", int(np.sum(errors_off_diagonal >= 2)),
+              "confused pairs with 2 or more errors", fmt=".0f")
+lesson.metric("confused_pairs_exactly_1", int(np.sum(errors_off_diagonal == 1)), "confused pairs with exactly 1 error", fmt=".0f")
 # Birthday problem: the chance that E errors spread uniformly over the 90 off-diagonal cells put 2+ in some cell.
 n_errors = int(errors_off_diagonal.sum())
 chance_of_a_double = 1 - np.prod((90 - np.arange(n_errors)) / 90)
 print(f"{n_errors} errors at random over 90 cells: P(some cell gets 2 or more) = {chance_of_a_double:.2f}")
-lesson.metric("off-diagonal errors", n_errors, fmt=".0f")
-lesson.metric("chance that random errors put 2 or more in some cell", chance_of_a_double, fmt=".2f")
-lesson.metric("row-normalised confusion matrix: max |row sum - 1|", np.abs(row_normalised.sum(axis=1) - 1).max(),
+lesson.metric("off_diagonal_errs", n_errors, "off-diagonal errors", fmt=".0f")
+lesson.metric("chance_random_errors_pile_up", chance_of_a_double,
+              "chance that random errors put 2 or more in some cell", fmt=".2f")
+lesson.metric("row_normalised_max_row_sum_err", np.abs(row_normalised.sum(axis=1) - 1).max(),
+              "row-normalised confusion matrix: max |row sum - 1|",
               fmt=".1e")
 true_digit, predicted_digit = worst_pairs[0]
-lesson.metric("most confused pair: share of the true digit sent to the wrong one", off_diagonal[worst_pairs[0]],
+lesson.metric("most_confused_pair_share", off_diagonal[worst_pairs[0]],
+              "most confused pair: share of the true digit sent to the wrong one",
               fmt=".1%")
 
 # The image panel is sized to the pairs shown: one row of up to three thumbnails per pair.
@@ -515,8 +526,9 @@ ax.set(xlabel="accuracy", ylabel="number of models", title="Choosing on a set ma
 ax.legend(fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
 fig.tight_layout()
 lesson.savefig(fig, "selection_bias")
-lesson.metric("selection bias: best random model's validation accuracy", val_scores[winner], fmt=".0%")
-lesson.metric("selection bias: the same model's test accuracy", winner_test, fmt=".0%")
+lesson.metric("selection_bias_best_val_acc", val_scores[winner],
+              "selection bias: best random model's validation accuracy", fmt=".0%")
+lesson.metric("selection_bias_test_acc", winner_test, "selection bias: the same model's test accuracy", fmt=".0%")
 
 # %% [markdown]
 # The winner's test score is what a coin-flipper gets: on 100 fresh examples a model that guesses

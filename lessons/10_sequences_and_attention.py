@@ -60,14 +60,14 @@ counts = Counter(word for sentence in sentences for word in sentence)
 vocabulary = [word for word, count in counts.most_common() if count >= 3]
 index = {word: i for i, word in enumerate(vocabulary)}
 print(f"{len(texts)} reviews, {sum(counts.values())} words, vocabulary of {len(vocabulary)} words seen 3 times or more")
-lesson.metric("reviews corpus: words", sum(counts.values()), fmt=".0f")
+lesson.metric("reviews_corpus_words", sum(counts.values()), "reviews corpus: words", fmt=".0f")
 
 embedding = keras.layers.Embedding(len(vocabulary), 4)
 ids = np.array([index[w] for w in ["the", "food", "was", "great"]])
 looked_up = keras.ops.convert_to_numpy(embedding(ids))
 one_hot = np.eye(len(vocabulary))[ids]
-lesson.metric("embedding lookup vs one-hot @ E: max difference",
-              np.abs(looked_up - one_hot @ embedding.embeddings.numpy()).max(), fmt=".1e");
+lesson.metric("embedding_vs_one_hot_max_diff", np.abs(looked_up - one_hot @ embedding.embeddings.numpy()).max(),
+              "embedding lookup vs one-hot @ E: max difference", fmt=".1e");
 
 # %% [markdown]
 # ### Skip-gram (Word2Vec)
@@ -114,7 +114,8 @@ skipgram.compile(optimizer=keras.optimizers.Adam(0.02), loss=keras.losses.Binary
 history = skipgram.fit([pair_centres, pair_words], pair_labels, batch_size=2048,
                        epochs=lesson.pick(6, 20), verbose=0)
 print("skip-gram loss per epoch:", np.round(history.history["loss"], 3))
-lesson.metric("skip-gram: loss, last epoch minus the one before", np.diff(history.history["loss"])[-1], fmt=".4f")
+lesson.metric("skip_gram_last_loss_change", np.diff(history.history["loss"])[-1],
+              "skip-gram: loss, last epoch minus the one before", fmt=".4f")
 
 # %% [markdown]
 # Nearest neighbours by **cosine similarity** $\cos(a, b) = a\cdot b / (\lVert a\rVert\,\lVert b\rVert)$:
@@ -148,12 +149,12 @@ print(f"'great': mean cosine to {len(praise)} praise words {to_praise:.2f}, to {
 print(f"length of the mean unit vector: {common_direction:.2f} (near 0 if the directions were spread evenly); "
       f"'great' occurs {counts['great']} times, the blame words "
       f"{min(counts[w] for w in blame)} to {max(counts[w] for w in blame)} times each")
-lesson.metric("cosine of 'great' to praise words, mean", to_praise, fmt=".2f")
-lesson.metric("cosine of 'great' to blame words, mean", to_blame, fmt=".2f")
-lesson.metric("cosine of 'great' to ordinary frequent words, mean", to_ordinary, fmt=".2f")
-lesson.metric("length of the mean unit word vector", common_direction, fmt=".2f")
-lesson.metric("blame words: most occurrences of any", max(counts[w] for w in blame), fmt=".0f")
-lesson.metric("praise words among the 5 neighbours of 'great'", praise_neighbours);
+lesson.metric("cos_great_praise_mean", to_praise, "cosine of 'great' to praise words, mean", fmt=".2f")
+lesson.metric("cos_great_blame_mean", to_blame, "cosine of 'great' to blame words, mean", fmt=".2f")
+lesson.metric("cos_great_frequent_mean", to_ordinary, "cosine of 'great' to ordinary frequent words, mean", fmt=".2f")
+lesson.metric("mean_unit_word_vector_length", common_direction, "length of the mean unit word vector", fmt=".2f")
+lesson.metric("blame_words_max_occurrences", max(counts[w] for w in blame), "blame words: most occurrences of any", fmt=".0f")
+lesson.metric("praise_among_5_neighbours", praise_neighbours, "praise words among the 5 neighbours of 'great'");
 
 # %% [markdown]
 # Look at "great": none of the listed praise words is among its five nearest neighbours, and the
@@ -233,7 +234,7 @@ for t in range(sequence.shape[1]):
     h = np.tanh(sequence[:, t] @ W + h @ U + b)
     hand_states.append(h)
 rnn_error = np.abs(np.stack(hand_states, axis=1) - keras_states).max()
-lesson.metric("SimpleRNN by hand vs keras: max difference", rnn_error, fmt=".1e")
+lesson.metric("simple_rnn_hand_vs_keras_max_diff", rnn_error, "SimpleRNN by hand vs keras: max difference", fmt=".1e")
 
 # %% [markdown]
 # The gradient of a late loss with respect to an early input passes through the factor
@@ -269,8 +270,10 @@ for layer in [keras.layers.SimpleRNN(units), keras.layers.LSTM(units), keras.lay
     by_formula = formulas.get(name, 3 * (n_in * units + units**2 + units))
     print(f"{name:28s} keras {layer.count_params():5d}, formula {by_formula:5d}, "
           f"weights {[tuple(w.shape) for w in layer.weights]}")
-    lesson.metric(f"{name} parameters, 8 input features, 16 units", layer.count_params())
-    lesson.metric(f"{name} parameters: keras minus formula", layer.count_params() - by_formula)
+    lesson.metric(f"{lesson.key_part(name)}_params_8_in_16_units", layer.count_params(),
+                  f"{name} parameters, 8 input features, 16 units")
+    lesson.metric(f"{lesson.key_part(name)}_params_err", layer.count_params() - by_formula,
+                  f"{name} parameters: keras minus formula")
 
 # %% [markdown]
 # The GRU's bias has shape (2, 48): two rows of $3u$, where `reset_after=False` (the original GRU
@@ -323,11 +326,11 @@ ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
 ax.grid(alpha=0.3)
 fig.tight_layout()
 lesson.savefig(fig, "rnn_lstm_gru_memory")
-lesson.metric("adding problem: predict-the-mean MSE", guess_the_mean, fmt=".3f")
+lesson.metric("adding_mean_predictor_mse", guess_the_mean, "adding problem: predict-the-mean MSE", fmt=".3f")
 for name in kinds:
     final = memory_history.history[f"val_{name}_loss"][-1]
     print(f"{name:10s} final validation MSE {final:.4f}")
-    lesson.metric(f"adding problem: {name} validation MSE", final, fmt=".4f")
+    lesson.metric(f"adding_{lesson.key_part(name)}_val_mse", final, f"adding problem: {name} validation MSE", fmt=".4f")
 
 # %% [markdown]
 # The gated layers solve it (an error far below the mean's); the plain RNN stays at the
@@ -355,8 +358,9 @@ short_history = short_rnn.fit(x_short[:N], y_short[:N], batch_size=32, epochs=le
 short_mean = float(np.mean((y_short[N:] - y_short[:N].mean()) ** 2))
 print(f"T = {SHORT}: SimpleRNN validation MSE {short_history['val_loss'][-1]:.4f}, predict-the-mean {short_mean:.3f} "
       f"({time.process_time() - start_cpu:.1f} s of CPU time)")
-lesson.metric(f"adding problem, T = {SHORT}: SimpleRNN validation MSE", short_history["val_loss"][-1], fmt=".4f")
-lesson.metric(f"adding problem, T = {SHORT}: predict-the-mean MSE", short_mean, fmt=".3f")
+lesson.metric("adding_short_simple_rnn_val_mse", short_history["val_loss"][-1],
+              f"adding problem, T = {SHORT}: SimpleRNN validation MSE", fmt=".4f")
+lesson.metric("adding_short_mean_predictor_mse", short_mean, f"adding problem, T = {SHORT}: predict-the-mean MSE", fmt=".3f")
 
 # %% [markdown]
 # Over 10 steps the plain RNN learns the sum (an error far below the mean's), so the network can
@@ -402,8 +406,10 @@ hand_out, hand_weights = attention.multi_head_attention(x_words, x_words, mha)
 attention_error = max(np.abs(hand_out - keras.ops.convert_to_numpy(keras_out)).max(),
                       np.abs(hand_weights - keras.ops.convert_to_numpy(keras_weights)).max())
 print("review:", " ".join(review))
-lesson.metric("attention weights: max |row sum - 1|", np.abs(hand_weights.sum(axis=-1) - 1.0).max(), fmt=".1e")
-lesson.metric("attention by hand vs keras.layers.MultiHeadAttention: max difference", attention_error,
+lesson.metric("attention_max_row_sum_err", np.abs(hand_weights.sum(axis=-1) - 1.0).max(),
+              "attention weights: max |row sum - 1|", fmt=".1e")
+lesson.metric("attention_hand_vs_keras_max_diff", attention_error,
+              "attention by hand vs keras.layers.MultiHeadAttention: max difference",
               headline=True, fmt=".1e")
 
 # %% [markdown]

@@ -69,8 +69,8 @@ rng = np.random.default_rng(lesson.seed)
 D_MODEL, HEADS, FF = 16, 2, 32
 encoding = transformer.positional_encoding(length=64, depth=D_MODEL)
 keras_encoding = keras.ops.convert_to_numpy(keras_hub.layers.SinePositionEncoding()(np.zeros((1, 64, D_MODEL))))[0]
-lesson.metric("positional encoding by hand vs keras_hub SinePositionEncoding: max difference",
-              np.abs(encoding - keras_encoding).max(), fmt=".1e")
+lesson.metric("pos_encoding_hand_vs_keras_hub", np.abs(encoding - keras_encoding).max(),
+              "positional encoding by hand vs keras_hub SinePositionEncoding: max difference", fmt=".1e")
 
 fig, ax = plt.subplots(figsize=(9, 3.8))
 image = ax.imshow(encoding.T, aspect="auto", cmap="RdBu", vmin=-1, vmax=1)
@@ -91,10 +91,10 @@ plain = transformer.encoder_layer(x, weights)
 shuffled = transformer.encoder_layer(x[:, permutation], weights)
 with_positions = transformer.encoder_layer(x + encoding[:5], weights)
 shuffled_with_positions = transformer.encoder_layer(x[:, permutation] + encoding[:5], weights)
-lesson.metric("no positions: shuffled input, max difference to the shuffled output",
-              np.abs(shuffled - plain[:, permutation]).max(), fmt=".1e")
-lesson.metric("with positions: shuffled input, max difference to the shuffled output",
-              np.abs(shuffled_with_positions - with_positions[:, permutation]).max(), fmt=".2f");
+lesson.metric("no_positions_shuffle_max_diff", np.abs(shuffled - plain[:, permutation]).max(),
+              "no positions: shuffled input, max difference to the shuffled output", fmt=".1e")
+lesson.metric("with_positions_shuffle_max_diff", np.abs(shuffled_with_positions - with_positions[:, permutation]).max(),
+              "with positions: shuffled input, max difference to the shuffled output", fmt=".2f");
 
 # %% [markdown]
 # ## 2. Residual connections (残差连接), layer normalisation (层归一化), the feed-forward network (前馈网络)
@@ -126,9 +126,9 @@ keras_norm = keras.layers.LayerNormalization(epsilon=1e-5)
 keras_norm.build((None, D_MODEL))
 keras_norm.set_weights([gamma, beta])
 sample_vectors = rng.normal(loc=4.0, scale=3.0, size=(6, D_MODEL))
-lesson.metric("layer norm by hand vs keras.layers.LayerNormalization: max difference",
-              np.abs(transformer.layer_norm(sample_vectors, gamma, beta)
-                     - keras.ops.convert_to_numpy(keras_norm(sample_vectors.astype("float32")))).max(), fmt=".1e")
+lesson.metric("layer_norm_hand_vs_keras_max_diff", np.abs(transformer.layer_norm(sample_vectors, gamma, beta)
+                     - keras.ops.convert_to_numpy(keras_norm(sample_vectors.astype("float32")))).max(),
+              "layer norm by hand vs keras.layers.LayerNormalization: max difference", fmt=".1e")
 normalised = transformer.layer_norm(sample_vectors, 1.0, 0.0)
 print("before: per-position means", np.round(sample_vectors.mean(axis=-1), 2))
 print("after (gamma=1, beta=0): means", np.round(normalised.mean(axis=-1), 6), "std", np.round(normalised.std(axis=-1), 4))
@@ -150,9 +150,9 @@ transformer.copy_into(encoder, weights)
 inputs = rng.normal(size=(3, 7, D_MODEL)).astype("float32")
 by_hand = transformer.encoder_layer(inputs, weights)
 by_keras = keras.ops.convert_to_numpy(encoder(inputs))
-lesson.metric("encoder layer by hand vs keras_hub TransformerEncoder: max difference",
-              np.abs(by_hand - by_keras).max(), fmt=".1e")
-lesson.metric("TransformerEncoder parameters, d_model 16, d_ff 32", encoder.count_params());
+lesson.metric("encoder_hand_vs_keras_hub_max_diff", np.abs(by_hand - by_keras).max(),
+              "encoder layer by hand vs keras_hub TransformerEncoder: max difference", fmt=".1e")
+lesson.metric("encoder_params_d16_ff32", encoder.count_params(), "TransformerEncoder parameters, d_model 16, d_ff 32");
 
 # %% [markdown]
 # > **Clarification (article 000 §9.2)** "选择合适的模型架构，如 Transformer、BERT 等" gives
@@ -168,7 +168,8 @@ embeddings = (30522 + 512 + 2) * 768 + 2 * 768  # word, position and segment tab
 pooler = 768 * 768 + 768
 bert_base = 12 * bert_layer.count_params() + embeddings + pooler
 print(f"one 768-wide encoder layer: {bert_layer.count_params():,} parameters")
-lesson.metric("BERT-base parameters counted as 12 encoder layers + embeddings + pooler", bert_base, fmt=",.0f")
+lesson.metric("bert_base_params_counted", bert_base,
+              "BERT-base parameters counted as 12 encoder layers + embeddings + pooler", fmt=",.0f")
 
 # %% [markdown]
 # > **Errata (article 003 §7.3)** "Attention is All You Need：Transformer模型原论文，提出了自注意力机制"
@@ -214,17 +215,17 @@ print(f"{len(corpus):,} training characters, {len(vocabulary)} distinct; "
 
 gpt = transformer.decoder_language_model(len(vocabulary), LENGTH, d_model=64, num_heads=4, intermediate_dim=128,
                                          num_layers=2)
-lesson.metric("character GPT parameters", gpt.count_params(), fmt=",.0f")
+lesson.metric("character_gpt_params", gpt.count_params(), "character GPT parameters", fmt=",.0f")
 
 # The mask at work: change the character at position 20 and see which outputs move.
 probe = x_val[:1].copy()
 changed = probe.copy()
 changed[0, 20] = (changed[0, 20] + 1) % len(vocabulary)
 difference = np.abs(gpt.predict_on_batch(probe) - gpt.predict_on_batch(changed)).max(axis=-1)[0]
-lesson.metric("causal decoder: change at position 20, max change of outputs at positions 0-19",
-              difference[:20].max(), fmt=".1e")
-lesson.metric("causal decoder: change at position 20, min change of outputs at positions 20-63",
-              difference[20:].min(), fmt=".1e");
+lesson.metric("causal_max_change_before_20", difference[:20].max(),
+              "causal decoder: change at position 20, max change of outputs at positions 0-19", fmt=".1e")
+lesson.metric("causal_min_change_from_20", difference[20:].min(),
+              "causal decoder: change at position 20, min change of outputs at positions 20-63", fmt=".1e");
 
 # %% [markdown]
 # ## 5. Generative pre-training (生成式预训练)
@@ -243,8 +244,8 @@ bigram = np.ones((V, V))
 np.add.at(bigram, (train_ids[:-1], train_ids[1:]), 1.0)
 unigram_bits = -np.mean(np.log2((unigram / unigram.sum())[validation_ids[1:]]))
 bigram_bits = -np.mean(np.log2((bigram / bigram.sum(axis=1, keepdims=True))[validation_ids[:-1], validation_ids[1:]]))
-lesson.metric("unigram baseline, validation bits per character", unigram_bits, fmt=".2f")
-lesson.metric("bigram baseline, validation bits per character", bigram_bits, fmt=".2f")
+lesson.metric("unigram_val_bits_per_char", unigram_bits, "unigram baseline, validation bits per character", fmt=".2f")
+lesson.metric("bigram_val_bits_per_char", bigram_bits, "bigram baseline, validation bits per character", fmt=".2f")
 
 gpt.compile(optimizer=keras.optimizers.Adam(3e-3), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
 start = time.perf_counter()
@@ -252,15 +253,16 @@ history = gpt.fit(x_train, y_train, batch_size=64, epochs=lesson.pick(5, 40), va
                   verbose=0)
 print(f"trained in {time.perf_counter() - start:.1f} s")
 bits = np.array(history.history["val_loss"]) / np.log(2)
-lesson.metric("character GPT, validation bits per character", bits[-1], headline=True, fmt=".2f")
+lesson.metric("gpt_val_bits_per_char", bits[-1], "character GPT, validation bits per character", headline=True, fmt=".2f")
 # The same final model on the training windows (the layers have no dropout, so this is the model of the
 # validation point): it separates "a running mean over the epoch" from "training text vs validation text".
 final_train_bits = gpt.evaluate(x_train, y_train, batch_size=256, verbose=0) / np.log(2)
 print(f"after the last epoch: {history.history['loss'][-1] / np.log(2):.2f} bits averaged over that epoch's batches, "
       f"{final_train_bits:.2f} bits on the training windows and {bits[-1]:.2f} on validation, by the final model")
-lesson.metric("character GPT, training bits per character, mean over the last epoch",
-              history.history["loss"][-1] / np.log(2), fmt=".2f")
-lesson.metric("character GPT, training bits per character, final model", final_train_bits, fmt=".2f")
+lesson.metric("gpt_train_bits_per_char_last_epoch", history.history["loss"][-1] / np.log(2),
+              "character GPT, training bits per character, mean over the last epoch", fmt=".2f")
+lesson.metric("gpt_train_bits_per_char_final", final_train_bits,
+              "character GPT, training bits per character, final model", fmt=".2f")
 
 fig, ax = plt.subplots(figsize=(7.5, 4.5))
 epochs = np.arange(1, len(bits) + 1)
@@ -276,9 +278,9 @@ ax.legend(loc="upper right", bbox_to_anchor=(1, 0.93))  # below the unigram line
 ax.grid(alpha=0.3)
 fig.tight_layout()
 lesson.savefig(fig, "gpt_pretraining")
-lesson.metric("epochs where validation loss is below the training loss (a running mean over the epoch)",
-              int(np.sum(np.array(history.history["val_loss"]) < np.array(history.history["loss"]))))
-lesson.metric("epochs trained", len(bits));
+lesson.metric("epochs_val_loss_below_train", int(np.sum(np.array(history.history["val_loss"]) < np.array(history.history["loss"]))),
+              "epochs where validation loss is below the training loss (a running mean over the epoch)")
+lesson.metric("epochs_trained", len(bits), "epochs trained");
 
 # %% [markdown]
 # The decoder beats both counting models (the numbers are printed above): the prediction at position
@@ -314,8 +316,8 @@ for temperature in temperatures:
     words = [w for text in texts for w in re.findall(r"[a-z']+", text.lower())]
     real_word_share[temperature] = np.mean([w in known_words for w in words])
     print(f"temperature {temperature}: {prompt}{texts[0].splitlines()[0]!r}")
-    lesson.metric(f"temperature {temperature}: share of generated words that are real words",
-                  real_word_share[temperature], fmt=".0%")
+    lesson.metric(f"temperature_{lesson.key_part(temperature)}_real_word_share", real_word_share[temperature],
+                  f"temperature {temperature}: share of generated words that are real words", fmt=".0%")
 
 # %% [markdown]
 # The lower the temperature, the larger the share of real words (measured above); at a high
@@ -385,7 +387,7 @@ for i, (first_half, true_word, wrong) in enumerate(questions):
         frequency_right[kind].append(1.0 if true_count > wrong_count else 0.5 if true_count == wrong_count else 0.0)
 for first_half, true_word, wrong in questions[:3]:
     print(f"...{first_half} [{true_word} | {' | '.join(wrong.values())}]")
-lesson.metric("cloze questions asked", len(questions))
+lesson.metric("cloze_questions_asked", len(questions), "cloze questions asked")
 print(f"\n{len(questions)} questions: share of true words preferred (chance 50%)")
 for kind in kinds:
     own, other = np.array(right[kind, "own prompt"]), np.array(right[kind, "another review's prompt"])
@@ -395,12 +397,18 @@ for kind in kinds:
     print(f"wrong word = {kind}: own prompt {own.mean():.0%}, another review's prompt {other.mean():.0%}, "
           f"word frequency alone {np.mean(frequency_right[kind]):.0%}; the own prompt turns {gained} answers "
           f"right and {lost} wrong: {difference:+.0%} ({low:+.0%} to {high:+.0%})")
-    lesson.metric(f"cloze, {kind}: model with the review's own prompt", own.mean(), fmt=".0%")
-    lesson.metric(f"cloze, {kind}: model with another review's prompt", other.mean(), fmt=".0%")
-    lesson.metric(f"cloze, {kind}: word-frequency baseline", np.mean(frequency_right[kind]), fmt=".0%")
-    lesson.metric(f"cloze, {kind}: answers the own prompt turns right", gained)
-    lesson.metric(f"cloze, {kind}: answers the own prompt turns wrong", lost)
-    lesson.metric(f"cloze, {kind}: own minus another prompt, 95% interval low", low, fmt="+.0%")
+    lesson.metric(f"cloze_{lesson.key_part(kind.split()[0])}_own_prompt", own.mean(),
+                  f"cloze, {kind}: model with the review's own prompt", fmt=".0%")
+    lesson.metric(f"cloze_{lesson.key_part(kind.split()[0])}_other_prompt", other.mean(),
+                  f"cloze, {kind}: model with another review's prompt", fmt=".0%")
+    lesson.metric(f"cloze_{lesson.key_part(kind.split()[0])}_word_freq", np.mean(frequency_right[kind]),
+                  f"cloze, {kind}: word-frequency baseline", fmt=".0%")
+    lesson.metric(f"cloze_{lesson.key_part(kind.split()[0])}_own_right", gained,
+                  f"cloze, {kind}: answers the own prompt turns right")
+    lesson.metric(f"cloze_{lesson.key_part(kind.split()[0])}_own_wrong", lost,
+                  f"cloze, {kind}: answers the own prompt turns wrong")
+    lesson.metric(f"cloze_{lesson.key_part(kind.split()[0])}_own_minus_other_low", low,
+                  f"cloze, {kind}: own minus another prompt, 95% interval low", fmt="+.0%")
     # Does the model pick the same word as word frequency, question by question? (Ties in the counts left out.)
     decided = np.array(frequency_right[kind]) != 0.5
     frequency_picks_true = np.array(frequency_right[kind])[decided] == 1.0
@@ -413,10 +421,14 @@ for kind in kinds:
     print(f"    model (own prompt) minus word frequency: {versus:+.0%} ({versus_low:+.0%} to {versus_high:+.0%}); "
           f"the two pick the same word on {same:.0%} of the {int(decided.sum())} questions without a tie in the "
           f"counts ({unrelated:.0%} if they were unrelated)")
-    lesson.metric(f"cloze, {kind}: model (own prompt) minus word frequency, 95% interval low", versus_low, fmt="+.0%")
-    lesson.metric(f"cloze, {kind}: model (own prompt) minus word frequency, 95% interval high", versus_high, fmt="+.0%")
-    lesson.metric(f"cloze, {kind}: model (own prompt) picks the same word as word frequency", same, fmt=".0%")
-    lesson.metric(f"cloze, {kind}: same word, expected if unrelated", unrelated, fmt=".0%")
+    lesson.metric(f"cloze_{lesson.key_part(kind.split()[0])}_vs_freq_low", versus_low,
+                  f"cloze, {kind}: model (own prompt) minus word frequency, 95% interval low", fmt="+.0%")
+    lesson.metric(f"cloze_{lesson.key_part(kind.split()[0])}_vs_freq_high", versus_high,
+                  f"cloze, {kind}: model (own prompt) minus word frequency, 95% interval high", fmt="+.0%")
+    lesson.metric(f"cloze_{lesson.key_part(kind.split()[0])}_same_as_freq", same,
+                  f"cloze, {kind}: model (own prompt) picks the same word as word frequency", fmt=".0%")
+    lesson.metric(f"cloze_{lesson.key_part(kind.split()[0])}_same_expected", unrelated,
+                  f"cloze, {kind}: same word, expected if unrelated", fmt=".0%")
 # Why word frequency alone still wins against a same-frequency word: the 5 words nearest in count to a
 # true word (those the wrong word is drawn from), rarer or more frequent than it? Left out: true words
 # never seen in training and those that are the most frequent word of their length (all 5 are rarer).
@@ -431,7 +443,8 @@ print(f"the 5 words nearest in count to each true word (not unseen, not the most
       f"{nearest_counts['rarer']} rarer, {nearest_counts['more frequent']} more frequent, {nearest_counts['equal']} "
       f"as frequent")
 for side in ("rarer", "more frequent"):
-    lesson.metric(f"cloze: words nearest in count to a true word, {side}", nearest_counts[side])
+    lesson.metric(f"cloze_nearest_count_words_{lesson.key_part(side)}", nearest_counts[side],
+                  f"cloze: words nearest in count to a true word, {side}")
 
 # %% [markdown]
 # Read the lines above. Against a random wrong word the model is right most of the time, but

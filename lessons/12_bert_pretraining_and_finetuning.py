@@ -93,7 +93,8 @@ words = sorted({w for sentence in reviews_x for w in sentence.lower().split() if
 keras_pieces = minilm_tokenizer(np.array(words))
 agree = sum(text.wordpiece(w, vocab_set) == [minilm_vocab[i] for i in keras.ops.convert_to_numpy(ids).tolist()]
             for w, ids in zip(words, keras_pieces))
-lesson.metric("WordPiece by hand agrees with keras-hub (share of words)", agree / len(words), fmt=".2%")
+lesson.metric("wordpiece_hand_agrees_share", agree / len(words),
+              "WordPiece by hand agrees with keras-hub (share of words)", fmt=".2%")
 split_words = [w for w in words if len(text.wordpiece(w, vocab_set)) > 1]
 print(f"{len(words)} distinct words; {len(split_words)} are split into pieces, e.g.",
       ", ".join(f"{w} -> {' '.join(text.wordpiece(w, vocab_set))}" for w in split_words[:: max(1, len(split_words) // 4)][:4]))
@@ -167,11 +168,12 @@ positions, originals = features["mask_positions"][selected], targets[selected]
 rows = np.nonzero(selected)[0]
 seen = features["token_ids"][rows, positions]
 real_tokens = (~np.isin(clean_ids, special)).sum()
-lesson.metric("MLM: share of real tokens selected", selected.sum() / real_tokens, fmt=".1%")
-lesson.metric("MLM: selected and replaced by [MASK]", np.mean(seen == tiny_tokenizer.mask_token_id), fmt=".1%")
-lesson.metric("MLM: selected and replaced by a random token",
-              np.mean((seen != tiny_tokenizer.mask_token_id) & (seen != originals)), fmt=".1%")
-lesson.metric("MLM: selected and left unchanged", np.mean(seen == originals), fmt=".1%");
+lesson.metric("mlm_share_selected", selected.sum() / real_tokens, "MLM: share of real tokens selected", fmt=".1%")
+lesson.metric("mlm_selected_masked", np.mean(seen == tiny_tokenizer.mask_token_id),
+              "MLM: selected and replaced by [MASK]", fmt=".1%")
+lesson.metric("mlm_selected_random", np.mean((seen != tiny_tokenizer.mask_token_id) & (seen != originals)),
+              "MLM: selected and replaced by a random token", fmt=".1%")
+lesson.metric("mlm_selected_unchanged", np.mean(seen == originals), "MLM: selected and left unchanged", fmt=".1%");
 
 # %% [markdown]
 # The model is a BERT backbone (2 layers, hidden size 128, from scratch) with keras-hub's MLM head,
@@ -203,9 +205,9 @@ for epoch in range(lesson.pick(1, 8)):
         mlm_losses.append(mlm.train_on_batch(batch, targets[start:start + 32], weights[start:start + 32], return_dict=True)["loss"])
 print(f"{len(mlm_losses)} steps; loss of uniform guessing ln(V) = {np.log(len(tiny_vocab)):.2f}, "
       f"first step {mlm_losses[0]:.2f}, mean of the last 10 steps {np.mean(mlm_losses[-10:]):.2f}")
-lesson.metric("MLM loss, mean of the last 10 steps", np.mean(mlm_losses[-10:]), fmt=".2f")
-lesson.metric("MLM loss of a uniform guess, ln V", np.log(len(tiny_vocab)), fmt=".2f")
-lesson.metric("MLM loss of the token-frequency predictor", unigram_entropy, fmt=".2f")
+lesson.metric("mlm_loss_last_10_steps", np.mean(mlm_losses[-10:]), "MLM loss, mean of the last 10 steps", fmt=".2f")
+lesson.metric("mlm_loss_uniform_ln_v", np.log(len(tiny_vocab)), "MLM loss of a uniform guess, ln V", fmt=".2f")
+lesson.metric("mlm_loss_token_frequency", unigram_entropy, "MLM loss of the token-frequency predictor", fmt=".2f")
 
 fig, ax = plt.subplots(figsize=(8, 4.5))
 ax.plot(np.arange(1, len(mlm_losses) + 1), mlm_losses, lw=1.5, label="masked-LM loss per step")
@@ -242,10 +244,12 @@ token_counts = np.bincount(clean_ids[~np.isin(clean_ids, special)], minlength=le
 most_frequent = int(token_counts.argmax())
 print(f"the most frequent token of the reviews: {tiny_vocab[most_frequent]!r}")
 masked_guesses = guesses[probe_weights[0].astype(bool)]
-lesson.metric("MLM probe: distinct tokens guessed for the masked slots", len(set(masked_guesses.tolist())))
-lesson.metric("MLM probe: share of masked slots guessed as ','", np.mean(masked_guesses == tiny_vocab.index(",")), fmt=".0%")
-lesson.metric("MLM probe: share of masked slots guessed as the reviews' most frequent token",
-              np.mean(masked_guesses == most_frequent), fmt=".0%");
+lesson.metric("mlm_probe_distinct_guesses", len(set(masked_guesses.tolist())),
+              "MLM probe: distinct tokens guessed for the masked slots")
+lesson.metric("mlm_probe_share_comma", np.mean(masked_guesses == tiny_vocab.index(",")),
+              "MLM probe: share of masked slots guessed as ','", fmt=".0%")
+lesson.metric("mlm_probe_share_most_frequent", np.mean(masked_guesses == most_frequent),
+              "MLM probe: share of masked slots guessed as the reviews' most frequent token", fmt=".0%");
 
 # %% [markdown]
 # After one pass (quick mode) the tiny model guesses one token, `','`, for every masked slot (printed
@@ -325,10 +329,11 @@ print(f"tiny BERT trained in {tiny_seconds:.0f} s")
 minilm_accuracy = np.mean(minilm_logits.argmax(axis=1) == y_test)
 tiny_accuracy = np.mean(tiny_logits.argmax(axis=1) == y_test)
 print(f"MiniLM: {minilm.count_params():,} parameters | tiny BERT: {tiny.count_params():,} parameters")
-lesson.metric("MiniLM parameters / tiny BERT parameters", minilm.count_params() / tiny.count_params(), fmt=".1f")
-lesson.metric("tiny BERT vocabulary (WordPiece tokens)", len(tiny_vocab))
-lesson.metric(f"tiny BERT from scratch, {data_name} test accuracy", tiny_accuracy, fmt=".1%")
-lesson.metric(f"MiniLM fine-tuned, {data_name} test accuracy", minilm_accuracy, headline=True, fmt=".1%")
+lesson.metric("minilm_over_tiny_bert_params", minilm.count_params() / tiny.count_params(),
+              "MiniLM parameters / tiny BERT parameters", fmt=".1f")
+lesson.metric("tiny_bert_vocabulary", len(tiny_vocab), "tiny BERT vocabulary (WordPiece tokens)")
+lesson.metric("tiny_bert_test_acc", tiny_accuracy, f"tiny BERT from scratch, {data_name} test accuracy", fmt=".1%")
+lesson.metric("minilm_test_acc", minilm_accuracy, f"MiniLM fine-tuned, {data_name} test accuracy", headline=True, fmt=".1%")
 
 fig, ax = plt.subplots(figsize=(7, 4.5))
 names = ["tiny BERT\nfrom scratch", "MiniLM\npretrained + fine-tuned"]
@@ -398,7 +403,8 @@ lesson.savefig(fig, "pretrained_vs_scratch")
 # %%
 train_data = "train_data.txt"
 print("the first batches are:", [batch for batch in train_data][:5])
-lesson.metric("longest 'batch' the article's loop yields (characters)", max(len(batch) for batch in train_data))
+lesson.metric("art_loop_longest_batch_chars", max(len(batch) for batch in train_data),
+              "longest 'batch' the article's loop yields (characters)")
 try:
     [batch for batch in train_data][0]["input"]
 except TypeError as error:
@@ -417,7 +423,7 @@ try:
     encoded.to("cpu")
 except AttributeError as error:
     print(type(encoded).__name__, "->", type(error).__name__ + ":", error)
-lesson.metric("encode's result has a .to method", hasattr(encoded, "to"))
+lesson.metric("encode_result_has_to", hasattr(encoded, "to"), "encode's result has a .to method")
 batch = minilm.preprocessor(np.array(["a great film", "a dull, overlong mess"]))
 print({name: tuple(value.shape) for name, value in batch.items()})
 
@@ -434,8 +440,8 @@ batch = {k: keras.ops.convert_to_numpy(v) for k, v in minilm.preprocessor(np.arr
 n_real = int(batch["padding_mask"].sum())
 article_mask = batch["token_ids"] != -100
 print(f"real tokens {n_real} of {seq_len} | the article's mask marks {article_mask.sum()} as real")
-lesson.metric("positions where padding_mask != (token_ids != pad)",
-              np.sum(batch["padding_mask"] != (batch["token_ids"] != minilm_tokenizer.pad_token_id)))
+lesson.metric("padding_mask_mismatches", np.sum(batch["padding_mask"] != (batch["token_ids"] != minilm_tokenizer.pad_token_id)),
+              "positions where padding_mask != (token_ids != pad)")
 cls_vector = {}
 for name, ids, mask in [("unpadded", batch["token_ids"][:, :n_real], batch["padding_mask"][:, :n_real]),
                         ("padded, right mask", batch["token_ids"], batch["padding_mask"]),
@@ -443,8 +449,8 @@ for name, ids, mask in [("unpadded", batch["token_ids"][:, :n_real], batch["padd
     out = minilm.backbone({"token_ids": ids, "segment_ids": np.zeros_like(ids), "padding_mask": mask})
     cls_vector[name] = keras.ops.convert_to_numpy(out["sequence_output"])[0, 0]
 for name in ["padded, right mask", "padded, the article's mask"]:
-    lesson.metric(f"[CLS] vector, {name}: max difference from unpadded",
-                  np.abs(cls_vector[name] - cls_vector["unpadded"]).max(), fmt=".2e")
+    lesson.metric(f"cls_{lesson.key_part(name)}_max_diff", np.abs(cls_vector[name] - cls_vector["unpadded"]).max(),
+                  f"[CLS] vector, {name}: max difference from unpadded", fmt=".2e")
 
 # %% [markdown]
 # With the right mask, padding changes nothing (float round-off); with the article's mask, the
@@ -492,12 +498,12 @@ def binary_cross_entropy(labels, probabilities):  # written by hand, as in many 
 bce_flat, bce_column = binary_cross_entropy(y_test, positive), binary_cross_entropy(labels_column, positive)
 print(f"hand-written BCE, labels (N,): {bce_flat:.4f}; labels (N, 1): {bce_column:.4f} over "
       f"{(labels_column * positive).shape} pairs")
-lesson.metric("sparse CE, (N,1) labels minus (N,) labels", loss_column - loss_flat, fmt=".1e")
-lesson.metric("accuracy of the broadcast (N,N) table", accuracy_table, fmt=".3f")
-lesson.metric("p̂p + (1-p̂)(1-p) for the broadcast table", table_formula, fmt=".3f")
-lesson.metric("real test accuracy (quick-mode MiniLM)", accuracy_right, fmt=".3f")
-lesson.metric("hand-written BCE with (N,) labels", bce_flat, fmt=".4f")
-lesson.metric("hand-written BCE with (N,1) labels", bce_column, fmt=".4f");
+lesson.metric("sparse_ce_n1_minus_n_labels", loss_column - loss_flat, "sparse CE, (N,1) labels minus (N,) labels", fmt=".1e")
+lesson.metric("broadcast_table_acc", accuracy_table, "accuracy of the broadcast (N,N) table", fmt=".3f")
+lesson.metric("broadcast_table_expected_agreement", table_formula, "p̂p + (1-p̂)(1-p) for the broadcast table", fmt=".3f")
+lesson.metric("real_test_acc_minilm", accuracy_right, "real test accuracy (quick-mode MiniLM)", fmt=".3f")
+lesson.metric("hand_bce_n_labels", bce_flat, "hand-written BCE with (N,) labels", fmt=".4f")
+lesson.metric("hand_bce_n1_labels", bce_column, "hand-written BCE with (N,1) labels", fmt=".4f");
 
 # %% [markdown]
 # **(5) `logits.sigmoid()` on two logits.** With two classes the model outputs two logits, one per
@@ -533,8 +539,8 @@ for name, labels in [("true labels", y_test), ("flipped labels", 1 - y_test),
                      ("random labels", rng.integers(0, 2, len(y_test)))]:
     print(f"{name:15s}: the article's formula {article_accuracy(minilm_logits, labels):.3f} | "
           f"argmax == labels {accuracy(minilm_logits, labels):.3f}")
-lesson.metric("the article's formula: true labels minus flipped labels",
-              article_accuracy(minilm_logits, y_test) - article_accuracy(minilm_logits, 1 - y_test));
+lesson.metric("art_formula_true_minus_flipped", article_accuracy(minilm_logits, y_test) - article_accuracy(minilm_logits, 1 - y_test),
+              "the article's formula: true labels minus flipped labels");
 
 # %% [markdown]
 # Three more mistakes, each named here without a cell of its own:
@@ -551,8 +557,8 @@ lesson.metric("the article's formula: true labels minus flipped labels",
 # `(batch, length)` array to feed the model (the preprocessor under (2) builds one).
 
 # %%
-lesson.metric("len(train_data), the article's divisor for the training loss", len("train_data.txt"))
-lesson.metric("len(test_data), the article's divisor for the test loss", len("test_data.txt"));
+lesson.metric("len_train_data", len("train_data.txt"), "len(train_data), the article's divisor for the training loss")
+lesson.metric("len_test_data", len("test_data.txt"), "len(test_data), the article's divisor for the test loss");
 
 # %% [markdown]
 # Article 003 §5.4 also reports an accuracy of 0.8608 "after running the code", which cannot have been
@@ -572,15 +578,19 @@ lesson.metric("len(test_data), the article's divisor for the test loss", len("te
 # %%
 bert_base = keras_hub.models.BertBackbone(vocabulary_size=30522, num_layers=12, num_heads=12, hidden_dim=768,
                                           intermediate_dim=3072, max_sequence_length=512, num_segments=2)
-bert_base_parameters = lesson.metric("BERT-base parameters (keras-hub, bert-base's configuration)",
-                                     bert_base.count_params(), fmt=",.0f")
+bert_base_parameters = lesson.metric("bert_base_params_keras_hub", bert_base.count_params(),
+                                     "BERT-base parameters (keras-hub, bert-base's configuration)", fmt=",.0f")
 del bert_base
-lesson.metric("数百亿 (2e10 to 9e10) divided by BERT-base's count: low end", 2e10 / bert_base_parameters, fmt=".0f")
-lesson.metric("数百亿 (2e10 to 9e10) divided by BERT-base's count: high end", 9e10 / bert_base_parameters, fmt=".0f")
+lesson.metric("tens_of_billions_over_bert_base_low", 2e10 / bert_base_parameters,
+              "数百亿 (2e10 to 9e10) divided by BERT-base's count: low end", fmt=".0f")
+lesson.metric("tens_of_billions_over_bert_base_high", 9e10 / bert_base_parameters,
+              "数百亿 (2e10 to 9e10) divided by BERT-base's count: high end", fmt=".0f")
 BERT_LARGE_PUBLISHED = 340e6  # Devlin et al. (2019), §3; not built here
-lesson.metric("数百亿 (2e10 to 9e10) divided by BERT-large's published 340 M: low end", 2e10 / BERT_LARGE_PUBLISHED,
+lesson.metric("tens_of_billions_over_bert_large_low", 2e10 / BERT_LARGE_PUBLISHED,
+              "数百亿 (2e10 to 9e10) divided by BERT-large's published 340 M: low end",
               fmt=".0f")
-lesson.metric("数百亿 (2e10 to 9e10) divided by BERT-large's published 340 M: high end", 9e10 / BERT_LARGE_PUBLISHED,
+lesson.metric("tens_of_billions_over_bert_large_high", 9e10 / BERT_LARGE_PUBLISHED,
+              "数百亿 (2e10 to 9e10) divided by BERT-large's published 340 M: high end",
               fmt=".0f")
 
 # %% [markdown]

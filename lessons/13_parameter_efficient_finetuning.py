@@ -75,7 +75,8 @@ for name, m in models.items():
     groups = sorted({w.path.split("/")[-1] for w in m.trainable_weights})
     print(f"{name:15s} trains {trainable[name]:>10,} of {total:,} weights ({trainable[name] / total:7.3%}): "
           f"{', '.join(groups) if len(groups) <= 4 else str(len(groups)) + ' kinds of weights'}")
-lesson.metric("full fine-tune: weights left frozen (the unused [CLS] pooler)", total - trainable["full fine-tune"],
+lesson.metric("full_fine_tune_frozen_weights", total - trainable["full fine-tune"],
+              "full fine-tune: weights left frozen (the unused [CLS] pooler)",
               fmt=",.0f");
 
 # %% [markdown]
@@ -101,8 +102,8 @@ dense = keras.layers.Dense(d_out)
 x = rng.normal(size=(5, d_in)).astype("float32")
 before = keras.ops.convert_to_numpy(dense(x))
 dense.enable_lora(rank=r, lora_alpha=alpha)
-lesson.metric("right after enable_lora (B = 0): max change of the output",
-              np.abs(keras.ops.convert_to_numpy(dense(x)) - before).max(), fmt=".1e")
+lesson.metric("enable_lora_b0_max_change", np.abs(keras.ops.convert_to_numpy(dense(x)) - before).max(),
+              "right after enable_lora (B = 0): max change of the output", fmt=".1e")
 print("trainable:", [(w.path.split("/")[-1], tuple(w.shape)) for w in dense.trainable_weights],
       "| frozen:", [w.path.split("/")[-1] for w in dense.non_trainable_weights])
 dense.lora_kernel_b.assign(rng.normal(size=(r, d_out)).astype("float32"))  # as if training had moved B
@@ -111,14 +112,14 @@ W, b = dense._kernel.numpy(), dense.bias.numpy()
 A_t, B_t = dense.lora_kernel_a.numpy(), dense.lora_kernel_b.numpy()
 by_hand = x @ (W + (alpha / r) * A_t @ B_t) + b
 lora_error = np.abs(by_hand - keras.ops.convert_to_numpy(dense(x))).max()
-lesson.metric("LoRA by hand vs keras enable_lora: max difference", lora_error, fmt=".1e")
+lesson.metric("lora_hand_vs_keras_max_diff", lora_error, "LoRA by hand vs keras enable_lora: max difference", fmt=".1e")
 keras_trains = sum(int(np.prod(w.shape)) for w in dense.trainable_weights)
 print(f"LoRA's factors are {r * (d_in + d_out)} numbers instead of {d_in * d_out}; with the bias Keras trains "
       f"{keras_trains}; the update has rank {np.linalg.matrix_rank(A_t @ B_t)}")
-lesson.metric("Dense.enable_lora: trainable numbers (factors + bias)", keras_trains)
+lesson.metric("dense_lora_trainable", keras_trains, "Dense.enable_lora: trainable numbers (factors + bias)")
 dense.bias.trainable = False
-lesson.metric("Dense.enable_lora with bias.trainable = False: trainable numbers",
-              sum(int(np.prod(w.shape)) for w in dense.trainable_weights));
+lesson.metric("dense_lora_frozen_bias_trainable", sum(int(np.prod(w.shape)) for w in dense.trainable_weights),
+              "Dense.enable_lora with bias.trainable = False: trainable numbers");
 
 # %% [markdown]
 # After training, $W + \frac{\alpha}{r}BA$ can be **merged** into one matrix: the fine-tuned model then
@@ -140,8 +141,8 @@ per_projection = int(np.prod(query_a.shape) + np.prod(query_b.shape))
 print(f"{len(lora_factors)} LoRA factors; {query_a.path}: {tuple(query_a.shape)}, {query_b.path.split('/')[-1]}: "
       f"{tuple(query_b.shape)}")
 print(f"per projection: {per_projection:,} numbers (the paper's rank-4 LoRA of a 384 x 384 matrix: {4 * (384 + 384):,})")
-lesson.metric("LoRA, rank 4: trainable numbers outside the LoRA factors (the head)",
-              trainable["LoRA, rank 4"] - sum(int(np.prod(w.shape)) for w in lora_factors))
+lesson.metric("lora_rank4_head_trainable", trainable["LoRA, rank 4"] - sum(int(np.prod(w.shape)) for w in lora_factors),
+              "LoRA, rank 4: trainable numbers outside the LoRA factors (the head)")
 
 # %% [markdown]
 # Seen as a 384 × 384 matrix, that update has rank up to 12 heads × 4 = 48, not 4: more capacity,
@@ -164,15 +165,15 @@ lesson.metric("LoRA, rank 4: trainable numbers outside the LoRA factors (the hea
 hidden, bottleneck = 384, 16
 adapter = adapters.BottleneckAdapter(bottleneck)
 h = rng.normal(size=(2, 5, hidden)).astype("float32")
-lesson.metric("adapter at initialisation: max |adapter(h) - h|",
-              np.abs(keras.ops.convert_to_numpy(adapter(h)) - h).max(), fmt=".1e")
+lesson.metric("adapter_init_max_change", np.abs(keras.ops.convert_to_numpy(adapter(h)) - h).max(),
+              "adapter at initialisation: max |adapter(h) - h|", fmt=".1e")
 adapter.up.kernel.assign(0.1 * rng.normal(size=(bottleneck, hidden)).astype("float32"))
 W_down, b_down = adapter.down.kernel.numpy(), adapter.down.bias.numpy()
 W_up, b_up = adapter.up.kernel.numpy(), adapter.up.bias.numpy()
 adapter_by_hand = h + keras.ops.convert_to_numpy(keras.activations.gelu(h @ W_down + b_down)) @ W_up + b_up
-lesson.metric("adapter by hand vs BottleneckAdapter: max difference",
-              np.abs(adapter_by_hand - keras.ops.convert_to_numpy(adapter(h))).max(), fmt=".1e")
-lesson.metric("weights of one adapter (d = 384, r = 16)", adapter.count_params(), fmt=",.0f")
+lesson.metric("adapter_hand_vs_package_max_diff", np.abs(adapter_by_hand - keras.ops.convert_to_numpy(adapter(h))).max(),
+              "adapter by hand vs BottleneckAdapter: max difference", fmt=".1e")
+lesson.metric("adapter_weights_d384_r16", adapter.count_params(), "weights of one adapter (d = 384, r = 16)", fmt=",.0f")
 print(f"2dr + r + d = {2 * hidden * bottleneck + bottleneck + hidden:,}")
 
 # %% [markdown]
@@ -193,13 +194,14 @@ probe = models["adapters, r = 16"].preprocessor(np.array(["A gripping story.", "
 logits_before = keras.ops.convert_to_numpy(models["adapters, r = 16"](probe, training=False))
 inserted = adapters.add_adapters(models["adapters, r = 16"].backbone, bottleneck_dim=bottleneck)
 logits_after = keras.ops.convert_to_numpy(models["adapters, r = 16"](probe, training=False))
-lesson.metric("right after add_adapters: max change of the logits", np.abs(logits_after - logits_before).max(),
+lesson.metric("add_adapters_max_logit_change", np.abs(logits_after - logits_before).max(),
+              "right after add_adapters: max change of the logits",
               fmt=".1e")
 trainable["adapters, r = 16"] = sum(int(np.prod(w.shape)) for w in models["adapters, r = 16"].trainable_weights)
 layer_norm = sum(int(np.prod(w.shape)) for w in models["adapters, r = 16"].trainable_weights
                  if w.path.endswith(("gamma", "beta")))
-lesson.metric("adapters inserted", len(inserted))
-lesson.metric("adapters, r = 16: layer-norm weights trained", layer_norm, fmt=",.0f")
+lesson.metric("adapters_inserted", len(inserted), "adapters inserted")
+lesson.metric("adapters_r16_layer_norm_weights", layer_norm, "adapters, r = 16: layer-norm weights trained", fmt=",.0f")
 print(f"adapters, r = 16 trains {trainable['adapters, r = 16']:,} of {total:,} weights "
       f"({trainable['adapters, r = 16'] / total:.3%}): {len(inserted)} adapters x "
       f"{inserted[0].count_params():,} + {layer_norm:,} layer-norm weights + the head's {trainable['head only']:,}")
@@ -258,7 +260,7 @@ def train_and_measure(name):
                   "steps": len(timer.seconds), "first_step": timer.seconds[0],
                   "per_step": float(np.median(timer.seconds[1:])),
                   "accuracy": float(np.mean(logits.argmax(axis=1) == y_test))}
-    lesson.metric(f"{name}: test accuracy", rows[name]["accuracy"], fmt=".1%")
+    lesson.metric(f"{lesson.key_part(name)}_test_acc", rows[name]["accuracy"], f"{name}: test accuracy", fmt=".1%")
 
 
 # %% [markdown]
@@ -286,9 +288,9 @@ for name, row in rows.items():
     print(f"{name:16s} {row['trainable']:>11,} {row['adam_mb']:>9.2f} MB {row['first_step']:>17.1f} s "
           f"{row['per_step']:>7.2f} {row['per_step'] * steps_per_epoch:>8.1f} {row['accuracy']:>9.1%}")
 for name, row in rows.items():
-    lesson.metric(f"{name}: trainable parameters", row["trainable"], fmt=",.0f")
-    lesson.metric(f"{name}: CPU seconds per step", row["per_step"], fmt=".2f")
-    lesson.metric(f"{name}: training steps", row["steps"])
+    lesson.metric(f"{lesson.key_part(name)}_trainable_params", row["trainable"], f"{name}: trainable parameters", fmt=",.0f")
+    lesson.metric(f"{lesson.key_part(name)}_cpu_s_per_step", row["per_step"], f"{name}: CPU seconds per step", fmt=".2f")
+    lesson.metric(f"{lesson.key_part(name)}_train_steps", row["steps"], f"{name}: training steps")
 
 # %% [markdown]
 # Read the columns from left to right. The head trains 770 numbers, adapters and LoRA under 1 % of
@@ -376,15 +378,17 @@ uniform = [budget // len(targets)] * len(targets)
 importance = [(s[i] ** 2, m) for m, (_, s, _) in enumerate(svds) for i in range(len(s))]
 kept = sorted(importance, reverse=True)[:budget]
 adaptive = [sum(1 for _, m in kept if m == k) for k in range(len(targets))]
-lesson.metric("adaptive: singular value of the 16th triplet kept (beyond the true ranks)", np.sqrt(kept[-1][0]),
+lesson.metric("adaptive_16th_singular_value", np.sqrt(kept[-1][0]),
+              "adaptive: singular value of the 16th triplet kept (beyond the true ranks)",
               fmt=".2f")
 for label, ranks in [("uniform LoRA", uniform), ("adaptive (AdaLoRA idea)", adaptive)]:
     errors = error_with_ranks(ranks)
     print(f"{label:24s} ranks {ranks} -> relative error per matrix {np.round(errors, 3).tolist()}")
-    lesson.metric(f"{label}: total squared error", np.sum([e * np.sum(s**2) for e, (_, s, _) in zip(errors, svds)]),
+    lesson.metric(f"{lesson.key_part(label)}_total_squared_err", np.sum([e * np.sum(s**2) for e, (_, s, _) in zip(errors, svds)]),
+                  f"{label}: total squared error",
                   fmt=".2f")
     for k, rank in enumerate(ranks):
-        lesson.metric(f"{label}: rank of matrix {k + 1}", rank)
+        lesson.metric(f"{lesson.key_part(label)}_rank_matrix_{k + 1}", rank, f"{label}: rank of matrix {k + 1}")
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
 positions = np.arange(len(targets))
@@ -428,9 +432,10 @@ bank, validation, queries, anchors = np.split(embedded, np.cumsum([len(x_bank), 
 print(f"embedded {len(embedded)} sentences in {time.perf_counter() - start:.1f} s; shape {embedded.shape}")
 for split, reviews in [("training bank", x_bank), ("validation", x_val), ("test", x_test)]:
     cut = np.mean([len(tokens) + 2 > seq_len for tokens in preprocessor.tokenizer(reviews)])  # + [CLS], [SEP]
-    lesson.metric(f"{split} reviews cut at {seq_len} tokens: share", cut, fmt=".0%")
+    lesson.metric(f"{lesson.key_part(split)}_share_cut", cut, f"{split} reviews cut at {seq_len} tokens: share", fmt=".0%")
     print(f"{split}: {cut:.0%} of {len(reviews)} reviews are longer than {seq_len} tokens and are cut")
-lesson.metric("sentence embeddings: max |norm - 1|", np.abs(np.linalg.norm(embedded, axis=1) - 1).max(), fmt=".1e")
+lesson.metric("sentence_embedding_max_norm_err", np.abs(np.linalg.norm(embedded, axis=1) - 1).max(),
+              "sentence embeddings: max |norm - 1|", fmt=".1e")
 ks = [1, 3, 5, 9, 15, 25, 35, 51, 75]
 val_accuracy = {k: float(np.mean(text.nearest_neighbour_predict(bank, y_bank, validation, k=k) == y_val)) for k in ks}
 best_k = max(ks, key=lambda k: (val_accuracy[k], -k))  # the best on validation; a tie goes to the smaller k
@@ -439,14 +444,15 @@ knn_accuracy = {k: float(np.mean(knn_right_by_k[k])) for k in ks}
 for k in ks:
     print(f"k = {k:2d}: validation accuracy {val_accuracy[k]:.1%} ({len(x_val)} reviews)"
           f"{'  <- chosen' if k == best_k else ''}  | test accuracy {knn_accuracy[k]:.1%}")
-lesson.metric("k chosen on validation", best_k)
-lesson.metric("largest k of the grid", max(ks))
-knn = lesson.metric("nearest neighbours on MiniLM embeddings (k chosen on validation, no training): test accuracy",
-                    knn_accuracy[best_k], headline=True, fmt=".1%")
+lesson.metric("knn_k_chosen", best_k, "k chosen on validation")
+lesson.metric("knn_max_k_grid", max(ks), "largest k of the grid")
+knn = lesson.metric("knn_minilm_test_acc", knn_accuracy[best_k],
+                    "nearest neighbours on MiniLM embeddings (k chosen on validation, no training): test accuracy", headline=True, fmt=".1%")
 centroids = np.stack([bank[y_bank == c].mean(axis=0) for c in (0, 1)])
 centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
 centroid_right = np.argmax(queries @ centroids.T, axis=1) == y_test
-centroid_accuracy = lesson.metric("nearest class centroid: test accuracy", np.mean(centroid_right), fmt=".1%")
+centroid_accuracy = lesson.metric("centroid_test_acc", np.mean(centroid_right),
+                                  "nearest class centroid: test accuracy", fmt=".1%")
 knn_right = knn_right_by_k[best_k]
 
 
@@ -471,41 +477,47 @@ for i in range(3):
 
 # %%
 zero_shot = np.argmax(queries @ anchors.T, axis=1)
-zero_shot_accuracy = lesson.metric("zero-shot label prompts (no labelled data): test accuracy",
-                                   np.mean(zero_shot == y_test), fmt=".1%")
-lesson.metric("chance: share of the larger class in the test set", chance, fmt=".1%")
+zero_shot_accuracy = lesson.metric("zero_shot_test_acc", np.mean(zero_shot == y_test),
+                                   "zero-shot label prompts (no labelled data): test accuracy", fmt=".1%")
+lesson.metric("chance_larger_class_share", chance, "chance: share of the larger class in the test set", fmt=".1%")
 print(f"\n{len(x_test)} test reviews, right answers and 95% intervals:\n  chance (the larger class, a fixed "
       f"share, no interval): {round(chance * len(x_test))} of {len(x_test)} ({chance:.1%})\n"
       f"  two label prompts, no labels: {count_and_interval(zero_shot_accuracy)}\n"
       f"  {len(x_bank)} labelled reviews, {best_k} nearest neighbours: {count_and_interval(knn)}\n"
       f"  {len(x_bank)} labelled reviews, nearest centroid: {count_and_interval(centroid_accuracy)}")
-lesson.metric("nearest centroid minus k-NN: test reviews", round((centroid_accuracy - knn) * len(x_test)))
+lesson.metric("centroid_minus_knn_reviews", round((centroid_accuracy - knn) * len(x_test)),
+              "nearest centroid minus k-NN: test reviews")
 zero_shot_low = zero_shot_accuracy - 1.96 * np.sqrt(zero_shot_accuracy * (1 - zero_shot_accuracy) / len(x_test))
-lesson.metric("zero-shot: 95% interval low minus chance", zero_shot_low - chance, fmt="+.1%")
+lesson.metric("zero_shot_interval_low_minus_chance", zero_shot_low - chance,
+              "zero-shot: 95% interval low minus chance", fmt="+.1%")
 # The same count with no normal approximation: the exact binomial test against chance and its exact
 # (Clopper-Pearson) interval. scipy comes with scikit-learn.
 zero_shot_test = scipy.stats.binomtest(round(zero_shot_accuracy * len(x_test)), len(x_test), chance)
 exact_low = zero_shot_test.proportion_ci(confidence_level=0.95, method="exact").low
 print(f"  two label prompts, exact: 95% interval from {exact_low:.1%} (normal approximation: {zero_shot_low:.1%}), "
       f"chance {chance:.1%}; two-sided binomial test p = {zero_shot_test.pvalue:.3f}")
-lesson.metric("zero-shot: exact (Clopper-Pearson) 95% interval low minus chance", exact_low - chance, fmt="+.1%")
-lesson.metric("zero-shot: exact binomial test against chance, two-sided p", zero_shot_test.pvalue, fmt=".3f")
-zero_shot_minus_knn = lesson.metric("zero-shot minus k-NN: test reviews", round((zero_shot_accuracy - knn) * len(x_test)))
+lesson.metric("zero_shot_exact_low_minus_chance", exact_low - chance,
+              "zero-shot: exact (Clopper-Pearson) 95% interval low minus chance", fmt="+.1%")
+lesson.metric("zero_shot_binomial_p", zero_shot_test.pvalue,
+              "zero-shot: exact binomial test against chance, two-sided p", fmt=".3f")
+zero_shot_minus_knn = lesson.metric("zero_shot_minus_knn_reviews", round((zero_shot_accuracy - knn) * len(x_test)),
+                                    "zero-shot minus k-NN: test reviews")
 print(f"  two label prompts minus the {best_k}-NN vote: {zero_shot_minus_knn:+.0f} reviews right")
 # The same test reviews: a paired comparison, from the reviews where the two disagree.
 difference, low, high = metrics.paired_difference(centroid_right, knn_right)
 print(f"  centroid minus {best_k}-NN on the same reviews: {difference:+.1%} (95% interval {low:+.1%} to {high:+.1%}); "
       f"the centroid alone right on {int(np.sum(centroid_right & ~knn_right))}, the vote alone on "
       f"{int(np.sum(knn_right & ~centroid_right))}")
-lesson.metric("nearest centroid minus k-NN, paired: 95% interval low", low, fmt="+.1%")
-lesson.metric("nearest centroid minus k-NN, paired: 95% interval high", high, fmt="+.1%")
+lesson.metric("centroid_minus_knn_paired_low", low, "nearest centroid minus k-NN, paired: 95% interval low", fmt="+.1%")
+lesson.metric("centroid_minus_knn_paired_high", high, "nearest centroid minus k-NN, paired: 95% interval high", fmt="+.1%")
 # The same paired test against every k of the grid: validation cannot tell several of them apart.
 print("  centroid minus the k-NN vote, paired 95% interval, for each k of the grid:")
 for k in ks:
     _, k_low, k_high = metrics.paired_difference(centroid_right, knn_right_by_k[k])
     print(f"    k = {k:2d}: {k_low:+.1%} to {k_high:+.1%}{'  includes zero' if k_low <= 0 <= k_high else ''}")
-    lesson.metric(f"centroid minus {k}-NN, paired: 95% interval low", k_low, fmt="+.1%")
-lesson.metric("test accuracy: 95% interval half-width at 70%", 1.96 * np.sqrt(0.7 * 0.3 / len(x_test)), fmt=".1%")
+    lesson.metric(f"centroid_minus_{k}nn_paired_low", k_low, f"centroid minus {k}-NN, paired: 95% interval low", fmt="+.1%")
+lesson.metric("test_acc_interval_half_width_70", 1.96 * np.sqrt(0.7 * 0.3 / len(x_test)),
+              "test accuracy: 95% interval half-width at 70%", fmt=".1%")
 
 # %% [markdown]
 # A picture of the embedding space: the two main directions (principal components) of the training
@@ -611,7 +623,7 @@ def adapter_parameters(hidden, bottleneck):
 
 first_attempts["13.adapter_parameters"] = course.exercises.check("13.adapter_parameters", adapter_parameters)
 for exercise_id, result in first_attempts.items():
-    lesson.metric(f"exercise {exercise_id} passes as written", bool(result))
+    lesson.metric(f"exercise_{lesson.key_part(exercise_id)}_passes", bool(result), f"exercise {exercise_id} passes as written")
 
 # %% [markdown]
 # ## Summary

@@ -79,11 +79,11 @@ for name, flops in by_hand.items():
     print(f"{name:10s} by hand {flops:>10,d}   count_flops {package:>10,d}")
 print(f"total forward FLOPs per image: by hand {sum(by_hand.values()):,d}, count_flops {counted.total:,d} "
       "(pooling's comparisons included)")
-lesson.metric("layers counted by hand", len(by_hand))
-lesson.metric("layers where by hand = count_flops",
-              sum(flops == next(v for k, v in counted.per_layer.items() if k.endswith(name))
-                  for name, flops in by_hand.items()))
-lesson.metric("conv2d_1 forward FLOPs by hand", by_hand["conv2d_1"], fmt=",.0f")
+lesson.metric("layers_counted_hand", len(by_hand), "layers counted by hand")
+lesson.metric("layers_hand_eq_count_flops", sum(flops == next(v for k, v in counted.per_layer.items() if k.endswith(name))
+                  for name, flops in by_hand.items()),
+              "layers where by hand = count_flops")
+lesson.metric("conv2d_1_forward_flops_hand", by_hand["conv2d_1"], "conv2d_1 forward FLOPs by hand", fmt=",.0f")
 
 # %% [markdown]
 # ## 2. How fast could this machine go? Peak FLOP/s and MFU
@@ -198,21 +198,22 @@ if peak_is_measured:
     if peak_suspect:
         print("WARNING: a matmul speed of section 2, most likely float32's, was probably measured low (a loaded "
               "machine: bfloat16 / float32 above 2x, or a CPU MFU above 80 % or n/a); rerun before comparing MFUs")
-    lesson.metric("CPU matmul speed, bfloat16 / float32", peak_ratio, fmt=".2f")
+    lesson.metric("cpu_matmul_bf16_over_f32", peak_ratio, "CPU matmul speed, bfloat16 / float32", fmt=".2f")
     if largest_cpu_mfu is not None:
-        lesson.metric("largest CPU MFU in the table", largest_cpu_mfu, fmt=".1%")
-    lesson.metric("CPU MFU rows shown n/a", mfu_missing)
-    lesson.metric("CPU peak probably measured low (warning printed)", peak_suspect)
+        lesson.metric("max_cpu_mfu_table", largest_cpu_mfu, "largest CPU MFU in the table", fmt=".1%")
+    lesson.metric("cpu_mfu_rows_na", mfu_missing, "CPU MFU rows shown n/a")
+    lesson.metric("cpu_peak_low_warning", peak_suspect, "CPU peak probably measured low (warning printed)")
 if not show_memory:
     print("memory left out: " + ("JAX's device peak cannot be reset between rows" if accelerators
                                  else "on a CPU it is the whole process's RSS"))
-lesson.metric("memory column shown", show_memory)
+lesson.metric("memory_column_shown", show_memory, "memory column shown")
 baseline = results[configurations[0]]["samples/s"]
-lesson.metric("float32 training GFLOP/s", 3 * counted.total * baseline / 1e9, fmt=".1f")
-lesson.metric("float32 training throughput (samples/s)", baseline, headline=True, fmt=",.0f")
+lesson.metric("float32_train_gflop_per_s", 3 * counted.total * baseline / 1e9, "float32 training GFLOP/s", fmt=".1f")
+lesson.metric("float32_train_samples_per_s", baseline, "float32 training throughput (samples/s)", headline=True, fmt=",.0f")
 if results[configurations[0]]["MFU"] is not None:
-    lesson.metric("float32 MFU", results[configurations[0]]["MFU"], fmt=".1%")
-lesson.metric("precision/XLA configurations measured", sum(r["samples/s"] > 0 for r in results.values()))
+    lesson.metric("float32_mfu", results[configurations[0]]["MFU"], "float32 MFU", fmt=".1%")
+lesson.metric("precision_xla_configurations", sum(r["samples/s"] > 0 for r in results.values()),
+              "precision/XLA configurations measured")
 
 
 def row_name(config):
@@ -234,16 +235,20 @@ caveat = (f" (with {rounds_per_row} rounds each, two equally fast rows would loo
 
 for config, r in results.items():
     print(f"{row_name(config)}, samples/s per round: " + ", ".join(f"{speed:,.0f}" for speed in r["rounds"]))
-    lesson.metric(f"{row_name(config)}: slowest round (samples/s)", min(r["rounds"]), fmt=",.0f")
-    lesson.metric(f"{row_name(config)}: fastest round (samples/s)", max(r["rounds"]), fmt=",.0f")
+    lesson.metric(f"{config[0]}_{'xla' if config[1] else 'no_xla'}_min_round", min(r["rounds"]),
+                  f"{row_name(config)}: slowest round (samples/s)", fmt=",.0f")
+    lesson.metric(f"{config[0]}_{'xla' if config[1] else 'no_xla'}_max_round", max(r["rounds"]),
+                  f"{row_name(config)}: fastest round (samples/s)", fmt=",.0f")
 
 def compare_rows(label, rounds, reference_rounds, prefix, every, every_reference, subject):
     """Record `label`'s speed-up over float32 (best rounds) and its direction; print both in a sentence."""
     ratio = max(rounds) / max(reference_rounds)  # best rounds, as in the bar chart
     verdict = direction(rounds, reference_rounds)
-    lesson.metric(f"{label} speed-up over float32", ratio, fmt=".2f")
-    lesson.metric(f"{label} slower than float32 in every round (ranges do not overlap)", verdict == "slower")
-    lesson.metric(f"{label} faster than float32 in every round (ranges do not overlap)", verdict == "faster")
+    lesson.metric(f"{lesson.key_part(label)}_speedup", ratio, f"{label} speed-up over float32", fmt=".2f")
+    lesson.metric(f"{lesson.key_part(label)}_slower_every_round", verdict == "slower",
+                  f"{label} slower than float32 in every round (ranges do not overlap)")
+    lesson.metric(f"{lesson.key_part(label)}_faster_every_round", verdict == "faster",
+                  f"{label} faster than float32 in every round (ranges do not overlap)")
     said = ("the two rows' rounds overlap, so which is faster is not settled in this run: rerun"
             if verdict == "unclear" else
             f"{every} was {verdict} than {every_reference}, so {subject} {verdict} here{caveat}")
@@ -279,7 +284,8 @@ weight_bytes = sum(int(np.prod(w.shape)) * 4 for w in candidates[configurations[
 print(f"layer outputs for a batch of {batch_size}: float32 {float32_bytes / 2**20:.2f} MiB, "
       f"mixed_bfloat16 {mixed_bytes / 2**20:.2f} MiB ({mixed_bytes / float32_bytes:.2f}x; the logits "
       f"stay float32); weights {weight_bytes / 2**20:.2f} MiB in both")
-lesson.metric("activation bytes per batch, mixed_bfloat16 / float32", mixed_bytes / float32_bytes, fmt=".2f")
+lesson.metric("activation_bytes_bf16_over_f32", mixed_bytes / float32_bytes,
+              "activation bytes per batch, mixed_bfloat16 / float32", fmt=".2f")
 
 # %%
 labels = [f"{policy}\n{'XLA' if jit else 'no XLA'}" for policy, jit in results]
@@ -349,17 +355,19 @@ def rule_verdict(rule_picks_it, measured_direction):
 precision_verdict = rule_verdict(rule.precision == "mixed_bfloat16", bf16_direction)
 print(f"its precision rule picks {rule.precision}; this run measured mixed_bfloat16 at {bf16_speedup:.2f}x the "
       f"speed of float32 (best rounds), so here the rule {precision_verdict}")
-lesson.metric("setup's precision rule picks mixed_bfloat16", rule.precision == "mixed_bfloat16")
-lesson.metric("setup's precision rule agrees with this run's bfloat16 measurement", precision_verdict.startswith("agrees"))
-lesson.metric("setup's precision rule disagrees with this run's bfloat16 measurement",
-              precision_verdict.startswith("DISAGREES"))
+lesson.metric("setup_picks_mixed_bf16", rule.precision == "mixed_bfloat16", "setup's precision rule picks mixed_bfloat16")
+lesson.metric("setup_precision_agrees", precision_verdict.startswith("agrees"),
+              "setup's precision rule agrees with this run's bfloat16 measurement")
+lesson.metric("setup_precision_disagrees", precision_verdict.startswith("DISAGREES"),
+              "setup's precision rule disagrees with this run's bfloat16 measurement")
 if not on_jax:
     xla_verdict = rule_verdict(rule.jit_compile, xla_direction)
     print(f"its XLA rule turns XLA {'on' if rule.jit_compile else 'off'}; this run measured float32 with XLA at "
           f"{xla_ratio:.2f}x the speed of float32 without it (best rounds), so here the rule {xla_verdict}")
-    lesson.metric("setup's XLA rule turns XLA on", rule.jit_compile)
-    lesson.metric("setup's XLA rule agrees with this run's XLA measurement", xla_verdict.startswith("agrees"))
-    lesson.metric("setup's XLA rule disagrees with this run's XLA measurement", xla_verdict.startswith("DISAGREES"))
+    lesson.metric("setup_turns_xla_on", rule.jit_compile, "setup's XLA rule turns XLA on")
+    lesson.metric("setup_xla_agrees", xla_verdict.startswith("agrees"), "setup's XLA rule agrees with this run's XLA measurement")
+    lesson.metric("setup_xla_disagrees", xla_verdict.startswith("DISAGREES"),
+                  "setup's XLA rule disagrees with this run's XLA measurement")
 
 # %% [markdown]
 # Its precision rule is a prior from other runs; the line under `print(rule)` compares it with this
@@ -416,20 +424,22 @@ print(f"mixed_bfloat16 Dense: weights stored as {layer.kernel.dtype}, computes a
 print(f"mixed_bfloat16 Dense(softmax): outputs {softmax_16.dtype}; with dtype='float32': {softmax_32.dtype}; "
       f"the package CNN's logits layer computes in {mixed_cnn.get_layer('logits').compute_dtype}")
 print(f"mixed_float16 model: Keras wrapped the optimizer in {type(fp16_model.optimizer).__name__}")
-lesson.metric("float16: 1 + 1e-4", weight + np.float16(1e-4))
-lesson.metric("float16 gradient 1e-8", np.float16(gradient))
-lesson.metric("gradient 1e-8 after loss scaling and unscaling", np.float32(np.float16(gradient * 2**15)) / 2**15,
+lesson.metric("float16_one_plus_1e_4", weight + np.float16(1e-4), "float16: 1 + 1e-4")
+lesson.metric("float16_grad_1e_8", np.float16(gradient), "float16 gradient 1e-8")
+lesson.metric("grad_1e_8_after_loss_scaling", np.float32(np.float16(gradient * 2**15)) / 2**15,
+              "gradient 1e-8 after loss scaling and unscaling",
               fmt=".3e")
-lesson.metric("mixed_bfloat16 Dense keeps float32 weights", layer.kernel.dtype == "float32")
-lesson.metric("mixed_bfloat16 Dense computes in bfloat16", keras.backend.standardize_dtype(out.dtype) == "bfloat16")
-lesson.metric("mixed_bfloat16 Dense(softmax) outputs bfloat16",
-              keras.backend.standardize_dtype(softmax_16.dtype) == "bfloat16")
-lesson.metric("Dense(softmax, dtype='float32') outputs float32",
-              keras.backend.standardize_dtype(softmax_32.dtype) == "float32")
-lesson.metric("package CNN logits compute in float32 under mixed_bfloat16",
-              mixed_cnn.get_layer("logits").compute_dtype == "float32")
-lesson.metric("mixed_float16 adds loss scaling",
-              isinstance(fp16_model.optimizer, keras.mixed_precision.LossScaleOptimizer))
+lesson.metric("mixed_bf16_dense_float32_weights", layer.kernel.dtype == "float32", "mixed_bfloat16 Dense keeps float32 weights")
+lesson.metric("mixed_bf16_dense_computes_bf16", keras.backend.standardize_dtype(out.dtype) == "bfloat16",
+              "mixed_bfloat16 Dense computes in bfloat16")
+lesson.metric("mixed_bf16_softmax_outputs_bf16", keras.backend.standardize_dtype(softmax_16.dtype) == "bfloat16",
+              "mixed_bfloat16 Dense(softmax) outputs bfloat16")
+lesson.metric("softmax_float32_dtype_outputs_float32", keras.backend.standardize_dtype(softmax_32.dtype) == "float32",
+              "Dense(softmax, dtype='float32') outputs float32")
+lesson.metric("package_cnn_logits_float32", mixed_cnn.get_layer("logits").compute_dtype == "float32",
+              "package CNN logits compute in float32 under mixed_bfloat16")
+lesson.metric("mixed_float16_loss_scaling", isinstance(fp16_model.optimizer, keras.mixed_precision.LossScaleOptimizer),
+              "mixed_float16 adds loss scaling")
 
 # %% [markdown]
 # ## 4. Data parallelism: one model, several devices
@@ -521,10 +531,12 @@ print("\n".join(line for line in lines if not line.startswith("RESULT")))
 if run.returncode != 0:
     raise RuntimeError("the data-parallel script failed:\n" + run.stderr[-3000:])
 parallel = json.loads(next(line for line in lines if line.startswith("RESULT"))[len("RESULT "):])
-lesson.metric("data-parallel replicas", parallel["replicas"])
-lesson.metric("max |weights(2 replicas) - weights(1 device)| after 4 steps", parallel["max_weight_difference"],
+lesson.metric("data_parallel_replicas", parallel["replicas"], "data-parallel replicas")
+lesson.metric("replicas_vs_one_device_max_weight_diff", parallel["max_weight_difference"],
+              "max |weights(2 replicas) - weights(1 device)| after 4 steps",
               fmt=".2e")
-lesson.metric("relative loss difference, 2 replicas in one process vs 1 device", parallel["relative_loss_difference"],
+lesson.metric("replicas_vs_one_device_rel_loss_diff", parallel["relative_loss_difference"],
+              "relative loss difference, 2 replicas in one process vs 1 device",
               fmt=".1e")
 
 # %% [markdown]
@@ -577,21 +589,22 @@ for name, run_summary in (("1 process", one), ("2 workers", two)):
           + ", median step per epoch " + ", ".join(f"{v:.1f}" for v in run_summary["step_time_p50_ms"]) + " ms")
 precisions = sorted({one["accelerate"]["precision"], two["accelerate"]["precision"]})
 print("precision of both runs:", ", ".join(precisions))
-lesson.metric("1 process and 2 workers train in float32", precisions == ["float32"])
+lesson.metric("workers_train_float32", precisions == ["float32"], "1 process and 2 workers train in float32")
 step_ratios = [b / a for a, b in zip(one["step_time_p50_ms"], two["step_time_p50_ms"])]
 print("time per step, 2 workers / 1 process, per epoch: " + ", ".join(f"{r:.2f}" for r in step_ratios))
 print(f"the two-worker run took {two_seconds:.0f} s in all, starting two Python processes included")
 loss_gap = max(abs(a - b) / b for a, b in zip(two["loss"], one["loss"]))
 print(f"largest relative loss difference: {loss_gap:.1e}, "
       f"{'above' if loss_gap > 1e-6 else 'within'} float32 rounding (taken as 1e-6 for a mean of a few batch losses)")
-lesson.metric("2 workers: max relative loss difference from 1 process", loss_gap, fmt=".1e")
-lesson.metric("2 workers: loss gap above float32 rounding", loss_gap > 1e-6)
-lesson.metric("time per step, 1 process, last epoch (ms)", one["step_time_p50_ms"][-1], fmt=".1f")
-lesson.metric("time per step, 2 workers, last epoch (ms)", two["step_time_p50_ms"][-1], fmt=".1f")
-lesson.metric("time per step, 2 workers / 1 process, last epoch", two["step_time_p50_ms"][-1] / one["step_time_p50_ms"][-1],
+lesson.metric("workers_max_rel_loss_diff", loss_gap, "2 workers: max relative loss difference from 1 process", fmt=".1e")
+lesson.metric("workers_loss_gap_above_rounding", loss_gap > 1e-6, "2 workers: loss gap above float32 rounding")
+lesson.metric("step_ms_1_process_last_epoch", one["step_time_p50_ms"][-1], "time per step, 1 process, last epoch (ms)", fmt=".1f")
+lesson.metric("step_ms_2_workers_last_epoch", two["step_time_p50_ms"][-1], "time per step, 2 workers, last epoch (ms)", fmt=".1f")
+lesson.metric("step_ratio_last_epoch", two["step_time_p50_ms"][-1] / one["step_time_p50_ms"][-1],
+              "time per step, 2 workers / 1 process, last epoch",
               fmt=".2f")
-lesson.metric("time per step, 2 workers / 1 process, smallest over epochs", min(step_ratios), fmt=".2f")
-lesson.metric("time per step, 2 workers / 1 process, largest over epochs", max(step_ratios), fmt=".2f")
+lesson.metric("step_ratio_min", min(step_ratios), "time per step, 2 workers / 1 process, smallest over epochs", fmt=".2f")
+lesson.metric("step_ratio_max", max(step_ratios), "time per step, 2 workers / 1 process, largest over epochs", fmt=".2f")
 # What the all-reduce sends: one float32 gradient per trainable parameter. A ring all-reduce sends 2(N - 1)/N times
 # that per worker and step, once for N = 2; at 1 GB/s (about a 10-gigabit link) that takes gradient_bytes / 1e6 ms.
 parameters = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
@@ -604,10 +617,10 @@ print(f"all-reduced per step: {parameters:,d} parameters x 4 B = {gradient_bytes
       f"ms), while the per-epoch ratio moved by {ratio_spread:.2f} ({ratio_spread:.0%} of a step)")
 print("so the all-reduce's cost is " + ("below this run's noise: the figure cannot show it" if send_share < ratio_spread
                                         else "not below this run's epoch-to-epoch spread here"))
-lesson.metric("gradient bytes all-reduced per step", gradient_bytes, fmt=",.0f")
-lesson.metric("all-reduce at 1 GB/s / 1-process step time", send_share, fmt=".1%")
-lesson.metric("all-reduce below the step-ratio spread", send_share < ratio_spread)
-lesson.metric("2 workers: epochs completed", two["epochs_completed"])
+lesson.metric("grad_bytes_all_reduced", gradient_bytes, "gradient bytes all-reduced per step", fmt=",.0f")
+lesson.metric("all_reduce_1gbps_over_step", send_share, "all-reduce at 1 GB/s / 1-process step time", fmt=".1%")
+lesson.metric("all_reduce_below_spread", send_share < ratio_spread, "all-reduce below the step-ratio spread")
+lesson.metric("workers_epochs_completed", two["epochs_completed"], "2 workers: epochs completed")
 
 fig, (ax_loss, ax_time) = plt.subplots(1, 2, figsize=(10, 3.5))
 for label, run_summary, style in (("1 process", one, "o-"), ("2 workers", two, "s--")):
@@ -726,7 +739,7 @@ reference_model.fit(x_train[:1024], y_train[:1024], batch_size=batch_size, epoch
                     callbacks=[ProfileBatches(log_dir)])
 traces = sorted(log_dir.glob("plugins/profile/*/*.xplane.pb"))
 print(f"trace written: {traces[-1].relative_to(lesson.output_dir)} ({traces[-1].stat().st_size / 1024:.0f} KiB)")
-lesson.metric("profile trace size (KiB)", traces[-1].stat().st_size / 1024, fmt=".0f")
+lesson.metric("profile_trace_kib", traces[-1].stat().st_size / 1024, "profile trace size (KiB)", fmt=".0f")
 print(f"to look at it, in a terminal:  tensorboard --logdir {log_dir}")
 
 # %% [markdown]
@@ -773,7 +786,7 @@ for thread, kernel, ms in events:
         op = re.sub(r"\.\d+$", "", kernel)  # XLA numbers each instance: ynn_fusion.4 -> ynn_fusion
         op = op.replace("_MklNative", "").replace("_Mkl", "").lstrip("_")
         op_time[op] = op_time.get(op, 0.0) + ms
-lesson.metric("operation types in the profile", len(op_time))
+lesson.metric("profile_op_types", len(op_time), "operation types in the profile")
 top = sorted(op_time.items(), key=lambda item: item[1], reverse=True)[:10]
 fig, ax = plt.subplots(figsize=(8, 4))
 ax.barh([name for name, _ in top][::-1], [ms for _, ms in top][::-1], color="tab:purple")
@@ -786,7 +799,8 @@ backward_conv_ms = sum(ms for op, ms in op_time.items() if op.startswith("Conv2D
 if forward_conv_ms and backward_conv_ms:  # TensorFlow's kernel names; XLA's fusions do not separate the two
     print(f"convolutions: backward {backward_conv_ms:.0f} ms / forward {forward_conv_ms:.0f} ms = "
           f"{backward_conv_ms / forward_conv_ms:.1f}x in time (about 2x in FLOPs)")
-    lesson.metric("profile: backward / forward convolution time", backward_conv_ms / forward_conv_ms, fmt=".1f")
+    lesson.metric("profile_backward_over_forward_conv", backward_conv_ms / forward_conv_ms,
+                  "profile: backward / forward convolution time", fmt=".1f")
 
 # %% [markdown]
 # ## 6. Exercises

@@ -73,8 +73,8 @@ by_keras = bce(np.ones(4), real_logits) + bce(np.zeros(4), fake_logits)
 by_package = gan.discriminator_loss(real_logits, fake_logits)
 print(f"by hand {by_hand:.6f} | keras BinaryCrossentropy {float(by_keras):.6f} | "
       f"gan.discriminator_loss {float(by_package):.6f}")
-lesson.metric("discriminator loss: max |by hand - Keras or package|",
-              max(abs(by_hand - float(by_keras)), abs(by_hand - float(by_package))), fmt=".1e");
+lesson.metric("d_loss_hand_vs_keras_max_diff", max(abs(by_hand - float(by_keras)), abs(by_hand - float(by_package))),
+              "discriminator loss: max |by hand - Keras or package|", fmt=".1e");
 
 # %% [markdown]
 # ## 2. The best discriminator
@@ -112,7 +112,8 @@ d_star = p_data / (p_data + p_g)
 d_learned = sigmoid(judge.predict(np.stack([grid, grid**2], 1).astype("float32"), verbose=0)[:, 0])
 # Compare where there is data to learn from; far in the tails neither density has samples.
 seen = (p_data + p_g) / 2 > 0.02
-lesson.metric("max |learned D - D*| where data lies", np.max(np.abs(d_learned - d_star)[seen]), fmt=".3f")
+lesson.metric("learned_d_vs_optimal_max_diff", np.max(np.abs(d_learned - d_star)[seen]),
+              "max |learned D - D*| where data lies", fmt=".3f")
 weights, bias = judge.get_weights()
 print(f"learned log-odds: {bias[0]:.2f} {weights[0, 0]:+.2f} x {weights[1, 0]:+.2f} x^2")
 (m1, s1), (m2, s2) = (1.5, 0.5), (-0.5, 1.0)  # log p_data/p_g of two Gaussians, expanded in powers of x
@@ -129,8 +130,8 @@ mixture = (pd_wide + pg_wide) / 2
 kl = lambda p, q: np.sum(p * np.log((p + 1e-300) / (q + 1e-300))) * dx  # noqa: E731
 jsd = 0.5 * kl(pd_wide, mixture) + 0.5 * kl(pg_wide, mixture)
 print(f"V(D*, G) = {value:.4f};  -log 4 + 2 JSD = {-np.log(4) + 2 * jsd:.4f}")
-lesson.metric("V(D*, G)", value, fmt=".4f")
-lesson.metric("-log 4 + 2 JSD", -np.log(4) + 2 * jsd, fmt=".4f");
+lesson.metric("v_d_star_g", value, "V(D*, G)", fmt=".4f")
+lesson.metric("minus_log4_plus_2_jsd", -np.log(4) + 2 * jsd, "-log 4 + 2 JSD", fmt=".4f");
 
 fig, ax = plt.subplots(figsize=(8, 4))
 ax.fill_between(grid, p_data, alpha=0.3, color="tab:blue", label="$p_{data}$ (real)")
@@ -165,9 +166,10 @@ for kind in gan.GENERATOR_LOSSES:
     _, grads = numpy_nn.autodiff_gradients(lambda p, kind=kind: gan.generator_loss(p["logit"], kind) * len(d_values),
                                            {"logit": logits})
     derivatives[kind] = grads["logit"]
-lesson.metric("non-saturating loss: max |autodiff - formula|",
-              np.max(np.abs(derivatives["non_saturating"] + (1 - d_values))), fmt=".2e")
-lesson.metric("minimax loss: max |autodiff - formula|", np.max(np.abs(derivatives["minimax"] + d_values)), fmt=".2e")
+lesson.metric("non_saturating_autodiff_vs_formula", np.max(np.abs(derivatives["non_saturating"] + (1 - d_values))),
+              "non-saturating loss: max |autodiff - formula|", fmt=".2e")
+lesson.metric("minimax_autodiff_vs_formula", np.max(np.abs(derivatives["minimax"] + d_values)),
+              "minimax loss: max |autodiff - formula|", fmt=".2e")
 
 fig, ax = plt.subplots(figsize=(7, 4))
 ax.plot(d_values, np.abs(derivatives["minimax"]), linewidth=2, label="minimax: log(1 - D(G(z)))")
@@ -252,11 +254,12 @@ untrained_spread = float(np.mean(np.std(untrained_samples, axis=0)))
 print(f"spread across 10 real training digits:   {real_spread:.3f}")
 print(f"spread before training (untrained G):    {untrained_spread:.3f}")
 escaped = [e + 1 for e, v in enumerate(spread) if v > untrained_spread]  # 0 below: never escaped
-lesson.metric("sample spread, untrained generator", untrained_spread, fmt=".3f")
-lesson.metric("first epoch with spread above the untrained generator's", escaped[0] if escaped else 0, fmt=".0f")
-lesson.metric("sample spread, epoch 1", spread[0], fmt=".3f")
-lesson.metric("sample spread, last epoch", spread[-1], fmt=".3f")
-lesson.metric("sample spread, 10 real digits", real_spread, fmt=".3f")
+lesson.metric("spread_untrained", untrained_spread, "sample spread, untrained generator", fmt=".3f")
+lesson.metric("first_epoch_spread_above_untrained", escaped[0] if escaped else 0,
+              "first epoch with spread above the untrained generator's", fmt=".0f")
+lesson.metric("spread_epoch1", spread[0], "sample spread, epoch 1", fmt=".3f")
+lesson.metric("spread_last_epoch", spread[-1], "sample spread, last epoch", fmt=".3f")
+lesson.metric("spread_real_digits", real_spread, "sample spread, 10 real digits", fmt=".3f")
 
 # %% [markdown]
 # A GAN's losses do not fall like a classifier's: each network's loss is measured against an
@@ -292,7 +295,7 @@ lesson.savefig(fig, "gan_training_curves")
 lowest_d_fake = float(np.min(history.history["d_fake"]))
 print("epoch-mean D(G(z)):", " ".join(f"{v:.3f}" for v in history.history["d_fake"]),
       f"| lowest {lowest_d_fake:.3f}")
-lesson.metric("lowest epoch-mean D(G(z))", lowest_d_fake, fmt=".3f")
+lesson.metric("min_epoch_mean_d_g_z", lowest_d_fake, "lowest epoch-mean D(G(z))", fmt=".3f")
 
 # %% [markdown]
 # In this run the epoch means of $D(G(z))$ printed above stay far above the shaded zone: over
@@ -329,7 +332,7 @@ classifier = km.models.mlp(input_shape=(28, 28), num_classes=10, hidden_units=(1
 classifier.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                    metrics=["accuracy"])
 classifier.fit(x_train, y_train, epochs=lesson.pick(3, 10), batch_size=128, verbose=0)
-lesson.metric("classifier test accuracy", classifier.evaluate(x_test, y_test, verbose=0)[1], fmt=".1%")
+lesson.metric("classifier_test_acc", classifier.evaluate(x_test, y_test, verbose=0)[1], "classifier test accuracy", fmt=".1%")
 hidden_features = keras.Model(classifier.inputs, classifier.layers[-2].output)  # the 128 ReLU units
 
 
@@ -363,17 +366,19 @@ print(f"(distances to the features of the first 1,000 test digits; "
 generated_hist = scores["generated digits"][3]
 for name, label in [("real test digits (another 1,000)", "real"), ("generated digits", "generated"),
                     ("pure noise", "noise")]:
-    lesson.metric(f"Fréchet distance in classifier features, {label}", scores[name][0], headline=label == "generated",
+    lesson.metric(f"frechet_{lesson.key_part(label)}", scores[name][0],
+                  f"Fréchet distance in classifier features, {label}", headline=label == "generated",
                   fmt=".1f")
-    lesson.metric(f"class entropy (bits), {label}", scores[name][1], fmt=".2f")
-    lesson.metric(f"share classified with confidence >= 0.9, {label}", scores[name][2], fmt=".1%")
+    lesson.metric(f"class_entropy_bits_{lesson.key_part(label)}", scores[name][1], f"class entropy (bits), {label}", fmt=".2f")
+    lesson.metric(f"share_confident_{lesson.key_part(label)}", scores[name][2],
+                  f"share classified with confidence >= 0.9, {label}", fmt=".1%")
 _, blank_confidence = class_histogram(np.zeros((1, 28, 28), "float32"))
-lesson.metric("classifier confidence on a blank image", blank_confidence[0], fmt=".1%")
+lesson.metric("confidence_blank_image", blank_confidence[0], "classifier confidence on a blank image", fmt=".1%")
 
 # The histogram's own control: the classes this classifier gives images that look like no digit.
 noise_hist = scores["pure noise"][3]
 noise_classes = [int(k) for k in np.flatnonzero(noise_hist >= 0.05)]
-lesson.metric("classes pure noise is sent to (>= 5 % of it)", len(noise_classes), fmt=".0f")
+lesson.metric("noise_classes", len(noise_classes), "classes pure noise is sent to (>= 5 % of it)", fmt=".0f")
 confident_hists = {}
 for name, images in image_sets.items():  # the same sets, keeping only the images classified with confidence >= 0.9
     confident_hists[name], _ = class_histogram(images[confidences[name] >= 0.9])
@@ -388,13 +393,15 @@ for label, hist in [("real", real_hist), ("generated", generated_hist),
                     ("real, confidence >= 0.9", confident_hists["real test digits (another 1,000)"]),
                     ("generated, confidence >= 0.9", confident_hists["generated digits"]),
                     ("noise, confidence >= 0.9", confident_hists["pure noise"])]:
-    lesson.metric(f"share in the classes noise is sent to, {label}", hist[noise_classes].sum(), fmt=".0%")
+    lesson.metric(f"noise_share_{lesson.key_part(label)}", hist[noise_classes].sum(),
+                  f"share in the classes noise is sent to, {label}", fmt=".0%")
 rarest = int(np.argmin(generated_hist / real_hist))
 print(f"the class made most rarely, relative to the real digits: {rarest} ({generated_hist[rarest]:.0%} of the "
       f"generated digits, {real_hist[rarest]:.0%} of the real ones)")
-lesson.metric("smallest ratio of a class's generated share to its real share", generated_hist[rarest] / real_hist[rarest],
+lesson.metric("min_generated_over_real_class_share", generated_hist[rarest] / real_hist[rarest],
+              "smallest ratio of a class's generated share to its real share",
               fmt=".2f")
-lesson.metric("generated share of the rarest class", generated_hist[rarest], fmt=".1%")
+lesson.metric("generated_share_rarest_class", generated_hist[rarest], "generated share of the rarest class", fmt=".1%")
 
 
 def runner_up_share(images, k):
@@ -410,15 +417,18 @@ print(f"\nsection 4's sample grid, epoch {epochs}, columns 1 to 10:")
 print(f"{'  predicted class':24s}" + "".join(f"{k:>6d}" for k in grid_probabilities.argmax(1)))
 print(f"{f'  P(class {rarest})':24s}" + "".join(f"{p:6.2f}" for p in grid_probabilities[:, rarest]))
 print(f"{f'  rank of class {rarest}':24s}" + "".join(f"{r:>6d}" for r in grid_rank))
-lesson.metric("sample grid, last epoch: columns classified as the rarest class", np.sum(grid_rank == 1), fmt=".0f")
-lesson.metric("sample grid, last epoch: columns with the rarest class second", np.sum(grid_rank == 2), fmt=".0f")
+lesson.metric("grid_columns_rarest_class", np.sum(grid_rank == 1),
+              "sample grid, last epoch: columns classified as the rarest class", fmt=".0f")
+lesson.metric("grid_columns_rarest_second", np.sum(grid_rank == 2),
+              "sample grid, last epoch: columns with the rarest class second", fmt=".0f")
 # 2. All 1,000 generated digits: how often is the rarest class the classifier's second choice?
 runner_up = {label: runner_up_share(image_sets[name], rarest)[0]
              for label, name in [("generated", "generated digits"), ("real", "real test digits (another 1,000)")]}
 print(f"class {rarest} is the classifier's second choice for {runner_up['generated']:.0%} of the generated digits "
       f"({runner_up['real']:.0%} of the real ones)")
 for label, share in runner_up.items():
-    lesson.metric(f"share with the rarest class second, {label}", share, fmt=".1%")
+    lesson.metric(f"share_rarest_second_{lesson.key_part(label)}", share,
+                  f"share with the rarest class second, {label}", fmt=".1%")
 
 fig, ax = plt.subplots(figsize=(9, 4))
 ax.bar(np.arange(10) - 0.27, real_hist, width=0.27, label="real test digits")

@@ -114,12 +114,13 @@ tiny = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, use_bias=False
 tiny.set_weights([w])
 masks = compression.magnitude_masks(tiny, 0.5)
 print("mask by hand:\n", by_hand, "\nmask from compression.magnitude_masks:\n", next(iter(masks.values())))
-lesson.metric("by-hand rank mask vs compression.magnitude_masks at 50%, entries that differ",
-              int(np.sum(by_hand != next(iter(masks.values())))))
+lesson.metric("rank_mask_vs_package_mismatches", int(np.sum(by_hand != next(iter(masks.values())))),
+              "by-hand rank mask vs compression.magnitude_masks at 50%, entries that differ")
 threshold_at_zero = np.abs(w) > np.quantile(np.abs(w), 0.0)
 print(f"sparsity 0: the rank rule prunes {round(0.0 * w.size)} weights, the quantile threshold "
       f"|w| > quantile(|w|, 0) prunes {int(np.sum(~threshold_at_zero))}")
-lesson.metric("quantile-threshold mask at sparsity 0: weights pruned", int(np.sum(~threshold_at_zero)))
+lesson.metric("quantile_mask_sparsity0_pruned", int(np.sum(~threshold_at_zero)),
+              "quantile-threshold mask at sparsity 0: weights pruned")
 
 # %% [markdown]
 # Now prune copies of the teacher at increasing sparsity and measure accuracy without any
@@ -156,12 +157,14 @@ for sparsity in sparsities[1:]:
     print(f"{sparsity:10.0%} " + " ".join(f"{per_layer[sparsity][name]:9.0%}" for name in sizes))
 first_conv, hidden_dense = next(iter(sizes)), "dense_1"
 for sparsity in (0.5, 0.9):
-    lesson.metric(f"global pruning to {sparsity:.0%}: share of {first_conv} pruned", per_layer[sparsity][first_conv],
+    lesson.metric(f"global_prune_{round(sparsity * 100)}_first_conv_share", per_layer[sparsity][first_conv],
+                  f"global pruning to {sparsity:.0%}: share of {first_conv} pruned",
                   fmt=".0%")
-    lesson.metric(f"global pruning to {sparsity:.0%}: share of {hidden_dense} pruned", per_layer[sparsity][hidden_dense],
+    lesson.metric(f"global_prune_{round(sparsity * 100)}_hidden_dense_share", per_layer[sparsity][hidden_dense],
+                  f"global pruning to {sparsity:.0%}: share of {hidden_dense} pruned",
                   fmt=".0%")
 for name in sizes:
-    lesson.metric(f"median |w| of {name}'s kernel", median_magnitude[name], fmt=".4f")
+    lesson.metric(f"median_abs_w_{lesson.key_part(name)}", median_magnitude[name], f"median |w| of {name}'s kernel", fmt=".4f")
 
 # The pruned models and the teacher answer the same test images: compare them image by image.
 print()
@@ -173,8 +176,10 @@ for sparsity in (0.5, 0.7):
     print(f"sparsity {sparsity:.0%} minus teacher: {100 * difference:+.2f} points, paired standard error "
           f"{100 * standard_error:.2f} points ({difference / standard_error:+.1f} SE); right only for the pruned "
           f"model: {only_pruned} images, only for the teacher: {only_teacher}")
-    lesson.metric(f"pruned to {sparsity:.0%} minus teacher, accuracy", difference, fmt="+.2%")
-    lesson.metric(f"pruned to {sparsity:.0%} minus teacher, paired standard errors", difference / standard_error,
+    lesson.metric(f"pruned_{round(sparsity * 100)}_minus_teacher_acc", difference,
+                  f"pruned to {sparsity:.0%} minus teacher, accuracy", fmt="+.2%")
+    lesson.metric(f"pruned_{round(sparsity * 100)}_minus_teacher_std_errs", difference / standard_error,
+                  f"pruned to {sparsity:.0%} minus teacher, paired standard errors",
                   fmt="+.1f")
 
 # %% [markdown]
@@ -204,7 +209,8 @@ for sparsity in (0.5, 0.7):
 target_sparsity = 0.9
 pruned = km.models.compile_model(copy_of(teacher))
 pruning_masks = compression.prune_by_magnitude(pruned, target_sparsity)
-lesson.metric(f"accuracy right after pruning to {target_sparsity:.0%}", accuracy(pruned.predict_on_batch), fmt=".2%")
+lesson.metric("acc_right_after_pruning", accuracy(pruned.predict_on_batch),
+              f"accuracy right after pruning to {target_sparsity:.0%}", fmt=".2%")
 pruned.fit(x_train, y_train, epochs=1, batch_size=128, verbose=0,
            callbacks=[compression.KeepPruned(pruning_masks)])
 print(f"after 1 epoch of fine-tuning: accuracy {accuracy(pruned.predict_on_batch):.2%}, "
@@ -256,7 +262,8 @@ dense_copy = km.models.compile_model(copy_of(teacher))
 best = compression.latencies({"dense": dense_copy.predict_on_batch, "pruned": pruned.predict_on_batch}, batch,
                              rounds=lesson.pick(30, 60), clock=time.process_time)
 print(f"CPU time (256 imgs): dense copy {1000 * best['dense']:.1f} ms   pruned {1000 * best['pruned']:.1f} ms")
-lesson.metric("CPU time of the pruned model / its dense copy", best["pruned"] / best["dense"], fmt=".2f")
+lesson.metric("pruned_over_dense_cpu_time", best["pruned"] / best["dense"],
+              "CPU time of the pruned model / its dense copy", fmt=".2f")
 
 # %% [markdown]
 # ## 3. Quantization (量化) to int8
@@ -275,9 +282,10 @@ scale = np.abs(kernel).max() / 127
 q = np.round(kernel / scale).astype(np.int8)
 q_package, scale_package = compression.quantize_symmetric(kernel)
 print(f"scale by hand {scale:.6f}, compression.quantize_symmetric {float(scale_package):.6f}")
-lesson.metric("int8 codes: by hand vs compression.quantize_symmetric, entries that differ", np.sum(q != q_package))
+lesson.metric("int8_hand_vs_package_mismatches", np.sum(q != q_package),
+              "int8 codes: by hand vs compression.quantize_symmetric, entries that differ")
 error = np.abs(kernel - q * scale)
-lesson.metric("max rounding error / (s/2)", error.max() / (scale / 2), fmt=".4f");
+lesson.metric("max_rounding_err_over_half_s", error.max() / (scale / 2), "max rounding error / (s/2)", fmt=".4f");
 q_channel, scale_channel = compression.quantize_symmetric(kernel, axis=-1)
 error_channel = np.abs(kernel - compression.dequantize(q_channel, scale_channel))
 print(f"mean error: one scale {error.mean():.2e}, one scale per output channel {error_channel.mean():.2e}")
@@ -305,8 +313,10 @@ dense_kernel_weights = sum(layer.kernel.shape[0] * layer.kernel.shape[1] for lay
                            if isinstance(layer, keras.layers.Dense))
 print(f"multiply-adds per image: convolutions {conv_macs:,}, Dense layers {dense_macs:,}; Dense kernels hold "
       f"{dense_kernel_weights:,} of the {teacher.count_params():,} parameters")
-lesson.metric("share of the teacher's multiply-adds in convolutions", conv_macs / (conv_macs + dense_macs), fmt=".1%")
-lesson.metric("share of the teacher's parameters in Dense kernels", dense_kernel_weights / teacher.count_params(),
+lesson.metric("teacher_conv_multiply_add_share", conv_macs / (conv_macs + dense_macs),
+              "share of the teacher's multiply-adds in convolutions", fmt=".1%")
+lesson.metric("teacher_dense_param_share", dense_kernel_weights / teacher.count_params(),
+              "share of the teacher's parameters in Dense kernels",
               fmt=".0%")
 
 # %% [markdown]
@@ -436,20 +446,24 @@ for name, (params, stored, ms, acc) in rows.items():
           f"{acc:9.2%}")
 print(f"* against the teacher's gzipped weights ({dense_size['gzip_bytes'] / 1024:.1f} KiB); against its raw "
       f"weights ({base_bytes / 1024:.1f} KiB) it would read {base_bytes / rows[pruned_name][1]:.1f}")
-lesson.metric("pruned model size reduction vs the gzipped teacher (x)", dense_size["gzip_bytes"] / rows[pruned_name][1],
+lesson.metric("pruned_size_reduction_vs_gzip", dense_size["gzip_bytes"] / rows[pruned_name][1],
+              "pruned model size reduction vs the gzipped teacher (x)",
               fmt=".1f")
-lesson.metric("pruned model size reduction vs the raw teacher (x)", base_bytes / rows[pruned_name][1], fmt=".1f")
+lesson.metric("pruned_size_reduction_vs_raw", base_bytes / rows[pruned_name][1],
+              "pruned model size reduction vs the raw teacher (x)", fmt=".1f")
 
-lesson.metric("teacher test accuracy", base_acc, fmt=".2%")
-lesson.metric("full-int8 TFLite test accuracy", rows["TFLite full int8"][3], headline=True, fmt=".2%")
-lesson.metric("full-int8 TFLite size reduction (x)", base_bytes / rows["TFLite full int8"][1], fmt=".1f")
-lesson.metric("distilled student test accuracy", rows["student, distilled"][3], fmt=".2%")
-lesson.metric("student from labels only test accuracy", rows["student, labels only"][3], fmt=".2%")
+lesson.metric("teacher_test_acc", base_acc, "teacher test accuracy", fmt=".2%")
+lesson.metric("int8_tflite_test_acc", rows["TFLite full int8"][3], "full-int8 TFLite test accuracy", headline=True, fmt=".2%")
+lesson.metric("int8_tflite_size_reduction", base_bytes / rows["TFLite full int8"][1],
+              "full-int8 TFLite size reduction (x)", fmt=".1f")
+lesson.metric("distilled_student_test_acc", rows["student, distilled"][3], "distilled student test accuracy", fmt=".2%")
+lesson.metric("student_labels_only_test_acc", rows["student, labels only"][3],
+              "student from labels only test accuracy", fmt=".2%")
 for name, (params, stored, ms, acc) in rows.items():
-    lesson.metric(f"{name}: parameters", params)
-    lesson.metric(f"{name}: stored KiB", stored / 1024, fmt=".1f")
-    lesson.metric(f"{name}: ms/batch", ms, fmt=".1f")
-    lesson.metric(f"{name}: test accuracy", acc, fmt=".2%")
+    lesson.metric(f"{lesson.key_part(name)}_params", params, f"{name}: parameters")
+    lesson.metric(f"{lesson.key_part(name)}_stored_kib", stored / 1024, f"{name}: stored KiB", fmt=".1f")
+    lesson.metric(f"{lesson.key_part(name)}_ms_per_batch", ms, f"{name}: ms/batch", fmt=".1f")
+    lesson.metric(f"{lesson.key_part(name)}_test_acc", acc, f"{name}: test accuracy", fmt=".2%")
 
 fig, ax = plt.subplots(figsize=(12, 5))
 # A legend instead of labels beside the points: several models sit almost on top of each other.

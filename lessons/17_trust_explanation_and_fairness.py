@@ -57,7 +57,7 @@ cnn = km.models.cnn((28, 28), 10)
 km.models.compile_model(cnn)
 cnn.fit(x_train, y_train, epochs=lesson.pick(2, 5), batch_size=128, verbose=0)
 cnn_accuracy = cnn.evaluate(x_test, y_test, verbose=0, return_dict=True)["accuracy"]
-lesson.metric("CNN test accuracy", cnn_accuracy, fmt=".1%");
+lesson.metric("cnn_test_acc", cnn_accuracy, "CNN test accuracy", fmt=".1%");
 
 # %% [markdown]
 # ## 2. Saliency, integrated gradients, occlusion
@@ -83,8 +83,9 @@ gap = explain.logits(cnn, explained)[np.arange(6), predicted] - explain.logits(c
 completeness_error = np.max(np.abs(ig.reshape(6, -1).sum(1) - gap) / np.abs(gap))
 print("sum of IG attributions:", np.round(ig.reshape(6, -1).sum(1), 3))
 print("f(x) - f(baseline):    ", np.round(gap, 3))
-lesson.metric("IG completeness relative error", completeness_error, headline=True, fmt=".2%")
-lesson.metric("largest |IG| on a background pixel (x = 0)", float(np.max(np.abs(ig[explained == 0]))), fmt=".1e");
+lesson.metric("ig_completeness_rel_err", completeness_error, "IG completeness relative error", headline=True, fmt=".2%")
+lesson.metric("max_ig_background_pixel", float(np.max(np.abs(ig[explained == 0]))),
+              "largest |IG| on a background pixel (x = 0)", fmt=".1e");
 
 # %% [markdown]
 # **Occlusion** (遮挡) needs no gradients at all: cover a 4×4 patch with black (MNIST's
@@ -161,8 +162,9 @@ for name, scores in rankings.items():
     kept = np.mean(explain.logits(cnn, deleted).argmax(1) == probe_class)
     print(f"delete top 5% by {name:21s}: {ink_removed:4.1f} ink pixels per digit removed, "
           f"prediction unchanged for {kept:.0%} of {len(probe)} digits")
-    lesson.metric(f"deletion test, prediction unchanged: {name}", kept, fmt=".0%")
-    lesson.metric(f"deletion test, ink pixels removed per digit: {name}", ink_removed, fmt=".1f")
+    lesson.metric(f"deletion_unchanged_{lesson.key_part(name)}", kept, f"deletion test, prediction unchanged: {name}", fmt=".0%")
+    lesson.metric(f"deletion_removed_{lesson.key_part(name)}", ink_removed,
+                  f"deletion test, ink pixels removed per digit: {name}", fmt=".1f")
     removed[name], unchanged[name] = ink_removed, kept
 fewer = "fewer" if removed["occlusion"] < removed["saliency"] else "no fewer"
 print(f"occlusion's top 5% removes {fewer} ink pixels than saliency's ({removed['occlusion']:.1f} against "
@@ -172,7 +174,8 @@ saliency_ink = (delete_top(probe, rankings["saliency"], 0.05) == 0) & ink  # the
 negative_share = np.mean(probe_gradient[saliency_ink] < 0)
 print(f"of the ink pixels saliency's top 5% removes, {negative_share:.0%} have a negative gradient "
       f"(removing ink there raises the class score, to first order)")
-lesson.metric("share of saliency's removed ink pixels with a negative gradient", negative_share, fmt=".0%")
+lesson.metric("saliency_removed_negative_grad_share", negative_share,
+              "share of saliency's removed ink pixels with a negative gradient", fmt=".0%")
 
 # %% [markdown]
 # Against the fair control, removing the ink pixels that integrated gradients rank highest
@@ -211,12 +214,14 @@ trained_vs_untrained = rank_correlations(sal, sal_untrained)
 print("rank correlation, saliency of the trained vs the untrained CNN:", np.round(trained_vs_untrained, 2))
 print("rank correlation with the image itself: trained", np.round(rank_correlations(sal, explained), 2),
       "untrained", np.round(rank_correlations(sal_untrained, explained), 2))
-lesson.metric("saliency rank correlation, trained vs untrained CNN (mean of 6 digits)", trained_vs_untrained.mean(),
+lesson.metric("saliency_corr_trained_vs_untrained", trained_vs_untrained.mean(),
+              "saliency rank correlation, trained vs untrained CNN (mean of 6 digits)",
               fmt=".2f")
-lesson.metric("saliency rank correlation with the image, trained CNN (mean)", rank_correlations(sal, explained).mean(),
+lesson.metric("saliency_corr_image_trained", rank_correlations(sal, explained).mean(),
+              "saliency rank correlation with the image, trained CNN (mean)",
               fmt=".2f")
-lesson.metric("saliency rank correlation with the image, untrained CNN (mean)",
-              rank_correlations(sal_untrained, explained).mean(), fmt=".2f");
+lesson.metric("saliency_corr_image_untrained", rank_correlations(sal_untrained, explained).mean(),
+              "saliency rank correlation with the image, untrained CNN (mean)", fmt=".2f");
 
 # %% [markdown]
 # For this model, under this lesson's measure (Spearman rank correlation of the |gradient| maps;
@@ -263,7 +268,7 @@ text_model.compile(optimizer=keras.optimizers.Adam(0.01),
                    loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])
 text_model.fit(token_ids(texts), labels, epochs=lesson.pick(10, 30), batch_size=32, verbose=0)
 text_accuracy = text_model.evaluate(token_ids(test_texts), test_labels, verbose=0, return_dict=True)["accuracy"]
-lesson.metric("text classifier test accuracy", text_accuracy, fmt=".1%");
+lesson.metric("text_classifier_test_acc", text_accuracy, "text classifier test accuracy", fmt=".1%");
 
 # %%
 sentence = str(test_texts[np.argmax([len(t.split()) < 16 for t in test_texts])])
@@ -274,13 +279,13 @@ with_endings = sum("endings" in t.lower() for t in texts)  # a substring search:
 print(f"vocabulary: {len(vocabulary)} entries ('' for padding, [UNK], and every distinct word of the "
       f"{len(texts)} training reviews; max_tokens=4000 is only a cap); training reviews containing 'endings': "
       f"{with_endings}")
-lesson.metric("vocabulary entries", len(vocabulary), fmt=".0f")
-lesson.metric("training reviews containing 'endings'", with_endings, fmt=".0f")
+lesson.metric("vocabulary_entries", len(vocabulary), "vocabulary entries", fmt=".0f")
+lesson.metric("train_reviews_containing_endings", with_endings, "training reviews containing 'endings'", fmt=".0f")
 w, b = [np.asarray(v) for v in head.get_weights()]
 contributions = embed.get_weights()[0][ids] @ w[:, 0] / len(ids)
 logit = float(keras.ops.convert_to_numpy(text_model.predict_on_batch(token_ids([sentence])))[0, 0])
 print(f"{sentence!r}\nlogit {logit:.4f} = bias {b[0]:.4f} + sum of word contributions {contributions.sum():.4f}")
-lesson.metric("word contributions sum error", abs(b[0] + contributions.sum() - logit), fmt=".1e")
+lesson.metric("word_contributions_sum_err", abs(b[0] + contributions.sum() - logit), "word contributions sum error", fmt=".1e")
 order = np.argsort(-np.abs(contributions))
 print("words by |contribution| (logit units): "
       + ", ".join(f"{vocabulary[ids[i]]} {contributions[i]:+.2f}" for i in order))
@@ -288,8 +293,10 @@ print("words by |contribution| (logit units): "
 no_sentiment = {"the", "film", "has", "three", "endings", "and", "of", "them"}
 top_five = [str(vocabulary[ids[i]]) for i in order[:5]]
 print(f"words without sentiment among the 5 largest: {[t for t in top_five if t in no_sentiment]}")
-lesson.metric("words without sentiment among the 5 largest |contributions|", sum(t in no_sentiment for t in top_five))
-lesson.metric("strongest negative word has no sentiment", int(vocabulary[ids[np.argmin(contributions)]] in no_sentiment))
+lesson.metric("no_sentiment_among_top5_words", sum(t in no_sentiment for t in top_five),
+              "words without sentiment among the 5 largest |contributions|")
+lesson.metric("strongest_negative_word_has_no_sentiment", int(vocabulary[ids[np.argmin(contributions)]] in no_sentiment),
+              "strongest negative word has no sentiment")
 # Do those words lean to one label in the training reviews? Each top word's share of positive reviews among the
 # training reviews that contain it (no review is longer than the 48 tokens the model reads).
 train_ids = token_ids(texts)
@@ -302,11 +309,13 @@ for i in order[:5]:
     print(f"  {word!r:10s} contribution {contributions[i]:+.2f}: in {with_word.sum():3d} training reviews, "
           f"{np.mean(labels[with_word]):.0%} of them positive")
     if i == np.argmin(contributions):
-        lesson.metric("strongest negative word: training reviews containing it", with_word.sum(), fmt=".0f")
-        lesson.metric("strongest negative word: share of positive training reviews containing it",
-                      np.mean(labels[with_word]), fmt=".0%")
-lesson.metric("share of positive training reviews", np.mean(labels), fmt=".0%")
-lesson.metric("top-5 words without sentiment more than 10 points off that share", leaning, fmt=".0f")
+        lesson.metric("strongest_negative_word_reviews", with_word.sum(),
+                      "strongest negative word: training reviews containing it", fmt=".0f")
+        lesson.metric("strongest_negative_word_positive_share", np.mean(labels[with_word]),
+                      "strongest negative word: share of positive training reviews containing it", fmt=".0%")
+lesson.metric("share_positive_train_reviews", np.mean(labels), "share of positive training reviews", fmt=".0%")
+lesson.metric("top5_no_sentiment_off_share", leaning,
+              "top-5 words without sentiment more than 10 points off that share", fmt=".0f")
 
 
 def positive_probability(batch):
@@ -411,8 +420,8 @@ efficiency_error = abs(our_shap.sum() - (p_sentence - expected_p))
 print(f"M = {len(ids)} words, {2 ** len(ids) - 2} coalitions; P(sentence) = {p_sentence:.4f}, "
       f"E[f(background)] = P(all [UNK]) = {expected_p:.4f} (shap: {float(np.ravel(explainer.expected_value)[0]):.4f})")
 print(f"sum of SHAP values {our_shap.sum():.4f} = P(sentence) - P(all [UNK]) = {p_sentence - expected_p:.4f}")
-lesson.metric("KernelSHAP vs shap.KernelExplainer max difference", shap_difference, fmt=".1e")
-lesson.metric("SHAP efficiency error", efficiency_error, fmt=".1e");
+lesson.metric("kernel_shap_vs_shap_max_diff", shap_difference, "KernelSHAP vs shap.KernelExplainer max difference", fmt=".1e")
+lesson.metric("shap_efficiency_err", efficiency_error, "SHAP efficiency error", fmt=".1e");
 
 # %% [markdown]
 # Leave-one-out with the same background, $f(x) - f(x \text{ with word } i \to \texttt{[UNK]})$,
@@ -432,10 +441,10 @@ unused_norm = np.median(row_norms[len(vocabulary):])  # ids no token maps to: ne
 sigmoid_bias = 1 / (1 + np.exp(-b[0]))
 print(f"embedding row norms: [UNK] {unknown_norm:.2f}, median of the vocabulary's words {word_norm:.2f}, median of "
       f"the unused ids {unused_norm:.2f}; P(all [UNK]) {expected_p:.4f} vs sigmoid(bias) {sigmoid_bias:.4f}")
-lesson.metric("embedding row norm of [UNK]", unknown_norm, fmt=".2f")
-lesson.metric("median embedding row norm, vocabulary words", word_norm, fmt=".2f")
-lesson.metric("median embedding row norm, unused ids", unused_norm, fmt=".2f")
-lesson.metric("sigmoid of the text classifier's bias", sigmoid_bias, fmt=".4f")
+lesson.metric("unk_embedding_norm", unknown_norm, "embedding row norm of [UNK]", fmt=".2f")
+lesson.metric("median_vocab_embedding_norm", word_norm, "median embedding row norm, vocabulary words", fmt=".2f")
+lesson.metric("median_unused_embedding_norm", unused_norm, "median embedding row norm, unused ids", fmt=".2f")
+lesson.metric("sigmoid_text_bias", sigmoid_bias, "sigmoid of the text classifier's bias", fmt=".4f")
 exact_vs_unknown = (embeddings[ids] - embeddings[unknown_id]) @ w[:, 0] / len(ids)
 logit_shap_error, logit_loo_error = np.max(np.abs(logit_shap - exact_vs_unknown)), np.max(np.abs(loo_logit - exact_vs_unknown))
 print(f"logit: max |SHAP - exact| {logit_shap_error:.1e}, max |leave-one-out - exact| {logit_loo_error:.1e}")
@@ -447,16 +456,18 @@ larger_share = np.mean(np.abs(our_shap[known]) > np.abs(loo_p[known]))
 print(f"|SHAP| > |leave-one-out| for {larger_share:.0%} of the {known.sum()} words the vocabulary knows; "
       f"sigmoid slope P(1 - P) {p_sentence * (1 - p_sentence):.3f} at the sentence, "
       f"{expected_p * (1 - expected_p):.3f} at all [UNK]")
-lesson.metric("logit SHAP vs exact contributions max difference", logit_shap_error, fmt=".1e")
-lesson.metric("logit leave-one-out vs exact contributions max difference", logit_loo_error, fmt=".1e")
-lesson.metric("probability SHAP vs leave-one-out max difference", np.max(np.abs(our_shap - loo_p)), fmt=".4f")
-lesson.metric("leave-one-out efficiency error", loo_gap, fmt=".4f")
-lesson.metric("P(positive) of the explained sentence", p_sentence, fmt=".4f")
-lesson.metric("P(positive) of the all-[UNK] background", expected_p, fmt=".4f")
-lesson.metric("share of known words with |SHAP| > |leave-one-out|", larger_share, fmt=".0%")
-lesson.metric("words of the sentence the vocabulary does not know", int((~known).sum()))
-lesson.metric("largest |SHAP| or |leave-one-out| of an [UNK] word",
-              float(np.max(np.abs(np.r_[our_shap[~known], loo_p[~known]]), initial=0.0)), fmt=".1e");
+lesson.metric("logit_shap_vs_exact_max_diff", logit_shap_error, "logit SHAP vs exact contributions max difference", fmt=".1e")
+lesson.metric("logit_loo_vs_exact_max_diff", logit_loo_error,
+              "logit leave-one-out vs exact contributions max difference", fmt=".1e")
+lesson.metric("prob_shap_vs_loo_max_diff", np.max(np.abs(our_shap - loo_p)),
+              "probability SHAP vs leave-one-out max difference", fmt=".4f")
+lesson.metric("loo_efficiency_err", loo_gap, "leave-one-out efficiency error", fmt=".4f")
+lesson.metric("p_positive_sentence", p_sentence, "P(positive) of the explained sentence", fmt=".4f")
+lesson.metric("p_positive_all_unk", expected_p, "P(positive) of the all-[UNK] background", fmt=".4f")
+lesson.metric("share_shap_above_loo", larger_share, "share of known words with |SHAP| > |leave-one-out|", fmt=".0%")
+lesson.metric("unknown_words_in_sentence", int((~known).sum()), "words of the sentence the vocabulary does not know")
+lesson.metric("max_attribution_unk_word", float(np.max(np.abs(np.r_[our_shap[~known], loo_p[~known]]), initial=0.0)),
+              "largest |SHAP| or |leave-one-out| of an [UNK] word", fmt=".1e");
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 0.55 * len(ids) + 1.6))
@@ -537,11 +548,12 @@ dir_ = fairness.disparate_impact_ratio(approve, g_test)
 eod = fairness.equal_opportunity_difference(y_true, approve, g_test)
 print(f"demographic parity difference {dpd:.3f}, disparate impact ratio {dir_:.2f} "
       f"({'fails' if dir_ < 0.8 else 'passes'} the four-fifths rule), equal opportunity difference {eod:.3f}")
-lesson.metric("disparate impact ratio", dir_, fmt=".2f")
-lesson.metric("equal opportunity difference", eod, fmt=".3f")
+lesson.metric("disparate_impact_ratio", dir_, "disparate impact ratio", fmt=".2f")
+lesson.metric("equal_opportunity_diff", eod, "equal opportunity difference", fmt=".3f")
 for group_name in before:
     for rate in ("selection rate", "TPR", "FPR"):
-        lesson.metric(f"one threshold: {rate}, {group_name}", before[group_name][rate], fmt=".3f")
+        lesson.metric(f"one_threshold_{lesson.key_part(rate)}_{lesson.key_part(group_name)}", before[group_name][rate],
+                      f"one threshold: {rate}, {group_name}", fmt=".3f")
 
 # Where does the gap come from? 1. The postcode: flip it (standardised column 3 takes two values)
 # and count changed decisions; then give everybody the same postcode.
@@ -556,7 +568,7 @@ def decisions(features):
 
 changed = np.mean(decisions(x_flipped) != approve)
 print(f"\nflipping every applicant's postcode changes {changed:.1%} of the decisions")
-lesson.metric("share of decisions changed by flipping the postcode", changed, fmt=".1%")
+lesson.metric("postcode_flip_changed_share", changed, "share of decisions changed by flipping the postcode", fmt=".1%")
 selection_gap = before["group A"]["selection rate"] - before["group B"]["selection rate"]
 one_postcode_gaps = []
 for value, area in zip(postcode_values, ("A", "B")):
@@ -566,9 +578,10 @@ for value, area in zip(postcode_values, ("A", "B")):
     gap = rates["group A"]["selection rate"] - rates["group B"]["selection rate"]
     print(f"everybody in postcode area {area}: selection-rate gap A - B {gap:.3f} (with their own postcodes "
           f"{selection_gap:.3f})")
-    lesson.metric(f"selection-rate gap with every postcode set to area {area}", gap, fmt=".3f")
+    lesson.metric(f"selection_gap_postcode_{lesson.key_part(area)}", gap,
+                  f"selection-rate gap with every postcode set to area {area}", fmt=".3f")
     one_postcode_gaps.append(gap)
-lesson.metric("selection-rate gap, one threshold", selection_gap, fmt=".3f")
+lesson.metric("selection_gap_one_threshold", selection_gap, "selection-rate gap, one threshold", fmt=".3f")
 direction = ("widens the gap, either one" if min(one_postcode_gaps) > selection_gap
              else "narrows the gap, either one" if max(one_postcode_gaps) < selection_gap
              else "widens the gap with one area and narrows it with the other")
@@ -581,12 +594,14 @@ print("the true repayment rule, threshold 0.5:")
 print(fairness.format_table(true_rule))
 for group_name in true_rule:
     for rate in ("selection rate", "TPR"):
-        lesson.metric(f"true rule: {rate}, {group_name}", true_rule[group_name][rate], fmt=".3f")
+        lesson.metric(f"true_rule_{lesson.key_part(rate)}_{lesson.key_part(group_name)}", true_rule[group_name][rate],
+                      f"true rule: {rate}, {group_name}", fmt=".3f")
 for rate in ("selection rate", "TPR"):
     model_gap = before["group A"][rate] - before["group B"][rate]
     rule_gap = true_rule["group A"][rate] - true_rule["group B"][rate]
     print(f"{rate} gap A - B: model {model_gap:.3f}, true rule {rule_gap:.3f}")
-    lesson.metric(f"{rate} gap A - B, model minus true rule", model_gap - rule_gap, fmt=".3f");
+    lesson.metric(f"{lesson.key_part(rate)}_gap_model_minus_true", model_gap - rule_gap,
+                  f"{rate} gap A - B, model minus true rule", fmt=".3f");
 
 # %% [markdown]
 # The disparate impact ratio printed above is the lowest group selection rate over the highest.
@@ -639,19 +654,22 @@ eod_in_sample = fairness.equal_opportunity_difference(y_true, (scores >= np.vect
                                                       g_test)
 print(f"equal opportunity difference on the test applicants: one threshold {eod:.3f} -> "
       f"{eod_after:.3f} with the fitted thresholds (fitted on the test applicants themselves: {eod_in_sample:.3f})")
-lesson.metric("equal opportunity difference, thresholds fitted on the training applicants", eod_after, fmt=".3f")
-lesson.metric("equal opportunity difference, thresholds fitted in-sample", eod_in_sample, fmt=".3f")
+lesson.metric("equal_opportunity_diff_train_fit", eod_after,
+              "equal opportunity difference, thresholds fitted on the training applicants", fmt=".3f")
+lesson.metric("equal_opportunity_diff_in_sample", eod_in_sample,
+              "equal opportunity difference, thresholds fitted in-sample", fmt=".3f")
 repayers_b = round(before["group B"]["n"] * before["group B"]["base rate"])
 tpr_b = after["group B"]["TPR"]
 print(f"group B's TPR {tpr_b:.3f} rests on {repayers_b} repayers: standard error "
       f"sqrt(TPR (1 - TPR) / {repayers_b}) = {np.sqrt(tpr_b * (1 - tpr_b) / repayers_b):.3f}")
-lesson.metric("test applicants in group B who repaid", repayers_b, fmt=".0f")
-lesson.metric("standard error of group B's TPR after the repair", np.sqrt(tpr_b * (1 - tpr_b) / repayers_b), fmt=".3f")
+lesson.metric("test_group_b_repaid", repayers_b, "test applicants in group B who repaid", fmt=".0f")
+lesson.metric("std_err_group_b_tpr_repaired", np.sqrt(tpr_b * (1 - tpr_b) / repayers_b),
+              "standard error of group B's TPR after the repair", fmt=".3f")
 print(f"group B, one threshold -> fitted thresholds: FPR {before['group B']['FPR']:.3f} -> {after['group B']['FPR']:.3f}, "
       f"accuracy {before['group B']['accuracy']:.3f} -> {after['group B']['accuracy']:.3f}")
-lesson.metric("after the repair: FPR, group B", after["group B"]["FPR"], fmt=".3f")
-lesson.metric("one threshold: accuracy, group B", before["group B"]["accuracy"], fmt=".3f")
-lesson.metric("after the repair: accuracy, group B", after["group B"]["accuracy"], fmt=".3f")
+lesson.metric("repaired_fpr_group_b", after["group B"]["FPR"], "after the repair: FPR, group B", fmt=".3f")
+lesson.metric("one_threshold_acc_group_b", before["group B"]["accuracy"], "one threshold: accuracy, group B", fmt=".3f")
+lesson.metric("repaired_acc_group_b", after["group B"]["accuracy"], "after the repair: accuracy, group B", fmt=".3f")
 
 # %%
 metrics_shown = ["selection rate", "TPR", "FPR", "precision"]
@@ -724,10 +742,10 @@ gap_precision = abs(after["group A"]["precision"] - after["group B"]["precision"
 gap_fpr = abs(after["group A"]["FPR"] - after["group B"]["FPR"])
 print(f"after equalising TPR: precision gap {gap_precision:.3f}, FPR gap {gap_fpr:.3f}, "
       f"base rates {after['group A']['base rate']:.2f} vs {after['group B']['base rate']:.2f}")
-lesson.metric("Chouldechova identity, largest error after the repair", identity_error, fmt=".1e")
-lesson.metric("after the repair: TPR gap", abs(after["group A"]["TPR"] - after["group B"]["TPR"]), fmt=".3f")
-lesson.metric("after the repair: precision gap", gap_precision, fmt=".3f")
-lesson.metric("after the repair: FPR gap", gap_fpr, fmt=".3f")
+lesson.metric("chouldechova_max_err_repaired", identity_error, "Chouldechova identity, largest error after the repair", fmt=".1e")
+lesson.metric("repaired_tpr_gap", abs(after["group A"]["TPR"] - after["group B"]["TPR"]), "after the repair: TPR gap", fmt=".3f")
+lesson.metric("repaired_precision_gap", gap_precision, "after the repair: precision gap", fmt=".3f")
+lesson.metric("repaired_fpr_gap", gap_fpr, "after the repair: FPR gap", fmt=".3f")
 
 # %% [markdown]
 # Article 000 §9.3 also asks for **algorithmic transparency** (算法透明性: publishing the model's

@@ -76,11 +76,11 @@ for name, view in generalisations.items():
     records = list(view(town))
     rows.append((name, privacy.unique_share(records), privacy.k_anonymity(records)))
     print(f"{name:26s} re-identified by linkage: {rows[-1][1]:6.1%}   k = {rows[-1][2]}")
-lesson.metric("share unique on ZIP, birth date, sex", rows[0][1], fmt=".1%")
-lesson.metric("share unique on ZIP, birth year, sex", rows[1][1], fmt=".1%")
-lesson.metric("share unique on ZIP[:3], birth date, sex", rows[2][1], fmt=".1%")
-lesson.metric("share unique on ZIP[:3], birth year, sex", rows[3][1], fmt=".1%")
-lesson.metric("ZIP areas (3-digit prefixes) in the town", len(np.unique(town["zip"] // 100)));
+lesson.metric("share_unique_zip_birth_date_sex", rows[0][1], "share unique on ZIP, birth date, sex", fmt=".1%")
+lesson.metric("share_unique_zip_birth_year_sex", rows[1][1], "share unique on ZIP, birth year, sex", fmt=".1%")
+lesson.metric("share_unique_zip3_birth_date_sex", rows[2][1], "share unique on ZIP[:3], birth date, sex", fmt=".1%")
+lesson.metric("share_unique_zip3_birth_year_sex", rows[3][1], "share unique on ZIP[:3], birth year, sex", fmt=".1%")
+lesson.metric("zip3_areas", len(np.unique(town["zip"] // 100)), "ZIP areas (3-digit prefixes) in the town");
 
 # %%
 fig, ax = plt.subplots(figsize=(9, 4.5))
@@ -134,8 +134,8 @@ p_with = np.diff(laplace_cdf(edges, true_count))
 p_without = np.diff(laplace_cdf(edges, true_count - 1))
 exact_ratio = np.max(np.maximum(p_with, p_without) / np.minimum(p_with, p_without))
 print(f"largest exact ratio of output probabilities: {exact_ratio:.4f}; the guarantee e^eps = {np.exp(epsilon):.4f}")
-lesson.metric("largest exact probability ratio, Laplace count", exact_ratio, fmt=".4f")
-lesson.metric("e^epsilon of the Laplace count", np.exp(epsilon), fmt=".4f")
+lesson.metric("laplace_max_exact_ratio", exact_ratio, "largest exact probability ratio, Laplace count", fmt=".4f")
+lesson.metric("laplace_e_epsilon", np.exp(epsilon), "e^epsilon of the Laplace count", fmt=".4f")
 
 # Which released counts give the largest ratio? Rounded to k, the release lands in [k - 0.5, k + 0.5).
 exact_per_bin = np.maximum(p_with, p_without) / np.minimum(p_with, p_without)
@@ -143,7 +143,7 @@ counts = edges[:-1] + 0.5
 inside = ~np.isclose(exact_per_bin, np.exp(epsilon), rtol=1e-6)   # far bins: round-off of tiny probabilities
 print(f"exact ratio e^eps for every count except {', '.join(f'{k:.0f}' for k in counts[inside])}, "
       f"where it is {exact_per_bin[inside].max():.4f}")
-lesson.metric("smallest exact probability ratio, Laplace count", exact_per_bin.min(), fmt=".4f")
+lesson.metric("laplace_min_exact_ratio", exact_per_bin.min(), "smallest exact probability ratio, Laplace count", fmt=".4f")
 
 # %% [markdown]
 # For a released count (rounded to a whole number) of at most 410 or at least 413, the two
@@ -178,13 +178,14 @@ for label, z in [(f"one-bin 95% interval (z = {z_one})", z_one), (f"simultaneous
           f"{np.exp(log_ratio[worst] + z * log_error[worst]):.3f};  holds its bin's exact ratio in "
           f"{np.sum(miss <= z * log_error)} of {m} bins")
 print(f"typical error of the released count: {np.mean(np.abs(with_you - true_count)):.1f} people")
-lesson.metric("largest sampled probability ratio", np.exp(log_ratio[worst]), fmt=".3f")
-lesson.metric("largest sampled ratio: simultaneous 95% interval, low end",
-              np.exp(log_ratio[worst] - z_all * log_error[worst]), fmt=".3f")
-lesson.metric("largest sampled ratio: simultaneous 95% interval, high end",
-              np.exp(log_ratio[worst] + z_all * log_error[worst]), fmt=".3f")
-lesson.metric("bins whose simultaneous interval misses the exact ratio", int(np.sum(miss > z_all * log_error)))
-lesson.metric("bins whose one-bin interval misses the exact ratio", int(np.sum(miss > z_one * log_error)))
+lesson.metric("max_sampled_ratio", np.exp(log_ratio[worst]), "largest sampled probability ratio", fmt=".3f")
+lesson.metric("max_sampled_ratio_low", np.exp(log_ratio[worst] - z_all * log_error[worst]),
+              "largest sampled ratio: simultaneous 95% interval, low end", fmt=".3f")
+lesson.metric("max_sampled_ratio_high", np.exp(log_ratio[worst] + z_all * log_error[worst]),
+              "largest sampled ratio: simultaneous 95% interval, high end", fmt=".3f")
+lesson.metric("bins_simultaneous_miss", int(np.sum(miss > z_all * log_error)),
+              "bins whose simultaneous interval misses the exact ratio")
+lesson.metric("bins_one_bin_miss", int(np.sum(miss > z_one * log_error)), "bins whose one-bin interval misses the exact ratio")
 
 # %% [markdown]
 # The largest sampled ratio comes out above $e^{0.5} = 1.6487$, although no bin's exact ratio
@@ -233,7 +234,7 @@ regression = keras.Sequential([keras.Input((features,)), keras.layers.Dense(clas
 regression.set_weights([W.astype("float32"), b.astype("float32")])
 keras_W, keras_b = privacy.keras_gradients(regression, batch_x, batch_y)
 difference = max(np.abs(grad_W.mean(0) - keras_W).max(), np.abs(grad_b.mean(0) - keras_b).max())
-lesson.metric("max |by hand - Keras| gradient", difference, fmt=".1e");
+lesson.metric("max_err_hand_vs_keras_grad", difference, "max |by hand - Keras| gradient", fmt=".1e");
 
 # %% [markdown]
 # Clipping bounds what one example can do. Here are the norms of these 32 per-example gradients
@@ -275,8 +276,8 @@ guess_rate = {name: 0.5 * (1 + math.erf(shift / (2 * sigma * C) / math.sqrt(2)))
               for name, shift in [("unclipped", shift_unclipped), ("clipped", shift_clipped)]}
 print(f"best membership guess from one step: {guess_rate['unclipped']:.1%} right without clipping, "
       f"{guess_rate['clipped']:.1%} right with clipping (50% = coin toss)")
-lesson.metric("membership guess accuracy, one step, clipped", guess_rate["clipped"], fmt=".1%")
-lesson.metric("membership guess accuracy, one step, unclipped", guess_rate["unclipped"], fmt=".1%");
+lesson.metric("membership_acc_clipped", guess_rate["clipped"], "membership guess accuracy, one step, clipped", fmt=".1%")
+lesson.metric("membership_acc_unclipped", guess_rate["unclipped"], "membership guess accuracy, one step, unclipped", fmt=".1%");
 
 # %% [markdown]
 # Clipping does not *hide* the outlier: a one-standard-deviation shift still lets the best attacker
@@ -304,9 +305,9 @@ for s in sigmas:
     curve.append((s, eps, privacy.accuracy_softmax(run["weights"], run["bias"], x_test, y_test)))
     print(f"sigma {s:4.1f}: epsilon {eps:7.2f} at delta {delta:g}, test accuracy {curve[-1][2]:.1%}")
 print(f"no privacy (epsilon = infinity): test accuracy {baseline_acc:.1%}")
-lesson.metric("non-private test accuracy", baseline_acc, fmt=".1%")
+lesson.metric("non_private_test_acc", baseline_acc, "non-private test accuracy", fmt=".1%")
 chosen = min(curve, key=lambda c: abs(c[1] - 2.0))
-lesson.metric(f"DP-SGD test accuracy at epsilon {chosen[1]:.1f}", chosen[2], headline=True, fmt=".1%");
+lesson.metric("dp_sgd_test_acc", chosen[2], f"DP-SGD test accuracy at epsilon {chosen[1]:.1f}", headline=True, fmt=".1%");
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -352,15 +353,17 @@ for name, parts in splits.items():
     fed_curves[name] = privacy.federated_averaging(model, clients, rounds=rounds, local_epochs=1, batch_size=32,
                                                    eval_data=(x_test, y_test), seed=lesson.seed)["accuracy"]
     print(f"{name:26s} accuracy after {rounds} rounds: {fed_curves[name][-1]:.1%}")
-lesson.metric("FedAvg IID test accuracy", fed_curves["IID"][-1], fmt=".1%")
-lesson.metric("FedAvg non-IID test accuracy", fed_curves["non-IID (mostly 2 classes each)"][-1], fmt=".1%")
+lesson.metric("fedavg_iid_test_acc", fed_curves["IID"][-1], "FedAvg IID test accuracy", fmt=".1%")
+lesson.metric("fedavg_non_iid_test_acc", fed_curves["non-IID (mostly 2 classes each)"][-1],
+              "FedAvg non-IID test accuracy", fmt=".1%")
 client_counts = [np.sort(np.bincount(fy[p], minlength=classes))[::-1] for p in splits["non-IID (mostly 2 classes each)"]]
 top_two = min(c[:2].sum() / c.sum() for c in client_counts)
 most_classes = max(int(np.sum(c > 0)) for c in client_counts)
 print(f"non-IID clients: at least {top_two:.1%} of each client's examples in its two largest classes; "
       f"at most {most_classes} classes on one client")
-lesson.metric("non-IID: smallest share of a client's examples in its two largest classes", top_two, fmt=".1%")
-lesson.metric("non-IID: most classes held by one client", most_classes);
+lesson.metric("non_iid_min_top2_class_share", top_two,
+              "non-IID: smallest share of a client's examples in its two largest classes", fmt=".1%")
+lesson.metric("non_iid_max_classes_one_client", most_classes, "non-IID: most classes held by one client");
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
@@ -412,7 +415,7 @@ victim_x, victim_y = x_test[:1], y_test[:1]
 grads = privacy.keras_gradients(model, victim_x, victim_y)
 recovered = privacy.invert_dense_gradient(grads[0], grads[1])
 inversion_error = np.abs(recovered - victim_x[0]).max()
-lesson.metric("gradient inversion max pixel error", inversion_error, fmt=".1e")
+lesson.metric("grad_inversion_max_pixel_err", inversion_error, "gradient inversion max pixel error", fmt=".1e")
 side = int(np.sqrt(features))
 fig = course.plots.image_grid(np.stack([victim_x[0].reshape(side, side), recovered.reshape(side, side)]),
                           labels=[0, 1], class_names=["client's image", "rebuilt from gradient"], ncols=2,

@@ -65,7 +65,7 @@ cnn = km.models.cnn((28, 28), 10, name="mnist_cnn")
 km.models.compile_model(cnn)
 cnn.fit(x_train, y_train, epochs=lesson.pick(2, 5), batch_size=128, verbose=0)
 accuracy = cnn.evaluate(x_test, y_test, verbose=0, return_dict=True)["accuracy"]
-lesson.metric("CNN test accuracy", accuracy, fmt=".1%");
+lesson.metric("cnn_test_acc", accuracy, "CNN test accuracy", fmt=".1%");
 
 # %% [markdown]
 # ## 2. Export: four files for four audiences
@@ -144,7 +144,7 @@ for name, (size, predict) in copies.items():
     difference = np.abs(out - reference).max()
     worst = max(worst, difference)
     print(f"{name:11s} {size / 1024:8.1f} KiB   64 images in {ms:6.1f} ms   max |logit difference| {difference:.1e}")
-lesson.metric("max logit difference across exports", worst, fmt=".1e");
+lesson.metric("max_logit_diff_exports", worst, "max logit difference across exports", fmt=".1e");
 
 # %% [markdown]
 # ## 3. A prediction service that standard clients can talk to
@@ -226,9 +226,9 @@ for name, body in bad_requests.items():
     gallery.append((name, status))
     print(f"{name:22s} {status}  {answer['error'][:90]}")
 fraction_4xx = np.mean([400 <= s < 500 for _, s in gallery])
-lesson.metric("bad requests answered with 4xx", fraction_4xx, fmt=".0%")
-lesson.metric("bad requests answered with 5xx", np.sum([s >= 500 for _, s in gallery]))
-lesson.metric("health check status after the bad requests", call("/health")[0]);
+lesson.metric("bad_requests_4xx", fraction_4xx, "bad requests answered with 4xx", fmt=".0%")
+lesson.metric("bad_requests_5xx", np.sum([s >= 500 for _, s in gallery]), "bad requests answered with 5xx")
+lesson.metric("health_after_bad_requests", call("/health")[0], "health check status after the bad requests");
 
 # %% [markdown]
 # ### Hardening: what each server setting defends against
@@ -285,15 +285,15 @@ answer, _ = raw_http(b"POST " + PREDICT.encode() + b" HTTP/1.1\r\nHost: x\r\nCon
 attacks["Content-Length: +20"] = int(answer.split()[1])
 hidden = b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n"
 answer, _ = raw_http(b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(hidden) + hidden)
-lesson.metric("answers to a GET with a request hidden in its body", answer.count(b"HTTP/1.1 "))
+lesson.metric("get_with_hidden_body_answers", answer.count(b"HTTP/1.1 "), "answers to a GET with a request hidden in its body")
 attacks["request hidden in a GET body"] = int(answer.split()[1])
 answer, seconds = raw_http(b"POST " + PREDICT.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n",
                            trickle=True)
 attacks[f"body trickled (answered after {seconds:.1f} s)"] = int(answer.split()[1])
 answer, seconds = raw_http(b"GET /health HTTP/1.1\r\nX-Slow: ", trickle=True)
 attacks[f"headers trickled (closed after {seconds:.1f} s)"] = "closed" if not answer else int(answer.split()[1])
-lesson.metric("status for Content-Length: +20", attacks["Content-Length: +20"])
-lesson.metric("seconds until trickled headers are cut off", seconds, fmt=".1f")
+lesson.metric("status_content_length_plus20", attacks["Content-Length: +20"], "status for Content-Length: +20")
+lesson.metric("trickled_headers_cutoff_s", seconds, "seconds until trickled headers are cut off", fmt=".1f")
 for name, result in attacks.items():
     print(f"{name:42s} {result}")
 
@@ -317,7 +317,7 @@ for thread in threads:
 for thread in threads:
     thread.join()
 print(f"100 clients at once: {burst.count(200)} answered 200, {100 - burst.count(200)} failed or reset")
-lesson.metric("burst of 100 clients: answered", burst.count(200));
+lesson.metric("burst_100_answered", burst.count(200), "burst of 100 clients: answered");
 
 # %% [markdown]
 # ## 4. Latency and throughput
@@ -341,17 +341,19 @@ print(f"16 images per request: {batched}")
 for workers, report in reports.items():
     little = workers / (report.latencies_ms.mean() / 1000)  # Little's law: clients / mean latency
     print(f"{workers} client(s): measured {report.throughput_rps:6.1f} req/s, Little's law predicts {little:6.1f}")
-    lesson.metric(f"p50 latency, {workers} client{'s' if workers > 1 else ''} (ms)", report.percentile(50), fmt=".1f")
-    lesson.metric(f"throughput, {workers} client{'s' if workers > 1 else ''} (req/s)", report.throughput_rps, fmt=".1f")
-    lesson.metric(f"Little's law / measured throughput, {workers} client{'s' if workers > 1 else ''}",
-                  little / report.throughput_rps, fmt=".2f")
+    lesson.metric(f"p50_latency_ms_{workers}_clients", report.percentile(50),
+                  f"p50 latency, {workers} client{'s' if workers > 1 else ''} (ms)", fmt=".1f")
+    lesson.metric(f"throughput_{workers}_clients", report.throughput_rps,
+                  f"throughput, {workers} client{'s' if workers > 1 else ''} (req/s)", fmt=".1f")
+    lesson.metric(f"littles_law_ratio_{workers}_clients", little / report.throughput_rps,
+                  f"Little's law / measured throughput, {workers} client{'s' if workers > 1 else ''}", fmt=".2f")
 throughput_4_over_2 = reports[4].throughput_rps / reports[2].throughput_rps
 p50_4_over_2 = reports[4].percentile(50) / reports[2].percentile(50)
 print(f"from 2 to 4 clients: throughput x{throughput_4_over_2:.2f}, p50 latency x{p50_4_over_2:.2f}")
-lesson.metric("throughput, 4 clients / 2 clients", throughput_4_over_2, fmt=".2f")
-lesson.metric("p50 latency, 4 clients / 2 clients", p50_4_over_2, fmt=".2f")
-lesson.metric("images/s, 16 per request over best 1 per request",
-              batched.instances_per_s / max(r.instances_per_s for r in reports.values()), fmt=".1f");
+lesson.metric("throughput_4_over_2_clients", throughput_4_over_2, "throughput, 4 clients / 2 clients", fmt=".2f")
+lesson.metric("p50_latency_4_over_2_clients", p50_4_over_2, "p50 latency, 4 clients / 2 clients", fmt=".2f")
+lesson.metric("batch16_over_single_images_per_s", batched.instances_per_s / max(r.instances_per_s for r in reports.values()),
+              "images/s, 16 per request over best 1 per request", fmt=".1f");
 
 # %% [markdown]
 # Read the numbers with Little's law: with $c$ clients each waiting for its answer, throughput
@@ -478,12 +480,14 @@ normal = [t for t in timeline if t[0] == "normal" and not np.isnan(t[1])]
 for t in normal:
     print(f"normal traffic, window of {t[5]:4d} images: max PSI over the features {t[1]:.3f} ({t[3]}), "
           f"noise floor per feature {t[4]:.3f}")
-lesson.metric("PSI on normal traffic", normal[-1][1], fmt=".3f")
-lesson.metric("largest PSI on normal traffic", max(t[1] for t in normal), fmt=".3f")
-lesson.metric("window size of the largest PSI on normal traffic", max(normal, key=lambda t: t[1])[5])
+lesson.metric("psi_normal", normal[-1][1], "PSI on normal traffic", fmt=".3f")
+lesson.metric("max_psi_normal", max(t[1] for t in normal), "largest PSI on normal traffic", fmt=".3f")
+lesson.metric("max_psi_normal_window", max(normal, key=lambda t: t[1])[5], "window size of the largest PSI on normal traffic")
 full_window = [t[1] for t in normal if t[5] == max(r[5] for r in normal)]
-lesson.metric("normal traffic: PSI range once the window is full", max(full_window) - min(full_window), fmt=".3f")
-lesson.metric("PSI noise floor per feature, window of 200", km.serving.drift.psi_noise_floor(1000, 200), fmt=".3f")
+lesson.metric("psi_normal_range_full_window", max(full_window) - min(full_window),
+              "normal traffic: PSI range once the window is full", fmt=".3f")
+lesson.metric("psi_noise_floor_window_200", km.serving.drift.psi_noise_floor(1000, 200),
+              "PSI noise floor per feature, window of 200", fmt=".3f")
 # Is "normal" traffic really the reference's distribution? The stream is the first test images (all from NIST's
 # SD-3 writers), the reference a block of the training set (SD-3 and SD-1 writers): compare their mean brightness,
 # in standard errors of the difference.
@@ -493,8 +497,9 @@ brightness_z = (stream_brightness.mean() - reference_brightness.mean()) / np.sqr
     stream_brightness.var(ddof=1) / len(stream) + reference_brightness.var(ddof=1) / len(x_reference))
 print(f"normal stream vs reference, mean brightness {stream_brightness.mean():.4f} vs {reference_brightness.mean():.4f}: "
       f"{brightness_z:+.1f} standard errors")
-lesson.metric("normal stream vs reference: mean brightness difference (standard errors)", brightness_z, fmt="+.1f")
-lesson.metric("PSI after the scanner fault", timeline[-1][1], headline=True, fmt=".2f")
+lesson.metric("normal_vs_reference_mean_std_errs", brightness_z,
+              "normal stream vs reference: mean brightness difference (standard errors)", fmt="+.1f")
+lesson.metric("psi_scanner_fault", timeline[-1][1], "PSI after the scanner fault", headline=True, fmt=".2f")
 final = call("/drift")[1]
 print(f"noise floor {final['psi_noise_floor']}")
 for feature, values in final["features"].items():
@@ -502,8 +507,8 @@ for feature, values in final["features"].items():
           f"{values['current_mean']:.3f}")
 for feature in ("mean brightness", "contrast", "dark pixel share"):
     values = final["features"][feature]
-    lesson.metric(f"faulty scanner: {feature}, current / reference mean",
-                  values["current_mean"] / values["reference_mean"], fmt=".2f")
+    lesson.metric(f"faulty_scanner_{lesson.key_part(feature)}_ratio", values["current_mean"] / values["reference_mean"],
+                  f"faulty scanner: {feature}, current / reference mean", fmt=".2f")
 
 # %% [markdown]
 # Early in the normal phase, with only a few hundred images in the window, the largest PSI comes
@@ -541,7 +546,8 @@ metrics = scrape()
 for labels, value in metrics["kerasmodels_requests_total"]:
     print(f"kerasmodels_requests_total{{route={labels['route']!r}, status={labels['status']}}} {value:g}")
 print("kerasmodels_drift_max_psi", metrics["kerasmodels_drift_max_psi"][0][1])
-lesson.metric("route labels in /metrics", len({labels["route"] for labels, _ in metrics["kerasmodels_requests_total"]}));
+lesson.metric("metrics_route_labels", len({labels["route"] for labels, _ in metrics["kerasmodels_requests_total"]}),
+              "route labels in /metrics");
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 4.2))
@@ -591,13 +597,13 @@ during_fault = {status: n - answers_before_fault.get(status, 0) for status, n in
                 if n > answers_before_fault.get(status, 0)}
 print(f"/health: {call('/health')[1]['status']}; predict answers by status during the fault: {during_fault} "
       f"(whole session: {answers_after_fault})")
-lesson.metric("predict answers during the scanner fault that were not 200",
-              sum(n for status, n in during_fault.items() if status != "200"))
-lesson.metric("predict answers with 200 during the scanner fault", during_fault.get("200", 0))
+lesson.metric("scanner_fault_non_200", sum(n for status, n in during_fault.items() if status != "200"),
+              "predict answers during the scanner fault that were not 200")
+lesson.metric("scanner_fault_200", during_fault.get("200", 0), "predict answers with 200 during the scanner fault")
 clean_accuracy = np.mean([t[2] for t in timeline if t[0] == "normal"])
 print(f"accuracy during the fault: {fault_accuracy:.1%} (the same images served cleanly: {clean_accuracy:.1%})")
-lesson.metric("accuracy during the scanner fault", fault_accuracy, fmt=".1%")
-lesson.metric("accuracy on the same images served cleanly", clean_accuracy, fmt=".1%");
+lesson.metric("scanner_fault_acc", fault_accuracy, "accuracy during the scanner fault", fmt=".1%")
+lesson.metric("clean_same_images_acc", clean_accuracy, "accuracy on the same images served cleanly", fmt=".1%");
 
 # %% [markdown]
 # ## 6. The same service for text

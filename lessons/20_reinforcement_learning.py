@@ -86,7 +86,7 @@ print("\n".join("".join(row) for row in desc))
 terminal_states = [s for s in range(num_states) if desc.flat[s] in "HG"]
 eval_episodes = 1000
 random_success = rl.run_policy(lake, lambda s: int(rng.integers(num_actions)), eval_episodes, seed=1).mean()
-lesson.metric("FrozenLake: random policy success rate", random_success, fmt=".1%");
+lesson.metric("frozenlake_random_policy_success_rate", random_success, "FrozenLake: random policy success rate", fmt=".1%");
 
 # %% [markdown]
 # ### The exact answer when the model is known: value iteration
@@ -123,16 +123,19 @@ agree = int(np.sum(learned_policy[non_terminal] == optimal_policy[non_terminal])
 regret = max(q_star[s].max() - q_star[s, learned_policy[s]] for s in non_terminal)
 print(f"greedy actions equal to value iteration's in {agree} of {len(non_terminal)} non-terminal states; "
       f"largest value lost by a different choice {regret:.3f}")
-lesson.metric("FrozenLake: Q-learning greedy policy success rate", learned_success, fmt=".1%")
-lesson.metric("FrozenLake: optimal policy (value iteration) success rate", optimal_success, fmt=".1%")
-lesson.metric("FrozenLake: states where Q-learning's greedy action is optimal", agree)
-lesson.metric("FrozenLake: largest Q* value lost by Q-learning's choices", regret, fmt=".3f")
+lesson.metric("frozenlake_q_learning_success", learned_success, "FrozenLake: Q-learning greedy policy success rate", fmt=".1%")
+lesson.metric("frozenlake_optimal_success", optimal_success,
+              "FrozenLake: optimal policy (value iteration) success rate", fmt=".1%")
+lesson.metric("frozenlake_states_q_optimal", agree, "FrozenLake: states where Q-learning's greedy action is optimal")
+lesson.metric("frozenlake_max_q_star_lost", regret, "FrozenLake: largest Q* value lost by Q-learning's choices", fmt=".3f")
 error = tabular.q.max(axis=1)[non_terminal] - q_star.max(axis=1)[non_terminal]  # learned - exact
 print(f"learned max Q - exact: {int(np.sum(error > 0))} of {len(non_terminal)} states above, "
       f"{int(np.sum(error < 0))} below; mean {error.mean():+.3f}, largest |difference| {np.abs(error).max():.3f}")
-lesson.metric("FrozenLake: states whose learned max Q is above the exact one", int(np.sum(error > 0)))
-lesson.metric("FrozenLake: states whose learned max Q is below the exact one", int(np.sum(error < 0)))
-lesson.metric("FrozenLake: largest |learned max Q - exact|", np.abs(error).max(), fmt=".3f");
+lesson.metric("frozenlake_states_q_above_exact", int(np.sum(error > 0)),
+              "FrozenLake: states whose learned max Q is above the exact one")
+lesson.metric("frozenlake_states_q_below_exact", int(np.sum(error < 0)),
+              "FrozenLake: states whose learned max Q is below the exact one")
+lesson.metric("frozenlake_max_q_err", np.abs(error).max(), "FrozenLake: largest |learned max Q - exact|", fmt=".3f");
 
 # %%
 arrows = {0: (-1, 0), 1: (0, -1), 2: (1, 0), 3: (0, 1)}  # LEFT, DOWN, RIGHT, UP as (dx, dy), y upwards
@@ -208,7 +211,8 @@ plt.show()
 # %%
 cartpole = gymnasium.make("CartPole-v1")
 random_returns = rl.evaluate_episodes(None, "CartPole-v1", 100, seed=20_000)
-lesson.metric("CartPole: random policy mean return (100 episodes)", random_returns.mean(), fmt=".1f");
+lesson.metric("cartpole_random_mean_return", random_returns.mean(),
+              "CartPole: random policy mean return (100 episodes)", fmt=".1f");
 
 # %% [markdown]
 # `rl.DQNAgent` (read it in `kerasmodels/course/topics/rl.py`, 130 lines with its docstrings) alternates: play
@@ -234,19 +238,21 @@ returns = np.array(history["episode_returns"])
 print(f"{history['steps']} steps, {len(returns)} episodes in {history['seconds']:.0f} s")
 test_returns = rl.evaluate_episodes(agent.q_values, "CartPole-v1", 100, seed=10_000)
 first, last = returns[:20].mean(), returns[-20:].mean()
-lesson.metric("CartPole: mean return of the first 20 training episodes", first, fmt=".1f")
-lesson.metric("CartPole: mean return of the last 20 training episodes", last, fmt=".1f")
-lesson.metric("CartPole: training steps", history["steps"])
+lesson.metric("cartpole_first20_mean_return", first, "CartPole: mean return of the first 20 training episodes", fmt=".1f")
+lesson.metric("cartpole_last20_mean_return", last, "CartPole: mean return of the last 20 training episodes", fmt=".1f")
+lesson.metric("cartpole_train_steps", history["steps"], "CartPole: training steps")
 evaluation_steps, evaluation_scores = (np.array(column) for column in zip(*history["evaluations"]))
 kept = np.flatnonzero(evaluation_scores == evaluation_scores.max())[-1]  # on a tie the later network is kept
 print(f"the network kept, which the headline judges: the one evaluated at step {evaluation_steps[kept]:,} "
       f"(20-episode mean {evaluation_scores[kept]:.1f}, the best of {len(evaluation_steps)} evaluations)"
       + ("" if evaluation_steps[kept] == history["steps"] else f", not the one after the last step ({history['steps']:,})"))
-lesson.metric("CartPole: step of the kept (best evaluated) network", evaluation_steps[kept])
-lesson.metric("CartPole: best 20-episode evaluation", evaluation_scores[kept], fmt=".1f")
-lesson.metric("CartPole: DQN greedy mean return over 100 evaluation episodes", test_returns.mean(), headline=True,
+lesson.metric("cartpole_kept_step", evaluation_steps[kept], "CartPole: step of the kept (best evaluated) network")
+lesson.metric("cartpole_best_eval", evaluation_scores[kept], "CartPole: best 20-episode evaluation", fmt=".1f")
+lesson.metric("cartpole_dqn_mean_return", test_returns.mean(),
+              "CartPole: DQN greedy mean return over 100 evaluation episodes", headline=True,
               fmt=".1f")
-lesson.metric("CartPole: DQN greedy evaluation episodes lasting 500 steps", np.mean(test_returns == 500), fmt=".0%");
+lesson.metric("cartpole_dqn_episodes_500", np.mean(test_returns == 500),
+              "CartPole: DQN greedy evaluation episodes lasting 500 steps", fmt=".0%");
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 4.5))
@@ -294,10 +300,11 @@ for reward, q_next, done in zip(buffer.rewards[rows], next_q, buffer.terminated[
 vectorised = rl.bellman_targets(buffer.rewards[rows], next_q, buffer.terminated[rows], agent.gamma)
 print("terminated:", buffer.terminated[rows].astype(int))
 print("targets:   ", np.round(vectorised, 2))
-lesson.metric("Bellman targets: terminal transitions in the batch", len(terminal_rows))
-lesson.metric("Bellman targets: largest |target - 1| of a terminal transition",
-              np.abs(vectorised[: len(terminal_rows)] - 1.0).max())
-lesson.metric("Bellman targets: by hand vs keras.ops, max difference", np.abs(np.array(by_hand) - vectorised).max(),
+lesson.metric("bellman_terminal_transitions", len(terminal_rows), "Bellman targets: terminal transitions in the batch")
+lesson.metric("bellman_max_terminal_target_err", np.abs(vectorised[: len(terminal_rows)] - 1.0).max(),
+              "Bellman targets: largest |target - 1| of a terminal transition")
+lesson.metric("bellman_hand_vs_keras_max_diff", np.abs(np.array(by_hand) - vectorised).max(),
+              "Bellman targets: by hand vs keras.ops, max difference",
               fmt=".1e");
 
 # %% [markdown]
@@ -358,8 +365,8 @@ for side in ax.spines.values():
     side.set_visible(False)
 lesson.savefig(fig, "alphago_tree_search")
 plt.show()
-lesson.metric("PUCT example: move chosen by the search", chosen + 1)
-lesson.metric("PUCT example: move the policy network likes most", int(np.argmax(priors)) + 1);
+lesson.metric("puct_move_chosen", chosen + 1, "PUCT example: move chosen by the search")
+lesson.metric("puct_move_policy_likes", int(np.argmax(priors)) + 1, "PUCT example: move the policy network likes most");
 
 # %% [markdown]
 # The search does not follow the policy network's favourite (move 1): move 2 has held up better
@@ -398,9 +405,10 @@ alphago_policy = keras.Sequential(
     + [keras.layers.Conv2D(1, 1, use_bias=False), keras.layers.Flatten()]
 )
 alphago_parameters = alphago_policy.count_params() + 19 * 19  # + the per-point biases of the last layer
-lesson.metric("DQN Atari network parameters", dqn_atari.count_params(), fmt=",.0f")
-lesson.metric("AlphaGo policy network parameters", alphago_parameters, fmt=",.0f")
-lesson.metric("this lesson's CartPole Q-network parameters", agent.q_network.count_params(), fmt=",.0f");
+lesson.metric("dqn_atari_params", dqn_atari.count_params(), "DQN Atari network parameters", fmt=",.0f")
+lesson.metric("alphago_policy_params", alphago_parameters, "AlphaGo policy network parameters", fmt=",.0f")
+lesson.metric("cartpole_q_network_params", agent.q_network.count_params(),
+              "this lesson's CartPole Q-network parameters", fmt=",.0f");
 
 # %% [markdown]
 # Between one and four million parameters. BERT-base, counted in lesson 12, has about 110 million,

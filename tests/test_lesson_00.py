@@ -10,8 +10,8 @@ def test_lesson_00_facts(executed_lessons):
     m = {k: v["value"] for k, v in result.metrics.items()}
     # "from a quarter of a minute to under two minutes on a 2-core CPU, most of them a minute or less;
     # in full mode up to half an hour"
-    assert 10 <= m["shortest lesson in quick mode, header (s)"] <= 20
-    assert 60 < m["longest lesson in quick mode, header (s)"] < 120
-    assert m["share of lessons over a minute in quick mode"] < 0.5
-    assert 20 < m["longest lesson in full mode, header (min)"] <= 30
-    assert m["digits test accuracy"] > 0.5  # "far above chance (10 %)"
+    assert 10 <= m["shortest_lesson_quick_mode_header_s"] <= 20
+    assert 60 < m["longest_lesson_quick_mode_header_s"] < 120
+    assert m["share_lessons_over_minute_quick_mode"] < 0.5
+    assert 20 < m["longest_lesson_full_mode_header_min"] <= 30
+    assert m["digits_test_acc"] > 0.5  # "far above chance (10 %)"

@@ -59,30 +59,30 @@ def test_bad_input_shape_is_explained():
 def test_lesson_03_facts(executed_lessons):
     result = executed_lessons(3)
     assert result.status == "passed", result.error
-    assert result.metrics["max relative gradient error (backprop vs finite differences)"]["value"] < 1e-6
-    assert result.metrics["max relative error vs Keras autodiff"]["value"] < 1e-10
-    assert result.metrics["circle training accuracy"]["value"] > 0.9
+    assert result.metrics["max_rel_err_backprop_vs_finite_diff"]["value"] < 1e-6
+    assert result.metrics["max_rel_err_vs_keras_autodiff"]["value"] < 1e-10
+    assert result.metrics["circle_train_acc"]["value"] > 0.9
     m = {k: v["value"] for k, v in result.metrics.items()}
     # "one bump, between steps about 1040 and 1140 ... rises by about 40 % ... well below where it began"
-    assert 1000 <= m["first step where the loss rose"] <= 1080
-    assert 1100 <= m["last step where the loss rose"] <= 1180
-    assert 1.3 < m["loss at the top of the bump / loss before it"] < 1.5
-    assert m["loss at the end / loss before the bump"] < 0.8
-    assert 0.5 < m["share of those rises two steps after the last (a zig-zag)"] < 0.75  # "about 60 %"
+    assert 1000 <= m["first_step_where_loss_rose"] <= 1080
+    assert 1100 <= m["last_step_where_loss_rose"] <= 1180
+    assert 1.3 < m["loss_bump_top_over_before"] < 1.5
+    assert m["loss_end_over_before_bump"] < 0.8
+    assert 0.5 < m["share_rises_two_steps_apart"] < 0.75  # "about 60 %"
     # "lesson 02's step above its limit, briefly": lambda_max * alpha "1.825 at step 500, passes 2 by step
     # 650 (2.004) and stays above it until the bump begins (at most 2.101) ... from 50 steps after the bump
     # on ... below 2 (at most 1.974)"; the overshoot's growth factor |1 - alpha lambda_max| is "about 1.1".
-    assert m["lambda_max * alpha at step 500"] == pytest.approx(1.825, abs=5e-4)
-    assert m["first sampled step with lambda_max * alpha > 2"] == 650
-    assert 2 < m["lambda_max * alpha at the first sampled step above 2"] == pytest.approx(2.004, abs=5e-4)
-    assert m["first sampled step with lambda_max * alpha > 2"] < m["first step where the loss rose"]
-    assert 2 < m["lambda_max * alpha, largest sampled before the bump"] == pytest.approx(2.101, abs=5e-4)
-    assert m["lambda_max * alpha, smallest sampled from step 650 to the bump"] > 2
+    assert m["lambda_alpha_step_500"] == pytest.approx(1.825, abs=5e-4)
+    assert m["first_step_lambda_alpha_above_2"] == 650
+    assert 2 < m["lambda_alpha_first_step_above_2"] == pytest.approx(2.004, abs=5e-4)
+    assert m["first_step_lambda_alpha_above_2"] < m["first_step_where_loss_rose"]
+    assert 2 < m["lambda_alpha_max_before_bump"] == pytest.approx(2.101, abs=5e-4)
+    assert m["lambda_alpha_min_650_to_bump"] > 2
     # "the loss first rises about 400 steps after lambda_max alpha passes 2"
-    assert 350 < m["first step where the loss rose"] - m["first sampled step with lambda_max * alpha > 2"] < 450
-    assert m["lambda_max * alpha, largest sampled before the bump"] - 1 == pytest.approx(1.1, abs=0.05)
-    assert m["lambda_max * alpha, largest sampled from 50 steps after the bump"] == pytest.approx(1.974, abs=5e-4)
-    assert m["lambda_max * alpha, largest sampled from 50 steps after the bump"] < 2
+    assert 350 < m["first_step_where_loss_rose"] - m["first_step_lambda_alpha_above_2"] < 450
+    assert m["lambda_alpha_max_before_bump"] - 1 == pytest.approx(1.1, abs=0.05)
+    assert m["lambda_alpha_max_after_bump"] == pytest.approx(1.974, abs=5e-4)
+    assert m["lambda_alpha_max_after_bump"] < 2
     # Control: half the learning rate for twice the steps, and the loss never rises ("0 rising steps").
-    assert m["steps where the loss rose, half the learning rate for twice the steps"] == 0
+    assert m["loss_rises_half_rate"] == 0
     assert {"computation_graph", "numpy_mlp_training"} <= {f.stem for f in result.figures}

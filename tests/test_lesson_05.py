@@ -68,63 +68,63 @@ def test_lesson_05_facts(executed_lessons):
     m = {k: v["value"] for k, v in result.metrics.items()}
     # GD on the ravine (curvature 2 across): no bouncing below alpha = 1/2, bouncing but converging
     # below 2/2 = 1, diverging above.
-    assert m["GD alpha=0.4: sign changes of w2 in 10 steps"] == 0
-    assert m["GD alpha=0.75: sign changes of w2 in 10 steps"] == 10
-    assert m["GD alpha=0.75: |w2| after 10 steps"] < 0.01 < 2.0 < m["GD alpha=1.05: |w2| after 10 steps"]
+    assert m["gd_alpha_0_4_w2_sign_changes"] == 0
+    assert m["gd_alpha_0_75_w2_sign_changes"] == 10
+    assert m["gd_alpha_0_75_w2_abs_10_steps"] < 0.01 < 2.0 < m["gd_alpha_1_05_w2_abs_10_steps"]
     # Adam's first step without bias correction is (1 - beta_1) / sqrt(1 - beta_2) = 3.16x too large.
-    assert m["Adam first step: uncorrected / corrected"] == pytest.approx(0.1 / np.sqrt(0.001))
-    assert m["Adam first step of Keras's form / learning rate"] == pytest.approx(1.0, abs=1e-5)
-    assert m["Adam uncorrected / corrected, largest over 1000 steps"] == pytest.approx(6.6, abs=0.05)
-    assert 10 <= m["Adam uncorrected / corrected: step of the largest"] <= 14  # "around step 12"
+    assert m["adam_step1_uncorrected_over_corrected"] == pytest.approx(0.1 / np.sqrt(0.001))
+    assert m["adam_first_step_keras_over_lr"] == pytest.approx(1.0, abs=1e-5)
+    assert m["adam_uncorrected_over_corrected_max"] == pytest.approx(6.6, abs=0.05)
+    assert 10 <= m["adam_uncorrected_over_corrected_argmax"] <= 14  # "around step 12"
     # The prose about the paths: Adagrad ends lowest by far; Momentum overshoots across the valley,
     # Adam and AdamW along it.
-    final = {name: m[f"{name} final loss on the ravine"] for name in
+    final = {name: m[f"{name.lower()}_ravine_final_loss"] for name in
              ("GD", "Momentum", "Adagrad", "RMSprop", "Adam", "AdamW")}
     assert min(final, key=final.get) == "Adagrad"
     assert sorted(final.values())[1] > 10 * final["Adagrad"]
-    assert m["Momentum smallest w2 on the ravine"] < -0.5
-    assert m["Adam largest w1 on the ravine"] > 0.5 and m["AdamW largest w1 on the ravine"] > 0.5
+    assert m["momentum_ravine_min_w2"] < -0.5
+    assert m["adam_ravine_max_w1"] > 0.5 and m["adamw_ravine_max_w1"] > 0.5
     # Adam and AdamW overshoot across the valley too (w2 to about -0.7 and -0.6); only Adagrad and
     # RMSprop head nearly straight for the minimum.
-    assert m["Adam smallest w2 on the ravine"] < -0.55 and m["AdamW smallest w2 on the ravine"] < -0.55
-    assert m["Adagrad smallest w2 on the ravine"] > -0.01 and m["RMSprop smallest w2 on the ravine"] > -0.01
+    assert m["adam_ravine_min_w2"] < -0.55 and m["adamw_ravine_min_w2"] < -0.55
+    assert m["adagrad_ravine_min_w2"] > -0.01 and m["rmsprop_ravine_min_w2"] > -0.01
     # Adam: first steps about alpha (sign-like), momentum carries the step along the valley where the gradient
     # is tiny (step 18), later steps shrink to about 0.2 alpha.
-    assert m["Adam: smallest |step| / alpha over the first 5 steps"] >= 0.9
-    assert m["Adam: |gradient| along the valley at step 18"] < 0.01 < 0.1 < m["Adam: |step| along the valley at step 18"]
-    assert 0.15 < m["Adam: largest |step| / alpha over steps 41-60"] < 0.25
+    assert m["adam_min_step_over_alpha_first_5"] >= 0.9
+    assert m["adam_grad_along_valley_step18"] < 0.01 < 0.1 < m["adam_step_along_valley_step18"]
+    assert 0.15 < m["adam_max_step_over_alpha_steps_41_60"] < 0.25
     # ... in quick mode (60 steps). Run for 150 steps (recorded in both modes) RMSprop gets very close, is
     # thrown back out and ends higher than at step 60: its effective rate alpha / sqrt(v + eps) grows once the
     # gradient is tiny and passes 2 / curvature, across (limit 1) at step 68 and along (limit 20) at step 106.
-    assert m["RMSprop: effective learning rate along the valley at step 60"] == pytest.approx(1.8, abs=0.05)
-    assert m["RMSprop: effective learning rate across the valley at step 60"] == pytest.approx(0.67, abs=0.005)
-    assert m["RMSprop: first step whose rate across the valley exceeds 2/2 = 1"] == 68
-    assert m["RMSprop: first step whose rate along the valley exceeds 2/0.1 = 20"] == 106
-    assert (m["RMSprop: first step whose rate across the valley exceeds 2/2 = 1"]
-            < m["RMSprop 150 steps: step of the lowest loss"] < m["RMSprop 150 steps: step of the smallest w2"])
-    assert m["RMSprop 150 steps: step of the smallest w2"] == 101
-    assert (m["RMSprop: first step whose rate along the valley exceeds 2/0.1 = 20"]
-            < m["RMSprop 150 steps: step of the largest w1"] == 139)
-    assert m["RMSprop 150 steps: lowest loss on the ravine"] < 1e-15
-    assert 80 < m["RMSprop 150 steps: step of the lowest loss"] < 100
-    assert m["RMSprop 150 steps: final loss on the ravine"] > 10 * m["RMSprop 150 steps: loss at step 60"]
-    assert m["RMSprop 150 steps: final loss on the ravine"] == pytest.approx(4e-3, rel=0.1)
-    assert m["RMSprop 150 steps: smallest w2"] == pytest.approx(-0.23, abs=0.01)
-    assert m["RMSprop 150 steps: largest w1"] == pytest.approx(0.15, abs=0.01)
+    assert m["rmsprop_lr_along_valley_step60"] == pytest.approx(1.8, abs=0.05)
+    assert m["rmsprop_lr_across_valley_step60"] == pytest.approx(0.67, abs=0.005)
+    assert m["rmsprop_first_step_across_rate_above_1"] == 68
+    assert m["rmsprop_first_step_along_rate_above_20"] == 106
+    assert (m["rmsprop_first_step_across_rate_above_1"]
+            < m["rmsprop150_argmin_loss"] < m["rmsprop150_argmin_w2"])
+    assert m["rmsprop150_argmin_w2"] == 101
+    assert (m["rmsprop_first_step_along_rate_above_20"]
+            < m["rmsprop150_argmax_w1"] == 139)
+    assert m["rmsprop150_min_loss"] < 1e-15
+    assert 80 < m["rmsprop150_argmin_loss"] < 100
+    assert m["rmsprop150_final_loss"] > 10 * m["rmsprop150_loss_step60"]
+    assert m["rmsprop150_final_loss"] == pytest.approx(4e-3, rel=0.1)
+    assert m["rmsprop150_min_w2"] == pytest.approx(-0.23, abs=0.01)
+    assert m["rmsprop150_max_w1"] == pytest.approx(0.15, abs=0.01)
     # Adagrad wins by a settled per-coordinate rate: above GD's 0.4 along the valley, below 1/2 across.
-    assert m["Adagrad: effective learning rate along the valley at the end"] > 2 * 0.4
-    assert m["Adagrad: effective learning rate across the valley at the end"] < 0.5
-    assert m["Adagrad: share of the final accumulator reached after 10 steps, along the valley"] > 0.9
+    assert m["adagrad_lr_along_valley_end"] > 2 * 0.4
+    assert m["adagrad_lr_across_valley_end"] < 0.5
+    assert m["adagrad_accumulator_share_10_steps"] > 0.9
     # Adam + L2 divides the decay by sqrt(v): the large-gradient weight is barely decayed, the small one
     # hard; AdamW decays both alike.
-    assert m["Adam + L2: weight kept by the decay, gradients of size 0.01"] < 0.2
-    assert m["Adam + L2: weight kept by the decay, gradients of size 10"] > 0.9
-    aw_small = m["AdamW: weight kept by the decay, gradients of size 0.01"]
-    aw_large = m["AdamW: weight kept by the decay, gradients of size 10"]
+    assert m["adam_l2_weight_kept_grad_0_01"] < 0.2
+    assert m["adam_l2_weight_kept_grad_10"] > 0.9
+    aw_small = m["adamw_weight_kept_grad_0_01"]
+    aw_large = m["adamw_weight_kept_grad_10"]
     assert aw_small < 0.8 and aw_large < 0.8 and abs(aw_small - aw_large) < 0.05
     # Mini-batch SGD: jitter grows with the learning rate, shrinks with the batch size, about sqrt(alpha / B);
     # full-batch GD settles.
-    spread = {(a, b): m[f"SGD RMS distance from the minimum, alpha={a}, B={b}"]
+    spread = {(a, b): m[f"sgd_rms_distance_{str(a).replace('.', '_')}_b{b}"]
               for a in (0.01, 0.04) for b in (1, 4, 16, 64)}
     for a in (0.01, 0.04):
         assert spread[a, 1] > spread[a, 4] > spread[a, 16] > spread[a, 64]
@@ -132,20 +132,17 @@ def test_lesson_05_facts(executed_lessons):
     for b in (1, 4, 16, 64):
         assert 1.5 < spread[0.04, b] / spread[0.01, b] < 2.7  # four times the learning rate, about double
     assert spread[0.01, 4] == pytest.approx(spread[0.04, 16], rel=0.3)  # same alpha / B
-    assert m["GD RMS distance from the minimum, alpha=0.04"] < 1e-6
+    assert m["gd_rms_distance_alpha_0_04"] < 1e-6
     # Momentum's long-run step is alpha / (1 - mu); on the digits MLP (quick mode) the long-run step decides,
     # and at the same long-run step momentum and SGD differ by less than a fifth of the step-size gap.
-    assert m["Momentum(0.05, 0.9): step 200 on a constant gradient / (alpha / (1 - mu))"] == pytest.approx(1, abs=1e-4)
-    loss = {k: m[f"digits MLP, {k}: training loss after 6 epochs"] for k in (
-        "SGD (long-run step 0.1)", "Momentum (long-run step 0.1)",
-        "SGD, 0.5 (long-run step 0.5)", "Momentum, 0.05 / 0.9 (long-run step 0.5)")}
-    sgd_01, mom_01 = loss["SGD (long-run step 0.1)"], loss["Momentum (long-run step 0.1)"]
-    sgd_05, mom_05 = loss["SGD, 0.5 (long-run step 0.5)"], loss["Momentum, 0.05 / 0.9 (long-run step 0.5)"]
+    assert m["momentum_step200_over_terminal_step"] == pytest.approx(1, abs=1e-4)
+    sgd_01, mom_01 = m["digits_mlp_sgd_train_loss"], m["digits_mlp_momentum_train_loss"]  # long-run step 0.1
+    sgd_05, mom_05 = m["digits_mlp_sgd_0_5_train_loss"], m["digits_mlp_momentum_0_05_0_9_train_loss"]  # and 0.5
     step_gap = min(sgd_01, mom_01) - max(sgd_05, mom_05)
     assert step_gap > 0.3
     assert abs(sgd_01 - mom_01) < step_gap / 5 and abs(sgd_05 - mom_05) < step_gap / 5
     # A second seed moves each of the four losses by much less than the step-size gap.
-    assert m["digits MLP: largest change of these four losses with a second seed (6 epochs)"] < step_gap / 5
+    assert m["digits_mlp_max_loss_change_second_seed"] < step_gap / 5
     assert mom_01 > sgd_01  # at 0.1, momentum is a little behind
 
 

@@ -64,49 +64,49 @@ def test_lesson_07_facts(executed_lessons):
     result = executed_lessons(7)
     assert result.status == "passed", result.error
     m = {k: v["value"] for k, v in result.metrics.items()}
-    assert m["convolution by hand vs keras Conv2D: max difference"] < 1e-5
+    assert m["conv_hand_vs_keras_max_diff"] < 1e-5
     # Why convolution: 320 parameters against a dense layer's 784 x 21,632 (about 17 million) weights.
-    assert m["Conv2D(32, 3x3) on 28x28x1: parameters"] == 3 * 3 * 1 * 32 + 32 == 320
-    dense_weights = m["Dense from 28x28x1 to the same 26x26x32 output: weights"]
+    assert m["conv2d_32_3x3_params"] == 3 * 3 * 1 * 32 + 32 == 320
+    dense_weights = m["dense_same_output_weights"]
     assert dense_weights == 784 * 26 * 26 * 32 == 784 * 21_632 and 16.5e6 < dense_weights < 17.5e6
     # 3x3 convs add 2 x step, 2x2 poolings add 1 x step then double it: 3 -> 4 -> 8 -> 10 -> 18.
-    assert m["article 002's last conv layer: receptive field (pixels per side)"] == 18
-    assert m["max pooling by hand vs keras: max difference"] == 0
-    assert m["CIFAR-10 batches per epoch at batch 32"] == 1563
-    assert m["MNIST test accuracy (article 002 CNN)"] > 0.85  # quick mode: a 6,000-image subset, one epoch
-    assert m["shapes test accuracy (LeNet)"] > 0.3  # well above the 10 % of guessing
+    assert m["art002_last_conv_receptive_field"] == 18
+    assert m["max_pool_hand_vs_keras_max_diff"] == 0
+    assert m["cifar10_batches_per_epoch_batch_32"] == 1563
+    assert m["mnist_test_acc_art002_cnn"] > 0.85  # quick mode: a 6,000-image subset, one epoch
+    assert m["lenet_shapes_test_acc"] > 0.3  # well above the 10 % of guessing
     if result.mode == "quick":  # 2,700 training images cap it: many of the 20 shown are wrong
-        assert m["shapes test accuracy (LeNet)"] < 0.8 and m["LeNet: wrong predictions among the 20 shown"] >= 5
-    assert m["lines printed by article 000's loop per epoch"] == 0
+        assert m["lenet_shapes_test_acc"] < 0.8 and m["lenet_wrong_among_20_shown"] >= 5
+    assert m["art000_loop_lines_per_epoch"] == 0
     # Kernels are 4-D (article 002 §3.1.1 says 3-D); pooling has no parameters (article 002 §3.1.2 says it
     # reduces them): it shrinks the maps, and so the Dense layer after Flatten.
-    assert m["second conv layer: kernel axes"] == 4
-    assert m["second conv layer: kernel weights"] == 3 * 3 * 32 * 64
-    assert m["second conv layer: count_params"] == 3 * 3 * 32 * 64 + 64
-    assert m["MaxPooling2D count_params"] == 0
-    assert m["Dense parameters after Flatten, without pooling"] == 26 * 26 * 32 * 10 + 10
-    assert m["Dense parameters after Flatten, with pooling"] == 13 * 13 * 32 * 10 + 10
-    assert m["Conv2D refuses a 3-D batch (min_ndim=4)"] == 1
+    assert m["second_conv_layer_kernel_axes"] == 4
+    assert m["second_conv_layer_kernel_weights"] == 3 * 3 * 32 * 64
+    assert m["second_conv_layer_count_params"] == 3 * 3 * 32 * 64 + 64
+    assert m["maxpooling2d_count_params"] == 0
+    assert m["dense_params_after_flatten_without_pooling"] == 26 * 26 * 32 * 10 + 10
+    assert m["dense_params_after_flatten_with_pooling"] == 13 * 13 * 32 * 10 + 10
+    assert m["conv2d_refuses_3d_batch"] == 1
     # Article 002 passes input_shape= to its first Conv2D after keras.Input: Keras 3 warns.
-    assert m["Keras 3 warns about a layer's input_shape= argument"] == 1
+    assert m["keras3_warns_input_shape"] == 1
     # Article 002 §5.3.2's "28x28x1 二维数组" is 3-D per image, 4-D per batch; §3.1.1's "二维矩阵" holds only
     # for grayscale: the shapes images are colour.
-    assert m["one MNIST image with its channel axis: axes"] == 3
-    assert m["a batch of them: axes"] == 4
-    assert m["shapes: colour channels per image (height, width, channels)"] == 3
-    assert m["output-size formulas vs Keras Conv2D and MaxPooling2D: mismatches in 14 cases"] == 0
-    assert m["MaxPooling2D 'same' on an all -1 map: largest output"] == -1  # pads with ignored cells, not zeros
+    assert m["mnist_image_with_channel_axes"] == 3
+    assert m["mnist_batch_axes"] == 4
+    assert m["shapes_colour_channels"] == 3
+    assert m["output_size_formula_mismatches"] == 0
+    assert m["max_pool_same_all_minus1_max"] == -1  # pads with ignored cells, not zeros
     # A ResNet block starts from the identity. With He initialisation the plain stack's gradient has not
     # vanished (first layer no smaller than the last; glorot_uniform's is thousands of times smaller).
-    assert m["ResNet block with its last conv at zero: max |output - input|"] == 0
-    assert m["ResNet block parameters (8 channels)"] == 2 * (3 * 3 * 8 * 8 + 8)
+    assert m["resnet_block_zero_last_conv_max_diff"] == 0
+    assert m["resnet_block_params_8_channels"] == 2 * (3 * 3 * 8 * 8 + 8)
     # A plain block can start as the identity too: ReLU(I ReLU(I h)) = h for the non-negative h a ReLU gives.
-    assert m["plain block with identity kernels: max |output - input| on non-negative input"] <= 1e-6
-    he_first = m["22-layer plain stack, he_normal: first-layer gradient norm at initialisation"]
-    assert he_first >= m["22-layer plain stack, he_normal: last-layer gradient norm at initialisation"]
-    ratio = m["22-layer plain stack: first-layer gradient norm, he_normal / glorot_uniform"]
+    assert m["plain_block_identity_max_diff"] <= 1e-6
+    he_first = m["plain22_he_normal_first_layer_grad_norm"]
+    assert he_first >= m["plain22_he_normal_last_layer_grad_norm"]
+    ratio = m["plain22_first_grad_he_over_glorot"]
     assert ratio == pytest.approx(
-        he_first / m["22-layer plain stack, glorot_uniform: first-layer gradient norm at initialisation"], rel=1e-5)
+        he_first / m["plain22_glorot_uniform_first_layer_grad_norm"], rel=1e-5)
     assert ratio > 1000
     # Quick mode (3 epochs, 2 seeds), all at Adam 1e-3: every seed of the residual stack (skips *and* block
     # ends that start at zero) ends below every seed of either plain stack, by more than either's seed spread
@@ -118,45 +118,46 @@ def test_lesson_07_facts(executed_lessons):
     # activations' variance (exactly 1 with zero ends), its initial loss in the tens against near ln 10
     # for the plain and zero-ended residual stacks.
     epochs, seeds = (3, 2) if result.mode == "quick" else (10, 3)
-    start = {(name, quantity, end): m[f"{name}: {end} {quantity} over {seeds} seeds"]
-             for name in ("22-layer plain", "22-layer, skips, He-initialised block ends", "22-layer with skips")
-             for quantity in ("initial loss", "logit std at initialisation", "variance growth per block")
+    start = {(name, quantity, end): m[f"start_{name}_{end}_{short}"]
+             for name in ("plain", "he_ends", "zero_ends")
+             for quantity, short in (("initial loss", "init_loss"), ("logit std at initialisation", "init_logit_std"),
+                                     ("variance growth per block", "var_growth"))
              for end in ("lowest", "highest")}
-    he_ended = "22-layer, skips, He-initialised block ends"
+    he_ended = "he_ends"  # 22 layers, skips, He-initialised block ends
     assert start[he_ended, "initial loss", "lowest"] > 10  # "a loss in the tens"
     assert 1.6 < start[he_ended, "variance growth per block", "lowest"]  # "about x2 per block"
     assert start[he_ended, "variance growth per block", "highest"] < 2.6
-    for small_start in ("22-layer plain", "22-layer with skips"):
+    for small_start in ("plain", "zero_ends"):
         assert start[small_start, "initial loss", "highest"] < 3.5  # "near ln 10"
         assert start[he_ended, "logit std at initialisation", "lowest"] > 5 * start[
             small_start, "logit std at initialisation", "highest"]
     # He initialisation keeps the plain stack's signal size only on average: per block neither halving nor
     # doubling, but a single seed at width 32 drifts away from x1.
-    plain_growth = [start["22-layer plain", "variance growth per block", end] for end in ("lowest", "highest")]
+    plain_growth = [start["plain", "variance growth per block", end] for end in ("lowest", "highest")]
     assert 0.5 < plain_growth[0] and plain_growth[1] < 1.5
     assert max(abs(g - 1) for g in plain_growth) > 0.05
     for end in ("lowest", "highest"):  # zero-started ends: every block passes its input through
-        assert start["22-layer with skips", "variance growth per block", end] == pytest.approx(1, abs=1e-4)
-    loss = {(name, end): m[f"{name}: {end} training loss after {epochs} epochs over {seeds} seeds"]
-            for name in ("4-layer plain", "22-layer plain", "22-layer with skips") for end in ("lowest", "highest")}
-    uniform = m["loss of guessing uniformly over 10 classes (ln 10)"]
-    assert loss["22-layer plain", "highest"] < uniform - 0.2  # the deep plain stack does learn
-    skips_worst = loss["22-layer with skips", "highest"]
+        assert start["zero_ends", "variance growth per block", end] == pytest.approx(1, abs=1e-4)
+    loss = {(name, end): m[f"net_{name}_{key}_train_loss"]
+            for name in ("4_layer_plain", "22_layer_plain", "22_layer_with_skips")
+            for end, key in (("lowest", "min"), ("highest", "max"))}
+    uniform = m["uniform_guess_loss_ln10"]
+    assert loss["22_layer_plain", "highest"] < uniform - 0.2  # the deep plain stack does learn
+    skips_worst = loss["22_layer_with_skips", "highest"]
     spread = max(loss[name, "highest"] - loss[name, "lowest"]
-                 for name in ("4-layer plain", "22-layer plain", "22-layer with skips"))
-    for plain in ("4-layer plain", "22-layer plain"):
+                 for name in ("4_layer_plain", "22_layer_plain", "22_layer_with_skips"))
+    for plain in ("4_layer_plain", "22_layer_plain"):
         assert loss[plain, "lowest"] - skips_worst > (max(0.3, spread) if result.mode == "quick" else 0.1)
     if result.mode == "quick":
-        assert loss["4-layer plain", "lowest"] < loss["22-layer plain", "highest"]
-        assert loss["22-layer plain", "lowest"] < loss["4-layer plain", "highest"]
+        assert loss["4_layer_plain", "lowest"] < loss["22_layer_plain", "highest"]
+        assert loss["22_layer_plain", "lowest"] < loss["4_layer_plain", "highest"]
     else:  # slower early optimisation: after 10 epochs the deeper plain stack is above the shallower one
         # (means over 3 seeds); the prose's epoch-60 catch-up is from another run, marked as such.
-        mean = {name: m[f"{name}: mean training loss after 10 epochs over 3 seeds"]
-                for name in ("4-layer plain", "22-layer plain")}
-        assert mean["22-layer plain"] > mean["4-layer plain"] + 0.1
-    assert m["DenseNet121 parameters"] == 8_062_504
-    assert m["EfficientNetB0 parameters"] == 5_330_571
-    assert m["exercises passing as written"] == 0  # every first attempt is a plausible mistake
+        mean = {name: m[f"net_{name}_mean_train_loss"] for name in ("4_layer_plain", "22_layer_plain")}
+        assert mean["22_layer_plain"] > mean["4_layer_plain"] + 0.1
+    assert m["densenet121_params"] == 8_062_504
+    assert m["efficientnetb0_params"] == 5_330_571
+    assert m["exercises_passing_written"] == 0  # every first attempt is a plausible mistake
     figures = {f.name for f in result.figures}
     assert {"mnist_prediction_grid.png", "filters_and_feature_maps.png", "plain_vs_residual.png"} <= figures
 

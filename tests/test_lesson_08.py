@@ -10,70 +10,70 @@ def test_lesson_08_facts(executed_lessons):
     result = executed_lessons(8)
     assert result.status == "passed", result.error
     m = {k: v["value"] for k, v in result.metrics.items()}
-    assert m["L2 penalty by hand vs keras: absolute difference"] < 1e-5
-    assert m["batch norm by hand vs keras: max difference"] < 1e-4
-    assert m["schedules by hand vs keras: max relative difference"] < 1e-5
+    assert m["l2_penalty_hand_vs_keras_diff"] < 1e-5
+    assert m["batch_norm_hand_vs_keras_max_diff"] < 1e-4
+    assert m["schedules_hand_vs_keras_max_rel_diff"] < 1e-5
     # Over-fitting's unambiguous sign is a RISING validation curve: the bigger network's validation loss climbs from
     # an early minimum while its training loss keeps falling. The baseline levels off: a large gap (over-fitting in
     # the textbook sense: validation loss many times the training loss), but no rise (within 0.02 of its minimum).
-    assert m["bigger: epoch of the minimum validation loss"] < 20
-    assert m["bigger network over-fits: rise of validation loss from its minimum"] > 0.02
-    assert m["bigger: final validation loss"] > 1.08 * m["bigger: minimum validation loss"]
-    assert m["bigger network over-fits: rise of validation loss from its minimum"] == pytest.approx(
-        m["bigger: final validation loss"] - m["bigger: minimum validation loss"])
-    assert m["bigger: final training loss"] < 0.01
-    assert m["baseline: final validation loss"] - m["baseline: minimum validation loss"] < 0.02
-    assert m["baseline generalisation gap: final validation loss minus training loss"] > 0.1
-    assert m["baseline: final validation loss"] > 5 * m["baseline: final training loss"]  # "many times"
+    assert m["bigger_min_val_loss_epoch"] < 20
+    assert m["bigger_val_loss_rise_from_min"] > 0.02
+    assert m["bigger_final_val_loss"] > 1.08 * m["bigger_min_val_loss"]
+    assert m["bigger_val_loss_rise_from_min"] == pytest.approx(
+        m["bigger_final_val_loss"] - m["bigger_min_val_loss"])
+    assert m["bigger_final_train_loss"] < 0.01
+    assert m["baseline_final_val_loss"] - m["baseline_min_val_loss"] < 0.02
+    assert m["baseline_generalisation_gap"] > 0.1
+    assert m["baseline_final_val_loss"] > 5 * m["baseline_final_train_loss"]  # "many times"
     # Batch norm's moving statistics: Keras's default momentum would leave about half of the starting values.
-    assert 0.4 < m["batch norm momentum 0.99: share of the starting value after 10 epochs"] < 0.6
-    assert m["batch norm momentum 0.9: share of the starting value after 10 epochs"] < 0.001
+    assert 0.4 < m["batch_norm_momentum_0_99_share_left"] < 0.6
+    assert m["batch_norm_momentum_0_9_share_left"] < 0.001
     # Under-fitting: three hidden units cannot learn ten digits as well as the baseline does.
-    assert m["too small: final validation accuracy"] < m["baseline: final validation accuracy"] - 0.2
+    assert m["too_small_final_val_acc"] < m["baseline_final_val_acc"] - 0.2
     # Quick mode is too short for augmentation to pay off (the prose says so); it costs training fit (erratum).
-    assert m["augmentation: final validation accuracy"] < m["baseline: final validation accuracy"]
-    assert m["augmentation: final training loss"] > 5 * m["baseline: final training loss"]
+    assert m["augmentation_final_val_acc"] < m["baseline_final_val_acc"]
+    assert m["augmentation_final_train_loss"] > 5 * m["baseline_final_train_loss"]
     # Nearest-neighbour augmentation keeps the images sharp: at least as many blank pixels as the originals
     # (the constant fill adds some).
-    assert m["share of blank pixels: augmented"] >= m["share of blank pixels: originals"]
+    assert m["share_blank_pixels_augmented"] >= m["share_blank_pixels_originals"]
     # The bigger network over-fits in the loss, not yet in accuracy: within a point of the baseline.
-    assert abs(m["bigger: final validation accuracy"] - m["baseline: final validation accuracy"]) <= 0.015
+    assert abs(m["bigger_final_val_acc"] - m["baseline_final_val_acc"]) <= 0.015
     # The too small network is still improving at the last epoch: its budget, not only its capacity, limits it.
-    assert m["too small: training loss, last epoch minus the one before"] < 0
-    assert m["too small: epoch of the minimum validation loss"] == 40
+    assert m["too_small_train_loss_last_change"] < 0
+    assert m["too_small_min_val_loss_epoch"] == 40
     # Schedules change the final training loss several-fold, the validation accuracy by two points at most.
-    assert m["schedules: spread of final validation accuracy"] <= 0.02
-    assert m["schedules: largest / smallest final training loss"] > 2
+    assert m["schedules_final_val_acc_spread"] <= 0.02
+    assert m["schedules_final_train_loss_max_over_min"] > 2
     # From the same eta0 over a short run the decaying schedules under-train: constant < cosine < exponential in
     # final training loss, the same order in validation accuracy; they take half / about a third of the total step.
-    assert (m["schedule constant: final training loss"] < m["schedule cosine: final training loss"]
-            < m["schedule exponential: final training loss"])
-    assert (m["schedule constant: final validation accuracy"] >= m["schedule cosine: final validation accuracy"]
-            >= m["schedule exponential: final validation accuracy"])
-    assert m["schedule cosine: summed learning rate / constant's"] == pytest.approx(0.5, abs=0.01)
-    assert m["schedule exponential: summed learning rate / constant's"] == pytest.approx(0.95 / math.log(20), abs=0.01)
+    assert (m["schedule_constant_final_train_loss"] < m["schedule_cosine_final_train_loss"]
+            < m["schedule_exponential_final_train_loss"])
+    assert (m["schedule_constant_final_val_acc"] >= m["schedule_cosine_final_val_acc"]
+            >= m["schedule_exponential_final_val_acc"])
+    assert m["schedule_cosine_summed_lr_ratio"] == pytest.approx(0.5, abs=0.01)
+    assert m["schedule_exponential_summed_lr_ratio"] == pytest.approx(0.95 / math.log(20), abs=0.01)
     # The control run the prose cites trained constant rates equal to these means (0.0151 and 0.0096).
-    assert m["schedule cosine: mean learning rate"] == pytest.approx(0.0151, abs=5e-5)
-    assert m["schedule exponential: mean learning rate"] == pytest.approx(0.0096, abs=5e-5)
+    assert m["schedule_cosine_mean_lr"] == pytest.approx(0.0151, abs=5e-5)
+    assert m["schedule_exponential_mean_lr"] == pytest.approx(0.0096, abs=5e-5)
     # Early stopping's prose: the baseline's validation loss hardly improved over the last epochs (asserted above).
-    assert m["early stopping: epochs trained"] < 40  # stopped before the quick-mode budget
+    assert m["early_stopping_epochs_trained"] < 40  # stopped before the quick-mode budget
     # Keras 3: each output's loss excludes the regularisation penalty; the total adds it once.
-    assert m["evaluate: L2 penalty (model.losses)"] > 1e-3
-    assert m["evaluate: total loss"] == pytest.approx(
-        m["evaluate: sum of the output losses"] + m["evaluate: L2 penalty (model.losses)"], rel=1e-5, abs=1e-6)
-    assert m["evaluate: total loss"] - m["evaluate: sum of the output losses"] > 0.5 * m[
-        "evaluate: L2 penalty (model.losses)"]
-    assert m["dropout in training: fraction zeroed"] == pytest.approx(0.5, abs=0.03)
-    assert m["dropout at inference: largest change"] == 0
+    assert m["evaluate_l2_penalty"] > 1e-3
+    assert m["evaluate_total_loss"] == pytest.approx(
+        m["evaluate_sum_output_losses"] + m["evaluate_l2_penalty"], rel=1e-5, abs=1e-6)
+    assert m["evaluate_total_loss"] - m["evaluate_sum_output_losses"] > 0.5 * m[
+        "evaluate_l2_penalty"]
+    assert m["dropout_train_fraction_zeroed"] == pytest.approx(0.5, abs=0.03)
+    assert m["dropout_inference_max_change"] == 0
     # Hyper-parameter search: random search draws from continuous ranges, so its 3 trainings try as many distinct
     # values of each hyper-parameter as the grid's 9, none of them on the grid, though one lands within a tenth of a
     # grid spacing of a grid point (the prose says so).
-    assert m["grid search: trainings"] == 9 and m["random search: trainings"] == 3
-    assert m["grid search: distinct L2 factors tried"] == m["grid search: distinct dropout rates tried"] == 3
-    assert m["random search: distinct L2 factors tried"] == m["random search: distinct dropout rates tried"] == 3
-    assert m["random search: settings that are on the grid"] == 0
-    assert 0 < m["random search: nearest draw's distance to a grid point, in grid spacings"] < 0.1
-    assert m["exercises passing as written"] == 0  # every first attempt is a plausible mistake
+    assert m["grid_search_trainings"] == 9 and m["random_search_trainings"] == 3
+    assert m["grid_search_distinct_l2_factors"] == m["grid_search_distinct_dropout_rates"] == 3
+    assert m["random_search_distinct_l2_factors"] == m["random_search_distinct_dropout_rates"] == 3
+    assert m["random_search_settings_on_grid"] == 0
+    assert 0 < m["random_search_nearest_grid_distance"] < 0.1
+    assert m["exercises_passing_written"] == 0  # every first attempt is a plausible mistake
     assert {"regularisation_experiment.png", "overfitting_zoom.png", "learning_rate_schedules.png",
             "hyperparameter_search.png"} <= {
         f.name for f in result.figures}

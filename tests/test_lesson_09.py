@@ -78,62 +78,59 @@ def test_lesson_09_facts(executed_lessons):
     result = executed_lessons(9)
     assert result.status == "passed", result.error
     m = {k: v["value"] for k, v in result.metrics.items()}
-    assert m["largest difference hand vs keras.metrics"] < 1e-5
+    assert m["hand_vs_keras_metrics_max_diff"] < 1e-5
     # Accuracy misleads: doing nothing scores about 90 % because only one digit in ten is an 8.
-    assert 0.85 < m["accuracy of always answering 'not 8'"] < 0.95
-    assert m["validation AUC"] > 0.9
-    assert m["10-class test accuracy"] > 0.9
-    assert m["selection bias: best random model's validation accuracy"] > 0.55
-    assert m["precision + recall + F1 of always answering 'not 8'"] == 0
+    assert 0.85 < m["always_not8_acc"] < 0.95
+    assert m["val_auc"] > 0.9
+    assert m["ten_class_test_acc"] > 0.9
+    assert m["selection_bias_best_val_acc"] > 0.55
+    assert m["always_not8_precision_recall_f1_sum"] == 0
     # Article 002's "recall" is precision, and differs from keras.metrics.Recall.
     for threshold in (0.5, 0.2):
-        assert m[f"threshold {threshold}: article 002 'recall' minus precision"] == pytest.approx(0, abs=1e-9)
-        assert abs(m[f"threshold {threshold}: article 002 'recall' minus keras Recall"]) > 0.01
+        assert m[f"threshold_{threshold}_art002_recall_minus_precision".replace(".", "_")] == pytest.approx(0, abs=1e-9)
+        assert abs(m[f"threshold_{threshold}_art002_recall_minus_keras".replace(".", "_")]) > 0.01
     # Precision-recall: AP by hand = scikit-learn's; more negatives leave the ROC AUC unchanged and lower the AP.
-    assert m["average precision by hand vs scikit-learn: difference"] < 1e-9
-    assert m["validation ROC AUC, negatives repeated 10x"] == pytest.approx(m["validation AUC"], abs=1e-12)
-    assert m["validation average precision, negatives repeated 10x"] < m["validation average precision"] - 0.05
+    assert m["avg_precision_hand_vs_sklearn_diff"] < 1e-9
+    assert m["val_roc_auc_negatives_x10"] == pytest.approx(m["val_auc"], abs=1e-12)
+    assert m["val_avg_precision_negatives_x10"] < m["val_avg_precision"] - 0.05
     # Stratified folds keep the share of 8s; plain folds let it wander more; the F1 spreads across folds.
-    assert m["StratifiedKFold: largest gap between a fold's share of 8s and the overall share"] < 0.005
-    assert (m["KFold: largest gap between a fold's share of 8s and the overall share"]
-            > m["StratifiedKFold: largest gap between a fold's share of 8s and the overall share"])
-    assert m["5-fold F1, standard deviation"] > 0
+    assert m["stratifiedkfold_max_fold_share_gap"] < 0.005
+    assert (m["kfold_max_fold_share_gap"]
+            > m["stratifiedkfold_max_fold_share_gap"])
+    assert m["kfold5_f1_std"] > 0
     # The scaler fitted with the test images reports a far higher (optimistic) accuracy on the shifted test set.
-    assert (m["grey-background test images, scaler fitted on training + test: 10-class accuracy"]
-            > m["grey-background test images, scaler fitted on training only: 10-class accuracy"] + 0.2)
+    assert (m["scaler_leaky_grey_acc"]
+            > m["scaler_honest_grey_acc"] + 0.2)
     # The shift survives both scalers (similar median); the leak caps the extreme pixels' shift.
-    honest, leaky = "fitted on training only", "fitted on training + test"
-    assert m[f"scaler {honest}: median shift per pixel (standard deviations)"] == pytest.approx(
-        m[f"scaler {leaky}: median shift per pixel (standard deviations)"], abs=0.25)
-    assert m[f"scaler {honest}: largest shift per pixel (standard deviations)"] > 20
-    assert m[f"scaler {leaky}: largest shift per pixel (standard deviations)"] < 5
+    assert m["scaler_honest_median_shift"] == pytest.approx(m["scaler_leaky_median_shift"], abs=0.25)
+    assert m["scaler_honest_max_shift"] > 20
+    assert m["scaler_leaky_max_shift"] < 5
     # The controls: without the shift the leak is within a point; with no scaler the grey images cost little, so
     # the honest collapse is per-pixel standardisation of near-constant pixels.
-    assert abs(m[f"unshifted test images, scaler {honest}: 10-class accuracy"]
-               - m[f"unshifted test images, scaler {leaky}: 10-class accuracy"]) < 0.01
-    assert (m["grey-background test images, no scaler: 10-class accuracy"]
-            > m["unshifted test images, no scaler: 10-class accuracy"] - 0.03)
-    assert (m["grey-background test images, no scaler: 10-class accuracy"]
-            > m[f"grey-background test images, scaler {honest}: 10-class accuracy"] + 0.5)
+    assert abs(m["scaler_honest_unshifted_acc"] - m["scaler_leaky_unshifted_acc"]) < 0.01
+    assert (m["no_scaler_grey_background_acc"]
+            > m["no_scaler_unshifted_acc"] - 0.03)
+    assert (m["no_scaler_grey_background_acc"]
+            > m["scaler_honest_grey_acc"] + 0.5)
     # Selection bias: the winner's test score is a coin-flipper's, within two standard deviations (5 points) of 50 %.
-    assert abs(m["selection bias: the same model's test accuracy"] - 0.5) <= 0.1
+    assert abs(m["selection_bias_test_acc"] - 0.5) <= 0.1
     # Error analysis: most off-diagonal cells hold one image; at least one pair holds two or more.
-    assert m["confused pairs with 2 or more errors"] >= 1
-    assert m["confused pairs with exactly 1 error"] > m["confused pairs with 2 or more errors"]
+    assert m["confused_pairs_2_or_more"] >= 1
+    assert m["confused_pairs_exactly_1"] > m["confused_pairs_2_or_more"]
     # A two-error cell is no proof of a confusion: E errors at random over 90 cells put 2+ in some cell about as
     # often as not (birthday problem; the formula checked against a simulation).
-    n_errors = int(m["off-diagonal errors"])
-    chance = m["chance that random errors put 2 or more in some cell"]
+    n_errors = int(m["off_diagonal_errs"])
+    chance = m["chance_random_errors_pile_up"]
     assert chance == pytest.approx(1 - np.prod((90 - np.arange(n_errors)) / 90))
     cells = np.random.default_rng(0).integers(0, 90, (20_000, n_errors))
     simulated = np.mean([np.bincount(row, minlength=90).max() >= 2 for row in cells])
     assert simulated == pytest.approx(chance, abs=0.02)
     assert 0.35 < chance < 0.75  # "about one in two" in the prose
     # Precision is undefined (not plotted) at the highest thresholds, where no image is flagged.
-    assert m["thresholds with no image flagged (precision undefined)"] >= 1
+    assert m["thresholds_with_none_flagged"] >= 1
     # Error analysis: rows sum to 1; the most confused pair is a real, non-zero share.
-    assert m["row-normalised confusion matrix: max |row sum - 1|"] < 1e-12
-    assert m["most confused pair: share of the true digit sent to the wrong one"] > 0
+    assert m["row_normalised_max_row_sum_err"] < 1e-12
+    assert m["most_confused_pair_share"] > 0
     assert {"precision_recall", "error_analysis"} <= {f.stem for f in result.figures}
     text = notebook_text_outputs(result)
     for exercise in ("09.recall", "09.f1", "09.roc_auc"):

@@ -77,35 +77,35 @@ def test_lesson_10_facts(executed_lessons):
     result = executed_lessons(10)
     assert result.status == "passed", result.error
     m = {k: v["value"] for k, v in result.metrics.items()}
-    assert m["SimpleRNN by hand vs keras: max difference"] < 1e-5
-    assert m["attention by hand vs keras.layers.MultiHeadAttention: max difference"] < 1e-5
-    assert m["embedding lookup vs one-hot @ E: max difference"] < 1e-6
-    assert m["attention weights: max |row sum - 1|"] < 1e-5
-    assert m["LSTM parameters, 8 input features, 16 units"] == 4 * (8 * 16 + 16 * 16 + 16)
-    assert m["GRU parameters, 8 input features, 16 units"] == 3 * (8 * 16 + 16 * 16 + 2 * 16) == 1248
-    assert m["GRU (reset_after=False) parameters, 8 input features, 16 units"] == 3 * (8 * 16 + 16 * 16 + 16)
-    for layer in ("SimpleRNN", "LSTM", "GRU", "GRU (reset_after=False)"):
-        assert m[f"{layer} parameters: keras minus formula"] == 0
+    assert m["simple_rnn_hand_vs_keras_max_diff"] < 1e-5
+    assert m["attention_hand_vs_keras_max_diff"] < 1e-5
+    assert m["embedding_vs_one_hot_max_diff"] < 1e-6
+    assert m["attention_max_row_sum_err"] < 1e-5
+    assert m["lstm_params_8_in_16_units"] == 4 * (8 * 16 + 16 * 16 + 16)
+    assert m["gru_params_8_in_16_units"] == 3 * (8 * 16 + 16 * 16 + 2 * 16) == 1248
+    assert m["gru_reset_after_false_params_8_in_16_units"] == 3 * (8 * 16 + 16 * 16 + 16)
+    for layer in ("simplernn", "lstm", "gru", "gru_reset_after_false"):
+        assert m[f"{layer}_params_err"] == 0
     # The prose: "great" is not nearer to praise than to blame, nor to either than to ordinary words; its
     # neighbours are not praise words; the vectors share a common direction; the corpus and blame words are small.
-    assert m["praise words among the 5 neighbours of 'great'"] == 0
+    assert m["praise_among_5_neighbours"] == 0
     # The data is the likely cause, not a proven one: the quick-mode skip-gram loss is still falling at the end.
-    assert m["skip-gram: loss, last epoch minus the one before"] < 0
-    assert m["cosine of 'great' to praise words, mean"] <= m["cosine of 'great' to blame words, mean"]
+    assert m["skip_gram_last_loss_change"] < 0
+    assert m["cos_great_praise_mean"] <= m["cos_great_blame_mean"]
     for kind in ("praise", "blame"):  # "neither is higher, by more than 0.01, than ... ordinary words"
-        assert (m[f"cosine of 'great' to {kind} words, mean"]
-                <= m["cosine of 'great' to ordinary frequent words, mean"] + 0.01)
-    assert m["length of the mean unit word vector"] > 0.3
-    assert m["blame words: most occurrences of any"] <= 15
-    assert 18_500 <= m["reviews corpus: words"] < 19_500  # "about 19 000 words"
+        assert (m[f"cos_great_{kind}_mean"]
+                <= m["cos_great_frequent_mean"] + 0.01)
+    assert m["mean_unit_word_vector_length"] > 0.3
+    assert m["blame_words_max_occurrences"] <= 15
+    assert 18_500 <= m["reviews_corpus_words"] < 19_500  # "about 19 000 words"
     # The adding problem at T = 50: both gated layers solve it, the plain RNN stays near the mean's error.
-    baseline = m["adding problem: predict-the-mean MSE"]
-    for gated in ("LSTM", "GRU"):
-        assert m[f"adding problem: {gated} validation MSE"] < 0.1 * baseline
-        assert m[f"adding problem: {gated} validation MSE"] < 0.1 * m["adding problem: SimpleRNN validation MSE"]
-    assert m["adding problem: SimpleRNN validation MSE"] > 0.8 * baseline
+    baseline = m["adding_mean_predictor_mse"]
+    for gated in ("lstm", "gru"):
+        assert m[f"adding_{gated}_val_mse"] < 0.1 * baseline
+        assert m[f"adding_{gated}_val_mse"] < 0.1 * m["adding_simplernn_val_mse"]
+    assert m["adding_simplernn_val_mse"] > 0.8 * baseline
     # ... while the same SimpleRNN learns the sum over 10 steps: the distance, not the adding, defeats it.
-    assert m["adding problem, T = 10: SimpleRNN validation MSE"] < 0.1 * m["adding problem, T = 10: predict-the-mean MSE"]
+    assert m["adding_short_simple_rnn_val_mse"] < 0.1 * m["adding_short_mean_predictor_mse"]
     text = notebook_text_outputs(result)  # the graders' feedback to the learner's first attempts
     for exercise in ("10.rnn_step", "10.lstm_parameters", "10.attention"):
         assert f"[NOT YET] {exercise}" in text

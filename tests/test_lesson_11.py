@@ -54,63 +54,60 @@ def test_lesson_11_facts(executed_lessons):
     result = executed_lessons(11)
     assert result.status == "passed", result.error
     m = {k: v["value"] for k, v in result.metrics.items()}
-    assert m["positional encoding by hand vs keras_hub SinePositionEncoding: max difference"] < 1e-5
-    assert m["layer norm by hand vs keras.layers.LayerNormalization: max difference"] < 1e-4
-    assert m["encoder layer by hand vs keras_hub TransformerEncoder: max difference"] < 1e-4
-    assert m["TransformerEncoder parameters, d_model 16, d_ff 32"] == 4 * (16 * 16 + 16) + 2 * 16 * 32 + 32 + 5 * 16
+    assert m["pos_encoding_hand_vs_keras_hub"] < 1e-5
+    assert m["layer_norm_hand_vs_keras_max_diff"] < 1e-4
+    assert m["encoder_hand_vs_keras_hub_max_diff"] < 1e-4
+    assert m["encoder_params_d16_ff32"] == 4 * (16 * 16 + 16) + 2 * 16 * 32 + 32 + 5 * 16
     # Attention alone is blind to order; positions added, it is not.
-    assert m["no positions: shuffled input, max difference to the shuffled output"] < 1e-9
-    assert m["with positions: shuffled input, max difference to the shuffled output"] > 0.1
+    assert m["no_positions_shuffle_max_diff"] < 1e-9
+    assert m["with_positions_shuffle_max_diff"] > 0.1
     # Clarification of article 000 §9.2: BERT-base counted as 12 encoder layers is the paper's 110M.
-    assert abs(m["BERT-base parameters counted as 12 encoder layers + embeddings + pooler"] - 110e6) < 0.01 * 110e6
+    assert abs(m["bert_base_params_counted"] - 110e6) < 0.01 * 110e6
     # The causal mask: the past does not see a change in the future, the present and the future do.
-    assert m["causal decoder: change at position 20, max change of outputs at positions 0-19"] < 1e-6
-    assert m["causal decoder: change at position 20, min change of outputs at positions 20-63"] > 1e-6
+    assert m["causal_max_change_before_20"] < 1e-6
+    assert m["causal_min_change_from_20"] > 1e-6
     # Pre-training beats both counting models.
-    gpt = m["character GPT, validation bits per character"]
-    assert gpt < m["bigram baseline, validation bits per character"] < m["unigram baseline, validation bits per character"]
+    gpt = m["gpt_val_bits_per_char"]
+    assert gpt < m["bigram_val_bits_per_char"] < m["unigram_val_bits_per_char"]
     # Quick mode: validation below the training loss (an epoch's running mean) at every epoch.
-    assert m["epochs where validation loss is below the training loss (a running mean over the epoch)"] == m["epochs trained"]
+    assert m["epochs_val_loss_below_train"] == m["epochs_trained"]
     # ... and the final model scores the training windows better than validation: the running mean is the cause.
-    final_train = m["character GPT, training bits per character, final model"]
-    assert final_train < gpt < m["character GPT, training bits per character, mean over the last epoch"]
+    final_train = m["gpt_train_bits_per_char_final"]
+    assert final_train < gpt < m["gpt_train_bits_per_char_last_epoch"]
     # Temperature: colder sampling gives more real words.
-    shares = [m[f"temperature {t}: share of generated words that are real words"] for t in (0.5, 1.0, 1.5)]
+    shares = [m[f"temperature_{t}_real_word_share".replace(".", "_")] for t in (0.5, 1.0, 1.5)]
     assert shares[0] > shares[1] > shares[2]
     assert shares[2] < 0.5  # "misspell most words"
     # The cloze prompt, against its controls: with a random wrong word the model, the model after another
     # review's prompt and word frequency alone all score about the same (well above chance); with a wrong
     # word of the same frequency every score drops, frequency alone stays above half, and the 95% interval
     # of what the own prompt adds includes zero (the prose: the test cannot show the prompt is used).
-    assert m["cloze questions asked"] >= 150
-    cloze = {(kind, who): m[f"cloze, {kind}: {who}"] for kind in ("random word", "same-frequency word")
-             for who in ("model with the review's own prompt", "model with another review's prompt",
-                         "word-frequency baseline")}
-    random_scores = [cloze["random word", who] for who in ("model with the review's own prompt",
-                                                           "model with another review's prompt", "word-frequency baseline")]
+    assert m["cloze_questions_asked"] >= 150
+    whos = ("own_prompt", "other_prompt", "word_freq")  # the model with the review's own prompt, another's; frequency
+    cloze = {(kind, who): m[f"cloze_{kind}_{who}"] for kind in ("random", "same_frequency") for who in whos}
+    random_scores = [cloze["random", who] for who in whos]
     assert min(random_scores) > 0.7 and max(random_scores) - min(random_scores) < 0.06
-    for who in ("model with the review's own prompt", "model with another review's prompt", "word-frequency baseline"):
-        assert cloze["same-frequency word", who] < cloze["random word", who]
-    assert cloze["same-frequency word", "word-frequency baseline"] > 0.5
-    assert m["cloze, same-frequency word: own minus another prompt, 95% interval low"] < 0
+    for who in whos:
+        assert cloze["same_frequency", who] < cloze["random", who]
+    assert cloze["same_frequency", "word_freq"] > 0.5
+    assert m["cloze_same_frequency_own_minus_other_low"] < 0
     # Word frequency alone beats a same-frequency wrong word more than half the time because most words are
     # rare: the 5 words nearest in count to a true word are more often rarer than it (352 vs 199 quoted).
-    rarer = m["cloze: words nearest in count to a true word, rarer"]
-    more_frequent = m["cloze: words nearest in count to a true word, more frequent"]
+    rarer = m["cloze_nearest_count_words_rarer"]
+    more_frequent = m["cloze_nearest_count_words_more_frequent"]
     assert rarer > 1.5 * more_frequent and 340 <= rarer <= 365 and 190 <= more_frequent <= 210
     # The model is not measurably better than word frequency alone (the paired interval includes zero, quoted
     # as -8 to +4 and -6 to +10 points); it picks the
     # same word more often than unrelated pickers with these scores would (81 % vs 73 %, 68 % vs 59 %: its
     # answers partly follow word frequency), yet differs on about a fifth / a third of the questions.
-    versus = {kind: (m[f"cloze, {kind}: model (own prompt) minus word frequency, 95% interval low"],
-                     m[f"cloze, {kind}: model (own prompt) minus word frequency, 95% interval high"])
-              for kind in ("random word", "same-frequency word")}
-    assert -0.12 < versus["random word"][0] < 0 < versus["random word"][1] < 0.08
-    assert -0.1 < versus["same-frequency word"][0] < 0 < versus["same-frequency word"][1] < 0.14
+    versus = {kind: (m[f"cloze_{kind}_vs_freq_low"], m[f"cloze_{kind}_vs_freq_high"])
+              for kind in ("random", "same_frequency")}
+    assert -0.12 < versus["random"][0] < 0 < versus["random"][1] < 0.08
+    assert -0.1 < versus["same_frequency"][0] < 0 < versus["same_frequency"][1] < 0.14
     for kind, (low_same, high_same), (low_unrelated, high_unrelated) in [
-            ("random word", (0.75, 0.85), (0.7, 0.78)), ("same-frequency word", (0.6, 0.72), (0.55, 0.65))]:
-        same = m[f"cloze, {kind}: model (own prompt) picks the same word as word frequency"]
-        unrelated = m[f"cloze, {kind}: same word, expected if unrelated"]
+            ("random", (0.75, 0.85), (0.7, 0.78)), ("same_frequency", (0.6, 0.72), (0.55, 0.65))]:
+        same = m[f"cloze_{kind}_same_as_freq"]
+        unrelated = m[f"cloze_{kind}_same_expected"]
         assert low_same < same < high_same and low_unrelated < unrelated < high_unrelated and same < 0.9
         assert same > unrelated
     text = notebook_text_outputs(result)

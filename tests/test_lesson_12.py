@@ -58,50 +58,50 @@ def test_lesson_12_facts(executed_lessons):
     result = executed_lessons(12)
     assert result.status == "passed", result.error
     m = {k: v["value"] for k, v in result.metrics.items()}
-    assert m["WordPiece by hand agrees with keras-hub (share of words)"] == 1.0
+    assert m["wordpiece_hand_agrees_share"] == 1.0
     assert {"mlm_loss", "pretrained_vs_scratch"} <= {Path(p).stem for p in result.figures}
     # MaskedLMMaskGenerator: ~15 % selected, ~80/10/10 split (on ~2,000 selected tokens).
-    assert 0.12 < m["MLM: share of real tokens selected"] < 0.18
-    assert 0.75 < m["MLM: selected and replaced by [MASK]"] < 0.85
-    assert 0.06 < m["MLM: selected and replaced by a random token"] < 0.14
-    assert 0.06 < m["MLM: selected and left unchanged"] < 0.14
+    assert 0.12 < m["mlm_share_selected"] < 0.18
+    assert 0.75 < m["mlm_selected_masked"] < 0.85
+    assert 0.06 < m["mlm_selected_random"] < 0.14
+    assert 0.06 < m["mlm_selected_unchanged"] < 0.14
     # The masked-LM loss falls far below uniform guessing within the quick run, to about the token-frequency
     # predictor's loss and not clearly below it (the prose says so for quick mode).
-    mlm = m["MLM loss, mean of the last 10 steps"]
-    assert mlm < m["MLM loss of a uniform guess, ln V"] - 0.5
-    assert mlm > m["MLM loss of the token-frequency predictor"] - 0.15
+    mlm = m["mlm_loss_last_10_steps"]
+    assert mlm < m["mlm_loss_uniform_ln_v"] - 0.5
+    assert mlm > m["mlm_loss_token_frequency"] - 0.15
     # Quick mode: after one pass the tiny MLM guesses ',' for every masked slot, not the most frequent token.
-    assert m["MLM probe: distinct tokens guessed for the masked slots"] == 1
-    assert m["MLM probe: share of masked slots guessed as ','"] == 1.0
-    assert m["MLM probe: share of masked slots guessed as the reviews' most frequent token"] == 0
+    assert m["mlm_probe_distinct_guesses"] == 1
+    assert m["mlm_probe_share_comma"] == 1.0
+    assert m["mlm_probe_share_most_frequent"] == 0
     # The from-scratch comparison differs in more than pre-training: ~40x the parameters, a few hundred WordPieces.
-    assert 35 < m["MiniLM parameters / tiny BERT parameters"] < 45
-    assert 100 <= m["tiny BERT vocabulary (WordPiece tokens)"] < 1000
+    assert 35 < m["minilm_over_tiny_bert_params"] < 45
+    assert 100 <= m["tiny_bert_vocabulary"] < 1000
     # Errata 003 §5.2: characters, list.to, the mask, broadcasting, sigmoid vs softmax, label-blind accuracy.
-    assert m["longest 'batch' the article's loop yields (characters)"] == 1
-    assert m["encode's result has a .to method"] == 0
-    assert m["positions where padding_mask != (token_ids != pad)"] == 0
-    assert m["[CLS] vector, padded, right mask: max difference from unpadded"] < 1e-4
-    assert m["[CLS] vector, padded, the article's mask: max difference from unpadded"] > 1e-2
+    assert m["art_loop_longest_batch_chars"] == 1
+    assert m["encode_result_has_to"] == 0
+    assert m["padding_mask_mismatches"] == 0
+    assert m["cls_padded_right_mask_max_diff"] < 1e-4
+    assert m["cls_padded_the_articles_mask_max_diff"] > 1e-2
     # (4): (N, 1) labels are harmless in Keras's sparse CE, wrong in hand-written element-wise code.
-    assert abs(m["sparse CE, (N,1) labels minus (N,) labels"]) < 1e-6
-    assert abs(m["accuracy of the broadcast (N,N) table"] - 0.5) < 0.02  # balanced labels: ~0.5 whatever the model
+    assert abs(m["sparse_ce_n1_minus_n_labels"]) < 1e-6
+    assert abs(m["broadcast_table_acc"] - 0.5) < 0.02  # balanced labels: ~0.5 whatever the model
     # The table's mean is p̂p + (1-p̂)(1-p): it pairs every prediction with every label.
-    assert abs(m["accuracy of the broadcast (N,N) table"] - m["p̂p + (1-p̂)(1-p) for the broadcast table"]) < 1e-9
-    assert m["real test accuracy (quick-mode MiniLM)"] > 0.6
-    assert abs(m["hand-written BCE with (N,1) labels"] - m["hand-written BCE with (N,) labels"]) > 0.05
-    assert m["the article's formula: true labels minus flipped labels"] == 0
+    assert abs(m["broadcast_table_acc"] - m["broadcast_table_expected_agreement"]) < 1e-9
+    assert m["real_test_acc_minilm"] > 0.6
+    assert abs(m["hand_bce_n1_labels"] - m["hand_bce_n_labels"]) > 0.05
+    assert m["art_formula_true_minus_flipped"] == 0
     # (7): the loss averages divide by the file names' lengths.
-    assert m["len(train_data), the article's divisor for the training loss"] == 14
-    assert m["len(test_data), the article's divisor for the test loss"] == 13
+    assert m["len_train_data"] == 14
+    assert m["len_test_data"] == 13
     # Errata 003 §2.1: BERT-base has about 110 million parameters, not tens of billions.
-    assert 105e6 < m["BERT-base parameters (keras-hub, bert-base's configuration)"] < 115e6
+    assert 105e6 < m["bert_base_params_keras_hub"] < 115e6
     # "数百亿" (2e10 to 9e10) is about 180 to 820 times BERT-base, as the erratum says.
-    assert round(m["数百亿 (2e10 to 9e10) divided by BERT-base's count: low end"], -1) == 180
-    assert round(m["数百亿 (2e10 to 9e10) divided by BERT-base's count: high end"], -1) == 820
+    assert round(m["tens_of_billions_over_bert_base_low"], -1) == 180
+    assert round(m["tens_of_billions_over_bert_base_high"], -1) == 820
     # ... and 59 to 265 times BERT-large's published 340 million.
-    assert round(m["数百亿 (2e10 to 9e10) divided by BERT-large's published 340 M: low end"]) == 59
-    assert round(m["数百亿 (2e10 to 9e10) divided by BERT-large's published 340 M: high end"]) == 265
+    assert round(m["tens_of_billions_over_bert_large_low"]) == 59
+    assert round(m["tens_of_billions_over_bert_large_high"]) == 265
     text_out = notebook_text_outputs(result)  # the graders' feedback to the learner's first attempts
     for exercise in ("12.wordpiece", "12.masked_lm_loss", "12.accuracy"):
         assert f"[NOT YET] {exercise}" in text_out

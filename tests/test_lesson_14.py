@@ -20,17 +20,17 @@ def value(result, name):
 
 @pytest.mark.slow
 def test_flops_by_hand_match_count_flops(lesson14):
-    assert value(lesson14, "layers counted by hand") == 5  # conv2d_1..3, dense_1, logits
-    assert value(lesson14, "layers where by hand = count_flops") == 5
-    assert value(lesson14, "conv2d_1 forward FLOPs by hand") == 2 * 3 * 3 * 1 * 32 * 26 * 26
+    assert value(lesson14, "layers_counted_hand") == 5  # conv2d_1..3, dense_1, logits
+    assert value(lesson14, "layers_hand_eq_count_flops") == 5
+    assert value(lesson14, "conv2d_1_forward_flops_hand") == 2 * 3 * 3 * 1 * 32 * 26 * 26
 
 
 @pytest.mark.slow
 def test_two_replicas_apply_the_same_update_as_one_device(lesson14):
-    assert value(lesson14, "data-parallel replicas") == 2
-    assert value(lesson14, "max |weights(2 replicas) - weights(1 device)| after 4 steps") < 1e-5
+    assert value(lesson14, "data_parallel_replicas") == 2
+    assert value(lesson14, "replicas_vs_one_device_max_weight_diff") < 1e-5
     # ... and the same loss to float32 rounding, so the two-worker gap below is not data parallelism's arithmetic
-    in_process = value(lesson14, "relative loss difference, 2 replicas in one process vs 1 device")
+    in_process = value(lesson14, "replicas_vs_one_device_rel_loss_diff")
     assert in_process < 1e-5
     assert (lesson14.run_dir / "data_parallel_demo.py").exists()
 
@@ -39,48 +39,48 @@ def test_two_replicas_apply_the_same_update_as_one_device(lesson14):
 def test_two_workers_follow_one_process_and_step_times_are_measured(lesson14):
     # Both runs train in float32 (--precision float32; setup() would pick mixed_bfloat16 on an AVX512-BF16 CPU, whose
     # rounding alone gave a gap of about 7e-5), so the curves agree to float32 rounding, as the prose says.
-    assert value(lesson14, "1 process and 2 workers train in float32") == 1
-    two_workers_gap = value(lesson14, "2 workers: max relative loss difference from 1 process")
+    assert value(lesson14, "workers_train_float32") == 1
+    two_workers_gap = value(lesson14, "workers_max_rel_loss_diff")
     assert two_workers_gap < 1e-6
     # The printed verdict follows the gap: within float32 rounding.
-    assert value(lesson14, "2 workers: loss gap above float32 rounding") == 0
-    assert value(lesson14, "2 workers: epochs completed") == 2  # quick mode
-    one = value(lesson14, "time per step, 1 process, last epoch (ms)")
-    two = value(lesson14, "time per step, 2 workers, last epoch (ms)")
+    assert value(lesson14, "workers_loss_gap_above_rounding") == 0
+    assert value(lesson14, "workers_epochs_completed") == 2  # quick mode
+    one = value(lesson14, "step_ms_1_process_last_epoch")
+    two = value(lesson14, "step_ms_2_workers_last_epoch")
     assert one > 0 and two > 0
-    last = value(lesson14, "time per step, 2 workers / 1 process, last epoch")
+    last = value(lesson14, "step_ratio_last_epoch")
     assert last == pytest.approx(two / one)
     # Each epoch's ratio is printed (quick mode cannot tell which is faster from 3 or 4 timed steps an epoch): the last one lies
     # within the recorded spread.
-    smallest = value(lesson14, "time per step, 2 workers / 1 process, smallest over epochs")
-    largest = value(lesson14, "time per step, 2 workers / 1 process, largest over epochs")
+    smallest = value(lesson14, "step_ratio_min")
+    largest = value(lesson14, "step_ratio_max")
     assert 0 < smallest <= last <= largest
     assert "one_vs_two_workers" in {f.stem for f in lesson14.figures}
 
 
 @pytest.mark.slow
 def test_mixed_precision_numerics_and_measurements(lesson14):
-    assert value(lesson14, "float16: 1 + 1e-4") == 1.0  # the update vanished
-    assert value(lesson14, "float16 gradient 1e-8") == 0.0  # underflow
-    assert value(lesson14, "gradient 1e-8 after loss scaling and unscaling") == pytest.approx(1e-8, rel=0.01)
-    assert value(lesson14, "mixed_bfloat16 Dense keeps float32 weights") == 1
-    assert value(lesson14, "mixed_bfloat16 Dense computes in bfloat16") == 1
-    assert value(lesson14, "mixed_float16 adds loss scaling") == 1
+    assert value(lesson14, "float16_one_plus_1e_4") == 1.0  # the update vanished
+    assert value(lesson14, "float16_grad_1e_8") == 0.0  # underflow
+    assert value(lesson14, "grad_1e_8_after_loss_scaling") == pytest.approx(1e-8, rel=0.01)
+    assert value(lesson14, "mixed_bf16_dense_float32_weights") == 1
+    assert value(lesson14, "mixed_bf16_dense_computes_bf16") == 1
+    assert value(lesson14, "mixed_float16_loss_scaling") == 1
     # Keras does not keep a softmax in float32 by itself; dtype="float32" does, as the package CNN's logits layer.
-    assert value(lesson14, "mixed_bfloat16 Dense(softmax) outputs bfloat16") == 1
-    assert value(lesson14, "Dense(softmax, dtype='float32') outputs float32") == 1
-    assert value(lesson14, "package CNN logits compute in float32 under mixed_bfloat16") == 1
+    assert value(lesson14, "mixed_bf16_softmax_outputs_bf16") == 1
+    assert value(lesson14, "softmax_float32_dtype_outputs_float32") == 1
+    assert value(lesson14, "package_cnn_logits_float32") == 1
     # The memory saving, counted: mixed precision halves the layer outputs except the float32 logits.
-    assert 0.5 < value(lesson14, "activation bytes per batch, mixed_bfloat16 / float32") < 0.55
+    assert 0.5 < value(lesson14, "activation_bytes_bf16_over_f32") < 0.55
     # Quick mode. JAX compiles the step with XLA (by default, and in every row): float32 and mixed_bfloat16;
     # TensorFlow: float32 without and with XLA, mixed_bfloat16 without.
     on_jax = hardware.backend_name() == "jax"
-    assert value(lesson14, "precision/XLA configurations measured") == (2 if on_jax else 3)
-    assert ("XLA speed-up over float32" in lesson14.metrics) == (not on_jax)
+    assert value(lesson14, "precision_xla_configurations") == (2 if on_jax else 3)
+    assert ("xla_speedup" in lesson14.metrics) == (not on_jax)
 
     def rounds_range(row):
-        low = value(lesson14, f"{row}: slowest round (samples/s)")
-        high = value(lesson14, f"{row}: fastest round (samples/s)")
+        low = value(lesson14, f"{row}_min_round")
+        high = value(lesson14, f"{row}_max_round")
         assert 0 < low <= high
         return low, high
 
@@ -93,41 +93,41 @@ def test_mixed_precision_numerics_and_measurements(lesson14):
     # "slower" or "faster" is said only when the two rows' per-round ranges of samples/s do not overlap (every
     # round of one row beyond every round of the other), else "not settled" (the compiling first step is out).
     # Precision: mixed_bfloat16 against float32, both without XLA on TensorFlow, both compiled on JAX.
-    xla = "with" if on_jax else "without"
-    f32_min, f32_max = rounds_range(f"float32 {xla} XLA")
-    bf16_min, bf16_max = rounds_range(f"mixed_bfloat16 {xla} XLA")
-    bf16_slower = value(lesson14, "mixed_bfloat16 slower than float32 in every round (ranges do not overlap)") == 1
-    bf16_faster = value(lesson14, "mixed_bfloat16 faster than float32 in every round (ranges do not overlap)") == 1
+    xla = "xla" if on_jax else "no_xla"  # JAX always compiles with XLA
+    f32_min, f32_max = rounds_range(f"float32_{xla}")
+    bf16_min, bf16_max = rounds_range(f"mixed_bfloat16_{xla}")
+    bf16_slower = value(lesson14, "mixed_bfloat16_slower_every_round") == 1
+    bf16_faster = value(lesson14, "mixed_bfloat16_faster_every_round") == 1
     assert bf16_slower == (bf16_max < f32_min)
     assert bf16_faster == (bf16_min > f32_max)
     # The ratio is of the best rounds, as the bar chart shows.
-    assert value(lesson14, "mixed_bfloat16 speed-up over float32") == pytest.approx(bf16_max / f32_max, rel=1e-3)
-    rule_verdicts_follow(value(lesson14, "setup's precision rule picks mixed_bfloat16") == 1, bf16_slower, bf16_faster,
-                         value(lesson14, "setup's precision rule agrees with this run's bfloat16 measurement") == 1,
-                         value(lesson14, "setup's precision rule disagrees with this run's bfloat16 measurement") == 1)
+    assert value(lesson14, "mixed_bfloat16_speedup") == pytest.approx(bf16_max / f32_max, rel=1e-3)
+    rule_verdicts_follow(value(lesson14, "setup_picks_mixed_bf16") == 1, bf16_slower, bf16_faster,
+                         value(lesson14, "setup_precision_agrees") == 1,
+                         value(lesson14, "setup_precision_disagrees") == 1)
     if not on_jax:
-        plain_min, plain_max = rounds_range("float32 without XLA")
-        xla_min, xla_max = rounds_range("float32 with XLA")
-        xla_slower = value(lesson14, "XLA slower than float32 in every round (ranges do not overlap)") == 1
-        xla_faster = value(lesson14, "XLA faster than float32 in every round (ranges do not overlap)") == 1
+        plain_min, plain_max = rounds_range("float32_no_xla")
+        xla_min, xla_max = rounds_range("float32_xla")
+        xla_slower = value(lesson14, "xla_slower_every_round") == 1
+        xla_faster = value(lesson14, "xla_faster_every_round") == 1
         assert xla_slower == (xla_max < plain_min)
         assert xla_faster == (xla_min > plain_max)
-        assert value(lesson14, "XLA speed-up over float32") == pytest.approx(xla_max / plain_max, rel=1e-3)
-        rule_verdicts_follow(value(lesson14, "setup's XLA rule turns XLA on") == 1, xla_slower, xla_faster,
-                             value(lesson14, "setup's XLA rule agrees with this run's XLA measurement") == 1,
-                             value(lesson14, "setup's XLA rule disagrees with this run's XLA measurement") == 1)
-    assert value(lesson14, "float32 training GFLOP/s") > 0
-    assert value(lesson14, "float32 training throughput (samples/s)") > 0
-    if "float32 MFU" in lesson14.metrics:  # left out when the model beat the measured peak (a busy machine)
-        assert 0 < value(lesson14, "float32 MFU") <= 1
+        assert value(lesson14, "xla_speedup") == pytest.approx(xla_max / plain_max, rel=1e-3)
+        rule_verdicts_follow(value(lesson14, "setup_turns_xla_on") == 1, xla_slower, xla_faster,
+                             value(lesson14, "setup_xla_agrees") == 1,
+                             value(lesson14, "setup_xla_disagrees") == 1)
+    assert value(lesson14, "float32_train_gflop_per_s") > 0
+    assert value(lesson14, "float32_train_samples_per_s") > 0
+    if "float32_mfu" in lesson14.metrics:  # left out when the model beat the measured peak (a busy machine)
+        assert 0 < value(lesson14, "float32_mfu") <= 1
 
 
 @pytest.mark.slow
 def test_profile_trace_is_written_and_summarised(lesson14):
     traces = list((lesson14.run_dir / "tensorboard").glob("plugins/profile/*/*.xplane.pb"))
     assert traces and traces[0].stat().st_size > 1000
-    assert value(lesson14, "profile trace size (KiB)") > 1
-    assert value(lesson14, "operation types in the profile") >= 3  # convolutions, pooling, dense at least
+    assert value(lesson14, "profile_trace_kib") > 1
+    assert value(lesson14, "profile_op_types") >= 3  # convolutions, pooling, dense at least
     assert {"profile_top_ops", "precision_and_xla"} <= {f.stem for f in lesson14.figures}
 
 
@@ -135,29 +135,29 @@ def test_profile_trace_is_written_and_summarised(lesson14):
 def test_memory_column_and_backward_time(lesson14):
     # Memory is shown only where the device peak can be reset per row: TensorFlow on a GPU (not on a CPU, not on JAX).
     on_gpu_tf = hardware.backend_name() == "tensorflow" and bool(hardware.accelerators("tensorflow"))
-    assert value(lesson14, "memory column shown") == on_gpu_tf
+    assert value(lesson14, "memory_column_shown") == on_gpu_tf
     # Section 5: in time the backward convolutions cost well above their 2x in FLOPs (TensorFlow names them apart).
     if hardware.backend_name() == "tensorflow":
-        assert value(lesson14, "profile: backward / forward convolution time") > 2.5
+        assert value(lesson14, "profile_backward_over_forward_conv") > 2.5
     else:
-        assert "profile: backward / forward convolution time" not in lesson14.metrics
+        assert "profile_backward_over_forward_conv" not in lesson14.metrics
 
 
 @pytest.mark.slow
 def test_all_reduce_size_and_peak_warning_follow_the_recorded_values(lesson14):
     # The all-reduce sends one float32 gradient per parameter of article 002's CNN (93,322 parameters).
-    assert value(lesson14, "gradient bytes all-reduced per step") == 4 * 93_322
-    share = value(lesson14, "all-reduce at 1 GB/s / 1-process step time")
-    assert share == pytest.approx(4 * 93_322 / 1e6 / value(lesson14, "time per step, 1 process, last epoch (ms)"),
+    assert value(lesson14, "grad_bytes_all_reduced") == 4 * 93_322
+    share = value(lesson14, "all_reduce_1gbps_over_step")
+    assert share == pytest.approx(4 * 93_322 / 1e6 / value(lesson14, "step_ms_1_process_last_epoch"),
                                   rel=1e-3)
-    spread = (value(lesson14, "time per step, 2 workers / 1 process, largest over epochs")
-              - value(lesson14, "time per step, 2 workers / 1 process, smallest over epochs"))
-    assert value(lesson14, "all-reduce below the step-ratio spread") == (share < spread)
-    if "CPU matmul speed, bfloat16 / float32" in lesson14.metrics:  # a CPU: section 2 measured the peaks
-        ratio = value(lesson14, "CPU matmul speed, bfloat16 / float32")
-        largest = lesson14.metrics.get("largest CPU MFU in the table", {"value": 0})["value"]
-        suspect = ratio > 2 or value(lesson14, "CPU MFU rows shown n/a") > 0 or largest > 0.8
-        assert value(lesson14, "CPU peak probably measured low (warning printed)") == suspect
+    spread = (value(lesson14, "step_ratio_max")
+              - value(lesson14, "step_ratio_min"))
+    assert value(lesson14, "all_reduce_below_spread") == (share < spread)
+    if "cpu_matmul_bf16_over_f32" in lesson14.metrics:  # a CPU: section 2 measured the peaks
+        ratio = value(lesson14, "cpu_matmul_bf16_over_f32")
+        largest = lesson14.metrics.get("max_cpu_mfu_table", {"value": 0})["value"]
+        suspect = ratio > 2 or value(lesson14, "cpu_mfu_rows_na") > 0 or largest > 0.8
+        assert value(lesson14, "cpu_peak_low_warning") == suspect
 
 
 def test_training_mfu_exercise_says_fraction_not_percentage():

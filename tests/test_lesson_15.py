@@ -103,64 +103,63 @@ def test_lesson_numbers_agree_with_the_theory(executed_lessons):
     result = executed_lessons(15)
     assert result.status == "passed", result.error
     m = {k: v["value"] for k, v in result.metrics.items()}
-    assert m["discriminator loss: max |by hand - Keras or package|"] < 1e-5
-    assert m["V(D*, G)"] == pytest.approx(m["-log 4 + 2 JSD"], abs=1e-3)
-    assert -np.log(4) < m["V(D*, G)"] < 0  # the generator here differs from the data: JSD > 0
+    assert m["d_loss_hand_vs_keras_max_diff"] < 1e-5
+    assert m["v_d_star_g"] == pytest.approx(m["minus_log4_plus_2_jsd"], abs=1e-3)
+    assert -np.log(4) < m["v_d_star_g"] < 0  # the generator here differs from the data: JSD > 0
 
     # Keras's logistic regression recovers the optimal discriminator where there is data.
-    assert result.metrics["max |learned D - D*| where data lies"]["value"] < 0.05
+    assert result.metrics["learned_d_vs_optimal_max_diff"]["value"] < 0.05
 
-    assert m["non-saturating loss: max |autodiff - formula|"] < 1e-5
-    assert m["minimax loss: max |autodiff - formula|"] < 1e-5
-    assert result.metrics["classifier test accuracy"]["value"] > 0.85
+    assert m["non_saturating_autodiff_vs_formula"] < 1e-5
+    assert m["minimax_autodiff_vs_formula"] < 1e-5
+    assert result.metrics["classifier_test_acc"]["value"] > 0.85
     # The headline measure passes both its controls: generated digits lie farther from real digits
     # than other real digits do, and at a small fraction of pure noise's distance.
-    fd = {k: m[f"Fréchet distance in classifier features, {k}"] for k in ("real", "generated", "noise")}
+    fd = {k: m[f"frechet_{k}"] for k in ("real", "generated", "noise")}
     assert fd["real"] < fd["generated"] and 5 * fd["generated"] < fd["noise"]
-    assert result.metrics["Fréchet distance in classifier features, generated"].get("headline")
+    assert result.metrics["frechet_generated"].get("headline")
     # The confidence share is not used as a quality measure because noise beats it; if that ever
     # stops being true, the prose that says so must change.
-    assert m["share classified with confidence >= 0.9, noise"] > m["share classified with confidence >= 0.9, generated"]
-    assert m["share classified with confidence >= 0.9, real"] > m["share classified with confidence >= 0.9, noise"]
-    assert m["classifier confidence on a blank image"] < 0.9
+    assert m["share_confident_noise"] > m["share_confident_generated"]
+    assert m["share_confident_real"] > m["share_confident_noise"]
+    assert m["confidence_blank_image"] < 0.9
     for kind in ("real", "generated", "noise"):
-        assert 0 <= m[f"class entropy (bits), {kind}"] <= np.log2(10) + 1e-9
+        assert 0 <= m[f"class_entropy_bits_{kind}"] <= np.log2(10) + 1e-9
     # Noise is classified mostly as one or two classes: its entropy is below the generated digits'.
-    assert m["class entropy (bits), noise"] + 1 < m["class entropy (bits), generated"] < m["class entropy (bits), real"]
+    assert m["class_entropy_bits_noise"] + 1 < m["class_entropy_bits_generated"] < m["class_entropy_bits_real"]
     # The histogram's control (section 5's prose): noise goes to one or two classes; the generated digits hold
     # about twice the real share of those classes (the review's quick run: 40 % vs 21 %, noise 89 % class 3 and
     # 11 % class 2); the confidence >= 0.9 filter does not separate digits from noise (noise passes it in its own
     # classes); one class gets under a quarter of its real share (class 4: 0 %).
-    assert 1 <= m["classes pure noise is sent to (>= 5 % of it)"] <= 2
-    share = {k: m[f"share in the classes noise is sent to, {k}"]
-             for k in ("real", "generated", "real, confidence >= 0.9", "generated, confidence >= 0.9",
-                       "noise, confidence >= 0.9")}
+    assert 1 <= m["noise_classes"] <= 2
+    share = {k: m[f"noise_share_{k}"]
+             for k in ("real", "generated", "real_confidence_0_9", "generated_confidence_0_9", "noise_confidence_0_9")}
     assert 1.5 < share["generated"] / share["real"] < 2.5
-    assert share["noise, confidence >= 0.9"] > 0.9
-    assert m["smallest ratio of a class's generated share to its real share"] < 0.25
+    assert share["noise_confidence_0_9"] > 0.9
+    assert m["min_generated_over_real_class_share"] < 0.25
     # ... and in the quick run it is missing entirely (section 5's prose: class 4, 0 % of 1,000 generated digits);
     # the classifier misreads about one real digit in ten, so the prose asks for a look at the sample grid.
-    assert m["generated share of the rarest class"] == 0
+    assert m["generated_share_rarest_class"] == 0
     # Section 5's check of "not drawn or not recognised" (quick run, TensorFlow, round 6: the classifier calls none of
     # the grid's ten last-epoch samples a 4, and 4 is its second choice for 0.2 % of the generated digits against
     # 6.8 % of the real ones; the prose adds that columns 7 and 8 look like rough 4s; the classifier read them as 0 and 7).
-    assert m["sample grid, last epoch: columns classified as the rarest class"] == 0
-    assert m["share with the rarest class second, generated"] < 0.01
-    assert m["share with the rarest class second, real"] > 0.03
-    assert 0.85 < m["classifier test accuracy"] < 0.95
+    assert m["grid_columns_rarest_class"] == 0
+    assert m["share_rarest_second_generated"] < 0.01
+    assert m["share_rarest_second_real"] > 0.03
+    assert 0.85 < m["classifier_test_acc"] < 0.95
     assert {"samples_per_epoch", "mode_coverage"} <= {f.stem for f in result.figures}
     # Section 3 says D *can* reject the fakes confidently; section 4 says this run's epoch means never
     # came near the shaded zone D(G(z)) < 0.1 (the review's run: 0.566, 0.474, 0.441, 0.420).
-    assert m["lowest epoch-mean D(G(z))"] > 0.2
+    assert m["min_epoch_mean_d_g_z"] > 0.2
     # Epoch 1's ten samples are nearly identical: less spread than the untrained generator gave the
     # same ten z (a temporary early collapse), escaped at a later epoch of this run; the last epoch's
     # spread is of the order of ten real digits' (quick run, round 3: untrained 0.081, epochs
     # 0.044 0.116 0.131 0.172, real 0.151).
-    assert m["sample spread, epoch 1"] < 0.5 * m["sample spread, 10 real digits"]
-    assert m["sample spread, epoch 1"] < m["sample spread, untrained generator"]
-    assert 2 <= m["first epoch with spread above the untrained generator's"] <= 4  # quick mode: 4 epochs
-    assert m["sample spread, last epoch"] > 2 * m["sample spread, epoch 1"]
-    assert 0.6 < m["sample spread, last epoch"] / m["sample spread, 10 real digits"] < 1.6
+    assert m["spread_epoch1"] < 0.5 * m["spread_real_digits"]
+    assert m["spread_epoch1"] < m["spread_untrained"]
+    assert 2 <= m["first_epoch_spread_above_untrained"] <= 4  # quick mode: 4 epochs
+    assert m["spread_last_epoch"] > 2 * m["spread_epoch1"]
+    assert 0.6 < m["spread_last_epoch"] / m["spread_real_digits"] < 1.6
 
 
 JAX_SCRIPT = """

@@ -129,10 +129,11 @@ def test_lesson_table_shows_what_each_technique_buys(executed_lessons):
     m = {k: v["value"] for k, v in result.metrics.items()}
 
     def row(name):
-        return {field: m[f"{name}: {field}"] for field in ("parameters", "stored KiB", "ms/batch", "test accuracy")}
+        return {field: m[f"{name}_{key}"] for field, key in (("parameters", "params"), ("stored KiB", "stored_kib"),
+                                                               ("ms/batch", "ms_per_batch"), ("test accuracy", "test_acc"))}
 
-    teacher, pruned = row("teacher (float32)"), row("pruned 90% + fine-tuned")
-    keras_int8, tflite_int8, student = row("Keras int8 (Dense layers)"), row("TFLite full int8"), row("student, distilled")
+    teacher, pruned = row("teacher_float32"), row("pruned_90_fine_tuned")
+    keras_int8, tflite_int8, student = row("keras_int8_dense_layers"), row("tflite_full_int8"), row("student_distilled")
     assert teacher["test accuracy"] > 0.9
     # Pruning keeps every parameter; only its compressed size shrinks.
     assert pruned["parameters"] == teacher["parameters"]
@@ -147,39 +148,39 @@ def test_lesson_table_shows_what_each_technique_buys(executed_lessons):
     # on a quiet run, 11.6 against 6.7 on a busy one): latencies are recorded, not asserted.
     assert student["ms/batch"] > 0 and teacher["ms/batch"] > 0
     # Fine-tuning recovers what pruning to 90% lost.
-    assert pruned["test accuracy"] > m["accuracy right after pruning to 90%"]
+    assert pruned["test accuracy"] > m["acc_right_after_pruning"]
     # Global pruning takes a smaller share of the 288-weight first convolution than of the big
     # dense layer, but not a small one (the review's numbers: 26 % at 50 %, 50 % at 90 %).
-    for target in ("50%", "90%"):
-        first = m[f"global pruning to {target}: share of conv2d_1 pruned"]
-        assert 0.15 < first < m[f"global pruning to {target}: share of dense_1 pruned"]
-    assert m["global pruning to 90%: share of conv2d_1 pruned"] > m["global pruning to 50%: share of conv2d_1 pruned"]
+    for target in (50, 90):  # % of the weights; the first convolution (conv2d_1) against dense_1
+        first = m[f"global_prune_{target}_first_conv_share"]
+        assert 0.15 < first < m[f"global_prune_{target}_hidden_dense_share"]
+    assert m["global_prune_90_first_conv_share"] > m["global_prune_50_first_conv_share"]
     # The share follows the weights' magnitudes, not the layer's size: the two small layers lose less
     # because their weights are larger (the prose's "median |w|" row).
     for small in ("conv2d_1", "logits"):
         for big in ("conv2d_2", "conv2d_3", "dense_1"):
-            assert m[f"median |w| of {small}'s kernel"] > m[f"median |w| of {big}'s kernel"]
+            assert m[f"median_abs_w_{small}"] > m[f"median_abs_w_{big}"]
     # Pruned models and teacher answer the same images: the changes at 50 % and 70 % are about two paired
     # standard errors (the review's run: -0.80 points at 2.5 SE, +0.75 at 2.0 SE), and under a point.
-    for target in ("50%", "70%"):
-        assert 1.5 < abs(m[f"pruned to {target} minus teacher, paired standard errors"]) < 3.5
-        assert abs(m[f"pruned to {target} minus teacher, accuracy"]) < 0.01
+    for target in (50, 70):
+        assert 1.5 < abs(m[f"pruned_{target}_minus_teacher_std_errs"]) < 3.5
+        assert abs(m[f"pruned_{target}_minus_teacher_acc"]) < 0.01
     # Keras's quantize leaves the convolutions, almost all the arithmetic (review: ~98.7 %), in float32;
     # only the Dense kernels (about 40 % of the parameters) become int8.
-    assert m["share of the teacher's multiply-adds in convolutions"] > 0.95
-    assert 0.3 < m["share of the teacher's parameters in Dense kernels"] < 0.5
-    assert keras_int8["stored KiB"] > max(tflite_int8["stored KiB"], m["TFLite dynamic-range int8: stored KiB"])
+    assert m["teacher_conv_multiply_add_share"] > 0.95
+    assert 0.3 < m["teacher_dense_param_share"] < 0.5
+    assert keras_int8["stored KiB"] > max(tflite_int8["stored KiB"], m["tflite_dynamic_range_int8_stored_kib"])
     # Zeroed weights are multiplied like any other: the pruned model costs its dense copy's CPU time.
-    assert 0.85 < m["CPU time of the pruned model / its dense copy"] < 1.15
-    assert m["int8 codes: by hand vs compression.quantize_symmetric, entries that differ"] == 0
-    assert m["max rounding error / (s/2)"] <= 1 + 1e-6
+    assert 0.85 < m["pruned_over_dense_cpu_time"] < 1.15
+    assert m["int8_hand_vs_package_mismatches"] == 0
+    assert m["max_rounding_err_over_half_s"] <= 1 + 1e-6
     # Section 2: the rank rule done by hand is the package's mask; the quantile threshold prunes one at s = 0.
-    assert m["by-hand rank mask vs compression.magnitude_masks at 50%, entries that differ"] == 0
-    assert m["quantile-threshold mask at sparsity 0: weights pruned"] == 1
+    assert m["rank_mask_vs_package_mismatches"] == 0
+    assert m["quantile_mask_sparsity0_pruned"] == 1
     # The table compares the pruned model's gzipped bytes with the teacher's gzipped bytes (the review's
     # run: 5.3x), which is less than against the raw teacher (5.7x): gzip alone shrinks the teacher.
-    like_for_like = m["pruned model size reduction vs the gzipped teacher (x)"]
-    assert 3 < like_for_like < m["pruned model size reduction vs the raw teacher (x)"]
+    like_for_like = m["pruned_size_reduction_vs_gzip"]
+    assert 3 < like_for_like < m["pruned_size_reduction_vs_raw"]
 
 
 def test_magnitude_mask_is_defined_by_rank_and_the_checker_explains_the_quantile_threshold():

@@ -13,41 +13,41 @@ def test_lesson_20_numbers(executed_lessons):
 
     # FrozenLake: the tabular agent's greedy policy reaches the goal about as often as the optimal policy
     # and far more often than a random walk; where its action differs, the exact values tie.
-    learned = m["FrozenLake: Q-learning greedy policy success rate"]
-    optimal = m["FrozenLake: optimal policy (value iteration) success rate"]
-    random = m["FrozenLake: random policy success rate"]
+    learned = m["frozenlake_q_learning_success"]
+    optimal = m["frozenlake_optimal_success"]
+    random = m["frozenlake_random_policy_success_rate"]
     assert learned > 10 * random and learned > 0.5
     assert abs(learned - optimal) < 0.05  # 1000 episodes each: a few points of sampling noise
-    assert m["FrozenLake: largest Q* value lost by Q-learning's choices"] < 1e-9
+    assert m["frozenlake_max_q_star_lost"] < 1e-9
     # "they scatter around the exact ones": some above, some below, by a few hundredths at most.
-    assert m["FrozenLake: states whose learned max Q is above the exact one"] >= 1
-    assert m["FrozenLake: states whose learned max Q is below the exact one"] >= 1
-    assert m["FrozenLake: largest |learned max Q - exact|"] < 0.2
+    assert m["frozenlake_states_q_above_exact"] >= 1
+    assert m["frozenlake_states_q_below_exact"] >= 1
+    assert m["frozenlake_max_q_err"] < 0.2
 
     # CartPole: the learning curve rises above its start and above a random policy.
-    first = m["CartPole: mean return of the first 20 training episodes"]
-    last = m["CartPole: mean return of the last 20 training episodes"]
-    random_return = m["CartPole: random policy mean return (100 episodes)"]
+    first = m["cartpole_first20_mean_return"]
+    last = m["cartpole_last20_mean_return"]
+    random_return = m["cartpole_random_mean_return"]
     assert last > first and last > 2 * random_return
-    greedy = m["CartPole: DQN greedy mean return over 100 evaluation episodes"]
+    greedy = m["cartpole_dqn_mean_return"]
     assert 2 * random_return < greedy < 475  # quick mode: learning, "far from 475"
     assert 10 < random_return < 40
     # The headline judges the kept network (the best 20-episode evaluation), whose step is recorded.
-    assert 0 < m["CartPole: step of the kept (best evaluated) network"] <= m["CartPole: training steps"]
-    assert m["CartPole: best 20-episode evaluation"] < 500  # quick mode: no evaluation reached stop_at
+    assert 0 < m["cartpole_kept_step"] <= m["cartpole_train_steps"]
+    assert m["cartpole_best_eval"] < 500  # quick mode: no evaluation reached stop_at
 
     # The Bellman targets by hand equal the vectorised keras.ops ones; terminal ones are exactly the reward 1.
-    assert m["Bellman targets: terminal transitions in the batch"] >= 1
-    assert m["Bellman targets: by hand vs keras.ops, max difference"] < 1e-4
-    assert m["Bellman targets: largest |target - 1| of a terminal transition"] == 0
+    assert m["bellman_terminal_transitions"] >= 1
+    assert m["bellman_hand_vs_keras_max_diff"] < 1e-4
+    assert m["bellman_max_terminal_target_err"] == 0
 
     # AlphaGo's selection step: the search does not simply follow the policy network's favourite.
-    assert m["PUCT example: move chosen by the search"] == 2
-    assert m["PUCT example: move the policy network likes most"] == 1
+    assert m["puct_move_chosen"] == 2
+    assert m["puct_move_policy_likes"] == 1
 
     # Errata: DQN's and AlphaGo's networks have a few million parameters, not a "large-scale" number.
-    assert 1e6 < m["DQN Atari network parameters"] < 5e6
-    assert 1e6 < m["AlphaGo policy network parameters"] < 5e6
+    assert 1e6 < m["dqn_atari_params"] < 5e6
+    assert 1e6 < m["alphago_policy_params"] < 5e6
     assert {f.stem for f in result.figures} >= {"frozenlake_q_learning", "dqn_cartpole_learning_curve",
                                                  "alphago_tree_search"}
 

@@ -45,7 +45,7 @@ TINY_LESSON = textwrap.dedent(
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
     lesson.savefig(fig, "another")
-    lesson.metric("answer", 42 if lesson.quick else 43, headline=True)
+    lesson.metric("answer", 42 if lesson.quick else 43, "the answer", headline=True)
     """
 )
 
@@ -208,8 +208,8 @@ def test_run_lesson_collects_metrics_figures_and_notebook(lesson_dirs, tmp_path)
     result = runner.run_lesson(runner.find("98"), mode="full", run_dir=tmp_path / "run",
                                progress=lambda n, total, source, seconds: cells.append((n, total, source[:9])))
     assert result.status == "passed", result.error
-    assert result.metrics["answer"]["value"] == 43
-    assert result.headline == ("answer", "43")
+    assert result.metrics["answer"]["value"] == 43 and result.metrics["answer"]["label"] == "the answer"
+    assert result.headline == ("the answer", "43")  # people see the label; tests look up the key
     assert [f.name for f in result.figures] == ["line.png", "another.png"]  # the order the lesson drew them
     assert result.notebook_path.exists() and result.html_path.exists()
     assert cells == [(1, 1, "import os")]
@@ -232,7 +232,7 @@ def test_failing_lesson_reports_the_cell_error(lesson_dirs, tmp_path):
 def test_tour_writes_table_and_self_contained_report(lesson_dirs, tmp_path):
     results, report = runner.tour(mode="quick", out_dir=tmp_path / "tour", progress=False)
     table = runner.format_table(results)
-    assert "98_tiny" in table and "passed" in table and "answer = 42" in table
+    assert "98_tiny" in table and "passed" in table and "the answer = 42" in table
     assert "FAILED 99_broken: cell" in table
     page = report.read_text()
     assert "data:image/png;base64," in page and "98 · Tiny" in page

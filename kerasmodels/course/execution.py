@@ -48,15 +48,19 @@ class RunResult:
 
     @property
     def headline(self):
-        """(name, formatted value) of the lesson's headline metric, or None."""
+        """(label, formatted value) of the lesson's headline metric, or None.
+
+        The label is the prose a reader sees; a run folder written before metric keys existed has
+        no label, and there the key (then the prose) is shown.
+        """
         chosen = [(k, v) for k, v in self.metrics.items() if v.get("headline")]
         if not chosen and self.metrics:
             chosen = [next(iter(self.metrics.items()))]
         if not chosen:
             return None
-        name, m = chosen[0]
+        key, m = chosen[0]
         value = format(m["value"], m["fmt"]) if m.get("fmt") else f"{m['value']:.4g}"
-        return name, value
+        return m.get("label") or key, value
 
     @property
     def notebook_path(self):
@@ -173,7 +177,7 @@ def run_lesson(spec, mode="quick", run_dir=None, timeout=None, progress=None, ba
     metrics = {}
     metrics_file = run_dir / contract.METRICS_FILE
     if metrics_file.exists():
-        metrics = json.loads(metrics_file.read_text()).get("metrics", {})
+        metrics = contract.metric_entries(json.loads(metrics_file.read_text()).get("metrics", {}))
     figures = figures_in_order(run_dir)
     result = RunResult(spec, mode, "failed" if error else "passed", seconds, run_dir, metrics, figures, error)
     atomic_write_text(

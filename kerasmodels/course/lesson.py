@@ -22,10 +22,11 @@ import json
 import os
 import re
 import time
+import unicodedata
 from pathlib import Path
 
 from kerasmodels import hardware
-from kerasmodels.course.contract import METRICS_FILE, MODE_ENV, MODES, RUN_DIR_ENV
+from kerasmodels.course.contract import MAX_METRIC_KEY, METRIC_KEY, METRICS_FILE, MODE_ENV, MODES, RUN_DIR_ENV
 from kerasmodels.paths import atomic_write_text
 
 MIN_KERAS = (3, 0)
@@ -39,6 +40,30 @@ def default_mode(info=None):
         return env
     info = info or hardware.describe()
     return "full" if info["accelerators"] else "quick"
+
+
+def key_part(value):
+    """`value` (a name, a number) as a piece of a metric key: ASCII lower_snake_case.
+
+    For keys built in a loop: `lesson.metric(f"{key_part(name)}_test_acc", acc, f"{name}: test accuracy")`.
+
+    Args:
+        value: a string or number, e.g. "LoRA, rank 4" or 0.5.
+
+    Returns:
+        The lower_snake_case text, e.g. "lora_rank_4" or "0_5".
+
+    Example:
+
+    ```python
+    key_part("Adam + L2")  # 'adam_l2'
+    ```
+    """
+    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode().lower().replace("'", "")
+    part = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    if not part:
+        raise ValueError(f"{value!r} has no letters or digits to put in a metric key. Fix: spell that part of the key out")
+    return part
 
 
 class Lesson:
@@ -60,6 +85,8 @@ class Lesson:
         self.output_dir = Path(output_dir or os.environ.get(RUN_DIR_ENV) or "figures")
         self.metrics = {}
         self.started = time.time()
+
+    key_part = staticmethod(key_part)
 
     @property
     def quick(self):
@@ -86,22 +113,51 @@ class Lesson:
         os.replace(tmp, path)
         return path
 
-    def metric(self, name, value, headline=False, fmt=None):
-        """Record a number the lesson produced; `headline=True` marks the one the tour reports.
+    def metric(self, key, value, label, *, headline=False, fmt=None):
+        """Record a number the lesson produced under a short stable key, and print it with its label.
+
+        Tests and tools look a metric up by its `key`; readers see its `label`. So the prose of a
+        label can be reworded (or translated) without touching a test.
 
         Args:
-            name: what it is, e.g. "test accuracy".
+            key: a short stable identifier in lower_snake_case (`[a-z][a-z0-9_]*`, at most 40
+                characters), unique within the lesson, e.g. "test_acc" or, in a loop,
+                f"grad_norm_{size}".
             value: a float or int.
+            label: the English prose shown to the reader, e.g. "test accuracy".
             headline: show it in the `kerasmodels tour` table.
             fmt: a format spec such as ".1%" used when displaying.
+
+        Returns:
+            The value as a float (a `RecordedValue`), after printing "label: value".
+
+        Example:
+
+        ```python
+        lesson = Lesson(number=99, mode="quick", seed=0, output_dir="figures")
+        acc = lesson.metric("test_acc", 0.9731, "test accuracy", headline=True, fmt=".1%")
+        # prints "test accuracy: 97.3%"; figures/metrics.json holds it under "test_acc"
+        for size in ("small", "large"):  # a key per loop value
+            lesson.metric(f"grad_norm_{size}", 0.1, f"gradient norm, {size} weights")
+        ```
         """
+        if not isinstance(key, str) or not METRIC_KEY.fullmatch(key) or len(key) > MAX_METRIC_KEY:
+            raise ValueError(f"metric key {key!r} is not a short stable key. Fix: use lower_snake_case, a letter first, "
+                             f"at most {MAX_METRIC_KEY} characters (e.g. 'test_acc'), and put the prose in label")
+        if not isinstance(label, str) or not label.strip():
+            raise ValueError(f"metric {key!r} has no label. Fix: pass the prose shown to readers, "
+                             f"e.g. lesson.metric({key!r}, value, 'test accuracy')")
+        known = self.metrics.get(key)
+        if known is not None and known["label"] != label:
+            raise ValueError(f"metric key {key!r} was recorded as {known['label']!r} and now as {label!r}. "
+                             "Fix: give each number its own key, or record it again with the same label")
         value = float(value)
-        self.metrics[name] = {"value": value, "headline": bool(headline), "fmt": fmt}
+        self.metrics[key] = {"label": label, "value": value, "headline": bool(headline), "fmt": fmt}
         self.output_dir.mkdir(parents=True, exist_ok=True)
         payload = {"lesson": self.number, "mode": self.mode, "seed": self.seed, "metrics": self.metrics}
         atomic_write_text(self.output_dir / METRICS_FILE, json.dumps(payload, indent=2))
         shown = format(value, fmt) if fmt else f"{value:.4g}"
-        print(f"{name}: {shown}")
+        print(f"{label}: {shown}")
         return RecordedValue(value)
 
 
