@@ -196,7 +196,7 @@ for pooled in (False, True):
                             + [keras.layers.Flatten(), keras.layers.Dense(10)])
     counts = {layer.name: layer.count_params() for layer in head.layers}
     print(f"{'with' if pooled else 'without'} pooling:", counts)
-    lesson.metric(f"dense_params_after_flatten_{'with' if pooled else 'without'}_pooling", head.layers[-1].count_params(),
+    lesson.metric(f"dense_params_{'with' if pooled else 'without'}_pooling", head.layers[-1].count_params(),
                   f"Dense parameters after Flatten, {'with' if pooled else 'without'} pooling", fmt=",.0f");
 
 # %% [markdown]
@@ -525,9 +525,9 @@ for init in ("glorot_uniform", "he_normal"):
     layer_gradients = gradients.keras_gradients(deep_stack(False, init=init), digits[:512], digit_labels[:512])
     first_norm, last_norm = np.linalg.norm(layer_gradients[0]), np.linalg.norm(layer_gradients[-2])  # kernels
     print(f"plain stack, {init:14s}: gradient norm of the first layer {first_norm:.1e}, of the last {last_norm:.1e}")
-    lesson.metric(f"plain22_{init}_first_layer_grad_norm", first_norm,
+    lesson.metric(f"plain22_{init}_first_grad_norm", first_norm,
                   f"22-layer plain stack, {init}: first-layer gradient norm at initialisation", fmt=".1e")
-    lesson.metric(f"plain22_{init}_last_layer_grad_norm", last_norm,
+    lesson.metric(f"plain22_{init}_last_grad_norm", last_norm,
                   f"22-layer plain stack, {init}: last-layer gradient norm at initialisation", fmt=".1e")
     first_norms[init] = first_norm
 lesson.metric("plain22_first_grad_he_over_glorot", first_norms["he_normal"] / first_norms["glorot_uniform"],

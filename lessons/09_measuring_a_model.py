@@ -146,9 +146,9 @@ for threshold in (0.5, 0.2):
     print(f"threshold {threshold}: article 002 'recall' = {article_002_recall:.3f} (= precision "
           f"{ms.precision(b_val, pred):.3f}); true recall = {ms.recall(b_val, pred):.3f}; "
           f"keras Recall = {float(keras_recall.result()):.3f}")
-    lesson.metric(f"threshold_{lesson.key_part(threshold)}_art002_recall_minus_precision", article_002_recall - ms.precision(b_val, pred),
+    lesson.metric(f"threshold_{lesson.key_part(threshold)}_recall_minus_precision", article_002_recall - ms.precision(b_val, pred),
                   f"threshold {threshold}: article 002 'recall' minus precision")
-    lesson.metric(f"threshold_{lesson.key_part(threshold)}_art002_recall_minus_keras", article_002_recall - float(keras_recall.result()),
+    lesson.metric(f"threshold_{lesson.key_part(threshold)}_recall_minus_keras", article_002_recall - float(keras_recall.result()),
                   f"threshold {threshold}: article 002 'recall' minus keras Recall")
 
 # %% [markdown]

@@ -270,7 +270,7 @@ for layer in [keras.layers.SimpleRNN(units), keras.layers.LSTM(units), keras.lay
     by_formula = formulas.get(name, 3 * (n_in * units + units**2 + units))
     print(f"{name:28s} keras {layer.count_params():5d}, formula {by_formula:5d}, "
           f"weights {[tuple(w.shape) for w in layer.weights]}")
-    lesson.metric(f"{lesson.key_part(name)}_params_8_in_16_units", layer.count_params(),
+    lesson.metric(f"{lesson.key_part(name)}_params", layer.count_params(),
                   f"{name} parameters, 8 input features, 16 units")
     lesson.metric(f"{lesson.key_part(name)}_params_err", layer.count_params() - by_formula,
                   f"{name} parameters: keras minus formula")

@@ -457,7 +457,7 @@ lesson.metric("int8_tflite_test_acc", rows["TFLite full int8"][3], "full-int8 TF
 lesson.metric("int8_tflite_size_reduction", base_bytes / rows["TFLite full int8"][1],
               "full-int8 TFLite size reduction (x)", fmt=".1f")
 lesson.metric("distilled_student_test_acc", rows["student, distilled"][3], "distilled student test accuracy", fmt=".2%")
-lesson.metric("student_labels_only_test_acc", rows["student, labels only"][3],
+lesson.metric("labels_only_student_test_acc", rows["student, labels only"][3],
               "student from labels only test accuracy", fmt=".2%")
 for name, (params, stored, ms, acc) in rows.items():
     lesson.metric(f"{lesson.key_part(name)}_params", params, f"{name}: parameters")

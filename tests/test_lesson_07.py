@@ -84,8 +84,8 @@ def test_lesson_07_facts(executed_lessons):
     assert m["second_conv_layer_kernel_weights"] == 3 * 3 * 32 * 64
     assert m["second_conv_layer_count_params"] == 3 * 3 * 32 * 64 + 64
     assert m["maxpooling2d_count_params"] == 0
-    assert m["dense_params_after_flatten_without_pooling"] == 26 * 26 * 32 * 10 + 10
-    assert m["dense_params_after_flatten_with_pooling"] == 13 * 13 * 32 * 10 + 10
+    assert m["dense_params_without_pooling"] == 26 * 26 * 32 * 10 + 10
+    assert m["dense_params_with_pooling"] == 13 * 13 * 32 * 10 + 10
     assert m["conv2d_refuses_3d_batch"] == 1
     # Article 002 passes input_shape= to its first Conv2D after keras.Input: Keras 3 warns.
     assert m["keras3_warns_input_shape"] == 1
@@ -102,11 +102,11 @@ def test_lesson_07_facts(executed_lessons):
     assert m["resnet_block_params_8_channels"] == 2 * (3 * 3 * 8 * 8 + 8)
     # A plain block can start as the identity too: ReLU(I ReLU(I h)) = h for the non-negative h a ReLU gives.
     assert m["plain_block_identity_max_diff"] <= 1e-6
-    he_first = m["plain22_he_normal_first_layer_grad_norm"]
-    assert he_first >= m["plain22_he_normal_last_layer_grad_norm"]
+    he_first = m["plain22_he_normal_first_grad_norm"]
+    assert he_first >= m["plain22_he_normal_last_grad_norm"]
     ratio = m["plain22_first_grad_he_over_glorot"]
     assert ratio == pytest.approx(
-        he_first / m["plain22_glorot_uniform_first_layer_grad_norm"], rel=1e-5)
+        he_first / m["plain22_glorot_uniform_first_grad_norm"], rel=1e-5)
     assert ratio > 1000
     # Quick mode (3 epochs, 2 seeds), all at Adam 1e-3: every seed of the residual stack (skips *and* block
     # ends that start at zero) ends below every seed of either plain stack, by more than either's seed spread

@@ -87,8 +87,8 @@ def test_lesson_09_facts(executed_lessons):
     assert m["always_not8_precision_recall_f1_sum"] == 0
     # Article 002's "recall" is precision, and differs from keras.metrics.Recall.
     for threshold in (0.5, 0.2):
-        assert m[f"threshold_{threshold}_art002_recall_minus_precision".replace(".", "_")] == pytest.approx(0, abs=1e-9)
-        assert abs(m[f"threshold_{threshold}_art002_recall_minus_keras".replace(".", "_")]) > 0.01
+        assert m[f"threshold_{threshold}_recall_minus_precision".replace(".", "_")] == pytest.approx(0, abs=1e-9)
+        assert abs(m[f"threshold_{threshold}_recall_minus_keras".replace(".", "_")]) > 0.01
     # Precision-recall: AP by hand = scikit-learn's; more negatives leave the ROC AUC unchanged and lower the AP.
     assert m["avg_precision_hand_vs_sklearn_diff"] < 1e-9
     assert m["val_roc_auc_negatives_x10"] == pytest.approx(m["val_auc"], abs=1e-12)

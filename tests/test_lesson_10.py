@@ -81,9 +81,9 @@ def test_lesson_10_facts(executed_lessons):
     assert m["attention_hand_vs_keras_max_diff"] < 1e-5
     assert m["embedding_vs_one_hot_max_diff"] < 1e-6
     assert m["attention_max_row_sum_err"] < 1e-5
-    assert m["lstm_params_8_in_16_units"] == 4 * (8 * 16 + 16 * 16 + 16)
-    assert m["gru_params_8_in_16_units"] == 3 * (8 * 16 + 16 * 16 + 2 * 16) == 1248
-    assert m["gru_reset_after_false_params_8_in_16_units"] == 3 * (8 * 16 + 16 * 16 + 16)
+    assert m["lstm_params"] == 4 * (8 * 16 + 16 * 16 + 16)
+    assert m["gru_params"] == 3 * (8 * 16 + 16 * 16 + 2 * 16) == 1248
+    assert m["gru_reset_after_false_params"] == 3 * (8 * 16 + 16 * 16 + 16)
     for layer in ("simplernn", "lstm", "gru", "gru_reset_after_false"):
         assert m[f"{layer}_params_err"] == 0
     # The prose: "great" is not nearer to praise than to blame, nor to either than to ordinary words; its

@@ -12,7 +12,9 @@ lesson = course.setup_lesson(7)
 which sets every seed, prints versions, backend, device and mode, and warns in
 plain words when something is off (wrong Keras, no pack). The returned `Lesson`
 knows the mode (quick or full) and saves figures and headline metrics where
-`kerasmodels run` and `kerasmodels tour` collect them.
+`kerasmodels run` and `kerasmodels tour` collect them. Each number is recorded
+under a short stable key with its prose label apart,
+`lesson.metric("test_acc", acc, "test accuracy")`, so tests look it up by key.
 
 Mode: KERASMODELS_MODE=quick|full; by default quick on a machine without a GPU
 and full with one.
