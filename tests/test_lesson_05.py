@@ -62,7 +62,7 @@ def test_lesson_05_facts(executed_lessons):
     result = executed_lessons(5)
     assert result.status == "passed", result.error
     (name, metric), = [(k, v) for k, v in result.metrics.items() if v["headline"]]
-    assert name.startswith("max |scratch - keras.optimizers|")
+    assert name == "max_err_scratch_vs_keras_optimizers"
     assert metric["value"] < 1e-6
     assert {"optimizer_paths", "minibatch_sgd", "optimizers_on_digits"} <= {f.stem for f in result.figures}
     m = {k: v["value"] for k, v in result.metrics.items()}
