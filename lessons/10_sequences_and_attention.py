@@ -156,8 +156,8 @@ lesson.metric("blame words: most occurrences of any", max(counts[w] for w in bla
 lesson.metric("praise words among the 5 neighbours of 'great'", praise_neighbours);
 
 # %% [markdown]
-# Look at "great": none of the listed praise words is among its five nearest neighbours, and the
-# space shows no sentiment structure at all. Its mean cosine to words of praise ("good",
+# Look at "great": none of the listed praise words is among its five nearest neighbours, and its
+# vector shows no sign of sentiment. Its mean cosine to words of praise ("good",
 # "excellent", ...) is no higher than to words of blame ("bad", "terrible", ...), and neither is
 # higher, by more than 0.01, than its mean cosine to ordinary words such as "the" and "was" (the
 # three means printed above). The vectors share one common direction (the mean unit vector is far
@@ -168,8 +168,11 @@ lesson.metric("praise words among the 5 neighbours of 'great'", praise_neighbour
 # in quick mode, and the loss printed above is still falling at the last one) and the model is small
 # (16 dimensions per word). (On large corpora skip-gram vectors are reported to put antonyms such as
 # "good" and "bad" close together, because they fill the same slots, "the film was ___"; this corpus
-# is too small to show even that.) Embeddings learned from this little text say nothing about
-# sentiment, one reason lesson 12 fine-tunes a pretrained model on labelled reviews.
+# is too small to show even that.) This probe measured one word, "great"; it does not show whether
+# other words, such as the blame words among themselves, group by sentiment. Even so, a space in
+# which a plainly positive word such as "great" sits no nearer to praise than to blame is a poor
+# base for a sentiment classifier, one reason lesson 12 fine-tunes a pretrained model on labelled
+# reviews.
 #
 # A picture of the space: the 40 most frequent words left after removing a list of function words
 # ("the", "it's", "one", ...), projected on the two main directions of the embedding matrix

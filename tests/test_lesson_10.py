@@ -86,8 +86,9 @@ def test_lesson_10_facts(executed_lessons):
     assert m["GRU (reset_after=False) parameters, 8 input features, 16 units"] == 3 * (8 * 16 + 16 * 16 + 16)
     for layer in ("SimpleRNN", "LSTM", "GRU", "GRU (reset_after=False)"):
         assert m[f"{layer} parameters: keras minus formula"] == 0
-    # The prose: "great" is not nearer to praise than to blame, nor to either than to ordinary words; its
-    # neighbours are not praise words; the vectors share a common direction; the corpus and blame words are small.
+    # The prose (a probe of one word, and it says so): "great" is not nearer to praise than to blame, nor to either
+    # than to ordinary words; its neighbours are not praise words; the vectors share a common direction; the corpus and
+    # blame words are small.
     assert m["praise words among the 5 neighbours of 'great'"] == 0
     # The data is the likely cause, not a proven one: the quick-mode skip-gram loss is still falling at the end.
     assert m["skip-gram: loss, last epoch minus the one before"] < 0
