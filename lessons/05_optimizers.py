@@ -83,7 +83,8 @@ for alpha in (0.4, 0.75, 1.05):
 # The paper (Loshchilov and Hutter) multiplies $\lambda w$ by the schedule's multiplier $\eta_t$ instead,
 # not by $\alpha$. In Keras 3 *every* optimizer's `weight_decay=` argument is applied this decoupled way
 # (`w - w * weight_decay * learning_rate` before the step), so `keras.optimizers.Adam(weight_decay=λ)`
-# already behaves like AdamW; L2 regularisation, "Adam + L2" below, is a `kernel_regularizer` on the layers.
+# already behaves like AdamW; L2 regularisation, "Adam + L2" below, is a `kernel_regularizer` on the layers
+# (mind its factor 2: see "Why AdamW decouples the decay" below).
 #
 # Keras calls the first rule `SGD` (stochastic gradient descent, 随机梯度下降) because `fit` feeds it
 # the gradient of a random mini-batch (section 5); on the surface below every step sees the exact
@@ -151,7 +152,9 @@ lesson.metric("Adam uncorrected / corrected: step of the largest", t[factor.argm
 
 # %% [markdown]
 # **Why AdamW decouples the decay** (Loshchilov and Hutter, "Decoupled Weight Decay Regularization",
-# 2019). L2 regularisation adds $\lambda w$ to the gradient; in Adam that term is then divided by
+# 2019). L2 regularisation adds $\lambda w$ to the gradient (the gradient of a penalty $\frac{\lambda}{2}\lVert w\rVert^2$;
+# Keras's `keras.regularizers.L2(l2)` adds $l2\sum w^2$, whose gradient is $2\,l2\,w$, so this is `L2(λ/2)`
+# and `L2(λ)` decays twice as hard, lesson 08 §3); in Adam that term is then divided by
 # $\sqrt{\hat v}$ like the rest of the gradient, so a weight whose gradients are large is barely
 # decayed and one whose gradients are small is decayed hard. AdamW's $w \leftarrow w - \alpha\lambda w$
 # bypasses the division: every weight shrinks at the same rate. Two weights, both starting at 1, with
@@ -478,14 +481,46 @@ lesson.metric(f"digits MLP: largest change of these four losses with a second se
 # gap (the largest change is recorded above). At 0.1 momentum is even a little behind: its buffer
 # needs about $1/(1-\mu) = 10$ steps to build up.
 # So "momentum beats SGD" from SGD(0.1) against SGD(0.05, momentum=0.9) would be mostly a
-# five-times-larger step. Momentum's own gains show on badly scaled surfaces like the ravine above,
-# where the alternating part of the steps cancels.
+# five-times-larger step.
+#
+# The ravine of section 4 has the same trap: its Momentum(0.1, 0.8) has a long-run step of
+# $0.1/(1-0.8) = 0.5$, larger than GD's 0.4. Back on the ravine, same start and number of steps, GD at
+# 0.5 and at 0.9 (still below section 1's limit of 1), and both methods tuned for curvatures 2 and 0.1:
+# GD at $\alpha = 2/(2+0.1)$, and momentum ("heavy ball") at
+# $\alpha = 4/(\sqrt2+\sqrt{0.1})^2$, $\mu = \big((\sqrt2-\sqrt{0.1})/(\sqrt2+\sqrt{0.1})\big)^2$, the textbook
+# optimum for a quadratic:
+
+# %%
+root_big, root_small = np.sqrt(2.0), np.sqrt(0.1)  # square roots of the two curvatures
+ravine_runs = {
+    "GD, 0.4 (section 4)": opt.SGD(0.4),
+    "GD, 0.5": opt.SGD(0.5),
+    "Momentum(0.1, 0.8) (section 4)": opt.Momentum(0.1, momentum=0.8),
+    "GD, 0.9": opt.SGD(0.9),
+    "GD tuned, 2/2.1": opt.SGD(2 / 2.1),
+    "Momentum tuned, 1.34 / 0.40": opt.Momentum(4 / (root_big + root_small) ** 2,
+                                                momentum=((root_big - root_small) / (root_big + root_small)) ** 2),
+}
+for name, o in ravine_runs.items():
+    final = surface.value(opt.trajectory(o, surface.gradient, start, steps)[-1])
+    lesson.metric(f"ravine, {steps} steps: final loss of {name}", final, fmt=".1e")  # printed as it is recorded
+
+# %% [markdown]
+# At the same long-run step 0.5, momentum ends about five times lower than GD (quick mode, 60 steps;
+# the recorded losses above). But GD at 0.9 ends more than 30 times lower than section 4's momentum
+# run, so section 4's ranking of GD and Momentum says more about their step sizes than about
+# momentum. Tuned against tuned, momentum's gain is large: near the minimum its distance to it shrinks
+# by about $(\sqrt{20}-1)/(\sqrt{20}+1) \approx 0.63$ per step against GD's $19/21 \approx 0.90$ (20 is the
+# ratio of the two curvatures), and after 60 steps its loss is more than $10^{14}$ times below the
+# best GD run's.
 #
 # No optimizer wins everywhere, and each has a learning rate it likes (the ones above are
 # reasonable choices, not tuned). AdamW's curve lies almost on Adam's: its decay shrinks each
 # weight by only $\alpha\lambda = 0.003 \times 0.004$ per step, which takes many epochs to show; its
-# point is better generalisation on long runs (lesson 08), not speed. Article 000 §9.2 recommends Adam
-# and AdamW "以提高模型收敛速度" (to make the model converge faster). That fits Adam, which often
+# point is better generalisation on long runs, not speed (lesson 08 §3 explains the decoupled decay
+# again but trains with an L2 penalty; the effect is measured in the AdamW paper, not in this course).
+# Article 000 §9.2 recommends Adam and AdamW "以提高模型收敛速度" (to make the model converge
+# faster). That fits Adam, which often
 # converges fast without much tuning of its learning rate; for AdamW the reason is the other one:
 # its decoupled decay (section 2) is about generalisation, and here it converges no faster than Adam.
 #

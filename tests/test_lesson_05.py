@@ -147,6 +147,18 @@ def test_lesson_05_facts(executed_lessons):
     # A second seed moves each of the four losses by much less than the step-size gap.
     assert m["digits MLP: largest change of these four losses with a second seed (6 epochs)"] < step_gap / 5
     assert mom_01 > sgd_01  # at 0.1, momentum is a little behind
+    # Back on the ravine (60 steps): at the same long-run step 0.5 momentum ends about 5x below GD, GD at 0.9
+    # ends over 30x below section 4's Momentum(0.1, 0.8), and tuned momentum over 1e14x below the best GD run.
+    ravine = {k[len("ravine, 60 steps: final loss of "):]: v for k, v in m.items()
+              if k.startswith("ravine, 60 steps: final loss of ")}
+    momentum_run = ravine["Momentum(0.1, 0.8) (section 4)"]
+    assert ravine["GD, 0.4 (section 4)"] == pytest.approx(m["GD final loss on the ravine"], rel=1e-9)
+    assert momentum_run == pytest.approx(m["Momentum final loss on the ravine"], rel=1e-9)
+    assert 3 < ravine["GD, 0.5"] / momentum_run < 8
+    assert momentum_run / ravine["GD, 0.9"] > 30
+    best_gd = min(ravine["GD, 0.9"], ravine["GD tuned, 2/2.1"])
+    assert best_gd == ravine["GD, 0.9"]
+    assert best_gd / ravine["Momentum tuned, 1.34 / 0.40"] > 1e14
 
 
 def test_rmsprop_check_rejects_epsilon_outside_the_root():
@@ -161,4 +173,16 @@ def test_rmsprop_check_rejects_epsilon_outside_the_root():
     spec.loader.exec_module(solutions)
     assert exercises.check("05.rmsprop_step", solutions.rmsprop_step, quiet=True).passed
     result = exercises.check("05.rmsprop_step", solutions._rmsprop_epsilon_outside, quiet=True)
-    assert not result.passed and "tiny gradients" in result.message
+    assert not result.passed and "tiny gradients" in result.message and "INSIDE the square root" in result.message
+
+
+def test_rmsprop_check_gives_the_epsilon_hint_only_for_the_epsilon_mistake():
+    # Stepping with the OLD v fails the first case; the hint must not blame epsilon's place.
+    from kerasmodels.course import exercises
+
+    def old_v_in_the_step(w, g, v, learning_rate, rho=0.9, epsilon=1e-7):
+        return w - learning_rate * g / np.sqrt(v + epsilon), rho * v + (1 - rho) * g**2
+
+    result = exercises.check("05.rmsprop_step", old_v_in_the_step, quiet=True, hint=1)
+    assert not result.passed and "first step" in result.message
+    assert "epsilon" not in result.message and "NEW v" in result.message

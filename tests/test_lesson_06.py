@@ -42,12 +42,11 @@ def test_lesson_06_facts(executed_lessons):
     # Quick mode (12,000 images, 4 epochs) is far above chance and far above the broken model.
     assert m["MNIST test accuracy"] > 0.85
     assert m["misclassified test images"] == round((1 - m["MNIST test accuracy"]) * 10_000)
-    # Near 93 %: standard error about 0.26 points on 10,000 images, 0.57 on 2,000, 0.63 for the difference,
-    # so a one-point difference is only about 1.6 standard errors.
+    # Near 93 %: standard error about 0.26 points on 10,000 images, 0.57 on 2,000, 0.63 for the difference.
     assert 0.0022 < m["standard error of this accuracy on 10,000 test images"] < 0.003
     assert 0.005 < m["standard error of this accuracy on 2,000 test images"] < 0.0065
     se_difference = m["standard error of a difference, 10,000 vs 2,000 test images"]
-    assert 0.0055 < se_difference < 0.007 and 1.4 < 0.01 / se_difference < 1.8
+    assert 0.0055 < se_difference < 0.007
     # Binary cross-entropy with a label of 9 goes negative as p -> 1.
     assert m["binary cross-entropy, label 9, p = 0.999999"] < -100
     # The learning curves: after epoch 1 validation is below training (running average with dropout
@@ -62,10 +61,16 @@ def test_lesson_06_facts(executed_lessons):
 
 
 @pytest.mark.slow
-def test_quick_mode_mlp_and_cnn_are_level(executed_lessons):
-    # Lesson 06's prose: in quick mode lesson 07's CNN does not yet beat the MLP (both near 93 %);
-    # the difference is a full-mode result (docs/benchmarks.md).
-    mlp = executed_lessons(6).metrics["MNIST test accuracy"]["value"]
+def test_quick_mode_mlp_and_cnn_gap_is_within_the_seed_shift(executed_lessons):
+    # Lesson 06's prose (quick mode, TensorFlow): lesson 07's CNN scores 91.20 % on 2,000 test images, 1.7 points
+    # below this MLP, about 2.7 standard errors of the (independent-samples) difference, yet smaller than the
+    # 1.85-point shift that changing only lesson 07's random start caused (93.05 % before commit b7250f3).
+    cnn_before_b7250f3 = 0.9305
+    m6 = {k: v["value"] for k, v in executed_lessons(6).metrics.items()}
+    mlp = m6["MNIST test accuracy"]
     cnn = executed_lessons(7).metrics["MNIST test accuracy (article 002 CNN)"]["value"]
-    assert abs(mlp - cnn) < 0.02
-    assert 0.9 < mlp < 0.96 and 0.9 < cnn < 0.96
+    assert cnn == pytest.approx(0.9120, abs=0.0015)  # the number the prose quotes from lesson 07's run
+    gap = mlp - cnn
+    assert 0.012 < gap < 0.022
+    assert 2.2 < gap / m6["standard error of a difference, 10,000 vs 2,000 test images"] < 3.2
+    assert gap < cnn_before_b7250f3 - cnn
