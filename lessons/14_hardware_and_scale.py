@@ -230,6 +230,7 @@ def direction(rounds, reference_rounds):
 by_chance = 2 * math.factorial(rounds_per_row) ** 2 / math.factorial(2 * rounds_per_row)
 caveat = (f" (with {rounds_per_row} rounds each, two equally fast rows would look like this "
           f"1 time in {round(1 / by_chance)})")
+lesson.metric("equally fast rows' rounds fail to overlap by chance: 1 time in", round(1 / by_chance))
 
 
 for config, r in results.items():
@@ -339,14 +340,19 @@ rule = km.accelerate.setup(model_kind="cnn", apply=False)
 print(rule)
 
 
-def rule_verdict(rule_picks_it, measured_direction):
-    """'agrees'/'DISAGREES' only when the run settled the direction (the rounds do not overlap)."""
+def rule_verdict(rule_picks_it, measured_direction, also=""):
+    """'agrees'/'DISAGREES' only when the run settled the direction (the rounds do not overlap), with the chance
+    that equally fast rows look that way; a DISAGREES adds what to do before overruling the rule."""
     if measured_direction == "unclear":
         return "cannot tell from this run whether it is right (the two rows' rounds overlap)"
-    return f"{'agrees' if rule_picks_it == (measured_direction == 'faster') else 'DISAGREES'} with the measurement"
+    if rule_picks_it == (measured_direction == "faster"):
+        return f"agrees with the measurement{caveat}"
+    return (f"DISAGREES with the measurement{caveat}: rerun{lesson.pick(' (full mode has 3 rounds)', '')}{also} "
+            "before you overrule the rule")
 
 
-precision_verdict = rule_verdict(rule.precision == "mixed_bfloat16", bf16_direction)
+precision_verdict = rule_verdict(rule.precision == "mixed_bfloat16", bf16_direction,
+                                 " or let setup(measure=True) time both precisions")
 print(f"its precision rule picks {rule.precision}; this run measured mixed_bfloat16 at {bf16_speedup:.2f}x the "
       f"speed of float32 (best rounds), so here the rule {precision_verdict}")
 lesson.metric("setup's precision rule picks mixed_bfloat16", rule.precision == "mixed_bfloat16")
@@ -364,8 +370,11 @@ if not on_jax:
 # %% [markdown]
 # Its precision rule is a prior from other runs; the line under `print(rule)` compares it with this
 # run's measurement, and says "agrees" or "DISAGREES" only when the mixed_bfloat16 and float32 rows'
-# rounds do not overlap (else that this run cannot tell). Where the two disagree, the measurement on your machine decides: the table above,
-# or `setup(measure=True)`, which times both precisions before choosing.
+# rounds do not overlap (else that this run cannot tell), and adds how often two equally fast rows
+# would pass that test by chance (1 time in 3 with quick mode's two rounds). So a DISAGREES from one
+# quick run is not yet a reason to overrule a rule built from benchmark runs: rerun, or let
+# `setup(measure=True)` time both precisions before choosing. Where the disagreement holds, the
+# measurement on your machine decides.
 #
 # On a CPU with `avx512_bf16` but no AMX (our AMD EPYC), the precision rule quotes
 # `benchmark_precisions` runs ("1.1-2.1x faster"), not this lesson.
@@ -653,16 +662,18 @@ lesson.savefig(fig, "one_vs_two_workers")
 #
 # Each step now ends with an **all-reduce** of every gradient between processes, here through the
 # loopback network of one machine. Each worker computes half of the batch, but on one machine the
-# two workers share the same cores, so the second worker adds no compute, and a gain needs a second
-# machine or GPU. Each median covers only 3 or 4 steps in quick mode (the first step, with
+# two workers share the same two cores: the second worker adds no compute, so *more compute* needs a
+# second machine or GPU. A ratio below 1 in the line above (two-worker steps faster) therefore comes
+# from the machine's load or from how two processes use the same two cores (one process may leave a
+# core idle while the other computes), not from extra compute. Each median covers only 3 or 4 steps in quick mode (the first step, with
 # compilation, is left out) on a machine shared with other programs, and the ratio printed for each
 # epoch (and the right panel) shows how far it moves from one epoch to the next. Full mode's epochs
 # have 8 times as many steps. The gradients this small model all-reduces are too few to see
 # against that noise: the lines above the figure count them (the parameter count × 4 bytes,
 # 365 KiB), give the time to send them once at an assumed 1 GB/s as a share of a step, and say
 # whether that share is below how far the per-epoch ratio moved; when it is, the figure cannot
-# show what sending them costs. Where the two-worker steps still come out slower or faster, this
-# run does not say why: two processes sharing two cores, the fixed overhead of each collective
+# show what sending them costs. Which of those causes moved the ratio above or below 1, this
+# run does not say: two processes sharing two cores, the fixed overhead of each collective
 # call and the machine's load are mixed together in the ratio. The cost of the transfer appears
 # with large models or slow links.
 # Between real machines the all-reduce crosses a real network: a ring all-reduce sends 2(N − 1)/N
@@ -691,8 +702,11 @@ lesson.savefig(fig, "one_vs_two_workers")
 # > **Errata (article 002 §7.2.2)**: "PyTorch TensorBoard：PyTorch提供的一款可视化工具，与TensorBoard类似，
 # > 用于分析和调试深度学习模型" ("a visualisation tool provided by PyTorch, similar to TensorBoard, for
 # > analysing and debugging deep learning models"): the article lists it as a tool of its own, but it
-# > is TensorBoard itself, TensorFlow's tool (as the article's line before says); PyTorch only writes
-# > logs that TensorBoard reads (`torch.utils.tensorboard.SummaryWriter`).
+# > is TensorBoard itself, TensorFlow's tool (as the article's line before says); PyTorch writes
+# > logs that TensorBoard reads (`torch.utils.tensorboard.SummaryWriter`), and for performance
+# > analysis its profiler wrote traces (`torch.profiler.tensorboard_trace_handler`) for a TensorBoard
+# > plugin of its own, the PyTorch Profiler TensorBoard Plugin (`torch-tb-profiler`, now deprecated
+# > in favour of viewing the trace in Perfetto or Chrome's trace viewer): still TensorBoard.
 
 # %%
 if on_jax:
