@@ -193,11 +193,11 @@ lesson.metric("chance that some one-bin interval misses, 1 - 0.95^m", 1 - 0.95**
 # %% [markdown]
 # The largest sampled ratio comes out above $e^{0.5} = 1.6487$, although no bin's exact ratio
 # exceeds it: that is the upward bias of a maximum. Its simultaneous interval contains $e^{0.5}$,
-# and every bin's simultaneous interval contains that bin's exact ratio. In this run one-bin
-# intervals miss in some bins (the count is printed). That is no surprise, nor a certainty: each
-# one-bin interval misses one time in twenty, so with $m$ bins at least one misses in about
-# $1 - 0.95^m$ of all runs (printed above; about half for this run's bins, if the bins missed
-# independently), while the simultaneous intervals all hold in at least 95 % of runs. An auditor
+# and every bin's simultaneous interval contains that bin's exact ratio. In this run at least one
+# of the one-bin intervals misses (the count is printed). That is neither a surprise nor a
+# certainty: each one-bin interval misses one time in twenty, so with $m$ bins at least one misses
+# in about $1 - 0.95^m$ of all runs (printed above; about half for this run's bins, if the bins
+# missed independently), while the simultaneous intervals all hold in at least 95 % of runs. An auditor
 # who reads a sampled maximum above $e^\varepsilon$ as a broken guarantee, without a simultaneous
 # interval, would accuse a correct mechanism. More samples shrink every interval, but the maximum
 # stays biased upwards while it is a maximum of noisy estimates.
