@@ -8,7 +8,7 @@
 #     title: Hardware and scale
 #     articles: ["002 §9.2", "001 Q2", "002 §7.2.2", "003 Q3"]
 #     quick_seconds: 77
-#     full_seconds: 150
+#     full_seconds: 336
 #     description: FLOPs, throughput, MFU and memory with the package's callbacks; float32 vs mixed precision vs XLA measured on your machine; data-parallel training on two devices and with two worker processes (MultiWorkerMirroredStrategy / JAX multi-process); a profiler trace for TensorBoard.
 # ---
 
@@ -30,9 +30,10 @@
 # **Run time:** on TensorFlow on a 2-core CPU (AMD EPYC), quick mode used about 77 s of CPU time
 # (`time kerasmodels run 14`; four Python processes start, each importing the backend). Wall time
 # depends on the machine's load: that run took 5 minutes with other jobs keeping the load average
-# near 11. Earlier versions of this lesson needed about 121 s of CPU time in full mode on
-# TensorFlow, and about 73 s in quick mode on JAX. On a GPU the precision table is the interesting
-# part: rerun it there.
+# near 11. Full mode took 336 s (5.6 minutes) of wall time on the same machine with TensorFlow,
+# with other jobs running (load average about 5; its CPU time was not measured). An earlier version
+# of this lesson needed about 73 s of CPU time in quick mode on JAX. On a GPU the precision table is
+# the interesting part: rerun it there.
 
 # %%
 import json
@@ -652,7 +653,9 @@ lesson.savefig(fig, "one_vs_two_workers")
 # so it was bfloat16 rounding (bfloat16 keeps 2 to 3 significant digits, float32 about 7), not the
 # data split or the start of the two processes.
 # Over the many more steps of full mode such differences grow (training
-# amplifies small differences, which is why the two-replica check compares four steps), but it stays one curve.
+# amplifies small differences, which is why the two-replica check compares four steps): in our full
+# run with TensorFlow on the 2-core AMD EPYC the largest relative loss difference was 7e-3 after 3
+# epochs of 32 steps, but it stays one curve.
 # (Growing the global batch with the workers, a fixed batch per worker, is a different run that
 # needs a different learning rate. The **linear scaling rule** (Goyal et al. 2017) multiplies it by
 # the same factor k, `km.distributed.setup().scaled_learning_rate(learning_rate, base_batch_size,
