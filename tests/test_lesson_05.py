@@ -159,6 +159,11 @@ def test_lesson_05_facts(executed_lessons):
     best_gd = min(ravine["GD, 0.9"], ravine["GD tuned, 2/2.1"])
     assert best_gd == ravine["GD, 0.9"]
     assert best_gd / ravine["Momentum tuned, 1.34 / 0.40"] > 1e14
+    # Tuned GD (best worst-case rate, 19/21 in both directions) ends above GD at 0.9 from this start: most of
+    # its final loss is the leftover w2 across the valley (4 / (4 + 0.05 * 4.5**2) = 0.80 of it).
+    assert ravine["GD tuned, 2/2.1"] > ravine["GD, 0.9"]
+    share = m["ravine, 60 steps: share of GD tuned's final loss that is w2^2 (across the valley)"]
+    assert share == pytest.approx(0.8, abs=0.01)
 
 
 def test_rmsprop_check_rejects_epsilon_outside_the_root():
