@@ -575,9 +575,10 @@ started = time.perf_counter()
 km.distributed.launch_local(km.distributed.worker_command(mw_args + ["--out", str(lesson.output_dir / "two-workers")]),
                             workers=2, log_dir=lesson.output_dir / "two-workers" / "logs", timeout=600)
 two_seconds = time.perf_counter() - started
-one = km.distributed.train_worker("cnn", "mnist", epochs=mw_epochs, batch_size=128, limit=mw_limit, eval_limit=mw_limit,
-                                  preset="article002", out_dir=lesson.output_dir / "one-worker", seed=lesson.seed,
-                                  precision="float32", verbose=0)
+# What each worker process runs (`python -m kerasmodels.train ...`), here in this one process.
+one = km.train.train("cnn", "mnist", epochs=mw_epochs, batch_size=128, limit=mw_limit, eval_limit=mw_limit,
+                     preset="article002", out_dir=lesson.output_dir / "one-worker", seed=lesson.seed,
+                     precision="float32", verbose=0, multi_worker=True)
 two = json.loads((lesson.output_dir / "two-workers" / "metrics.json").read_text())
 keras.mixed_precision.set_global_policy("float32")
 for name, run_summary in (("1 process", one), ("2 workers", two)):
