@@ -42,13 +42,12 @@ def test_lesson_06_facts(executed_lessons):
     # Quick mode (12,000 images, 4 epochs) is far above chance and far above the broken model.
     assert m["MNIST test accuracy"] > 0.85
     assert m["misclassified test images"] == round((1 - m["MNIST test accuracy"]) * 10_000)
-    # Near 93 %: standard error about 0.26 points on 10,000 images; lesson 07's 91.20 % on 2,000: 0.63;
-    # the difference about 0.68.
-    assert 0.0022 < m["standard error of this accuracy on 10,000 test images"] < 0.003
-    assert m["standard error of lesson 07's quoted 91.20 % on 2,000 test images"] == pytest.approx(
-        np.sqrt(0.912 * 0.088 / 2000))
-    se_difference = m["standard error of a difference, 10,000 vs 2,000 test images"]
-    assert 0.0064 < se_difference < 0.0072
+    # Lesson 07's quick test images (the first 2,000) are harder than the rest for this MLP; the binomial
+    # standard error of a score near 90 % on 2,000 images is about 0.66 points.
+    mlp_2000 = m["MNIST test accuracy, first 2,000 test images (lesson 07's)"]
+    assert mlp_2000 < m["MNIST test accuracy"]
+    assert m["standard error of the accuracy on the first 2,000 test images"] == pytest.approx(
+        np.sqrt(mlp_2000 * (1 - mlp_2000) / 2000))
     # Binary cross-entropy with a label of 9 goes negative as p -> 1.
     assert m["binary cross-entropy, label 9, p = 0.999999"] < -100
     # In evaluate, TensorFlow computes it from the sigmoid's logit (no floor): far below the clipped loss of
@@ -72,17 +71,17 @@ def test_lesson_06_facts(executed_lessons):
 
 
 @pytest.mark.slow
-def test_quick_mode_mlp_and_cnn_gap_is_within_the_seed_shift(executed_lessons):
-    # Lesson 06's prose (quick mode, TensorFlow): lesson 07's CNN scores 91.20 % on 2,000 test images, 1.7 points
-    # below this MLP, about 2.5 standard errors of the (independent-samples) difference, yet smaller than the
-    # 1.85-point shift that changing only lesson 07's random start caused (93.05 % before commit b7250f3).
+def test_quick_mode_mlp_and_cnn_differ_by_less_than_the_noise_on_the_same_images(executed_lessons):
+    # Lesson 06's prose (quick mode, TensorFlow): on the same 2,000 test images lesson 07's CNN scores 91.20 %
+    # and this MLP 90.50 %; the difference is within about one standard error of either score (asserted: within
+    # two, so that a slightly different rounding on another CPU keeps it true) and smaller than the 1.85-point
+    # shift that changing only lesson 07's random start caused (93.05 % before commit b7250f3).
     cnn_before_b7250f3 = 0.9305
     m6 = {k: v["value"] for k, v in executed_lessons(6).metrics.items()}
-    mlp = m6["MNIST test accuracy"]
+    mlp_2000 = m6["MNIST test accuracy, first 2,000 test images (lesson 07's)"]
     cnn = executed_lessons(7).metrics["MNIST test accuracy (article 002 CNN)"]["value"]
     # the prose quotes 91.20 % from lesson 07's run on this machine; other CPUs round differently
     assert cnn == pytest.approx(0.9120, abs=0.005)
-    gap = mlp - cnn
-    assert 0.012 < gap < 0.022
-    assert 2.0 < gap / m6["standard error of a difference, 10,000 vs 2,000 test images"] < 3.0
-    assert gap < cnn_before_b7250f3 - cnn
+    difference = abs(mlp_2000 - cnn)
+    assert difference < 2 * m6["standard error of the accuracy on the first 2,000 test images"]
+    assert difference < cnn_before_b7250f3 - cnn
