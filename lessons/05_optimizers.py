@@ -7,7 +7,7 @@
 #   kerasmodels:
 #     title: Optimizers
 #     articles: ["004 §2.2", "000 §9.2"]
-#     quick_seconds: 40
+#     quick_seconds: 22
 #     full_seconds: 95
 #     description: SGD, Momentum, Adagrad, RMSprop, Adam and AdamW written from scratch, checked step by step against keras.optimizers, and drawn on one loss surface.
 # ---
@@ -25,7 +25,10 @@
 #
 # **Prerequisites:** lesson 02 (gradient descent, learning rate).
 #
-# **Run time:** about 40 s quick and 95 s full on a 2-core CPU (full trains longer in sections 3-4 and 6).
+# **Run time:** quick mode measured 22 s of CPU time (one run, TensorFlow, 2-core AMD EPYC CPU,
+# user + system time of `kerasmodels run 5`; its wall time, 58 s on a machine shared with other
+# jobs, depends on the load). Full mode (longer training in sections 3-4 and 6) was not re-measured;
+# an earlier run took about 95 s on a 2-core CPU (load not recorded).
 
 # %%
 import inspect
