@@ -34,6 +34,8 @@
 # full run (TensorFlow, 2-core AMD EPYC, other jobs keeping the load average near 5).
 
 # %%
+import pathlib
+import tempfile
 import time
 
 import keras
@@ -123,7 +125,31 @@ lesson.metric("Dense.enable_lora with bias.trainable = False: trainable numbers"
 
 # %% [markdown]
 # After training, $W + \frac{\alpha}{r}BA$ can be **merged** into one matrix: the fine-tuned model then
-# costs exactly as much at inference as the original (Keras does this when it saves a LoRA model).
+# costs exactly as much at inference as the original. Keras writes the merged kernel when it saves a
+# LoRA model, but the layer's config keeps `lora_rank`, so `keras.models.load_model` rebuilds the LoRA
+# branch with zeroed factors and still computes it. To pay nothing extra, load the saved weights into
+# the same model built without `enable_lora` (the cell prints both weight counts):
+
+# %%
+def one_dense_model(layer):
+    inputs = keras.Input((d_in,))
+    return keras.Model(inputs, layer(inputs))
+
+
+lora_model = one_dense_model(dense)  # the LoRA layer of the cell above, B as if trained
+with tempfile.TemporaryDirectory() as tmp:
+    saved = pathlib.Path(tmp) / "lora.keras"
+    lora_model.save(saved)  # stores W + (alpha/r) A B as the kernel
+    reloaded = keras.models.load_model(saved)
+    plain = one_dense_model(keras.layers.Dense(d_out))  # no enable_lora
+    plain.load_weights(saved)
+print(f"load_model: lora_enabled={reloaded.layers[-1].lora_enabled}, {reloaded.count_params()} weights | "
+      f"built without enable_lora: lora_enabled={plain.layers[-1].lora_enabled}, {plain.count_params()} weights")
+lesson.metric("LoRA model saved and reloaded with load_model: weights", reloaded.count_params())
+lesson.metric("merged LoRA weights loaded into a plain Dense: max difference from the LoRA output",
+              np.abs(keras.ops.convert_to_numpy(plain(x)) - keras.ops.convert_to_numpy(dense(x))).max(), fmt=".1e")
+
+# %% [markdown]
 # `bert_classifier(lora_rank=4)` calls `backbone.enable_lora(4)`, which adds LoRA to the query and
 # value projections of every attention layer, as the LoRA paper did, and then freezes the query and
 # value biases that `enable_lora` leaves trainable: only the LoRA factors and the 770-weight head
@@ -380,7 +406,7 @@ lesson.metric("adaptive: singular value of the 16th triplet kept (beyond the tru
               fmt=".2f")
 for label, ranks in [("uniform LoRA", uniform), ("adaptive (AdaLoRA idea)", adaptive)]:
     errors = error_with_ranks(ranks)
-    print(f"{label:24s} ranks {ranks} -> relative error per matrix {np.round(errors, 3).tolist()}")
+    print(f"{label:24s} ranks {ranks} -> relative squared error per matrix {np.round(errors, 3).tolist()}")
     lesson.metric(f"{label}: total squared error", np.sum([e * np.sum(s**2) for e, (_, s, _) in zip(errors, svds)]),
                   fmt=".2f")
     for k, rank in enumerate(ranks):
@@ -392,7 +418,7 @@ for offset, (label, ranks, color) in enumerate([("uniform LoRA", uniform, "tab:g
                                                 ("adaptive (AdaLoRA idea)", adaptive, "tab:orange")]):
     axes[0].bar(positions + (offset - 0.5) * 0.38, ranks, width=0.38, color=color, label=label)
     axes[1].bar(positions + (offset - 0.5) * 0.38, error_with_ranks(ranks), width=0.38, color=color, label=label)
-for ax, ylabel in zip(axes, ["rank given", "relative error of the update"]):
+for ax, ylabel in zip(axes, ["rank given", "relative squared error\n(share of $\\|\\Delta W\\|_F^2$ lost)"]):
     ax.set_xticks(positions, [f"matrix {k + 1}\n(needs rank {t})" for k, t in enumerate(true_ranks)])
     ax.set_ylabel(ylabel)
     ax.legend()
@@ -619,7 +645,8 @@ for exercise_id, result in first_attempts.items():
 #   trains 770 numbers (2 × 384 + 2); the encoder still runs forward on every step.
 # - LoRA learns $W + \frac{\alpha}{r}BA$ with $B = 0$ at the start, training $r(d_\text{in}+d_\text{out})$ numbers
 #   per matrix (in the paper; Keras's per-head factors on `EinsumDense` train more, §2); after
-#   training it merges into $W$ at no inference cost.
+#   training it merges into $W$ at no inference cost (Keras saves the merged kernel; load it into a
+#   model built without `enable_lora`, since `load_model` keeps a zeroed LoRA branch).
 # - Adapters add a residual bottleneck $h + f(hW_\text{down})W_\text{up}$ inside every encoder layer,
 #   the identity at the start ($W_\text{up} = 0$); with the layer norms and the head they train under
 #   1 % of MiniLM, but stay as extra layers at inference.

@@ -84,6 +84,10 @@ def test_lesson_13_facts(executed_lessons):
     # Keras's Dense.enable_lora leaves the bias trainable: 2 * (16 + 12) factors + 12 bias; frozen bias: 56.
     assert m["Dense.enable_lora: trainable numbers (factors + bias)"] == 2 * (16 + 12) + 12
     assert m["Dense.enable_lora with bias.trainable = False: trainable numbers"] == 2 * (16 + 12)
+    # Saving writes the merged kernel, but load_model rebuilds the (zeroed) LoRA factors: 16 * 12 + 12 + 56
+    # weights instead of 204; the merged weights in a Dense built without enable_lora give the LoRA output.
+    assert m["LoRA model saved and reloaded with load_model: weights"] == 16 * 12 + 12 + 2 * (16 + 12)
+    assert m["merged LoRA weights loaded into a plain Dense: max difference from the LoRA output"] < 1e-5
     # Adapters: the layer matches the formula, starts as the identity, and so does MiniLM with six of them.
     assert m["adapter by hand vs BottleneckAdapter: max difference"] < 1e-5
     assert m["adapter at initialisation: max |adapter(h) - h|"] == 0
