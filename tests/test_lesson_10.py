@@ -86,14 +86,15 @@ def test_lesson_10_facts(executed_lessons):
     assert m["GRU (reset_after=False) parameters, 8 input features, 16 units"] == 3 * (8 * 16 + 16 * 16 + 16)
     for layer in ("SimpleRNN", "LSTM", "GRU", "GRU (reset_after=False)"):
         assert m[f"{layer} parameters: keras minus formula"] == 0
-    # The prose (a probe of one word, and it says so): "great" is not nearer to praise than to blame, nor to either
-    # than to ordinary words; its neighbours are not praise words; the vectors share a common direction; the corpus and
-    # blame words are small.
+    # The prose (a probe of one word, and it says so): "great" is less near to praise than to blame or to ordinary
+    # words (lower in this run), and blame no nearer than ordinary words; its neighbours are not praise words; the
+    # vectors share a common direction; the corpus and blame words are small.
     assert m["praise words among the 5 neighbours of 'great'"] == 0
     # The data is the likely cause, not a proven one: the quick-mode skip-gram loss is still falling at the end.
     assert m["skip-gram: loss, last epoch minus the one before"] < 0
-    assert m["cosine of 'great' to praise words, mean"] <= m["cosine of 'great' to blame words, mean"]
-    for kind in ("praise", "blame"):  # "neither is higher, by more than 0.01, than ... ordinary words"
+    assert m["cosine of 'great' to praise words, mean"] < m["cosine of 'great' to blame words, mean"]  # "lower"
+    assert m["cosine of 'great' to praise words, mean"] < m["cosine of 'great' to ordinary frequent words, mean"]
+    for kind in ("praise", "blame"):  # "no nearer to it, by more than 0.01, than the ordinary ones"
         assert (m[f"cosine of 'great' to {kind} words, mean"]
                 <= m["cosine of 'great' to ordinary frequent words, mean"] + 0.01)
     assert m["length of the mean unit word vector"] > 0.3
@@ -106,6 +107,10 @@ def test_lesson_10_facts(executed_lessons):
         assert m[f"adding problem: {gated} validation MSE"] < 0.1 * m["adding problem: SimpleRNN validation MSE"]
     assert m["adding problem: SimpleRNN validation MSE"] > 0.8 * baseline
     # ... while the same SimpleRNN learns the sum over 10 steps: the distance, not the adding, defeats it.
+    # "Within this budget": the LSTM itself sat on the predict-the-mean plateau for its first epochs.
+    assert m["adding problem: LSTM's first epochs on the predict-the-mean plateau"] >= 2
+    # The left heat map: most words give their largest weight to themselves (the bright diagonal).
+    assert m["self-attention without projections: share of words whose largest weight is on themselves"] > 0.5
     assert m["adding problem, T = 10: SimpleRNN validation MSE"] < 0.1 * m["adding problem, T = 10: predict-the-mean MSE"]
     text = notebook_text_outputs(result)  # the graders' feedback to the learner's first attempts
     for exercise in ("10.rnn_step", "10.lstm_parameters", "10.attention"):
