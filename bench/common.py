@@ -86,6 +86,8 @@ def machine():
         "cpu_flags": sorted(flag for flag in SPEED_FLAGS if flag in cpu.flags),
         "bfloat16_cpu": cpu.has_avx512_bf16 or cpu.has_amx_bf16,
         "amx_bf16": cpu.has_amx_bf16,
+        # bench/avx2_only.sh: the flags above are what the emulation shows, not what the chip has
+        "emulated_max_isa": os.environ.get("KERASMODELS_CPU_MAX_ISA") or None,
         "versions": hardware.versions(),
         "python_executable": sys.executable,
     }

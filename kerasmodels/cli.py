@@ -177,7 +177,7 @@ def _cmd_train_workers(args):
         if args.no_resume:
             raise KerasmodelsError("--no-resume cannot be used with --hosts. Fix: move the chief's "
                                    f"{out}/training aside on its machine, or pass another --out.")
-        command = ["python", "-m", "kerasmodels.distributed", *forwarded]
+        command = ["python", "-m", distributed.WORKER_MODULE, *forwarded]
         for index, line in enumerate(distributed.machine_commands(hosts, command)):
             print(f"# on machine {index} ({hosts[index].rsplit(':', 1)[0]}):\n{line}")
         return 0

@@ -80,6 +80,9 @@ __all__ = ["Launch", "LaunchResult", "MultiWorkerSetup", "dataset", "detect", "l
            "setup", "training", "worker_command"]
 
 TF_CONFIG = "TF_CONFIG"
+# The module a worker process runs (`python -m kerasmodels.train ...`): the training pipeline, which
+# imports this module; this one only names it.
+WORKER_MODULE = "kerasmodels.train"
 JOB_ADDRESSES = "KERAS_DISTRIBUTION_JOB_ADDRESSES"
 NUM_PROCESSES = "KERAS_DISTRIBUTION_NUM_PROCESSES"
 PROCESS_ID = "KERAS_DISTRIBUTION_PROCESS_ID"
@@ -753,55 +756,29 @@ def _failure_message(codes, failed, start, log_dir, workers):
     return message + f"; exit codes {codes}."
 
 
-def train_worker(model_kind, data, epochs=None, batch_size=None, limit=None, out_dir="runs/multi-worker",
-                 preset=None, learning_rate=None, seed=0, verbose=1, **kwargs):
-    """What each worker of `kerasmodels train --workers N` runs: `train.train(..., multi_worker=True)`.
-
-    The same pipeline, recipe and summary as `kerasmodels train` in one process; as a worker it
-    trains on global batches split between the workers (also as the only process, which then
-    makes the updates the workers make together). Kept for scripts and lesson 14; the worker
-    entry point `python -m kerasmodels.distributed` calls the same function.
-
-    Args:
-        model_kind, data, epochs, batch_size, limit, preset, learning_rate, seed, verbose:
-            as for `kerasmodels.train.train` (`epochs`, `batch_size`: default the recipe's).
-        out_dir: the run folder.
-        **kwargs: `train.train`'s other arguments (`precision`, `data_dir`, `resume`, ...).
-
-    Returns:
-        The run's summary (`train.SUMMARY_KEYS`).
-    """
-    from kerasmodels import train as _train  # the pipeline imports this module, not the other way round
-
-    return _train.train(model_kind, data, epochs=epochs, batch_size=batch_size, limit=limit, out_dir=out_dir,
-                        preset=preset, learning_rate=learning_rate, seed=seed, verbose=verbose,
-                        multi_worker=True, **kwargs)
-
-
 def worker_command(args):
-    """The argument list that runs `train_worker` in a new Python process (the same interpreter).
+    """The argument list that runs one worker of `kerasmodels train` in a new Python process (the same interpreter).
 
     Args:
         args: `kerasmodels train`'s arguments for the worker (a list of strings).
 
     Returns:
-        `[sys.executable, "-m", "kerasmodels.distributed", *args]`, e.g. for `launch_local`.
+        `[sys.executable, "-m", "kerasmodels.train", *args]`, e.g. for `launch_local`: the worker runs
+        `train.train(..., multi_worker=True)`. (This module names the pipeline, never imports it.)
 
     Example:
 
     ```python
     >>> worker_command(["mlp", "--data", "digits", "--epochs", "1"])[1:]
-    ['-m', 'kerasmodels.distributed', 'mlp', '--data', 'digits', '--epochs', '1']
+    ['-m', 'kerasmodels.train', 'mlp', '--data', 'digits', '--epochs', '1']
     ```
     """
-    return [sys.executable, "-m", "kerasmodels.distributed", *args]
-
-
-def _main(argv=None):
-    from kerasmodels import train as _train
-
-    return _train.worker_main(argv)
+    return [sys.executable, "-m", WORKER_MODULE, *args]
 
 
 if __name__ == "__main__":
-    raise SystemExit(_main())
+    # Launch scripts written for earlier versions start workers with `python -m kerasmodels.distributed`;
+    # the worker's entry point is now the pipeline's own module.
+    import runpy
+
+    runpy.run_module(WORKER_MODULE, run_name="__main__", alter_sys=True)

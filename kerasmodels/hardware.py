@@ -273,11 +273,18 @@ def backend_name():
         return "tensorflow"
 
 
+# Set to "avx2" to make `cpu()` report no AVX-512 or AMX flags, as on most students' laptops; used by
+# `bench/avx2_only.sh`, which also caps oneDNN (TensorFlow) and XLA (JAX) at AVX2.
+_CPU_MAX_ISA_ENV = "KERASMODELS_CPU_MAX_ISA"
+
+
 def cpu():
     """This machine's `CPU` (model name, usable cores, the bfloat16/AMX flags among its instruction sets).
 
     Returns:
-        A `CPU`; `cores` counts the cores this process may use (its CPU affinity).
+        A `CPU`; `cores` counts the cores this process may use (its CPU affinity). With
+        `KERASMODELS_CPU_MAX_ISA=avx2` its flags have no AVX-512 or AMX ones and its model name says
+        "(emulating AVX2 only)".
 
     Example:
 
@@ -302,6 +309,11 @@ def cpu():
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if os.environ.get(_CPU_MAX_ISA_ENV, "").lower() == "avx2":
+        # Emulating a laptop-class CPU (bench/avx2_only.sh also caps oneDNN and XLA at AVX2): hide the
+        # newer instruction sets from every decision, and say so wherever the model name is shown.
+        flags = frozenset(flag for flag in flags if not flag.startswith(("avx512", "amx")))
+        model = f"{model} (emulating AVX2 only)"
     return CPU(model=model, cores=cores or 1, flags=flags)
 
 

@@ -27,6 +27,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kerasmodels import _presets
 from kerasmodels.errors import InvalidArgumentError
 
 __all__ = [
@@ -568,8 +569,8 @@ register_model_kind(ModelKind(
         jit=(False, "XLA off: a small MLP does too little work per step for XLA to matter"),
         steps_per_execution=_MLP_STEPS, accelerator_steps_per_execution=_MLP_STEPS)))
 register_model_kind(ModelKind(
-    "cnn", IMAGE, _cnn, _cnn_recipe, _cnn_stand_in, presets=("article002", "lenet"),
-    deprecated_presets={"seed": "article002"},
+    "cnn", IMAGE, _cnn, _cnn_recipe, _cnn_stand_in, presets=_presets.CNN_PRESETS,
+    deprecated_presets=_presets.CNN_DEPRECATED_PRESETS,
     summary="a convolutional network (models.cnn): article002 = article 002 §5.2's MNIST CNN, lenet = article 000's",
     hardware=HardwareRules(
         precision_avx512_bf16=("mixed_bfloat16", (
@@ -581,7 +582,7 @@ register_model_kind(ModelKind(
             "time than fit()'s Python work per step, which is then paid once per "
             f"{GPU_CNN_STEPS_PER_EXECUTION} steps (as for MLPs on CPU; not yet measured on a GPU)")))))
 register_model_kind(ModelKind(
-    "bert", TEXT, _bert, _bert_recipe, _bert_stand_in, presets=("minilm-l6", "tiny"), default_preset="minilm-l6",
+    "bert", TEXT, _bert, _bert_recipe, _bert_stand_in, presets=_presets.BERT_PRESETS, default_preset="minilm-l6",
     local_presets=True, multi_worker=False, summary="a BERT text classifier (models.bert_classifier)",
     hardware=HardwareRules(
         precision_avx512_bf16=("mixed_bfloat16", (

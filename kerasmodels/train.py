@@ -3,9 +3,9 @@
 One pipeline for one process and for every worker of a multi-worker run: `train()` loads the
 data, sets up the hardware, builds the model of the registry's kind (`kerasmodels.registry`),
 fits it with the kind's recipe, evaluates it, saves it and writes one summary. `kerasmodels
-train --workers N` / `--hosts` run this same function in each worker (`distributed.train_worker`
-is a thin call of it), so `train cnn` and `train cnn --workers 2` train the same recipe and write
-the same summary.
+train --workers N` / `--hosts` run this same function in each worker (each worker process is
+`python -m kerasmodels.train ...`, which calls `train(..., multi_worker=True)`), so `train cnn` and
+`train cnn --workers 2` train the same recipe and write the same summary.
 
 The run directory gets:
 - `model.keras`: the trained model (written atomically; `keras.saving.load_model` reads it),
@@ -505,11 +505,11 @@ def argv(args, leave_out=()):
 
 
 def worker_main(argv_=None):
-    """`python -m kerasmodels.distributed ...`: one worker of `kerasmodels train --workers N` (exit status)."""
+    """`python -m kerasmodels.train ...`: one worker of `kerasmodels train --workers N` (exit status)."""
     import argparse
     import sys
 
-    parser = argparse.ArgumentParser(prog="python -m kerasmodels.distributed",
+    parser = argparse.ArgumentParser(prog="python -m kerasmodels.train",
                                      description="one worker of a multi-worker training run")
     add_arguments(parser)
     parser.add_argument("--quiet", action="store_true")
@@ -522,3 +522,7 @@ def worker_main(argv_=None):
         print(f"kerasmodels worker: error: {error}", file=sys.stderr)
         return _distributed.EXIT_USAGE
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(worker_main())

@@ -7,7 +7,7 @@
 #   kerasmodels:
 #     title: Optimizers
 #     articles: ["004 §2.2", "000 §9.2"]
-#     quick_seconds: 40
+#     quick_seconds: 22
 #     full_seconds: 95
 #     description: SGD, Momentum, Adagrad, RMSprop, Adam and AdamW written from scratch, checked step by step against keras.optimizers, and drawn on one loss surface.
 # ---
@@ -25,7 +25,10 @@
 #
 # **Prerequisites:** lesson 02 (gradient descent, learning rate).
 #
-# **Run time:** about 40 s quick and 95 s full on a 2-core CPU (full trains longer in sections 3-4 and 6).
+# **Run time:** quick mode measured 22 s of CPU time (one run, TensorFlow, 2-core AMD EPYC CPU,
+# user + system time of `kerasmodels run 5`; its wall time, 58 s on a machine shared with other
+# jobs, depends on the load). Full mode (longer training in sections 3-4 and 6) was not re-measured;
+# an earlier run took about 95 s on a 2-core CPU (load not recorded).
 
 # %%
 import inspect
@@ -47,10 +50,10 @@ lesson = course.setup_lesson(5)
 #
 # $$f(w_1, w_2) = 0.05\,w_1^2 + w_2^2 .$$
 #
-# Across the valley ($w_2$) the curvature is $\lambda = 2$, along it ($w_1$) only 0.1. A gradient
-# descent step multiplies $w_2$ by $1 - 2\alpha$ and $w_1$ by $1 - 0.1\alpha$. For $\alpha < 1/\lambda = 0.5$
+# Across the valley ($w_2$) the curvature (second derivative) is $h = 2$, along it ($w_1$) only 0.1. A gradient
+# descent step multiplies $w_2$ by $1 - 2\alpha$ and $w_1$ by $1 - 0.1\alpha$. For $\alpha < 1/h = 0.5$
 # the factor across is positive and $w_2$ slides into the valley without changing sign; for
-# $0.5 < \alpha < 2/\lambda = 1$ it is negative, so $w_2$ **bounces** from side to side while it
+# $0.5 < \alpha < 2/h = 1$ it is negative, so $w_2$ **bounces** from side to side while it
 # still shrinks; above $\alpha = 1$ the bounces grow and descent diverges. Any $\alpha$ that
 # converges at all ($\alpha < 1$) multiplies $w_1$ by $1 - 0.1\alpha > 0.9$ per step, so each step removes
 # less than 10 % of $w_1$: it crawls along the valley.
@@ -85,7 +88,8 @@ for alpha in (0.4, 0.75, 1.05):
 # The paper (Loshchilov and Hutter) multiplies $\lambda w$ by the schedule's multiplier $\eta_t$ instead,
 # not by $\alpha$. In Keras 3 *every* optimizer's `weight_decay=` argument is applied this decoupled way
 # (`w - w * weight_decay * learning_rate` before the step), so `keras.optimizers.Adam(weight_decay=λ)`
-# already behaves like AdamW; L2 regularisation, "Adam + L2" below, is a `kernel_regularizer` on the layers.
+# already behaves like AdamW; L2 regularisation, "Adam + L2" below, is a `kernel_regularizer` on the layers
+# (mind its factor 2: see "Why AdamW decouples the decay" below).
 #
 # Keras calls the first rule `SGD` (stochastic gradient descent, 随机梯度下降) because `fit` feeds it
 # the gradient of a random mini-batch (section 5); on the surface below every step sees the exact
@@ -156,7 +160,9 @@ lesson.metric("adam_uncorrected_over_corrected_argmax", t[factor.argmax()],
 
 # %% [markdown]
 # **Why AdamW decouples the decay** (Loshchilov and Hutter, "Decoupled Weight Decay Regularization",
-# 2019). L2 regularisation adds $\lambda w$ to the gradient; in Adam that term is then divided by
+# 2019). L2 regularisation adds $\lambda w$ to the gradient (the gradient of a penalty $\frac{\lambda}{2}\lVert w\rVert^2$;
+# Keras's `keras.regularizers.L2(l2)` adds $l2\sum w^2$, whose gradient is $2\,l2\,w$, so this is `L2(λ/2)`
+# and `L2(λ)` decays twice as hard, lesson 08 §3); in Adam that term is then divided by
 # $\sqrt{\hat v}$ like the rest of the gradient, so a weight whose gradients are large is barely
 # decayed and one whose gradients are small is decayed hard. AdamW's $w \leftarrow w - \alpha\lambda w$
 # bypasses the division: every weight shrinks at the same rate. Two weights, both starting at 1, with
@@ -313,7 +319,7 @@ lesson.metric("rmsprop_first_step_across_rate_above_1", unstable_from[1],
 
 # %% [markdown]
 # What to see (the printout above has the numbers): GD drops into the valley in a few steps
-# ($w_2$ never changes sign at $\alpha = 0.4 < 1/\lambda$) and then crawls along it. Momentum
+# ($w_2$ never changes sign at $\alpha = 0.4 < 1/h$) and then crawls along it. Momentum
 # overshoots *across* the valley ($w_2$ swings well below 0) before its velocity turns along it.
 # In quick mode (60 steps) Adagrad and RMSprop rescale each coordinate and head for the minimum nearly
 # straight (their smallest $w_2$ rounds to 0.00). Adam and AdamW rescale too: their first steps are
@@ -329,10 +335,10 @@ lesson.metric("rmsprop_first_step_across_rate_above_1", unstable_from[1],
 # once the gradient is nearly 0, $v$ just decays by 0.9 per step, so the effective learning rate
 # $\alpha/\sqrt{v+\epsilon}$ *grows* by $1/\sqrt{0.9} \approx 1.05$ per step ($\epsilon = 10^{-7}$ would cap it
 # only at $\alpha/\sqrt{\epsilon} \approx 316$). Section 1's limit holds in each direction: a rate $\eta$ above
-# $2/\lambda$ multiplies what is left of that coordinate by $|1 - \lambda\eta| > 1$ at every step.
+# $2/h$ multiplies what is left of that coordinate by $|1 - h\eta| > 1$ at every step.
 # The last printouts run RMSprop for 150 steps (full mode's length, recorded in both modes). At step 60
-# its rates are about 1.8 along the valley and 0.67 across; across ($\lambda = 2$) the rate passes 1 at
-# step 68, along ($\lambda = 0.1$) it passes 20 at step 106. The loss still falls to about
+# its rates are about 1.8 along the valley and 0.67 across; across ($h = 2$) the rate passes 1 at
+# step 68, along ($h = 0.1$) it passes 20 at step 106. The loss still falls to about
 # $3 \times 10^{-21}$ at step 89, because the leftover $w_2$ is tiny by then and takes a number of
 # steps to grow; then it is thrown out to $w_2 = -0.23$ at step 101. The large gradient
 # refills $v$ and pulls the rate back down, until $v$ decays again. Along the valley the same happens
@@ -343,7 +349,7 @@ lesson.metric("rmsprop_first_step_across_rate_above_1", unstable_from[1],
 # settles within about ten steps (the gradient soon becomes small), and what remains is a fixed
 # learning rate per coordinate, large along the flat direction and small across the steep one (the
 # printout). Along the valley it is well above GD's 0.4, so each step removes a larger share of
-# $w_1$; across it it stays below $1/\lambda$, so $w_2$ does not bounce. The rescaling evens out
+# $w_1$; across it it stays below $1/h$, so $w_2$ does not bounce. The rescaling evens out
 # the two curvatures, which is what a ravine needs. These are six hand-picked learning rates on one surface: the ranking
 # says what these settings do here, not which optimizer is better in general.
 #
@@ -498,14 +504,54 @@ lesson.metric("digits_mlp_max_loss_change_second_seed", max(seed_changes),
 # gap (the largest change is recorded above). At 0.1 momentum is even a little behind: its buffer
 # needs about $1/(1-\mu) = 10$ steps to build up.
 # So "momentum beats SGD" from SGD(0.1) against SGD(0.05, momentum=0.9) would be mostly a
-# five-times-larger step. Momentum's own gains show on badly scaled surfaces like the ravine above,
-# where the alternating part of the steps cancels.
+# five-times-larger step.
+#
+# The ravine of section 4 has the same trap: its Momentum(0.1, 0.8) has a long-run step of
+# $0.1/(1-0.8) = 0.5$, larger than GD's 0.4. Back on the ravine, same start and number of steps, GD at
+# 0.5 and at 0.9 (still below section 1's limit of 1), and both methods tuned for curvatures 2 and 0.1:
+# GD at $\alpha = 2/(2+0.1)$, and momentum ("heavy ball") at
+# $\alpha = 4/(\sqrt2+\sqrt{0.1})^2$, $\mu = \big((\sqrt2-\sqrt{0.1})/(\sqrt2+\sqrt{0.1})\big)^2$, the textbook
+# optimum for a quadratic:
+
+# %%
+root_big, root_small = np.sqrt(2.0), np.sqrt(0.1)  # square roots of the two curvatures
+ravine_runs = {
+    "GD, 0.4 (section 4)": opt.SGD(0.4),
+    "GD, 0.5": opt.SGD(0.5),
+    "Momentum(0.1, 0.8) (section 4)": opt.Momentum(0.1, momentum=0.8),
+    "GD, 0.9": opt.SGD(0.9),
+    "GD tuned, 2/2.1": opt.SGD(2 / 2.1),
+    "Momentum tuned, 1.34 / 0.40": opt.Momentum(4 / (root_big + root_small) ** 2,
+                                                momentum=((root_big - root_small) / (root_big + root_small)) ** 2),
+}
+for name, o in ravine_runs.items():
+    final = surface.value(opt.trajectory(o, surface.gradient, start, steps)[-1])
+    lesson.metric(f"ravine_loss_{lesson.key_part(name)}", final, f"ravine, {steps} steps: final loss of {name}",
+                  fmt=".1e")  # printed as it is recorded
+tuned_end = opt.trajectory(opt.SGD(2 / 2.1), surface.gradient, start, steps)[-1]
+lesson.metric("ravine_gd_tuned_w2_share_of_loss", tuned_end[1] ** 2 / surface.value(tuned_end),
+              f"ravine, {steps} steps: share of GD tuned's final loss that is w2^2 (across the valley)", fmt=".2f");
+
+# %% [markdown]
+# At the same long-run step 0.5, momentum ends about five times lower than GD (quick mode, 60 steps;
+# the recorded losses above). But GD at 0.9 ends more than 30 times lower than section 4's momentum
+# run, so section 4's ranking of GD and Momentum says more about their step sizes than about
+# momentum. Tuned against tuned, momentum's gain is large: near the minimum its distance to it shrinks
+# by about $(\sqrt{20}-1)/(\sqrt{20}+1) \approx 0.63$ per step against GD's $19/21 \approx 0.90$ (20 is the
+# ratio of the two curvatures), and after 60 steps its loss is more than $10^{14}$ times below the
+# best GD run's. "Tuned" here means the best *worst-case* rate: GD at $\alpha = 2/2.1$ shrinks both
+# coordinates by the same factor, $19/21 \approx 0.905$ per step, and no $\alpha$ does better in both directions. From
+# this start it still ends above GD at 0.9 after 60 steps: across the valley GD at 0.9 shrinks the large
+# starting $w_2 = 2$ by 0.8 per step instead of 0.905, and most of tuned GD's final loss is that
+# leftover $w_2$ (its share, $w_2^2 / f$, is recorded above: about 0.8).
 #
 # No optimizer wins everywhere, and each has a learning rate it likes (the ones above are
 # reasonable choices, not tuned). AdamW's curve lies almost on Adam's: its decay shrinks each
 # weight by only $\alpha\lambda = 0.003 \times 0.004$ per step, which takes many epochs to show; its
-# point is better generalisation on long runs (lesson 08), not speed. Article 000 §9.2 recommends Adam
-# and AdamW "以提高模型收敛速度" (to make the model converge faster). That fits Adam, which often
+# point is better generalisation on long runs, not speed (lesson 08 §3 explains the decoupled decay
+# again but trains with an L2 penalty; the effect is measured in the AdamW paper, not in this course).
+# Article 000 §9.2 recommends Adam and AdamW "以提高模型收敛速度" (to make the model converge
+# faster). That fits Adam, which often
 # converges fast without much tuning of its learning rate; for AdamW the reason is the other one:
 # its decoupled decay (section 2) is about generalisation, and here it converges no faster than Adam.
 #
@@ -550,20 +596,23 @@ course.exercises.check("05.adam_step", adam_step);
 
 # %% [markdown]
 # ## Summary
-# - GD: one step size for all; it bounces across a valley above $\alpha = 1/\lambda$ and diverges
-#   above $2/\lambda$. SGD uses mini-batches: cheaper steps, noise that grows with $\alpha/B$.
+# - GD: one step size for all; it bounces across a valley of curvature $h$ above $\alpha = 1/h$ and
+#   diverges above $2/h$. SGD uses mini-batches: cheaper steps, noise that grows with $\alpha/B$.
 # - Momentum: accumulate consistent directions; its long-run step is $\alpha/(1-\mu)$, so compare it
-#   with SGD at the same $\alpha/(1-\mu)$, not the same $\alpha$. Adagrad / RMSprop:
+#   with SGD at the same $\alpha/(1-\mu)$, not the same $\alpha$; tuned against tuned on the ravine it
+#   converges far faster than GD. Adagrad / RMSprop:
 #   per-parameter step sizes from (all / recent) squared gradients. Adam: momentum + RMSprop + bias
 #   correction. AdamW: Adam with weight decay applied directly to the weights, so that weights with
 #   large gradients are decayed as much as the others (in Adam + L2 the decay is divided by $\sqrt{\hat v}$).
 # - A from-scratch optimizer matches Keras only with Keras's exact formulas: accumulator 0.1,
 #   $\epsilon$ placement, bias corrections folded into $\alpha_t$, decoupled decay, float32 hyper-parameters.
-# - Paths on a ravine show why adaptive methods help on badly scaled problems. Adam's bias
+# - Paths on a ravine show what per-coordinate step sizes do on a badly scaled problem: Adagrad's evens
+#   out the two curvatures and ends lowest by far, while Adam's momentum carries it past the minimum
+#   and RMSprop needs a decaying learning rate to settle (these settings, this surface). Adam's bias
 #   correction makes its first steps smaller, not larger: uncorrected they are $(1-\beta_1)/\sqrt{1-\beta_2}
 #   \approx 3.2$ times too large at the first step, and up to about 6.6 times around step 12.
 # - RMSprop's effective learning rate $\alpha/\sqrt{v+\epsilon}$ grows once the gradient is tiny ($v$ forgets
-#   the old gradients); on the ravine it passes $2/\lambda$ and throws the weights back out, so without a
+#   the old gradients); on the ravine it passes $2/h$ and throws the weights back out, so without a
 #   decaying learning rate it does not settle at the minimum.
 # - No optimizer wins everywhere, and each needs its own learning rate.
 #

@@ -30,9 +30,12 @@
 # on a 2-core CPU (64 to 66 s of wall time while other jobs shared the machine; 2 minutes of CPU
 # time and 12 minutes of wall time in a later run on a machine overloaded by other jobs). Full mode
 # trains each method for 3 epochs (128 steps) on all 1,360 training reviews: 9.4 minutes of wall
-# time (7.7 minutes of CPU time) on the same shared 2-core CPU.
+# time (7.7 minutes of CPU time) on the same shared 2-core CPU; 16.7 minutes of wall time in a later
+# full run (TensorFlow, 2-core AMD EPYC, other jobs keeping the load average near 5).
 
 # %%
+import pathlib
+import tempfile
 import time
 
 import keras
@@ -123,7 +126,33 @@ lesson.metric("dense_lora_frozen_bias_trainable", sum(int(np.prod(w.shape)) for 
 
 # %% [markdown]
 # After training, $W + \frac{\alpha}{r}BA$ can be **merged** into one matrix: the fine-tuned model then
-# costs exactly as much at inference as the original (Keras does this when it saves a LoRA model).
+# costs exactly as much at inference as the original. Keras writes the merged kernel when it saves a
+# LoRA model, but the layer's config keeps `lora_rank`, so `keras.models.load_model` rebuilds the LoRA
+# branch with zeroed factors and still computes it. To pay nothing extra, load the saved weights into
+# the same model built without `enable_lora` (the cell prints both weight counts):
+
+# %%
+def one_dense_model(layer):
+    inputs = keras.Input((d_in,))
+    return keras.Model(inputs, layer(inputs))
+
+
+lora_model = one_dense_model(dense)  # the LoRA layer of the cell above, B as if trained
+with tempfile.TemporaryDirectory() as tmp:
+    saved = pathlib.Path(tmp) / "lora.keras"
+    lora_model.save(saved)  # stores W + (alpha/r) A B as the kernel
+    reloaded = keras.models.load_model(saved)
+    plain = one_dense_model(keras.layers.Dense(d_out))  # no enable_lora
+    plain.load_weights(saved)
+print(f"load_model: lora_enabled={reloaded.layers[-1].lora_enabled}, {reloaded.count_params()} weights | "
+      f"built without enable_lora: lora_enabled={plain.layers[-1].lora_enabled}, {plain.count_params()} weights")
+lesson.metric("lora_reloaded_load_model_weights", reloaded.count_params(),
+              "LoRA model saved and reloaded with load_model: weights")
+lesson.metric("merged_lora_in_plain_dense_max_diff",
+              np.abs(keras.ops.convert_to_numpy(plain(x)) - keras.ops.convert_to_numpy(dense(x))).max(),
+              "merged LoRA weights loaded into a plain Dense: max difference from the LoRA output", fmt=".1e")
+
+# %% [markdown]
 # `bert_classifier(lora_rank=4)` calls `backbone.enable_lora(4)`, which adds LoRA to the query and
 # value projections of every attention layer, as the LoRA paper did, and then freezes the query and
 # value biases that `enable_lora` leaves trainable: only the LoRA factors and the 770-weight head
@@ -301,11 +330,10 @@ for name, row in rows.items():
 # embeddings' layer norm), but compute no gradient for the big matrices. Unlike LoRA, adapters
 # cannot be merged into $W$ after training: they stay as extra layers and cost a little time at
 # inference too. Four steps in quick mode say little about accuracy; full mode trains long enough
-# to compare the methods on it. (Our full-mode run on a 2-core CPU, 128 steps per method, made before
-# this cell passed `shuffle=False`, so `fit` reshuffled the prepared order, measured 89.0 % for full
-# fine-tuning, 86.0 % for LoRA, 85.5 % for the adapters and 72.0 % for the head alone, on the 400
-# test reviews; one run, so each has a 95% interval of about ±3 to 4 points (±4.4 for head-only) and only
-# head-only is clearly below the rest.)
+# to compare the methods on it. (Our full-mode run of this lesson, TensorFlow on a 2-core AMD EPYC,
+# seed 0, 128 steps per method, measured 89.0 % for full fine-tuning, 86.0 % for LoRA, 85.5 % for
+# the adapters and 72.0 % for the head alone, on the 400 test reviews; one run, so each has a 95%
+# interval of about ±3 to 4 points (±4.4 for head-only) and only head-only is clearly below the rest.)
 
 # %%
 names = list(rows)
@@ -383,7 +411,7 @@ lesson.metric("adaptive_16th_singular_value", np.sqrt(kept[-1][0]),
               fmt=".2f")
 for label, ranks in [("uniform LoRA", uniform), ("adaptive (AdaLoRA idea)", adaptive)]:
     errors = error_with_ranks(ranks)
-    print(f"{label:24s} ranks {ranks} -> relative error per matrix {np.round(errors, 3).tolist()}")
+    print(f"{label:24s} ranks {ranks} -> relative squared error per matrix {np.round(errors, 3).tolist()}")
     lesson.metric(f"{lesson.key_part(label)}_total_squared_err", np.sum([e * np.sum(s**2) for e, (_, s, _) in zip(errors, svds)]),
                   f"{label}: total squared error",
                   fmt=".2f")
@@ -396,7 +424,7 @@ for offset, (label, ranks, color) in enumerate([("uniform LoRA", uniform, "tab:g
                                                 ("adaptive (AdaLoRA idea)", adaptive, "tab:orange")]):
     axes[0].bar(positions + (offset - 0.5) * 0.38, ranks, width=0.38, color=color, label=label)
     axes[1].bar(positions + (offset - 0.5) * 0.38, error_with_ranks(ranks), width=0.38, color=color, label=label)
-for ax, ylabel in zip(axes, ["rank given", "relative error of the update"]):
+for ax, ylabel in zip(axes, ["rank given", "relative squared error\n(share of $\\|\\Delta W\\|_F^2$ lost)"]):
     ax.set_xticks(positions, [f"matrix {k + 1}\n(needs rank {t})" for k, t in enumerate(true_ranks)])
     ax.set_ylabel(ylabel)
     ax.legend()
@@ -631,7 +659,8 @@ for exercise_id, result in first_attempts.items():
 #   trains 770 numbers (2 × 384 + 2); the encoder still runs forward on every step.
 # - LoRA learns $W + \frac{\alpha}{r}BA$ with $B = 0$ at the start, training $r(d_\text{in}+d_\text{out})$ numbers
 #   per matrix (in the paper; Keras's per-head factors on `EinsumDense` train more, §2); after
-#   training it merges into $W$ at no inference cost.
+#   training it merges into $W$ at no inference cost (Keras saves the merged kernel; load it into a
+#   model built without `enable_lora`, since `load_model` keeps a zeroed LoRA branch).
 # - Adapters add a residual bottleneck $h + f(hW_\text{down})W_\text{up}$ inside every encoder layer,
 #   the identity at the start ($W_\text{up} = 0$); with the layer norms and the head they train under
 #   1 % of MiniLM, but stay as extra layers at inference.

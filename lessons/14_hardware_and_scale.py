@@ -8,7 +8,7 @@
 #     title: Hardware and scale
 #     articles: ["002 §9.2", "001 Q2", "002 §7.2.2", "003 Q3"]
 #     quick_seconds: 77
-#     full_seconds: 150
+#     full_seconds: 336
 #     description: FLOPs, throughput, MFU and memory with the package's callbacks; float32 vs mixed precision vs XLA measured on your machine; data-parallel training on two devices and with two worker processes (MultiWorkerMirroredStrategy / JAX multi-process); a profiler trace for TensorBoard.
 # ---
 
@@ -30,9 +30,10 @@
 # **Run time:** on TensorFlow on a 2-core CPU (AMD EPYC), quick mode used about 77 s of CPU time
 # (`time kerasmodels run 14`; four Python processes start, each importing the backend). Wall time
 # depends on the machine's load: that run took 5 minutes with other jobs keeping the load average
-# near 11. Earlier versions of this lesson needed about 121 s of CPU time in full mode on
-# TensorFlow, and about 73 s in quick mode on JAX. On a GPU the precision table is the interesting
-# part: rerun it there.
+# near 11. Full mode took 336 s (5.6 minutes) of wall time on the same machine with TensorFlow,
+# with other jobs running (load average about 5; its CPU time was not measured). An earlier version
+# of this lesson needed about 73 s of CPU time in quick mode on JAX. On a GPU the precision table is
+# the interesting part: rerun it there.
 
 # %%
 import json
@@ -187,17 +188,23 @@ if peak_is_measured:
     print("MFU here = training FLOP/s / the matmul speed of section 2 (an upper bound of the true MFU)")
     # A sanity check of section 2's matmul speeds: AVX512-BF16 does at most about 2x float32's FLOPs per instruction,
     # and a small CNN does not come near a CPU's peak, so a larger ratio or a CPU MFU above 80 % means a peak was
-    # measured low (most likely float32's, on a loaded machine).
+    # measured low (on a loaded machine).
     peak_ratio = peaks["bfloat16"] / peaks["float32"]
     cpu_mfus = [r["MFU"] for (policy, _), r in results.items() if policy in ("float32", "mixed_bfloat16")]
     mfu_missing = sum(mfu is None for mfu in cpu_mfus)  # n/a: training beat the matmul speed
     largest_cpu_mfu = max((mfu for mfu in cpu_mfus if mfu is not None), default=None)
     peak_suspect = peak_ratio > 2 or mfu_missing > 0 or (largest_cpu_mfu or 0) > 0.8
+    # Which matmul speed is suspect: float32's when the ratio is above 2, a row's own dtype when its MFU is.
+    suspects = {"float32"} if peak_ratio > 2 else set()
+    suspects |= {keras.mixed_precision.Policy(policy).compute_dtype for (policy, _), r in results.items()
+                 if policy in ("float32", "mixed_bfloat16") and (r["MFU"] is None or r["MFU"] > 0.8)}
     print(f"matmul speeds of section 2: bfloat16 / float32 = {peak_ratio:.2f}x"
           + (f"; largest CPU MFU above: {largest_cpu_mfu:.1%}" if largest_cpu_mfu is not None else ""))
     if peak_suspect:
-        print("WARNING: a matmul speed of section 2, most likely float32's, was probably measured low (a loaded "
-              "machine: bfloat16 / float32 above 2x, or a CPU MFU above 80 % or n/a); rerun before comparing MFUs")
+        print(f"WARNING: section 2's {' and '.join(sorted(suspects))} matmul "
+              f"{'speeds were' if len(suspects) > 1 else 'speed was'} probably measured low (a "
+              "loaded machine: bfloat16 / float32 above 2x points at float32's, a CPU MFU above 80 % or n/a at "
+              "its row's dtype); rerun before comparing MFUs")
     lesson.metric("cpu_matmul_bf16_over_f32", peak_ratio, "CPU matmul speed, bfloat16 / float32", fmt=".2f")
     if largest_cpu_mfu is not None:
         lesson.metric("max_cpu_mfu_table", largest_cpu_mfu, "largest CPU MFU in the table", fmt=".1%")
@@ -229,8 +236,10 @@ def direction(rounds, reference_rounds):
 
 # How often two equally fast rows would still show ranges that do not overlap (a weak test with few rounds).
 by_chance = 2 * math.factorial(rounds_per_row) ** 2 / math.factorial(2 * rounds_per_row)
-caveat = (f" (with {rounds_per_row} rounds each, two equally fast rows would look like this "
-          f"1 time in {round(1 / by_chance)})")
+caveat = (f" (with {rounds_per_row} rounds each, two equally fast rows would fail to overlap, "
+          f"in one direction or the other, 1 time in {round(1 / by_chance)})")
+lesson.metric("equal_rows_no_overlap_one_in", round(1 / by_chance),
+              "equally fast rows' rounds fail to overlap by chance: 1 time in")
 
 
 for config, r in results.items():
@@ -292,12 +301,19 @@ labels = [f"{policy}\n{'XLA' if jit else 'no XLA'}" for policy, jit in results]
 speeds = [r["samples/s"] for r in results.values()]
 fig, ax = plt.subplots(figsize=(9, 4))
 bars = ax.bar(labels, speeds, color=["tab:blue" if p == "float32" else "tab:orange" for p, _ in results])
-for bar, r in zip(bars, results.values()):
-    ax.annotate(f"{r['samples/s']:,.0f}\n({r['samples/s'] / baseline:.2f}x)",
+# Bar: the best round; black line: from the slowest to the fastest round. A ratio whose rounds overlap the
+# float32 row's is marked "not settled".
+ax.errorbar(labels, speeds, yerr=[[r["samples/s"] - min(r["rounds"]) for r in results.values()], [0] * len(speeds)],
+            fmt="none", ecolor="black", capsize=6)
+reference_rounds = results[configurations[0]]["rounds"]
+for bar, (config, r) in zip(bars, results.items()):
+    settled = config == configurations[0] or direction(r["rounds"], reference_rounds) != "unclear"
+    ax.annotate(f"{r['samples/s']:,.0f}\n({r['samples/s'] / baseline:.2f}x{'' if settled else ', not settled'})",
                 (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=10)
 ax.set_ylabel("training samples per second")
 ax.set_ylim(0, max(speeds) * 1.3)
 ax.set_title(f"Article 002's CNN on MNIST, batch {batch_size}: what helps on this machine")
+ax.set_xlabel(f"bar: the fastest of {rounds_per_row} rounds; black line: down to the slowest round")
 ax.grid(axis="y", alpha=0.3)
 lesson.savefig(fig, "precision_and_xla")
 
@@ -313,8 +329,9 @@ lesson.savefig(fig, "precision_and_xla")
 # ran slowly while it was measured, not that a small CNN used the hardware well. The line under the
 # table checks this: it prints section 2's bfloat16 / float32 matmul ratio and prints a WARNING when
 # that ratio is above 2 (more than AVX512-BF16's arithmetic gives, see below) or a CPU MFU is above
-# 80 % or n/a; a peak, most likely float32's, was then probably measured low and the MFUs computed from it
-# are too high: rerun before comparing MFUs. The speed ratios
+# 80 % or n/a; a peak was then probably measured low and the MFUs computed from it are too high. The
+# warning names the suspect dtype: float32's when the ratio is above 2, the row's own dtype when its
+# MFU is above 80 % or n/a. Rerun before comparing MFUs. The speed ratios
 # between rows are what to take away, with one check: 16-bit arithmetic can speed a row up by
 # roughly at most the hardware's arithmetic ratio (AVX512-BF16 does twice float32's FLOPs per
 # instruction, so about 2× on such a CPU), a rule of thumb for code limited by arithmetic or by
@@ -328,9 +345,9 @@ lesson.savefig(fig, "precision_and_xla")
 # overlap: every round of one row slower (or faster) than every round of the other. Overlapping
 # ranges leave the direction not settled in this run: rerun before reading one into it. This is a
 # weak test with quick mode's two rounds per row: if the two rows were equally fast, their
-# 2 + 2 timings would be in random order, and the two ranges would fail to overlap by chance 1 time
-# in 3 (2 × 2!·2!/4! of the orders). Full mode's three rounds per row make it 1 time in 10
-# (2 × 3!·3!/6!). (In our
+# 2 + 2 timings would be in random order, and the two ranges would fail to overlap, in one direction
+# or the other, by chance 1 time in 3 (2 × 2!·2!/4! of the orders). Full mode's three rounds per row
+# make it 1 time in 10 (2 × 3!·3!/6!). (In our
 # earlier quick runs on a 2-core AMD EPYC, TensorFlow's XLA ratio ranged from 0.13 to 0.94 from run
 # to run.) On JAX every row is compiled, so there is no such ratio.
 #
@@ -345,14 +362,19 @@ rule = km.accelerate.setup(model_kind="cnn", apply=False)
 print(rule)
 
 
-def rule_verdict(rule_picks_it, measured_direction):
-    """'agrees'/'DISAGREES' only when the run settled the direction (the rounds do not overlap)."""
+def rule_verdict(rule_picks_it, measured_direction, also=""):
+    """'agrees'/'DISAGREES' only when the run settled the direction (the rounds do not overlap), with the chance
+    that equally fast rows look that way; a DISAGREES adds what to do before overruling the rule."""
     if measured_direction == "unclear":
         return "cannot tell from this run whether it is right (the two rows' rounds overlap)"
-    return f"{'agrees' if rule_picks_it == (measured_direction == 'faster') else 'DISAGREES'} with the measurement"
+    if rule_picks_it == (measured_direction == "faster"):
+        return f"agrees with the measurement{caveat}"
+    return (f"DISAGREES with the measurement{caveat}: rerun{lesson.pick(' (full mode has 3 rounds)', '')}{also} "
+            "before you overrule the rule")
 
 
-precision_verdict = rule_verdict(rule.precision == "mixed_bfloat16", bf16_direction)
+precision_verdict = rule_verdict(rule.precision == "mixed_bfloat16", bf16_direction,
+                                 " or let setup(measure=True) time both precisions")
 print(f"its precision rule picks {rule.precision}; this run measured mixed_bfloat16 at {bf16_speedup:.2f}x the "
       f"speed of float32 (best rounds), so here the rule {precision_verdict}")
 lesson.metric("setup_picks_mixed_bf16", rule.precision == "mixed_bfloat16", "setup's precision rule picks mixed_bfloat16")
@@ -372,8 +394,12 @@ if not on_jax:
 # %% [markdown]
 # Its precision rule is a prior from other runs; the line under `print(rule)` compares it with this
 # run's measurement, and says "agrees" or "DISAGREES" only when the mixed_bfloat16 and float32 rows'
-# rounds do not overlap (else that this run cannot tell). Where the two disagree, the measurement on your machine decides: the table above,
-# or `setup(measure=True)`, which times both precisions before choosing.
+# rounds do not overlap (else that this run cannot tell), and adds how often two equally fast rows
+# would fail to overlap, in one direction or the other, by chance (1 time in 3 with quick mode's two
+# rounds). So a DISAGREES from one
+# quick run is not yet a reason to overrule a rule built from benchmark runs: rerun, or let
+# `setup(measure=True)` time both precisions before choosing. Where the disagreement holds, the
+# measurement on your machine decides.
 #
 # On a CPU with `avx512_bf16` but no AMX (our AMD EPYC), the precision rule quotes
 # `benchmark_precisions` runs ("1.1-2.1x faster"), not this lesson.
@@ -577,9 +603,10 @@ started = time.perf_counter()
 km.distributed.launch_local(km.distributed.worker_command(mw_args + ["--out", str(lesson.output_dir / "two-workers")]),
                             workers=2, log_dir=lesson.output_dir / "two-workers" / "logs", timeout=600)
 two_seconds = time.perf_counter() - started
-one = km.distributed.train_worker("cnn", "mnist", epochs=mw_epochs, batch_size=128, limit=mw_limit, eval_limit=mw_limit,
-                                  preset="article002", out_dir=lesson.output_dir / "one-worker", seed=lesson.seed,
-                                  precision="float32", verbose=0)
+# What each worker process runs (`python -m kerasmodels.train ...`), here in this one process.
+one = km.train.train("cnn", "mnist", epochs=mw_epochs, batch_size=128, limit=mw_limit, eval_limit=mw_limit,
+                     preset="article002", out_dir=lesson.output_dir / "one-worker", seed=lesson.seed,
+                     precision="float32", verbose=0, multi_worker=True)
 two = json.loads((lesson.output_dir / "two-workers" / "metrics.json").read_text())
 keras.mixed_precision.set_global_policy("float32")
 for name, run_summary in (("1 process", one), ("2 workers", two)):
@@ -655,8 +682,12 @@ lesson.savefig(fig, "one_vs_two_workers")
 # 2-core AMD EPYC); with only the precision changed to float32 that gap falls to float32 rounding,
 # so it was bfloat16 rounding (bfloat16 keeps 2 to 3 significant digits, float32 about 7), not the
 # data split or the start of the two processes.
-# Over the many more steps of full mode such differences grow (training
-# amplifies small differences, which is why the two-replica check compares four steps), but it stays one curve.
+# Over the many more steps of full mode the difference is larger: in our full run with TensorFlow on
+# the 2-core AMD EPYC the largest relative loss difference was 1.3e-4 after the first epoch and 7e-3
+# after 3 epochs of 32 steps, but it stays one curve. The likely cause is that training amplifies
+# small rounding differences (which is why the two-replica check compares four steps); we did not
+# isolate it, and that run does not show that both processes saw identical global batches in every
+# shuffled epoch.
 # (Growing the global batch with the workers, a fixed batch per worker, is a different run that
 # needs a different learning rate. The **linear scaling rule** (Goyal et al. 2017) multiplies it by
 # the same factor k, `km.distributed.setup().scaled_learning_rate(learning_rate, base_batch_size,
@@ -666,16 +697,18 @@ lesson.savefig(fig, "one_vs_two_workers")
 #
 # Each step now ends with an **all-reduce** of every gradient between processes, here through the
 # loopback network of one machine. Each worker computes half of the batch, but on one machine the
-# two workers share the same cores, so the second worker adds no compute, and a gain needs a second
-# machine or GPU. Each median covers only 3 or 4 steps in quick mode (the first step, with
+# two workers share the same two cores: the second worker adds no compute, so *more compute* needs a
+# second machine or GPU. A ratio below 1 in the line above (two-worker steps faster) therefore comes
+# from the machine's load or from how two processes use the same two cores (one process may leave a
+# core idle while the other computes), not from extra compute. Each median covers only 3 or 4 steps in quick mode (the first step, with
 # compilation, is left out) on a machine shared with other programs, and the ratio printed for each
 # epoch (and the right panel) shows how far it moves from one epoch to the next. Full mode's epochs
 # have 8 times as many steps. The gradients this small model all-reduces are too few to see
 # against that noise: the lines above the figure count them (the parameter count × 4 bytes,
 # 365 KiB), give the time to send them once at an assumed 1 GB/s as a share of a step, and say
 # whether that share is below how far the per-epoch ratio moved; when it is, the figure cannot
-# show what sending them costs. Where the two-worker steps still come out slower or faster, this
-# run does not say why: two processes sharing two cores, the fixed overhead of each collective
+# show what sending them costs. Which of those causes moved the ratio above or below 1, this
+# run does not say: two processes sharing two cores, the fixed overhead of each collective
 # call and the machine's load are mixed together in the ratio. The cost of the transfer appears
 # with large models or slow links.
 # Between real machines the all-reduce crosses a real network: a ring all-reduce sends 2(N − 1)/N
@@ -704,8 +737,11 @@ lesson.savefig(fig, "one_vs_two_workers")
 # > **Errata (article 002 §7.2.2)**: "PyTorch TensorBoard：PyTorch提供的一款可视化工具，与TensorBoard类似，
 # > 用于分析和调试深度学习模型" ("a visualisation tool provided by PyTorch, similar to TensorBoard, for
 # > analysing and debugging deep learning models"): the article lists it as a tool of its own, but it
-# > is TensorBoard itself, TensorFlow's tool (as the article's line before says); PyTorch only writes
-# > logs that TensorBoard reads (`torch.utils.tensorboard.SummaryWriter`).
+# > is TensorBoard itself, TensorFlow's tool (as the article's line before says); PyTorch writes
+# > logs that TensorBoard reads (`torch.utils.tensorboard.SummaryWriter`), and for performance
+# > analysis its profiler wrote traces (`torch.profiler.tensorboard_trace_handler`) for a TensorBoard
+# > plugin of its own, the PyTorch Profiler TensorBoard Plugin (`torch-tb-profiler`, now deprecated
+# > in favour of viewing the trace in Perfetto or Chrome's trace viewer): still TensorBoard.
 
 # %%
 if on_jax:
@@ -760,10 +796,11 @@ print(f"to look at it, in a terminal:  tensorboard --logdir {log_dir}")
 #
 # Read the figure against section 1's count. In FLOPs the backward convolutions (two gradients) cost
 # about twice the forward ones, which is where "training ≈ 3× forward" comes from. On TensorFlow the
-# line printed under the figure gives their ratio in *time*, and on this CPU it came out well above
-# 2: the backward kernels run slower per FLOP than the fused forward one, so in time a training
-# step costs more than 3 forward passes. (On JAX, XLA's fusions do not separate forward from
-# backward by name, so no ratio is printed.)
+# line printed under the figure gives their ratio in *time* and says whether it is above 2. In our
+# runs on the 2-core AMD EPYC it was (2.6 in a quick run, 3.9 in a full one, from a few profiled
+# steps on a loaded machine): there the backward kernels ran slower per FLOP than the fused forward
+# one, so in time a training step cost more than 3 forward passes. (On JAX, XLA's fusions do not
+# separate forward from backward by name, so no ratio is printed.)
 
 # %%
 if on_jax:  # jax.profiler reads the trace format itself
@@ -798,7 +835,8 @@ forward_conv_ms = sum(ms for op, ms in op_time.items() if op in ("Conv2D", "Fuse
 backward_conv_ms = sum(ms for op, ms in op_time.items() if op.startswith("Conv2DBackprop"))
 if forward_conv_ms and backward_conv_ms:  # TensorFlow's kernel names; XLA's fusions do not separate the two
     print(f"convolutions: backward {backward_conv_ms:.0f} ms / forward {forward_conv_ms:.0f} ms = "
-          f"{backward_conv_ms / forward_conv_ms:.1f}x in time (about 2x in FLOPs)")
+          f"{backward_conv_ms / forward_conv_ms:.1f}x in time, "
+          f"{'above' if backward_conv_ms > 2 * forward_conv_ms else 'not above'} their 2x in FLOPs")
     lesson.metric("profile_backward_over_forward_conv", backward_conv_ms / forward_conv_ms,
                   "profile: backward / forward convolution time", fmt=".1f")
 

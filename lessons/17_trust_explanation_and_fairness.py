@@ -224,8 +224,10 @@ lesson.metric("saliency_corr_image_untrained", rank_correlations(sal_untrained, 
               "saliency rank correlation with the image, untrained CNN (mean)", fmt=".2f");
 
 # %% [markdown]
-# For this model, under this lesson's measure (Spearman rank correlation of the |gradient| maps;
-# the paper's own measures differ), the map changes, but far from completely: the rank correlation
+# For this model, under this lesson's measure (Spearman rank correlation of the |gradient| maps, one
+# of the paper's measures beside Spearman without the absolute value, SSIM and HOG similarity; the
+# paper also randomises layer by layer, cascading from the top, where this lesson randomises every
+# layer at once, the cascade's last step), the map changes, but far from completely: the rank correlation
 # between the trained and the untrained CNN's saliency maps is well below 1 and well above 0 (0.61
 # in the quick run on TensorFlow; printed above). And the untrained CNN's map follows the digit about as closely as
 # the trained one's (their rank correlations with the image, printed above, are within 0.15 of

@@ -226,3 +226,17 @@ def test_the_model_dependent_rules_come_from_the_registry():
         assert on_gpu.steps_per_execution == registry.MLP_STEPS_PER_EXECUTION  # MLPs: 16 on any device
     finally:
         del registry.MODEL_KINDS["wide_mlp"]
+
+
+def test_avx2_emulation_hides_bfloat16_and_setup_chooses_float32(monkeypatch):
+    """bench/avx2_only.sh's knob: this machine looks like a student's AVX2 laptop to every decision (issue 32)."""
+    from kerasmodels import hardware
+
+    monkeypatch.setenv("KERASMODELS_CPU_MAX_ISA", "avx2")
+    here = hardware.cpu()
+    assert not any(flag.startswith(("avx512", "amx")) for flag in here.flags)
+    assert "emulating AVX2 only" in here.model
+    machine_here = hardware.machine(hardware.describe(with_devices=False))
+    result = accelerate.setup(hardware=machine_here, model_kind="cnn")
+    assert result.precision == "float32"
+    assert "without bfloat16 instructions" in " ".join(result.reasons)

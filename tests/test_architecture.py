@@ -211,6 +211,24 @@ def test_the_package_import_graph_has_no_cycle():
     assert find_cycle({"a": {"b"}, "b": {"a"}}) == ["a", "b", "a"]  # the finder finds one
 
 
+def unit(module):
+    """The part of the package a module belongs to: `kerasmodels.models.cnn` -> `kerasmodels.models`."""
+    return ".".join(module.split(".")[:2])
+
+
+def test_no_circle_even_through_imports_inside_functions():
+    """Issue 28: no two parts of the API import each other, at import time or later (lazily, by string)."""
+    graph = {}
+    for path in api_files():
+        here = unit(module_name(path))
+        if here == "kerasmodels":
+            continue  # the lazy API index names every part
+        targets = {unit(n) for n in imported_names(path) if n.startswith("kerasmodels.")}
+        graph.setdefault(here, set()).update(targets - {here, "kerasmodels"})
+    assert "kerasmodels.models" in graph["kerasmodels.registry"]  # the registry builds models, lazily
+    assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
+
+
 def test_every_api_module_declares_its_public_names():
     missing, unknown = [], {}
     for name in kerasmodels.API:
@@ -224,9 +242,8 @@ def test_every_api_module_declares_its_public_names():
     assert missing == [] and unknown == {}
     from kerasmodels import distributed, train
 
-    # Helpers are not public by accident; the names lesson 14 and old scripts use still work.
-    assert "free_ports" not in distributed.__all__ and "train_worker" not in distributed.__all__
-    assert callable(distributed.train_worker) and callable(distributed.free_ports)
+    # Helpers are not public by accident.
+    assert "free_ports" not in distributed.__all__ and callable(distributed.free_ports)
     assert "train" in train.__all__
 
 

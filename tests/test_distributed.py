@@ -65,7 +65,7 @@ def test_the_cli_prints_the_command_for_each_machine(capsys):
     from kerasmodels import cli
 
     assert cli.main(["train", "cnn", "--data", "mnist", "--hosts", "h1:2222,h2:2222", "--out", "/tmp/x"]) == 0
-    lines = [line for line in capsys.readouterr().out.splitlines() if "kerasmodels.distributed" in line]
+    lines = [line for line in capsys.readouterr().out.splitlines() if "-m kerasmodels.train" in line]
     assert len(lines) == 2 and all("--out /tmp/x" in line for line in lines)
 
 

@@ -144,6 +144,21 @@ def test_lesson_05_facts(executed_lessons):
     # A second seed moves each of the four losses by much less than the step-size gap.
     assert m["digits_mlp_max_loss_change_second_seed"] < step_gap / 5
     assert mom_01 > sgd_01  # at 0.1, momentum is a little behind
+    # Back on the ravine (60 steps): at the same long-run step 0.5 momentum ends about 5x below GD, GD at 0.9
+    # ends over 30x below section 4's Momentum(0.1, 0.8), and tuned momentum over 1e14x below the best GD run.
+    momentum_run = m["ravine_loss_momentum_0_1_0_8_section_4"]
+    assert m["ravine_loss_gd_0_4_section_4"] == pytest.approx(m["gd_ravine_final_loss"], rel=1e-9)
+    assert momentum_run == pytest.approx(m["momentum_ravine_final_loss"], rel=1e-9)
+    assert 3 < m["ravine_loss_gd_0_5"] / momentum_run < 8
+    assert momentum_run / m["ravine_loss_gd_0_9"] > 30
+    best_gd = min(m["ravine_loss_gd_0_9"], m["ravine_loss_gd_tuned_2_2_1"])
+    assert best_gd == m["ravine_loss_gd_0_9"]
+    assert best_gd / m["ravine_loss_momentum_tuned_1_34_0_40"] > 1e14
+    # Tuned GD (best worst-case rate, 19/21 in both directions) ends above GD at 0.9 from this start: most of
+    # its final loss is the leftover w2 across the valley (4 / (4 + 0.05 * 4.5**2) = 0.80 of it).
+    assert m["ravine_loss_gd_tuned_2_2_1"] > m["ravine_loss_gd_0_9"]
+    share = m["ravine_gd_tuned_w2_share_of_loss"]
+    assert share == pytest.approx(0.8, abs=0.01)
 
 
 def test_rmsprop_check_rejects_epsilon_outside_the_root():
@@ -158,4 +173,16 @@ def test_rmsprop_check_rejects_epsilon_outside_the_root():
     spec.loader.exec_module(solutions)
     assert exercises.check("05.rmsprop_step", solutions.rmsprop_step, quiet=True).passed
     result = exercises.check("05.rmsprop_step", solutions._rmsprop_epsilon_outside, quiet=True)
-    assert not result.passed and "tiny gradients" in result.message
+    assert not result.passed and "tiny gradients" in result.message and "INSIDE the square root" in result.message
+
+
+def test_rmsprop_check_gives_the_epsilon_hint_only_for_the_epsilon_mistake():
+    # Stepping with the OLD v fails the first case; the hint must not blame epsilon's place.
+    from kerasmodels.course import exercises
+
+    def old_v_in_the_step(w, g, v, learning_rate, rho=0.9, epsilon=1e-7):
+        return w - learning_rate * g / np.sqrt(v + epsilon), rho * v + (1 - rho) * g**2
+
+    result = exercises.check("05.rmsprop_step", old_v_in_the_step, quiet=True, hint=1)
+    assert not result.passed and "first step" in result.message
+    assert "epsilon" not in result.message and "NEW v" in result.message

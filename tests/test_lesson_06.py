@@ -42,14 +42,23 @@ def test_lesson_06_facts(executed_lessons):
     # Quick mode (12,000 images, 4 epochs) is far above chance and far above the broken model.
     assert m["mnist_test_acc"] > 0.85
     assert m["misclassified_test_images"] == round((1 - m["mnist_test_acc"]) * 10_000)
-    # Near 93 %: standard error about 0.26 points on 10,000 images, 0.57 on 2,000, 0.63 for the difference,
-    # so a one-point difference is only about 1.6 standard errors.
-    assert 0.0022 < m["std_err_acc_10000_test"] < 0.003
-    assert 0.005 < m["std_err_acc_2000_test"] < 0.0065
-    se_difference = m["std_err_diff_10000_vs_2000"]
-    assert 0.0055 < se_difference < 0.007 and 1.4 < 0.01 / se_difference < 1.8
+    # Lesson 07's quick test images (the first 2,000) are harder than the rest for this MLP; the binomial
+    # standard error of a score near 90 % on 2,000 images is about 0.66 points.
+    mlp_2000 = m["mnist_test_acc_first_2000"]
+    assert mlp_2000 < m["mnist_test_acc"]
+    assert m["std_err_acc_first_2000_test"] == pytest.approx(
+        np.sqrt(mlp_2000 * (1 - mlp_2000) / 2000))
     # Binary cross-entropy with a label of 9 goes negative as p -> 1.
     assert m["bce_label9_p_0_999999"] < -100
+    # In evaluate, TensorFlow computes it from the sigmoid's logit (no floor): far below the clipped loss of
+    # the same outputs (the review measured -345 against -56); JAX clips in evaluate too, so the two agree.
+    reported = m["art001_model_bce_evaluate"]
+    clipped = m["art001_model_bce_clipped"]
+    assert clipped < 0
+    if m["backend_is_tensorflow"] == 1:
+        assert reported < 2 * clipped
+    else:
+        assert reported == pytest.approx(clipped, rel=1e-3)
     # The learning curves: after epoch 1 validation is below training (running average with dropout
     # against end-of-epoch without); re-evaluated after the epoch, the training loss drops too.
     assert m["epoch1_val_loss"] < m["epoch1_train_loss_running_avg"]
@@ -62,10 +71,17 @@ def test_lesson_06_facts(executed_lessons):
 
 
 @pytest.mark.slow
-def test_quick_mode_mlp_and_cnn_are_level(executed_lessons):
-    # Lesson 06's prose: in quick mode lesson 07's CNN does not yet beat the MLP (both near 93 %);
-    # the difference is a full-mode result (docs/benchmarks.md).
-    mlp = executed_lessons(6).metrics["mnist_test_acc"]["value"]
+def test_quick_mode_mlp_and_cnn_differ_by_less_than_the_noise_on_the_same_images(executed_lessons):
+    # Lesson 06's prose (quick mode, TensorFlow): on the same 2,000 test images lesson 07's CNN scores 91.20 %
+    # and this MLP 90.50 %; the difference is within about one standard error of either score (asserted: within
+    # two, so that a slightly different rounding on another CPU keeps it true) and smaller than the 1.85-point
+    # shift that changing only lesson 07's random start caused (93.05 % before commit b7250f3).
+    cnn_before_b7250f3 = 0.9305
+    m6 = {k: v["value"] for k, v in executed_lessons(6).metrics.items()}
+    mlp_2000 = m6["mnist_test_acc_first_2000"]
     cnn = executed_lessons(7).metrics["mnist_test_acc_art002_cnn"]["value"]
-    assert abs(mlp - cnn) < 0.02
-    assert 0.9 < mlp < 0.96 and 0.9 < cnn < 0.96
+    # the prose quotes 91.20 % from lesson 07's run on this machine; other CPUs round differently
+    assert cnn == pytest.approx(0.9120, abs=0.005)
+    difference = abs(mlp_2000 - cnn)
+    assert difference < 2 * m6["std_err_acc_first_2000_test"]
+    assert difference < cnn_before_b7250f3 - cnn

@@ -15,7 +15,8 @@ def test_lesson_08_facts(executed_lessons):
     assert m["schedules_hand_vs_keras_max_rel_diff"] < 1e-5
     # Over-fitting's unambiguous sign is a RISING validation curve: the bigger network's validation loss climbs from
     # an early minimum while its training loss keeps falling. The baseline levels off: a large gap (over-fitting in
-    # the textbook sense: validation loss many times the training loss), but no rise (within 0.02 of its minimum).
+    # the textbook sense, measured as a difference: training loss near zero, so nearly all of the validation loss is
+    # gap), but no rise (within 0.02 of its minimum). The remedies are added to this baseline, not to the bigger one.
     assert m["bigger_min_val_loss_epoch"] < 20
     assert m["bigger_val_loss_rise_from_min"] > 0.02
     assert m["bigger_final_val_loss"] > 1.08 * m["bigger_min_val_loss"]
@@ -24,7 +25,10 @@ def test_lesson_08_facts(executed_lessons):
     assert m["bigger_final_train_loss"] < 0.01
     assert m["baseline_final_val_loss"] - m["baseline_min_val_loss"] < 0.02
     assert m["baseline_generalisation_gap"] > 0.1
-    assert m["baseline_final_val_loss"] > 5 * m["baseline_final_train_loss"]  # "many times"
+    assert m["baseline_generalisation_gap"] == pytest.approx(
+        m["baseline_final_val_loss"] - m["baseline_final_train_loss"])
+    assert m["baseline_generalisation_gap"] > 0.9 * m[
+        "baseline_final_val_loss"]  # "nearly all of the validation loss is gap"
     # Batch norm's moving statistics: Keras's default momentum would leave about half of the starting values.
     assert 0.4 < m["batch_norm_momentum_0_99_share_left"] < 0.6
     assert m["batch_norm_momentum_0_9_share_left"] < 0.001
@@ -38,6 +42,15 @@ def test_lesson_08_facts(executed_lessons):
     assert m["share_blank_pixels_augmented"] >= m["share_blank_pixels_originals"]
     # The bigger network over-fits in the loss, not yet in accuracy: within a point of the baseline.
     assert abs(m["bigger_final_val_acc"] - m["baseline_final_val_acc"]) <= 0.015
+    # This notebook's too-small branch (another initialisation) ends below all three standalone epoch-40 figures
+    # the prose quotes (31 %, 27 %, 23 %).
+    assert m["too_small_final_val_acc"] < 0.23
+    # L2, dropout and augmentation keep their training loss further from zero than the baseline's; batch norm is
+    # mainly an optimisation aid: its training loss falls much faster (at epoch 5, well under half the baseline's)
+    # and it reaches the lowest validation loss of all variants.
+    assert m["regularised_min_train_loss_over_baseline"] > 2
+    assert m["batch_norm_over_baseline_train_loss_ep5"] < 0.5
+    assert m["batch_norm_min_val_loss_minus_best_other"] < 0
     # The too small network is still improving at the last epoch: its budget, not only its capacity, limits it.
     assert m["too_small_train_loss_last_change"] < 0
     assert m["too_small_min_val_loss_epoch"] == 40

@@ -86,13 +86,15 @@ def test_lesson_10_facts(executed_lessons):
     assert m["gru_reset_after_false_params"] == 3 * (8 * 16 + 16 * 16 + 16)
     for layer in ("simplernn", "lstm", "gru", "gru_reset_after_false"):
         assert m[f"{layer}_params_err"] == 0
-    # The prose: "great" is not nearer to praise than to blame, nor to either than to ordinary words; its
-    # neighbours are not praise words; the vectors share a common direction; the corpus and blame words are small.
+    # The prose (a probe of one word, and it says so): "great" is less near to praise than to blame or to ordinary
+    # words (lower in this run), and blame no nearer than ordinary words; its neighbours are not praise words; the
+    # vectors share a common direction; the corpus and blame words are small.
     assert m["praise_among_5_neighbours"] == 0
     # The data is the likely cause, not a proven one: the quick-mode skip-gram loss is still falling at the end.
     assert m["skip_gram_last_loss_change"] < 0
-    assert m["cos_great_praise_mean"] <= m["cos_great_blame_mean"]
-    for kind in ("praise", "blame"):  # "neither is higher, by more than 0.01, than ... ordinary words"
+    assert m["cos_great_praise_mean"] < m["cos_great_blame_mean"]  # "lower"
+    assert m["cos_great_praise_mean"] < m["cos_great_frequent_mean"]
+    for kind in ("praise", "blame"):  # "no nearer to it, by more than 0.01, than the ordinary ones"
         assert (m[f"cos_great_{kind}_mean"]
                 <= m["cos_great_frequent_mean"] + 0.01)
     assert m["mean_unit_word_vector_length"] > 0.3
@@ -105,6 +107,10 @@ def test_lesson_10_facts(executed_lessons):
         assert m[f"adding_{gated}_val_mse"] < 0.1 * m["adding_simplernn_val_mse"]
     assert m["adding_simplernn_val_mse"] > 0.8 * baseline
     # ... while the same SimpleRNN learns the sum over 10 steps: the distance, not the adding, defeats it.
+    # "Within this budget": the LSTM itself sat on the predict-the-mean plateau for its first epochs.
+    assert m["adding_lstm_plateau_epochs"] >= 2
+    # The left heat map: most words give their largest weight to themselves (the bright diagonal).
+    assert m["self_attention_share_words_self_max"] > 0.5
     assert m["adding_short_simple_rnn_val_mse"] < 0.1 * m["adding_short_mean_predictor_mse"]
     text = notebook_text_outputs(result)  # the graders' feedback to the learner's first attempts
     for exercise in ("10.rnn_step", "10.lstm_parameters", "10.attention"):

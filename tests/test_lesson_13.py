@@ -84,6 +84,10 @@ def test_lesson_13_facts(executed_lessons):
     # Keras's Dense.enable_lora leaves the bias trainable: 2 * (16 + 12) factors + 12 bias; frozen bias: 56.
     assert m["dense_lora_trainable"] == 2 * (16 + 12) + 12
     assert m["dense_lora_frozen_bias_trainable"] == 2 * (16 + 12)
+    # Saving writes the merged kernel, but load_model rebuilds the (zeroed) LoRA factors: 16 * 12 + 12 + 56
+    # weights instead of 204; the merged weights in a Dense built without enable_lora give the LoRA output.
+    assert m["lora_reloaded_load_model_weights"] == 16 * 12 + 12 + 2 * (16 + 12)
+    assert m["merged_lora_in_plain_dense_max_diff"] < 1e-5
     # Adapters: the layer matches the formula, starts as the identity, and so does MiniLM with six of them.
     assert m["adapter_hand_vs_package_max_diff"] < 1e-5
     assert m["adapter_init_max_change"] == 0

