@@ -159,6 +159,10 @@ def _metric_lookups(test_path):
                 found.append((node.lineno, node.slice))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "value" and len(node.args) == 2:
             found.append((node.lineno, node.args[1]))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr in ("startswith", "endswith") and isinstance(node.func.value, ast.Name)
+              and node.func.value.id in ("k", "key", "name") and node.args):  # a key matched by the start of a label
+            found.append((node.lineno, node.args[0]))
         elif isinstance(node, ast.Compare) and isinstance(node.ops[0], (ast.In, ast.NotIn)):
             right = node.comparators[0]
             if isinstance(right, ast.Attribute) and right.attr == "metrics":
