@@ -142,13 +142,14 @@ def test_lesson_13_facts(executed_lessons):
     includes_zero = [k for k in ks if m[f"centroid minus {k}-NN, paired: 95% interval low"] <= 0]
     assert m["k chosen on validation"] == 25 and includes_zero == [9, 15]
     assert chance < m["zero-shot label prompts (no labelled data): test accuracy"]
-    # Quick mode: the two label prompts are not distinguishable from chance. Only the normal-approximation
-    # interval clears it, by a fraction of a point; the exact (Clopper-Pearson) interval includes chance and
-    # the exact binomial test does not reach 5%. The prompts get about as many reviews right as the
+    # Quick mode: the two label prompts are only borderline better than chance. The normal-approximation
+    # interval clears it by a fraction of a point; the exact (Clopper-Pearson) interval includes chance;
+    # the exact binomial test is just above 5% two-sided, below 5% one-sided. The prompts get about as many reviews right as the
     # neighbour vote (a few reviews either way).
     assert 0 < m["zero-shot: 95% interval low minus chance"] < 0.01
     assert m["zero-shot: exact (Clopper-Pearson) 95% interval low minus chance"] < 0
-    assert m["zero-shot: exact binomial test against chance, two-sided p"] > 0.05
+    assert 0.05 < m["zero-shot: exact binomial test against chance, two-sided p"] < 0.1  # "a little above 5%"
+    assert m["zero-shot: exact binomial test against chance, one-sided p"] < 0.05
     assert m["zero-shot minus k-NN: test reviews"] == 2  # the prose: 2 more, far inside the noise
     # The exercises' first attempts are wrong on purpose: the learner sees the graders' feedback.
     for exercise in ("13.lora_parameters", "13.lora_dense", "13.mean_pooling", "13.adapter_parameters"):
