@@ -499,9 +499,10 @@ for i in range(3):
 # per class, "This review is negative." and "This review is positive.", embed them like any review,
 # and give each test review the class of the prompt it is closer to: **zero-shot classification**
 # (零样本分类). The baseline to beat is chance, the share of the larger class in the test set. This is
-# only an embedding-similarity analogue of prompting: **prompt tuning** (Lester et al., 2021) and
-# **prefix tuning** (Li & Liang, 2021), the PEFT form of prompting, *train* a few input vectors ("soft
-# prompts") placed in front of a frozen model.
+# only an embedding-similarity analogue of prompting. The PEFT forms of prompting *train* vectors in
+# front of a frozen model: **prompt tuning** (Lester et al., 2021) trains a few input vectors ("soft
+# prompts"); **prefix tuning** (Li & Liang, 2021) trains such vectors in front of every layer's keys
+# and values.
 
 # %%
 zero_shot = np.argmax(queries @ anchors.T, axis=1)
@@ -521,13 +522,19 @@ lesson.metric("zero_shot_interval_low_minus_chance", zero_shot_low - chance,
 # The same count with no normal approximation: the exact binomial test against chance and its exact
 # (Clopper-Pearson) interval. scipy comes with scikit-learn.
 zero_shot_test = scipy.stats.binomtest(round(zero_shot_accuracy * len(x_test)), len(x_test), chance)
+# One-sided: the question is only whether the prompts do *better* than chance.
+zero_shot_greater = scipy.stats.binomtest(round(zero_shot_accuracy * len(x_test)), len(x_test), chance,
+                                          alternative="greater")
 exact_low = zero_shot_test.proportion_ci(confidence_level=0.95, method="exact").low
 print(f"  two label prompts, exact: 95% interval from {exact_low:.1%} (normal approximation: {zero_shot_low:.1%}), "
-      f"chance {chance:.1%}; two-sided binomial test p = {zero_shot_test.pvalue:.3f}")
+      f"chance {chance:.1%}; binomial test p = {zero_shot_test.pvalue:.3f} two-sided, "
+      f"{zero_shot_greater.pvalue:.3f} one-sided (better than chance)")
 lesson.metric("zero_shot_exact_low_minus_chance", exact_low - chance,
               "zero-shot: exact (Clopper-Pearson) 95% interval low minus chance", fmt="+.1%")
 lesson.metric("zero_shot_binomial_p", zero_shot_test.pvalue,
               "zero-shot: exact binomial test against chance, two-sided p", fmt=".3f")
+lesson.metric("zero_shot_binomial_p_one_sided", zero_shot_greater.pvalue,
+              "zero-shot: exact binomial test against chance, one-sided p", fmt=".3f")
 zero_shot_minus_knn = lesson.metric("zero_shot_minus_knn_reviews", round((zero_shot_accuracy - knn) * len(x_test)),
                                     "zero-shot minus k-NN: test reviews")
 print(f"  two label prompts minus the {best_k}-NN vote: {zero_shot_minus_knn:+.0f} reviews right")
@@ -593,9 +600,11 @@ lesson.savefig(fig, "embeddings_knn")
 # $k = 9$ or $k = 15$, which validation cannot tell apart from 25, the paired interval includes
 # zero (printed above for every $k$ of the grid): the centroid beats the vote that validation
 # chose, not every vote it could have chosen. The two label prompts use no labelled review at all,
-# and on 128 reviews they are not distinguishable from chance: the lower end of their normal-approximation
-# 95% interval clears chance by a fraction of a point, but the exact (Clopper-Pearson) interval
-# includes chance and the exact binomial test does not reach 5% (both printed above). In this quick run they also get
+# and on 128 reviews they are only borderline better than chance: the lower end of their normal-approximation
+# 95% interval clears chance by a fraction of a point, the exact (Clopper-Pearson) interval includes
+# it, and the exact binomial test gives p a little above 5% two-sided but below 5% one-sided (all printed
+# above). One-sided fits the question (better than chance?), but it buys its smaller p by ignoring the
+# other direction, so read this as weak evidence, not a settled gain. In this quick run they also get
 # about as many reviews right as the neighbour vote over 256 labelled reviews (2 more, printed
 # above, far inside the noise). Try your own wording of the two prompts.
 #

@@ -142,13 +142,14 @@ def test_lesson_13_facts(executed_lessons):
     includes_zero = [k for k in ks if m[f"centroid_minus_{k}nn_paired_low"] <= 0]
     assert m["knn_k_chosen"] == 25 and includes_zero == [9, 15]
     assert chance < m["zero_shot_test_acc"]
-    # Quick mode: the two label prompts are not distinguishable from chance. Only the normal-approximation
-    # interval clears it, by a fraction of a point; the exact (Clopper-Pearson) interval includes chance and
-    # the exact binomial test does not reach 5%. The prompts get about as many reviews right as the
+    # Quick mode: the two label prompts are only borderline better than chance. The normal-approximation
+    # interval clears it by a fraction of a point; the exact (Clopper-Pearson) interval includes chance;
+    # the exact binomial test is just above 5% two-sided, below 5% one-sided. The prompts get about as many reviews right as the
     # neighbour vote (a few reviews either way).
     assert 0 < m["zero_shot_interval_low_minus_chance"] < 0.01
     assert m["zero_shot_exact_low_minus_chance"] < 0
-    assert m["zero_shot_binomial_p"] > 0.05
+    assert 0.05 < m["zero_shot_binomial_p"] < 0.1  # "a little above 5%"
+    assert m["zero_shot_binomial_p_one_sided"] < 0.05
     assert m["zero_shot_minus_knn_reviews"] == 2  # the prose: 2 more, far inside the noise
     # The exercises' first attempts are wrong on purpose: the learner sees the graders' feedback.
     for exercise in ("lora_parameters", "lora_dense", "mean_pooling", "adapter_parameters"):  # 13.lora_parameters, ...

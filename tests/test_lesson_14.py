@@ -161,6 +161,12 @@ def test_all_reduce_size_and_peak_warning_follow_the_recorded_values(lesson14):
         assert len(warnings) == suspect
         if ratio > 2:
             assert "float32" in warnings[0]
+        # The warning names both causes of an MFU near 100 %: a loaded machine, or kernels as fast as the matmul.
+        assert all("loaded machine" in w and "convolution kernels" in w for w in warnings)
+        # The prose: 3 x forward overstates this CNN's training FLOPs by a few % (the first layer's input gradient).
+        overcount = value(lesson14, "three_x_forward_overcount_share")
+        assert overcount == pytest.approx(value(lesson14, "conv2d_1_forward_flops_hand") / 3 / 5_616_512, rel=1e-3)
+        assert 0.01 < overcount < 0.05
 
 
 def test_training_mfu_exercise_says_fraction_not_percentage():
