@@ -16,14 +16,14 @@ def test_lesson_08_facts(executed_lessons):
     # Over-fitting's unambiguous sign is a RISING validation curve: the bigger network's validation loss climbs from
     # an early minimum while its training loss keeps falling. The baseline levels off: a large gap (over-fitting in
     # the textbook sense, measured as a difference: training loss near zero, so nearly all of the validation loss is
-    # gap), but no rise (within 0.02 of its minimum). The remedies are added to this baseline, not to the bigger one.
+    # gap), but no rise (within a hundredth of its minimum). The remedies are added to this baseline, not to the bigger one.
     assert m["bigger: epoch of the minimum validation loss"] < 20
     assert m["bigger network over-fits: rise of validation loss from its minimum"] > 0.02
     assert m["bigger: final validation loss"] > 1.08 * m["bigger: minimum validation loss"]
     assert m["bigger network over-fits: rise of validation loss from its minimum"] == pytest.approx(
         m["bigger: final validation loss"] - m["bigger: minimum validation loss"])
     assert m["bigger: final training loss"] < 0.01
-    assert m["baseline: final validation loss"] - m["baseline: minimum validation loss"] < 0.02
+    assert m["baseline: final validation loss"] - m["baseline: minimum validation loss"] < 0.01
     assert m["baseline generalisation gap: final validation loss minus training loss"] > 0.1
     assert m["baseline generalisation gap: final validation loss minus training loss"] == pytest.approx(
         m["baseline: final validation loss"] - m["baseline: final training loss"])
@@ -55,6 +55,13 @@ def test_lesson_08_facts(executed_lessons):
     # in inference mode its final training loss is below the baseline's, measured either way.
     assert (m["batch norm: training loss after training, inference mode"]
             < m["baseline: training loss after training, inference mode"])
+    # Augmentation's high training loss has a second cause the lesson names: the digits fill their 8x8 frame, so a
+    # shift or rotation crops them.
+    assert m["training digits with ink in the top row"] > 0.9 and m["training digits with ink in the bottom row"] > 0.9
+    assert m["augmented copies losing more than 5% of their ink"] > 0.2
+    # Batch norm's validation loss ends lowest only after lying above the baseline's for many epochs: one run's last
+    # epoch is no evidence that it generalises better.
+    assert m["epochs with batch norm's validation loss above the baseline's"] >= 5
     assert m["batch norm: training loss after training, inference mode"] < m["baseline: final training loss"]
     # The too small network is still improving at the last epoch: its budget, not only its capacity, limits it.
     assert m["too small: training loss, last epoch minus the one before"] < 0
