@@ -16,14 +16,14 @@ def test_lesson_08_facts(executed_lessons):
     # Over-fitting's unambiguous sign is a RISING validation curve: the bigger network's validation loss climbs from
     # an early minimum while its training loss keeps falling. The baseline levels off: a large gap (over-fitting in
     # the textbook sense, measured as a difference: training loss near zero, so nearly all of the validation loss is
-    # gap), but no rise (within 0.02 of its minimum). The remedies are added to this baseline, not to the bigger one.
+    # gap), but no rise (within a hundredth of its minimum). The remedies are added to this baseline, not to the bigger one.
     assert m["bigger_min_val_loss_epoch"] < 20
     assert m["bigger_val_loss_rise_from_min"] > 0.02
     assert m["bigger_final_val_loss"] > 1.08 * m["bigger_min_val_loss"]
     assert m["bigger_val_loss_rise_from_min"] == pytest.approx(
         m["bigger_final_val_loss"] - m["bigger_min_val_loss"])
     assert m["bigger_final_train_loss"] < 0.01
-    assert m["baseline_final_val_loss"] - m["baseline_min_val_loss"] < 0.02
+    assert m["baseline_final_val_loss"] - m["baseline_min_val_loss"] < 0.01
     assert m["baseline_generalisation_gap"] > 0.1
     assert m["baseline_generalisation_gap"] == pytest.approx(
         m["baseline_final_val_loss"] - m["baseline_final_train_loss"])
@@ -54,6 +54,13 @@ def test_lesson_08_facts(executed_lessons):
     # Batch norm's jagged, higher training-mode curve is an artefact of per-batch statistics (an 8-image last batch):
     # in inference mode its final training loss is below the baseline's, measured either way.
     assert m["batch_norm_inference_train_loss"] < m["baseline_inference_train_loss"]
+    # Augmentation's high training loss has a second cause the lesson names: the digits fill their 8x8 frame, so a
+    # shift or rotation crops them.
+    assert m["train_digits_ink_top_row"] > 0.9 and m["train_digits_ink_bottom_row"] > 0.9
+    assert m["augmented_copies_losing_5pct_ink"] > 0.2
+    # Batch norm's validation loss ends lowest only after lying above the baseline's for many epochs: one run's last
+    # epoch is no evidence that it generalises better.
+    assert m["bn_epochs_val_loss_above_baseline"] >= 5
     assert m["batch_norm_inference_train_loss"] < m["baseline_final_train_loss"]
     # The too small network is still improving at the last epoch: its budget, not only its capacity, limits it.
     assert m["too_small_train_loss_last_change"] < 0
