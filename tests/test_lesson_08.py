@@ -61,6 +61,10 @@ def test_lesson_08_facts(executed_lessons):
     # Batch norm's validation loss ends lowest only after lying above the baseline's for many epochs: one run's last
     # epoch is no evidence that it generalises better.
     assert m["bn_epochs_val_loss_above_baseline"] >= 5
+    # In this run neither L2 nor dropout beat the baseline on validation loss or accuracy (the prose says so).
+    for name in ("l2", "dropout"):
+        assert m[f"{name}_final_val_loss"] > m["baseline_final_val_loss"]
+        assert m[f"{name}_final_val_acc"] <= m["baseline_final_val_acc"]
     assert m["batch_norm_inference_train_loss"] < m["baseline_final_train_loss"]
     # The too small network is still improving at the last epoch: its budget, not only its capacity, limits it.
     assert m["too_small_train_loss_last_change"] < 0
