@@ -315,7 +315,9 @@ lesson.metric("bn_epochs_val_loss_above_baseline", above,
 # **Batch norm** is different: it is mainly an aid to *optimisation*, making training faster
 # (Ioffe and Szegedy, 2015; article 002 §9.2 says "提高模型训练稳定性", it makes training more
 # stable). Ioffe and Szegedy also reported a regularising effect ("in some cases eliminating the need
-# for Dropout"); later studies, and this run, find that side effect small. In the figure its training loss falls much
+# for Dropout"); later work (Santurkar et al., 2018) traces its main benefit to a smoother
+# optimisation landscape, and this single run can neither confirm nor rule out a regularising
+# effect. In the figure its training loss falls much
 # faster than the baseline's (at epoch 5 it is 0.16 times the baseline's, printed as "batch norm /
 # baseline: training loss at epoch 5"). Later its curve is jagged and ends above the baseline's
 # (the table), but that curve is the training-mode loss, with each batch's own statistics,
@@ -355,13 +357,14 @@ lesson.metric("bn_epochs_val_loss_above_baseline", above,
 # ## 3. What each remedy computes
 # **L2 regularisation** (L2正则) adds the penalty $\lambda \sum_i w_i^2$ to the loss, so the gradient
 # gains $2\lambda w$. With plain SGD that term shrinks every weight by the factor $1 - 2\alpha\lambda$
-# per step, which is why L2 is often called "weight decay". (**L1 regularisation** adds
-# $\lambda \sum_i |w_i|$ instead, which pushes weights to exactly zero.) With Adam, as in this experiment, the two
+# per step, which is why L2 is often called "weight decay". With Adam, as in this experiment, the two
 # differ: the $2\lambda w$ term is divided by $\sqrt{\hat v}$ like the rest of the gradient, so weights
 # with large gradients are hardly pulled in. *Decoupled* weight decay shrinks the weights directly,
 # $w \leftarrow w - \alpha\lambda w$, outside Adam's scaling: that is AdamW (lesson 05), and this
-# difference is the reason it exists. Here we use the L2 penalty. Keras keeps it in `model.losses`;
-# by hand:
+# difference is the reason it exists. (**L1 regularisation** adds $\lambda \sum_i |w_i|$ instead,
+# which favours sparse solutions: at its optimum many weights are exactly zero, though gradient
+# training, such as Keras's `L1` with SGD or Adam, leaves them hovering near zero, not at it.) Here we
+# use the L2 penalty. Keras keeps it in `model.losses`; by hand:
 
 # %%
 dense_l2 = [layer for layer in experiment.layers if isinstance(layer, keras.layers.Dense) and layer.kernel_regularizer]
