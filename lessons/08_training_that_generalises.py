@@ -6,7 +6,7 @@
 #     name: python3
 #   kerasmodels:
 #     title: Training that generalises
-#     articles: ["003 §4.1", "001 Q3", "002 §9.2", "000 §3.2.2"]
+#     articles: ["003 §4.1", "001 Q3", "002 §9.2", "000 §3.2.2", "000 §9.2"]
 #     quick_seconds: 100
 #     full_seconds: 420
 #     description: Over- and under-fitting made visible, then L2, dropout, batch normalisation, augmentation, learning-rate schedules and early stopping, each in a controlled experiment on the same small data, and a hyper-parameter search by grid and by KerasTuner's random search.
@@ -154,7 +154,8 @@ def curve(variant, metric, validation=False):
 # Each panel shows one variant (colour) against the baseline (grey); solid lines are training loss,
 # dashed lines validation loss. **Over-fitting** (过拟合) means the network fits its training
 # images much better than new ones: it memorises them. Textbooks measure it by the gap between
-# training and validation loss (Goodfellow et al., *Deep Learning*, §5.2: the gap is "too large").
+# training and validation loss (Goodfellow et al., *Deep Learning*, §5.2, state it for training and
+# test *error*: the gap is "too large"; here we measure the gap in loss).
 # Its unambiguous sign, and the one early stopping watches for (it stops after `patience` epochs
 # without improvement, a plateau included; section 5), is a validation loss that *rises* while
 # the training loss keeps falling: the network's confident mistakes on new images cost more with
@@ -162,8 +163,8 @@ def curve(variant, metric, validation=False):
 #
 # - The **baseline** (two layers of 256 units) drives its training loss towards zero while its
 #   validation loss falls, then levels off (the table below prints its minimum and its final
-#   value). The gap between the two curves (the *generalisation gap*, measured as Goodfellow et
-#   al. do as the difference: final validation loss minus final training loss, printed below the
+#   value). The gap between the two curves (the *generalisation gap*, measured as a difference, as
+#   Goodfellow et al. do for errors: final validation loss minus final training loss, printed below the
 #   table as "baseline generalisation gap") is large: the training loss is near zero, so nearly all
 #   of the validation loss is gap. That is over-fitting in the textbook sense. But the validation
 #   loss does not rise (its final value is within a hundredth of its minimum; the table prints
@@ -216,7 +217,7 @@ for ax, name, color in zip(axes.flat, variants, colors):
     ax.set_title(f"{name}: best-epoch validation accuracy {best:.1%}", fontsize=12)
     ax.set_yscale("log")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="lower left")
+    ax.legend(fontsize=11, loc="lower left")
 axes.flat[-1].axis("off")
 for ax in axes[1]:
     ax.set_xlabel("epoch")
@@ -329,8 +330,10 @@ lesson.metric("bn_epochs_val_loss_above_baseline", above,
 # baseline's for many epochs in the middle of training (the printed count under the table) and comes
 # out lowest only near the end. So one run's last epoch is no evidence that it generalises better; its
 # validation accuracy is not the highest either. Part of the jaggedness of its training curve is the
-# training-mode measurement, but not all of it. In quick mode augmentation ends below the
-# baseline, with a training loss far above the baseline's. This run mixes two causes and does not
+# training-mode measurement, but not all of it: its validation curve, measured in inference mode, is
+# jagged too, so the weights themselves fluctuate. In quick mode augmentation ends with a lower
+# validation accuracy (and a higher validation loss) than the baseline, with a training loss far above
+# the baseline's. This run mixes two causes and does not
 # separate them: every epoch shows the branch new versions, which 40 epochs may not be enough to
 # fit; and these digits fill their 8×8 frame (every training digit of this run has ink in the top
 # row and in the bottom row, printed above), so a one-pixel shift or a rotation cuts ink off (the printed
@@ -440,7 +443,9 @@ lesson.metric("batch_norm_hand_vs_keras_max_diff", np.abs(keras_bn - hand_bn).ma
 # %% [markdown]
 # **Data augmentation** (数据增强) shows the network a slightly different version of each image in
 # every epoch: here shifts of up to one pixel and small rotations. It must keep the label true: a
-# horizontally flipped 2 is no longer a 2, so no flips for digits. Eight augmented versions of one
+# horizontally flipped 2 is no longer a 2, so no flips for digits (article 001 Q3 lists
+# "随机裁剪、旋转、翻转", random crops, rotations and flips: flips suit natural images, not digits, and
+# section 2 shows what cropping does to these 8×8 ones). Eight augmented versions of one
 # training digit (nearest-neighbour interpolation: each pixel is
 # copied from one source pixel, not blended):
 
