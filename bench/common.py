@@ -87,7 +87,7 @@ def machine():
         "bfloat16_cpu": cpu.has_avx512_bf16 or cpu.has_amx_bf16,
         "amx_bf16": cpu.has_amx_bf16,
         # bench/avx2_only.sh: the flags above are what the emulation shows, not what the chip has
-        "emulated_max_isa": os.environ.get("KERASMODELS_CPU_MAX_ISA") or None,
+        "emulated_max_isa": os.environ.get(hardware._CPU_MAX_ISA_ENV) or None,
         "versions": hardware.versions(),
         "python_executable": sys.executable,
     }
