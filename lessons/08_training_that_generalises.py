@@ -330,8 +330,9 @@ lesson.metric("bn_epochs_val_loss_above_baseline", above,
 # baseline's for many epochs in the middle of training (the printed count under the table) and comes
 # out lowest only near the end. So one run's last epoch is no evidence that it generalises better; its
 # validation accuracy is not the highest either. Part of the jaggedness of its training curve is the
-# training-mode measurement, but not all of it: its validation curve, measured in inference mode, is
-# jagged too, so the weights themselves fluctuate. In quick mode augmentation ends with a lower
+# training-mode measurement, but not all of it: its validation curve, measured in inference mode,
+# also wobbles, so the model itself (its weights, and the moving statistics that lag them) changes
+# from epoch to epoch. In quick mode augmentation ends with a lower
 # validation accuracy (and a higher validation loss) than the baseline, with a training loss far above
 # the baseline's. This run mixes two causes and does not
 # separate them: every epoch shows the branch new versions, which 40 epochs may not be enough to
@@ -365,7 +366,8 @@ lesson.metric("bn_epochs_val_loss_above_baseline", above,
 # with large gradients are hardly pulled in. *Decoupled* weight decay shrinks the weights directly,
 # $w \leftarrow w - \alpha\lambda w$, outside Adam's scaling: that is AdamW (lesson 05), and this
 # difference is the reason it exists. (**L1 regularisation** adds $\lambda \sum_i |w_i|$ instead,
-# which favours sparse solutions: at its optimum many weights are exactly zero, though gradient
+# which favours sparse solutions: at its optimum weights can be exactly zero, more of them the larger
+# $\lambda$, though gradient
 # training, such as Keras's `L1` with SGD or Adam, leaves them hovering near zero, not at it.) Here we
 # use the L2 penalty. Keras keeps it in `model.losses`; by hand:
 

@@ -135,9 +135,9 @@ show_memory = bool(accelerators) and keras.backend.backend() != "jax"  # see sec
 # (`jit_compile`) and in mixed precision, in rounds, and keep each configuration's best round, so
 # that a moment of load from another program does not decide the comparison. On TensorFlow, full
 # mode adds mixed precision with XLA (the slowest to compile) and float16; on JAX it adds float16
-# (`mixed_float16`). A CPU without float16 arithmetic (AVX512-FP16, absent on this one) converts
-# every float16 value and adds loss scaling's work, so that row runs far slower than float32 there
-# (about 0.13x in our full run): float16 is a GPU choice. On JAX, Keras compiles the training step with XLA by default (and in every
+# (`mixed_float16`). A CPU without float16 arithmetic (AVX512-FP16, absent on the 2-core AMD EPYC of
+# our runs) converts every float16 value and adds loss scaling's work, so that row runs far slower
+# than float32 there (0.13x in our full run: TensorFlow, that CPU): float16 is a GPU choice. On JAX, Keras compiles the training step with XLA by default (and in every
 # row here; `jit_compile=False` there runs every operation eagerly, a debugging mode), so the JAX
 # table compares the precisions only.
 
@@ -348,8 +348,9 @@ lesson.savefig(fig, "precision_and_xla")
 # warning names the suspect dtype: float32's when the ratio is above 2, the row's own dtype when its
 # MFU is above 80 % or n/a. Rerun before comparing MFUs: a matmul speed measured low on a loaded
 # machine changes from run to run; a library kernel that falls short of the hardware does not (a
-# ratio above 2 that stays above 2 on reruns, as in our runs, points at the float32 matmul kernel
-# rather than at load; bfloat16 and float32 run different kernels). The speed ratios
+# ratio that stays above 2 even in the run with the fastest float32 matmul, as in our runs (2.18x in
+# a quick run; the full run's 3.63x also had float32 measured low), points at the float32 matmul
+# kernel as well as at load; bfloat16 and float32 run different kernels). The speed ratios
 # between rows are what to take away, with one check: 16-bit arithmetic can speed a row up by
 # roughly at most the hardware's arithmetic ratio (AVX512-BF16 does twice float32's FLOPs per
 # instruction, so about 2× on such a CPU), a rule of thumb for code limited by arithmetic or by
