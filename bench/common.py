@@ -111,7 +111,9 @@ def save(name, payload):
     path = results_path(name, ".json")
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = dict(payload, machine=machine(), date=time.strftime("%Y-%m-%d %H:%M"))
-    path.write_text(json.dumps(payload, indent=2, default=str))
+    partial = path.with_name(path.name + ".partial")  # written whole, then renamed: never half a file
+    partial.write_text(json.dumps(payload, indent=2, default=str))
+    os.replace(partial, path)
     return path
 
 

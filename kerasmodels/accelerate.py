@@ -66,8 +66,8 @@ import os
 import warnings
 from dataclasses import dataclass, field
 
+from kerasmodels import errors, registry
 from kerasmodels import hardware as _hardware
-from kerasmodels import registry
 from kerasmodels.registry import GPU_CNN_BATCH, GPU_CNN_EPOCHS, GPU_CNN_PEAK, Recipe  # noqa: F401 (moved names)
 
 __all__ = ["AcceleratorSetup", "Recipe", "benchmark_precisions", "recipe", "setup"]
@@ -399,9 +399,13 @@ def setup(precision="auto", jit="auto", devices="auto", model_kind=None, hardwar
     apply = real if apply is None else bool(apply)
 
     reasons = []
+    # A oneDNN cap below AVX-512 makes TensorFlow's bfloat16 crash this process (see hardware).
+    bfloat16_blocked = _hardware.tensorflow_bfloat16_blocked() if real and backend == "tensorflow" else None
     if precision == "auto":
         precision, reason = _choose_precision(machine, backend, model_kind)
-        if measure and not machine.accelerators:
+        if bfloat16_blocked and (precision == "mixed_bfloat16" or measure):
+            precision, reason = "float32", f"float32, not measured: {bfloat16_blocked}"
+        elif measure and not machine.accelerators:
             timings = benchmark_precisions(model_kind or "cnn")
             faster = min(timings, key=timings.get)
             precision = faster
@@ -409,6 +413,8 @@ def setup(precision="auto", jit="auto", devices="auto", model_kind=None, hardwar
                 f"{p} {t * 1e3:.1f} ms" for p, t in timings.items()
             ) + f" -> {faster}"
     else:
+        if bfloat16_blocked and precision == "mixed_bfloat16" and not machine.accelerators:
+            raise errors.InvalidArgumentError(f"setup(precision='mixed_bfloat16'): {bfloat16_blocked}")
         reason = f"precision {precision} as requested"
         on_cpu = not machine.accelerators
         if on_cpu and precision == "mixed_float16":

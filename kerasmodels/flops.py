@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from kerasmodels import errors, hardware
+
 __all__ = ["GPU_PEAK_TFLOPS", "TRAINING_FLOPS_FACTOR", "FlopCount", "benchmark_precisions", "count_flops",
            "float32_matmul_arithmetic", "measure_cpu_peak", "mfu_text", "peak_flops"]
 
@@ -413,6 +415,10 @@ def measure_cpu_peak(dtype="float32", size=1024, repeats=10, statistic="best", w
         )
     if statistic not in ("median", "best"):
         raise ValueError(f"measure_cpu_peak(statistic={statistic!r}): use 'median' or 'best'.")
+    if dtype == "bfloat16" and keras.backend.backend() == "tensorflow":
+        blocked = hardware.tensorflow_bfloat16_blocked()
+        if blocked:  # checked first: the matmul would kill the process, not raise
+            raise errors.KerasmodelsError(f"measure_cpu_peak('bfloat16'): {blocked}")
     key = (dtype, size, repeats, statistic, keras.backend.backend())
     if key in _CPU_PEAK_CACHE:
         return _CPU_PEAK_CACHE[key]
@@ -560,6 +566,10 @@ def benchmark_precisions(model_kind="cnn", policies=("float32", "mixed_bfloat16"
         if policy not in ("float32", "mixed_float16", "mixed_bfloat16"):
             raise ValueError(f"benchmark_precisions(policies=...): {policy!r} is not one of float32, "
                              "mixed_float16, mixed_bfloat16.")
+    if "mixed_bfloat16" in policies and keras.backend.backend() == "tensorflow":
+        blocked = hardware.tensorflow_bfloat16_blocked()
+        if blocked:
+            raise errors.KerasmodelsError(f"benchmark_precisions('mixed_bfloat16'): {blocked}")
     kind = registry.model_kind(model_kind)
     previous = keras.mixed_precision.global_policy().name
     rng = np.random.default_rng(0)

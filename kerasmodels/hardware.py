@@ -18,7 +18,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 
 __all__ = ["CPU", "Accelerator", "Machine", "accelerators", "backend_name", "cpu", "describe", "format_report",
-           "machine", "memory_text", "version", "versions"]
+           "machine", "memory_text", "tensorflow_bfloat16_blocked", "version", "versions"]
 
 DISTRIBUTIONS = ("keras", "tensorflow", "keras-hub", "jax", "torch", "numpy")
 
@@ -278,6 +278,55 @@ def backend_name():
 _CPU_MAX_ISA_ENV = "KERASMODELS_CPU_MAX_ISA"
 
 
+def _cpuinfo():
+    """(model name, instruction-set flags) of this CPU as /proc/cpuinfo gives them, with nothing hidden."""
+    model, flags = platform.processor() or platform.machine(), frozenset()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "model name":
+                    model = value.strip()
+                elif key == "flags":
+                    flags = frozenset(value.split())
+                if model and flags:
+                    break
+    except OSError:
+        pass
+    return model, flags
+
+
+def tensorflow_bfloat16_blocked():
+    """Why TensorFlow cannot run bfloat16 on this CPU in this process, or None when it can.
+
+    TensorFlow calls oneDNN's bfloat16 kernels on any chip with AVX-512 (it reads the chip, not
+    oneDNN's settings). oneDNN's `ONEDNN_MAX_CPU_ISA` (older name `DNNL_MAX_CPU_ISA`) set to AVX2 or
+    lower removes those kernels, and then a bfloat16 matmul crashes the process (a segmentation
+    fault, not an exception), so callers check first. `bench/avx2_only.sh` sets that cap. With
+    `TF_ENABLE_ONEDNN_OPTS=0` TensorFlow uses its own kernels instead, and bfloat16 runs.
+
+    Returns:
+        A one-line reason, or None.
+
+    Example:
+
+    ```python
+    >>> tensorflow_bfloat16_blocked() is None or "ONEDNN_MAX_CPU_ISA" in tensorflow_bfloat16_blocked()
+    True
+    ```
+    """
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or ""
+    if cap.upper() not in ("SSE41", "AVX", "AVX2", "AVX2_VNNI"):
+        return None
+    if os.environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower() in ("0", "false"):
+        return None  # TensorFlow's own (Eigen) kernels, not oneDNN's: bfloat16 runs, converted
+    if "avx512f" not in _cpuinfo()[1]:
+        return None  # without AVX-512 TensorFlow does not call oneDNN for bfloat16 (it converts instead)
+    return (f"ONEDNN_MAX_CPU_ISA={cap} removes oneDNN's bfloat16 kernels, which TensorFlow still calls "
+            "on this AVX-512 CPU (the process would crash): unset it, or use float32 or the JAX backend")
+
+
 def cpu():
     """This machine's `CPU` (model name, usable cores, the bfloat16/AMX flags among its instruction sets).
 
@@ -294,20 +343,7 @@ def cpu():
     (True, True)
     ```
     """
-    model, flags = platform.processor() or platform.machine(), frozenset()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                key = key.strip()
-                if key == "model name":
-                    model = value.strip()
-                elif key == "flags":
-                    flags = frozenset(value.split())
-                if model and flags:
-                    break
-    except OSError:
-        pass
+    model, flags = _cpuinfo()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if os.environ.get(_CPU_MAX_ISA_ENV, "").lower() == "avx2":
         # Emulating a laptop-class CPU (bench/avx2_only.sh also caps oneDNN and XLA at AVX2): hide the

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from kerasmodels import accelerate
+from kerasmodels import accelerate, errors, flops, hardware
 
 
 def machine(backend="tensorflow", gpus=(), cpu_flags=(), tpu=False):
@@ -127,6 +127,8 @@ def test_explicit_choices_and_mistakes():
         accelerate.setup(jit="yes", hardware=machine())
 
 
+@pytest.mark.skipif(hardware.tensorflow_bfloat16_blocked() is not None and hardware.backend_name() == "tensorflow",
+                    reason="setup refuses mixed_bfloat16 here: oneDNN is capped below AVX-512 (the next tests)")
 def test_setup_on_this_machine_applies_the_policy():
     import keras
 
@@ -240,3 +242,39 @@ def test_avx2_emulation_hides_bfloat16_and_setup_chooses_float32(monkeypatch):
     result = accelerate.setup(hardware=machine_here, model_kind="cnn")
     assert result.precision == "float32"
     assert "without bfloat16 instructions" in " ".join(result.reasons)
+
+
+# ------------------------------------------------------------ a oneDNN cap that would crash bfloat16
+
+
+@pytest.mark.parametrize("cap, chip_flags, blocked", [
+    ("AVX2", {"avx2", "avx512f", "avx512_bf16"}, True),   # bench/avx2_only.sh on an AVX-512 chip
+    ("avx2", {"avx2", "avx512f"}, True),
+    ("AVX512_CORE", {"avx2", "avx512f"}, False),          # oneDNN keeps its bfloat16 kernels
+    ("AVX2", {"avx2", "fma"}, False),                     # a real AVX2 laptop: TensorFlow converts instead
+    ("", {"avx2", "avx512f"}, False),
+])
+def test_a_onednn_cap_below_avx512_blocks_tensorflow_bfloat16(monkeypatch, cap, chip_flags, blocked):
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    monkeypatch.setattr(hardware, "_cpuinfo", lambda: ("a test CPU", frozenset(chip_flags)))
+    reason = hardware.tensorflow_bfloat16_blocked()
+    assert (reason is not None) == blocked
+    if blocked:
+        assert "ONEDNN_MAX_CPU_ISA" in reason and "unset it" in reason and "\n" not in reason
+        monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")  # TensorFlow's own kernels: bfloat16 runs
+        assert hardware.tensorflow_bfloat16_blocked() is None
+
+
+@pytest.mark.skipif(hardware.backend_name() != "tensorflow", reason="the cap concerns TensorFlow's oneDNN kernels")
+def test_setup_and_the_cpu_peak_refuse_bfloat16_under_the_cap_instead_of_crashing(monkeypatch):
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    monkeypatch.delenv("KERASMODELS_CPU_MAX_ISA", raising=False)  # the chip's bfloat16 flags are seen
+    monkeypatch.setattr(hardware, "_cpuinfo", lambda: ("a test CPU", frozenset({"avx2", "avx512f", "avx512_bf16"})))
+    chosen = accelerate.setup(model_kind="cnn", apply=False)
+    assert chosen.precision == "float32" and "ONEDNN_MAX_CPU_ISA=AVX2" in str(chosen)
+    with pytest.raises(errors.InvalidArgumentError, match="ONEDNN_MAX_CPU_ISA=AVX2"):
+        accelerate.setup(precision="mixed_bfloat16", apply=False)
+    with pytest.raises(errors.KerasmodelsError, match="measure_cpu_peak"):
+        flops.measure_cpu_peak("bfloat16", size=64, repeats=1)
