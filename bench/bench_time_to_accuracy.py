@@ -49,7 +49,7 @@ def keras_io_mnist_convnet():
     ])
 
 
-def run_one(recipe, seed, target, epochs, limit=None, test_limit=None):
+def run_one(recipe, seed, target, epochs, limit=None, test_limit=None, batch_size=128, peak=3e-3):
     import keras
 
     import kerasmodels as km
@@ -59,10 +59,9 @@ def run_one(recipe, seed, target, epochs, limit=None, test_limit=None):
     x_test, y_test = km.data.load("mnist", split="test", limit=test_limit)
     if recipe == "kerasmodels":
         acc = km.accelerate.setup(model_kind="cnn")
-        batch_size = 128
         steps = epochs * -(-len(x_train) // batch_size)
         model = build("cnn")
-        km.models.compile_model(model, learning_rate=km.models.warmup_cosine(3e-3, steps),
+        km.models.compile_model(model, learning_rate=km.models.warmup_cosine(peak, steps),
                                 jit_compile=acc.jit_compile)
         policy = acc.precision
     elif recipe == "keras-io":
@@ -99,7 +98,8 @@ def run_one(recipe, seed, target, epochs, limit=None, test_limit=None):
     tta = TimeToAccuracy()
     model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, callbacks=[tta], verbose=0)
     return {
-        "recipe": recipe, "seed": seed, "policy": policy, "batch_size": batch_size,
+        "recipe": recipe, "seed": seed, "policy": policy, "batch_size": batch_size, "epochs": epochs,
+        "peak_learning_rate": peak if recipe == "kerasmodels" else None,
         "train_samples": len(x_train), "test_samples": len(x_test),
         "seconds_to_target": tta.reached, "best_accuracy": max(a for _, _, a in tta.curve),
         "curve": tta.curve,
@@ -111,6 +111,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--target", type=float, default=0.99)
     parser.add_argument("--epochs", type=int, default=3, help="epochs of the kerasmodels recipe")
+    parser.add_argument("--batch-size", type=int, default=128, help="batch of the kerasmodels recipe")
+    parser.add_argument("--peak", type=float, default=3e-3, help="peak learning rate of the kerasmodels recipe")
     parser.add_argument("--limit", type=int, default=None, help="training examples (default: all 50,000)")
     parser.add_argument("--test-limit", type=int, default=None, help="test examples (default: all 10,000)")
     parser.add_argument("--in-process", action="store_true",
@@ -123,7 +125,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        emit(run_one(args.one, args.seed, args.target, args.epochs, args.limit, args.test_limit))
+        emit(run_one(args.one, args.seed, args.target, args.epochs, args.limit, args.test_limit,
+                     args.batch_size, args.peak))
         return None
 
     recipes = tuple(args.recipes.split(","))
@@ -134,10 +137,11 @@ def main(argv=None):
         for recipe in recipes:
             if args.in_process:
                 result = in_this_process(run_one, recipe, repeat, args.target, args.epochs, args.limit,
-                                         args.test_limit)
+                                         args.test_limit, args.batch_size, args.peak)
             else:
                 argv_one = [sys.executable, __file__, "--one", recipe, "--seed", str(repeat),
-                            "--target", str(args.target), "--epochs", str(args.epochs)]
+                            "--target", str(args.target), "--epochs", str(args.epochs),
+                            "--batch-size", str(args.batch_size), "--peak", str(args.peak)]
                 for flag, value in (("--limit", args.limit), ("--test-limit", args.test_limit)):
                     if value:
                         argv_one += [flag, str(value)]
