@@ -281,6 +281,8 @@ def train_and_measure(name):
     model = models[name]
     model.preprocessor = None  # it takes the token ids above
     km.models.compile_model(model, optimizer="adamw", learning_rate=learning_rates[name])
+    # Create Adam's moments now: created inside the first step, they make TensorFlow trace that step twice.
+    model.optimizer.build(model.trainable_variables)
     timer = StepTimer()
     model.fit(train_tokens, y_train[order], batch_size=batch_size, epochs=1, shuffle=False,
               callbacks=[timer], verbose=0)
@@ -454,8 +456,9 @@ x_bank, y_bank = km.data.load("reviews", split="train", limit=lesson.pick(256, N
 x_val, y_val = km.data.load("reviews", split="validation", limit=lesson.pick(96, None))
 label_prompts = np.array(["This review is negative.", "This review is positive."])  # class 0, class 1
 start = time.perf_counter()
-embedded = text.sentence_embeddings(frozen.backbone, preprocessor,
-                                    np.concatenate([x_bank, x_val, x_test, label_prompts]))
+everything = np.concatenate([x_bank, x_val, x_test, label_prompts])
+# One batch for all: a single compiled forward pass (a smaller last batch would be compiled again).
+embedded = text.sentence_embeddings(frozen.backbone, preprocessor, everything, batch_size=len(everything))
 bank, validation, queries, anchors = np.split(embedded, np.cumsum([len(x_bank), len(x_val), len(x_test)]))
 print(f"embedded {len(embedded)} sentences in {time.perf_counter() - start:.1f} s; shape {embedded.shape}")
 for split, reviews in [("training bank", x_bank), ("validation", x_val), ("test", x_test)]:
