@@ -26,11 +26,11 @@
 #
 # **Prerequisites:** lesson 12 (BERT, fine-tuning).
 #
-# **Run time:** quick mode (64 training sentences, 4 steps per method) measured 53 s of CPU time
-# on a 2-core CPU (64 to 66 s of wall time while other jobs shared the machine; 2 minutes of CPU
-# time and 12 minutes of wall time in a later run on a machine overloaded by other jobs). Full mode
+# **Run time:** quick mode (64 training sentences, 4 steps per method) measured 69 s of CPU time
+# (130 s of wall time) on a 2-core AMD EPYC limited to AVX2 instructions, like a laptop without
+# bfloat16, while other jobs kept the load average near 5. Full mode
 # trains each method for 3 epochs (128 steps) on all 1,360 training reviews: 9.4 minutes of wall
-# time (7.7 minutes of CPU time) on the same shared 2-core CPU; 16.7 minutes of wall time in a later
+# time (7.7 minutes of CPU time) on a shared 2-core CPU; 16.7 minutes of wall time in a later
 # full run (TensorFlow, 2-core AMD EPYC, other jobs keeping the load average near 5).
 
 # %%
