@@ -26,9 +26,9 @@
 #
 # **Prerequisites:** lessons 02 (cross-entropy), 09 (accuracy), 10 (attention) and 11 (the Transformer block).
 #
-# **Run time:** quick mode (256 training sentences, one epoch) measured 56 to 65 s of CPU time on a
-# 2-core CPU (1 to 2 minutes of wall time, depending on the load of the shared machine; 1 min 49 s
-# of CPU time and 10 minutes of wall time in a later run on a machine overloaded by other jobs). Full mode
+# **Run time:** quick mode (256 training sentences, one epoch) measured 57 s of CPU time on a 2-core
+# CPU, 63 s with the CPU limited to AVX2 and float32 as on most laptops (`bench/avx2_only.sh`); 1 to
+# 2 minutes of wall time, depending on the load of the shared machine. Full mode
 # fine-tunes on all 8,530 training sentences of rt_polarity for 3 epochs: 30 minutes on a 2-core CPU
 # shared with other jobs (7 minutes on the reviews when rt_polarity is not available). Set
 # `KERASMODELS_RT_POLARITY` to the folder of rt-polarity.pos/.neg to use it.
@@ -195,16 +195,22 @@ mlm = keras_hub.models.BertMaskedLM(
 mlm.backbone.get_layer("pooled_dense").trainable = False  # the [CLS] pooler serves NSP, which we do not train
 mlm.compile(optimizer=keras.optimizers.Adam(2e-3),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="mean_with_sample_weight"))
+# Create Adam's moment variables now, eagerly: created inside TensorFlow's trace of the first step
+# they cost seconds more.
+mlm.optimizer.build(mlm.trainable_variables)
 frequency = np.bincount(originals, minlength=len(tiny_vocab)) / len(originals)
 unigram_entropy = -np.sum(frequency[frequency > 0] * np.log(frequency[frequency > 0]))
 mlm_losses = []
+# Whole batches of 32 only: a smaller last batch would make TensorFlow trace the training step again.
+# The last len(clean_ids) % 32 sentences are left out (each pass's masks are new, the order is not).
 for epoch in range(lesson.pick(1, 8)):
     features, targets, weights = mask_batch(clean_ids) if epoch else (features, targets, weights)
-    for start in range(0, len(clean_ids), 32):
+    for start in range(0, len(clean_ids) - 31, 32):
         batch = {k: v[start:start + 32] for k, v in features.items()}
         mlm_losses.append(mlm.train_on_batch(batch, targets[start:start + 32], weights[start:start + 32], return_dict=True)["loss"])
 print(f"{len(mlm_losses)} steps; loss of uniform guessing ln(V) = {np.log(len(tiny_vocab)):.2f}, "
       f"first step {mlm_losses[0]:.2f}, mean of the last 10 steps {np.mean(mlm_losses[-10:]):.2f}")
+lesson.metric("mlm_steps", len(mlm_losses), "MLM training steps (whole batches of 32)")
 lesson.metric("mlm_loss_last_10_steps", np.mean(mlm_losses[-10:]), "MLM loss, mean of the last 10 steps", fmt=".2f")
 lesson.metric("mlm_loss_uniform_ln_v", np.log(len(tiny_vocab)), "MLM loss of a uniform guess, ln V", fmt=".2f")
 lesson.metric("mlm_loss_token_frequency", unigram_entropy, "MLM loss of the token-frequency predictor", fmt=".2f")
@@ -222,12 +228,12 @@ lesson.savefig(fig, "mlm_loss")
 
 # %% [markdown]
 # Compare the last steps with the two lines (numbers printed above). In quick mode (one pass over
-# the reviews, 43 steps) the loss falls far below uniform guessing, to about the token-frequency
+# the reviews, 42 steps) the loss falls far below uniform guessing, to about the token-frequency
 # line (WordPiece tokens: whole words, pieces and punctuation such as `','`), and not below it:
 # so far the tiny BERT has learned which tokens are frequent, not how to use the context. Full
-# mode's 8 passes (344 steps, fresh masks each pass) go below the line: in
+# mode's 8 passes (336 steps, fresh masks each pass) go below the line: in
 # another run (TensorFlow, 2-core CPU, the MLM cells in full mode) the mean of the last 10 steps was
-# 5.11 nats against the line's 5.41, below it from the second pass on.
+# 5.08 nats against the line's 5.41, below it from the second pass on.
 #
 # What does it guess for the masked slots of a sentence it has not trained on?
 
@@ -235,7 +241,7 @@ lesson.savefig(fig, "mlm_loss")
 test_x, test_y = km.data.load("reviews", split="test")
 probe_ids = keras.ops.convert_to_numpy(packer(tiny_tokenizer(test_x[:1])))
 probe, probe_targets, probe_weights = mask_batch(probe_ids)
-guesses = np.argmax(keras.ops.convert_to_numpy(mlm.predict(probe, verbose=0)), axis=-1)[0]
+guesses = np.argmax(keras.ops.convert_to_numpy(mlm(probe)), axis=-1)[0]  # one sentence: a plain call, no predict
 print("input:", " ".join(tiny_vocab[t] for t in probe["token_ids"][0] if t != tiny_tokenizer.pad_token_id))
 for target, guess, w in zip(probe_targets[0], guesses, probe_weights[0]):
     if w:
@@ -300,13 +306,15 @@ def fine_tune(preset, peak_lr, epochs):
     rate = peak_lr if lesson.quick else km.models.warmup_cosine(peak_lr, steps)
     optimizer = keras.optimizers.AdamW(rate, weight_decay=0.01, use_ema=not lesson.quick, ema_momentum=0.99)
     km.models.compile_model(model, optimizer=optimizer)
+    model.optimizer.build(model.trainable_variables)  # eagerly, not inside the trace of the first step (as for the MLM)
     # A dataset reshuffled every epoch: keras-hub's fit on arrays of strings keeps one fixed order.
     # (shuffle=False tells fit not to shuffle again: the dataset already does.)
     batches = km.data.to_tf_dataset(x_train, y_train, batch_size=32, shuffle=True, seed=lesson.seed)
     start = time.perf_counter()
     model.fit(batches, epochs=epochs, shuffle=False, verbose=0)
     seconds = time.perf_counter() - start
-    logits = keras.ops.convert_to_numpy(model.predict(x_test, batch_size=64, verbose=0))
+    # Quick mode: the whole test set in one batch, so one traced predict step and no smaller last batch.
+    logits = keras.ops.convert_to_numpy(model.predict(x_test, batch_size=lesson.pick(len(x_test), 64), verbose=0))
     return model, logits, seconds
 
 
