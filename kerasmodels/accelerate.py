@@ -555,7 +555,8 @@ def recipe(model_kind, preset=None, acc=None):
 
     Returns:
         A `Recipe`. On a CPU, the measured recipes of docs/benchmarks.md: cnn batch 128, Adam
-        with `warmup_cosine` peak 3e-3, 3 epochs; mlp the same over 15 epochs; bert
+        with `warmup_cosine` peak 3e-3, 3 epochs (in float32, as `setup()` chooses on a CPU
+        without bfloat16: peak 5e-3, 2 epochs); mlp the same over 15 epochs; bert
         ("minilm-l6") AdamW (weight decay 0.01, EMA 0.99), peak 5e-5, batch 32, 3 epochs;
         "tiny" peak 1e-3, 4 epochs. On a GPU or TPU the default cnn() uses batch 512 (per
         device), peak 6e-3, 5 epochs (fewer, larger steps); everything else keeps the CPU recipe.
@@ -570,4 +571,6 @@ def recipe(model_kind, preset=None, acc=None):
         raise ValueError(f"recipe(model_kind={model_kind!r}): use one of {', '.join(registry.MODEL_KINDS)}.")
     replicas = acc.replicas if acc is not None else 1
     device_kind = acc.device_kind if acc is not None else "CPU"
-    return registry.model_kind(model_kind).recipe(preset, device_kind=device_kind, replicas=replicas)
+    precision = acc.precision if acc is not None else None
+    return registry.model_kind(model_kind).recipe(preset, device_kind=device_kind, replicas=replicas,
+                                                  precision=precision)

@@ -23,6 +23,7 @@ registry.datasets_for("bert")           # ('reviews', 'rt_polarity')
 ```
 """
 
+import inspect
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,7 +192,8 @@ class ModelKind:
         name: the kind's name ("mlp", "cnn", "bert").
         modality: the inputs it takes, IMAGE or TEXT.
         factory: `factory(preset, input_shape, num_classes, sequence_length, **kwargs)` -> a Keras model.
-        rule: `rule(preset, device_kind, replicas)` -> its `Recipe` on that hardware.
+        rule: `rule(preset, device_kind, replicas)` -> its `Recipe` on that hardware; a rule may
+            also take `precision=` (the dtype policy training uses) to choose by it.
         stand_in: `stand_in()` -> (a small model of this kind's shape of work, its input shape),
             for timing precisions (`flops.benchmark_precisions`).
         presets: the preset names its factory takes.
@@ -262,9 +264,17 @@ class ModelKind:
         preset = self.canonical_preset(preset)
         return self.factory(preset, input_shape, num_classes, sequence_length, **kwargs)
 
-    def recipe(self, preset=None, device_kind="CPU", replicas=1):
-        """The recommended `Recipe` with `preset`, on `replicas` devices of `device_kind` ("CPU", "GPU", "TPU")."""
-        return self.rule(self.canonical_preset(preset, warn=False), device_kind, int(replicas))
+    def recipe(self, preset=None, device_kind="CPU", replicas=1, precision=None):
+        """The recommended `Recipe` with `preset`, on `replicas` devices of `device_kind` ("CPU", "GPU", "TPU").
+
+        `precision` is the dtype policy training will use ("float32", "mixed_bfloat16", ...; None:
+        not known): a rule that takes a `precision` argument may choose by it (the default cnn() on
+        a CPU without bfloat16 does).
+        """
+        preset = self.canonical_preset(preset, warn=False)
+        if precision is not None and "precision" in inspect.signature(self.rule).parameters:
+            return self.rule(preset, device_kind, int(replicas), precision=precision)
+        return self.rule(preset, device_kind, int(replicas))
 
     def datasets(self):
         """The names of the registered data sets this kind trains on (same modality)."""
@@ -502,7 +512,14 @@ def _mlp_recipe(preset, device_kind, replicas):
         "mlp(): batch 128, Adam, warmup_cosine peak 3e-3, 15 epochs (97.76% on MNIST, docs/benchmarks.md)"))
 
 
-def _cnn_recipe(preset, device_kind, replicas):
+# The default cnn() trained in float32 on a CPU (no bfloat16 instructions: most laptops), tuned for
+# time to 99.0% MNIST test accuracy under bench/avx2_only.sh (2-core AMD EPYC with oneDNN capped at
+# AVX2, docs/benchmarks.md): peak 5e-3 over 2 epochs first reached 99.0% after a median 582 steps
+# (1.5 epochs; seeds 0-2: 582, 485, 679), the bfloat16-era recipe (3e-3 over 3 epochs) after 776-873.
+FLOAT32_CPU_CNN_PEAK, FLOAT32_CPU_CNN_EPOCHS = 5e-3, 2
+
+
+def _cnn_recipe(preset, device_kind, replicas, precision=None):
     if preset is not None:
         return Recipe(32 * replicas, None, 5, source=f"cnn(preset={preset!r}): the recipe of article 002 §5.2, "
                       "Adam with its default rate, batch 32, 5 epochs")
@@ -511,6 +528,11 @@ def _cnn_recipe(preset, device_kind, replicas):
             f"cnn() on {device_kind}: batch {GPU_CNN_BATCH} per device, Adam, warmup_cosine peak "
             f"{GPU_CNN_PEAK:g} (the CPU recipe's 3e-3 scaled by sqrt(4)), {GPU_CNN_EPOCHS} epochs; on MNIST "
             "it reached 99.0% in 367 steps (measured on a CPU), its speed on a GPU is not measured yet"))
+    if precision == "float32":
+        return Recipe(128 * replicas, FLOAT32_CPU_CNN_PEAK, FLOAT32_CPU_CNN_EPOCHS, source=(
+            f"cnn() in float32 on a CPU: batch 128, Adam, warmup_cosine peak {FLOAT32_CPU_CNN_PEAK:g}, "
+            f"{FLOAT32_CPU_CNN_EPOCHS} epochs, tuned for time to 99.0% on MNIST where float32 steps are the "
+            "cost (docs/benchmarks.md); with bfloat16 the 3-epoch recipe"))
     return Recipe(128 * replicas, 3e-3, 3, source=(
         "cnn(): batch 128, Adam, warmup_cosine peak 3e-3, 3 epochs (99.13% on MNIST, docs/benchmarks.md)"))
 

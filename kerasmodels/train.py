@@ -321,7 +321,7 @@ def _train_in(out, kind, data, epochs, batch_size, limit, preset, learning_rate,
         # updates one process makes (same learning rate), so the workers' replicas do not multiply it.
         local_replicas = max(1, acc.replicas // getattr(acc, "num_workers", 1)) if acc is not None else 1
         recipe = kind.recipe(preset, device_kind=acc.device_kind if acc is not None else "CPU",
-                             replicas=local_replicas)
+                             replicas=local_replicas, precision=acc.precision if acc is not None else None)
         batch_size = batch_size or recipe.batch_size
         epochs = epochs or recipe.epochs
         replicas = acc.replicas if acc is not None else 1

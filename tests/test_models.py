@@ -535,3 +535,21 @@ def test_a_local_keras_hub_preset_directory_is_accepted(tmp_path):
                                       keras.ops.convert_to_numpy(loaded))
     with pytest.raises(ValueError, match="at most 512"):
         bert_classifier(3, preset=str(preset_dir), sequence_length=1024)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="TensorFlow's double trace (JAX and torch build the optimizer before tracing)")
+def test_compile_model_builds_the_optimizer_so_the_first_step_is_traced_once():
+    traces = {}
+    for build_first in (False, True):
+        model = mlp((4,), num_classes=2)
+        if build_first:
+            compile_model(model, learning_rate=1e-3)
+            assert model.optimizer.built  # its variables exist before any step
+        else:  # what Keras does on its own
+            model.compile(keras.optimizers.Adam(1e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        step, calls = model.train_step, []
+        model.train_step = lambda data, step=step, calls=calls: calls.append(1) or step(data)  # once per trace
+        model.fit(np.ones((8, 4), "float32"), np.array([0, 1] * 4), batch_size=4, epochs=2, verbose=0)
+        traces[build_first] = len(calls)
+    assert traces == {False: 2, True: 1}  # a tf.function that creates variables is traced again

@@ -46,6 +46,28 @@ def test_recipes_keep_the_measured_cpu_recipe_and_scale_the_cnn_batch_on_gpus():
         accelerate.recipe("resnet")
 
 
+def test_the_default_cnn_gets_its_float32_recipe_on_a_cpu_without_bfloat16():
+    laptop = accelerate.setup(model_kind="cnn", hardware=described(["avx2", "fma"]))
+    assert laptop.precision == "float32"
+    recipe = accelerate.recipe("cnn", acc=laptop)
+    assert (recipe.batch_size, recipe.peak_learning_rate, recipe.epochs) == (128, 5e-3, 2)
+    assert "float32" in recipe.source and "time to 99.0%" in recipe.source
+    # The presets keep their article's recipe, other kinds and GPUs are untouched by precision.
+    assert accelerate.recipe("cnn", preset="article002", acc=laptop).peak_learning_rate is None
+    assert accelerate.recipe("mlp", acc=laptop) == accelerate.recipe("mlp")
+    h100 = accelerate.setup(model_kind="cnn", precision="float32", hardware=described(gpus=[("NVIDIA H100", (9, 0))]))
+    assert accelerate.recipe("cnn", acc=h100).batch_size == 512
+
+
+def test_a_registered_rule_without_precision_still_works():
+    from kerasmodels import registry
+
+    cnn = registry.model_kind("cnn")
+    kind = registry.ModelKind("old_style", cnn.modality, cnn.factory, lambda preset, device_kind, replicas:
+                              registry.Recipe(64 * replicas, 1e-3, 1), cnn.stand_in)
+    assert kind.recipe(precision="float32", replicas=2).batch_size == 128
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("flags, gpus", [
     (["amx_bf16", "avx512_bf16"], ()),  # AMX CPU: mixed_bfloat16, XLA off
@@ -85,5 +107,6 @@ def test_precision_float32_and_no_accelerate_opt_out(monkeypatch, tmp_path):
 @pytest.mark.slow
 def test_a_tiny_cnn_on_digits_still_learns(tmp_path):
     summary = train("cnn", "digits", epochs=5, out_dir=tmp_path, verbose=0)
-    assert summary["recipe"]["peak_learning_rate"] == 3e-3 and summary["batch_size"] == 128
+    expected = accelerate.recipe("cnn", acc=accelerate.setup(model_kind="cnn", apply=False))  # by precision
+    assert summary["recipe"]["peak_learning_rate"] == expected.peak_learning_rate and summary["batch_size"] == 128
     assert summary["test"]["accuracy"] > 0.8  # 10 classes: chance is 0.1
