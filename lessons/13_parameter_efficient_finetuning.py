@@ -27,11 +27,13 @@
 # **Prerequisites:** lesson 12 (BERT, fine-tuning).
 #
 # **Run time:** quick mode (64 training sentences, 4 steps per method) measured 69 s of CPU time
-# (130 s of wall time) on a 2-core AMD EPYC limited to AVX2 instructions, like a laptop without
-# bfloat16, while other jobs kept the load average near 5. Full mode
+# (130 s of wall time) on a 2-core AMD EPYC emulating an AVX2-only laptop CPU (`bench/avx2_only.sh`:
+# TensorFlow's oneDNN kernels capped at AVX2; this lesson trains in float32 everywhere), while other
+# jobs kept the load average near 5. Full mode
 # trains each method for 3 epochs (128 steps) on all 1,360 training reviews: 9.4 minutes of wall
 # time (7.7 minutes of CPU time) on a shared 2-core CPU; 16.7 minutes of wall time in a later
-# full run (TensorFlow, 2-core AMD EPYC, other jobs keeping the load average near 5).
+# full run (TensorFlow, 2-core AMD EPYC, other jobs keeping the load average near 5). Both full runs
+# are older than the quick-mode tracing savings of this version (expect slightly less).
 
 # %%
 import pathlib
@@ -280,9 +282,10 @@ rows = {}
 def train_and_measure(name):
     model = models[name]
     model.preprocessor = None  # it takes the token ids above
+    # compile_model also creates AdamW's moment variables now: on TensorFlow, variables created inside
+    # the first traced step make it trace that step twice (with a plain model.compile, call
+    # model.optimizer.build(model.trainable_variables) yourself).
     km.models.compile_model(model, optimizer="adamw", learning_rate=learning_rates[name])
-    # Create Adam's moments now: created inside the first step, they make TensorFlow trace that step twice.
-    model.optimizer.build(model.trainable_variables)
     timer = StepTimer()
     model.fit(train_tokens, y_train[order], batch_size=batch_size, epochs=1, shuffle=False,
               callbacks=[timer], verbose=0)
@@ -457,8 +460,9 @@ x_val, y_val = km.data.load("reviews", split="validation", limit=lesson.pick(96,
 label_prompts = np.array(["This review is negative.", "This review is positive."])  # class 0, class 1
 start = time.perf_counter()
 everything = np.concatenate([x_bank, x_val, x_test, label_prompts])
-# One batch for all: a single compiled forward pass (a smaller last batch would be compiled again).
-embedded = text.sentence_embeddings(frozen.backbone, preprocessor, everything, batch_size=len(everything))
+# Quick mode: one batch for all, a single traced forward pass (a smaller last batch would be traced again).
+embedded = text.sentence_embeddings(frozen.backbone, preprocessor, everything,
+                                    batch_size=lesson.pick(len(everything), 64))
 bank, validation, queries, anchors = np.split(embedded, np.cumsum([len(x_bank), len(x_val), len(x_test)]))
 print(f"embedded {len(embedded)} sentences in {time.perf_counter() - start:.1f} s; shape {embedded.shape}")
 for split, reviews in [("training bank", x_bank), ("validation", x_val), ("test", x_test)]:

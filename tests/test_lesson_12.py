@@ -67,7 +67,7 @@ def test_lesson_12_facts(executed_lessons):
     assert 0.06 < m["mlm_selected_unchanged"] < 0.14
     # The masked-LM loss falls far below uniform guessing within the quick run, to about the token-frequency
     # predictor's loss and not clearly below it (the prose says so for quick mode).
-    assert m["mlm_steps"] == 42  # the prose: one pass over the 1,360 reviews in whole batches of 32
+    assert m["mlm_steps"] == 42  # the prose: one pass over 1,344 of the 1,360 reviews, whole batches of 32
     mlm = m["mlm_loss_last_10_steps"]
     assert mlm < m["mlm_loss_uniform_ln_v"] - 0.5
     assert mlm > m["mlm_loss_token_frequency"] - 0.15

@@ -65,26 +65,6 @@ def test_adapters_start_as_the_identity_and_train_only_adapters_and_layer_norms(
     assert {id(a.up.kernel) for a in inserted} <= moved
 
 
-def test_building_the_optimizer_before_fit_traces_the_train_step_once():
-    """The lesson builds Adam's moments before `fit`: created inside the first step, they make
-    TensorFlow trace that step a second time (the larger part of quick mode's CPU time)."""
-    import keras
-
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("the double trace is TensorFlow's (a tf.function that creates variables)")
-    traces = {}
-    for prebuild in (False, True):
-        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-        model.compile(keras.optimizers.AdamW(1e-3), keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        if prebuild:
-            model.optimizer.build(model.trainable_variables)
-        step, calls = model.train_step, []
-        model.train_step = lambda data, step=step, calls=calls: calls.append(1) or step(data)  # runs once per trace
-        model.fit(np.ones((4, 3), "float32"), np.array([0, 1, 0, 1]), batch_size=2, epochs=1, verbose=0)
-        traces[prebuild] = len(calls)
-    assert traces == {False: 2, True: 1}
-
-
 def test_bottleneck_adapter_config_round_trip():
     from kerasmodels.course.topics import adapters
 
