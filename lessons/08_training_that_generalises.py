@@ -26,9 +26,12 @@
 #
 # **Prerequisites:** lessons 05 (optimizers) and 06 (a first Keras model).
 #
-# **Run time:** quick mode measured 53 s of CPU time (one run, TensorFlow, 2-core CPU; its wall
-# time, 81 s on a machine shared with other jobs, depends on the load). Full mode (twice the
-# data, three times the epochs) was not measured; expect about 7 minutes of CPU time (an estimate).
+# **Run time:** quick mode took 44 s of wall time in a tour on a 2-core AMD EPYC emulating an
+# AVX2-only laptop CPU (`bench/avx2_only.sh`, TensorFlow, lightly loaded, 2026-12-07; 49 s in an idle
+# tour later) and 53 s of CPU
+# time in another run of that day. Full mode (twice the data, three times the epochs) was not
+# measured; the estimate of about 7 minutes of CPU time dates from before this version's quick-mode
+# savings (fewer traces, cheaper validation), so expect less.
 
 # %%
 import gc
@@ -142,10 +145,13 @@ def unaugmented(x):
 
 
 def build_before_fit(model, x, y):
-    """Create the optimizer's and the metrics' variables now, from two examples (a speed detail, no remedy).
+    """Create the training step's variables now, from two examples (a speed detail, no remedy).
 
-    On TensorFlow, `fit` would create them while tracing its first training step, and then trace that
-    step a second time; built here, it traces once. Training is the same: `fit` resets the metrics.
+    Three kinds: the optimizer's, the compiled loss's per-output trackers (multi-output models) and the
+    metrics `compile` received as strings ("accuracy" becomes a metric object inside the first step).
+    On TensorFlow, `fit` would create them while tracing its first training step and then trace that
+    step a second time; each of the three is needed for a single trace here. Training is the same:
+    `fit` resets the metrics.
     """
     model.optimizer.build(model.trainable_variables)
     y_pred = model(x)  # inference mode: no dropout, batch norm's moving statistics untouched
@@ -156,8 +162,9 @@ def build_before_fit(model, x, y):
 build_before_fit(experiment, unaugmented(x_train[:2]), {k: y_train[:2] for k in outputs})
 
 # validation_batch_size=len(x_val): the whole validation set in one step, which is cheaper and makes each output's
-# validation loss the exact mean over its images (with batches, Keras averages each output's batch means, so the
-# last, smaller batch would count as much as a full one).
+# validation loss the exact mean over its images (on TensorFlow, where the traced batch size is unknown, Keras
+# averages each output's batch means, so a last, smaller batch counts as much as a full one; the table's
+# per-output training loss is averaged that way too).
 history = experiment.fit(AugmentedEpochs(x_train, y_train, list(outputs), batch_size=32, seed=lesson.seed),
                          epochs=EPOCHS, shuffle=False, verbose=0, validation_batch_size=len(x_val),
                          validation_data=(unaugmented(x_val), {k: y_val for k in outputs})).history
@@ -684,12 +691,15 @@ def build_model(hp):
 tuner = keras_tuner.RandomSearch(build_model, objective="val_accuracy", max_trials=3, seed=lesson.seed,
                                  directory=lesson.output_dir / "keras_tuner", project_name="l2_and_dropout",
                                  overwrite=True)
-# Before every trial KerasTuner runs Python's garbage collector, which would scan every object alive
-# (TensorFlow's, and this notebook's models and traced graphs) for seconds; gc.freeze() exempts those.
+# Before every trial KerasTuner runs two full garbage collections, which scan every object alive
+# (TensorFlow's, and this notebook's models and traced graphs): together seconds in this notebook.
+# gc.freeze() exempts the objects alive now.
 gc.freeze()
-tuner.search(x_train, y_train, epochs=SEARCH_EPOCHS, batch_size=32, validation_data=(x_val, y_val),
-             validation_batch_size=len(x_val), verbose=0)
-gc.unfreeze()
+try:
+    tuner.search(x_train, y_train, epochs=SEARCH_EPOCHS, batch_size=32, validation_data=(x_val, y_val),
+                 validation_batch_size=len(x_val), verbose=0)
+finally:
+    gc.unfreeze()
 random_scores = {(trial.hyperparameters["l2"], trial.hyperparameters["dropout"]): trial.score
                  for trial in tuner.oracle.trials.values()}
 

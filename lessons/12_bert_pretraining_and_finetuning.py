@@ -26,9 +26,10 @@
 #
 # **Prerequisites:** lessons 02 (cross-entropy), 09 (accuracy), 10 (attention) and 11 (the Transformer block).
 #
-# **Run time:** quick mode (256 training sentences, one epoch) measured 57 s of CPU time on a 2-core
-# CPU, 63 s with the CPU limited to AVX2 and float32 as on most laptops (`bench/avx2_only.sh`); 1 to
-# 2 minutes of wall time, depending on the load of the shared machine. Full mode
+# **Run time:** quick mode (256 training sentences, one epoch) took 46 s of wall time in a tour on a
+# 2-core AMD EPYC emulating an AVX2-only laptop CPU (`bench/avx2_only.sh`: TensorFlow's oneDNN capped
+# at AVX2, float32; lightly loaded, 2026-12-07); other runs that day used 57 s of CPU time natively and
+# 63 s emulated, 1 to 2 minutes of wall time on the loaded machine. Full mode
 # fine-tunes on all 8,530 training sentences of rt_polarity for 3 epochs: 30 minutes on a 2-core CPU
 # shared with other jobs (7 minutes on the reviews when rt_polarity is not available). Set
 # `KERASMODELS_RT_POLARITY` to the folder of rt-polarity.pos/.neg to use it.

@@ -26,10 +26,10 @@
 #
 # **Prerequisites:** lesson 12 (BERT, fine-tuning).
 #
-# **Run time:** quick mode (64 training sentences, 4 steps per method) measured 69 s of CPU time
-# (130 s of wall time) on a 2-core AMD EPYC emulating an AVX2-only laptop CPU (`bench/avx2_only.sh`:
-# TensorFlow's oneDNN kernels capped at AVX2; this lesson trains in float32 everywhere), while other
-# jobs kept the load average near 5. Full mode
+# **Run time:** quick mode (64 training sentences, 4 steps per method) took 53 s of wall time in a
+# tour on a 2-core AMD EPYC emulating an AVX2-only laptop CPU (`bench/avx2_only.sh`: TensorFlow's
+# oneDNN kernels capped at AVX2; this lesson trains in float32 everywhere), idle, 2026-12-07;
+# another run that day used 69 s of CPU time (130 s of wall time with the load average near 5). Full mode
 # trains each method for 3 epochs (128 steps) on all 1,360 training reviews: 9.4 minutes of wall
 # time (7.7 minutes of CPU time) on a shared 2-core CPU; 16.7 minutes of wall time in a later
 # full run (TensorFlow, 2-core AMD EPYC, other jobs keeping the load average near 5). Both full runs

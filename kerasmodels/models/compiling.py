@@ -171,6 +171,8 @@ def _build_optimizer_now(model):
     traced train step, and a `tf.function` that creates variables on its first call is traced again:
     the first step pays two traces (lesson 13 measured 22 s of CPU down to 10 s for MiniLM). The same
     variables, built earlier, so training is unchanged. JAX and torch build before tracing already.
+    Metrics given as strings ("accuracy") and a multi-output model's per-output loss trackers are
+    still created in the first step (one more trace); the default metrics here are objects.
     """
     if keras.backend.backend() != "tensorflow" or not model.built or model.optimizer.built:
         return
