@@ -197,7 +197,7 @@ mlm.backbone.get_layer("pooled_dense").trainable = False  # the [CLS] pooler ser
 mlm.compile(optimizer=keras.optimizers.Adam(2e-3),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="mean_with_sample_weight"))
 # Create Adam's moment variables now, eagerly: created inside the first traced step, they make
-# TensorFlow trace that step twice (about 1.7 s of CPU in our measurement).
+# TensorFlow trace that step twice.
 mlm.optimizer.build(mlm.trainable_variables)
 frequency = np.bincount(originals, minlength=len(tiny_vocab)) / len(originals)
 unigram_entropy = -np.sum(frequency[frequency > 0] * np.log(frequency[frequency > 0]))
@@ -229,13 +229,13 @@ lesson.savefig(fig, "mlm_loss")
 
 # %% [markdown]
 # Compare the last steps with the two lines (numbers printed above). In quick mode (one pass over
-# 1,344 of the 1,360 reviews in whole batches of 32, 42 steps) the loss falls far below uniform guessing, to about the token-frequency
-# line (WordPiece tokens: whole words, pieces and punctuation such as `','`), and not below it:
-# so far the tiny BERT has learned which tokens are frequent, not how to use the context. Full
-# mode's 8 passes (336 steps, fresh masks each pass) go below the line: in
-# another run (TensorFlow, 2-core CPU, the MLM cells in full mode) the mean of the last 10 steps was
-# 5.08 nats against the line's 5.41, and each pass's mean loss was below the line from the second
-# pass on (single steps still swing by a few tenths of a nat).
+# 1,344 of the 1,360 reviews in whole batches of 32, 42 steps) the loss falls far below uniform
+# guessing, to about the token-frequency line (WordPiece tokens: whole words, pieces and punctuation
+# such as `','`), and not below it: so far the tiny BERT has learned which tokens are frequent, not
+# how to use the context. Full mode's 8 passes (336 steps, fresh masks each pass) go below the line:
+# in another run (TensorFlow, 2-core CPU, the MLM cells in full mode) the mean of the last 10 steps
+# was 5.08 nats against the line's 5.41, and each pass's mean loss was below the line from the
+# second pass on (single steps still swing by a few tenths of a nat).
 #
 # What does it guess for the masked slots of a sentence it has not trained on?
 

@@ -172,7 +172,8 @@ def _build_optimizer_now(model):
     the first step pays two traces (lesson 13 measured 22 s of CPU down to 10 s for MiniLM). The same
     variables, built earlier, so training is unchanged. JAX and torch build before tracing already.
     Metrics given as strings ("accuracy") and a multi-output model's per-output loss trackers are
-    still created in the first step (one more trace); the default metrics here are objects.
+    still created in the first step (so the first step is still traced twice); the default
+    metrics here are objects.
     """
     if keras.backend.backend() != "tensorflow" or not model.built or model.optimizer.built:
         return
