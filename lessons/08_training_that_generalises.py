@@ -27,11 +27,11 @@
 # **Prerequisites:** lessons 05 (optimizers) and 06 (a first Keras model).
 #
 # **Run time:** quick mode took 44 s of wall time in a tour on a 2-core AMD EPYC emulating an
-# AVX2-only laptop CPU (`bench/avx2_only.sh`, TensorFlow, lightly loaded, 2026-12-07; 49 s in an idle
-# tour later) and 53 s of CPU
-# time in another emulated run of that day (load average about 2). Full mode (twice the data, three times the epochs) was not
-# measured; the estimate of about 7 minutes of CPU time dates from before this version's quick-mode
-# savings (fewer traces, cheaper validation), so expect less.
+# AVX2-only laptop CPU (`bench/avx2_only.sh`, TensorFlow, lightly loaded, 2026-12-07; 49 s in an
+# idle tour later) and 53 s of CPU time (52.9 s of wall time) in another emulated run of that day.
+# Full mode (twice the data, three times the epochs) was not measured; the estimate of about
+# 7 minutes of CPU time dates from before this version's quick-mode savings (fewer traces, cheaper
+# validation), so expect less.
 
 # %%
 import gc
