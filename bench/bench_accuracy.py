@@ -37,7 +37,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import DEFAULT_RT_POLARITY, append, build, command_line  # noqa: E402
+from common import DEFAULT_RT_POLARITY, append, build, command_line, dtype_policy  # noqa: E402
 
 import kerasmodels as km  # noqa: E402
 
@@ -210,13 +210,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     keras.utils.set_random_seed(args.seed)
-    previous_policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy(args.precision)
     began = time.time()
-    try:
+    with dtype_policy(args.precision):
         result = (run_bert if args.task.startswith("bert") else run_mnist)(args.task, args)
-    finally:
-        keras.mixed_precision.set_global_policy(previous_policy)
     result = {
         "task": args.task,
         "seed": args.seed,

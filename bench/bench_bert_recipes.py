@@ -53,7 +53,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from common import DEFAULT_RT_POLARITY, append, build, median  # noqa: E402
+from common import DEFAULT_RT_POLARITY, append, build, dtype_policy, median  # noqa: E402
 
 RECIPES = ("base", "llrd", "freeze-embeddings", "lpft")
 
@@ -257,12 +257,8 @@ def main(argv=None):
         parts = recipe_parts(args.recipe)
     except argparse.ArgumentTypeError as error:
         parser.error(str(error))
-    previous_policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy(args.precision)
-    try:
+    with dtype_policy(args.precision):
         return run(args, parts)
-    finally:
-        keras.mixed_precision.set_global_policy(previous_policy)
 
 
 def run(args, parts):

@@ -6,6 +6,7 @@ bench/results/: `save` for a one-shot result (NAME.json, replaced), `append` for
 accumulate (NAME.jsonl, one record a line). Scripts import this module, never each other.
 """
 
+import contextlib
 import json
 import os
 import platform
@@ -236,6 +237,27 @@ def start_worker(argv, env=None):
 def finish_worker(process, what):
     stdout, stderr = process.communicate()
     return _results(process.returncode, stdout, stderr, what)
+
+
+@contextlib.contextmanager
+def dtype_policy(name):
+    """Keras's global dtype policy `name` inside the block, the previous one after it.
+
+    A bfloat16 policy is refused first, with a one-line error, where TensorFlow's bfloat16 would
+    crash the process (`bench/avx2_only.sh` on an AVX-512 chip: `hardware.tensorflow_bfloat16_blocked`).
+    """
+    import keras
+
+    from kerasmodels import hardware
+
+    if "bfloat16" in name:
+        hardware.refuse_tensorflow_bfloat16(f"--precision {name}")
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
 def in_this_process(function, *args, **kwargs):

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
-from kerasmodels import errors, hardware
+from kerasmodels import hardware
 
 __all__ = ["GPU_PEAK_TFLOPS", "TRAINING_FLOPS_FACTOR", "FlopCount", "benchmark_precisions", "count_flops",
            "float32_matmul_arithmetic", "measure_cpu_peak", "mfu_text", "peak_flops"]
@@ -388,14 +388,6 @@ def float32_matmul_arithmetic(backend=None):
 _CPU_PEAK_CACHE = {}
 
 
-def _refuse_blocked_bfloat16(what):
-    """Raise a one-line error where TensorFlow's bfloat16 would crash this process (checked first:
-    the crash kills the process, it does not raise; see `hardware.tensorflow_bfloat16_blocked`)."""
-    blocked = hardware.tensorflow_bfloat16_blocked() if keras.backend.backend() == "tensorflow" else None
-    if blocked:
-        raise errors.KerasmodelsError(f"{what}: {blocked}")
-
-
 def measure_cpu_peak(dtype="float32", size=1024, repeats=10, statistic="best", warmup=3):
     """Measured matmul FLOP/s of this CPU with the current Keras backend.
 
@@ -424,7 +416,7 @@ def measure_cpu_peak(dtype="float32", size=1024, repeats=10, statistic="best", w
     if statistic not in ("median", "best"):
         raise ValueError(f"measure_cpu_peak(statistic={statistic!r}): use 'median' or 'best'.")
     if dtype == "bfloat16":
-        _refuse_blocked_bfloat16("measure_cpu_peak('bfloat16')")
+        hardware.refuse_tensorflow_bfloat16("measure_cpu_peak('bfloat16')")
     key = (dtype, size, repeats, statistic, keras.backend.backend())
     if key in _CPU_PEAK_CACHE:
         return _CPU_PEAK_CACHE[key]
@@ -573,7 +565,7 @@ def benchmark_precisions(model_kind="cnn", policies=("float32", "mixed_bfloat16"
             raise ValueError(f"benchmark_precisions(policies=...): {policy!r} is not one of float32, "
                              "mixed_float16, mixed_bfloat16.")
     if "mixed_bfloat16" in policies:
-        _refuse_blocked_bfloat16("benchmark_precisions('mixed_bfloat16')")
+        hardware.refuse_tensorflow_bfloat16("benchmark_precisions('mixed_bfloat16')")
     kind = registry.model_kind(model_kind)
     previous = keras.mixed_precision.global_policy().name
     rng = np.random.default_rng(0)

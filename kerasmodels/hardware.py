@@ -17,6 +17,8 @@ import platform
 import sys
 from dataclasses import asdict, dataclass, field
 
+from kerasmodels.errors import KerasmodelsError
+
 __all__ = ["CPU", "Accelerator", "Machine", "accelerators", "backend_name", "cpu", "describe", "format_report",
            "machine", "memory_text", "tensorflow_bfloat16_blocked", "version", "versions"]
 
@@ -326,6 +328,35 @@ def tensorflow_bfloat16_blocked():
     return (f"ONEDNN_MAX_CPU_ISA={cap} removes oneDNN's bfloat16 kernels, which TensorFlow still calls "
             "on this AVX-512 CPU (the process would crash): unset it, or use float32 or the JAX backend")
 
+
+
+def refuse_tensorflow_bfloat16(what):
+    """Raise a one-line error where TensorFlow's bfloat16 would crash this process; else nothing.
+
+    For code about to run bfloat16 (a `mixed_bfloat16` policy, a bfloat16 matmul): the crash kills the
+    process and cannot be caught, so the check comes first (`tensorflow_bfloat16_blocked`). Other
+    backends are never refused.
+
+    Args:
+        what: what was asked for, for the message (e.g. "--precision mixed_bfloat16").
+
+    Returns:
+        None.
+
+    Raises:
+        KerasmodelsError: on TensorFlow where bfloat16 is blocked, naming `what`, why and the fix.
+
+    Example:
+
+    ```python
+    >>> refuse_tensorflow_bfloat16("mixed_bfloat16") if tensorflow_bfloat16_blocked() is None else None
+    ```
+    """
+    if backend_name() != "tensorflow":
+        return
+    blocked = tensorflow_bfloat16_blocked()
+    if blocked:
+        raise KerasmodelsError(f"{what}: {blocked}")
 
 def cpu():
     """This machine's `CPU` (model name, usable cores, the bfloat16/AMX flags among its instruction sets).

@@ -144,22 +144,9 @@ def unaugmented(x):
     return {"image": x, "augmented_image": x}
 
 
-def build_before_fit(model, x, y):
-    """Create the training step's variables now, from two examples (a speed detail, no remedy).
-
-    Three kinds: the optimizer's, the compiled loss's per-output trackers (multi-output models) and the
-    metrics `compile` received as strings ("accuracy" becomes a metric object inside the first step).
-    On TensorFlow, `fit` would create them while tracing its first training step and then trace that
-    step a second time; each of the three is needed for a single trace here. Training is the same:
-    `fit` resets the metrics.
-    """
-    model.optimizer.build(model.trainable_variables)
-    y_pred = model(x)  # inference mode: no dropout, batch norm's moving statistics untouched
-    model.compute_loss(x, y, y_pred)
-    model.compute_metrics(x, y, y_pred, sample_weight=None)
-
-
-build_before_fit(experiment, unaugmented(x_train[:2]), {k: y_train[:2] for k in outputs})
+# A speed detail, not a remedy: the first training step's variables are created now, so TensorFlow traces that
+# step once instead of twice (`km.models.build_before_fit`); training is the same.
+km.models.build_before_fit(experiment, unaugmented(x_train[:2]), {k: y_train[:2] for k in outputs})
 
 # validation_batch_size=len(x_val): the whole validation set in one step, which is cheaper and makes each output's
 # validation loss the exact mean over its images (on TensorFlow, where the traced batch size is unknown, Keras
@@ -537,7 +524,7 @@ for name, schedule in schedules.items():
                               keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)])
     model.compile(optimizer=keras.optimizers.SGD(schedule if name != "constant" else eta0, momentum=0.9),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    build_before_fit(model, x_train[:2], y_train[:2])
+    km.models.build_before_fit(model, x_train[:2], y_train[:2])
     schedule_histories[name] = model.fit(x_train, y_train, epochs=SCHEDULE_EPOCHS, batch_size=32,
                                          validation_data=(x_val, y_val), validation_batch_size=len(x_val),
                                          verbose=0).history
@@ -621,7 +608,7 @@ stopped = keras.Sequential([keras.Input((8, 8)), keras.layers.Flatten(), keras.l
                             keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)])
 stopped.compile(optimizer=keras.optimizers.Adam(1e-3),
                 loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-build_before_fit(stopped, x_train[:2], y_train[:2])
+km.models.build_before_fit(stopped, x_train[:2], y_train[:2])
 stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True)
 early = stopped.fit(x_train, y_train, epochs=EPOCHS, batch_size=32, validation_data=(x_val, y_val),
                     validation_batch_size=len(x_val), callbacks=[stopper], verbose=0).history
@@ -670,7 +657,7 @@ grid_model = keras.Model(grid_inputs, grid_outputs)
 grid_model.compile(optimizer=keras.optimizers.Adam(1e-3),
                    loss={k: keras.losses.SparseCategoricalCrossentropy(from_logits=True) for k in grid_outputs},
                    metrics={k: ["accuracy"] for k in grid_outputs})
-build_before_fit(grid_model, x_train[:2], {k: y_train[:2] for k in grid_outputs})
+km.models.build_before_fit(grid_model, x_train[:2], {k: y_train[:2] for k in grid_outputs})
 grid_history = grid_model.fit(x_train, {k: y_train for k in grid_outputs}, epochs=SEARCH_EPOCHS, batch_size=32,
                               validation_data=(x_val, {k: y_val for k in grid_outputs}),
                               validation_batch_size=len(x_val), verbose=0).history
@@ -684,7 +671,7 @@ def build_model(hp):
     model = keras.Model(inputs, logits)
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    build_before_fit(model, x_train[:2], y_train[:2])
+    km.models.build_before_fit(model, x_train[:2], y_train[:2])
     return model
 
 

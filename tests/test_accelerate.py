@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 import pytest
+from _bfloat16 import needs_tensorflow_bfloat16
 
 from kerasmodels import accelerate, errors, flops, hardware
 
@@ -127,8 +128,7 @@ def test_explicit_choices_and_mistakes():
         accelerate.setup(jit="yes", hardware=machine())
 
 
-@pytest.mark.skipif(hardware.tensorflow_bfloat16_blocked() is not None and hardware.backend_name() == "tensorflow",
-                    reason="setup refuses mixed_bfloat16 here: oneDNN is capped below AVX-512 (the next tests)")
+@needs_tensorflow_bfloat16  # setup refuses mixed_bfloat16 under the cap (the next tests)
 def test_setup_on_this_machine_applies_the_policy():
     import keras
 

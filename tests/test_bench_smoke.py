@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _bfloat16 import BLOCKED as BFLOAT16_BLOCKED
+from _bfloat16 import needs_tensorflow_bfloat16
 
 import kerasmodels as km
 from kerasmodels.data import packs
@@ -63,8 +65,22 @@ def test_an_emulated_run_never_replaces_the_native_results(tmp_path, monkeypatch
     assert common.results_path(str(tmp_path / "run"), ".json") == tmp_path / "run.json"  # a path is kept as given
 
 
-@pytest.mark.skipif(km.hardware.tensorflow_bfloat16_blocked() is not None and km.hardware.backend_name() == "tensorflow",
-                    reason="bfloat16 matmuls would crash TensorFlow here (oneDNN capped below AVX-512)")
+def test_a_bfloat16_policy_is_refused_in_one_line_where_it_would_crash(monkeypatch):
+    import keras
+
+    common = script("common")
+    before = keras.mixed_precision.global_policy().name
+    monkeypatch.setattr(km.hardware, "tensorflow_bfloat16_blocked", lambda: "capped: unset it")
+    expected = "--precision mixed_bfloat16: capped: unset it" if km.hardware.backend_name() == "tensorflow" else None
+    if expected:
+        with pytest.raises(km.errors.KerasmodelsError, match=expected), common.dtype_policy("mixed_bfloat16"):
+            pass
+    with common.dtype_policy("float32"):  # float32 is never refused
+        assert keras.mixed_precision.global_policy().name == "float32"
+    assert keras.mixed_precision.global_policy().name == before
+
+
+@needs_tensorflow_bfloat16
 def test_throughput_reports_mfu_and_setup_choice(tmp_path, capsys):
     result = script("bench_throughput").main([
         "--factories", "mlp", "--settings", "float32,mixed_bfloat16", "--repeats", "1", "--steps", "3",
@@ -156,6 +172,7 @@ def test_bert_recipes_reports_validation_and_test_after_each_epoch(tmp_path, cap
     # llrd+lpft: both code paths that differ from `base` (probed head, per-layer learning rates).
     record = script("bench_bert_recipes").main([
         "llrd+lpft", "--limit", "64", "--eval-limit", "16", "--epochs", "1", "--sequence-length", "16",
+        "--precision", "float32" if BFLOAT16_BLOCKED else "mixed_bfloat16",  # the script's default where it runs
         "--data-dir", str(RT_POLARITY), "--name", str(tmp_path / "recipes")])
     [saved] = [json.loads(line) for line in (tmp_path / "recipes.jsonl").read_text().splitlines()]
     assert saved["test_accuracy"] == record["test_accuracy"]

@@ -14,6 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from _bfloat16 import needs_tensorflow_bfloat16  # noqa: E402
 
 from kerasmodels import accelerate, flops, hardware  # noqa: E402
 from kerasmodels import callbacks as kcb  # noqa: E402
@@ -212,8 +213,7 @@ def test_a_cpu_peak_still_beaten_after_measuring_again_prints_why(monkeypatch, c
     assert "so the peak is wrong (best float32 matmul measured on this CPU" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(keras.backend.backend() == "tensorflow" and hardware.tensorflow_bfloat16_blocked() is not None,
-                    reason="bfloat16 matmuls would crash TensorFlow here (oneDNN capped below AVX-512)")
+@needs_tensorflow_bfloat16
 def test_cpu_peak_is_measured_with_the_models_backend_and_dtype():
     flops._CPU_PEAK_CACHE.clear()
     best = flops.measure_cpu_peak("float32", size=256, repeats=3)

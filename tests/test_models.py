@@ -14,6 +14,7 @@ from kerasmodels.models import (  # noqa: E402
     augmentation_layers,
     bert,
     bert_classifier,
+    build_before_fit,
     cnn,
     compile_model,
     mlp,
@@ -553,3 +554,29 @@ def test_compile_model_builds_the_optimizer_so_the_first_step_is_traced_once():
         model.fit(np.ones((8, 4), "float32"), np.array([0, 1] * 4), batch_size=4, epochs=2, verbose=0)
         traces[build_first] = len(calls)
     assert traces == {False: 2, True: 1}  # a tf.function that creates variables is traced again
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="TensorFlow's double trace (JAX and torch build the optimizer before tracing)")
+def test_build_before_fit_makes_plain_compile_with_string_metrics_trace_once_and_train_the_same():
+    x, y = np.random.default_rng(0).random((16, 4), "float32"), np.array([0, 1] * 8)
+    traces, histories = {}, {}
+    for build_first in (False, True):
+        keras.utils.set_random_seed(0)
+        model = mlp((4,), num_classes=2)
+        model.compile(keras.optimizers.Adam(1e-2), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"])  # a string metric: created inside the first step unless built first
+        if build_first:
+            assert build_before_fit(model, x[:2], y[:2]) is model
+        step, calls = model.train_step, []
+        model.train_step = lambda data, step=step, calls=calls: calls.append(1) or step(data)  # once per trace
+        histories[build_first] = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+        traces[build_first] = len(calls)
+    assert traces == {False: 2, True: 1}
+    for name in ("loss", "accuracy"):  # fit resets the metrics the two examples touched
+        np.testing.assert_allclose(histories[True][name], histories[False][name], rtol=1e-6)
+
+
+def test_build_before_fit_needs_a_compiled_model():
+    with pytest.raises(ValueError, match=r"needs a compiled model; call model.compile"):
+        build_before_fit(mlp((4,), num_classes=2), np.ones((2, 4), "float32"), np.array([0, 1]))

@@ -27,7 +27,7 @@ probabilities(model, x[:3]).shape  # (3, 10)
 
 from kerasmodels.models.bert import bert_classifier
 from kerasmodels.models.cnn import augmentation_layers, cnn
-from kerasmodels.models.compiling import compile_model, loss_and_metrics, probabilities
+from kerasmodels.models.compiling import build_before_fit, compile_model, loss_and_metrics, probabilities
 from kerasmodels.models.loading import load_model
 from kerasmodels.models.mlp import mlp
 from kerasmodels.models.schedules import warmup_cosine
@@ -35,6 +35,7 @@ from kerasmodels.models.schedules import warmup_cosine
 __all__ = [
     "augmentation_layers",
     "bert_classifier",
+    "build_before_fit",
     "cnn",
     "compile_model",
     "load_model",

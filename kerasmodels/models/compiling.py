@@ -172,8 +172,8 @@ def _build_optimizer_now(model):
     the first step pays two traces (lesson 13 measured 22 s of CPU down to 10 s for MiniLM). The same
     variables, built earlier, so training is unchanged. JAX and torch build before tracing already.
     Metrics given as strings ("accuracy") and a multi-output model's per-output loss trackers are
-    still created in the first step (so the first step is still traced twice); the default
-    metrics here are objects.
+    still created in the first step (so the first step is still traced twice; `build_before_fit`
+    creates them too); the default metrics here are objects.
     """
     if keras.backend.backend() != "tensorflow" or not model.built or model.optimizer.built:
         return
@@ -182,6 +182,57 @@ def _build_optimizer_now(model):
     if tf.distribute.has_strategy() or getattr(model, "_distribute_strategy", None) is not None:
         return  # under a strategy Keras builds everything before tracing, in the strategy's scope
     model.optimizer.build(model.trainable_variables)
+
+
+def build_before_fit(model, x, y):
+    """Create the first training step's variables now, so TensorFlow traces that step once.
+
+    Keras's TensorFlow trainer (without a distribution strategy) creates three kinds of variables
+    inside the first traced training step: the optimizer's, a multi-output model's per-output loss
+    trackers, and the metrics `compile` received as strings ("accuracy"). A `tf.function` that
+    creates variables on its first call is traced a second time, so the first `fit` step pays two
+    traces (a second or more per model on a 2-core CPU). This creates the same variables from a
+    few examples; `fit` resets the metrics, so training and its logs are unchanged. `compile_model`
+    already builds the optimizer; this also covers models compiled with `model.compile` directly.
+    It does nothing on JAX and torch (their trainers build before tracing) or under a strategy.
+
+    Args:
+        model: a built, compiled `keras.Model`.
+        x: a few training inputs (two examples are enough), in the form `fit` receives them.
+        y: their targets, in the same form as `fit`'s `y` (a dict for named outputs).
+
+    Returns:
+        The same model.
+
+    Example:
+
+    ```python
+    import keras
+    import numpy as np
+    from kerasmodels.models import build_before_fit, mlp
+
+    x = np.random.rand(64, 8, 8).astype("float32")
+    y = np.random.randint(0, 10, size=64)
+    model = mlp((8, 8), num_classes=10)
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    build_before_fit(model, x[:2], y[:2]).fit(x, y, epochs=1, verbose=0)
+    ```
+    """
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError(
+            "build_before_fit needs a compiled model; call model.compile(...) or compile_model(model) first.")
+    if keras.backend.backend() != "tensorflow":
+        return model
+    import tensorflow as tf
+
+    if tf.distribute.has_strategy() or getattr(model, "_distribute_strategy", None) is not None:
+        return model  # under a strategy Keras builds everything before tracing, in the strategy's scope
+    y_pred = model(x)  # builds an unbuilt model; inference mode: no dropout, moving statistics untouched
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    model.compute_loss(x, y, y_pred)
+    model.compute_metrics(x, y, y_pred, sample_weight=None)
+    return model
 
 
 def probabilities(model, x, batch_size=None):
