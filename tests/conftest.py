@@ -99,9 +99,13 @@ def pytest_collection_modifyitems(config, items):
     (`pytest -m "not slow"`) leaves them out; the full suite, which CI runs, runs every test.
     """
     slow = pytest.mark.slow
+    # With pytest-xdist (-n 2 --dist loadgroup) every test of executed lessons runs on one worker, so each lesson
+    # is executed once per suite there, not once per worker.
+    one_worker = pytest.mark.xdist_group("executed_lessons")
     for item in items:
         if "executed_lessons" in getattr(item, "fixturenames", ()):
             item.add_marker(slow)
+            item.add_marker(one_worker)
 
 
 @pytest.fixture(autouse=True)

@@ -123,3 +123,12 @@ def test_ctrl_c_during_run_says_interrupted_and_exits_130(tmp_path, whole_group)
     assert err.strip() == "kerasmodels: interrupted", err
     assert (tmp_path / "run" / "kernel-stderr.log").exists()
 
+
+
+@pytest.mark.parametrize("jobs", ["0", "two"])
+def test_tour_jobs_must_be_a_positive_integer(capsys, jobs):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["tour", "--jobs", jobs])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "argument --jobs:" in err and ("must be a positive integer" in err or "is not an integer" in err), err

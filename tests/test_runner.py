@@ -8,7 +8,7 @@ import time
 import pytest
 
 from kerasmodels.course import runner
-from kerasmodels.errors import KerasmodelsError
+from kerasmodels.errors import InvalidArgumentError, KerasmodelsError
 
 TINY_LESSON = textwrap.dedent(
     """\
@@ -229,8 +229,12 @@ def test_failing_lesson_reports_the_cell_error(lesson_dirs, tmp_path):
     assert result.notebook_path.exists()  # the partial notebook is kept for inspection
 
 
-def test_tour_writes_table_and_self_contained_report(lesson_dirs, tmp_path):
-    results, report = runner.tour(mode="quick", out_dir=tmp_path / "tour", progress=False)
+def test_tour_writes_table_and_self_contained_report(lesson_dirs, tmp_path, capsys):
+    # Two lessons at once (`kerasmodels tour --jobs 2`); one at a time is the other tests' (one lesson each).
+    results, report = runner.tour(mode="quick", out_dir=tmp_path / "tour", progress=True, jobs=2)
+    assert [(r.lesson.name, r.status) for r in results] == [("98_tiny", "passed"), ("99_broken", "failed")]
+    done = [line for line in capsys.readouterr().out.splitlines() if "lesson done" in line]
+    assert sorted(line.split("  ")[-1].split()[0] for line in done) == ["98_tiny", "99_broken"]
     table = runner.format_table(results)
     assert "98_tiny" in table and "passed" in table and "the answer = 42" in table
     assert "FAILED 99_broken: cell" in table
@@ -246,6 +250,8 @@ def test_tour_writes_table_and_self_contained_report(lesson_dirs, tmp_path):
     # Links to the executed notebooks rendered as HTML.
     assert "href='98_tiny/98_tiny.html'" in page
     assert (tmp_path / "tour" / "98_tiny" / "98_tiny.html").exists()
+    with pytest.raises(InvalidArgumentError, match=r"jobs must be a positive integer; received 0\. Pass e\.g\. jobs=2"):
+        runner.tour(mode="quick", out_dir=tmp_path / "again", jobs=0)
 
 
 def test_report_and_rendered_notebooks_reference_nothing_online(lesson_dirs, tmp_path):

@@ -15,6 +15,7 @@ from kerasmodels._console import step_line, table
 from kerasmodels.course.discovery import discover
 from kerasmodels.course.execution import native_stderr_silenced, print_cell_progress, run_lesson
 from kerasmodels.course.rendering import _REPORT_CSS, _local_sources_links, _sources_html, figure_title, html_template
+from kerasmodels.errors import InvalidArgumentError
 from kerasmodels.paths import atomic_write_text, runs_dir
 
 __all__ = ["format_table", "tour", "write_report"]
@@ -49,23 +50,63 @@ _REPORT_TEMPLATE = """<!doctype html><html lang='en'><head><meta charset='utf-8'
 </body></html>"""
 
 
-def tour(specs=None, mode="quick", out_dir=None, progress=True):
-    """Run every lesson; return (results, report path)."""
+def tour(specs=None, mode="quick", out_dir=None, progress=True, jobs=1):
+    """Run every lesson; return (results, report path).
+
+    Args:
+        specs: the lessons (default: all of them, `discover()`).
+        mode: "quick" or "full".
+        out_dir: the run folder (default: runs/tour-<time>).
+        progress: print a line per lesson (and, with `jobs=1`, per cell).
+        jobs: lessons run at once, each in its own kernel. On average a quick lesson keeps about one
+            core busy (imports, tracing and plotting run on one), so 2 on a 2-core CPU finish the tour
+            sooner; each lesson's seconds then include the other's load, and so do the speed
+            comparisons lessons make (lesson 14). Two kernels may also need twice the memory, and on a
+            GPU each would claim the whole device: keep 1 there.
+
+    Returns:
+        (results in lesson order, path of the HTML report).
+    """
     specs = specs if specs is not None else discover()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise InvalidArgumentError(f"jobs must be a positive integer; received {jobs!r}. Pass e.g. jobs=2.")
     if out_dir is None:
         out_dir = runs_dir() / f"tour-{time.strftime('%Y%m%d-%H%M%S')}"
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    results = []
     started = time.perf_counter()
-    for index, spec in enumerate(specs, start=1):
-        on_cell = None
-        if progress:  # the same lines as `kerasmodels run`, each lesson's cells indented under it
-            print(step_line(time.perf_counter() - started, index, len(specs), spec.name, what="lesson"), flush=True)
-            on_cell = functools.partial(print_cell_progress, indent="  ")
-        results.append(run_lesson(spec, mode=mode, run_dir=out_dir / spec.name, progress=on_cell))
+    if jobs > 1 and len(specs) > 1:
+        results = _run_at_once(specs, mode, out_dir, jobs, progress, started)
+    else:
+        results = []
+        for index, spec in enumerate(specs, start=1):
+            on_cell = None
+            if progress:  # the same lines as `kerasmodels run`, each lesson's cells indented under it
+                print(step_line(time.perf_counter() - started, index, len(specs), spec.name, what="lesson"), flush=True)
+                on_cell = functools.partial(print_cell_progress, indent="  ")
+            results.append(run_lesson(spec, mode=mode, run_dir=out_dir / spec.name, progress=on_cell))
     report = write_report(results, out_dir / "report.html")
     return results, report
+
+
+def _run_at_once(specs, mode, out_dir, jobs, progress, started):
+    """`jobs` lessons at a time, each `run_lesson` in a worker process (its own environment and signals)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # Longest first (the headers' measured seconds), so the tour does not end waiting on one long lesson.
+    order = sorted(specs, key=lambda spec: -((spec.full_seconds if mode == "full" else spec.quick_seconds) or 0))
+    finished = {}
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(run_lesson, spec, mode=mode, run_dir=out_dir / spec.name) for spec in order]
+        for count, future in enumerate(as_completed(futures), start=1):
+            result = future.result()
+            finished[result.lesson.name] = result
+            if progress:
+                print(step_line(time.perf_counter() - started, count, len(specs),
+                                f"{result.lesson.name} {result.status} ({result.seconds:.0f} s)", what="lesson done"),
+                      flush=True)
+    return [finished[spec.name] for spec in specs]
 
 
 def format_table(results):
