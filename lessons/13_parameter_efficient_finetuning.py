@@ -284,7 +284,7 @@ def train_and_measure(name):
     model.preprocessor = None  # it takes the token ids above
     # compile_model also creates AdamW's moment variables now: on TensorFlow, variables created inside
     # the first traced step make it trace that step twice (with a plain model.compile, call
-    # model.optimizer.build(model.trainable_variables) yourself).
+    # km.models.build_before_fit(model, x[:2], y[:2]), which also creates string metrics' variables).
     km.models.compile_model(model, optimizer="adamw", learning_rate=learning_rates[name])
     timer = StepTimer()
     model.fit(train_tokens, y_train[order], batch_size=batch_size, epochs=1, shuffle=False,

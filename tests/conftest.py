@@ -88,6 +88,7 @@ def notebook_text_outputs(result):
     return "\n".join(chunks)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the xdist_group marks added here
 def pytest_collection_modifyitems(config, items):
     """A test that executes a lesson notebook (the `executed_lessons` fixture) is slow, marked or not.
 

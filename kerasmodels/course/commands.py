@@ -84,7 +84,7 @@ def _cmd_tour(args):
     if args.only:
         specs = [runner.find(key, specs) for key in args.only.split(",")]
     mode = _mode(args)
-    at_once = f", {args.jobs} at a time" if args.jobs > 1 else ""
+    at_once = f", {args.jobs} at a time" if args.jobs > 1 and len(specs) > 1 else ""
     print(f"touring {len(specs)} lessons in {mode} mode{at_once}", flush=True)
     started = time.perf_counter()
     results, report = runner.tour(specs, mode=mode, out_dir=args.out, progress=not args.no_progress, jobs=args.jobs)
@@ -129,7 +129,8 @@ def add(sub):
             p.add_argument("--no-progress", action="store_true")
             p.add_argument("--jobs", type=positive_int, default=1, metavar="N",
                            help="lessons run at once (default 1); 2 on a 2-core CPU finishes sooner, with each "
-                                "lesson's seconds and speed comparisons measured beside another lesson")
+                                "lesson's seconds and measured times taken beside another lesson; keep 1 on "
+                                "a GPU (each lesson would claim all of its memory)")
         mode = p.add_mutually_exclusive_group()
         mode.add_argument("--quick", action="store_true", help="small data, few epochs (default without GPU)")
         mode.add_argument("--full", action="store_true", help="the full run (default with a GPU)")

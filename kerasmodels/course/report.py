@@ -57,11 +57,11 @@ def tour(specs=None, mode="quick", out_dir=None, progress=True, jobs=1):
         specs: the lessons (default: all of them, `discover()`).
         mode: "quick" or "full".
         out_dir: the run folder (default: runs/tour-<time>).
-        progress: print a line per lesson (and, with `jobs=1`, per cell).
+        progress: print a line per lesson (and, when lessons run one at a time, per cell).
         jobs: lessons run at once, each in its own kernel. On average a quick lesson keeps about one
             core busy (imports, tracing and plotting run on one), so 2 on a 2-core CPU finish the tour
-            sooner; each lesson's seconds then include the other's load, and so do the speed
-            comparisons lessons make (lesson 14). Two kernels may also need twice the memory, and on a
+            sooner; each lesson's seconds then include the other's load, and so do the times
+            lessons measure (e.g. lessons 14 and 16). Two kernels may also need twice the memory, and on a
             GPU each would claim the whole device: keep 1 there.
 
     Returns:
@@ -97,7 +97,8 @@ def _run_at_once(specs, mode, out_dir, jobs, progress, started):
     # Longest first (the headers' measured seconds), so the tour does not end waiting on one long lesson.
     order = sorted(specs, key=lambda spec: -((spec.full_seconds if mode == "full" else spec.quick_seconds) or 0))
     finished = {}
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+    try:
         futures = [pool.submit(run_lesson, spec, mode=mode, run_dir=out_dir / spec.name) for spec in order]
         for count, future in enumerate(as_completed(futures), start=1):
             result = future.result()
@@ -106,6 +107,11 @@ def _run_at_once(specs, mode, out_dir, jobs, progress, started):
                 print(step_line(time.perf_counter() - started, count, len(specs),
                                 f"{result.lesson.name} {result.status} ({result.seconds:.0f} s)", what="lesson done"),
                       flush=True)
+    except BaseException:
+        # Ctrl-C (or a worker that died): the lessons still queued are not started.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return [finished[spec.name] for spec in specs]
 
 

@@ -173,7 +173,7 @@ def _build_optimizer_now(model):
     variables, built earlier, so training is unchanged. JAX and torch build before tracing already.
     Metrics given as strings ("accuracy") and a multi-output model's per-output loss trackers are
     still created in the first step (so the first step is still traced twice; `build_before_fit`
-    creates them too); the default metrics here are objects.
+    creates those before `fit` as well); the default metrics here are objects.
     """
     if keras.backend.backend() != "tensorflow" or not model.built or model.optimizer.built:
         return
@@ -187,9 +187,10 @@ def _build_optimizer_now(model):
 def build_before_fit(model, x, y):
     """Create the first training step's variables now, so TensorFlow traces that step once.
 
-    Keras's TensorFlow trainer (without a distribution strategy) creates three kinds of variables
-    inside the first traced training step: the optimizer's, a multi-output model's per-output loss
-    trackers, and the metrics `compile` received as strings ("accuracy"). A `tf.function` that
+    Keras's TensorFlow trainer (without a distribution strategy) creates these variables inside the
+    first traced training step: the optimizer's, a multi-output model's per-output loss trackers,
+    the metrics `compile` received as strings ("accuracy") and, for a model not built yet, its
+    weights. A `tf.function` that
     creates variables on its first call is traced a second time, so the first `fit` step pays two
     traces (a second or more per model on a 2-core CPU). This creates the same variables from a
     few examples; `fit` resets the metrics, so training and its logs are unchanged. `compile_model`
@@ -197,8 +198,9 @@ def build_before_fit(model, x, y):
     It does nothing on JAX and torch (their trainers build before tracing) or under a strategy.
 
     Args:
-        model: a built, compiled `keras.Model`.
-        x: a few training inputs (two examples are enough), in the form `fit` receives them.
+        model: a compiled `keras.Model`, built or not.
+        x: a few training inputs (two examples are enough), structured as one batch's inputs (an
+            array, or a dict of arrays for named inputs), also when `fit` receives a dataset.
         y: their targets, in the same form as `fit`'s `y` (a dict for named outputs).
 
     Returns:
