@@ -284,7 +284,8 @@ def train_and_measure(name):
     model.preprocessor = None  # it takes the token ids above
     # compile_model also creates AdamW's moment variables now: on TensorFlow, variables created inside
     # the first traced step make it trace that step twice (with a plain model.compile, call
-    # km.models.build_before_fit(model, x[:2], y[:2]), which also creates string metrics' variables).
+    # km.models.build_before_fit(model, {k: v[:2] for k, v in train_tokens.items()}, y_train[order][:2]),
+    # which also creates the variables of metrics given as strings).
     km.models.compile_model(model, optimizer="adamw", learning_rate=learning_rates[name])
     timer = StepTimer()
     model.fit(train_tokens, y_train[order], batch_size=batch_size, epochs=1, shuffle=False,

@@ -130,7 +130,7 @@ def add(sub):
             p.add_argument("--jobs", type=positive_int, default=1, metavar="N",
                            help="lessons run at once (default 1); 2 on a 2-core CPU finishes sooner, with each "
                                 "lesson's seconds and measured times taken beside another lesson; keep 1 on "
-                                "a GPU (each lesson would claim all of its memory)")
+                                "a GPU (each lesson would claim most of its memory)")
         mode = p.add_mutually_exclusive_group()
         mode.add_argument("--quick", action="store_true", help="small data, few epochs (default without GPU)")
         mode.add_argument("--full", action="store_true", help="the full run (default with a GPU)")

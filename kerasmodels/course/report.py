@@ -60,9 +60,10 @@ def tour(specs=None, mode="quick", out_dir=None, progress=True, jobs=1):
         progress: print a line per lesson (and, when lessons run one at a time, per cell).
         jobs: lessons run at once, each in its own kernel. On average a quick lesson keeps about one
             core busy (imports, tracing and plotting run on one), so 2 on a 2-core CPU finish the tour
-            sooner; each lesson's seconds then include the other's load, and so do the times
-            lessons measure (e.g. lessons 14 and 16). Two kernels may also need twice the memory, and on a
-            GPU each would claim the whole device: keep 1 there.
+            sooner; each lesson's seconds then include the other's load, and so do the wall-clock
+            times lessons measure (lesson 14's training speeds, lesson 16's conversion seconds);
+            CPU-time measurements are affected less. Two kernels may also need twice the memory, and on a
+            GPU each would claim most of its memory: keep 1 there.
 
     Returns:
         (results in lesson order, path of the HTML report).
@@ -92,23 +93,36 @@ def tour(specs=None, mode="quick", out_dir=None, progress=True, jobs=1):
 def _run_at_once(specs, mode, out_dir, jobs, progress, started):
     """`jobs` lessons at a time, each `run_lesson` in a worker process (its own environment and signals)."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     # Longest first (the headers' measured seconds), so the tour does not end waiting on one long lesson.
     order = sorted(specs, key=lambda spec: -((spec.full_seconds if mode == "full" else spec.quick_seconds) or 0))
     finished = {}
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+    queued, running = iter(order), set()
+
+    def start_next():
+        # One lesson per free worker, never more: a lesson handed to the pool cannot be cancelled.
+        spec = next(queued, None)
+        if spec is not None:
+            running.add(pool.submit(run_lesson, spec, mode=mode, run_dir=out_dir / spec.name))
+
     try:
-        futures = [pool.submit(run_lesson, spec, mode=mode, run_dir=out_dir / spec.name) for spec in order]
-        for count, future in enumerate(as_completed(futures), start=1):
-            result = future.result()
-            finished[result.lesson.name] = result
-            if progress:
-                print(step_line(time.perf_counter() - started, count, len(specs),
-                                f"{result.lesson.name} {result.status} ({result.seconds:.0f} s)", what="lesson done"),
-                      flush=True)
+        for _ in range(jobs):
+            start_next()
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                running.remove(future)
+                result = future.result()
+                finished[result.lesson.name] = result
+                if progress:
+                    print(step_line(time.perf_counter() - started, len(finished), len(specs),
+                                    f"{result.lesson.name} {result.status} ({result.seconds:.0f} s)",
+                                    what="lesson done"), flush=True)
+                start_next()
     except BaseException:
-        # Ctrl-C (or a worker that died): the lessons still queued are not started.
+        # Any exception, Ctrl-C included: no further lesson starts; the finished ones keep their run folders.
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()

@@ -200,8 +200,8 @@ def build_before_fit(model, x, y):
     Args:
         model: a compiled `keras.Model`, built or not.
         x: a few training inputs (two examples are enough), structured as one batch's inputs (an
-            array, or a dict of arrays for named inputs), also when `fit` receives a dataset.
-        y: their targets, in the same form as `fit`'s `y` (a dict for named outputs).
+            array, a list, or a dict of arrays for named inputs), also when `fit` receives a dataset.
+        y: their targets, structured as one batch's targets (a dict for named outputs).
 
     Returns:
         The same model.
