@@ -61,7 +61,7 @@ def tour(specs=None, mode="quick", out_dir=None, progress=True, jobs=1):
         jobs: lessons run at once, each in its own kernel. On average a quick lesson keeps about one
             core busy (imports, tracing and plotting run on one), so 2 on a 2-core CPU finish the tour
             sooner; each lesson's seconds then include the other's load, and so do the wall-clock
-            times lessons measure (lesson 14's training speeds, lesson 16's conversion seconds);
+            times lessons measure (e.g. lesson 14's training speeds, lesson 19's latencies);
             CPU-time measurements are affected less. Two kernels may also need twice the memory, and on a
             GPU each would claim most of its memory: keep 1 there.
 
@@ -76,16 +76,21 @@ def tour(specs=None, mode="quick", out_dir=None, progress=True, jobs=1):
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    if jobs > 1 and len(specs) > 1:
-        results = _run_at_once(specs, mode, out_dir, jobs, progress, started)
-    else:
-        results = []
-        for index, spec in enumerate(specs, start=1):
-            on_cell = None
-            if progress:  # the same lines as `kerasmodels run`, each lesson's cells indented under it
-                print(step_line(time.perf_counter() - started, index, len(specs), spec.name, what="lesson"), flush=True)
-                on_cell = functools.partial(print_cell_progress, indent="  ")
-            results.append(run_lesson(spec, mode=mode, run_dir=out_dir / spec.name, progress=on_cell))
+    try:
+        if jobs > 1 and len(specs) > 1:
+            results = _run_at_once(specs, mode, out_dir, jobs, progress, started)
+        else:
+            results = []
+            for index, spec in enumerate(specs, start=1):
+                on_cell = None
+                if progress:  # the same lines as `kerasmodels run`, each lesson's cells indented under it
+                    print(step_line(time.perf_counter() - started, index, len(specs), spec.name, what="lesson"),
+                          flush=True)
+                    on_cell = functools.partial(print_cell_progress, indent="  ")
+                results.append(run_lesson(spec, mode=mode, run_dir=out_dir / spec.name, progress=on_cell))
+    except KeyboardInterrupt:
+        print(f"tour interrupted: the lessons that finished are in {out_dir}", flush=True)
+        raise
     report = write_report(results, out_dir / "report.html")
     return results, report
 
@@ -93,16 +98,20 @@ def tour(specs=None, mode="quick", out_dir=None, progress=True, jobs=1):
 def _run_at_once(specs, mode, out_dir, jobs, progress, started):
     """`jobs` lessons at a time, each `run_lesson` in a worker process (its own environment and signals)."""
     import multiprocessing
+    import signal
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     # Longest first (the headers' measured seconds), so the tour does not end waiting on one long lesson.
     order = sorted(specs, key=lambda spec: -((spec.full_seconds if mode == "full" else spec.quick_seconds) or 0))
     finished = {}
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+    # Workers ignore Ctrl-C between lessons (no traceback from an idle one); `run_lesson` handles it during one.
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN))
     queued, running = iter(order), set()
 
     def start_next():
-        # One lesson per free worker, never more: a lesson handed to the pool cannot be cancelled.
+        # One lesson per free worker, never more: the pool passes what it is given on to its workers at
+        # once (one more than it has workers), and from then on it can no longer be cancelled.
         spec = next(queued, None)
         if spec is not None:
             running.add(pool.submit(run_lesson, spec, mode=mode, run_dir=out_dir / spec.name))
