@@ -273,11 +273,14 @@ plt.show()
 #
 # Lesson 07's convolutional network sees the 2-D layout of the pixels instead of a flat list. Quick
 # mode cannot show whether that helps. Lesson 07's quick run tests only the first 2,000 test images
-# and scores 91.20 % on them (from lesson 07's own run: quick mode, TensorFlow, 2-core CPU). On the
+# and scores 91.20 % on them (from lesson 07's own run: quick mode, TensorFlow, this course's 2-core
+# AMD EPYC CPU, which has AVX-512; with the same CPU limited to AVX2, as on most laptops, its float32
+# sums are rounded in another order and the same run scores 90.55 %; your CPU may give another). On the
 # same 2,000 images this MLP's quick run scores 90.50 % (TensorFlow; printed in section 5; lower than
-# its score on all 10,000, so these 2,000 are harder than the rest for it). The difference, 0.70
-# points, is smaller than the 1.85 points that changing only lesson 07's random start moved its quick
-# score (93.05 % before, same images, same recipe): a change of seed alone moved this score by more.
+# its score on all 10,000, so these 2,000 are harder than the rest for it; the AVX2 run gave the same).
+# The difference, 0.70 points (0.05 on AVX2), is smaller than the 1.85 points that changing only lesson
+# 07's random start moved its quick score (93.05 % before, same images, same recipe, AVX-512): a change
+# of seed alone moved this score by more, and a change of CPU by almost as much (0.65 points).
 # (Each score's binomial standard error on 2,000 images, printed above, says how far that score could
 # move with other test images; the noise of a *difference* on shared images depends on how many images
 # the two models disagree on, which these two runs do not record.) And the two quick

@@ -223,7 +223,8 @@ def test_packed_minilm_computes_what_the_string_model_computes_and_trains(tmp_pa
     # float16 embedding rows in the pack: logits of about 0.2 agree to a few 1e-5.
     np.testing.assert_allclose(got, expected, atol=1e-3)
     record = recipes.main(["lpft", "--packed", str(tmp_path / "pack"), "--limit", "64", "--eval-limit", "16",
-                           "--epochs", "1", "--name", str(tmp_path / "recipes")])
+                           "--epochs", "1", "--precision", "float32" if BFLOAT16_BLOCKED else "mixed_bfloat16",
+                           "--name", str(tmp_path / "recipes")])
     assert record["inputs"] == "packed token ids" and record["test_samples"] == 16
 
 
