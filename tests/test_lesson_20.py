@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _reference_cpu import QUOTED_RUN_CPU
 
 from kerasmodels.course.topics import rl
 
@@ -30,11 +31,16 @@ def test_lesson_20_numbers(executed_lessons):
     random_return = m["cartpole_random_mean_return"]
     assert last > first and last > 2 * random_return
     greedy = m["cartpole_dqn_mean_return"]
-    assert 2 * random_return < greedy < 475  # quick mode: learning, "far from 475"
+    assert 2 * random_return < greedy <= 500  # on every CPU: learning; whether it reaches 475 is printed
     assert 10 < random_return < 40
     # The headline judges the kept network (the best 20-episode evaluation), whose step is recorded.
     assert 0 < m["cartpole_kept_step"] <= m["cartpole_train_steps"]
-    assert m["cartpole_best_eval"] < 500  # quick mode: no evaluation reached stop_at
+    # Quick mode trains "up to 10,000 steps": all of them unless an evaluation reached stop_at (500).
+    assert m["cartpole_train_steps"] == 10_000 or m["cartpole_best_eval"] == 500
+    assert m["cartpole_train_steps"] <= 10_000
+    if QUOTED_RUN_CPU:  # the prose's quoted run (AMD EPYC, AVX-512, TensorFlow, quick mode, seed 0)
+        assert greedy == pytest.approx(226.3, abs=0.05)  # "226.3, far from 475"
+        assert m["cartpole_best_eval"] < 500 and m["cartpole_train_steps"] == 10_000
 
     # The Bellman targets by hand equal the vectorised keras.ops ones; terminal ones are exactly the reward 1.
     assert m["bellman_terminal_transitions"] >= 1
