@@ -109,6 +109,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(one_worker)
 
 
+
+def pytest_configure(config):
+    """Refuse, in one line, a pytest on which xdist's --dist loadgroup does not group: each worker would run every lesson."""
+    if config.getoption("dist", "no") != "loadgroup" or hasattr(config, "workerinput"):
+        return
+    from importlib.metadata import version
+
+    def release(name):
+        return tuple(int(part) for part in version(name).split(".")[:3] if part.isdigit())
+
+    if release("pytest") >= (9, 2) and release("pytest-xdist") <= (3, 8, 0):
+        raise pytest.UsageError(
+            f"pytest {version('pytest')} with pytest-xdist {version('pytest-xdist')} ignores --dist loadgroup "
+            "(pytest-xdist issue 1386), so each worker would execute every lesson. Fix: pip install 'pytest<9.2' "
+            "(the test extra pins it)")
+
+
 @pytest.fixture(autouse=True)
 def _restore_keras_global_state():
     """A test that applies `accelerate.setup()` (mixed_bfloat16 on a bf16 CPU) must not change the next test's dtypes."""
