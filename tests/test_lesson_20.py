@@ -31,7 +31,13 @@ def test_lesson_20_numbers(executed_lessons):
     random_return = m["cartpole_random_mean_return"]
     assert last > first and last > 2 * random_return
     greedy = m["cartpole_dqn_mean_return"]
-    assert 2 * random_return < greedy <= 500  # on every CPU: learning; whether it reaches 475 is printed
+    assert 2 * random_return < greedy  # on every CPU: learning
+    # Whether it reaches 475 differs by CPU (AVX-512: 226.3; emulated AVX2: 496.3), so the run prints its verdict.
+    from conftest import notebook_text_outputs
+
+    verdict = "at or above" if greedy >= 475 else "below"
+    assert f"greedy mean return over 100 fresh episodes: {greedy:.1f}, {verdict} CartPole's 'solved' threshold of 475" \
+        in notebook_text_outputs(result)
     assert 10 < random_return < 40
     # The headline judges the kept network (the best 20-episode evaluation), whose step is recorded.
     assert 0 < m["cartpole_kept_step"] <= m["cartpole_train_steps"]
