@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _reference_cpu import QUOTED_RUN_CPU
 
 
 @pytest.fixture(scope="module")
@@ -128,24 +129,29 @@ def test_lesson_numbers_agree_with_the_theory(executed_lessons):
     # Noise is classified mostly as one or two classes: its entropy is below the generated digits'.
     assert m["class_entropy_bits_noise"] + 1 < m["class_entropy_bits_generated"] < m["class_entropy_bits_real"]
     # The histogram's control (section 5's prose): noise goes to one or two classes; the generated digits hold
-    # about twice the real share of those classes (the review's quick run: 40 % vs 21 %, noise 89 % class 3 and
-    # 11 % class 2); the confidence >= 0.9 filter does not separate digits from noise (noise passes it in its own
-    # classes); one class gets under a quarter of its real share (class 4: 0 %).
+    # about twice the real share of those classes or a little more (AVX-512 quick run: 40 % vs 21 %; emulated AVX2:
+    # 50 %); the confidence >= 0.9 filter does not separate digits from noise (noise passes it in its own classes);
+    # one class gets under a quarter of its real share (AVX-512: class 4, 0 %; AVX2: class 8, 0.23 of its share).
     assert 1 <= m["noise_classes"] <= 2
     share = {k: m[f"noise_share_{k}"]
              for k in ("real", "generated", "real_confidence_0_9", "generated_confidence_0_9", "noise_confidence_0_9")}
     assert 1.5 < share["generated"] / share["real"] < 2.5
     assert share["noise_confidence_0_9"] > 0.9
     assert m["min_generated_over_real_class_share"] < 0.25
-    # ... and in the quick run it is missing entirely (section 5's prose: class 4, 0 % of 1,000 generated digits);
-    # the classifier misreads about one real digit in ten, so the prose asks for a look at the sample grid.
-    assert m["generated_share_rarest_class"] == 0
-    # Section 5's check of "not drawn or not recognised" (quick run, TensorFlow, round 6: the classifier calls none of
-    # the grid's ten last-epoch samples a 4, and 4 is its second choice for 0.2 % of the generated digits against
-    # 6.8 % of the real ones; the prose adds that columns 7 and 8 look like rough 4s; the classifier read them as 0 and 7).
+    # Both runs: the classifier calls none of the grid's ten last-epoch samples the rarest class, and ranks it
+    # second less often for the generated digits than for the real ones (it misreads about one real digit in ten).
     assert m["grid_columns_rarest_class"] == 0
-    assert m["share_rarest_second_generated"] < 0.01
+    assert m["share_rarest_second_generated"] < m["share_rarest_second_real"]
     assert m["share_rarest_second_real"] > 0.03
+    if QUOTED_RUN_CPU:
+        # The quoted run (AMD EPYC, AVX-512, TensorFlow, quick mode): class 4 is missing entirely from the 1,000
+        # generated digits; 4 is second choice for 0.2 % of them against 6.8 % of the real ones, and for none of the
+        # grid's columns (the prose adds that columns 7 and 8 look like rough 4s; the classifier read them 0 and 7).
+        assert m["rarest_class"] == 4
+        assert m["generated_share_rarest_class"] == 0
+        assert m["share_rarest_second_generated"] < 0.01
+        assert m["grid_columns_rarest_second"] == 0
+        assert (f"{share['generated']:.0%}", f"{share['real']:.0%}") == ("40%", "21%")  # as the notebook prints them
     assert 0.85 < m["classifier_test_acc"] < 0.95
     assert {"samples_per_epoch", "mode_coverage"} <= {f.stem for f in result.figures}
     # Section 3 says D *can* reject the fakes confidently; section 4 says this run's epoch means never
