@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _reference_cpu import QUOTED_RUN_CPU
+from _reference_cpu import EMULATED_AVX2_RUN, QUOTED_RUN_CPU
 
 
 @pytest.fixture(scope="module")
@@ -128,30 +128,51 @@ def test_lesson_numbers_agree_with_the_theory(executed_lessons):
         assert 0 <= m[f"class_entropy_bits_{kind}"] <= np.log2(10) + 1e-9
     # Noise is classified mostly as one or two classes: its entropy is below the generated digits'.
     assert m["class_entropy_bits_noise"] + 1 < m["class_entropy_bits_generated"] < m["class_entropy_bits_real"]
-    # The histogram's control (section 5's prose): noise goes to one or two classes; the generated digits hold
-    # about twice the real share of those classes or a little more (AVX-512 quick run: 40 % vs 21 %; emulated AVX2:
-    # 50 %); the confidence >= 0.9 filter does not separate digits from noise (noise passes it in its own classes);
-    # one class gets under a quarter of its real share (AVX-512: class 4, 0 %; AVX2: class 8, 0.23 of its share).
+    # The histogram's control (section 5's prose, for every reader): noise goes to one or two classes; the
+    # confidence >= 0.9 filter does not separate digits from noise (noise passes it in its own classes).
     assert 1 <= m["noise_classes"] <= 2
     share = {k: m[f"noise_share_{k}"]
              for k in ("real", "generated", "real_confidence_0_9", "generated_confidence_0_9", "noise_confidence_0_9")}
-    assert 1.5 < share["generated"] / share["real"] < 2.5
     assert share["noise_confidence_0_9"] > 0.9
-    assert m["min_generated_over_real_class_share"] < 0.25
-    # Both runs: the classifier calls none of the grid's ten last-epoch samples the rarest class, and ranks it
-    # second less often for the generated digits than for the real ones (it misreads about one real digit in ten).
-    assert m["grid_columns_rarest_class"] == 0
-    assert m["share_rarest_second_generated"] < m["share_rarest_second_real"]
-    assert m["share_rarest_second_real"] > 0.03
-    if QUOTED_RUN_CPU:
-        # The quoted run (AMD EPYC, AVX-512, TensorFlow, quick mode): class 4 is missing entirely from the 1,000
-        # generated digits; 4 is second choice for 0.2 % of them against 6.8 % of the real ones, and for none of the
-        # grid's columns (the prose adds that columns 7 and 8 look like rough 4s; the classifier read them 0 and 7).
-        assert m["rarest_class"] == 4
-        assert m["generated_share_rarest_class"] == 0
-        assert m["share_rarest_second_generated"] < 0.01
-        assert m["grid_columns_rarest_second"] == 0
-        assert (f"{share['generated']:.0%}", f"{share['real']:.0%}") == ("40%", "21%")  # as the notebook prints them
+    # The printed figures are consistent: the rarest class's ratio and the dilution-only estimate.
+    ratio = m["generated_share_rarest_class"] / m["real_share_rarest_class"]
+    assert m["min_generated_over_real_class_share"] == pytest.approx(ratio, abs=1e-9)
+    assert m["dilution_only_share_ratio"] == pytest.approx((1 - share["generated"]) / (1 - share["real"]), abs=1e-9)
+    # The prose's numbers for the two runs it quotes (TensorFlow, quick mode, this course's 2-core EPYC), exactly
+    # as the notebook prints them.
+    quoted = {
+        "rarest_class": f"{m['rarest_class']:.0f}",
+        "generated_share_rarest_class": f"{m['generated_share_rarest_class']:.1%}",
+        "real_share_rarest_class": f"{m['real_share_rarest_class']:.1%}",
+        "min_generated_over_real_class_share": f"{m['min_generated_over_real_class_share']:.2f}",
+        "noise_share_generated": f"{share['generated']:.0%}",
+        "noise_share_real": f"{share['real']:.0%}",
+        "outside_noise_generated": f"{1 - share['generated']:.0%}",
+        "outside_noise_real": f"{1 - share['real']:.0%}",
+        "dilution_only_share_ratio": f"{m['dilution_only_share_ratio']:.2f}",
+        "grid_columns_rarest_class": f"{m['grid_columns_rarest_class']:.0f}",
+        "grid_columns_rarest_second": f"{m['grid_columns_rarest_second']:.0f}",
+        "share_rarest_second_generated": f"{m['share_rarest_second_generated']:.1%}",
+        "share_rarest_second_real": f"{m['share_rarest_second_real']:.1%}",
+    }
+    if QUOTED_RUN_CPU:  # the AVX-512 run: class 4 missing; the prose adds that grid columns 7 and 8 look like rough 4s
+        assert quoted == {
+            "rarest_class": "4", "generated_share_rarest_class": "0.0%", "real_share_rarest_class": "10.0%",
+            "min_generated_over_real_class_share": "0.00", "noise_share_generated": "40%", "noise_share_real": "21%",
+            "outside_noise_generated": "60%", "outside_noise_real": "79%", "dilution_only_share_ratio": "0.77",
+            "grid_columns_rarest_class": "0", "grid_columns_rarest_second": "0",
+            "share_rarest_second_generated": "0.2%", "share_rarest_second_real": "6.8%",
+        }
+    if EMULATED_AVX2_RUN:  # the AVX2 run (bench/avx2_only.sh): class 8 thin but not missing
+        assert quoted == {
+            "rarest_class": "8", "generated_share_rarest_class": "2.2%", "real_share_rarest_class": "9.4%",
+            "min_generated_over_real_class_share": "0.23", "noise_share_generated": "50%", "noise_share_real": "21%",
+            "outside_noise_generated": "50%", "outside_noise_real": "79%", "dilution_only_share_ratio": "0.63",
+            "grid_columns_rarest_class": "0", "grid_columns_rarest_second": "3",
+            "share_rarest_second_generated": "8.6%", "share_rarest_second_real": "20.2%",
+        }
+    if QUOTED_RUN_CPU or EMULATED_AVX2_RUN:  # "in both runs": under a quarter, far below the dilution estimate
+        assert m["min_generated_over_real_class_share"] < 0.25 < 0.5 < m["dilution_only_share_ratio"]
     assert 0.85 < m["classifier_test_acc"] < 0.95
     assert {"samples_per_epoch", "mode_coverage"} <= {f.stem for f in result.figures}
     # Section 3 says D *can* reject the fakes confidently; section 4 says this run's epoch means never
