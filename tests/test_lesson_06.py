@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from _reference_cpu import QUOTED_RUN_CPU
+from _reference_cpu import EMULATED_AVX2_RUN, QUOTED_RUN_CPU
 
 from kerasmodels.course import exercises
 
@@ -72,17 +72,17 @@ def test_lesson_06_facts(executed_lessons):
 
 
 @pytest.mark.slow
-def test_quick_mode_mlp_and_cnn_differ_by_less_than_the_noise_on_the_same_images(executed_lessons):
+def test_quick_mode_mlp_and_cnn_differ_by_less_than_a_change_of_seed_on_the_same_images(executed_lessons):
     # Lesson 06's prose (quick mode, TensorFlow): on the same 2,000 test images lesson 07's CNN scores 91.20 % on
-    # the AVX-512 CPU (90.55 % with it limited to AVX2) and this MLP 90.50 % on both; the difference is within about
-    # one standard error of either score (asserted: within two) and smaller than the 1.85-point shift that changing
-    # only lesson 07's random start caused (93.05 % before commit b7250f3), on either CPU.
-    cnn_before_b7250f3 = 0.9305
+    # this course's EPYC with AVX-512 and 90.55 % with its kernels capped at AVX2; this MLP 90.50 % on both. The gap
+    # (0.70 / 0.05 points) is smaller than the 1.85 points by which changing only lesson 07's seed moved its score
+    # (93.05 % before commit b7250f3, AVX-512); the CPU moved it by 0.65 points.
+    seed_shift = 0.9305 - 0.9120
     m6 = {k: v["value"] for k, v in executed_lessons(6).metrics.items()}
     mlp_2000 = m6["mnist_test_acc_first_2000"]
     cnn = executed_lessons(7).metrics["mnist_test_acc_art002_cnn"]["value"]
-    if QUOTED_RUN_CPU:  # the prose's numbers; other CPUs round float32 sums in another order
-        assert cnn == pytest.approx(0.9120, abs=0.005) and mlp_2000 == pytest.approx(0.9050, abs=0.005)
-    difference = abs(mlp_2000 - cnn)
-    assert difference < 2 * m6["std_err_acc_first_2000_test"]
-    assert difference < cnn_before_b7250f3 - cnn
+    assert abs(mlp_2000 - cnn) < seed_shift  # on any CPU: what the prose concludes from the quoted runs
+    if QUOTED_RUN_CPU:
+        assert (f"{cnn:.2%}", f"{mlp_2000:.2%}") == ("91.20%", "90.50%")
+    if EMULATED_AVX2_RUN:
+        assert (f"{cnn:.2%}", f"{mlp_2000:.2%}") == ("90.55%", "90.50%")
