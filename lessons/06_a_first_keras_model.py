@@ -225,16 +225,17 @@ test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbo
 lesson.metric("mnist_test_acc", test_accuracy, "MNIST test accuracy", headline=True, fmt=".2%")
 # Lesson 07's quick run tests its CNN on the first 2,000 of these test images only; score this MLP on the same
 # 2,000 so the two can be compared. Binomial standard error of a score on 2,000 images: this one's, and that of
-# lesson 07's quick score (quoted from lesson 07's two recorded runs, section 5's end: quick mode, TensorFlow,
-# this course's 2-core AMD EPYC with AVX-512, and with its kernels capped at AVX2).
+# lesson 07's quick score (recorded by lesson 07's section 3 in two runs, quick mode, TensorFlow: this course's
+# 2-core AMD EPYC with AVX-512, and with its kernels capped at AVX2; quoted at the end of this section).
 _, accuracy_2000 = model.evaluate(x_test[:2000], y_test[:2000], batch_size=1024, verbose=0)
 cnn_quick = {"AVX-512 run": 0.9120, "emulated AVX2 run": 0.9055}  # lesson 07's quick score on x_test[:2000]
 se_2000 = np.sqrt(accuracy_2000 * (1 - accuracy_2000) / 2000)
 print(f"this MLP: {test_accuracy:.2%} on all 10,000 test images, {accuracy_2000:.2%} on the first 2,000 "
       f"(standard error {se_2000:.2%})")
-for run, cnn in cnn_quick.items():
-    print(f"lesson 07's CNN, its {run}: {cnn:.2%} on the same 2,000 (standard error "
-          f"{np.sqrt(cnn * (1 - cnn) / 2000):.2%}); this MLP minus it: {accuracy_2000 - cnn:+.2%}")
+if lesson.quick:  # quick against quick only: a fully trained MLP against lesson 07's quick CNN would mislead
+    for run, cnn in cnn_quick.items():
+        print(f"lesson 07's CNN, quick mode, its {run}: {cnn:.2%} on the same 2,000 (standard error "
+              f"{np.sqrt(cnn * (1 - cnn) / 2000):.2%}); this MLP minus it: {100 * (accuracy_2000 - cnn):+.2f} points")
 lesson.metric("mnist_test_acc_first_2000", accuracy_2000,
               "MNIST test accuracy, first 2,000 test images (lesson 07's)", fmt=".2%")
 lesson.metric("std_err_acc_first_2000_test", se_2000,
@@ -279,12 +280,13 @@ plt.show()
 # and scores 91.20 % on them (from lesson 07's own run: quick mode, TensorFlow, this course's 2-core
 # AMD EPYC CPU, which has AVX-512; with the same CPU limited to AVX2, as on most laptops, its float32
 # sums are rounded in another order and the same run scores 90.55 %; your CPU may give another). On the
-# same 2,000 images this MLP's quick run scores 90.50 % (TensorFlow; printed in section 5; lower than
+# same 2,000 images this MLP's quick run scores 90.50 % (TensorFlow; printed above; lower than
 # its score on all 10,000, so these 2,000 are harder than the rest for it; the AVX2 run gave the same).
 # The difference, 0.70 points (0.05 on AVX2), is smaller than the 1.85 points that changing only lesson
-# 07's random start moved its quick score (93.05 % before, same images, same recipe, AVX-512): a change
-# of seed alone moved it by more than that gap, and a change of CPU by nearly the gap itself (0.65 points
-# against 0.70).
+# 07's random start moved its quick score (93.05 % in an earlier version of lesson 07 that drew its
+# starting weights from another random state; same images, same recipe, AVX-512): a change of seed alone
+# moved it by more than that gap, and a change of CPU by 0.65 points, nearly the AVX-512 gap (0.70) and
+# far more than the AVX2 one (0.05).
 # (Each score's binomial standard error on 2,000 images, printed above, says how far that score could
 # move with other test images; the noise of a *difference* on shared images depends on how many images
 # the two models disagree on, which these two runs do not record.) And the two quick

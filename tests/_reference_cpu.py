@@ -14,8 +14,11 @@ import os
 
 from kerasmodels import hardware
 
-_TENSORFLOW_ON_AVX512_CHIP = hardware.backend_name() == "tensorflow" and "avx512f" in hardware._cpuinfo()[1]
-_CAPPED = os.environ.get(hardware._CPU_MAX_ISA_ENV, "").lower() == "avx2"
+_MODEL, _FLAGS = hardware._cpuinfo()
+_THIS_COURSES_CPU = (hardware.backend_name() == "tensorflow" and _MODEL.startswith("AMD EPYC") and "avx512f" in _FLAGS
+                      and hardware.cpu().cores == 2)
+# oneDNN capped at AVX2, as bench/avx2_only.sh does (ONEDNN_MAX_CPU_ISA, or its older name DNNL_MAX_CPU_ISA)
+_CAPPED = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "").upper() == "AVX2"
 
-QUOTED_RUN_CPU = _TENSORFLOW_ON_AVX512_CHIP and not _CAPPED
-EMULATED_AVX2_RUN = _TENSORFLOW_ON_AVX512_CHIP and _CAPPED  # bench/avx2_only.sh on such a chip
+QUOTED_RUN_CPU = _THIS_COURSES_CPU and not _CAPPED
+EMULATED_AVX2_RUN = _THIS_COURSES_CPU and _CAPPED  # bench/avx2_only.sh on such a chip

@@ -47,12 +47,15 @@ def test_lesson_20_numbers(executed_lessons):
     # Every evaluation is printed, and the last one is recorded.
     outputs = notebook_text_outputs(result)
     assert "greedy evaluations (step: 20-episode mean): " in outputs
-    assert m["cartpole_last_eval"] <= m["cartpole_best_eval"]
+    kept, steps = int(m["cartpole_kept_step"]), int(m["cartpole_train_steps"])
+    assert f"by the network kept at step {kept:,} of {steps:,} training steps" in outputs
     # The two quoted runs (TensorFlow, quick mode, seed 0, this course's 2-core AMD EPYC), as the prose quotes them.
     if QUOTED_RUN_CPU:  # as it is, AVX-512
         assert f"{m['cartpole_last20_mean_return']:.1f}" == "116.8"
         assert m["cartpole_kept_step"] == 2816 and f"{m['cartpole_best_eval']:.1f}" == "207.3"
         assert f"{greedy:.1f}" == "226.3"  # "226.3 ..., far below 475"
+        assert ("greedy evaluations (step: 20-episode mean): 1,792: 10.0, 2,816: 207.3, 3,840: 143.9, 4,864: 90.8, "
+                "5,888: 191.7, 6,912: 78.9, 7,936: 89.3, 8,960: 68.5, 9,984: 145.6") in outputs  # "68.5 and 207.3"
         assert m["cartpole_best_eval"] < 500 and m["cartpole_train_steps"] == 10_000
     if EMULATED_AVX2_RUN:  # kernels capped at AVX2 by bench/avx2_only.sh
         assert f"{m['cartpole_last20_mean_return']:.1f}" == "93.7"
@@ -63,9 +66,6 @@ def test_lesson_20_numbers(executed_lessons):
         assert m["cartpole_kept_step"] == 8960 and f"{m['cartpole_best_eval']:.1f}" == "493.2"
         assert f"{m['cartpole_last_eval']:.1f}" == "74.1"
         assert f"{greedy:.1f}" == "496.3" and m["cartpole_dqn_episodes_500"] == pytest.approx(0.84)
-    # Both runs learned about equally: training returns about 100 after 10,000 steps.
-    if QUOTED_RUN_CPU or EMULATED_AVX2_RUN:
-        assert 80 < m["cartpole_last20_mean_return"] < 130
 
     # The Bellman targets by hand equal the vectorised keras.ops ones; terminal ones are exactly the reward 1.
     assert m["bellman_terminal_transitions"] >= 1
