@@ -378,7 +378,7 @@ lesson.metric("confidence_blank_image", blank_confidence[0], "classifier confide
 # The histogram's own control: the classes this classifier gives images that look like no digit.
 noise_hist = scores["pure noise"][3]
 noise_classes = [int(k) for k in np.flatnonzero(noise_hist >= 0.05)]
-lesson.metric("noise_classes", len(noise_classes), "classes pure noise is sent to (>= 5 % of it)", fmt=".0f")
+lesson.metric("noise_classes", len(noise_classes), "number of classes pure noise is sent to (>= 5 % of it)", fmt=".0f")
 confident_hists = {}
 for name, images in image_sets.items():  # the same sets, keeping only the images classified with confidence >= 0.9
     confident_hists[name], _ = class_histogram(images[confidences[name] >= 0.9])
@@ -397,14 +397,15 @@ for label, hist in [("real", real_hist), ("generated", generated_hist),
                   f"share in the classes noise is sent to, {label}", fmt=".0%")
 rarest = int(np.argmin(generated_hist / real_hist))
 lesson.metric("rarest_class", rarest, "the class made most rarely, relative to the real digits", fmt=".0f")
-lesson.metric("generated_share_rarest_class", generated_hist[rarest], "  its share of the generated digits", fmt=".1%")
-lesson.metric("real_share_rarest_class", real_hist[rarest], "  its share of the real digits", fmt=".1%")
+lesson.metric("generated_share_rarest_class", generated_hist[rarest], "rarest class: its share of the generated digits", fmt=".1%")
+lesson.metric("real_share_rarest_class", real_hist[rarest], "rarest class: its share of the real digits", fmt=".1%")
 lesson.metric("min_generated_over_real_class_share", generated_hist[rarest] / real_hist[rarest],
-              "  generated share / real share", fmt=".2f")
+              "rarest class: generated share / real share", fmt=".2f")
 # If the samples piling up in the noise classes only diluted the other classes, each of those would keep
 # (share of generated digits outside the noise classes) / (share of real digits outside them) of its real share.
 lesson.metric("dilution_only_share_ratio", (1 - generated_hist[noise_classes].sum()) / (1 - real_hist[noise_classes].sum()),
-              "  the ratio dilution by the noise classes alone would give", fmt=".2f")
+              "if the noise classes only diluted the others, each other class would get this fraction of its real share",
+              fmt=".2f")
 ratio = generated_hist[rarest] / real_hist[rarest]
 if ratio == 0:
     print(f"so in this run class {rarest} is missing entirely from the generated digits")
@@ -436,8 +437,8 @@ runner_up = {label: runner_up_share(image_sets[name], rarest)[0]
              for label, name in [("generated", "generated digits"), ("real", "real test digits (another 1,000)")]}
 print(f"class {rarest} is the classifier's second choice for {runner_up['generated']:.1%} of the generated digits "
       f"({runner_up['real']:.1%} of the real ones)")
-print(f"rule: 'near' if it is second for at least a quarter as large a share of the generated digits as of the "
-      f"real ones ({0.25 * runner_up['real']:.1%})")
+print(f"rule: 'near' if class {rarest} is second for at least {0.25 * runner_up['real']:.1%} of the generated digits "
+      f"(a quarter of the real digits' {runner_up['real']:.1%})")
 if runner_up["generated"] >= runner_up["real"]:
     print(f"so to this classifier the generated digits are near class {rarest} as often as real digits, or more")
 elif runner_up["generated"] >= 0.25 * runner_up["real"]:
@@ -505,16 +506,16 @@ lesson.savefig(fig, "mode_coverage")
 # 9.4 %, thin but not missing. Dilution does not explain that. Noisy samples piling up in the noise
 # classes only dilute the others: 60 % of the generated digits lie outside them in the AVX-512 run
 # (50 % in the AVX2 run) against 79 % of the real ones, so dilution alone would leave each other
-# class about 0.77 of its real share (0.63 in the AVX2 run; yours is printed above), far above
-# 0.00 and 0.23. A class this rare is a mode the
-# generator draws rarely or not at all, or too badly to be recognised.
+# class about 0.77 of its real share (0.63 in the AVX2 run; both from the unrounded shares; yours is
+# printed above), far above 0.00 and 0.23. A class this rare is a mode the generator draws rarely or
+# not at all, or too badly to be recognised.
 #
 # The last lines printed above test what the classifier can say: they classify section 4's ten
 # last-epoch samples and count how often the rarest class is the classifier's *second* choice.
 # In both runs it calls none of the ten the rarest class. In the AVX-512 run 4 is second for none
 # of the ten and for almost none of the generated digits (0.2 %, against 6.8 % of the real ones):
 # to this classifier they are not even near a 4. Yet to the eye a few grid samples look like rough
-# 4s (columns 7 and 8 of the last row, classified 0 and 7). In the AVX2 run 8 is second for three
+# 4s (for example columns 7 and 8 of the last row, classified 0 and 7). In the AVX2 run 8 is second for three
 # of the ten columns and for 8.6 % of the generated digits (20.2 % of the real ones): some are near
 # an 8. Either way, a thin or empty bar is not proof of a dropped mode: a generator that draws none
 # of the rarest class and one that draws it too roughly for this classifier (which misreads about

@@ -101,6 +101,8 @@ def test_user_mistakes_get_plain_errors():
 
 @pytest.mark.slow
 def test_lesson_numbers_agree_with_the_theory(executed_lessons):
+    from conftest import notebook_text_outputs
+
     result = executed_lessons(15)
     assert result.status == "passed", result.error
     m = {k: v["value"] for k, v in result.metrics.items()}
@@ -163,6 +165,11 @@ def test_lesson_numbers_agree_with_the_theory(executed_lessons):
             "grid_columns_rarest_class": "0", "grid_columns_rarest_second": "0",
             "share_rarest_second_generated": "0.2%", "share_rarest_second_real": "6.8%",
         }
+        text = notebook_text_outputs(result)
+        # The grid's predicted classes (the prose: columns 7 and 8 classified 0 and 7) and the two verdicts it paraphrases.
+        assert f"{'  predicted class':24s}" + "".join(f"{k:>6d}" for k in (7, 2, 3, 6, 2, 7, 0, 7, 3, 6)) in text
+        assert "so in this run class 4 is missing entirely from the generated digits" in text
+        assert "so to this classifier the generated digits are hardly ever near class 4" in text
     if EMULATED_AVX2_RUN:  # the AVX2 run (bench/avx2_only.sh): class 8 thin but not missing
         assert quoted == {
             "rarest_class": "8", "generated_share_rarest_class": "2.2%", "real_share_rarest_class": "9.4%",
@@ -171,6 +178,9 @@ def test_lesson_numbers_agree_with_the_theory(executed_lessons):
             "grid_columns_rarest_class": "0", "grid_columns_rarest_second": "3",
             "share_rarest_second_generated": "8.6%", "share_rarest_second_real": "20.2%",
         }
+        text = notebook_text_outputs(result)
+        assert "so in this run class 8 is made, but thinly: under a quarter of its real share" in text
+        assert "so to this classifier the generated digits are sometimes near class 8, less often than real digits" in text
     if QUOTED_RUN_CPU or EMULATED_AVX2_RUN:  # "in both runs": under a quarter, far below the dilution estimate
         assert m["min_generated_over_real_class_share"] < 0.25 < 0.5 < m["dilution_only_share_ratio"]
     assert 0.85 < m["classifier_test_acc"] < 0.95
