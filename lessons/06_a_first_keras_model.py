@@ -228,7 +228,7 @@ lesson.metric("mnist_test_acc", test_accuracy, "MNIST test accuracy", headline=T
 # lesson 07's quick score (recorded by lesson 07's section 3 in two runs, quick mode, TensorFlow: this course's
 # 2-core AMD EPYC with AVX-512, and with its kernels capped at AVX2; quoted at the end of this section).
 _, accuracy_2000 = model.evaluate(x_test[:2000], y_test[:2000], batch_size=1024, verbose=0)
-cnn_quick = {"AVX-512 run": 0.9120, "emulated AVX2 run": 0.9055}  # lesson 07's quick score on x_test[:2000]
+cnn_quick = {"TensorFlow AVX-512 run": 0.9120, "TensorFlow emulated AVX2 run": 0.9055}  # lesson 07's quick score on x_test[:2000]
 se_2000 = np.sqrt(accuracy_2000 * (1 - accuracy_2000) / 2000)
 print(f"this MLP: {test_accuracy:.2%} on all 10,000 test images, {accuracy_2000:.2%} on the first 2,000 "
       f"(standard error {se_2000:.2%})")
@@ -280,14 +280,13 @@ plt.show()
 # and scores 91.20 % on them (from lesson 07's own run: quick mode, TensorFlow, this course's 2-core
 # AMD EPYC CPU, which has AVX-512; with the same CPU limited to AVX2, as on most laptops, its float32
 # sums are rounded in another order and the same run scores 90.55 %; your CPU may give another). On the
-# same 2,000 images this MLP's quick run scores 90.50 % (TensorFlow; printed above; lower than
+# same 2,000 images this MLP's quick run scores 90.50 % (TensorFlow; printed above in quick mode; lower than
 # its score on all 10,000, so these 2,000 are harder than the rest for it; the AVX2 run gave the same).
-# The difference, 0.70 points (0.05 on AVX2), is smaller than the 1.85 points that changing only lesson
-# 07's random start moved its quick score (93.05 % in an earlier version of lesson 07 that drew its
-# starting weights from another random state; same images, same recipe, AVX-512): a change of seed alone
-# moved it by more than that gap, and a change of CPU by 0.65 points, nearly the AVX-512 gap (0.70) and
-# far more than the AVX2 one (0.05).
-# (Each score's binomial standard error on 2,000 images, printed above, says how far that score could
+# The difference is 0.70 points (0.05 on AVX2). An earlier version of lesson 07 scored 93.05 % (same
+# seed, images and recipe, AVX-512; its starting weights drawn from another point of the random state):
+# randomness alone moved the CNN's score by 1.85 points, more than either gap. A change of CPU moved it
+# by 0.65 points, nearly the AVX-512 gap and far more than the AVX2 one.
+# (Each score's binomial standard error on 2,000 images, printed above in quick mode, says how far that score could
 # move with other test images; the noise of a *difference* on shared images depends on how many images
 # the two models disagree on, which these two runs do not record.) And the two quick
 # runs are not trained alike: the CNN sees 6,000 images once (188 steps of batch 32 at Adam's
