@@ -514,8 +514,9 @@ lesson.savefig(fig, "mode_coverage")
 # last-epoch samples and count how often the rarest class is the classifier's *second* choice.
 # In both runs it calls none of the ten the rarest class. In the AVX-512 run 4 is second for none
 # of the ten and for almost none of the generated digits (0.2 %, against 6.8 % of the real ones):
-# to this classifier they are not even near a 4. Yet to the eye a few grid samples look like rough
-# 4s (for example columns 7 and 8 of the last row, classified 0 and 7). In the AVX2 run 8 is second for three
+# to this classifier they are not even near a 4. Yet to the eye a few of that run's grid samples look
+# like rough 4s (for example its columns 7 and 8 of the last row, classified 0 and 7; the grid in section 4
+# is your run's). In the AVX2 run 8 is second for three
 # of the ten columns and for 8.6 % of the generated digits (20.2 % of the real ones): some are near
 # an 8. Either way, a thin or empty bar is not proof of a dropped mode: a generator that draws none
 # of the rarest class and one that draws it too roughly for this classifier (which misreads about
