@@ -329,7 +329,6 @@ def tensorflow_bfloat16_blocked():
             "on this AVX-512 CPU (the process would crash): unset it, or use float32 or the JAX backend")
 
 
-
 def refuse_tensorflow_bfloat16(what):
     """Raise a one-line error where TensorFlow's bfloat16 would crash this process; else nothing.
 
@@ -357,6 +356,7 @@ def refuse_tensorflow_bfloat16(what):
     blocked = tensorflow_bfloat16_blocked()
     if blocked:
         raise KerasmodelsError(f"{what}: {blocked}")
+
 
 def cpu():
     """This machine's `CPU` (model name, usable cores, the bfloat16/AMX flags among its instruction sets).

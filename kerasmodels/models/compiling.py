@@ -175,13 +175,21 @@ def _build_optimizer_now(model):
     still created in the first step (so the first step is still traced twice; `build_before_fit`
     creates those before `fit` as well); the default metrics here are objects.
     """
-    if keras.backend.backend() != "tensorflow" or not model.built or model.optimizer.built:
-        return
+    if model.built and not model.optimizer.built and _first_step_creates_variables(model):
+        model.optimizer.build(model.trainable_variables)
+
+
+def _first_step_creates_variables(model):
+    """Whether `fit` would create variables inside its first traced step: TensorFlow without a strategy.
+
+    Under a strategy Keras builds everything before tracing, in the strategy's scope; JAX and torch
+    always build before tracing.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return False
     import tensorflow as tf
 
-    if tf.distribute.has_strategy() or getattr(model, "_distribute_strategy", None) is not None:
-        return  # under a strategy Keras builds everything before tracing, in the strategy's scope
-    model.optimizer.build(model.trainable_variables)
+    return not (tf.distribute.has_strategy() or getattr(model, "_distribute_strategy", None) is not None)
 
 
 def build_before_fit(model, x, y):
@@ -190,10 +198,10 @@ def build_before_fit(model, x, y):
     Keras's TensorFlow trainer (without a distribution strategy) creates these variables inside the
     first traced training step: the optimizer's, a multi-output model's per-output loss trackers,
     the metrics `compile` received as strings ("accuracy") and, for a model not built yet, its
-    weights. A `tf.function` that
-    creates variables on its first call is traced a second time, so the first `fit` step pays two
-    traces (a second or more per model on a 2-core CPU). This creates the same variables from a
-    few examples; `fit` resets the metrics, so training and its logs are unchanged. `compile_model`
+    weights. A `tf.function` that creates variables on its first call is traced a second time, so
+    the first `fit` step pays two traces (a second or more per model on a 2-core CPU). This creates
+    the same variables from a few examples; `fit` resets the metrics, so training and its logs are
+    unchanged. `compile_model`
     already builds the optimizer; this also covers models compiled with `model.compile` directly.
     It does nothing on JAX and torch (their trainers build before tracing) or under a strategy.
 
@@ -223,12 +231,8 @@ def build_before_fit(model, x, y):
     if getattr(model, "optimizer", None) is None:
         raise ValueError(
             "build_before_fit needs a compiled model; call model.compile(...) or compile_model(model) first.")
-    if keras.backend.backend() != "tensorflow":
+    if not _first_step_creates_variables(model):
         return model
-    import tensorflow as tf
-
-    if tf.distribute.has_strategy() or getattr(model, "_distribute_strategy", None) is not None:
-        return model  # under a strategy Keras builds everything before tracing, in the strategy's scope
     y_pred = model(x)  # builds an unbuilt model; inference mode: no dropout, moving statistics untouched
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
