@@ -284,8 +284,8 @@ plt.show()
 # its score on all 10,000, so these 2,000 are harder than the rest for it; the AVX2 run gave the same).
 # The difference is 0.70 points (0.05 on AVX2). An earlier version of lesson 07 scored 93.05 % (same
 # seed, images and recipe, AVX-512; its starting weights drawn from another point of the random state):
-# randomness alone moved the CNN's score by 1.85 points, more than either gap. A change of CPU moved it
-# by 0.65 points, nearly the AVX-512 gap and far more than the AVX2 one.
+# randomness alone moved the CNN's score by 1.85 points, more than either gap. Capping the same CPU's
+# kernels at AVX2 moved it by 0.65 points, nearly the AVX-512 gap and far more than the AVX2 one.
 # (Each score's binomial standard error on 2,000 images, printed above in quick mode, says how far that score could
 # move with other test images; the noise of a *difference* on shared images depends on how many images
 # the two models disagree on, which these two runs do not record.) And the two quick
